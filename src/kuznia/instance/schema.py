@@ -1,0 +1,158 @@
+"""The `kuznia-instance/1` document as typed, immutable objects (see shared/INSTANCE.md).
+
+Structural rules live here (types, signs, unknown fields refused); rules that relate one
+record to another (unknown references, duplicate ids, list lengths, months in the horizon)
+live in `kuznia.instance.validate`, so every problem in a file is reported at once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FORMAT = "kuznia-instance/1"
+
+Ownership = Literal["state", "private", "joint_venture"]
+Operation = Literal["defensive", "offensive", "stabilization"]
+FundKind = Literal["state", "partner", "eu", "jv"]
+
+Number = int | float
+NonNegative = Annotated[Number, Field(ge=0, allow_inf_nan=False)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+# A number, or one number per month of the horizon (the length is checked in validate).
+PerMonth = NonNegative | list[NonNegative]
+
+
+class Record(BaseModel):
+    """Base of every record: immutable, unknown fields refused, exact numbers kept."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Item(Record):
+    id: str = Field(min_length=1)
+    name: str
+    category: str = Field(min_length=1)
+    unit: str = "pcs"
+
+
+class JointVenturePartner(Record):
+    country: str = Field(min_length=1)
+    share: float = Field(gt=0, le=1)
+
+
+class Producer(Record):
+    id: str = Field(min_length=1)
+    name: str
+    ownership: Ownership
+    region: str = Field(min_length=1)
+    partners: list[JointVenturePartner] = Field(default_factory=list)
+
+
+class Line(Record):
+    id: str = Field(min_length=1)
+    producer: str
+    item: str
+    capacity: PerMonth
+    price: PerMonth
+    lead_time: NonNegativeInt = 0
+    min_rate: NonNegative = 0
+
+
+class Expansion(Record):
+    id: str = Field(min_length=1)
+    line: str
+    start: NonNegativeInt = 0
+    delay: NonNegativeInt = 0
+    added_capacity: NonNegative
+    capex: NonNegative
+
+
+class Grouping(Record):
+    id: str = Field(min_length=1)
+    name: str = ""
+
+
+class Need(Record):
+    item: str
+    grouping: str
+    month: NonNegativeInt
+    quantity: NonNegative
+    operation: Operation
+    priority: Annotated[int, Field(ge=1)] = 1
+
+
+class Eligibility(Record):
+    """A fund may pay for a line only when every non-empty list matches it."""
+
+    categories: list[str] = Field(default_factory=list)
+    ownership: list[Ownership] = Field(default_factory=list)
+    producers: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
+
+
+class Fund(Record):
+    id: str = Field(min_length=1)
+    name: str = ""
+    kind: FundKind = "state"
+    budget: dict[str, NonNegative] = Field(default_factory=dict)
+    eligible: Eligibility = Field(default_factory=Eligibility)
+    expansions: bool = True
+
+
+class ForeignSupply(Record):
+    item: str
+    month: NonNegativeInt
+    quantity: NonNegative
+
+
+class Stock(Record):
+    item: str
+    quantity: NonNegative
+
+
+class Commitment(Record):
+    line: str
+    month: NonNegativeInt
+    quantity: NonNegative
+
+
+class OperationWeights(Record):
+    defensive: NonNegative = 3
+    offensive: NonNegative = 2
+    stabilization: NonNegative = 1
+
+
+class Instance(Record):
+    """Everything one solve needs: the planning core's contract with the rest of the world."""
+
+    format: Literal["kuznia-instance/1"] = FORMAT
+    name: str = "unnamed"
+    start: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    months: Annotated[int, Field(ge=1, le=600)]
+    currency: str = "USD"
+    operation_weights: OperationWeights = Field(default_factory=OperationWeights)
+    items: list[Item] = Field(default_factory=list)
+    producers: list[Producer] = Field(default_factory=list)
+    lines: list[Line] = Field(default_factory=list)
+    expansions: list[Expansion] = Field(default_factory=list)
+    groupings: list[Grouping] = Field(default_factory=list)
+    needs: list[Need] = Field(default_factory=list)
+    funds: list[Fund] = Field(default_factory=list)
+    foreign_supply: list[ForeignSupply] = Field(default_factory=list)
+    stock: list[Stock] = Field(default_factory=list)
+    commitments: list[Commitment] = Field(default_factory=list)
+
+    @property
+    def start_year(self) -> int:
+        return int(self.start[:4])
+
+    @property
+    def start_month(self) -> int:
+        """Calendar month of month 0, 1..12."""
+        return int(self.start[5:7])
+
+    def year_of_month(self, month: int) -> int:
+        """Calendar year of horizon month `month` (0-based)."""
+        return self.start_year + (self.start_month - 1 + month) // 12
