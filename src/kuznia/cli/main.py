@@ -1,0 +1,158 @@
+"""The `kuznia` command."""
+
+from __future__ import annotations
+
+import json
+import time
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from kuznia.cli.summary import print_summary
+from kuznia.instance import InstanceError, read_instance, write_instance
+
+app = typer.Typer(
+    name="kuznia",
+    help="Kuznia: plan and run a country's defence production.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+class ExitCode:
+    """Exit codes of `kuznia plan` (and of the other commands where they apply)."""
+
+    OPTIMAL = 0
+    INVALID_INPUT = 2
+    INFEASIBLE = 3
+    NO_SOLUTION_IN_TIME = 4
+
+
+class Size(StrEnum):
+    tiny = "tiny"
+    small = "small"
+    national = "national"
+    national_x10 = "national-x10"
+
+
+class Mode(StrEnum):
+    lp = "lp"
+    milp = "milp"
+
+
+def _read(path: Path) -> object:
+    try:
+        return read_instance(path)
+    except InstanceError as error:
+        errors.print(f"[bold red]Invalid input[/] {path}: {len(error.problems)} problem(s)")
+        for problem in error.problems:
+            errors.print(f"  {problem}", markup=False, highlight=False)
+        errors.print("Nothing was solved and no output was written.")
+        raise typer.Exit(ExitCode.INVALID_INPUT) from None
+
+
+@app.command()
+def generate(
+    size: Size = typer.Argument(..., help="tiny, small, national or national-x10"),
+    seed: int = typer.Option(7, "--seed", help="Random seed: the same seed gives the same data."),
+    output: Path = typer.Option(..., "--output", "-o", help="Instance file to write (JSON)."),
+) -> None:
+    """Generate a synthetic, illustrative planning instance (kuznia-instance/1)."""
+    from kuznia.synthetic import generate as make
+
+    began = time.perf_counter()
+    instance = make(size.value, seed=seed)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_instance(instance, output)
+    console.print(
+        f"Wrote [bold]{output}[/]: {len(instance.producers)} producers, {len(instance.lines)} lines, "
+        f"{len(instance.items)} items, {len(instance.groupings)} groupings, {instance.months} months, "
+        f"{len(instance.funds)} funds ({time.perf_counter() - began:.1f} s)."
+    )
+
+
+@app.command()
+def validate(
+    input: Path = typer.Option(..., "--input", "-i", help="Instance file (kuznia-instance/1)."),
+) -> None:
+    """Check an instance file and report every problem with its JSON path."""
+    instance = _read(input)
+    console.print(f"[green]Valid[/]: {input} ({type(instance).__name__}).")
+
+
+@app.command()
+def plan(
+    input: Path = typer.Option(..., "--input", "-i", help="Instance file (kuznia-instance/1)."),
+    mode: Mode = typer.Option(Mode.lp, "--mode", help="lp, or milp (whole expansions, min rates)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the result as JSON."),
+    excel: Path | None = typer.Option(None, "--excel", help="Write the plan as an Excel workbook."),
+    time_limit: float | None = typer.Option(
+        None, "--time-limit", help="Seconds for the whole solve."
+    ),
+    mip_gap: float = typer.Option(1e-4, "--mip-gap", help="Relative MIP gap (milp)."),
+    top: int = typer.Option(10, "--top", help="How many shortfalls to list."),
+) -> None:
+    """Plan an instance: cover the most important needs first, then at the least cost.
+
+    Exit codes: 0 optimal, 2 invalid input (nothing solved), 3 infeasible (conflicts named),
+    4 time limit without a solution.
+    """
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from kuznia.planning import SolveOptions, SolveStatus
+    from kuznia.planning import plan as run_plan
+
+    labels = {
+        "validate": "Validate input",
+        "arrays": "Read into arrays",
+        "build": "Build model",
+        "cost": "Minimise cost (tiers held)",
+        "explain": "Explain shortfalls",
+        "diagnose": "Find conflicting constraints",
+    }
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        tasks: dict[str, int] = {}
+
+        def on_progress(stage: str, event: str) -> None:
+            label = labels.get(stage) or f"Priority tier {stage.split(':')[1]}: minimise shortfall"
+            if event == "start":
+                tasks[stage] = progress.add_task(label, total=1)
+            else:
+                suffix = "" if event in ("done", "optimal") else f" [{event}]"
+                progress.update(tasks[stage], completed=1, description=label + suffix)
+
+        on_progress("validate", "start")
+        instance = _read(input)
+        on_progress("validate", "done")
+        options = SolveOptions(mode=mode.value, time_limit=time_limit, mip_gap=mip_gap)
+        result = run_plan(instance, options=options, on_progress=on_progress)  # type: ignore[arg-type]
+
+    print_summary(console, result, top=top)
+    if result.status == SolveStatus.INFEASIBLE:
+        raise typer.Exit(ExitCode.INFEASIBLE)
+    if not result.tiers:
+        console.print("[bold red]No solution within the time limit.[/] Nothing was written.")
+        raise typer.Exit(ExitCode.NO_SOLUTION_IN_TIME)
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(result.to_dict(), indent=1, ensure_ascii=False))
+        console.print(f"Result written to [bold]{output}[/]")
+    if excel:
+        from kuznia.io.excel import write_plan_workbook
+
+        write_plan_workbook(result, excel)
+        console.print(f"Workbook written to [bold]{excel}[/]")
+
+
+def main() -> None:  # pragma: no cover
+    app()

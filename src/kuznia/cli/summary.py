@@ -1,0 +1,138 @@
+"""The plan summary printed by `kuznia plan`: what a planner reads first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from kuznia.planning.results import PlanResult
+
+
+def _money(value: float) -> str:
+    if abs(value) >= 1e9:
+        return f"{value / 1e9:,.2f} bn"
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:,.1f} M"
+    return f"{value:,.0f}"
+
+
+def _reason_text(reason: dict[str, Any]) -> str:
+    code = reason["code"]
+    if code == "capacity":
+        lines = reason["lines"]
+        best = lines[0]
+        more = f" +{len(lines) - 1} more" if len(lines) > 1 else ""
+        return (
+            f"capacity: {best['line']} (1 unit more = {best['marginal_value_per_unit']:.3g} "
+            f"wum){more}"
+        )
+    if code == "budget":
+        funds = reason["funds"]
+        best = funds[0]
+        more = f" +{len(funds) - 1} more" if len(funds) > 1 else ""
+        return (
+            f"budget: {best['fund']} {best['year']} (1 M more = "
+            f"{best['marginal_value_per_million']:.3g} wum){more}"
+        )
+    if code == "lead_time":
+        first = min(line["first_month"] for line in reason["lines"])
+        return f"lead_time: {len(reason['lines'])} line(s), first from month {first}"
+    return f"{code}: {reason.get('detail', '')}"
+
+
+def print_summary(console: Console, result: PlanResult, *, top: int = 10) -> None:
+    """Coverage by category, largest shortfalls with reasons, spend per fund, capacity use."""
+    report = result.report
+    console.print(
+        f"\n[bold]{result.name}[/] — status [bold]{result.status.value}[/], mode {result.mode}, "
+        f"{report.columns:,} columns × {report.rows:,} rows, {report.nonzeros:,} nonzeros, "
+        f"{report.seconds.get('total', sum(report.seconds.values())):.1f} s"
+    )
+    if result.conflicts:
+        console.print("[bold red]The constraints conflict:[/]")
+        for conflict in result.conflicts:
+            console.print(f"  • {conflict}", markup=False)
+        return
+    if not result.tiers:
+        console.print(f"[yellow]{report.message}[/]")
+        return
+
+    tiers = Table(title="Priority tiers (wum = weighted unit-months short)", title_justify="left")
+    tiers.add_column("Priority", justify="right")
+    tiers.add_column("Weighted unit-months short", justify="right")
+    tiers.add_column("Unit-months short", justify="right")
+    for tier in result.tiers:
+        tiers.add_row(
+            str(tier.priority),
+            f"{tier.weighted_unit_months_short:,.0f}",
+            f"{tier.unit_months_short:,.0f}",
+        )
+    console.print(tiers)
+    console.print(
+        f"Coverage overall [bold]{result.coverage:.1%}[/]; cost [bold]{_money(result.cost)} "
+        f"{result.currency}[/] (deliveries {_money(result.delivery_cost)}, "
+        f"capital {_money(result.capex)})"
+    )
+
+    coverage = Table(title="Coverage by category", title_justify="left")
+    for column in ("Category", "Need", "Short at end", "Coverage"):
+        coverage.add_column(column, justify="left" if column == "Category" else "right")
+    for row in result.coverage_by("category").sort_values("coverage").itertuples():
+        coverage.add_row(str(row.category), f"{row.need:,.0f}", f"{row.short:,.0f}", f"{row.coverage:.1%}")
+    console.print(coverage)
+
+    if result.explanations:
+        shortfalls = Table(
+            title=f"Largest shortfalls ({len(result.explanations)} need classes short)",
+            title_justify="left",
+        )
+        for column in ("Item", "Grouping", "Prio", "Operation", "Short at end", "wum", "Why"):
+            shortfalls.add_column(column, overflow="fold")
+        for e in result.explanations[:top]:
+            shortfalls.add_row(
+                e["item"],
+                e["grouping"],
+                str(e["priority"]),
+                e["operation"],
+                f"{e['short_at_end']:,.0f}",
+                f"{e['weighted_unit_months_short']:,.0f}",
+                "\n".join(_reason_text(r) for r in e["reasons"]) or "—",
+            )
+        console.print(shortfalls)
+    else:
+        console.print("[green]Every need is covered in time.[/]")
+
+    spend = Table(title="Spend per fund and year", title_justify="left")
+    for column in ("Fund", "Kind", "Year", "Budget", "Spent", "Used"):
+        spend.add_column(column, justify="left" if column in ("Fund", "Kind") else "right")
+    for row in result.budget_use.itertuples():
+        if row.budget <= 0 and row.spent <= 0:
+            continue
+        spend.add_row(
+            str(row.fund), str(row.kind), str(row.year), _money(row.budget), _money(row.spent),
+            f"{row.share:.0%}",
+        )
+    console.print(spend)
+
+    use = result.capacity_use.groupby("category", as_index=False)[["capacity", "delivered"]].sum()
+    capacity = Table(title="Capacity use by category (from lead time on)", title_justify="left")
+    for column in ("Category", "Capacity", "Delivered", "Used"):
+        capacity.add_column(column, justify="left" if column == "Category" else "right")
+    for row in use.itertuples():
+        share = row.delivered / row.capacity if row.capacity > 0 else 0.0
+        capacity.add_row(str(row.category), f"{row.capacity:,.0f}", f"{row.delivered:,.0f}", f"{share:.0%}")
+    console.print(capacity)
+
+    if len(result.expansions):
+        chosen = result.expansions.sort_values("capex", ascending=False)
+        console.print(
+            f"Expansions chosen: [bold]{len(chosen)}[/], capital {_money(float(chosen['capex'].sum()))} "
+            f"{result.currency}, adding {chosen['added_capacity'].sum():,.0f} units/month; largest: "
+            + ", ".join(
+                f"{r.expansion} on {r.line} ({r.level:.0%})" for r in chosen.head(5).itertuples()
+            )
+        )
+    else:
+        console.print("Expansions chosen: none.")

@@ -1,0 +1,161 @@
+"""Plan results as an Excel workbook a person can read: one sheet per table, a readme sheet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from kuznia.planning.results import PlanResult
+
+_HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+
+SHEETS: dict[str, str] = {
+    "Summary": "Status, tiers (weighted unit-months short per priority), cost and coverage.",
+    "Coverage by category": "Share of the need served within the horizon, per item category.",
+    "Coverage by item": "Share of the need served within the horizon, per item.",
+    "Coverage by grouping": "Share of the need served within the horizon, per grouping.",
+    "Coverage by month": "Share of the need due by each month that was served by then.",
+    "Shortfalls": "Every need class left short, largest first, with its reasons.",
+    "Deliveries": "Planned deliveries per line and month: quantity, unit price, value.",
+    "Payments": "Which fund pays what, per line (or expansion) and calendar year.",
+    "Budget use": "Spend against budget per fund and calendar year.",
+    "Expansions": "Capacity investments chosen (level 1 = fully, below 1 = in part, lp mode).",
+    "Capacity use": "Capacity available from the lead time on, delivered, and utilisation per line.",
+    "Allocations": "Need, served and backlog per need class and month.",
+    "Stock": "Stock per item at the end of each month.",
+}
+
+
+def _summary(result: PlanResult) -> pd.DataFrame:
+    rows: list[tuple[str, object]] = [
+        ("Plan", result.name),
+        ("Status", result.status.value),
+        ("Mode", result.mode),
+        ("Start", result.start),
+        ("Months", result.months),
+        ("Currency", result.currency),
+        ("Total cost", result.cost),
+        ("Delivery cost", result.delivery_cost),
+        ("Capital expenditure", result.capex),
+        ("Coverage (overall)", result.coverage if not result.allocations.empty else None),
+    ]
+    for tier in result.tiers:
+        rows.append((f"Tier {tier.priority}: weighted unit-months short", tier.weighted_unit_months_short))
+        rows.append((f"Tier {tier.priority}: unit-months short", tier.unit_months_short))
+    for conflict in result.conflicts:
+        rows.append(("Conflict", conflict))
+    return pd.DataFrame(rows, columns=["Field", "Value"])
+
+
+def _shortfalls(result: PlanResult) -> pd.DataFrame:
+    rows = []
+    for e in result.explanations:
+        reasons = []
+        for r in e["reasons"]:
+            if r["code"] == "capacity":
+                lines = ", ".join(
+                    f"{x['line']} ({x['marginal_value_per_unit']:g}/unit)" for x in r["lines"][:5]
+                )
+                reasons.append(f"capacity: {lines}")
+            elif r["code"] == "budget":
+                funds = ", ".join(
+                    f"{x['fund']} {x['year']} ({x['marginal_value_per_million']:g}/million)"
+                    for x in r["funds"][:5]
+                )
+                reasons.append(f"budget: {funds}")
+            elif r["code"] == "lead_time":
+                lines = ", ".join(f"{x['line']} from month {x['first_month']}" for x in r["lines"][:5])
+                reasons.append(f"lead_time: {lines}")
+            else:
+                reasons.append(f"{r['code']}: {r.get('detail', '')}")
+        rows.append(
+            {
+                "item": e["item"],
+                "category": e["category"],
+                "grouping": e["grouping"],
+                "priority": e["priority"],
+                "operation": e["operation"],
+                "need": e["need"],
+                "short at end": e["short_at_end"],
+                "unit-months short": e["unit_months_short"],
+                "weighted unit-months short": e["weighted_unit_months_short"],
+                "short from month": e["first_short_month"],
+                "reasons": "; ".join(reasons),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def write_plan_workbook(result: PlanResult, path: str | Path) -> Path:
+    """Write the plan's tables to `path` (.xlsx), one sheet per table, formatted for reading."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    allocations = result.allocations
+    tables: dict[str, pd.DataFrame] = {
+        "Summary": _summary(result),
+        "Coverage by category": result.coverage_by("category"),
+        "Coverage by item": result.coverage_by("item"),
+        "Coverage by grouping": result.coverage_by("grouping"),
+        "Coverage by month": result.coverage_by("month"),
+        "Shortfalls": _shortfalls(result),
+        "Deliveries": result.deliveries,
+        "Payments": result.payments,
+        "Budget use": result.budget_use,
+        "Expansions": result.expansions,
+        "Capacity use": result.capacity_use,
+        "Allocations": allocations.drop(columns=["class", "need_to_date", "need_total"])
+        if not allocations.empty
+        else allocations,
+        "Stock": result.stock,
+    }
+    readme = pd.DataFrame(
+        [(name, text) for name, text in SHEETS.items()], columns=["Sheet", "What it holds"]
+    )
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        readme.to_excel(writer, sheet_name="Read me", index=False)
+        for name, frame in tables.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+        for sheet in writer.book.worksheets:
+            _format(sheet)
+    return path
+
+
+def _format(sheet: Worksheet) -> None:
+    """Bold coloured header, frozen header row, filters, readable column widths and numbers."""
+    if sheet.max_row < 1:
+        return
+    for cell in sheet[1]:
+        cell.fill = _HEADER_FILL
+        cell.font = _HEADER_FONT
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    sheet.freeze_panes = "A2"
+    if sheet.max_row > 1 and sheet.max_column > 0:
+        sheet.auto_filter.ref = sheet.dimensions
+    for column in sheet.iter_cols(min_row=1, max_row=min(sheet.max_row, 200)):
+        header = str(column[0].value or "")
+        width = max([len(header)] + [len(_shown(c.value)) for c in column[1:]]) + 2
+        sheet.column_dimensions[get_column_letter(column[0].column)].width = min(max(width, 8), 80)
+        ratio = any(word in header.lower() for word in ("coverage", "share", "utilisation"))
+        for cell in column[1:]:
+            if isinstance(cell.value, float):
+                cell.number_format = "0.0%" if ratio else "#,##0.00"
+            elif isinstance(cell.value, int) and not isinstance(cell.value, bool):
+                cell.number_format = "#,##0" if "month" not in header.lower() else "0"
+    if sheet.max_row > 200:
+        for column in sheet.iter_cols(min_row=201, max_row=sheet.max_row):
+            header = str(sheet.cell(1, column[0].column).value or "").lower()
+            ratio = any(word in header for word in ("coverage", "share", "utilisation"))
+            for cell in column:
+                if isinstance(cell.value, float):
+                    cell.number_format = "0.0%" if ratio else "#,##0.00"
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return "" if value is None else str(value)

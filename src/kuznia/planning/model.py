@@ -1,0 +1,461 @@
+"""The planning model, built in stages by `define_*` functions (read them top to bottom).
+
+Units inside the model (why: prices near 1e3..1e7 and budgets near 1e10 beside quantities
+from 1 to 1e6 make a badly scaled LP; see docs/decisions/0002-model-units.md):
+- quantities of item i are counted in packs of `item_scale[i]` units (a power of ten chosen so a
+  typical line's monthly capacity is 10..100 packs);
+- money is counted in millions of the instance's currency (`MONEY_UNIT`).
+Every figure leaves the model in units and currency units again (`kuznia.planning.results`).
+
+Reductions (same optimum, fewer variables; see docs/benchmarks.md):
+- deliveries x[l,t] exist only where something can arrive (capacity, expansion or commitment);
+- need classes start at their first month of need;
+- payments are per fund and *eligibility class* (the set of funds that may pay) and year, not per
+  line: lines that the same funds may pay for are interchangeable for money. Payments per line are
+  recovered after the solve (`kuznia.planning.results`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from kuznia.planning.inputs import BoolArray, FloatArray, IntArray, PlanInput
+
+MONEY_UNIT = 1e6
+INF = float("inf")
+
+
+@dataclass
+class Block:
+    """A contiguous range of model columns or rows with the indices that name them."""
+
+    start: int
+    size: int
+
+    @property
+    def index(self) -> IntArray:
+        return np.arange(self.start, self.start + self.size, dtype=np.int64)
+
+
+@dataclass
+class Model:
+    """A linear model under construction: column and row bounds, coefficients, objectives."""
+
+    col_lower: list[FloatArray] = field(default_factory=list)
+    col_upper: list[FloatArray] = field(default_factory=list)
+    col_integer: list[BoolArray] = field(default_factory=list)
+    row_lower: list[FloatArray] = field(default_factory=list)
+    row_upper: list[FloatArray] = field(default_factory=list)
+    coef_rows: list[IntArray] = field(default_factory=list)
+    coef_cols: list[IntArray] = field(default_factory=list)
+    coef_vals: list[FloatArray] = field(default_factory=list)
+    n_cols: int = 0
+    n_rows: int = 0
+    columns: dict[str, Block] = field(default_factory=dict)
+    rows: dict[str, Block] = field(default_factory=dict)
+    # objective name -> (columns, coefficients); tiers are "tier:<priority>", then "cost"
+    objectives: dict[str, tuple[IntArray, FloatArray]] = field(default_factory=dict)
+
+    def add_columns(
+        self, name: str, lower: FloatArray, upper: FloatArray, *, integer: bool = False
+    ) -> IntArray:
+        """Add one column per entry of `lower`/`upper`; return their indices."""
+        size = int(lower.shape[0])
+        self.columns[name] = Block(self.n_cols, size)
+        self.col_lower.append(np.asarray(lower, dtype=np.float64))
+        self.col_upper.append(np.asarray(upper, dtype=np.float64))
+        self.col_integer.append(np.full(size, integer))
+        self.n_cols += size
+        return self.columns[name].index
+
+    def add_rows(self, name: str, lower: FloatArray, upper: FloatArray) -> IntArray:
+        """Add one row per entry of `lower`/`upper`; return their indices."""
+        size = int(lower.shape[0])
+        self.rows[name] = Block(self.n_rows, size)
+        self.row_lower.append(np.asarray(lower, dtype=np.float64))
+        self.row_upper.append(np.asarray(upper, dtype=np.float64))
+        self.n_rows += size
+        return self.rows[name].index
+
+    def add_coefficients(self, rows: IntArray, cols: IntArray, vals: FloatArray) -> None:
+        """Add matrix entries (duplicates are summed when the matrix is assembled)."""
+        rows, cols, vals = np.broadcast_arrays(rows, cols, vals)
+        keep = vals != 0
+        self.coef_rows.append(rows[keep].astype(np.int64))
+        self.coef_cols.append(cols[keep].astype(np.int64))
+        self.coef_vals.append(vals[keep].astype(np.float64))
+
+    def matrix(self) -> sp.csc_matrix:
+        """The constraint matrix, column-wise, duplicates summed."""
+        rows = np.concatenate(self.coef_rows) if self.coef_rows else np.zeros(0, np.int64)
+        cols = np.concatenate(self.coef_cols) if self.coef_cols else np.zeros(0, np.int64)
+        vals = np.concatenate(self.coef_vals) if self.coef_vals else np.zeros(0)
+        matrix = sp.csc_matrix((vals, (rows, cols)), shape=(self.n_rows, self.n_cols))
+        matrix.sum_duplicates()
+        return matrix
+
+    def bounds(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Column lower, column upper, row lower, row upper, each as one array."""
+
+        def cat(parts: list[FloatArray]) -> FloatArray:
+            return np.concatenate(parts) if parts else np.zeros(0)
+
+        return cat(self.col_lower), cat(self.col_upper), cat(self.row_lower), cat(self.row_upper)
+
+    def integrality(self) -> BoolArray:
+        return np.concatenate(self.col_integer) if self.col_integer else np.zeros(0, bool)
+
+
+@dataclass
+class Layout:
+    """Where each variable of the planning model lives, for reading a solution back."""
+
+    item_scale: FloatArray  # [I] units per pack
+    delivery_line: IntArray  # per x column: line
+    delivery_month: IntArray  # per x column: month
+    delivery_upper: FloatArray  # per x column: upper bound in units (capacity incl. expansions)
+    delivery_by_capacity: BoolArray  # per x column: bound is capacity (not lead time)
+    service_class: IntArray  # per q/b column: need class
+    service_month: IntArray  # per q/b column: month
+    stock_item: IntArray  # per h column: item
+    stock_month: IntArray  # per h column: month
+    payment_fund: IntArray  # per v column: fund
+    payment_group: IntArray  # per v column: eligibility class
+    payment_year: IntArray  # per v column: year index
+    line_group: IntArray  # [L] eligibility class of each line (deliveries)
+    expansion_group: IntArray  # [E] eligibility class of each expansion (capex)
+    group_funds: BoolArray  # [G, F] which funds each eligibility class may use
+    budget_fund: IntArray  # per budget row: fund
+    budget_year: IntArray  # per budget row: year index
+    capacity_row_line: IntArray  # per expansion capacity row: line
+    capacity_row_month: IntArray  # per expansion capacity row: month
+    min_rate_lines: IntArray  # lines with a use variable (milp)
+
+
+@dataclass
+class PlanningModel:
+    """The assembled model plus the layout to read solutions."""
+
+    model: Model
+    layout: Layout
+    mode: str
+
+
+def item_scales(plan_input: PlanInput) -> FloatArray:
+    """Units per pack for each item: a power of ten so typical monthly capacity is 10..100 packs."""
+    scales = np.ones(plan_input.n_items)
+    if plan_input.n_lines == 0:
+        return scales
+    peak = plan_input.capacity.max(axis=1)
+    for item in range(plan_input.n_items):
+        values = peak[(plan_input.line_item == item) & (peak > 0)]
+        if values.size:
+            exponent = int(np.floor(np.log10(float(np.median(values))))) - 1
+            scales[item] = 10.0 ** max(0, exponent)
+    return scales
+
+
+def define_deliveries(model: Model, plan_input: PlanInput, scale: FloatArray) -> dict[str, object]:
+    """Deliveries x[l,t] >= committed[l,t]; x[l,t] <= capacity[l,t] (+ expansions, see
+    `define_expansions`) from the line's lead time on; before it, x[l,t] <= committed[l,t].
+
+    A line no fund may pay for gets no capacity beyond its commitments (they then fail the
+    money rows, which is how such an instance is reported infeasible).
+    """
+    n_lines, months = plan_input.capacity.shape
+    month = np.arange(months)
+    expansion_extra = np.zeros((n_lines, months))
+    if plan_input.n_expansions:
+        active = month[None, :] >= plan_input.expansion_active[:, None]
+        np.add.at(
+            expansion_extra,
+            plan_input.expansion_line,
+            active * plan_input.expansion_capacity[:, None],
+        )
+    payable = plan_input.fund_pays_line.any(axis=0) if plan_input.n_funds else np.zeros(n_lines, bool)
+    after_lead = month[None, :] >= plan_input.lead_time[:, None]
+    by_capacity = after_lead & payable[:, None]
+    capacity_upper = np.where(by_capacity, plan_input.capacity + expansion_extra, 0.0)
+    # before the lead time (or without a fund) only commitments arrive; a commitment above
+    # capacity leaves lower > upper, which the solve reports as a conflict
+    upper = np.where(by_capacity, capacity_upper, plan_input.committed)
+    line, month_of = np.nonzero((upper > 0) | (plan_input.committed > 0))
+    item_scale = scale[plan_input.line_item[line]]
+    columns = model.add_columns(
+        "delivery",
+        plan_input.committed[line, month_of] / item_scale,
+        upper[line, month_of] / item_scale,
+    )
+    column_of = np.full((n_lines, months), -1, dtype=np.int64)
+    column_of[line, month_of] = columns
+    return {
+        "column_of": column_of,
+        "line": line,
+        "month": month_of,
+        "upper": upper[line, month_of],
+        "by_capacity": by_capacity[line, month_of],
+        "capacity_upper": capacity_upper,
+        "expansion_extra": expansion_extra,
+    }
+
+
+def define_expansions(
+    model: Model, plan_input: PlanInput, scale: FloatArray, deliveries: dict[str, object], mode: str
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Expansions z[e] in [0, 1] (lp) or {0, 1} (milp). Where a line has expansions, its capacity
+    becomes a row: x[l,t] - sum_{e of l, t >= start+delay} added[e] z[e] <= capacity[l,t].
+    """
+    count = plan_input.n_expansions
+    z = model.add_columns("expansion", np.zeros(count), np.ones(count), integer=(mode == "milp"))
+    if count == 0:
+        empty = np.zeros(0, np.int64)
+        return z, empty, empty
+    column_of: IntArray = deliveries["column_of"]  # type: ignore[assignment]
+    extra: FloatArray = deliveries["expansion_extra"]  # type: ignore[assignment]
+    after_lead = np.arange(plan_input.months)[None, :] >= plan_input.lead_time[:, None]
+    row_line, row_month = np.nonzero((extra > 0) & after_lead & (column_of >= 0))
+    rows = model.add_rows(
+        "capacity",
+        np.full(row_line.size, -INF),
+        plan_input.capacity[row_line, row_month] / scale[plan_input.line_item[row_line]],
+    )
+    model.add_coefficients(rows, column_of[row_line, row_month], 1.0)
+    # one entry per (expansion, capacity row of its line at or after its active month)
+    row_at = np.full(column_of.shape, -1, dtype=np.int64)
+    row_at[row_line, row_month] = rows
+    exp_rows = row_at[plan_input.expansion_line]  # [E, T]
+    active = np.arange(plan_input.months)[None, :] >= plan_input.expansion_active[:, None]
+    e, t = np.nonzero(active & (exp_rows >= 0))
+    line_scale = scale[plan_input.line_item[plan_input.expansion_line[e]]]
+    model.add_coefficients(exp_rows[e, t], z[e], -plan_input.expansion_capacity[e] / line_scale)
+    return z, row_line, row_month
+
+
+def define_min_rates(
+    model: Model, plan_input: PlanInput, scale: FloatArray, deliveries: dict[str, object]
+) -> IntArray:
+    """milp only: a line used at all delivers at least min_rate every month from its lead time:
+    x[l,t] >= min_rate[l] * u[l] (t >= lead time) and x[l,t] <= upper[l,t] * u[l], u[l] in {0,1}.
+    """
+    lines = np.nonzero(plan_input.min_rate > 0)[0]
+    use = model.add_columns("line_use", np.zeros(lines.size), np.ones(lines.size), integer=True)
+    if lines.size == 0:
+        return lines
+    column_of: IntArray = deliveries["column_of"]  # type: ignore[assignment]
+    use_of = np.full(plan_input.n_lines, -1, dtype=np.int64)
+    use_of[lines] = use
+    line: IntArray = deliveries["line"]  # type: ignore[assignment]
+    month: IntArray = deliveries["month"]  # type: ignore[assignment]
+    upper: FloatArray = deliveries["upper"]  # type: ignore[assignment]
+    has_use = use_of[line] >= 0
+    cols = column_of[line[has_use], month[has_use]]
+    item_scale = scale[plan_input.line_item[line[has_use]]]
+    rows = model.add_rows("line_use_upper", np.full(cols.size, -INF), np.zeros(cols.size))
+    model.add_coefficients(rows, cols, 1.0)
+    model.add_coefficients(rows, use_of[line[has_use]], -upper[has_use] / item_scale)
+    # the minimum rate holds every month from the lead time on, whether or not x exists there
+    after_lead = np.arange(plan_input.months)[None, :] >= plan_input.lead_time[lines, None]
+    rl, rt = np.nonzero(after_lead)
+    line_ids = lines[rl]
+    rows = model.add_rows("line_use_lower", np.zeros(rl.size), np.full(rl.size, INF))
+    present = column_of[line_ids, rt] >= 0
+    model.add_coefficients(rows[present], column_of[line_ids[present], rt[present]], 1.0)
+    model.add_coefficients(
+        rows, use_of[line_ids], -plan_input.min_rate[line_ids] / scale[plan_input.line_item[line_ids]]
+    )
+    return lines
+
+
+def define_service(
+    model: Model, plan_input: PlanInput, scale: FloatArray
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Served q[c,t] >= 0 and backlog b[c,t] >= 0 per need class from its first month of need:
+    b[c,t] = b[c,t-1] + need[c,t] - q[c,t], b[c,-1] = 0 (late is better than never).
+    """
+    need = plan_input.need
+    months = plan_input.months
+    has_need = need > 0
+    first = np.where(has_need.any(axis=1), has_need.argmax(axis=1), months)
+    cls, month = np.nonzero(np.arange(months)[None, :] >= first[:, None])
+    class_scale = scale[plan_input.class_item[cls]]
+    count = cls.size
+    q = model.add_columns("served", np.zeros(count), np.full(count, INF))
+    b = model.add_columns("backlog", np.zeros(count), np.full(count, INF))
+    rhs = need[cls, month] / class_scale
+    rows = model.add_rows("backlog", rhs, rhs)
+    model.add_coefficients(rows, b, 1.0)
+    model.add_coefficients(rows, q, 1.0)
+    continues = month > first[cls]
+    # previous entry of the same class is the previous position (classes are contiguous)
+    model.add_coefficients(rows[continues], b[np.nonzero(continues)[0] - 1], -1.0)
+    return q, b, cls, month
+
+
+def define_stock(
+    model: Model,
+    plan_input: PlanInput,
+    scale: FloatArray,
+    deliveries: dict[str, object],
+    served: tuple[IntArray, IntArray, IntArray, IntArray],
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Stock h[i,t] >= 0: h[i,t] - h[i,t-1] - sum_{l of i} x[l,t] + sum_{c of i} q[c,t]
+    = foreign_supply[i,t] (+ initial stock at t = 0). Nothing is wasted or sold.
+    """
+    items, months = plan_input.n_items, plan_input.months
+    item, month = np.divmod(np.arange(items * months, dtype=np.int64), months)
+    h = model.add_columns("stock", np.zeros(item.size), np.full(item.size, INF))
+    rhs = plan_input.foreign_supply.reshape(-1).copy()
+    rhs[month == 0] += plan_input.initial_stock
+    rhs /= scale[item]
+    rows = model.add_rows("stock", rhs, rhs)
+    model.add_coefficients(rows, h, 1.0)
+    model.add_coefficients(rows[month > 0], h[month > 0] - 1, -1.0)
+    x_line: IntArray = deliveries["line"]  # type: ignore[assignment]
+    x_month: IntArray = deliveries["month"]  # type: ignore[assignment]
+    x_columns = model.columns["delivery"].index
+    model.add_coefficients(rows[plan_input.line_item[x_line] * months + x_month], x_columns, -1.0)
+    q, _b, cls, q_month = served
+    model.add_coefficients(rows[plan_input.class_item[cls] * months + q_month], q, 1.0)
+    return h, item, month
+
+
+def eligibility_classes(plan_input: PlanInput) -> tuple[IntArray, IntArray, BoolArray]:
+    """Group lines (for deliveries) and expansions (for capex) by the set of funds that may pay."""
+    signatures = np.concatenate(
+        [plan_input.fund_pays_line.T, plan_input.fund_pays_expansion.T], axis=0
+    )
+    if signatures.shape[0] == 0:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, np.zeros((0, plan_input.n_funds), bool)
+    unique, inverse = np.unique(signatures, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    return inverse[: plan_input.n_lines], inverse[plan_input.n_lines :], unique
+
+
+def define_payments(
+    model: Model,
+    plan_input: PlanInput,
+    scale: FloatArray,
+    deliveries: dict[str, object],
+    expansions: IntArray,
+) -> dict[str, IntArray | BoolArray]:
+    """Money, in millions. Per eligibility class g and year y:
+    sum_{f may pay g} v[f,g,y] = sum_{l in g, t in y} price[l,t] x[l,t] + sum_{e in g, start in y} capex[e] z[e];
+    per fund and year: sum_g v[f,g,y] <= budget[f,y].
+    """
+    line_group, expansion_group, group_funds = eligibility_classes(plan_input)
+    n_groups, n_years = group_funds.shape[0], len(plan_input.years)
+    g, f = np.nonzero(group_funds)
+    pay_group = np.repeat(g, n_years)
+    pay_fund = np.repeat(f, n_years)
+    pay_year = np.tile(np.arange(n_years), g.size)
+    v = model.add_columns("payment", np.zeros(pay_group.size), np.full(pay_group.size, INF))
+    spend_rows = model.add_rows("spend", np.zeros(n_groups * n_years), np.zeros(n_groups * n_years))
+    model.add_coefficients(spend_rows[pay_group * n_years + pay_year], v, 1.0)
+    x_line: IntArray = deliveries["line"]  # type: ignore[assignment]
+    x_month: IntArray = deliveries["month"]  # type: ignore[assignment]
+    x_columns = model.columns["delivery"].index
+    unit_price = plan_input.price[x_line, x_month] * scale[plan_input.line_item[x_line]] / MONEY_UNIT
+    year = plan_input.year_of_month[x_month]
+    model.add_coefficients(spend_rows[line_group[x_line] * n_years + year], x_columns, -unit_price)
+    if plan_input.n_expansions:
+        capex_year = plan_input.year_of_month[np.minimum(plan_input.expansion_start, plan_input.months - 1)]
+        model.add_coefficients(
+            spend_rows[expansion_group * n_years + capex_year],
+            expansions,
+            -plan_input.expansion_capex / MONEY_UNIT,
+        )
+    budget_fund, budget_year = np.divmod(
+        np.arange(plan_input.n_funds * n_years, dtype=np.int64), n_years
+    )
+    budget_rows = model.add_rows(
+        "budget",
+        np.full(budget_fund.size, -INF),
+        plan_input.budget.reshape(-1) / MONEY_UNIT,
+    )
+    model.add_coefficients(budget_rows[pay_fund * n_years + pay_year], v, 1.0)
+    return {
+        "fund": pay_fund,
+        "group": pay_group,
+        "year": pay_year,
+        "line_group": line_group,
+        "expansion_group": expansion_group,
+        "group_funds": group_funds,
+        "budget_fund": budget_fund,
+        "budget_year": budget_year,
+    }
+
+
+def define_objectives(
+    model: Model,
+    plan_input: PlanInput,
+    scale: FloatArray,
+    deliveries: dict[str, object],
+    served: tuple[IntArray, IntArray, IntArray, IntArray],
+    expansions: IntArray,
+) -> None:
+    """Tier p: minimise sum_{c of tier p, t} weight[c] * b[c,t] (weighted unit-months short).
+    Cost: minimise sum price[l,t] x[l,t] + sum capex[e] z[e] (in millions).
+    """
+    _q, b, cls, _month = served
+    class_scale = scale[plan_input.class_item[cls]]
+    for priority in plan_input.priorities:
+        mine = plan_input.class_priority[cls] == priority
+        model.objectives[f"tier:{priority}"] = (
+            b[mine],
+            plan_input.class_weight[cls[mine]] * class_scale[mine],
+        )
+    x_line: IntArray = deliveries["line"]  # type: ignore[assignment]
+    x_month: IntArray = deliveries["month"]  # type: ignore[assignment]
+    unit_price = plan_input.price[x_line, x_month] * scale[plan_input.line_item[x_line]] / MONEY_UNIT
+    model.objectives["cost"] = (
+        np.concatenate([model.columns["delivery"].index, expansions]),
+        np.concatenate([unit_price, plan_input.expansion_capex / MONEY_UNIT]),
+    )
+
+
+def build_model(plan_input: PlanInput, *, mode: str = "lp") -> PlanningModel:
+    """Assemble the whole model: vectorised, one pass per constraint family."""
+    if mode not in ("lp", "milp"):
+        raise ValueError(f'mode: must be "lp" or "milp", got "{mode}"')
+    model = Model()
+    scale = item_scales(plan_input)
+    deliveries = define_deliveries(model, plan_input, scale)
+    expansions, capacity_line, capacity_month = define_expansions(
+        model, plan_input, scale, deliveries, mode
+    )
+    min_rate_lines = (
+        define_min_rates(model, plan_input, scale, deliveries)
+        if mode == "milp"
+        else np.zeros(0, np.int64)
+    )
+    served = define_service(model, plan_input, scale)
+    _h, stock_item, stock_month = define_stock(model, plan_input, scale, deliveries, served)
+    payments = define_payments(model, plan_input, scale, deliveries, expansions)
+    define_objectives(model, plan_input, scale, deliveries, served, expansions)
+    layout = Layout(
+        item_scale=scale,
+        delivery_line=deliveries["line"],  # type: ignore[arg-type]
+        delivery_month=deliveries["month"],  # type: ignore[arg-type]
+        delivery_upper=deliveries["upper"],  # type: ignore[arg-type]
+        delivery_by_capacity=deliveries["by_capacity"],  # type: ignore[arg-type]
+        service_class=served[2],
+        service_month=served[3],
+        stock_item=stock_item,
+        stock_month=stock_month,
+        payment_fund=payments["fund"],  # type: ignore[arg-type]
+        payment_group=payments["group"],  # type: ignore[arg-type]
+        payment_year=payments["year"],  # type: ignore[arg-type]
+        line_group=payments["line_group"],  # type: ignore[arg-type]
+        expansion_group=payments["expansion_group"],  # type: ignore[arg-type]
+        group_funds=payments["group_funds"],  # type: ignore[arg-type]
+        budget_fund=payments["budget_fund"],  # type: ignore[arg-type]
+        budget_year=payments["budget_year"],  # type: ignore[arg-type]
+        capacity_row_line=capacity_line,
+        capacity_row_month=capacity_month,
+        min_rate_lines=min_rate_lines,
+    )
+    return PlanningModel(model=model, layout=layout, mode=mode)

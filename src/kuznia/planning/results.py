@@ -1,0 +1,420 @@
+"""PlanResult: a solve read back into units and currency, as pandas tables.
+
+An analyst in a notebook gets DataFrames (`result.deliveries`, `result.coverage_by("category")`);
+the CLI and the API get `result.to_dict()`, plain JSON numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kuznia.planning.inputs import FloatArray, PlanInput
+from kuznia.planning.model import MONEY_UNIT, PlanningModel
+from kuznia.planning.solve import Solution, SolveStatus, StageReport
+
+RESULT_FORMAT = "kuznia-result/1"
+_EPS = 1e-6
+
+
+@dataclass
+class Tier:
+    priority: int
+    weighted_unit_months_short: float
+    unit_months_short: float
+
+
+@dataclass
+class PlanReport:
+    """How the solve went: seconds per stage, model size, solver stages."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    stages: list[StageReport] = field(default_factory=list)
+    columns: int = 0
+    rows: int = 0
+    nonzeros: int = 0
+    message: str = ""
+
+
+@dataclass
+class PlanResult:
+    """The outcome of one plan solve. Tables are empty when there is no solution."""
+
+    status: SolveStatus
+    mode: str
+    name: str
+    currency: str
+    start: str
+    months: int
+    tiers: list[Tier]
+    cost: float
+    delivery_cost: float
+    capex: float
+    deliveries: pd.DataFrame  # line, producer, item, category, month, quantity, price, value
+    allocations: pd.DataFrame  # item, grouping, priority, operation, month, need, served, backlog
+    stock: pd.DataFrame  # item, month, quantity
+    payments: pd.DataFrame  # fund, line (or expansion), year, amount
+    expansions: pd.DataFrame  # expansion, line, level, capex, active_from
+    budget_use: pd.DataFrame  # fund, year, budget, spent, share
+    capacity_use: pd.DataFrame  # line, producer, item, capacity, delivered, utilisation
+    explanations: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    report: PlanReport = field(default_factory=PlanReport)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == SolveStatus.OPTIMAL
+
+    @property
+    def coverage(self) -> float:
+        """Share of the need quantity served within the horizon."""
+        last = self._last_month()
+        need = float(last["need_total"].sum())
+        return 1.0 if need <= 0 else 1.0 - float(last["backlog"].sum()) / need
+
+    def coverage_by(self, key: str) -> pd.DataFrame:
+        """Coverage per `item`, `category`, `grouping`, `priority` or `month`.
+
+        For `month`: the share of the need due by that month that had been served by then.
+        """
+        if self.allocations.empty:
+            return pd.DataFrame(columns=[key, "need", "short", "coverage"])
+        if key == "month":
+            table = self.allocations.groupby("month", as_index=False).agg(
+                need=("need_to_date", "sum"), short=("backlog", "sum")
+            )
+        else:
+            table = self._last_month().groupby(key, as_index=False).agg(
+                need=("need_total", "sum"), short=("backlog", "sum")
+            )
+        table["coverage"] = np.where(table["need"] > 0, 1 - table["short"] / table["need"].where(table["need"] > 0, 1), 1.0)
+        return table
+
+    def _last_month(self) -> pd.DataFrame:
+        if self.allocations.empty:
+            return self.allocations.assign(need_total=[], backlog=[])
+        return self.allocations[self.allocations["month"] == self.months - 1]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as a JSON-ready document (INSTANCE.md, "What a solve reports")."""
+
+        def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            return [
+                {k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")
+            ]
+
+        coverage_tables = {
+            key: records(self.coverage_by(key))
+            for key in ("item", "category", "grouping", "priority", "month")
+        }
+        return {
+            "format": RESULT_FORMAT,
+            "name": self.name,
+            "status": self.status.value,
+            "mode": self.mode,
+            "currency": self.currency,
+            "start": self.start,
+            "months": self.months,
+            "tiers": [
+                {
+                    "priority": t.priority,
+                    "weighted_unit_months_short": _plain(t.weighted_unit_months_short),
+                    "unit_months_short": _plain(t.unit_months_short),
+                }
+                for t in self.tiers
+            ],
+            "cost": _plain(self.cost),
+            "delivery_cost": _plain(self.delivery_cost),
+            "capex": _plain(self.capex),
+            "coverage": {"overall": _plain(self.coverage), **coverage_tables},
+            "deliveries": records(self.deliveries),
+            "payments": records(self.payments),
+            "expansions": records(self.expansions),
+            "allocations": records(self.allocations[self.allocations["served"] > 0])
+            if not self.allocations.empty
+            else [],
+            "stock": records(self.stock[self.stock["quantity"] > 0]) if not self.stock.empty else [],
+            "budget_use": records(self.budget_use),
+            "capacity_use": records(self.capacity_use),
+            "explanations": self.explanations,
+            "conflicts": self.conflicts,
+            "report": {
+                "seconds": {k: round(v, 4) for k, v in self.report.seconds.items()},
+                "columns": self.report.columns,
+                "rows": self.report.rows,
+                "nonzeros": self.report.nonzeros,
+                "message": self.report.message,
+                "stages": [
+                    {
+                        "name": s.name,
+                        "status": s.status.value,
+                        "seconds": round(s.seconds, 4),
+                        "iterations": s.iterations,
+                    }
+                    for s in self.report.stages
+                ],
+            },
+        }
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars to Python; NaN to None; floats rounded to what a person reads."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        rounded = round(value, 6)
+        return int(rounded) if rounded.is_integer() and abs(rounded) < 2**53 else rounded
+    return value
+
+
+def empty_result(
+    plan_input: PlanInput, *, status: SolveStatus, mode: str, report: PlanReport
+) -> PlanResult:
+    """A result without a solution (infeasible, time limit, error)."""
+    return PlanResult(
+        status=status,
+        mode=mode,
+        name=plan_input.name,
+        currency=plan_input.currency,
+        start=plan_input.start,
+        months=plan_input.months,
+        tiers=[],
+        cost=float("nan"),
+        delivery_cost=float("nan"),
+        capex=float("nan"),
+        deliveries=pd.DataFrame(),
+        allocations=pd.DataFrame(),
+        stock=pd.DataFrame(),
+        payments=pd.DataFrame(),
+        expansions=pd.DataFrame(),
+        budget_use=pd.DataFrame(),
+        capacity_use=pd.DataFrame(),
+        report=report,
+    )
+
+
+def read_result(
+    plan_input: PlanInput, planning_model: PlanningModel, solution: Solution, report: PlanReport
+) -> PlanResult:
+    """Turn the final model solution into tables in units and currency."""
+    model, layout = planning_model.model, planning_model.layout
+    values: FloatArray = solution.col_value
+    pi = plan_input
+    scale = layout.item_scale
+
+    def column_values(name: str) -> FloatArray:
+        return values[model.columns[name].index]
+
+    # deliveries
+    x = column_values("delivery") * scale[pi.line_item[layout.delivery_line]]
+    lines, months = layout.delivery_line, layout.delivery_month
+    price = pi.price[lines, months]
+    item_of_line = pi.line_item[lines]
+    deliveries = pd.DataFrame(
+        {
+            "line": np.array(pi.line_ids, dtype=object)[lines],
+            "producer": np.array(pi.producer_ids, dtype=object)[pi.line_producer[lines]],
+            "item": np.array(pi.item_ids, dtype=object)[item_of_line],
+            "category": np.array(pi.item_category, dtype=object)[item_of_line],
+            "month": months,
+            "quantity": _clean(x),
+            "price": price,
+            "value": _clean(x) * price,
+        }
+    )
+    deliveries = deliveries[deliveries["quantity"] > _EPS].reset_index(drop=True)
+
+    # expansions
+    z = _clean(column_values("expansion"))
+    expansions = pd.DataFrame(
+        {
+            "expansion": pi.expansion_ids,
+            "line": np.array(pi.line_ids, dtype=object)[pi.expansion_line] if pi.n_expansions else [],
+            "level": z,
+            "added_capacity": pi.expansion_capacity * z,
+            "capex": pi.expansion_capex * z,
+            "active_from": pi.expansion_active,
+        }
+    )
+    expansions = expansions[expansions["level"] > _EPS].reset_index(drop=True)
+
+    # allocations and backlog per need class and month
+    cls, month = layout.service_class, layout.service_month
+    class_scale = scale[pi.class_item[cls]]
+    served = _clean(column_values("served") * class_scale)
+    backlog = _clean(column_values("backlog") * class_scale)
+    need = pi.need[cls, month]
+    allocations = pd.DataFrame(
+        {
+            "item": np.array(pi.item_ids, dtype=object)[pi.class_item[cls]],
+            "category": np.array(pi.item_category, dtype=object)[pi.class_item[cls]],
+            "grouping": np.array(pi.grouping_ids, dtype=object)[pi.class_grouping[cls]],
+            "priority": pi.class_priority[cls],
+            "operation": np.array(pi.class_operation, dtype=object)[cls],
+            "class": cls,
+            "month": month,
+            "need": need,
+            "served": served,
+            "backlog": backlog,
+        }
+    )
+    allocations["need_to_date"] = allocations.groupby("class")["need"].cumsum()
+    totals = pi.need.sum(axis=1)
+    allocations["need_total"] = totals[cls]
+
+    stock = pd.DataFrame(
+        {
+            "item": np.array(pi.item_ids, dtype=object)[layout.stock_item],
+            "month": layout.stock_month,
+            "quantity": _clean(column_values("stock") * scale[layout.stock_item]),
+        }
+    )
+
+    payments, budget_use = _payments(pi, planning_model, values, deliveries, expansions)
+
+    tiers = []
+    weights = pi.class_weight[cls]
+    for priority in pi.priorities:
+        mine = pi.class_priority[cls] == priority
+        tiers.append(
+            Tier(
+                priority=priority,
+                weighted_unit_months_short=float((weights[mine] * backlog[mine]).sum()),
+                unit_months_short=float(backlog[mine].sum()),
+            )
+        )
+
+    delivered = np.zeros(pi.n_lines)
+    np.add.at(delivered, lines, x)
+    available = np.zeros(pi.n_lines)
+    np.add.at(available, lines, np.where(layout.delivery_by_capacity, layout.delivery_upper, 0.0))
+    capacity_use = pd.DataFrame(
+        {
+            "line": pi.line_ids,
+            "producer": np.array(pi.producer_ids, dtype=object)[pi.line_producer],
+            "item": np.array(pi.item_ids, dtype=object)[pi.line_item],
+            "category": np.array(pi.item_category, dtype=object)[pi.line_item],
+            "capacity": available,
+            "delivered": _clean(delivered),
+        }
+    )
+    capacity_use["utilisation"] = np.where(
+        capacity_use["capacity"] > 0,
+        capacity_use["delivered"] / capacity_use["capacity"].where(capacity_use["capacity"] > 0, 1),
+        0.0,
+    )
+    delivery_cost = float(deliveries["value"].sum())
+    capex = float(expansions["capex"].sum())
+    return PlanResult(
+        status=solution.status,
+        mode=planning_model.mode,
+        name=pi.name,
+        currency=pi.currency,
+        start=pi.start,
+        months=pi.months,
+        tiers=tiers,
+        cost=delivery_cost + capex,
+        delivery_cost=delivery_cost,
+        capex=capex,
+        deliveries=deliveries,
+        allocations=allocations,
+        stock=stock,
+        payments=payments,
+        expansions=expansions,
+        budget_use=budget_use,
+        capacity_use=capacity_use,
+        report=report,
+    )
+
+
+def _clean(values: FloatArray) -> FloatArray:
+    """Solver noise below a millionth of a unit is zero."""
+    return np.where(np.abs(values) < _EPS, 0.0, values)
+
+
+def _payments(
+    pi: PlanInput,
+    planning_model: PlanningModel,
+    values: FloatArray,
+    deliveries: pd.DataFrame,
+    expansions: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Payments per fund, line (or expansion) and year, recovered from per-class payments.
+
+    Within one eligibility class every fund pays each line's spend in proportion to the class's
+    spend: the same totals per fund and year, every payment eligible.
+    """
+    model, layout = planning_model.model, planning_model.layout
+    years = np.array(pi.years)
+    paid = values[model.columns["payment"].index] * MONEY_UNIT
+    by_class = pd.DataFrame(
+        {
+            "fund": np.array(pi.fund_ids, dtype=object)[layout.payment_fund],
+            "group": layout.payment_group,
+            "year": years[layout.payment_year],
+            "amount": paid,
+        }
+    )
+    by_class = by_class[by_class["amount"] > 1e-3]
+    line_index = {line: k for k, line in enumerate(pi.line_ids)}
+    spend_lines = pd.DataFrame(
+        {
+            "line": deliveries["line"],
+            "expansion": None,
+            "group": layout.line_group[deliveries["line"].map(line_index).to_numpy(dtype=np.int64)]
+            if len(deliveries)
+            else np.zeros(0, np.int64),
+            "year": years[pi.year_of_month[deliveries["month"].to_numpy(dtype=np.int64)]]
+            if len(deliveries)
+            else np.zeros(0, np.int64),
+            "spend": deliveries["value"],
+        }
+    )
+    spend_lines = spend_lines.groupby(["line", "group", "year"], as_index=False)["spend"].sum()
+    spend_lines["expansion"] = None
+    if len(expansions):
+        expansion_index = {e: k for k, e in enumerate(pi.expansion_ids)}
+        exp_idx = expansions["expansion"].map(expansion_index).to_numpy(dtype=np.int64)
+        start_month = np.minimum(pi.expansion_start[exp_idx], pi.months - 1)
+        spend_exp = pd.DataFrame(
+            {
+                "line": expansions["line"],
+                "expansion": expansions["expansion"],
+                "group": layout.expansion_group[exp_idx],
+                "year": years[pi.year_of_month[start_month]],
+                "spend": expansions["capex"],
+            }
+        )
+        spend = pd.concat([spend_lines, spend_exp], ignore_index=True)
+    else:
+        spend = spend_lines
+    spend = spend[spend["spend"] > 0]
+    spend["share"] = spend["spend"] / spend.groupby(["group", "year"])["spend"].transform("sum")
+    payments = spend.merge(by_class, on=["group", "year"])
+    payments["amount"] = payments["amount"] * payments["share"]
+    payments = payments[payments["amount"] > 1e-3][["fund", "line", "expansion", "year", "amount"]]
+    payments = payments.sort_values(["fund", "year", "line"]).reset_index(drop=True)
+
+    spent = by_class.groupby(["fund", "year"])["amount"].sum()
+    rows = []
+    for f, fund in enumerate(pi.fund_ids):
+        for y, year in enumerate(pi.years):
+            budget = float(pi.budget[f, y])
+            used = float(spent.get((fund, year), 0.0))
+            rows.append(
+                {
+                    "fund": fund,
+                    "kind": pi.fund_kind[f],
+                    "year": year,
+                    "budget": budget,
+                    "spent": used,
+                    "share": used / budget if budget > 0 else 0.0,
+                }
+            )
+    return payments, pd.DataFrame(rows)

@@ -1,0 +1,234 @@
+"""Lexicographic solve with HiGHS: each priority tier in order, then cost.
+
+How a tier is held (docs/decisions/0003-lexicographic-tiers.md):
+- lp: after a tier's optimal solve, every column whose reduced cost is non-zero is fixed at its
+  value and every row whose dual is non-zero is held at its activity. Every point left is then
+  exactly as good for that tier (its objective equals the optimum plus a combination of zero
+  reduced costs), so no tolerance is spent, and the next stage starts from the same basis (warm
+  start: the basis stays primal feasible and primal simplex continues).
+- milp: a row `tier objective <= optimum * (1 + 1e-7) + 1e-6` (INSTANCE.md's tolerance).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import highspy
+import numpy as np
+
+from kuznia.planning.inputs import FloatArray
+from kuznia.planning.model import PlanningModel
+
+TIER_RELATIVE_TOLERANCE = 1e-7
+TIER_ABSOLUTE_TOLERANCE = 1e-6
+_ZERO_DUAL = 1e-9
+
+
+class SolveStatus(StrEnum):
+    """How a solve ended, in the project's words (never raw solver strings)."""
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    TIME_LIMIT = "time_limit"
+    UNBOUNDED = "unbounded"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Options of one plan solve."""
+
+    mode: str = "lp"
+    time_limit: float | None = None  # seconds, whole solve
+    mip_gap: float = 1e-4
+    method: str = "simplex"  # "simplex" | "ipm" | "pdlp" for the first stage; later stages warm-start
+    threads: int = 1
+
+
+@dataclass
+class StageReport:
+    """One stage of the lexicographic solve: a tier or the cost."""
+
+    name: str
+    status: SolveStatus
+    objective: float  # in model units (weighted unit-months for tiers, millions for cost)
+    seconds: float
+    iterations: int
+    mip_gap: float | None = None
+
+
+@dataclass
+class Solution:
+    """Primal values after the last stage, and duals of every stage (lp), in model units."""
+
+    status: SolveStatus
+    col_value: FloatArray
+    row_value: FloatArray
+    stages: list[StageReport] = field(default_factory=list)
+    # stage name -> (column reduced costs, row duals), lp only
+    duals: dict[str, tuple[FloatArray, FloatArray]] = field(default_factory=dict)
+    # stage name -> column values at the end of that stage
+    stage_values: dict[str, FloatArray] = field(default_factory=dict)
+
+
+_STATUS = {
+    highspy.HighsModelStatus.kOptimal: SolveStatus.OPTIMAL,
+    highspy.HighsModelStatus.kInfeasible: SolveStatus.INFEASIBLE,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: SolveStatus.INFEASIBLE,
+    highspy.HighsModelStatus.kUnbounded: SolveStatus.UNBOUNDED,
+    highspy.HighsModelStatus.kTimeLimit: SolveStatus.TIME_LIMIT,
+    highspy.HighsModelStatus.kIterationLimit: SolveStatus.TIME_LIMIT,
+    highspy.HighsModelStatus.kInterrupt: SolveStatus.TIME_LIMIT,
+}
+
+
+def make_highs(planning_model: PlanningModel, options: SolveOptions) -> highspy.Highs:
+    """Hand the model to HiGHS in one call."""
+    model = planning_model.model
+    matrix = model.matrix()
+    col_lower, col_upper, row_lower, row_upper = model.bounds()
+    lp = highspy.HighsLp()
+    lp.num_col_ = model.n_cols
+    lp.num_row_ = model.n_rows
+    lp.col_cost_ = np.zeros(model.n_cols)
+    lp.col_lower_ = col_lower
+    lp.col_upper_ = col_upper
+    lp.row_lower_ = row_lower
+    lp.row_upper_ = row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data
+    lp.a_matrix_.num_col_ = model.n_cols
+    lp.a_matrix_.num_row_ = model.n_rows
+    integer = model.integrality()
+    if planning_model.mode == "milp" and integer.any():
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
+            for flag in integer
+        ]
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("random_seed", 0)
+    highs.setOptionValue("threads", options.threads)
+    highs.setOptionValue("mip_rel_gap", options.mip_gap)
+    highs.passModel(lp)
+    return highs
+
+
+def _set_objective(highs: highspy.Highs, n_cols: int, columns: np.ndarray, costs: np.ndarray) -> None:
+    cost = np.zeros(n_cols)
+    np.add.at(cost, columns, costs)
+    highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), cost)
+
+
+def solve_lexicographic(
+    planning_model: PlanningModel,
+    options: SolveOptions,
+    *,
+    on_stage: Callable[[str, str], None] | None = None,
+) -> Solution:
+    """Solve tier after tier, then cost; stop at the first stage that is not optimal."""
+    model = planning_model.model
+    is_mip = planning_model.mode == "milp" and bool(model.integrality().any())
+    highs = make_highs(planning_model, options)
+    deadline = None if options.time_limit is None else time.perf_counter() + options.time_limit
+    stages = [name for name in model.objectives if name.startswith("tier:")] + ["cost"]
+    solution = Solution(
+        status=SolveStatus.OPTIMAL, col_value=np.zeros(model.n_cols), row_value=np.zeros(model.n_rows)
+    )
+    first = True
+    for name in stages:
+        if on_stage:
+            on_stage(name, "start")
+        columns, costs = model.objectives[name]
+        _set_objective(highs, model.n_cols, columns, costs)
+        if first and not is_mip and options.method != "simplex":
+            highs.setOptionValue("solver", options.method)
+        elif not is_mip:
+            # later stages start from the previous basis: primal feasible, so primal simplex
+            highs.setOptionValue("solver", "simplex")
+            highs.setOptionValue("simplex_strategy", 1 if first else 4)
+        if deadline is not None:
+            highs.setOptionValue("time_limit", max(0.01, deadline - time.perf_counter()))
+        started = time.perf_counter()
+        highs.run()
+        seconds = time.perf_counter() - started
+        raw_status = highs.getModelStatus()
+        status = _STATUS.get(raw_status, SolveStatus.ERROR)
+        info = highs.getInfo()
+        has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+        report = StageReport(
+            name=name,
+            status=status,
+            objective=float(info.objective_function_value) if has_solution else float("nan"),
+            seconds=seconds,
+            iterations=int(info.simplex_iteration_count + max(0, info.ipm_iteration_count)),
+            mip_gap=float(info.mip_gap) if is_mip else None,
+        )
+        solution.stages.append(report)
+        if on_stage:
+            on_stage(name, status.value)
+        if status != SolveStatus.OPTIMAL:
+            solution.status = status
+            if has_solution and status == SolveStatus.TIME_LIMIT and is_mip:
+                result = highs.getSolution()
+                solution.col_value = np.array(result.col_value)
+                solution.row_value = np.array(result.row_value)
+            break
+        result = highs.getSolution()
+        col_value = np.array(result.col_value)
+        solution.col_value = col_value
+        solution.row_value = np.array(result.row_value)
+        solution.stage_values[name] = col_value
+        if not is_mip:
+            col_dual = np.array(result.col_dual)
+            row_dual = np.array(result.row_dual)
+            solution.duals[name] = (col_dual, row_dual)
+        if name != "cost":
+            if is_mip:
+                _hold_with_row(highs, model.n_cols, columns, costs, report.objective)
+            else:
+                _hold_by_fixing(highs, col_value, np.array(result.row_value), col_dual, row_dual)
+        first = False
+    return solution
+
+
+def _hold_with_row(
+    highs: highspy.Highs, n_cols: int, columns: np.ndarray, costs: np.ndarray, optimum: float
+) -> None:
+    """Add `objective <= optimum * (1 + rel) + abs` as a row."""
+    limit = optimum + abs(optimum) * TIER_RELATIVE_TOLERANCE + TIER_ABSOLUTE_TOLERANCE
+    highs.addRow(-highspy.kHighsInf, limit, columns.size, columns.astype(np.int32), costs)
+
+
+def _hold_by_fixing(
+    highs: highspy.Highs,
+    col_value: FloatArray,
+    row_value: FloatArray,
+    col_dual: FloatArray,
+    row_dual: FloatArray,
+) -> None:
+    """Fix columns with non-zero reduced cost and rows with non-zero dual at their values."""
+    lp = highs.getLp()
+    cols = np.nonzero(np.abs(col_dual) > _ZERO_DUAL)[0]
+    if cols.size:
+        value = _at_bound(
+            col_value[cols], col_dual[cols], np.array(lp.col_lower_)[cols], np.array(lp.col_upper_)[cols]
+        )
+        highs.changeColsBounds(cols.size, cols.astype(np.int32), value, value)
+    rows = np.nonzero(np.abs(row_dual) > _ZERO_DUAL)[0]
+    if rows.size:
+        value = _at_bound(
+            row_value[rows], row_dual[rows], np.array(lp.row_lower_)[rows], np.array(lp.row_upper_)[rows]
+        )
+        highs.changeRowsBounds(rows.size, rows.astype(np.int32), value, value)
+
+
+def _at_bound(value: FloatArray, dual: FloatArray, lower: FloatArray, upper: FloatArray) -> FloatArray:
+    """The bound a non-zero dual says the value sits at (minimising: positive -> lower)."""
+    bound = np.where(dual > 0, lower, upper)
+    return np.where(np.isfinite(bound), bound, np.clip(value, lower, upper))
