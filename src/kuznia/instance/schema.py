@@ -7,11 +7,13 @@ live in `kuznia.instance.validate`, so every problem in a file is reported at on
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FORMAT = "kuznia-instance/1"
+FORMAT: Final = "kuznia-instance/1"
+# `start`: a calendar month written YYYY-MM.
+START_PATTERN: Final = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 Ownership = Literal["state", "private", "joint_venture"]
 Operation = Literal["defensive", "offensive", "stabilization"]
@@ -39,7 +41,8 @@ class Item(Record):
 
 class JointVenturePartner(Record):
     country: str = Field(min_length=1)
-    share: float = Field(gt=0, le=1)
+    # A number, not a float, so a share written as 1 is written back as 1.
+    share: Annotated[Number, Field(gt=0, le=1, allow_inf_nan=False)]
 
 
 class Producer(Record):
@@ -129,7 +132,7 @@ class Instance(Record):
 
     format: Literal["kuznia-instance/1"] = FORMAT
     name: str = "unnamed"
-    start: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    start: str = Field(pattern=START_PATTERN)
     months: Annotated[int, Field(ge=1, le=600)]
     currency: str = "USD"
     operation_weights: OperationWeights = Field(default_factory=OperationWeights)

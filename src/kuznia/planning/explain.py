@@ -112,25 +112,48 @@ def explain_shortfalls(
         return []
     pi = plan_input
     capacity, budget = binding_constraints(pi, planning_model, solution)
-    weights = pi.class_weight[allocations["class"].to_numpy()]
-    short = allocations.assign(weighted=allocations["backlog"].to_numpy() * weights)
-    per_class = short.groupby("class").agg(
-        unit_months=("backlog", "sum"), weighted=("weighted", "sum"), need=("need", "sum")
-    )
-    per_class = per_class[per_class["unit_months"] > _SHORT].sort_values(
-        "weighted", ascending=False
-    )
-    short_months = short[short["backlog"] > _SHORT].groupby("class")["month"].agg(["min", "max"])
-    last = allocations[allocations["month"] == pi.months - 1].set_index("class")["backlog"]
+    cls = allocations["class"].to_numpy()
+    month = allocations["month"].to_numpy()
+    backlog = allocations["backlog"].to_numpy()
+    unit_months = np.bincount(cls, weights=backlog, minlength=pi.n_classes)
+    weighted = unit_months * pi.class_weight
+    is_short = backlog > _SHORT
+    first_short = np.full(pi.n_classes, pi.months)
+    last_short = np.full(pi.n_classes, -1)
+    np.minimum.at(first_short, cls[is_short], month[is_short])
+    np.maximum.at(last_short, cls[is_short], month[is_short])
+    at_end = np.zeros(pi.n_classes)
+    last = month == pi.months - 1
+    at_end[cls[last]] = backlog[last]
+    short_classes = np.nonzero(unit_months > _SHORT)[0]
+    short_classes = short_classes[np.argsort(-weighted[short_classes], kind="stable")]
 
+    # what binds, grouped once by (tier, item) and by tier
+    capacity_item = pi.line_item[capacity["line_index"].to_numpy(dtype=np.int64)]
+    capacity_by: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    if len(capacity):
+        order = np.lexsort((capacity_item, capacity["priority"].to_numpy()))
+        keys = np.stack([capacity["priority"].to_numpy()[order], capacity_item[order]], axis=1)
+        cuts = np.nonzero(np.any(np.diff(keys, axis=0) != 0, axis=1))[0] + 1
+        line_index = capacity["line_index"].to_numpy(dtype=np.int64)[order]
+        months_bound = capacity["month"].to_numpy(dtype=np.int64)[order]
+        value = capacity["marginal_value"].to_numpy(dtype=np.float64)[order]
+        for part in np.split(np.arange(order.size), cuts):
+            key = (int(keys[part[0], 0]), int(keys[part[0], 1]))
+            capacity_by[key] = (line_index[part], months_bound[part], value[part])
+    budget_by: dict[int, pd.DataFrame] = {int(p): f for p, f in budget.groupby("priority")}
     lines_of_item = [np.nonzero(pi.line_item == i)[0] for i in range(pi.n_items)]
     payable = pi.fund_pays_line.any(axis=0) if pi.n_funds else np.zeros(pi.n_lines, bool)
+    funds_of_item = np.zeros((pi.n_items, pi.n_funds), bool)
+    for i, lines in enumerate(lines_of_item):
+        if lines.size and pi.n_funds:
+            funds_of_item[i] = pi.fund_pays_line[:, lines].any(axis=1)
     month_index = np.arange(pi.months)
+
     explanations = []
-    for cls, row in per_class.iterrows():
-        c = int(cls)  # type: ignore[arg-type]
+    for c in short_classes:
         item, priority = int(pi.class_item[c]), int(pi.class_priority[c])
-        first_short, last_short = (int(v) for v in short_months.loc[c])
+        last_month = int(last_short[c])
         lines = lines_of_item[item]
         reasons: list[dict[str, Any]] = []
         if lines.size == 0:
@@ -144,78 +167,34 @@ def explain_shortfalls(
                     "detail": f"{unpaid.size} line(s) with capacity that no fund may pay for",
                 }
             )
-        blocked = (
-            (month_index[None, :] < pi.lead_time[lines, None])
-            & (pi.capacity[lines] > 0)
-            & payable[lines, None]
-            & (month_index[None, :] <= last_short)
-        )
-        if blocked.any():
-            who, when = np.nonzero(blocked)
-            listed = sorted({int(lines[k]) for k in who})
-            reasons.append(
-                {
-                    "code": "lead_time",
-                    "lines": [
-                        {
-                            "line": pi.line_ids[k],
-                            "lead_time": int(pi.lead_time[k]),
-                            "first_month": int(pi.lead_time[k]),
-                        }
-                        for k in listed[:_MAX_LISTED]
-                    ],
-                    "months": sorted({int(t) for t in when})[:_MAX_LISTED],
-                    "capacity_blocked": float(pi.capacity[lines][who, when].sum()),
-                }
-            )
-        mine = capacity[
-            (capacity["priority"] == priority)
-            & capacity["line_index"].isin(lines)
-            & (capacity["month"] <= last_short)
-        ]
-        if len(mine):
-            top = (
-                mine.groupby("line")
-                .agg(months=("month", list), marginal_value=("marginal_value", "max"))
-                .sort_values("marginal_value", ascending=False)
-                .head(_MAX_LISTED)
-            )
-            reasons.append(
-                {
-                    "code": "capacity",
-                    "lines": [
-                        {
-                            "line": line,
-                            "months": [int(m) for m in r["months"]],
-                            "marginal_value_per_unit": round(float(r["marginal_value"]), 6),
-                        }
-                        for line, r in top.iterrows()
-                    ],
-                }
-            )
-        funds = np.nonzero(
-            pi.fund_pays_line[:, lines].any(axis=1) if lines.size else np.zeros(pi.n_funds, bool)
-        )[0]
-        last_year = int(pi.year_of_month[last_short])
-        tight = budget[
-            (budget["priority"] == priority)
-            & budget["fund_index"].isin(funds)
-            & (budget["year_index"] <= last_year)
-        ].sort_values("marginal_value", ascending=False)
-        if len(tight):
-            reasons.append(
-                {
-                    "code": "budget",
-                    "funds": [
-                        {
-                            "fund": r["fund"],
-                            "year": int(r["year"]),
-                            "marginal_value_per_million": round(float(r["marginal_value"]), 6),
-                        }
-                        for _, r in tight.head(_MAX_LISTED).iterrows()
-                    ],
-                }
-            )
+        lead_reason = _lead_time_reason(pi, lines, payable, month_index, last_month)
+        if lead_reason:
+            reasons.append(lead_reason)
+        capacity_reason = _capacity_reason(pi, capacity_by.get((priority, item)), last_month)
+        if capacity_reason:
+            reasons.append(capacity_reason)
+        tier_budget = budget_by.get(priority)
+        if tier_budget is not None:
+            last_year = int(pi.year_of_month[last_month])
+            fund_index = tier_budget["fund_index"].to_numpy(dtype=np.int64)
+            tight = tier_budget[
+                funds_of_item[item, fund_index]
+                & (tier_budget["year_index"].to_numpy() <= last_year)
+            ].sort_values("marginal_value", ascending=False)
+            if len(tight):
+                reasons.append(
+                    {
+                        "code": "budget",
+                        "funds": [
+                            {
+                                "fund": r.fund,
+                                "year": int(r.year),
+                                "marginal_value_per_million": round(float(r.marginal_value), 6),
+                            }
+                            for r in tight.head(_MAX_LISTED).itertuples()
+                        ],
+                    }
+                )
         explanations.append(
             {
                 "item": pi.item_ids[item],
@@ -223,13 +202,66 @@ def explain_shortfalls(
                 "grouping": pi.grouping_ids[int(pi.class_grouping[c])],
                 "priority": priority,
                 "operation": pi.class_operation[c],
-                "need": float(row["need"]),
-                "short_at_end": float(last.get(c, 0.0)),
-                "unit_months_short": float(row["unit_months"]),
-                "weighted_unit_months_short": float(row["weighted"]),
-                "first_short_month": first_short,
-                "last_short_month": last_short,
+                "need": float(pi.need[c].sum()),
+                "short_at_end": float(at_end[c]),
+                "unit_months_short": float(unit_months[c]),
+                "weighted_unit_months_short": float(weighted[c]),
+                "first_short_month": int(first_short[c]),
+                "last_short_month": last_month,
                 "reasons": reasons,
             }
         )
     return explanations
+
+
+def _capacity_reason(
+    pi: PlanInput, binding: tuple[np.ndarray, np.ndarray, np.ndarray] | None, last_month: int
+) -> dict[str, Any] | None:
+    """Lines of the item at capacity, in months up to the shortfall, most valuable first."""
+    if binding is None:
+        return None
+    line_index, months, value = binding
+    keep = months <= last_month
+    if not keep.any():
+        return None
+    line_index, months, value = line_index[keep], months[keep], value[keep]
+    lines, inverse = np.unique(line_index, return_inverse=True)
+    best = np.zeros(lines.size)
+    np.maximum.at(best, inverse, value)
+    listed = []
+    for k in np.argsort(-best, kind="stable")[:_MAX_LISTED]:
+        listed.append(
+            {
+                "line": pi.line_ids[int(lines[k])],
+                "months": sorted(int(m) for m in months[inverse == k]),
+                "marginal_value_per_unit": round(float(best[k]), 6),
+            }
+        )
+    return {"code": "capacity", "lines": listed}
+
+
+def _lead_time_reason(
+    pi: PlanInput, lines: np.ndarray, payable: np.ndarray, month_index: np.ndarray, last_month: int
+) -> dict[str, Any] | None:
+    """Lines of the item with capacity in a month up to the shortfall that their lead time blocks."""
+    waiting = lines[(pi.lead_time[lines] > 0) & payable[lines]]
+    if waiting.size == 0:
+        return None
+    blocked = (
+        (month_index[None, :] < pi.lead_time[waiting, None])
+        & (pi.capacity[waiting] > 0)
+        & (month_index[None, :] <= last_month)
+    )
+    if not blocked.any():
+        return None
+    who, when = np.nonzero(blocked)
+    listed = np.unique(waiting[who])
+    return {
+        "code": "lead_time",
+        "lines": [
+            {"line": pi.line_ids[k], "lead_time": int(pi.lead_time[k]), "first_month": int(pi.lead_time[k])}
+            for k in listed[:_MAX_LISTED]
+        ],
+        "months": sorted({int(t) for t in when})[:_MAX_LISTED],
+        "capacity_blocked": float(pi.capacity[waiting][who, when].sum()),
+    }

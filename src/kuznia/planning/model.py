@@ -9,7 +9,9 @@ Every figure leaves the model in units and currency units again (`kuznia.plannin
 
 Reductions (same optimum, fewer variables; see docs/benchmarks.md):
 - deliveries x[l,t] exist only where something can arrive (capacity, expansion or commitment);
-- need classes start at their first month of need;
+- need classes that differ only in grouping are served as one (same weight, same stock) and
+  shared out to groupings afterwards, in proportion to what each has outstanding;
+- service starts at a class's first month of need;
 - payments are per fund and *eligibility class* (the set of funds that may pay) and year, not per
   line: lines that the same funds may pay for are interchangeable for money. Payments per line are
   recovered after the solve (`kuznia.planning.results`).
@@ -22,9 +24,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from kuznia.planning.inputs import BoolArray, FloatArray, IntArray, PlanInput
+from kuznia.planning.inputs import OPERATIONS, BoolArray, FloatArray, IntArray, PlanInput
 
 MONEY_UNIT = 1e6
+OPERATION_CODES = {name: code for code, name in enumerate(OPERATIONS)}
 INF = float("inf")
 
 
@@ -110,6 +113,21 @@ class Model:
 
 
 @dataclass
+class ServiceGroups:
+    """Need classes that differ only in grouping, merged for the solve.
+
+    Classes of one item, priority and operation weigh the same and draw on the same stock, so
+    the model serves their sum; `kuznia.planning.results` shares what was served back out.
+    """
+
+    group_of_class: IntArray  # [C]
+    item: IntArray  # [K]
+    priority: IntArray  # [K]
+    weight: FloatArray  # [K]
+    need: FloatArray  # [K, T]
+
+
+@dataclass
 class Layout:
     """Where each variable of the planning model lives, for reading a solution back."""
 
@@ -118,7 +136,8 @@ class Layout:
     delivery_month: IntArray  # per x column: month
     delivery_upper: FloatArray  # per x column: upper bound in units (capacity incl. expansions)
     delivery_by_capacity: BoolArray  # per x column: bound is capacity (not lead time)
-    service_class: IntArray  # per q/b column: need class
+    service_groups: ServiceGroups
+    service_group: IntArray  # per q/b column: service group
     service_month: IntArray  # per q/b column: month
     stock_item: IntArray  # per h column: item
     stock_month: IntArray  # per h column: month
@@ -269,29 +288,52 @@ def define_min_rates(
     return lines
 
 
+def service_groups(plan_input: PlanInput) -> ServiceGroups:
+    """Merge need classes by (item, priority, operation)."""
+    keys = np.stack(
+        [
+            plan_input.class_item,
+            plan_input.class_priority,
+            np.array([OPERATION_CODES[o] for o in plan_input.class_operation], dtype=np.int64),
+        ],
+        axis=1,
+    ).reshape(-1, 3)
+    unique, first, group_of_class = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    group_of_class = group_of_class.reshape(-1)
+    need = np.zeros((unique.shape[0], plan_input.months))
+    np.add.at(need, group_of_class, plan_input.need)
+    return ServiceGroups(
+        group_of_class=group_of_class,
+        item=unique[:, 0],
+        priority=unique[:, 1],
+        weight=plan_input.class_weight[first],
+        need=need,
+    )
+
+
 def define_service(
-    model: Model, plan_input: PlanInput, scale: FloatArray
+    model: Model, plan_input: PlanInput, scale: FloatArray, groups: ServiceGroups
 ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
-    """Served q[c,t] >= 0 and backlog b[c,t] >= 0 per need class from its first month of need:
-    b[c,t] = b[c,t-1] + need[c,t] - q[c,t], b[c,-1] = 0 (late is better than never).
+    """Served q[k,t] >= 0 and backlog b[k,t] >= 0 per service group from its first month of need:
+    b[k,t] = b[k,t-1] + need[k,t] - q[k,t], b[k,-1] = 0 (late is better than never).
     """
-    need = plan_input.need
+    need = groups.need
     months = plan_input.months
     has_need = need > 0
     first = np.where(has_need.any(axis=1), has_need.argmax(axis=1), months)
-    cls, month = np.nonzero(np.arange(months)[None, :] >= first[:, None])
-    class_scale = scale[plan_input.class_item[cls]]
-    count = cls.size
+    group, month = np.nonzero(np.arange(months)[None, :] >= first[:, None])
+    group_scale = scale[groups.item[group]]
+    count = group.size
     q = model.add_columns("served", np.zeros(count), np.full(count, INF))
     b = model.add_columns("backlog", np.zeros(count), np.full(count, INF))
-    rhs = need[cls, month] / class_scale
+    rhs = need[group, month] / group_scale
     rows = model.add_rows("backlog", rhs, rhs)
     model.add_coefficients(rows, b, 1.0)
     model.add_coefficients(rows, q, 1.0)
-    continues = month > first[cls]
-    # previous entry of the same class is the previous position (classes are contiguous)
+    continues = month > first[group]
+    # the previous entry of the same group is the previous position (groups are contiguous)
     model.add_coefficients(rows[continues], b[np.nonzero(continues)[0] - 1], -1.0)
-    return q, b, cls, month
+    return q, b, group, month
 
 
 def define_stock(
@@ -300,6 +342,7 @@ def define_stock(
     scale: FloatArray,
     deliveries: dict[str, object],
     served: tuple[IntArray, IntArray, IntArray, IntArray],
+    groups: ServiceGroups,
 ) -> tuple[IntArray, IntArray, IntArray]:
     """Stock h[i,t] >= 0: h[i,t] - h[i,t-1] - sum_{l of i} x[l,t] + sum_{c of i} q[c,t]
     = foreign_supply[i,t] (+ initial stock at t = 0). Nothing is wasted or sold.
@@ -317,8 +360,8 @@ def define_stock(
     x_month: IntArray = deliveries["month"]  # type: ignore[assignment]
     x_columns = model.columns["delivery"].index
     model.add_coefficients(rows[plan_input.line_item[x_line] * months + x_month], x_columns, -1.0)
-    q, _b, cls, q_month = served
-    model.add_coefficients(rows[plan_input.class_item[cls] * months + q_month], q, 1.0)
+    q, _b, group, q_month = served
+    model.add_coefficients(rows[groups.item[group] * months + q_month], q, 1.0)
     return h, item, month
 
 
@@ -395,19 +438,17 @@ def define_objectives(
     scale: FloatArray,
     deliveries: dict[str, object],
     served: tuple[IntArray, IntArray, IntArray, IntArray],
+    groups: ServiceGroups,
     expansions: IntArray,
 ) -> None:
     """Tier p: minimise sum_{c of tier p, t} weight[c] * b[c,t] (weighted unit-months short).
     Cost: minimise sum price[l,t] x[l,t] + sum capex[e] z[e] (in millions).
     """
-    _q, b, cls, _month = served
-    class_scale = scale[plan_input.class_item[cls]]
+    _q, b, group, _month = served
+    group_scale = scale[groups.item[group]]
     for priority in plan_input.priorities:
-        mine = plan_input.class_priority[cls] == priority
-        model.objectives[f"tier:{priority}"] = (
-            b[mine],
-            plan_input.class_weight[cls[mine]] * class_scale[mine],
-        )
+        mine = groups.priority[group] == priority
+        model.objectives[f"tier:{priority}"] = (b[mine], groups.weight[group[mine]] * group_scale[mine])
     x_line: IntArray = deliveries["line"]  # type: ignore[assignment]
     x_month: IntArray = deliveries["month"]  # type: ignore[assignment]
     unit_price = plan_input.price[x_line, x_month] * scale[plan_input.line_item[x_line]] / MONEY_UNIT
@@ -432,17 +473,19 @@ def build_model(plan_input: PlanInput, *, mode: str = "lp") -> PlanningModel:
         if mode == "milp"
         else np.zeros(0, np.int64)
     )
-    served = define_service(model, plan_input, scale)
-    _h, stock_item, stock_month = define_stock(model, plan_input, scale, deliveries, served)
+    groups = service_groups(plan_input)
+    served = define_service(model, plan_input, scale, groups)
+    _h, stock_item, stock_month = define_stock(model, plan_input, scale, deliveries, served, groups)
     payments = define_payments(model, plan_input, scale, deliveries, expansions)
-    define_objectives(model, plan_input, scale, deliveries, served, expansions)
+    define_objectives(model, plan_input, scale, deliveries, served, groups, expansions)
     layout = Layout(
         item_scale=scale,
         delivery_line=deliveries["line"],  # type: ignore[arg-type]
         delivery_month=deliveries["month"],  # type: ignore[arg-type]
         delivery_upper=deliveries["upper"],  # type: ignore[arg-type]
         delivery_by_capacity=deliveries["by_capacity"],  # type: ignore[arg-type]
-        service_class=served[2],
+        service_groups=groups,
+        service_group=served[2],
         service_month=served[3],
         stock_item=stock_item,
         stock_month=stock_month,

@@ -245,10 +245,11 @@ def read_result(
     expansions = expansions[expansions["level"] > _EPS].reset_index(drop=True)
 
     # allocations and backlog per need class and month
-    cls, month = layout.service_class, layout.service_month
-    class_scale = scale[pi.class_item[cls]]
-    served = _clean(column_values("served") * class_scale)
-    backlog = _clean(column_values("backlog") * class_scale)
+    served_all, backlog_all = share_out_service(pi, planning_model, values)
+    first = np.where((pi.need > 0).any(axis=1), (pi.need > 0).argmax(axis=1), pi.months)
+    cls, month = np.nonzero(np.arange(pi.months)[None, :] >= first[:, None])
+    served = _clean(served_all[cls, month])
+    backlog = _clean(backlog_all[cls, month])
     need = pi.need[cls, month]
     allocations = pd.DataFrame(
         {
@@ -331,6 +332,41 @@ def read_result(
         capacity_use=capacity_use,
         report=report,
     )
+
+
+def share_out_service(
+    pi: PlanInput, planning_model: PlanningModel, values: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Served and backlog per need class and month [C, T], in units.
+
+    The model serves each service group (classes that differ only in grouping) as one; each
+    month, what the group is served is shared among its classes in proportion to what each has
+    outstanding (backlog plus this month's need), so no class is served more than it lacks.
+    """
+    model, layout = planning_model.model, planning_model.layout
+    groups = layout.service_groups
+    n_groups, months = groups.need.shape
+    scale = layout.item_scale[groups.item[layout.service_group]]
+    group_served = np.zeros((n_groups, months))
+    group_served[layout.service_group, layout.service_month] = (
+        values[model.columns["served"].index] * scale
+    )
+    of = groups.group_of_class
+    served = np.zeros_like(pi.need)
+    backlog = np.zeros_like(pi.need)
+    previous = np.zeros(pi.n_classes)
+    for t in range(months):
+        outstanding = previous + pi.need[:, t]
+        group_outstanding = np.zeros(n_groups)
+        np.add.at(group_outstanding, of, outstanding)
+        share = np.divide(
+            outstanding, group_outstanding[of], out=np.zeros_like(outstanding),
+            where=group_outstanding[of] > 0,
+        )
+        served[:, t] = np.minimum(group_served[of, t] * share, outstanding)
+        backlog[:, t] = outstanding - served[:, t]
+        previous = backlog[:, t]
+    return served, backlog
 
 
 def _clean(values: FloatArray) -> FloatArray:

@@ -7,6 +7,12 @@ How a tier is held (docs/decisions/0003-lexicographic-tiers.md):
   reduced costs), so no tolerance is spent, and the next stage starts from the same basis (warm
   start: the basis stays primal feasible and primal simplex continues).
 - milp: a row `tier objective <= optimum * (1 + 1e-7) + 1e-6` (INSTANCE.md's tolerance).
+
+While a tier is optimised, service of lower tiers is held at zero: it cannot help the tier (it
+only draws stock), so the optimum is the same and the model the solver sees is smaller. The
+duals stay valid for the whole model (a lower tier's service has a non-negative reduced cost:
+stock is worth something or nothing), so holding by fixing remains exact; afterwards that service
+is released, except where its reduced cost says it would cost the tier.
 """
 
 from __future__ import annotations
@@ -44,9 +50,13 @@ class SolveOptions:
     mode: str = "lp"
     time_limit: float | None = None  # seconds, whole solve
     mip_gap: float = 1e-4
-    method: str = "simplex"  # "simplex" | "ipm" | "pdlp" for the first stage; later stages warm-start
+    # first stage: dual simplex (fast on one tier with the lower tiers held out of the way);
+    # later stages: interior point with crossover on the model the fixings left, presolved
+    # afresh (docs/benchmarks.md has what else was tried and what it gave)
+    method: str = "simplex"
+    later_method: str = "ipm"
+    warm_start: bool = False  # True: later stages continue from the previous basis (primal simplex)
     threads: int = 1
-
 
 @dataclass
 class StageReport:
@@ -140,18 +150,29 @@ def solve_lexicographic(
     solution = Solution(
         status=SolveStatus.OPTIMAL, col_value=np.zeros(model.n_cols), row_value=np.zeros(model.n_rows)
     )
+    layout = planning_model.layout
+    served = model.columns["served"].index
+    served_priority = layout.service_groups.priority[layout.service_group]
     first = True
     for name in stages:
         if on_stage:
             on_stage(name, "start")
         columns, costs = model.objectives[name]
         _set_objective(highs, model.n_cols, columns, costs)
+        # Serving a lower tier never helps this one: hold its service at zero for this stage
+        # (the stage's duals stay valid for the whole model; see the module docstring).
+        later = served[served_priority > int(name.split(":")[1])] if name != "cost" else served[:0]
+        _set_bounds(highs, later, 0.0, 0.0)
         if first and not is_mip and options.method != "simplex":
             highs.setOptionValue("solver", options.method)
-        elif not is_mip:
+        elif not is_mip and options.warm_start:
             # later stages start from the previous basis: primal feasible, so primal simplex
             highs.setOptionValue("solver", "simplex")
             highs.setOptionValue("simplex_strategy", 1 if first else 4)
+        elif not first:
+            highs.clearSolver()
+            highs.setOptionValue("solver", options.later_method)
+            highs.setOptionValue("simplex_strategy", 1)
         if deadline is not None:
             highs.setOptionValue("time_limit", max(0.01, deadline - time.perf_counter()))
         started = time.perf_counter()
@@ -191,10 +212,22 @@ def solve_lexicographic(
         if name != "cost":
             if is_mip:
                 _hold_with_row(highs, model.n_cols, columns, costs, report.objective)
+                _set_bounds(highs, later, 0.0, np.inf)
             else:
                 _hold_by_fixing(highs, col_value, np.array(result.row_value), col_dual, row_dual)
+                _set_bounds(highs, later[np.abs(col_dual[later]) <= _ZERO_DUAL], 0.0, np.inf)
         first = False
     return solution
+
+
+def _set_bounds(highs: highspy.Highs, columns: np.ndarray, lower: float, upper: float) -> None:
+    if columns.size:
+        highs.changeColsBounds(
+            columns.size,
+            columns.astype(np.int32),
+            np.full(columns.size, lower),
+            np.full(columns.size, upper),
+        )
 
 
 def _hold_with_row(

@@ -1,0 +1,5 @@
+"""Seeded synthetic planning instances, calibrated to public figures (see `generate`)."""
+
+from kuznia.synthetic.generate import SIZE_SPECS, SIZES, generate
+
+__all__ = ["SIZES", "SIZE_SPECS", "generate"]
