@@ -7,7 +7,7 @@ import math
 import pytest
 
 from kuznia.planning import SolveOptions, SolveStatus, plan
-from tests.planning.builders import build, instance_dict, need, with_
+from tests.planning.builders import build, instance_dict, need
 
 
 def reasons(result, item: str) -> dict[str, dict]:
@@ -104,8 +104,12 @@ class TestBudget:
             {"id": "l2", "producer": "p", "item": "d", "capacity": 10, "price": 1.0}
         )
         doc["funds"].append(
-            {"id": "dk", "kind": "partner", "budget": {"2026": 100},
-             "eligible": {"categories": ["drones"]}}
+            {
+                "id": "dk",
+                "kind": "partner",
+                "budget": {"2026": 100},
+                "eligible": {"categories": ["drones"]},
+            }
         )
         doc["needs"] = [need("a", 0, 5), need("d", 0, 5)]
         result = plan(build(doc))
@@ -147,9 +151,13 @@ class TestTiers:
         # Budget 100 buys one tier-1 vehicle (100) or 100 tier-2 drones (1 each). Tier 1 wins.
         doc = instance_dict(months=1, capacity=1, price=100.0, budget=100)
         doc["items"].append({"id": "d", "name": "Drone", "category": "drones"})
-        doc["lines"].append({"id": "l2", "producer": "p", "item": "d", "capacity": 1000, "price": 1.0})
-        doc["needs"] = [need("a", 0, 1, priority=1, operation="stabilization"),
-                        need("d", 0, 100, priority=2, operation="defensive")]
+        doc["lines"].append(
+            {"id": "l2", "producer": "p", "item": "d", "capacity": 1000, "price": 1.0}
+        )
+        doc["needs"] = [
+            need("a", 0, 1, priority=1, operation="stabilization"),
+            need("d", 0, 100, priority=2, operation="defensive"),
+        ]
         result = plan(build(doc))
         tier1, tier2 = result.tiers
         assert tier1.unit_months_short == pytest.approx(0)
@@ -158,8 +166,10 @@ class TestTiers:
     def test_operation_weights_order_needs_within_a_tier(self):
         doc = instance_dict(months=1, capacity=4)
         doc["groupings"].append({"id": "g2", "name": "G2"})
-        doc["needs"] = [need("a", 0, 4, operation="stabilization"),
-                        need("a", 0, 4, operation="defensive", grouping="g2")]
+        doc["needs"] = [
+            need("a", 0, 4, operation="stabilization"),
+            need("a", 0, 4, operation="defensive", grouping="g2"),
+        ]
         result = plan(build(doc))
         served = result.allocations.set_index("operation")["served"]
         assert served["defensive"] == pytest.approx(4)
@@ -168,7 +178,9 @@ class TestTiers:
 
     def test_cost_is_least_once_tiers_are_held(self):
         doc = instance_dict(months=1, capacity=10, price=2.0)
-        doc["lines"].append({"id": "l2", "producer": "p", "item": "a", "capacity": 10, "price": 1.0})
+        doc["lines"].append(
+            {"id": "l2", "producer": "p", "item": "a", "capacity": 10, "price": 1.0}
+        )
         doc["needs"] = [need("a", 0, 15)]
         result = plan(build(doc))
         by_line = result.deliveries.set_index("line")["quantity"]

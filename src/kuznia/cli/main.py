@@ -19,7 +19,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
+# Piped output (a log, CI) gets a readable width instead of Rich's 80-column fallback.
+console = Console() if Console().is_terminal else Console(width=132)
 errors = Console(stderr=True)
 
 

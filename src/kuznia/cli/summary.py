@@ -19,26 +19,32 @@ def _money(value: float) -> str:
 
 
 def _reason_text(reason: dict[str, Any]) -> str:
+    """One line per reason: the most telling constraint and what relaxing it is worth."""
     code = reason["code"]
     if code == "capacity":
-        lines = reason["lines"]
-        best = lines[0]
-        more = f" +{len(lines) - 1} more" if len(lines) > 1 else ""
-        return (
-            f"capacity: {best['line']} (1 unit more = {best['marginal_value_per_unit']:.3g} "
-            f"wum){more}"
+        best = reason["lines"][0]
+        more = reason["lines_at_capacity"] - 1
+        worth = (
+            f", +1 unit = {best['marginal_value_per_unit']:.3g} wum of tier {best['for_priority']}"
+            if best["marginal_value_per_unit"] > 0
+            else ""
         )
+        return f"capacity: {best['line']}{worth}" + (f" (+{more} lines at capacity)" if more else "")
     if code == "budget":
-        funds = reason["funds"]
-        best = funds[0]
-        more = f" +{len(funds) - 1} more" if len(funds) > 1 else ""
-        return (
-            f"budget: {best['fund']} {best['year']} (1 M more = "
-            f"{best['marginal_value_per_million']:.3g} wum){more}"
+        best = reason["funds"][0]
+        more = len(reason["funds"]) - 1
+        worth = (
+            f", +1 M = {best['marginal_value_per_million']:.3g} wum of tier {best['for_priority']}"
+            if best["marginal_value_per_million"] > 0
+            else ""
+        )
+        return f"budget: {best['fund']} {best['year']} spent{worth}" + (
+            f" (+{more} fund-years)" if more else ""
         )
     if code == "lead_time":
-        first = min(line["first_month"] for line in reason["lines"])
-        return f"lead_time: {len(reason['lines'])} line(s), first from month {first}"
+        months = sorted({line["first_month"] for line in reason["lines"]})
+        span = f"{months[0]}" if len(months) == 1 else f"{months[0]}–{months[-1]}"
+        return f"lead time: {len(reason['lines'])} line(s) cannot deliver before month {span}"
     return f"{code}: {reason.get('detail', '')}"
 
 
@@ -80,7 +86,9 @@ def print_summary(console: Console, result: PlanResult, *, top: int = 10) -> Non
     for column in ("Category", "Need", "Short at end", "Coverage"):
         coverage.add_column(column, justify="left" if column == "Category" else "right")
     for row in result.coverage_by("category").sort_values("coverage").itertuples():
-        coverage.add_row(str(row.category), f"{row.need:,.0f}", f"{row.short:,.0f}", f"{row.coverage:.1%}")
+        coverage.add_row(
+            str(row.category), f"{row.need:,.0f}", f"{row.short:,.0f}", f"{row.coverage:.1%}"
+        )
     console.print(coverage)
 
     if result.explanations:
@@ -111,7 +119,11 @@ def print_summary(console: Console, result: PlanResult, *, top: int = 10) -> Non
         if row.budget <= 0 and row.spent <= 0:
             continue
         spend.add_row(
-            str(row.fund), str(row.kind), str(row.year), _money(row.budget), _money(row.spent),
+            str(row.fund),
+            str(row.kind),
+            str(row.year),
+            _money(row.budget),
+            _money(row.spent),
             f"{row.share:.0%}",
         )
     console.print(spend)
@@ -122,7 +134,9 @@ def print_summary(console: Console, result: PlanResult, *, top: int = 10) -> Non
         capacity.add_column(column, justify="left" if column == "Category" else "right")
     for row in use.itertuples():
         share = row.delivered / row.capacity if row.capacity > 0 else 0.0
-        capacity.add_row(str(row.category), f"{row.capacity:,.0f}", f"{row.delivered:,.0f}", f"{share:.0%}")
+        capacity.add_row(
+            str(row.category), f"{row.capacity:,.0f}", f"{row.delivered:,.0f}", f"{share:.0%}"
+        )
     console.print(capacity)
 
     if len(result.expansions):

@@ -45,7 +45,9 @@ def _summary(result: PlanResult) -> pd.DataFrame:
         ("Coverage (overall)", result.coverage if not result.allocations.empty else None),
     ]
     for tier in result.tiers:
-        rows.append((f"Tier {tier.priority}: weighted unit-months short", tier.weighted_unit_months_short))
+        rows.append(
+            (f"Tier {tier.priority}: weighted unit-months short", tier.weighted_unit_months_short)
+        )
         rows.append((f"Tier {tier.priority}: unit-months short", tier.unit_months_short))
     for conflict in result.conflicts:
         rows.append(("Conflict", conflict))
@@ -69,7 +71,9 @@ def _shortfalls(result: PlanResult) -> pd.DataFrame:
                 )
                 reasons.append(f"budget: {funds}")
             elif r["code"] == "lead_time":
-                lines = ", ".join(f"{x['line']} from month {x['first_month']}" for x in r["lines"][:5])
+                lines = ", ".join(
+                    f"{x['line']} from month {x['first_month']}" for x in r["lines"][:5]
+                )
                 reasons.append(f"lead_time: {lines}")
             else:
                 reasons.append(f"{r['code']}: {r.get('detail', '')}")

@@ -1,27 +1,31 @@
 """Why each need class is short, and what would fix it.
 
-Reasons come from the solution and from the duals of the stage that optimised the class's own
-tier (higher tiers held):
-- `capacity`: lines of the item delivering at capacity in months up to the shortfall, whose
-  reduced cost says one more unit there would cut the tier's weighted unit-months short;
-- `budget`: funds that may pay for the item whose budget row binds (non-zero dual) in a year up
-  to the shortfall; the dual is what one more million is worth;
-- `lead_time`: lines of the item that have capacity in a short month but cannot deliver yet;
+A reason is a constraint that binds in the final plan, among those that touch the class's item:
+- `capacity`: lines of the item that deliver at capacity in a month up to the shortfall;
+- `budget`: funds that may pay for the item and spend all of a year's budget, up to the
+  shortfall's year;
+- `lead_time`: lines of the item that have capacity in a month up to the shortfall but cannot
+  deliver before their lead time;
 - `no_eligible_fund`: lines of the item that no fund may pay for;
 - `no_producer`: no line makes the item.
-Marginal values are in weighted unit-months of the class's tier: per unit of capacity of a line in
-a month, per million of a fund in a year. They are exact for small changes (duals), not for large.
+
+Marginal values come from the duals of the lexicographic stages: what one more unit of a line's
+capacity in a month, or one more million of a fund in a year, is worth in weighted unit-months.
+Tiers are strict, so the extra unit or million goes to the highest tier it helps: each value is
+given with that tier (`for_priority`), which for a lower-tier class may be a higher tier than its
+own (the capacity or money is taken there first). Duals are exact for small changes only.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from kuznia.planning.inputs import PlanInput
-from kuznia.planning.model import PlanningModel
+from kuznia.planning.model import MONEY_UNIT, PlanningModel
 from kuznia.planning.solve import Solution
 
 _SHORT = 1e-6
@@ -29,76 +33,81 @@ _BINDING = 1e-7
 _MAX_LISTED = 12
 
 
+@dataclass
+class Binding:
+    """Constraints binding in the final plan, with their marginal value in each tier's stage."""
+
+    priorities: list[int]
+    capacity_line: np.ndarray  # [N] line index
+    capacity_month: np.ndarray  # [N]
+    capacity_value: np.ndarray  # [N, tiers] weighted unit-months per extra unit
+    budget_fund: np.ndarray  # [M] fund index
+    budget_year: np.ndarray  # [M] year index
+    budget_value: np.ndarray  # [M, tiers] weighted unit-months per extra million
+
+
 def binding_constraints(
     plan_input: PlanInput, planning_model: PlanningModel, solution: Solution
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Binding capacity (line, month) and budget (fund, year) per tier, with marginal values.
-
-    Capacity: `marginal_value` is weighted unit-months saved per extra unit of capacity.
-    Budget: `marginal_value` is weighted unit-months saved per extra million.
-    """
+) -> Binding:
+    """Lines at capacity (line, month) and budgets spent (fund, year) in the final plan, each with
+    what one more unit or million is worth in every tier's stage."""
     model, layout = planning_model.model, planning_model.layout
+    priorities = [int(name.split(":")[1]) for name in solution.duals if name.startswith("tier:")]
     x_columns = model.columns["delivery"].index
     x_scale = layout.item_scale[plan_input.line_item[layout.delivery_line]]
+    delivered = solution.col_value[x_columns] * x_scale
+    at_capacity = layout.delivery_by_capacity & (
+        delivered >= layout.delivery_upper * (1 - 1e-9) - 1e-6
+    )
+    at_capacity &= layout.delivery_upper > 0
+    which = np.nonzero(at_capacity)[0]
+
+    capacity_row_of = None
+    if "capacity" in model.rows:
+        capacity_row_of = np.full((plan_input.n_lines, plan_input.months), -1, dtype=np.int64)
+        capacity_row_of[layout.capacity_row_line, layout.capacity_row_month] = model.rows[
+            "capacity"
+        ].index
+        capacity_row_of = capacity_row_of[layout.delivery_line[which], layout.delivery_month[which]]
+
     budget_rows = model.rows["budget"].index
-    capacity_rows: list[pd.DataFrame] = []
-    budget_frames: list[pd.DataFrame] = []
-    for stage, (col_dual, row_dual) in solution.duals.items():
-        if not stage.startswith("tier:"):
-            continue
-        priority = int(stage.split(":")[1])
-        values = solution.stage_values[stage][x_columns] * x_scale
-        at_capacity = layout.delivery_by_capacity & (
-            values >= layout.delivery_upper * (1 - 1e-9) - 1e-6
-        )
-        reduced = col_dual[x_columns]
-        binding = at_capacity & (reduced < -_BINDING)
-        # a line's capacity row (with expansions) carries the dual instead of the column bound
-        worth = -reduced / x_scale
-        if "capacity" in model.rows:
-            cap_rows = model.rows["capacity"].index
-            cap_dual = np.zeros((plan_input.n_lines, plan_input.months))
-            cap_dual[layout.capacity_row_line, layout.capacity_row_month] = row_dual[cap_rows]
-            row_worth = -cap_dual[layout.delivery_line, layout.delivery_month] / x_scale
-            row_binding = layout.delivery_by_capacity & (row_worth > _BINDING)
-            binding |= row_binding
-            worth = np.where(row_binding, row_worth, worth)
-        capacity_rows.append(
-            pd.DataFrame(
-                {
-                    "priority": priority,
-                    "line_index": layout.delivery_line[binding],
-                    "month": layout.delivery_month[binding],
-                    "marginal_value": worth[binding],
-                }
+    budget = plan_input.budget[layout.budget_fund, layout.budget_year]
+    spent = solution.row_value[budget_rows] * MONEY_UNIT
+    spent_all = (budget > 0) & (spent >= budget * (1 - 1e-7) - 1.0)
+
+    capacity_value = np.zeros((which.size, len(priorities)))
+    budget_value = np.zeros((int(spent_all.sum()), len(priorities)))
+    for k, priority in enumerate(priorities):
+        col_dual, row_dual = solution.duals[f"tier:{priority}"]
+        worth = np.maximum(0.0, -col_dual[x_columns[which]]) / x_scale[which]
+        if capacity_row_of is not None:
+            has_row = capacity_row_of >= 0
+            row_worth = (
+                np.maximum(0.0, -row_dual[capacity_row_of[has_row]]) / x_scale[which][has_row]
             )
-        )
-        dual = row_dual[budget_rows]
-        tight = dual < -_BINDING
-        budget_frames.append(
-            pd.DataFrame(
-                {
-                    "priority": priority,
-                    "fund_index": layout.budget_fund[tight],
-                    "year_index": layout.budget_year[tight],
-                    "marginal_value": -dual[tight],
-                }
-            )
-        )
-    capacity = (
-        pd.concat(capacity_rows, ignore_index=True)
-        if capacity_rows
-        else pd.DataFrame(columns=["priority", "line_index", "month", "marginal_value"])
+            worth[has_row] = np.maximum(worth[has_row], row_worth)
+        capacity_value[:, k] = np.where(worth > _BINDING, worth, 0.0)
+        money = np.maximum(0.0, -row_dual[budget_rows[spent_all]])
+        budget_value[:, k] = np.where(money > _BINDING, money, 0.0)
+    return Binding(
+        priorities=priorities,
+        capacity_line=layout.delivery_line[which],
+        capacity_month=layout.delivery_month[which],
+        capacity_value=capacity_value,
+        budget_fund=layout.budget_fund[spent_all],
+        budget_year=layout.budget_year[spent_all],
+        budget_value=budget_value,
     )
-    budget = (
-        pd.concat(budget_frames, ignore_index=True)
-        if budget_frames
-        else pd.DataFrame(columns=["priority", "fund_index", "year_index", "marginal_value"])
-    )
-    capacity["line"] = [plan_input.line_ids[k] for k in capacity["line_index"]]
-    budget["fund"] = [plan_input.fund_ids[k] for k in budget["fund_index"]]
-    budget["year"] = [plan_input.years[k] for k in budget["year_index"]]
-    return capacity, budget
+
+
+def _first_value(values: np.ndarray, priorities: list[int], own: int) -> tuple[float, int]:
+    """The marginal value in the highest tier (at or above `own`) that it helps, and that tier."""
+    for k, priority in enumerate(priorities):
+        if priority > own:
+            break
+        if values[k] > 0:
+            return float(values[k]), priority
+    return 0.0, own
 
 
 def explain_shortfalls(
@@ -111,7 +120,7 @@ def explain_shortfalls(
     if allocations.empty:
         return []
     pi = plan_input
-    capacity, budget = binding_constraints(pi, planning_model, solution)
+    binding = binding_constraints(pi, planning_model, solution)
     cls = allocations["class"].to_numpy()
     month = allocations["month"].to_numpy()
     backlog = allocations["backlog"].to_numpy()
@@ -128,20 +137,11 @@ def explain_shortfalls(
     short_classes = np.nonzero(unit_months > _SHORT)[0]
     short_classes = short_classes[np.argsort(-weighted[short_classes], kind="stable")]
 
-    # what binds, grouped once by (tier, item) and by tier
-    capacity_item = pi.line_item[capacity["line_index"].to_numpy(dtype=np.int64)]
-    capacity_by: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    if len(capacity):
-        order = np.lexsort((capacity_item, capacity["priority"].to_numpy()))
-        keys = np.stack([capacity["priority"].to_numpy()[order], capacity_item[order]], axis=1)
-        cuts = np.nonzero(np.any(np.diff(keys, axis=0) != 0, axis=1))[0] + 1
-        line_index = capacity["line_index"].to_numpy(dtype=np.int64)[order]
-        months_bound = capacity["month"].to_numpy(dtype=np.int64)[order]
-        value = capacity["marginal_value"].to_numpy(dtype=np.float64)[order]
-        for part in np.split(np.arange(order.size), cuts):
-            key = (int(keys[part[0], 0]), int(keys[part[0], 1]))
-            capacity_by[key] = (line_index[part], months_bound[part], value[part])
-    budget_by: dict[int, pd.DataFrame] = {int(p): f for p, f in budget.groupby("priority")}
+    # lines at capacity, grouped once by item
+    capacity_item = pi.line_item[binding.capacity_line]
+    order = np.argsort(capacity_item, kind="stable")
+    bounds = np.searchsorted(capacity_item[order], np.arange(pi.n_items + 1))
+    capacity_of_item = [order[bounds[i] : bounds[i + 1]] for i in range(pi.n_items)]
     lines_of_item = [np.nonzero(pi.line_item == i)[0] for i in range(pi.n_items)]
     payable = pi.fund_pays_line.any(axis=0) if pi.n_funds else np.zeros(pi.n_lines, bool)
     funds_of_item = np.zeros((pi.n_items, pi.n_funds), bool)
@@ -157,7 +157,9 @@ def explain_shortfalls(
         lines = lines_of_item[item]
         reasons: list[dict[str, Any]] = []
         if lines.size == 0:
-            reasons.append({"code": "no_producer", "detail": f'no line makes "{pi.item_ids[item]}"'})
+            reasons.append(
+                {"code": "no_producer", "detail": f'no line makes "{pi.item_ids[item]}"'}
+            )
         unpaid = lines[~payable[lines] & (pi.capacity[lines].sum(axis=1) > 0)]
         if unpaid.size:
             reasons.append(
@@ -170,31 +172,14 @@ def explain_shortfalls(
         lead_reason = _lead_time_reason(pi, lines, payable, month_index, last_month)
         if lead_reason:
             reasons.append(lead_reason)
-        capacity_reason = _capacity_reason(pi, capacity_by.get((priority, item)), last_month)
+        capacity_reason = _capacity_reason(
+            pi, binding, capacity_of_item[item], priority, last_month
+        )
         if capacity_reason:
             reasons.append(capacity_reason)
-        tier_budget = budget_by.get(priority)
-        if tier_budget is not None:
-            last_year = int(pi.year_of_month[last_month])
-            fund_index = tier_budget["fund_index"].to_numpy(dtype=np.int64)
-            tight = tier_budget[
-                funds_of_item[item, fund_index]
-                & (tier_budget["year_index"].to_numpy() <= last_year)
-            ].sort_values("marginal_value", ascending=False)
-            if len(tight):
-                reasons.append(
-                    {
-                        "code": "budget",
-                        "funds": [
-                            {
-                                "fund": r.fund,
-                                "year": int(r.year),
-                                "marginal_value_per_million": round(float(r.marginal_value), 6),
-                            }
-                            for r in tight.head(_MAX_LISTED).itertuples()
-                        ],
-                    }
-                )
+        budget_reason = _budget_reason(pi, binding, funds_of_item[item], priority, last_month)
+        if budget_reason:
+            reasons.append(budget_reason)
         explanations.append(
             {
                 "item": pi.item_ids[item],
@@ -215,29 +200,53 @@ def explain_shortfalls(
 
 
 def _capacity_reason(
-    pi: PlanInput, binding: tuple[np.ndarray, np.ndarray, np.ndarray] | None, last_month: int
+    pi: PlanInput, binding: Binding, entries: np.ndarray, priority: int, last_month: int
 ) -> dict[str, Any] | None:
-    """Lines of the item at capacity, in months up to the shortfall, most valuable first."""
-    if binding is None:
+    """Lines of the item at capacity in months up to the shortfall, most valuable first."""
+    entries = entries[binding.capacity_month[entries] <= last_month]
+    if entries.size == 0:
         return None
-    line_index, months, value = binding
-    keep = months <= last_month
-    if not keep.any():
-        return None
-    line_index, months, value = line_index[keep], months[keep], value[keep]
-    lines, inverse = np.unique(line_index, return_inverse=True)
-    best = np.zeros(lines.size)
-    np.maximum.at(best, inverse, value)
+    lines, inverse = np.unique(binding.capacity_line[entries], return_inverse=True)
     listed = []
-    for k in np.argsort(-best, kind="stable")[:_MAX_LISTED]:
+    for k in range(lines.size):
+        mine = entries[inverse == k]
+        best = max(
+            (_first_value(binding.capacity_value[e], binding.priorities, priority) for e in mine),
+            key=lambda pair: (-pair[1], pair[0]),
+        )
         listed.append(
             {
                 "line": pi.line_ids[int(lines[k])],
-                "months": sorted(int(m) for m in months[inverse == k]),
-                "marginal_value_per_unit": round(float(best[k]), 6),
+                "months": sorted(int(m) for m in binding.capacity_month[mine]),
+                "marginal_value_per_unit": round(best[0], 6),
+                "for_priority": best[1],
             }
         )
-    return {"code": "capacity", "lines": listed}
+    listed.sort(key=lambda r: (r["for_priority"], -r["marginal_value_per_unit"]))
+    return {"code": "capacity", "lines": listed[:_MAX_LISTED], "lines_at_capacity": len(listed)}
+
+
+def _budget_reason(
+    pi: PlanInput, binding: Binding, funds: np.ndarray, priority: int, last_month: int
+) -> dict[str, Any] | None:
+    """Funds that may pay for the item and spent all of a year's budget up to the shortfall."""
+    last_year = int(pi.year_of_month[last_month])
+    chosen = np.nonzero(funds[binding.budget_fund] & (binding.budget_year <= last_year))[0]
+    if chosen.size == 0:
+        return None
+    listed = []
+    for e in chosen:
+        value, tier = _first_value(binding.budget_value[e], binding.priorities, priority)
+        listed.append(
+            {
+                "fund": pi.fund_ids[int(binding.budget_fund[e])],
+                "year": int(pi.years[int(binding.budget_year[e])]),
+                "marginal_value_per_million": round(value, 6),
+                "for_priority": tier,
+            }
+        )
+    listed.sort(key=lambda r: (r["for_priority"], -r["marginal_value_per_million"]))
+    return {"code": "budget", "funds": listed[:_MAX_LISTED]}
 
 
 def _lead_time_reason(
@@ -259,7 +268,11 @@ def _lead_time_reason(
     return {
         "code": "lead_time",
         "lines": [
-            {"line": pi.line_ids[k], "lead_time": int(pi.lead_time[k]), "first_month": int(pi.lead_time[k])}
+            {
+                "line": pi.line_ids[k],
+                "lead_time": int(pi.lead_time[k]),
+                "first_month": int(pi.lead_time[k]),
+            }
             for k in listed[:_MAX_LISTED]
         ],
         "months": sorted({int(t) for t in when})[:_MAX_LISTED],

@@ -147,7 +147,12 @@ class PlanInput:
         class_keys: dict[tuple[int, int, int, str], int] = {}
         need_rows: list[int] = []
         for need in instance.needs:
-            key = (item_index[need.item], grouping_index[need.grouping], need.priority, need.operation)
+            key = (
+                item_index[need.item],
+                grouping_index[need.grouping],
+                need.priority,
+                need.operation,
+            )
             need_rows.append(class_keys.setdefault(key, len(class_keys)))
         keys = list(class_keys)
         need = np.zeros((len(keys), months))

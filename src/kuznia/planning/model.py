@@ -194,7 +194,9 @@ def define_deliveries(model: Model, plan_input: PlanInput, scale: FloatArray) ->
             plan_input.expansion_line,
             active * plan_input.expansion_capacity[:, None],
         )
-    payable = plan_input.fund_pays_line.any(axis=0) if plan_input.n_funds else np.zeros(n_lines, bool)
+    payable = (
+        plan_input.fund_pays_line.any(axis=0) if plan_input.n_funds else np.zeros(n_lines, bool)
+    )
     after_lead = month[None, :] >= plan_input.lead_time[:, None]
     by_capacity = after_lead & payable[:, None]
     capacity_upper = np.where(by_capacity, plan_input.capacity + expansion_extra, 0.0)
@@ -283,7 +285,9 @@ def define_min_rates(
     present = column_of[line_ids, rt] >= 0
     model.add_coefficients(rows[present], column_of[line_ids[present], rt[present]], 1.0)
     model.add_coefficients(
-        rows, use_of[line_ids], -plan_input.min_rate[line_ids] / scale[plan_input.line_item[line_ids]]
+        rows,
+        use_of[line_ids],
+        -plan_input.min_rate[line_ids] / scale[plan_input.line_item[line_ids]],
     )
     return lines
 
@@ -401,11 +405,15 @@ def define_payments(
     x_line: IntArray = deliveries["line"]  # type: ignore[assignment]
     x_month: IntArray = deliveries["month"]  # type: ignore[assignment]
     x_columns = model.columns["delivery"].index
-    unit_price = plan_input.price[x_line, x_month] * scale[plan_input.line_item[x_line]] / MONEY_UNIT
+    unit_price = (
+        plan_input.price[x_line, x_month] * scale[plan_input.line_item[x_line]] / MONEY_UNIT
+    )
     year = plan_input.year_of_month[x_month]
     model.add_coefficients(spend_rows[line_group[x_line] * n_years + year], x_columns, -unit_price)
     if plan_input.n_expansions:
-        capex_year = plan_input.year_of_month[np.minimum(plan_input.expansion_start, plan_input.months - 1)]
+        capex_year = plan_input.year_of_month[
+            np.minimum(plan_input.expansion_start, plan_input.months - 1)
+        ]
         model.add_coefficients(
             spend_rows[expansion_group * n_years + capex_year],
             expansions,
@@ -448,10 +456,15 @@ def define_objectives(
     group_scale = scale[groups.item[group]]
     for priority in plan_input.priorities:
         mine = groups.priority[group] == priority
-        model.objectives[f"tier:{priority}"] = (b[mine], groups.weight[group[mine]] * group_scale[mine])
+        model.objectives[f"tier:{priority}"] = (
+            b[mine],
+            groups.weight[group[mine]] * group_scale[mine],
+        )
     x_line: IntArray = deliveries["line"]  # type: ignore[assignment]
     x_month: IntArray = deliveries["month"]  # type: ignore[assignment]
-    unit_price = plan_input.price[x_line, x_month] * scale[plan_input.line_item[x_line]] / MONEY_UNIT
+    unit_price = (
+        plan_input.price[x_line, x_month] * scale[plan_input.line_item[x_line]] / MONEY_UNIT
+    )
     model.objectives["cost"] = (
         np.concatenate([model.columns["delivery"].index, expansions]),
         np.concatenate([unit_price, plan_input.expansion_capex / MONEY_UNIT]),

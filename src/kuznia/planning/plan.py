@@ -76,7 +76,9 @@ def plan(
     report.seconds["read"] = time.perf_counter() - began
     stage("explain", "start")
     began = time.perf_counter()
-    result.explanations = explain_shortfalls(plan_input, planning_model, solution, result.allocations)
+    result.explanations = explain_shortfalls(
+        plan_input, planning_model, solution, result.allocations
+    )
     report.seconds["explain"] = time.perf_counter() - began
     stage("explain", "done")
     report.seconds["total"] = time.perf_counter() - started
@@ -139,4 +141,6 @@ def diagnose_infeasibility(
             f"commitments need {rows[budget_rows][k] * 1e6:,.0f} but the budget is "
             f"{plan_input.budget[f, y]:,.0f}"
         )
-    return conflicts or ["the instance is infeasible; no single commitment, capacity or budget explains it"]
+    return conflicts or [
+        "the instance is infeasible; no single commitment, capacity or budget explains it"
+    ]

@@ -88,10 +88,14 @@ class PlanResult:
                 need=("need_to_date", "sum"), short=("backlog", "sum")
             )
         else:
-            table = self._last_month().groupby(key, as_index=False).agg(
-                need=("need_total", "sum"), short=("backlog", "sum")
+            table = (
+                self._last_month()
+                .groupby(key, as_index=False)
+                .agg(need=("need_total", "sum"), short=("backlog", "sum"))
             )
-        table["coverage"] = np.where(table["need"] > 0, 1 - table["short"] / table["need"].where(table["need"] > 0, 1), 1.0)
+        table["coverage"] = np.where(
+            table["need"] > 0, 1 - table["short"] / table["need"].where(table["need"] > 0, 1), 1.0
+        )
         return table
 
     def _last_month(self) -> pd.DataFrame:
@@ -137,7 +141,9 @@ class PlanResult:
             "allocations": records(self.allocations[self.allocations["served"] > 0])
             if not self.allocations.empty
             else [],
-            "stock": records(self.stock[self.stock["quantity"] > 0]) if not self.stock.empty else [],
+            "stock": records(self.stock[self.stock["quantity"] > 0])
+            if not self.stock.empty
+            else [],
             "budget_use": records(self.budget_use),
             "capacity_use": records(self.capacity_use),
             "explanations": self.explanations,
@@ -235,7 +241,9 @@ def read_result(
     expansions = pd.DataFrame(
         {
             "expansion": pi.expansion_ids,
-            "line": np.array(pi.line_ids, dtype=object)[pi.expansion_line] if pi.n_expansions else [],
+            "line": np.array(pi.line_ids, dtype=object)[pi.expansion_line]
+            if pi.n_expansions
+            else [],
             "level": z,
             "added_capacity": pi.expansion_capacity * z,
             "capex": pi.expansion_capex * z,
@@ -360,7 +368,9 @@ def share_out_service(
         group_outstanding = np.zeros(n_groups)
         np.add.at(group_outstanding, of, outstanding)
         share = np.divide(
-            outstanding, group_outstanding[of], out=np.zeros_like(outstanding),
+            outstanding,
+            group_outstanding[of],
+            out=np.zeros_like(outstanding),
             where=group_outstanding[of] > 0,
         )
         served[:, t] = np.minimum(group_served[of, t] * share, outstanding)

@@ -17,6 +17,8 @@ is released, except where its reduced cost says it would cost the tier.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,6 +60,7 @@ class SolveOptions:
     warm_start: bool = False  # True: later stages continue from the previous basis (primal simplex)
     threads: int = 1
 
+
 @dataclass
 class StageReport:
     """One stage of the lexicographic solve: a tier or the cost."""
@@ -95,6 +98,27 @@ _STATUS = {
 }
 
 
+_banner_shown = False
+
+
+def _new_highs() -> highspy.Highs:
+    """A Highs instance; the copyright banner HiGHS prints on its first creation in a process goes
+    to /dev/null, so that it does not land in the middle of the CLI's output or a result file."""
+    global _banner_shown
+    if _banner_shown:
+        return highspy.Highs()
+    _banner_shown = True
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def make_highs(planning_model: PlanningModel, options: SolveOptions) -> highspy.Highs:
     """Hand the model to HiGHS in one call."""
     model = planning_model.model
@@ -120,7 +144,7 @@ def make_highs(planning_model: PlanningModel, options: SolveOptions) -> highspy.
             highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
             for flag in integer
         ]
-    highs = highspy.Highs()
+    highs = _new_highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("random_seed", 0)
     highs.setOptionValue("threads", options.threads)
@@ -129,7 +153,9 @@ def make_highs(planning_model: PlanningModel, options: SolveOptions) -> highspy.
     return highs
 
 
-def _set_objective(highs: highspy.Highs, n_cols: int, columns: np.ndarray, costs: np.ndarray) -> None:
+def _set_objective(
+    highs: highspy.Highs, n_cols: int, columns: np.ndarray, costs: np.ndarray
+) -> None:
     cost = np.zeros(n_cols)
     np.add.at(cost, columns, costs)
     highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), cost)
@@ -148,7 +174,9 @@ def solve_lexicographic(
     deadline = None if options.time_limit is None else time.perf_counter() + options.time_limit
     stages = [name for name in model.objectives if name.startswith("tier:")] + ["cost"]
     solution = Solution(
-        status=SolveStatus.OPTIMAL, col_value=np.zeros(model.n_cols), row_value=np.zeros(model.n_rows)
+        status=SolveStatus.OPTIMAL,
+        col_value=np.zeros(model.n_cols),
+        row_value=np.zeros(model.n_rows),
     )
     layout = planning_model.layout
     served = model.columns["served"].index
@@ -163,16 +191,16 @@ def solve_lexicographic(
         # (the stage's duals stay valid for the whole model; see the module docstring).
         later = served[served_priority > int(name.split(":")[1])] if name != "cost" else served[:0]
         _set_bounds(highs, later, 0.0, 0.0)
-        if first and not is_mip and options.method != "simplex":
-            highs.setOptionValue("solver", options.method)
-        elif not is_mip and options.warm_start:
-            # later stages start from the previous basis: primal feasible, so primal simplex
-            highs.setOptionValue("solver", "simplex")
-            highs.setOptionValue("simplex_strategy", 1 if first else 4)
-        elif not first:
-            highs.clearSolver()
-            highs.setOptionValue("solver", options.later_method)
-            highs.setOptionValue("simplex_strategy", 1)
+        if not is_mip:
+            if first:
+                highs.setOptionValue("solver", options.method)
+            elif options.warm_start:
+                # the previous basis stays primal feasible after the fixings: primal simplex
+                highs.setOptionValue("solver", "simplex")
+                highs.setOptionValue("simplex_strategy", 4)
+            else:
+                highs.clearSolver()
+                highs.setOptionValue("solver", options.later_method)
         if deadline is not None:
             highs.setOptionValue("time_limit", max(0.01, deadline - time.perf_counter()))
         started = time.perf_counter()
@@ -250,18 +278,26 @@ def _hold_by_fixing(
     cols = np.nonzero(np.abs(col_dual) > _ZERO_DUAL)[0]
     if cols.size:
         value = _at_bound(
-            col_value[cols], col_dual[cols], np.array(lp.col_lower_)[cols], np.array(lp.col_upper_)[cols]
+            col_value[cols],
+            col_dual[cols],
+            np.array(lp.col_lower_)[cols],
+            np.array(lp.col_upper_)[cols],
         )
         highs.changeColsBounds(cols.size, cols.astype(np.int32), value, value)
     rows = np.nonzero(np.abs(row_dual) > _ZERO_DUAL)[0]
     if rows.size:
         value = _at_bound(
-            row_value[rows], row_dual[rows], np.array(lp.row_lower_)[rows], np.array(lp.row_upper_)[rows]
+            row_value[rows],
+            row_dual[rows],
+            np.array(lp.row_lower_)[rows],
+            np.array(lp.row_upper_)[rows],
         )
         highs.changeRowsBounds(rows.size, rows.astype(np.int32), value, value)
 
 
-def _at_bound(value: FloatArray, dual: FloatArray, lower: FloatArray, upper: FloatArray) -> FloatArray:
+def _at_bound(
+    value: FloatArray, dual: FloatArray, lower: FloatArray, upper: FloatArray
+) -> FloatArray:
     """The bound a non-zero dual says the value sits at (minimising: positive -> lower)."""
     bound = np.where(dual > 0, lower, upper)
     return np.where(np.isfinite(bound), bound, np.clip(value, lower, upper))
