@@ -125,10 +125,22 @@ def generate(size: str, folder: Path) -> str:
 def same_tiers(a: list[list[float]], b: list[list[float]]) -> bool:
     if len(a) != len(b):
         return False
-    return all(abs(x[1] - y[1]) <= 1e-6 * max(1.0, abs(x[1])) + 1e-6 for x, y in zip(a, b, strict=True))
+    return all(
+        abs(x[1] - y[1]) <= 1e-6 * max(1.0, abs(x[1])) + 1e-6 for x, y in zip(a, b, strict=True)
+    )
 
 
-STAGE_ORDER = ["validate", "arrays", "build", "tier:1", "tier:2", "tier:3", "cost", "read", "explain"]
+STAGE_ORDER = [
+    "validate",
+    "arrays",
+    "build",
+    "tier:1",
+    "tier:2",
+    "tier:3",
+    "cost",
+    "read",
+    "explain",
+]
 
 
 def main() -> None:
@@ -219,8 +231,14 @@ def main() -> None:
             if "seconds" not in run:
                 lines.append(f"| {method} | {later} ({warm}) | {run['status']} | | |")
                 continue
-            stage_time = sum(v for k, v in run["seconds"].items() if k.startswith("tier:") or k == "cost")
-            label = "primal simplex from the previous basis" if warm == "warm" else f"{later}, presolved afresh"
+            stage_time = sum(
+                v for k, v in run["seconds"].items() if k.startswith("tier:") or k == "cost"
+            )
+            label = (
+                "primal simplex from the previous basis"
+                if warm == "warm"
+                else f"{later}, presolved afresh"
+            )
             lines.append(
                 f"| {method} | {label} | {run['total']:.1f} | {stage_time:.1f} | "
                 f"{'yes' if same_tiers(run['tiers'], reference['tiers']) else 'NO'} |"
@@ -253,7 +271,11 @@ def main() -> None:
                     f"{run['peak_mb']:.0f} | {run['status']} | {'yes' if equal else 'NO'} | {cost_gap:.1e} |"
                 )
                 ratios.append(f"{peer}: {run['total'] / ours_total:.1f}x")
-            lines += ["", "End-to-end ratio, peer total over Kuznia's total: " + ", ".join(ratios), ""]
+            lines += [
+                "",
+                "End-to-end ratio, peer total over Kuznia's total: " + ", ".join(ratios),
+                "",
+            ]
 
     notes = ROOT / "docs" / "benchmarks-notes.md"
     if notes.exists():

@@ -102,7 +102,7 @@ def plan(
     Exit codes: 0 optimal, 2 invalid input (nothing solved), 3 infeasible (conflicts named),
     4 time limit without a solution.
     """
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
     from kuznia.planning import SolveOptions, SolveStatus
     from kuznia.planning import plan as run_plan
@@ -122,7 +122,7 @@ def plan(
         console=console,
         transient=False,
     ) as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def on_progress(stage: str, event: str) -> None:
             label = labels.get(stage) or f"Priority tier {stage.split(':')[1]}: minimise shortfall"

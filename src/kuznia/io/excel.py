@@ -9,7 +9,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kuznia.planning.results import PlanResult
+from kuznia.planning.results import PlanResult, reason_text
 
 _HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -57,26 +57,7 @@ def _summary(result: PlanResult) -> pd.DataFrame:
 def _shortfalls(result: PlanResult) -> pd.DataFrame:
     rows = []
     for e in result.explanations:
-        reasons = []
-        for r in e["reasons"]:
-            if r["code"] == "capacity":
-                lines = ", ".join(
-                    f"{x['line']} ({x['marginal_value_per_unit']:g}/unit)" for x in r["lines"][:5]
-                )
-                reasons.append(f"capacity: {lines}")
-            elif r["code"] == "budget":
-                funds = ", ".join(
-                    f"{x['fund']} {x['year']} ({x['marginal_value_per_million']:g}/million)"
-                    for x in r["funds"][:5]
-                )
-                reasons.append(f"budget: {funds}")
-            elif r["code"] == "lead_time":
-                lines = ", ".join(
-                    f"{x['line']} from month {x['first_month']}" for x in r["lines"][:5]
-                )
-                reasons.append(f"lead_time: {lines}")
-            else:
-                reasons.append(f"{r['code']}: {r.get('detail', '')}")
+        reasons = [reason_text(r) for r in e["reasons"]]
         rows.append(
             {
                 "item": e["item"],
@@ -123,7 +104,8 @@ def write_plan_workbook(result: PlanResult, path: str | Path) -> Path:
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         readme.to_excel(writer, sheet_name="Read me", index=False)
         for name, frame in tables.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
+            readable = frame.rename(columns=lambda c: str(c).replace("_", " ").capitalize())
+            readable.to_excel(writer, sheet_name=name, index=False)
         for sheet in writer.book.worksheets:
             _format(sheet)
     return path

@@ -143,7 +143,7 @@ def explain_shortfalls(
     bounds = np.searchsorted(capacity_item[order], np.arange(pi.n_items + 1))
     capacity_of_item = [order[bounds[i] : bounds[i + 1]] for i in range(pi.n_items)]
     lines_of_item = [np.nonzero(pi.line_item == i)[0] for i in range(pi.n_items)]
-    payable = pi.fund_pays_line.any(axis=0) if pi.n_funds else np.zeros(pi.n_lines, bool)
+    payable = np.asarray(pi.fund_pays_line.any(axis=0), dtype=bool)
     funds_of_item = np.zeros((pi.n_items, pi.n_funds), bool)
     for i, lines in enumerate(lines_of_item):
         if lines.size and pi.n_funds:
@@ -207,7 +207,7 @@ def _capacity_reason(
     if entries.size == 0:
         return None
     lines, inverse = np.unique(binding.capacity_line[entries], return_inverse=True)
-    listed = []
+    listed: list[dict[str, Any]] = []
     for k in range(lines.size):
         mine = entries[inverse == k]
         best = max(
@@ -222,7 +222,7 @@ def _capacity_reason(
                 "for_priority": best[1],
             }
         )
-    listed.sort(key=lambda r: (r["for_priority"], -r["marginal_value_per_unit"]))
+    listed.sort(key=lambda r: (int(r["for_priority"]), -float(r["marginal_value_per_unit"])))
     return {"code": "capacity", "lines": listed[:_MAX_LISTED], "lines_at_capacity": len(listed)}
 
 
@@ -234,7 +234,7 @@ def _budget_reason(
     chosen = np.nonzero(funds[binding.budget_fund] & (binding.budget_year <= last_year))[0]
     if chosen.size == 0:
         return None
-    listed = []
+    listed: list[dict[str, Any]] = []
     for e in chosen:
         value, tier = _first_value(binding.budget_value[e], binding.priorities, priority)
         listed.append(
@@ -245,7 +245,7 @@ def _budget_reason(
                 "for_priority": tier,
             }
         )
-    listed.sort(key=lambda r: (r["for_priority"], -r["marginal_value_per_million"]))
+    listed.sort(key=lambda r: (int(r["for_priority"]), -float(r["marginal_value_per_million"])))
     return {"code": "budget", "funds": listed[:_MAX_LISTED]}
 
 

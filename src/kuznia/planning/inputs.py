@@ -146,12 +146,12 @@ class PlanInput:
         weights = instance.operation_weights.model_dump()
         class_keys: dict[tuple[int, int, int, str], int] = {}
         need_rows: list[int] = []
-        for need in instance.needs:
+        for record in instance.needs:
             key = (
-                item_index[need.item],
-                grouping_index[need.grouping],
-                need.priority,
-                need.operation,
+                item_index[record.item],
+                grouping_index[record.grouping],
+                record.priority,
+                record.operation,
             )
             need_rows.append(class_keys.setdefault(key, len(class_keys)))
         keys = list(class_keys)

@@ -83,7 +83,7 @@ class Model:
         self.n_rows += size
         return self.rows[name].index
 
-    def add_coefficients(self, rows: IntArray, cols: IntArray, vals: FloatArray) -> None:
+    def add_coefficients(self, rows: IntArray, cols: IntArray, vals: FloatArray | float) -> None:
         """Add matrix entries (duplicates are summed when the matrix is assembled)."""
         rows, cols, vals = np.broadcast_arrays(rows, cols, vals)
         keep = vals != 0
@@ -194,9 +194,7 @@ def define_deliveries(model: Model, plan_input: PlanInput, scale: FloatArray) ->
             plan_input.expansion_line,
             active * plan_input.expansion_capacity[:, None],
         )
-    payable = (
-        plan_input.fund_pays_line.any(axis=0) if plan_input.n_funds else np.zeros(n_lines, bool)
-    )
+    payable = np.asarray(plan_input.fund_pays_line.any(axis=0), dtype=bool)
     after_lead = month[None, :] >= plan_input.lead_time[:, None]
     by_capacity = after_lead & payable[:, None]
     capacity_upper = np.where(by_capacity, plan_input.capacity + expansion_extra, 0.0)

@@ -464,3 +464,35 @@ def _payments(
                 }
             )
     return payments, pd.DataFrame(rows)
+
+
+def reason_text(reason: dict[str, Any]) -> str:
+    """One line per reason: the most telling constraint and what relaxing it is worth."""
+    code = reason["code"]
+    if code == "capacity":
+        best = reason["lines"][0]
+        more = reason["lines_at_capacity"] - 1
+        worth = (
+            f", +1 unit = {best['marginal_value_per_unit']:.3g} wum of tier {best['for_priority']}"
+            if best["marginal_value_per_unit"] > 0
+            else ""
+        )
+        return f"capacity: {best['line']}{worth}" + (
+            f" (+{more} lines at capacity)" if more else ""
+        )
+    if code == "budget":
+        best = reason["funds"][0]
+        more = len(reason["funds"]) - 1
+        worth = (
+            f", +1 M = {best['marginal_value_per_million']:.3g} wum of tier {best['for_priority']}"
+            if best["marginal_value_per_million"] > 0
+            else ""
+        )
+        return f"budget: {best['fund']} {best['year']} spent{worth}" + (
+            f" (+{more} fund-years)" if more else ""
+        )
+    if code == "lead_time":
+        months = sorted({line["first_month"] for line in reason["lines"]})
+        span = f"{months[0]}" if len(months) == 1 else f"{months[0]}–{months[-1]}"
+        return f"lead time: {len(reason['lines'])} line(s) cannot deliver before month {span}"
+    return f"{code}: {reason.get('detail', '')}"

@@ -292,7 +292,7 @@ def _hold_by_fixing(
             np.array(lp.row_lower_)[rows],
             np.array(lp.row_upper_)[rows],
         )
-        highs.changeRowsBounds(rows.size, rows.astype(np.int32), value, value)
+        highs.changeRowsBounds(rows.size, rows.astype(np.int32), value, value)  # type: ignore[attr-defined]
 
 
 def _at_bound(
