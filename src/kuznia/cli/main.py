@@ -31,6 +31,7 @@ class ExitCode:
     INVALID_INPUT = 2
     INFEASIBLE = 3
     NO_SOLUTION_IN_TIME = 4
+    STOPPED_WITH_PLAN = 5  # time limit with a feasible plan (milp): written, not proven optimal
 
 
 class Size(StrEnum):
@@ -100,7 +101,8 @@ def plan(
     """Plan an instance: cover the most important needs first, then at the least cost.
 
     Exit codes: 0 optimal, 2 invalid input (nothing solved), 3 infeasible (conflicts named),
-    4 time limit without a solution.
+    4 time limit without a solution (nothing written), 5 time limit with a feasible plan that is
+    not proven optimal (written).
     """
     from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
@@ -141,8 +143,10 @@ def plan(
     print_summary(console, result, top=top)
     if result.status == SolveStatus.INFEASIBLE:
         raise typer.Exit(ExitCode.INFEASIBLE)
-    if not result.tiers:
-        console.print("[bold red]No solution within the time limit.[/] Nothing was written.")
+    if not result.has_plan:
+        console.print(
+            f"[bold red]No plan: {result.report.message or result.status.value}.[/] Nothing was written."
+        )
         raise typer.Exit(ExitCode.NO_SOLUTION_IN_TIME)
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -153,6 +157,12 @@ def plan(
 
         write_plan_workbook(result, excel)
         console.print(f"Workbook written to [bold]{excel}[/]")
+    if result.status != SolveStatus.OPTIMAL:
+        console.print(
+            "[bold yellow]The time limit stopped the solve: this plan is feasible but not proven "
+            "optimal.[/]"
+        )
+        raise typer.Exit(ExitCode.STOPPED_WITH_PLAN)
 
 
 def main() -> None:  # pragma: no cover

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from kuznia.planning.inputs import PlanInput
-from kuznia.planning.model import MONEY_UNIT, PlanningModel
+from kuznia.planning.model import PlanningModel
 from kuznia.planning.solve import Solution
 
 _SHORT = 1e-6
@@ -72,7 +72,8 @@ def binding_constraints(
 
     budget_rows = model.rows["budget"].index
     budget = plan_input.budget[layout.budget_fund, layout.budget_year]
-    spent = solution.row_value[budget_rows] * MONEY_UNIT
+    spent = solution.row_value[budget_rows] * layout.money_unit
+    per_million = 1e6 / layout.money_unit
     spent_all = (budget > 0) & (spent >= budget * (1 - 1e-7) - 1.0)
 
     capacity_value = np.zeros((which.size, len(priorities)))
@@ -87,7 +88,7 @@ def binding_constraints(
             )
             worth[has_row] = np.maximum(worth[has_row], row_worth)
         capacity_value[:, k] = np.where(worth > _BINDING, worth, 0.0)
-        money = np.maximum(0.0, -row_dual[budget_rows[spent_all]])
+        money = np.maximum(0.0, -row_dual[budget_rows[spent_all]]) * per_million
         budget_value[:, k] = np.where(money > _BINDING, money, 0.0)
     return Binding(
         priorities=priorities,

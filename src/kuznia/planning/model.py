@@ -4,7 +4,8 @@ Units inside the model (why: prices near 1e3..1e7 and budgets near 1e10 beside q
 from 1 to 1e6 make a badly scaled LP; see docs/decisions/0002-model-units.md):
 - quantities of item i are counted in packs of `item_scale[i]` units (a power of ten chosen so a
   typical line's monthly capacity is 10..100 packs);
-- money is counted in millions of the instance's currency (`MONEY_UNIT`).
+- money is counted in a power of ten of the instance's currency chosen so the largest yearly
+  budget is 1,000..10,000 of them (`money_unit`: millions for a national budget).
 Every figure leaves the model in units and currency units again (`kuznia.planning.results`).
 
 Reductions (same optimum, fewer variables; see docs/benchmarks.md):
@@ -26,7 +27,6 @@ import scipy.sparse as sp
 
 from kuznia.planning.inputs import OPERATIONS, BoolArray, FloatArray, IntArray, PlanInput
 
-MONEY_UNIT = 1e6
 OPERATION_CODES = {name: code for code, name in enumerate(OPERATIONS)}
 INF = float("inf")
 
@@ -132,6 +132,7 @@ class Layout:
     """Where each variable of the planning model lives, for reading a solution back."""
 
     item_scale: FloatArray  # [I] units per pack
+    money_unit: float  # currency units per model money unit
     delivery_line: IntArray  # per x column: line
     delivery_month: IntArray  # per x column: month
     delivery_upper: FloatArray  # per x column: upper bound in units (capacity incl. expansions)
@@ -161,6 +162,14 @@ class PlanningModel:
     model: Model
     layout: Layout
     mode: str
+
+
+def money_unit(plan_input: PlanInput) -> float:
+    """Currency units per model money unit: the largest yearly budget becomes 1,000..10,000."""
+    largest = float(plan_input.budget.max()) if plan_input.budget.size else 0.0
+    if largest <= 0:
+        return 1.0
+    return 10.0 ** max(0, int(np.floor(np.log10(largest))) - 3)
 
 
 def item_scales(plan_input: PlanInput) -> FloatArray:
@@ -194,13 +203,16 @@ def define_deliveries(model: Model, plan_input: PlanInput, scale: FloatArray) ->
             plan_input.expansion_line,
             active * plan_input.expansion_capacity[:, None],
         )
-    payable = np.asarray(plan_input.fund_pays_line.any(axis=0), dtype=bool)
+    # a delivery needs a fund that may pay for it, unless it costs nothing
+    payable = np.asarray(plan_input.fund_pays_line.any(axis=0), dtype=bool)[:, None] | (
+        plan_input.price == 0
+    )
     after_lead = month[None, :] >= plan_input.lead_time[:, None]
-    by_capacity = after_lead & payable[:, None]
-    capacity_upper = np.where(by_capacity, plan_input.capacity + expansion_extra, 0.0)
-    # before the lead time (or without a fund) only commitments arrive; a commitment above
-    # capacity leaves lower > upper, which the solve reports as a conflict
-    upper = np.where(by_capacity, capacity_upper, plan_input.committed)
+    by_capacity = after_lead & payable
+    capacity_total = plan_input.capacity + expansion_extra
+    # before the lead time (or without a fund) only commitments arrive, within capacity; a
+    # commitment above capacity leaves lower > upper, which the solve reports as a conflict
+    upper = np.where(by_capacity, capacity_total, np.minimum(capacity_total, plan_input.committed))
     line, month_of = np.nonzero((upper > 0) | (plan_input.committed > 0))
     item_scale = scale[plan_input.line_item[line]]
     columns = model.add_columns(
@@ -216,7 +228,6 @@ def define_deliveries(model: Model, plan_input: PlanInput, scale: FloatArray) ->
         "month": month_of,
         "upper": upper[line, month_of],
         "by_capacity": by_capacity[line, month_of],
-        "capacity_upper": capacity_upper,
         "expansion_extra": expansion_extra,
     }
 
@@ -234,8 +245,7 @@ def define_expansions(
         return z, empty, empty
     column_of: IntArray = deliveries["column_of"]  # type: ignore[assignment]
     extra: FloatArray = deliveries["expansion_extra"]  # type: ignore[assignment]
-    after_lead = np.arange(plan_input.months)[None, :] >= plan_input.lead_time[:, None]
-    row_line, row_month = np.nonzero((extra > 0) & after_lead & (column_of >= 0))
+    row_line, row_month = np.nonzero((extra > 0) & (column_of >= 0))
     rows = model.add_rows(
         "capacity",
         np.full(row_line.size, -INF),
@@ -386,8 +396,9 @@ def define_payments(
     scale: FloatArray,
     deliveries: dict[str, object],
     expansions: IntArray,
+    money: float,
 ) -> dict[str, IntArray | BoolArray]:
-    """Money, in millions. Per eligibility class g and year y:
+    """Money, in `money` units. Per eligibility class g and year y:
     sum_{f may pay g} v[f,g,y] = sum_{l in g, t in y} price[l,t] x[l,t] + sum_{e in g, start in y} capex[e] z[e];
     per fund and year: sum_g v[f,g,y] <= budget[f,y].
     """
@@ -403,9 +414,7 @@ def define_payments(
     x_line: IntArray = deliveries["line"]  # type: ignore[assignment]
     x_month: IntArray = deliveries["month"]  # type: ignore[assignment]
     x_columns = model.columns["delivery"].index
-    unit_price = (
-        plan_input.price[x_line, x_month] * scale[plan_input.line_item[x_line]] / MONEY_UNIT
-    )
+    unit_price = plan_input.price[x_line, x_month] * scale[plan_input.line_item[x_line]] / money
     year = plan_input.year_of_month[x_month]
     model.add_coefficients(spend_rows[line_group[x_line] * n_years + year], x_columns, -unit_price)
     if plan_input.n_expansions:
@@ -415,7 +424,7 @@ def define_payments(
         model.add_coefficients(
             spend_rows[expansion_group * n_years + capex_year],
             expansions,
-            -plan_input.expansion_capex / MONEY_UNIT,
+            -plan_input.expansion_capex / money,
         )
     budget_fund, budget_year = np.divmod(
         np.arange(plan_input.n_funds * n_years, dtype=np.int64), n_years
@@ -423,7 +432,7 @@ def define_payments(
     budget_rows = model.add_rows(
         "budget",
         np.full(budget_fund.size, -INF),
-        plan_input.budget.reshape(-1) / MONEY_UNIT,
+        plan_input.budget.reshape(-1) / money,
     )
     model.add_coefficients(budget_rows[pay_fund * n_years + pay_year], v, 1.0)
     return {
@@ -446,9 +455,10 @@ def define_objectives(
     served: tuple[IntArray, IntArray, IntArray, IntArray],
     groups: ServiceGroups,
     expansions: IntArray,
+    money: float,
 ) -> None:
     """Tier p: minimise sum_{c of tier p, t} weight[c] * b[c,t] (weighted unit-months short).
-    Cost: minimise sum price[l,t] x[l,t] + sum capex[e] z[e] (in millions).
+    Cost: minimise sum price[l,t] x[l,t] + sum capex[e] z[e] (in `money` units).
     """
     _q, b, group, _month = served
     group_scale = scale[groups.item[group]]
@@ -460,12 +470,10 @@ def define_objectives(
         )
     x_line: IntArray = deliveries["line"]  # type: ignore[assignment]
     x_month: IntArray = deliveries["month"]  # type: ignore[assignment]
-    unit_price = (
-        plan_input.price[x_line, x_month] * scale[plan_input.line_item[x_line]] / MONEY_UNIT
-    )
+    unit_price = plan_input.price[x_line, x_month] * scale[plan_input.line_item[x_line]] / money
     model.objectives["cost"] = (
         np.concatenate([model.columns["delivery"].index, expansions]),
-        np.concatenate([unit_price, plan_input.expansion_capex / MONEY_UNIT]),
+        np.concatenate([unit_price, plan_input.expansion_capex / money]),
     )
 
 
@@ -487,10 +495,12 @@ def build_model(plan_input: PlanInput, *, mode: str = "lp") -> PlanningModel:
     groups = service_groups(plan_input)
     served = define_service(model, plan_input, scale, groups)
     _h, stock_item, stock_month = define_stock(model, plan_input, scale, deliveries, served, groups)
-    payments = define_payments(model, plan_input, scale, deliveries, expansions)
-    define_objectives(model, plan_input, scale, deliveries, served, groups, expansions)
+    money = money_unit(plan_input)
+    payments = define_payments(model, plan_input, scale, deliveries, expansions, money)
+    define_objectives(model, plan_input, scale, deliveries, served, groups, expansions, money)
     layout = Layout(
         item_scale=scale,
+        money_unit=money,
         delivery_line=deliveries["line"],  # type: ignore[arg-type]
         delivery_month=deliveries["month"],  # type: ignore[arg-type]
         delivery_upper=deliveries["upper"],  # type: ignore[arg-type]

@@ -96,7 +96,8 @@ def diagnose_infeasibility(
     x = model.columns["delivery"].index
     lower_penalty = np.full(n_cols, -1.0)
     upper_penalty = np.full(n_cols, -1.0)
-    lower_penalty[x] = 1.0
+    # prefer to name a budget that is short over a commitment that cannot be met
+    lower_penalty[x] = 1e3
     upper_penalty[x] = 1.0
     rhs_penalty = np.full(n_rows, -1.0)
     rhs_penalty[model.rows["budget"].index] = 1.0
@@ -138,7 +139,7 @@ def diagnose_infeasibility(
         f, y = int(layout.budget_fund[k]), int(layout.budget_year[k])
         conflicts.append(
             f"funds[{f}].budget.{plan_input.years[y]} (fund {plan_input.fund_ids[f]}): "
-            f"commitments need {rows[budget_rows][k] * 1e6:,.0f} but the budget is "
+            f"commitments need {rows[budget_rows][k] * layout.money_unit:,.0f} but the budget is "
             f"{plan_input.budget[f, y]:,.0f}"
         )
     return conflicts or [

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kuznia.planning.inputs import FloatArray, PlanInput
-from kuznia.planning.model import MONEY_UNIT, PlanningModel
+from kuznia.planning.model import PlanningModel
 from kuznia.planning.solve import Solution, SolveStatus, StageReport
 
 RESULT_FORMAT = "kuznia-result/1"
@@ -68,6 +68,11 @@ class PlanResult:
     @property
     def ok(self) -> bool:
         return self.status == SolveStatus.OPTIMAL
+
+    @property
+    def has_plan(self) -> bool:
+        """True when there is a plan to read (optimal, or feasible when a milp hit its limit)."""
+        return not math.isnan(self.cost)
 
     @property
     def coverage(self) -> float:
@@ -398,7 +403,7 @@ def _payments(
     """
     model, layout = planning_model.model, planning_model.layout
     years = np.array(pi.years)
-    paid = values[model.columns["payment"].index] * MONEY_UNIT
+    paid = values[model.columns["payment"].index] * layout.money_unit
     by_class = pd.DataFrame(
         {
             "fund": np.array(pi.fund_ids, dtype=object)[layout.payment_fund],

@@ -59,6 +59,7 @@ class SolveOptions:
     later_method: str = "ipm"
     warm_start: bool = False  # True: later stages continue from the previous basis (primal simplex)
     threads: int = 1
+    log_file: str | None = None  # HiGHS's own log of every stage, for diagnosis
 
 
 @dataclass
@@ -149,6 +150,10 @@ def make_highs(planning_model: PlanningModel, options: SolveOptions) -> highspy.
     highs.setOptionValue("random_seed", 0)
     highs.setOptionValue("threads", options.threads)
     highs.setOptionValue("mip_rel_gap", options.mip_gap)
+    if options.log_file:
+        highs.setOptionValue("log_file", options.log_file)
+        highs.setOptionValue("output_flag", True)
+        highs.setOptionValue("log_to_console", False)
     highs.passModel(lp)
     return highs
 
@@ -205,9 +210,20 @@ def solve_lexicographic(
             highs.setOptionValue("time_limit", max(0.01, deadline - time.perf_counter()))
         started = time.perf_counter()
         highs.run()
+        status = _STATUS.get(highs.getModelStatus(), SolveStatus.ERROR)
+        if is_mip and not first and status == SolveStatus.INFEASIBLE:
+            # The previous stage's solution satisfies every row held so far, so this stage
+            # cannot be infeasible; HiGHS's MIP presolve sometimes says so on a tight held row.
+            # Solve again without presolve, starting from that solution.
+            highs.setOptionValue("presolve", "off")
+            start = highspy.HighsSolution()
+            start.col_value = solution.col_value
+            start.value_valid = True
+            highs.setSolution(start)
+            highs.run()
+            highs.setOptionValue("presolve", "choose")
+            status = _STATUS.get(highs.getModelStatus(), SolveStatus.ERROR)
         seconds = time.perf_counter() - started
-        raw_status = highs.getModelStatus()
-        status = _STATUS.get(raw_status, SolveStatus.ERROR)
         info = highs.getInfo()
         has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
         report = StageReport(
