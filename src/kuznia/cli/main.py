@@ -165,5 +165,15 @@ def plan(
         raise typer.Exit(ExitCode.STOPPED_WITH_PLAN)
 
 
+from kuznia.cli.db import app as db_app  # noqa: E402
+from kuznia.cli.db import export_instance_command, import_command  # noqa: E402
+
+app.add_typer(db_app, name="db", help="The database: migrations.")
+app.command("import")(import_command)
+export_app = typer.Typer(help="Export the registry.", no_args_is_help=True)
+export_app.command("instance")(export_instance_command)
+app.add_typer(export_app, name="export")
+
+
 def main() -> None:  # pragma: no cover
     app()

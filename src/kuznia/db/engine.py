@@ -1,0 +1,60 @@
+"""Engines for the configured database: an SQLite file (the embedded default) or PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy import create_engine as sqlalchemy_create_engine
+from sqlalchemy.engine import URL, make_url
+
+from kuznia.settings import Settings
+
+# Seconds an SQLite connection waits for another writer (the web process, a solve worker).
+SQLITE_BUSY_TIMEOUT = 30
+
+
+def create_engine_for(url: str | URL, **options: Any) -> Engine:
+    """An engine for the database at `url`; SQLite gets foreign keys, real transactions
+    (SAVEPOINTs included) and WAL, and its file's directory is made if missing."""
+    url = make_url(url)
+    if url.get_backend_name() != "sqlite":
+        options.setdefault("pool_pre_ping", True)
+        return sqlalchemy_create_engine(url, **options)
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    connect_args = options.pop("connect_args", {})
+    connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT)
+    engine = sqlalchemy_create_engine(url, connect_args=connect_args, **options)
+    _configure_sqlite(engine)
+    return engine
+
+
+def database_engine(settings: Settings | None = None) -> Engine:
+    """An engine for the database that `settings` (by default, the environment) names."""
+    return create_engine_for((settings or Settings()).database_url)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Foreign keys on, WAL for concurrent readers, and transactions begun by SQLAlchemy.
+
+    Python's sqlite3 driver begins transactions itself, late and not before DDL or SAVEPOINT,
+    which breaks all-or-nothing imports and transactional migrations; so the driver is put in
+    autocommit mode and SQLAlchemy emits BEGIN (the recipe in SQLAlchemy's SQLite docs).
+    """
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")

@@ -1,0 +1,30 @@
+"""Column types shared by the tables."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import JSON, Dialect, Text
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+
+class _JSONText(TypeDecorator[Any]):
+    """JSON kept as TEXT, for SQLite: a column declared `JSON` there has NUMERIC affinity, which
+    turns the text `3080.0` into the integer 3080 and so loses a float written as a whole
+    number. TEXT affinity keeps the JSON text as it was written."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else json.dumps(value, allow_nan=False)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(value)
+
+
+def exact_json() -> TypeEngine[Any]:
+    """A JSON column that gives back exactly the JSON it was given (ints stay ints, floats
+    floats); NULL for None. JSON on PostgreSQL (text kept verbatim), TEXT on SQLite."""
+    return JSON(none_as_null=True).with_variant(_JSONText(), "sqlite")

@@ -1,0 +1,56 @@
+"""ORM tables, one module per aggregate. Importing this package registers every table on
+`kuznia.db.Base.metadata`, which the migrations are compared with."""
+
+from kuznia.models.catalog import Item
+from kuznia.models.finance import EligibilityRule, Fund, FundBudget, FundEligibility, FundKind
+from kuznia.models.industry import Expansion, JointVenturePartner, Line, Ownership, Producer
+from kuznia.models.needs import Grouping, Need, Operation
+from kuznia.models.organisation import Organisation, OrganisationKind, organisation_funds
+from kuznia.models.planning import (
+    SETTINGS_ID,
+    PlanningSettings,
+    PlanRun,
+    PlanRunAllocation,
+    PlanRunDelivery,
+    PlanRunExpansion,
+    PlanRunPayment,
+    PlanRunStatus,
+    PlanRunTier,
+)
+from kuznia.models.supply import Commitment, ForeignSupply, Stock
+from kuznia.models.user import ApiToken, Role, User
+
+__all__ = [
+    "SETTINGS_ID",
+    "ApiToken",
+    "Commitment",
+    "EligibilityRule",
+    "Expansion",
+    "ForeignSupply",
+    "Fund",
+    "FundBudget",
+    "FundEligibility",
+    "FundKind",
+    "Grouping",
+    "Item",
+    "JointVenturePartner",
+    "Line",
+    "Need",
+    "Operation",
+    "Organisation",
+    "OrganisationKind",
+    "Ownership",
+    "PlanRun",
+    "PlanRunAllocation",
+    "PlanRunDelivery",
+    "PlanRunExpansion",
+    "PlanRunPayment",
+    "PlanRunStatus",
+    "PlanRunTier",
+    "PlanningSettings",
+    "Producer",
+    "Role",
+    "Stock",
+    "User",
+    "organisation_funds",
+]

@@ -1,0 +1,173 @@
+"""Planning: the instance-level settings of the registry, and plan runs with their results.
+
+A plan run keeps the instance snapshot it solved (the exact JSON text) and its results in its
+own tables, which name lines, funds and items by code rather than by key: a run never changes
+and never depends on the registry changing after it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Double,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kuznia.db.base import Base, FromInstance, Versioned, enum_type, utc_now
+from kuznia.db.types import exact_json
+
+SETTINGS_ID = 1
+
+
+class PlanningSettings(Versioned, FromInstance, Base):
+    """The instance-level fields of the registry: one row (id 1), present once an instance has
+    been imported. `defaulted` may name `format`, `name`, `currency`, `operation_weights` and
+    `operation_weights.<operation>`."""
+
+    __tablename__ = "planning_settings"
+    __table_args__ = (
+        CheckConstraint(f"id = {SETTINGS_ID}", name="single_row"),
+        CheckConstraint("months >= 1", name="months_positive"),
+        CheckConstraint(
+            "weight_defensive >= 0 AND weight_offensive >= 0 AND weight_stabilization >= 0",
+            name="weights_non_negative",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=SETTINGS_ID)
+    name: Mapped[str] = mapped_column(String, default="unnamed")
+    # First month of the horizon, YYYY-MM.
+    start: Mapped[str] = mapped_column(String(7))
+    months: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String, default="USD")
+    # Weight of a unit-month short per operation type (the format's `operation_weights`).
+    weight_defensive: Mapped[float] = mapped_column(Double, default=3.0)
+    weight_defensive_is_int: Mapped[bool] = mapped_column(Boolean, default=True)
+    weight_offensive: Mapped[float] = mapped_column(Double, default=2.0)
+    weight_offensive_is_int: Mapped[bool] = mapped_column(Boolean, default=True)
+    weight_stabilization: Mapped[float] = mapped_column(Double, default=1.0)
+    weight_stabilization_is_int: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PlanRunStatus(StrEnum):
+    """Where a run is in its life; how the solve ended is `PlanRun.solve_status`."""
+
+    queued = "queued"
+    running = "running"
+    finished = "finished"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class PlanRun(Versioned, Base):
+    """One solve: its options, the instance snapshot it solved, its progress and results."""
+
+    __tablename__ = "plan_runs"
+    __table_args__ = (CheckConstraint("progress >= 0 AND progress <= 1", name="progress_share"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    status: Mapped[PlanRunStatus] = mapped_column(
+        enum_type(PlanRunStatus, name="plan_run_status"), default=PlanRunStatus.queued
+    )
+    # The solve options (mode, time limit, MIP gap, ...) as given.
+    options: Mapped[dict[str, Any]] = mapped_column(exact_json(), default=dict)
+    # The `kuznia-instance/1` document solved, as JSON text, so the run can be solved again.
+    instance: Mapped[str] = mapped_column(Text)
+    progress: Mapped[float] = mapped_column(Double, default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    # The planning core's outcome (`optimal`, `infeasible`, `time_limit`, ...), once finished.
+    solve_status: Mapped[str | None] = mapped_column(String, nullable=True)
+    cost: Mapped[float | None] = mapped_column(Double, nullable=True)
+
+    tiers: Mapped[list[PlanRunTier]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="PlanRunTier.priority"
+    )
+
+
+class PlanRunTier(Base):
+    """A run's shortfall in one priority tier."""
+
+    __tablename__ = "plan_run_tiers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("plan_runs.id", ondelete="CASCADE"), index=True)
+    priority: Mapped[int] = mapped_column(Integer)
+    weighted_unit_months_short: Mapped[float] = mapped_column(Double)
+    unit_months_short: Mapped[float] = mapped_column(Double)
+
+
+class PlanRunDelivery(Base):
+    """A run's deliveries of one line in one month."""
+
+    __tablename__ = "plan_run_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("plan_runs.id", ondelete="CASCADE"), index=True)
+    line: Mapped[str] = mapped_column(String)
+    producer: Mapped[str] = mapped_column(String)
+    item: Mapped[str] = mapped_column(String)
+    month: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[float] = mapped_column(Double)
+    price: Mapped[float] = mapped_column(Double)
+    value: Mapped[float] = mapped_column(Double)
+
+
+class PlanRunPayment(Base):
+    """What a fund pays in a year for a line's deliveries or for an expansion's capex."""
+
+    __tablename__ = "plan_run_payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("plan_runs.id", ondelete="CASCADE"), index=True)
+    fund: Mapped[str] = mapped_column(String)
+    line: Mapped[str | None] = mapped_column(String, nullable=True)
+    expansion: Mapped[str | None] = mapped_column(String, nullable=True)
+    year: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[float] = mapped_column(Double)
+
+
+class PlanRunExpansion(Base):
+    """An expansion a run chose: its level (0..1; 1 in milp), capex, first month it counts."""
+
+    __tablename__ = "plan_run_expansions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("plan_runs.id", ondelete="CASCADE"), index=True)
+    expansion: Mapped[str] = mapped_column(String)
+    line: Mapped[str] = mapped_column(String)
+    level: Mapped[float] = mapped_column(Double)
+    capex: Mapped[float] = mapped_column(Double)
+    active_from: Mapped[int] = mapped_column(Integer)
+
+
+class PlanRunAllocation(Base):
+    """A run's allocation to one need class (item, grouping, priority, operation) in a month."""
+
+    __tablename__ = "plan_run_allocations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("plan_runs.id", ondelete="CASCADE"), index=True)
+    item: Mapped[str] = mapped_column(String)
+    grouping: Mapped[str] = mapped_column(String)
+    priority: Mapped[int] = mapped_column(Integer)
+    operation: Mapped[str] = mapped_column(String)
+    month: Mapped[int] = mapped_column(Integer)
+    need: Mapped[float] = mapped_column(Double)
+    served: Mapped[float] = mapped_column(Double)
+    backlog: Mapped[float] = mapped_column(Double)

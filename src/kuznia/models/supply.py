@@ -1,0 +1,65 @@
+"""Supply outside the plan's own purchases: foreign deliveries, stock at the start, and
+commitments (signed contracts) that a new plan must respect."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, CheckConstraint, Double, ForeignKey, Integer
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kuznia.db.base import Base, Versioned
+
+if TYPE_CHECKING:
+    from kuznia.models.catalog import Item
+    from kuznia.models.industry import Line
+
+
+class ForeignSupply(Versioned, Base):
+    """An expected (uncertain) delivery of an item from outside the domestic industry."""
+
+    __tablename__ = "foreign_supplies"
+    __table_args__ = (
+        CheckConstraint("month >= 0", name="month_non_negative"),
+        CheckConstraint("quantity >= 0", name="quantity_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"), index=True)
+    month: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[float] = mapped_column(Double)
+    quantity_is_int: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    item: Mapped[Item] = relationship()
+
+
+class Stock(Versioned, Base):
+    """The stock of an item at the start of the horizon; at most one row per item."""
+
+    __tablename__ = "stocks"
+    __table_args__ = (CheckConstraint("quantity >= 0", name="quantity_non_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"), unique=True)
+    quantity: Mapped[float] = mapped_column(Double)
+    quantity_is_int: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    item: Mapped[Item] = relationship()
+
+
+class Commitment(Versioned, Base):
+    """A signed contract: at least `quantity` delivered by a line in a month."""
+
+    __tablename__ = "commitments"
+    __table_args__ = (
+        CheckConstraint("month >= 0", name="month_non_negative"),
+        CheckConstraint("quantity >= 0", name="quantity_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="RESTRICT"), index=True)
+    month: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[float] = mapped_column(Double)
+    quantity_is_int: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    line: Mapped[Line] = relationship()

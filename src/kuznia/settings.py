@@ -1,0 +1,32 @@
+"""Kuznia's configuration: one `Settings` object read from `KUZNIA_*` environment variables.
+
+Safe defaults for a laptop (an SQLite file in the user's data directory, no server needed);
+production sets `KUZNIA_DATABASE_URL`, e.g. `postgresql+psycopg://kuznia@db.example/kuznia`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_path
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_NAME = "kuznia"
+
+
+def default_database_url() -> str:
+    """An SQLite file in the user's data directory; the directory is made on first connect."""
+    path: Path = user_data_path(APP_NAME) / "kuznia.db"
+    return f"sqlite:///{path.as_posix()}"
+
+
+class Settings(BaseSettings):
+    """Every setting of Kuznia; each field `x` is read from the environment as `KUZNIA_X`."""
+
+    model_config = SettingsConfigDict(env_prefix="KUZNIA_", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=default_database_url,
+        description="SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB.",
+    )

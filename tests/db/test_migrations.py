@@ -1,0 +1,86 @@
+"""Migrations: they build the schema the models describe, from an empty database, on every
+backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect
+
+from kuznia.db import Base, current_revision, head_revision, is_up_to_date, upgrade
+from kuznia.db.migrate import alembic_config
+
+EVERY_TABLE = {
+    "alembic_version",
+    "api_tokens",
+    "commitments",
+    "expansions",
+    "foreign_supplies",
+    "fund_budgets",
+    "fund_eligibility",
+    "funds",
+    "groupings",
+    "items",
+    "joint_venture_partners",
+    "lines",
+    "needs",
+    "organisation_funds",
+    "organisations",
+    "plan_run_allocations",
+    "plan_run_deliveries",
+    "plan_run_expansions",
+    "plan_run_payments",
+    "plan_run_tiers",
+    "plan_runs",
+    "planning_settings",
+    "producers",
+    "stocks",
+    "users",
+}
+
+
+@pytest.fixture
+def migrated(empty_engine: Engine) -> Iterator[Engine]:
+    """A database of its own, migrated here (the shared `engine` must keep its schema)."""
+    upgrade(engine=empty_engine)
+    yield empty_engine
+
+
+def test_an_empty_database_is_at_no_revision(empty_engine: Engine) -> None:
+    assert current_revision(engine=empty_engine) is None
+    assert not is_up_to_date(engine=empty_engine)
+
+
+def test_upgrade_creates_every_table_on_an_empty_database(empty_engine: Engine) -> None:
+    upgrade(engine=empty_engine)
+
+    assert set(inspect(empty_engine).get_table_names()) == EVERY_TABLE
+    assert current_revision(engine=empty_engine) == head_revision() == "0001"
+    assert is_up_to_date(engine=empty_engine)
+
+
+def test_upgrade_twice_changes_nothing(migrated: Engine) -> None:
+    upgrade(engine=migrated)
+
+    assert set(inspect(migrated).get_table_names()) == EVERY_TABLE
+    assert current_revision(engine=migrated) == "0001"
+
+
+def test_migrations_build_exactly_what_the_models_describe(migrated: Engine) -> None:
+    with migrated.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+
+    assert differences == []
+
+
+def test_downgrade_to_base_drops_every_table(migrated: Engine) -> None:
+    with migrated.begin() as connection:
+        command.downgrade(alembic_config(connection=connection), "base")
+
+    assert set(inspect(migrated).get_table_names()) == {"alembic_version"}
+    assert current_revision(engine=migrated) is None
