@@ -133,6 +133,7 @@ class Layout:
 
     item_scale: FloatArray  # [I] units per pack
     money_unit: float  # currency units per model money unit
+    expansion_unit: FloatArray  # [E] the expansion column's value when fully chosen
     delivery_line: IntArray  # per x column: line
     delivery_month: IntArray  # per x column: month
     delivery_upper: FloatArray  # per x column: upper bound in units (capacity incl. expansions)
@@ -237,9 +238,13 @@ def define_expansions(
 ) -> tuple[IntArray, IntArray, IntArray]:
     """Expansions z[e] in [0, 1] (lp) or {0, 1} (milp). Where a line has expansions, its capacity
     becomes a row: x[l,t] - sum_{e of l, t >= start+delay} added[e] z[e] <= capacity[l,t].
+
+    In lp the column is the added capacity in packs, y[e] = added[e] z[e] / pack in
+    [0, added[e] / pack], so the capacity rows have unit coefficients (`expansion_unit`).
     """
     count = plan_input.n_expansions
-    z = model.add_columns("expansion", np.zeros(count), np.ones(count), integer=(mode == "milp"))
+    unit = expansion_units(plan_input, scale, mode)
+    z = model.add_columns("expansion", np.zeros(count), unit, integer=(mode == "milp"))
     if count == 0:
         empty = np.zeros(0, np.int64)
         return z, empty, empty
@@ -259,8 +264,19 @@ def define_expansions(
     active = np.arange(plan_input.months)[None, :] >= plan_input.expansion_active[:, None]
     e, t = np.nonzero(active & (exp_rows >= 0))
     line_scale = scale[plan_input.line_item[plan_input.expansion_line[e]]]
-    model.add_coefficients(exp_rows[e, t], z[e], -plan_input.expansion_capacity[e] / line_scale)
+    model.add_coefficients(
+        exp_rows[e, t], z[e], -plan_input.expansion_capacity[e] / line_scale / unit[e]
+    )
     return z, row_line, row_month
+
+
+def expansion_units(plan_input: PlanInput, scale: FloatArray, mode: str) -> FloatArray:
+    """What one unit of an expansion's column is: its whole (milp), or in lp its added capacity
+    in packs (an expansion that adds nothing stays counted whole)."""
+    if mode == "milp" or plan_input.n_expansions == 0:
+        return np.ones(plan_input.n_expansions)
+    added = plan_input.expansion_capacity / scale[plan_input.line_item[plan_input.expansion_line]]
+    return np.where(added > 0, added, 1.0)
 
 
 def define_min_rates(
@@ -397,6 +413,7 @@ def define_payments(
     deliveries: dict[str, object],
     expansions: IntArray,
     money: float,
+    unit: FloatArray,
 ) -> dict[str, IntArray | BoolArray]:
     """Money, in `money` units. Per eligibility class g and year y:
     sum_{f may pay g} v[f,g,y] = sum_{l in g, t in y} price[l,t] x[l,t] + sum_{e in g, start in y} capex[e] z[e];
@@ -424,7 +441,7 @@ def define_payments(
         model.add_coefficients(
             spend_rows[expansion_group * n_years + capex_year],
             expansions,
-            -plan_input.expansion_capex / money,
+            -plan_input.expansion_capex / money / unit,
         )
     budget_fund, budget_year = np.divmod(
         np.arange(plan_input.n_funds * n_years, dtype=np.int64), n_years
@@ -456,6 +473,7 @@ def define_objectives(
     groups: ServiceGroups,
     expansions: IntArray,
     money: float,
+    unit: FloatArray,
 ) -> None:
     """Tier p: minimise sum_{c of tier p, t} weight[c] * b[c,t] (weighted unit-months short).
     Cost: minimise sum price[l,t] x[l,t] + sum capex[e] z[e] (in `money` units).
@@ -473,7 +491,7 @@ def define_objectives(
     unit_price = plan_input.price[x_line, x_month] * scale[plan_input.line_item[x_line]] / money
     model.objectives["cost"] = (
         np.concatenate([model.columns["delivery"].index, expansions]),
-        np.concatenate([unit_price, plan_input.expansion_capex / money]),
+        np.concatenate([unit_price, plan_input.expansion_capex / money / unit]),
     )
 
 
@@ -496,11 +514,13 @@ def build_model(plan_input: PlanInput, *, mode: str = "lp") -> PlanningModel:
     served = define_service(model, plan_input, scale, groups)
     _h, stock_item, stock_month = define_stock(model, plan_input, scale, deliveries, served, groups)
     money = money_unit(plan_input)
-    payments = define_payments(model, plan_input, scale, deliveries, expansions, money)
-    define_objectives(model, plan_input, scale, deliveries, served, groups, expansions, money)
+    unit = expansion_units(plan_input, scale, mode)
+    payments = define_payments(model, plan_input, scale, deliveries, expansions, money, unit)
+    define_objectives(model, plan_input, scale, deliveries, served, groups, expansions, money, unit)
     layout = Layout(
         item_scale=scale,
         money_unit=money,
+        expansion_unit=unit,
         delivery_line=deliveries["line"],  # type: ignore[arg-type]
         delivery_month=deliveries["month"],  # type: ignore[arg-type]
         delivery_upper=deliveries["upper"],  # type: ignore[arg-type]

@@ -242,7 +242,7 @@ def read_result(
     deliveries = deliveries[deliveries["quantity"] > _EPS].reset_index(drop=True)
 
     # expansions
-    z = _clean(column_values("expansion"))
+    z = _clean(column_values("expansion") / layout.expansion_unit)
     expansions = pd.DataFrame(
         {
             "expansion": pi.expansion_ids,
