@@ -26,9 +26,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 7
+PEER_TIME_LIMIT = 2700.0  # seconds for each peer's whole lexicographic solve
 
 
-def measure_ours(path: str, method: str, later: str, warm: bool) -> dict[str, Any]:
+def measure_ours(
+    path: str, method: str, later: str, warm: bool, time_limit: float | None = None
+) -> dict[str, Any]:
     """One plan of the instance at `path` by Kuznia's planner, in this process."""
     from kuznia.instance import read_instance
     from kuznia.planning import SolveOptions, plan
@@ -36,7 +39,9 @@ def measure_ours(path: str, method: str, later: str, warm: bool) -> dict[str, An
     began = time.perf_counter()
     instance = read_instance(path)
     validate = time.perf_counter() - began
-    options = SolveOptions(method=method, later_method=later, warm_start=warm)
+    options = SolveOptions(
+        method=method, later_method=later, warm_start=warm, time_limit=time_limit
+    )
     result = plan(instance, options=options)
     total = time.perf_counter() - began
     return {
@@ -62,7 +67,8 @@ def measure_peer(path: str, peer: str) -> dict[str, Any]:
     solve = {"pyomo": pyomo_model.solve, "pulp": pulp_model.solve}[peer]
     document = json.loads(Path(path).read_text())
     began = time.perf_counter()
-    result = solve(document, mode="lp")
+    # money in millions: in currency units neither peer finished its cost stage in 30 minutes
+    result = solve(document, mode="lp", money_unit=1e6, time_limit=PEER_TIME_LIMIT)
     total = time.perf_counter() - began
     return {
         "status": "optimal" if result.optimal else ",".join(result.statuses),
@@ -148,11 +154,16 @@ def main() -> None:
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="skip national-x10 and the peers")
+    parser.add_argument("--x10-time-limit", type=float, default=1800.0)
     parser.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         kind, *rest = args.one
-        out = measure_ours(*rest[:3], rest[3] == "warm") if kind == "ours" else measure_peer(*rest)
+        if kind == "ours":
+            limit = float(rest[4]) if len(rest) > 4 and float(rest[4]) > 0 else None
+            out = measure_ours(*rest[:3], rest[3] == "warm", limit)
+        else:
+            out = measure_peer(*rest)
         print(json.dumps(out))
         return
 
@@ -181,7 +192,11 @@ def main() -> None:
         ours: dict[str, list[dict[str, Any]]] = {}
         for size in sizes:
             repeat = args.repeat if size == "national" else 1
-            runs = [in_child("ours", paths[size], "simplex", "ipm", "cold") for _ in range(repeat)]
+            limit = str(args.x10_time_limit) if size == "national-x10" else "0"
+            runs = [
+                in_child("ours", paths[size], "simplex", "ipm", "cold", limit)
+                for _ in range(repeat)
+            ]
             runs = [r for r in runs if "seconds" in r] or runs
             ours[size] = runs
             if "seconds" not in runs[0]:

@@ -187,7 +187,33 @@ def item_scales(plan_input: PlanInput) -> FloatArray:
     return scales
 
 
-def define_deliveries(model: Model, plan_input: PlanInput, scale: FloatArray) -> dict[str, object]:
+@dataclass
+class Deliveries:
+    """Where the delivery columns x[l,t] are."""
+
+    column_of: IntArray  # [L, T] column of x[l,t], -1 where there is none
+    line: IntArray  # per column
+    month: IntArray  # per column
+    upper: FloatArray  # per column, in units: capacity with every expansion, or commitment
+    by_capacity: BoolArray  # per column: bounded by capacity (else by the commitment)
+    expansion_extra: FloatArray  # [L, T] capacity all expansions of the line could add
+
+
+@dataclass
+class Payments:
+    """Where the payment columns and budget rows are."""
+
+    fund: IntArray  # per payment column
+    group: IntArray  # per payment column: eligibility class
+    year: IntArray  # per payment column: year index
+    line_group: IntArray  # [L]
+    expansion_group: IntArray  # [E]
+    group_funds: BoolArray  # [G, F]
+    budget_fund: IntArray  # per budget row
+    budget_year: IntArray  # per budget row
+
+
+def define_deliveries(model: Model, plan_input: PlanInput, scale: FloatArray) -> Deliveries:
     """Deliveries x[l,t] >= committed[l,t]; x[l,t] <= capacity[l,t] (+ expansions, see
     `define_expansions`) from the line's lead time on; before it, x[l,t] <= committed[l,t].
 
@@ -223,18 +249,23 @@ def define_deliveries(model: Model, plan_input: PlanInput, scale: FloatArray) ->
     )
     column_of = np.full((n_lines, months), -1, dtype=np.int64)
     column_of[line, month_of] = columns
-    return {
-        "column_of": column_of,
-        "line": line,
-        "month": month_of,
-        "upper": upper[line, month_of],
-        "by_capacity": by_capacity[line, month_of],
-        "expansion_extra": expansion_extra,
-    }
+    return Deliveries(
+        column_of=column_of,
+        line=line,
+        month=month_of,
+        upper=upper[line, month_of],
+        by_capacity=by_capacity[line, month_of],
+        expansion_extra=expansion_extra,
+    )
 
 
 def define_expansions(
-    model: Model, plan_input: PlanInput, scale: FloatArray, deliveries: dict[str, object], mode: str
+    model: Model,
+    plan_input: PlanInput,
+    scale: FloatArray,
+    deliveries: Deliveries,
+    mode: str,
+    unit: FloatArray,
 ) -> tuple[IntArray, IntArray, IntArray]:
     """Expansions z[e] in [0, 1] (lp) or {0, 1} (milp). Where a line has expansions, its capacity
     becomes a row: x[l,t] - sum_{e of l, t >= start+delay} added[e] z[e] <= capacity[l,t].
@@ -243,13 +274,12 @@ def define_expansions(
     [0, added[e] / pack], so the capacity rows have unit coefficients (`expansion_unit`).
     """
     count = plan_input.n_expansions
-    unit = expansion_units(plan_input, scale, mode)
     z = model.add_columns("expansion", np.zeros(count), unit, integer=(mode == "milp"))
     if count == 0:
         empty = np.zeros(0, np.int64)
         return z, empty, empty
-    column_of: IntArray = deliveries["column_of"]  # type: ignore[assignment]
-    extra: FloatArray = deliveries["expansion_extra"]  # type: ignore[assignment]
+    column_of = deliveries.column_of
+    extra = deliveries.expansion_extra
     row_line, row_month = np.nonzero((extra > 0) & (column_of >= 0))
     rows = model.add_rows(
         "capacity",
@@ -280,7 +310,7 @@ def expansion_units(plan_input: PlanInput, scale: FloatArray, mode: str) -> Floa
 
 
 def define_min_rates(
-    model: Model, plan_input: PlanInput, scale: FloatArray, deliveries: dict[str, object]
+    model: Model, plan_input: PlanInput, scale: FloatArray, deliveries: Deliveries
 ) -> IntArray:
     """milp only: a line used at all delivers at least min_rate every month from its lead time:
     x[l,t] >= min_rate[l] * u[l] (t >= lead time) and x[l,t] <= upper[l,t] * u[l], u[l] in {0,1}.
@@ -289,12 +319,12 @@ def define_min_rates(
     use = model.add_columns("line_use", np.zeros(lines.size), np.ones(lines.size), integer=True)
     if lines.size == 0:
         return lines
-    column_of: IntArray = deliveries["column_of"]  # type: ignore[assignment]
+    column_of = deliveries.column_of
     use_of = np.full(plan_input.n_lines, -1, dtype=np.int64)
     use_of[lines] = use
-    line: IntArray = deliveries["line"]  # type: ignore[assignment]
-    month: IntArray = deliveries["month"]  # type: ignore[assignment]
-    upper: FloatArray = deliveries["upper"]  # type: ignore[assignment]
+    line = deliveries.line
+    month = deliveries.month
+    upper = deliveries.upper
     has_use = use_of[line] >= 0
     cols = column_of[line[has_use], month[has_use]]
     item_scale = scale[plan_input.line_item[line[has_use]]]
@@ -368,7 +398,7 @@ def define_stock(
     model: Model,
     plan_input: PlanInput,
     scale: FloatArray,
-    deliveries: dict[str, object],
+    deliveries: Deliveries,
     served: tuple[IntArray, IntArray, IntArray, IntArray],
     groups: ServiceGroups,
 ) -> tuple[IntArray, IntArray, IntArray]:
@@ -384,8 +414,8 @@ def define_stock(
     rows = model.add_rows("stock", rhs, rhs)
     model.add_coefficients(rows, h, 1.0)
     model.add_coefficients(rows[month > 0], h[month > 0] - 1, -1.0)
-    x_line: IntArray = deliveries["line"]  # type: ignore[assignment]
-    x_month: IntArray = deliveries["month"]  # type: ignore[assignment]
+    x_line = deliveries.line
+    x_month = deliveries.month
     x_columns = model.columns["delivery"].index
     model.add_coefficients(rows[plan_input.line_item[x_line] * months + x_month], x_columns, -1.0)
     q, _b, group, q_month = served
@@ -410,11 +440,11 @@ def define_payments(
     model: Model,
     plan_input: PlanInput,
     scale: FloatArray,
-    deliveries: dict[str, object],
+    deliveries: Deliveries,
     expansions: IntArray,
     money: float,
     unit: FloatArray,
-) -> dict[str, IntArray | BoolArray]:
+) -> Payments:
     """Money, in `money` units. Per eligibility class g and year y:
     sum_{f may pay g} v[f,g,y] = sum_{l in g, t in y} price[l,t] x[l,t] + sum_{e in g, start in y} capex[e] z[e];
     per fund and year: sum_g v[f,g,y] <= budget[f,y].
@@ -428,8 +458,8 @@ def define_payments(
     v = model.add_columns("payment", np.zeros(pay_group.size), np.full(pay_group.size, INF))
     spend_rows = model.add_rows("spend", np.zeros(n_groups * n_years), np.zeros(n_groups * n_years))
     model.add_coefficients(spend_rows[pay_group * n_years + pay_year], v, 1.0)
-    x_line: IntArray = deliveries["line"]  # type: ignore[assignment]
-    x_month: IntArray = deliveries["month"]  # type: ignore[assignment]
+    x_line = deliveries.line
+    x_month = deliveries.month
     x_columns = model.columns["delivery"].index
     unit_price = plan_input.price[x_line, x_month] * scale[plan_input.line_item[x_line]] / money
     year = plan_input.year_of_month[x_month]
@@ -452,23 +482,23 @@ def define_payments(
         plan_input.budget.reshape(-1) / money,
     )
     model.add_coefficients(budget_rows[pay_fund * n_years + pay_year], v, 1.0)
-    return {
-        "fund": pay_fund,
-        "group": pay_group,
-        "year": pay_year,
-        "line_group": line_group,
-        "expansion_group": expansion_group,
-        "group_funds": group_funds,
-        "budget_fund": budget_fund,
-        "budget_year": budget_year,
-    }
+    return Payments(
+        fund=pay_fund,
+        group=pay_group,
+        year=pay_year,
+        line_group=line_group,
+        expansion_group=expansion_group,
+        group_funds=group_funds,
+        budget_fund=budget_fund,
+        budget_year=budget_year,
+    )
 
 
 def define_objectives(
     model: Model,
     plan_input: PlanInput,
     scale: FloatArray,
-    deliveries: dict[str, object],
+    deliveries: Deliveries,
     served: tuple[IntArray, IntArray, IntArray, IntArray],
     groups: ServiceGroups,
     expansions: IntArray,
@@ -486,8 +516,8 @@ def define_objectives(
             b[mine],
             groups.weight[group[mine]] * group_scale[mine],
         )
-    x_line: IntArray = deliveries["line"]  # type: ignore[assignment]
-    x_month: IntArray = deliveries["month"]  # type: ignore[assignment]
+    x_line = deliveries.line
+    x_month = deliveries.month
     unit_price = plan_input.price[x_line, x_month] * scale[plan_input.line_item[x_line]] / money
     model.objectives["cost"] = (
         np.concatenate([model.columns["delivery"].index, expansions]),
@@ -502,8 +532,9 @@ def build_model(plan_input: PlanInput, *, mode: str = "lp") -> PlanningModel:
     model = Model()
     scale = item_scales(plan_input)
     deliveries = define_deliveries(model, plan_input, scale)
+    unit = expansion_units(plan_input, scale, mode)
     expansions, capacity_line, capacity_month = define_expansions(
-        model, plan_input, scale, deliveries, mode
+        model, plan_input, scale, deliveries, mode, unit
     )
     min_rate_lines = (
         define_min_rates(model, plan_input, scale, deliveries)
@@ -514,30 +545,29 @@ def build_model(plan_input: PlanInput, *, mode: str = "lp") -> PlanningModel:
     served = define_service(model, plan_input, scale, groups)
     _h, stock_item, stock_month = define_stock(model, plan_input, scale, deliveries, served, groups)
     money = money_unit(plan_input)
-    unit = expansion_units(plan_input, scale, mode)
     payments = define_payments(model, plan_input, scale, deliveries, expansions, money, unit)
     define_objectives(model, plan_input, scale, deliveries, served, groups, expansions, money, unit)
     layout = Layout(
         item_scale=scale,
         money_unit=money,
         expansion_unit=unit,
-        delivery_line=deliveries["line"],  # type: ignore[arg-type]
-        delivery_month=deliveries["month"],  # type: ignore[arg-type]
-        delivery_upper=deliveries["upper"],  # type: ignore[arg-type]
-        delivery_by_capacity=deliveries["by_capacity"],  # type: ignore[arg-type]
+        delivery_line=deliveries.line,
+        delivery_month=deliveries.month,
+        delivery_upper=deliveries.upper,
+        delivery_by_capacity=deliveries.by_capacity,
         service_groups=groups,
         service_group=served[2],
         service_month=served[3],
         stock_item=stock_item,
         stock_month=stock_month,
-        payment_fund=payments["fund"],  # type: ignore[arg-type]
-        payment_group=payments["group"],  # type: ignore[arg-type]
-        payment_year=payments["year"],  # type: ignore[arg-type]
-        line_group=payments["line_group"],  # type: ignore[arg-type]
-        expansion_group=payments["expansion_group"],  # type: ignore[arg-type]
-        group_funds=payments["group_funds"],  # type: ignore[arg-type]
-        budget_fund=payments["budget_fund"],  # type: ignore[arg-type]
-        budget_year=payments["budget_year"],  # type: ignore[arg-type]
+        payment_fund=payments.fund,
+        payment_group=payments.group,
+        payment_year=payments.year,
+        line_group=payments.line_group,
+        expansion_group=payments.expansion_group,
+        group_funds=payments.group_funds,
+        budget_fund=payments.budget_fund,
+        budget_year=payments.budget_year,
         capacity_row_line=capacity_line,
         capacity_row_month=capacity_month,
         min_rate_lines=min_rate_lines,
