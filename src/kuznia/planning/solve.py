@@ -207,7 +207,9 @@ def solve_lexicographic(
                 highs.clearSolver()
                 highs.setOptionValue("solver", options.later_method)
         if deadline is not None:
-            highs.setOptionValue("time_limit", max(0.01, deadline - time.perf_counter()))
+            # HiGHS measures time_limit against the object's total run time over every run
+            remaining = max(0.01, deadline - time.perf_counter())
+            highs.setOptionValue("time_limit", highs.getRunTime() + remaining)
         started = time.perf_counter()
         highs.run()
         status = _STATUS.get(highs.getModelStatus(), SolveStatus.ERROR)
