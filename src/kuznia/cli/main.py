@@ -31,7 +31,7 @@ class ExitCode:
     INVALID_INPUT = 2
     INFEASIBLE = 3
     NO_SOLUTION_IN_TIME = 4
-    STOPPED_WITH_PLAN = 5  # time limit with a feasible plan (milp): written, not proven optimal
+    STOPPED_WITH_PLAN = 5  # time limit with a feasible plan: written, not proven optimal
 
 
 class Size(StrEnum):
@@ -160,7 +160,7 @@ def plan(
     if result.status != SolveStatus.OPTIMAL:
         console.print(
             "[bold yellow]The time limit stopped the solve: this plan is feasible but not proven "
-            "optimal.[/]"
+            "optimal (in lp: the plan of the last stage that finished).[/]"
         )
         raise typer.Exit(ExitCode.STOPPED_WITH_PLAN)
 
