@@ -324,11 +324,13 @@ def tier_vector(tiers) -> list[tuple[int, float]]:
     return [(t.priority, t.weighted_unit_months_short) for t in tiers]
 
 
-def lexicographic_compare(a: list[tuple[int, float]], b: list[tuple[int, float]]) -> int:
+def lexicographic_compare(
+    a: list[tuple[int, float]], b: list[tuple[int, float]], tolerance: float = 1e-6
+) -> int:
     """-1 if tier vector a is better (smaller first), 1 if worse, 0 if equal within tolerance."""
     assert [p for p, _ in a] == [p for p, _ in b]
     for (_, x), (_, y) in zip(a, b, strict=True):
-        slack = 1e-6 * max(abs(x), abs(y)) + 1e-6
+        slack = tolerance * max(abs(x), abs(y)) + tolerance
         if x < y - slack:
             return -1
         if x > y + slack:
@@ -731,8 +733,10 @@ def test_one_more_line_never_makes_a_tier_worse(doc, data):
 @given(doc=instances())
 def test_milp_is_never_better_than_lp_and_keeps_min_rates(doc):
     lp, milp = solve(doc, "lp"), solve(doc, "milp")
-    # milp restricts lp (whole expansions, minimum rates): its tiers are no better
-    assert lexicographic_compare(tier_vector(lp.tiers), tier_vector(milp.tiers)) <= 0
+    # milp restricts lp (whole expansions, minimum rates): its tiers are no better. A milp
+    # tier is held by a row with INSTANCE.md's 1e-6 absolute slack, which a lower tier may
+    # spend (seen: tier 1 +1.5e-6 bought tier 2 -4.4e-6), hence the wider tolerance.
+    assert lexicographic_compare(tier_vector(lp.tiers), tier_vector(milp.tiers), 1e-5) <= 0
     quantity = delivered(doc, milp)
     for line in doc["lines"]:
         rate = line.get("min_rate", 0)
