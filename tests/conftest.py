@@ -1,0 +1,14 @@
+"""Test-wide settings.
+
+Under CI (`CI` set) hypothesis draws the same examples on every run, so a red CI always means a
+change broke something; on a developer's machine it explores new examples each run and keeps
+the failures it finds in .hypothesis/.
+"""
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
