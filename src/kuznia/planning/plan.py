@@ -57,7 +57,7 @@ def plan(
         report.seconds[s.name] = s.seconds
 
     if solution.status != SolveStatus.OPTIMAL and not (
-        solution.status == SolveStatus.TIME_LIMIT and solution.stage_values
+        solution.status == SolveStatus.TIME_LIMIT and solution.finished
     ):
         result = empty_result(plan_input, status=solution.status, mode=options.mode, report=report)
         if solution.status == SolveStatus.INFEASIBLE:

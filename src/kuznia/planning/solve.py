@@ -84,8 +84,8 @@ class Solution:
     stages: list[StageReport] = field(default_factory=list)
     # stage name -> (column reduced costs, row duals), lp only
     duals: dict[str, tuple[FloatArray, FloatArray]] = field(default_factory=dict)
-    # stage name -> column values at the end of that stage
-    stage_values: dict[str, FloatArray] = field(default_factory=dict)
+    # stages that ended optimal, in order
+    finished: list[str] = field(default_factory=list)
 
 
 _STATUS = {
@@ -250,7 +250,7 @@ def solve_lexicographic(
         col_value = np.array(result.col_value)
         solution.col_value = col_value
         solution.row_value = np.array(result.row_value)
-        solution.stage_values[name] = col_value
+        solution.finished.append(name)
         if not is_mip:
             col_dual = np.array(result.col_dual)
             row_dual = np.array(result.row_dual)
