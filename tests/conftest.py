@@ -12,3 +12,6 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.register_profile("dev", print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# Databases for every test that needs one (tests/db/fixtures.py): SQLite, and PostgreSQL too.
+pytest_plugins = ["tests.db.fixtures"]

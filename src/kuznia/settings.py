@@ -30,3 +30,13 @@ class Settings(BaseSettings):
         default_factory=default_database_url,
         description="SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB.",
     )
+    token_hours: float = Field(
+        default=12.0, gt=0, description="Hours a login token stays valid unless revoked."
+    )
+    plan_workers: int = Field(
+        default=1,
+        ge=1,
+        description="Plan runs solved at the same time, each in its own worker process.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `kuznia serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `kuznia serve` listens on.")

@@ -195,14 +195,14 @@ class TestImportRefusals:
     ) -> None:
         load(engine, varied())
         before = row_counts(engine)
-        insert = snapshot._insert
+        insert = snapshot.insert_rows
 
         def insert_then_fail(session: Session, model: type[Any], rows: list[Any]) -> None:
             insert(session, model, rows)
             if model is models.Need:
                 raise RuntimeError("disk full")
 
-        monkeypatch.setattr(snapshot, "_insert", insert_then_fail)
+        monkeypatch.setattr(snapshot, "insert_rows", insert_then_fail)
 
         with session_scope(engine) as session:
             with pytest.raises(RuntimeError, match="disk full"):

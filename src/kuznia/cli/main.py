@@ -174,6 +174,12 @@ export_app = typer.Typer(help="Export the registry.", no_args_is_help=True)
 export_app.command("instance")(export_instance_command)
 app.add_typer(export_app, name="export")
 
+from kuznia.cli.users import app as users_app  # noqa: E402
+from kuznia.cli.users import serve  # noqa: E402
+
+app.add_typer(users_app, name="users")
+app.command("serve")(serve)
+
 
 def main() -> None:  # pragma: no cover
     app()

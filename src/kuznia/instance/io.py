@@ -187,9 +187,15 @@ class _Type:
 
 def _structure_problems(error: ValidationError) -> list[Problem]:
     """One problem per path from pydantic's errors, in pydantic's order."""
+    return describe_errors(error.errors(include_url=False), root=Instance)
+
+
+def describe_errors(errors: Sequence[Mapping[str, Any]], *, root: type[BaseModel]) -> list[Problem]:
+    """Pydantic's errors for a document of `root` as one problem per path, in pydantic's
+    order, each saying what the path must hold (`must be a number >= 0, got "x"`)."""
     by_path: dict[Segments, tuple[_Type | None, list[Mapping[str, Any]]]] = {}
-    for detail in error.errors(include_url=False):
-        segments, found = _clean_loc(detail["loc"])
+    for detail in errors:
+        segments, found = _clean_loc(detail["loc"], root)
         by_path.setdefault(segments, (found, []))[1].append(detail)
     # A union (a number or a list of numbers) fails in every member; when a list member failed
     # deeper down, those deeper errors say what is wrong, not "not a number" at the list.
@@ -201,10 +207,10 @@ def _structure_problems(error: ValidationError) -> list[Problem]:
     ]
 
 
-def _clean_loc(loc: Sequence[str | int]) -> tuple[Segments, _Type | None]:
+def _clean_loc(loc: Sequence[str | int], root: type[BaseModel]) -> tuple[Segments, _Type | None]:
     """The document path of a pydantic error location, without the names pydantic gives union
     members and validator functions, and the schema type at that path."""
-    found: _Type | None = _Type.of(Instance)
+    found: _Type | None = _Type.of(root)
     segments: list[str | int] = []
     for part in loc:
         if found is not None and found.members and isinstance(part, str):

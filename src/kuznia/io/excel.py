@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -76,10 +77,8 @@ def _shortfalls(result: PlanResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_plan_workbook(result: PlanResult, path: str | Path) -> Path:
+def write_plan_workbook(result: PlanResult, path: str | Path) -> Path | BinaryIO:
     """Write the plan's tables to `path` (.xlsx), one sheet per table, formatted for reading."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     allocations = result.allocations
     tables: dict[str, pd.DataFrame] = {
         "Summary": _summary(result),
@@ -98,8 +97,19 @@ def write_plan_workbook(result: PlanResult, path: str | Path) -> Path:
         else allocations,
         "Stock": result.stock,
     }
+    return write_tables_workbook(tables, SHEETS, path)
+
+
+def write_tables_workbook(
+    tables: dict[str, pd.DataFrame], descriptions: dict[str, str], path: str | Path | BinaryIO
+) -> Path | BinaryIO:
+    """Write `tables` to a workbook, one formatted sheet each after a "Read me" sheet that
+    says what each holds."""
+    if isinstance(path, str | Path):
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
     readme = pd.DataFrame(
-        [(name, text) for name, text in SHEETS.items()], columns=["Sheet", "What it holds"]
+        [(name, descriptions.get(name, "")) for name in tables], columns=["Sheet", "What it holds"]
     )
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         readme.to_excel(writer, sheet_name="Read me", index=False)

@@ -14,6 +14,7 @@ from kuznia.models.planning import (
     PlanRunDelivery,
     PlanRunExpansion,
     PlanRunPayment,
+    PlanRunShortfall,
     PlanRunStatus,
     PlanRunTier,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "PlanRunDelivery",
     "PlanRunExpansion",
     "PlanRunPayment",
+    "PlanRunShortfall",
     "PlanRunStatus",
     "PlanRunTier",
     "PlanningSettings",

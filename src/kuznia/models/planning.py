@@ -94,6 +94,11 @@ class PlanRun(Versioned, Base):
     # The planning core's outcome (`optimal`, `infeasible`, `time_limit`, ...), once finished.
     solve_status: Mapped[str | None] = mapped_column(String, nullable=True)
     cost: Mapped[float | None] = mapped_column(Double, nullable=True)
+    coverage: Mapped[float | None] = mapped_column(Double, nullable=True)
+    # The worker process solving the run (on this machine), so a cancel can stop it.
+    worker_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The solve's report: seconds per stage, model size, solver stages, conflicts if infeasible.
+    report: Mapped[dict[str, Any] | None] = mapped_column(exact_json(), nullable=True)
 
     tiers: Mapped[list[PlanRunTier]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="PlanRunTier.priority"
@@ -171,3 +176,25 @@ class PlanRunAllocation(Base):
     need: Mapped[float] = mapped_column(Double)
     served: Mapped[float] = mapped_column(Double)
     backlog: Mapped[float] = mapped_column(Double)
+
+
+class PlanRunShortfall(Base):
+    """A need class a run left short, with the reasons and marginal values that explain it
+    (the planning core's explanation, `reasons` as it gives them)."""
+
+    __tablename__ = "plan_run_shortfalls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("plan_runs.id", ondelete="CASCADE"), index=True)
+    item: Mapped[str] = mapped_column(String)
+    category: Mapped[str] = mapped_column(String)
+    grouping: Mapped[str] = mapped_column(String)
+    priority: Mapped[int] = mapped_column(Integer)
+    operation: Mapped[str] = mapped_column(String)
+    need: Mapped[float] = mapped_column(Double)
+    short_at_end: Mapped[float] = mapped_column(Double)
+    unit_months_short: Mapped[float] = mapped_column(Double)
+    weighted_unit_months_short: Mapped[float] = mapped_column(Double)
+    first_short_month: Mapped[int] = mapped_column(Integer)
+    last_short_month: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(exact_json(), default=list)

@@ -162,12 +162,12 @@ def _integers(
             yield from _integers(child, (*path, index))
 
 
-def _number(value: int | float) -> tuple[float, bool]:
+def stored_number(value: int | float) -> tuple[float, bool]:
     """A number of the format as a stored float and whether the source wrote an integer."""
     return float(value), type(value) is int
 
 
-def _defaulted(record: BaseModel, nested: Sequence[str] = ()) -> list[str] | None:
+def defaulted_fields(record: BaseModel, nested: Sequence[str] = ()) -> list[str] | None:
     """The fields `record` left out (they hold the format's default), and those left out of
     the given nested records (`eligible.regions`); None when every field was given."""
     given = record.model_fields_set
@@ -186,7 +186,7 @@ def _defaulted(record: BaseModel, nested: Sequence[str] = ()) -> list[str] | Non
     return missing or None
 
 
-def _insert(session: Session, model: type[Any], rows: list[Row]) -> None:
+def insert_rows(session: Session, model: type[Any], rows: list[Row]) -> None:
     """Insert `rows` into `model`'s table: COPY on PostgreSQL (psycopg), where an executemany
     costs a round trip per row; one executemany elsewhere."""
     if not rows:
@@ -247,15 +247,15 @@ def _insert_instance(session: Session, instance: Instance) -> dict[str, int]:
         "start": instance.start,
         "months": instance.months,
         "currency": instance.currency,
-        "defaulted": _defaulted(instance, nested=("operation_weights",)),
+        "defaulted": defaulted_fields(instance, nested=("operation_weights",)),
     }
     for operation in schema.OperationWeights.model_fields:
-        settings[f"weight_{operation}"], settings[f"weight_{operation}_is_int"] = _number(
+        settings[f"weight_{operation}"], settings[f"weight_{operation}_is_int"] = stored_number(
             getattr(weights, operation)
         )
-    _insert(session, models.PlanningSettings, [settings])
+    insert_rows(session, models.PlanningSettings, [settings])
 
-    _insert(
+    insert_rows(
         session,
         models.Item,
         [
@@ -264,14 +264,14 @@ def _insert_instance(session: Session, instance: Instance) -> dict[str, int]:
                 "name": item.name,
                 "category": item.category,
                 "unit": item.unit,
-                "defaulted": _defaulted(item),
+                "defaulted": defaulted_fields(item),
             }
             for item in instance.items
         ],
     )
     item_ids = _ids(session, models.Item)
 
-    _insert(
+    insert_rows(
         session,
         models.Producer,
         [
@@ -280,7 +280,7 @@ def _insert_instance(session: Session, instance: Instance) -> dict[str, int]:
                 "name": producer.name,
                 "ownership": producer.ownership,
                 "region": producer.region,
-                "defaulted": _defaulted(producer),
+                "defaulted": defaulted_fields(producer),
             }
             for producer in instance.producers
         ],
@@ -289,7 +289,7 @@ def _insert_instance(session: Session, instance: Instance) -> dict[str, int]:
     partners: list[Row] = []
     for producer in instance.producers:
         for partner in producer.partners:
-            share, share_is_int = _number(partner.share)
+            share, share_is_int = stored_number(partner.share)
             partners.append(
                 {
                     "producer_id": producer_ids[producer.id],
@@ -298,11 +298,11 @@ def _insert_instance(session: Session, instance: Instance) -> dict[str, int]:
                     "share_is_int": share_is_int,
                 }
             )
-    _insert(session, models.JointVenturePartner, partners)
+    insert_rows(session, models.JointVenturePartner, partners)
 
     lines: list[Row] = []
     for line in instance.lines:
-        min_rate, min_rate_is_int = _number(line.min_rate)
+        min_rate, min_rate_is_int = stored_number(line.min_rate)
         lines.append(
             {
                 "code": line.id,
@@ -313,16 +313,16 @@ def _insert_instance(session: Session, instance: Instance) -> dict[str, int]:
                 "lead_time": line.lead_time,
                 "min_rate": min_rate,
                 "min_rate_is_int": min_rate_is_int,
-                "defaulted": _defaulted(line),
+                "defaulted": defaulted_fields(line),
             }
         )
-    _insert(session, models.Line, lines)
+    insert_rows(session, models.Line, lines)
     line_ids = _ids(session, models.Line)
 
     expansions: list[Row] = []
     for expansion in instance.expansions:
-        added_capacity, added_capacity_is_int = _number(expansion.added_capacity)
-        capex, capex_is_int = _number(expansion.capex)
+        added_capacity, added_capacity_is_int = stored_number(expansion.added_capacity)
+        capex, capex_is_int = stored_number(expansion.capex)
         expansions.append(
             {
                 "code": expansion.id,
@@ -333,16 +333,16 @@ def _insert_instance(session: Session, instance: Instance) -> dict[str, int]:
                 "added_capacity_is_int": added_capacity_is_int,
                 "capex": capex,
                 "capex_is_int": capex_is_int,
-                "defaulted": _defaulted(expansion),
+                "defaulted": defaulted_fields(expansion),
             }
         )
-    _insert(session, models.Expansion, expansions)
+    insert_rows(session, models.Expansion, expansions)
 
-    _insert(
+    insert_rows(
         session,
         models.Grouping,
         [
-            {"code": grouping.id, "name": grouping.name, "defaulted": _defaulted(grouping)}
+            {"code": grouping.id, "name": grouping.name, "defaulted": defaulted_fields(grouping)}
             for grouping in instance.groupings
         ],
     )
@@ -350,7 +350,7 @@ def _insert_instance(session: Session, instance: Instance) -> dict[str, int]:
 
     needs: list[Row] = []
     for need in instance.needs:
-        quantity, quantity_is_int = _number(need.quantity)
+        quantity, quantity_is_int = stored_number(need.quantity)
         needs.append(
             {
                 "item_id": item_ids[need.item],
@@ -360,12 +360,12 @@ def _insert_instance(session: Session, instance: Instance) -> dict[str, int]:
                 "quantity_is_int": quantity_is_int,
                 "operation": need.operation,
                 "priority": need.priority,
-                "defaulted": _defaulted(need),
+                "defaulted": defaulted_fields(need),
             }
         )
-    _insert(session, models.Need, needs)
+    insert_rows(session, models.Need, needs)
 
-    _insert(
+    insert_rows(
         session,
         models.Fund,
         [
@@ -374,7 +374,7 @@ def _insert_instance(session: Session, instance: Instance) -> dict[str, int]:
                 "name": fund.name,
                 "kind": fund.kind,
                 "pays_expansions": fund.expansions,
-                "defaulted": _defaulted(fund, nested=("eligible",)),
+                "defaulted": defaulted_fields(fund, nested=("eligible",)),
             }
             for fund in instance.funds
         ],
@@ -385,7 +385,7 @@ def _insert_instance(session: Session, instance: Instance) -> dict[str, int]:
     for fund in instance.funds:
         fund_id = fund_ids[fund.id]
         for year, amount in fund.budget.items():
-            stored, is_int = _number(amount)
+            stored, is_int = stored_number(amount)
             budgets.append(
                 {"fund_id": fund_id, "year": int(year), "amount": stored, "amount_is_int": is_int}
             )
@@ -400,10 +400,10 @@ def _insert_instance(session: Session, instance: Instance) -> dict[str, int]:
                         "producer_id": producer_ids[value] if by_producer else None,
                     }
                 )
-    _insert(session, models.FundBudget, budgets)
-    _insert(session, models.FundEligibility, eligibility)
+    insert_rows(session, models.FundBudget, budgets)
+    insert_rows(session, models.FundEligibility, eligibility)
 
-    _insert(
+    insert_rows(
         session,
         models.ForeignSupply,
         [
@@ -411,12 +411,12 @@ def _insert_instance(session: Session, instance: Instance) -> dict[str, int]:
             for supply in instance.foreign_supply
         ],
     )
-    _insert(
+    insert_rows(
         session,
         models.Stock,
         [_quantity_row(stock.quantity, item_id=item_ids[stock.item]) for stock in instance.stock],
     )
-    _insert(
+    insert_rows(
         session,
         models.Commitment,
         [
@@ -441,7 +441,7 @@ def _insert_instance(session: Session, instance: Instance) -> dict[str, int]:
 
 
 def _quantity_row(quantity: int | float, **keys: int) -> Row:
-    stored, is_int = _number(quantity)
+    stored, is_int = stored_number(quantity)
     return {**keys, "quantity": stored, "quantity_is_int": is_int}
 
 
@@ -532,7 +532,7 @@ def _export_document(session: Session, settings: RowMapping) -> dict[str, Any]:
         "months": settings["months"],
         "currency": settings["currency"],
         "operation_weights": {
-            operation: _value(
+            operation: given_number(
                 settings[f"weight_{operation}"], settings[f"weight_{operation}_is_int"]
             )
             for operation in schema.OperationWeights.model_fields
@@ -544,7 +544,7 @@ def _export_document(session: Session, settings: RowMapping) -> dict[str, Any]:
     grouping_codes = _codes(session, models.Grouping)
 
     document["items"] = [
-        _without_defaults(
+        without_defaults(
             {"id": row.code, "name": row.name, "category": row.category, "unit": row.unit},
             schema.Item,
             row.defaulted,
@@ -555,10 +555,10 @@ def _export_document(session: Session, settings: RowMapping) -> dict[str, Any]:
     partners: dict[int, list[dict[str, Any]]] = {}
     for row in _rows(session, models.JointVenturePartner):
         partners.setdefault(row.producer_id, []).append(
-            {"country": row.country, "share": _value(row.share, row.share_is_int)}
+            {"country": row.country, "share": given_number(row.share, row.share_is_int)}
         )
     document["producers"] = [
-        _without_defaults(
+        without_defaults(
             {
                 "id": row.code,
                 "name": row.name,
@@ -573,7 +573,7 @@ def _export_document(session: Session, settings: RowMapping) -> dict[str, Any]:
     ]
 
     document["lines"] = [
-        _without_defaults(
+        without_defaults(
             {
                 "id": row.code,
                 "producer": producer_codes[row.producer_id],
@@ -581,7 +581,7 @@ def _export_document(session: Session, settings: RowMapping) -> dict[str, Any]:
                 "capacity": row.capacity,
                 "price": row.price,
                 "lead_time": row.lead_time,
-                "min_rate": _value(row.min_rate, row.min_rate_is_int),
+                "min_rate": given_number(row.min_rate, row.min_rate_is_int),
             },
             schema.Line,
             row.defaulted,
@@ -590,14 +590,14 @@ def _export_document(session: Session, settings: RowMapping) -> dict[str, Any]:
     ]
 
     document["expansions"] = [
-        _without_defaults(
+        without_defaults(
             {
                 "id": row.code,
                 "line": line_codes[row.line_id],
                 "start": row.start,
                 "delay": row.delay,
-                "added_capacity": _value(row.added_capacity, row.added_capacity_is_int),
-                "capex": _value(row.capex, row.capex_is_int),
+                "added_capacity": given_number(row.added_capacity, row.added_capacity_is_int),
+                "capex": given_number(row.capex, row.capex_is_int),
             },
             schema.Expansion,
             row.defaulted,
@@ -606,17 +606,17 @@ def _export_document(session: Session, settings: RowMapping) -> dict[str, Any]:
     ]
 
     document["groupings"] = [
-        _without_defaults({"id": row.code, "name": row.name}, schema.Grouping, row.defaulted)
+        without_defaults({"id": row.code, "name": row.name}, schema.Grouping, row.defaulted)
         for row in _rows(session, models.Grouping)
     ]
 
     document["needs"] = [
-        _without_defaults(
+        without_defaults(
             {
                 "item": item_codes[row.item_id],
                 "grouping": grouping_codes[row.grouping_id],
                 "month": row.month,
-                "quantity": _value(row.quantity, row.quantity_is_int),
+                "quantity": given_number(row.quantity, row.quantity_is_int),
                 "operation": str(row.operation),
                 "priority": row.priority,
             },
@@ -632,23 +632,26 @@ def _export_document(session: Session, settings: RowMapping) -> dict[str, Any]:
         {
             "item": item_codes[row.item_id],
             "month": row.month,
-            "quantity": _value(row.quantity, row.quantity_is_int),
+            "quantity": given_number(row.quantity, row.quantity_is_int),
         }
         for row in _rows(session, models.ForeignSupply)
     ]
     document["stock"] = [
-        {"item": item_codes[row.item_id], "quantity": _value(row.quantity, row.quantity_is_int)}
+        {
+            "item": item_codes[row.item_id],
+            "quantity": given_number(row.quantity, row.quantity_is_int),
+        }
         for row in _rows(session, models.Stock)
     ]
     document["commitments"] = [
         {
             "line": line_codes[row.line_id],
             "month": row.month,
-            "quantity": _value(row.quantity, row.quantity_is_int),
+            "quantity": given_number(row.quantity, row.quantity_is_int),
         }
         for row in _rows(session, models.Commitment)
     ]
-    return _without_defaults(
+    return without_defaults(
         document,
         Instance,
         settings["defaulted"],
@@ -659,7 +662,7 @@ def _export_document(session: Session, settings: RowMapping) -> dict[str, Any]:
 def _export_funds(session: Session, producer_codes: Mapping[int, str]) -> list[dict[str, Any]]:
     budgets: dict[int, dict[str, int | float]] = {}
     for row in _rows(session, models.FundBudget):
-        budgets.setdefault(row.fund_id, {})[f"{row.year:04d}"] = _value(
+        budgets.setdefault(row.fund_id, {})[f"{row.year:04d}"] = given_number(
             row.amount, row.amount_is_int
         )
     eligible: dict[int, dict[str, list[str]]] = {}
@@ -670,7 +673,7 @@ def _export_funds(session: Session, producer_codes: Mapping[int, str]) -> list[d
         value = producer_codes[row.producer_id] if row.producer_id is not None else row.value
         lists[str(row.rule)].append(value)
     return [
-        _without_defaults(
+        without_defaults(
             {
                 "id": row.code,
                 "name": row.name,
@@ -699,7 +702,7 @@ def _codes(session: Session, model: type[Any]) -> dict[int, str]:
     return {key: code for key, code in session.execute(select(table.c.id, table.c.code))}
 
 
-def _value(stored: float, is_int: bool) -> int | float:
+def given_number(stored: float, is_int: bool) -> int | float:
     """A stored number as the source wrote it; a flag left stale by an edit to a fraction
     cannot cut the fraction off."""
     return int(stored) if is_int and stored.is_integer() else stored
@@ -712,7 +715,7 @@ def _default(model: type[BaseModel], name: str) -> Any:
     return default.model_dump(mode="json") if isinstance(default, BaseModel) else default
 
 
-def _without_defaults(
+def without_defaults(
     record: dict[str, Any],
     model: type[BaseModel],
     defaulted: Sequence[str] | None,

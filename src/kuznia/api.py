@@ -1,0 +1,22 @@
+"""Every API route, under `/api/v1`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from kuznia.auth.router import router as auth_router
+from kuznia.plans.router import router as plans_router
+from kuznia.registry.router import registry_routers, settings_router
+
+API_PREFIX = "/api/v1"
+
+
+def api_router() -> APIRouter:
+    """The routers of every domain, under /api/v1."""
+    router = APIRouter(prefix=API_PREFIX)
+    router.include_router(auth_router)
+    router.include_router(settings_router)
+    for section_router in registry_routers():
+        router.include_router(section_router)
+    router.include_router(plans_router)
+    return router

@@ -1,0 +1,161 @@
+"""`/api/v1/auth` (login, logout, who am I) and the admin's `/users` and `/organisations`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response, status
+
+from kuznia.auth import repository, service
+from kuznia.auth.permissions import Action
+from kuznia.auth.schemas import (
+    LoginRequest,
+    OrganisationCreate,
+    OrganisationRead,
+    TokenRead,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+from kuznia.dependencies import ScopeDep, SessionDep, SettingsDep, TokenDep
+from kuznia.errors import NotFound
+from kuznia.models import Organisation, User
+from kuznia.pagination import Page, PageParams, page_params
+
+router = APIRouter(tags=["auth"])
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def _user(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "role": user.role,
+        "organisation": user.organisation.name,
+        "organisation_kind": user.organisation.kind,
+        "active": user.active,
+        "version": user.version,
+    }
+
+
+def _organisation(organisation: Organisation) -> dict[str, Any]:
+    return {
+        "id": organisation.id,
+        "name": organisation.name,
+        "kind": organisation.kind,
+        "producer": organisation.producer.code if organisation.producer else None,
+        "funds": [fund.code for fund in organisation.funds],
+        "version": organisation.version,
+    }
+
+
+@router.post("/auth/login", response_model=TokenRead, summary="Log in: a new token")
+def login(session: SessionDep, settings: SettingsDep, body: LoginRequest) -> dict[str, Any]:
+    token, record = service.login(
+        session=session, email=body.email, password=body.password, hours=settings.token_hours
+    )
+    return {"token": token, "token_type": "bearer", "expires_at": record.expires_at}
+
+
+@router.post(
+    "/auth/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Log out: revoke this token"
+)
+def logout(session: SessionDep, scope: ScopeDep, token: TokenDep) -> Response:
+    service.logout(session=session, token=token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/auth/me", response_model=UserRead, summary="The user this token belongs to")
+def me(session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    user = repository.user_by_id(session=session, user_id=scope.user_id)
+    assert user is not None
+    return _user(user)
+
+
+@router.get("/users", response_model=Page[UserRead], tags=["users"], summary="List users")
+def list_users(session: SessionDep, scope: ScopeDep, page: PageDep) -> dict[str, Any]:
+    scope.require("users", Action.read)
+    users, total = repository.list_users(session=session, page=page)
+    return {"items": [_user(u) for u in users], "total": total, **page.model_dump()}
+
+
+@router.post(
+    "/users",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["users"],
+    summary="Add a user",
+)
+def add_user(session: SessionDep, scope: ScopeDep, body: UserCreate) -> dict[str, Any]:
+    scope.require("users", Action.write)
+    user = service.add_user(
+        session=session,
+        email=body.email,
+        password=body.password,
+        role=body.role,
+        organisation=body.organisation,
+    )
+    return _user(user)
+
+
+@router.patch(
+    "/users/{user_id}",
+    response_model=UserRead,
+    tags=["users"],
+    summary="Change a user (deactivating revokes its tokens)",
+)
+def update_user(
+    session: SessionDep, scope: ScopeDep, user_id: int, body: UserUpdate
+) -> dict[str, Any]:
+    scope.require("users", Action.write)
+    user = service.update_user(
+        session=session,
+        user_id=user_id,
+        version=body.version,
+        active=body.active,
+        role=body.role,
+        password=body.password,
+    )
+    return _user(user)
+
+
+@router.get(
+    "/organisations",
+    response_model=Page[OrganisationRead],
+    tags=["users"],
+    summary="List organisations",
+)
+def list_organisations(session: SessionDep, scope: ScopeDep, page: PageDep) -> dict[str, Any]:
+    scope.require("organisations", Action.read)
+    organisations, total = repository.list_organisations(session=session, page=page)
+    return {
+        "items": [_organisation(o) for o in organisations],
+        "total": total,
+        **page.model_dump(),
+    }
+
+
+@router.post(
+    "/organisations",
+    response_model=OrganisationRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["users"],
+    summary="Add an organisation",
+)
+def add_organisation(
+    session: SessionDep, scope: ScopeDep, body: OrganisationCreate
+) -> dict[str, Any]:
+    scope.require("organisations", Action.write)
+    organisation = service.add_organisation(
+        session=session, name=body.name, kind=body.kind, producer=body.producer, funds=body.funds
+    )
+    return _organisation(organisation)
+
+
+@router.get("/users/{user_id}", response_model=UserRead, tags=["users"], summary="Read a user")
+def get_user(session: SessionDep, scope: ScopeDep, user_id: int) -> dict[str, Any]:
+    scope.require("users", Action.read)
+    user = repository.user_by_id(session=session, user_id=user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return _user(user)

@@ -1,0 +1,68 @@
+"""What the auth endpoints read and write."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kuznia.models import OrganisationKind, Role
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, from_attributes=True)
+
+
+class LoginRequest(Schema):
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class TokenRead(Schema):
+    """A new login token: shown once, only its hash is stored."""
+
+    token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+
+
+class OrganisationCreate(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    kind: OrganisationKind
+    producer: str | None = Field(
+        default=None, description="A producer organisation's producer code."
+    )
+    funds: list[str] = Field(default_factory=list, description="A partner's fund codes.")
+
+
+class OrganisationRead(Schema):
+    id: int
+    name: str
+    kind: OrganisationKind
+    producer: str | None
+    funds: list[str]
+    version: int
+
+
+class UserCreate(Schema):
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    password: str = Field(min_length=8, max_length=1024)
+    role: Role
+    organisation: str = Field(min_length=1, description="The organisation's name.")
+
+
+class UserUpdate(Schema):
+    version: int
+    active: bool | None = None
+    role: Role | None = None
+    password: str | None = Field(default=None, min_length=8, max_length=1024)
+
+
+class UserRead(Schema):
+    id: int
+    email: str
+    role: Role
+    organisation: str
+    organisation_kind: OrganisationKind
+    active: bool
+    version: int

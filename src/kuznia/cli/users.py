@@ -1,0 +1,111 @@
+"""`kuznia users add` and `kuznia serve`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from kuznia.auth import service as auth_service
+from kuznia.auth.repository import organisation_by_name
+from kuznia.cli.db import NOTHING_DONE, _database
+from kuznia.db import session_scope
+from kuznia.errors import KuzniaError
+from kuznia.models import OrganisationKind, Role
+
+app = typer.Typer(name="users", help="Users and their organisations.", no_args_is_help=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+# The organisation a new user's organisation is made as, when it does not exist yet.
+KIND_OF_ROLE = {
+    Role.planner: OrganisationKind.ministry,
+    Role.admin: OrganisationKind.ministry,
+    Role.auditor: OrganisationKind.auditor,
+    Role.producer: OrganisationKind.producer,
+    Role.partner: OrganisationKind.partner,
+    Role.logistics: OrganisationKind.depot,
+}
+
+
+@app.command("add")
+def add(
+    email: Annotated[str, typer.Argument(help="The user's email (their login).")],
+    role: Annotated[
+        Role,
+        typer.Option("--role", help="planner, producer, partner, logistics, auditor or admin."),
+    ],
+    organisation: Annotated[
+        str, typer.Option("--organisation", help="The organisation's name; made if missing.")
+    ],
+    producer: Annotated[
+        str | None,
+        typer.Option("--producer", help="For a new producer organisation: its producer's code."),
+    ] = None,
+    fund: Annotated[
+        list[str] | None,
+        typer.Option("--fund", help="For a new partner organisation: a fund code (repeatable)."),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Add a user (and its organisation, if new); the password is asked for, or read from stdin."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _database() as (engine, where):
+        try:
+            with session_scope(engine) as session:
+                existing = organisation_by_name(session=session, name=organisation)
+                if existing is None:
+                    auth_service.add_organisation(
+                        session=session,
+                        name=organisation,
+                        kind=KIND_OF_ROLE[role],
+                        producer=producer,
+                        funds=fund or [],
+                    )
+                    made = f" and organisation {organisation!r} ({KIND_OF_ROLE[role].value})"
+                else:
+                    made = ""
+                auth_service.add_user(
+                    session=session,
+                    email=email,
+                    password=password,
+                    role=role,
+                    organisation=organisation,
+                )
+        except KuzniaError as error:
+            errors.print(f"[bold red]Not added[/]: {error.detail}", highlight=False)
+            for problem in error.problems:
+                errors.print(f"  {problem.field}: {problem.message}", markup=False, highlight=False)
+            raise typer.Exit(NOTHING_DONE) from None
+    if len(password) < 8:
+        errors.print("[yellow]Warning[/]: the password is shorter than 8 characters.")
+    console.print(
+        f"Added user {email.strip().lower()} ({role.value}){made} in {where}.", highlight=False
+    )
+
+
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="Address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (default 8000).")] = None,
+) -> None:
+    """Serve the API (and its documentation at /api/v1/docs) on 127.0.0.1:8000 by default."""
+    import uvicorn
+
+    from kuznia.main import create_app
+    from kuznia.settings import Settings
+
+    settings = Settings()
+    with _database() as (_, where):
+        pass  # reachable and migrated, or a clear message and exit
+    app = create_app(settings=settings)
+    host = host or settings.host
+    port = port or settings.port
+    console.print(f"Kuznia on http://{host}:{port}/api/v1/docs (database {where})", highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level="info")

@@ -1,0 +1,59 @@
+"""What every API route may ask for: a database session in one transaction, the settings,
+and the caller's scope from its bearer token."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from kuznia.auth import service as auth_service
+from kuznia.auth.permissions import Scope
+from kuznia.errors import NotAuthenticated
+from kuznia.settings import Settings
+
+bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/login.")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session for one request: committed when the route returns, rolled back if it raises."""
+    session: Session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def bearer_token(credentials: Credentials) -> str:
+    """The bearer token the request carries."""
+    if credentials is None or not credentials.credentials:
+        raise NotAuthenticated("log in first: send Authorization: Bearer <token>")
+    return credentials.credentials
+
+
+TokenDep = Annotated[str, Depends(bearer_token)]
+
+
+def current_scope(session: SessionDep, token: TokenDep) -> Scope:
+    """The scope of the user whose token the request carries."""
+    return auth_service.authenticate(session=session, token=token)
+
+
+ScopeDep = Annotated[Scope, Depends(current_scope)]

@@ -1,0 +1,82 @@
+"""Domain errors: what services raise when a request cannot be done, each with its HTTP status.
+
+Exception tree:
+
+    KuzniaError (500)              base; never raised itself
+     ├── NotAuthenticated (401)    no token, or a token that is unknown, expired or revoked
+     ├── Forbidden (403)           the caller's role may not do this
+     ├── NotFound (404)            no such record, or none the caller may see
+     ├── Conflict (409)            the request clashes with what is stored (duplicate code,
+     │    │                        a record still referenced, a run that cannot be cancelled)
+     │    └── StaleVersion (409)   an update named a version that is no longer current
+     └── InvalidInput (422)        a value breaks a rule; `problems` names every field
+
+The API renders every one of them as `{"error": ClassName, "detail": ..., "problems": [...]}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One bad value: the field (a dotted path such as `capacity[3]`) and what is wrong."""
+
+    field: str
+    message: str
+
+
+class KuzniaError(Exception):
+    """Base of the domain errors; `status` is the HTTP status the API answers with."""
+
+    status = 500
+
+    def __init__(self, detail: str, *, problems: Sequence[FieldProblem] = ()) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.problems = list(problems)
+
+
+class NotAuthenticated(KuzniaError):
+    """Raised when a request has no valid token (missing, unknown, expired or revoked)."""
+
+    status = 401
+
+
+class Forbidden(KuzniaError):
+    """Raised when the caller's role may not do what it asked."""
+
+    status = 403
+
+
+class NotFound(KuzniaError):
+    """Raised when a record does not exist or the caller may not see it (the two look alike)."""
+
+    status = 404
+
+
+class Conflict(KuzniaError):
+    """Raised when a request clashes with what is stored."""
+
+    status = 409
+
+
+class StaleVersion(Conflict):
+    """Raised when an update names a version other than the record's current one."""
+
+
+class InvalidInput(KuzniaError):
+    """Raised when values break the format's rules; `problems` names each field."""
+
+    status = 422
+
+
+def ensure_version(*, current: int, given: int, what: str) -> None:
+    """Raise StaleVersion unless an update names the record's current version."""
+    if given != current:
+        raise StaleVersion(
+            f"{what} is at version {current}, the update was made on version {given}: "
+            "read it again and reapply the change"
+        )

@@ -1,0 +1,173 @@
+"""The web application: the API (and, later, the pages) in one FastAPI app.
+
+Every error leaves as JSON of one shape, `{"error": ClassName, "detail": text, "problems":
+[{"field", "message"}]}`: domain errors with their own status, a request that breaks the
+schema with 422 and every bad field named, anything unexpected with 500 and no internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import Engine
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException
+
+from kuznia import __version__
+from kuznia.api import api_router
+from kuznia.db import database_engine
+from kuznia.db.session import session_factory
+from kuznia.errors import KuzniaError
+from kuznia.instance.errors import format_path
+from kuznia.instance.io import describe_errors
+from kuznia.plans.pool import WorkerPool
+from kuznia.settings import Settings
+
+log = logging.getLogger("kuznia")
+
+_HTTP_ERRORS = {
+    401: "NotAuthenticated",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    413: "TooLarge",
+    415: "UnsupportedMediaType",
+    422: "InvalidInput",
+}
+
+
+def error_body(
+    error: str, detail: str, problems: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """The one shape of every error the API returns."""
+    return {"error": error, "detail": detail, "problems": problems or []}
+
+
+def create_app(
+    *, settings: Settings | None = None, engine: Engine | None = None, workers: bool = True
+) -> FastAPI:
+    """The application for `settings` (by default, the environment's), on `engine` if given;
+    with `workers`, it starts worker processes for queued plan runs while it runs."""
+    settings = settings or Settings()
+    engine = engine or database_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = WorkerPool(engine=engine, limit=settings.plan_workers) if workers else None
+        app.state.workers = pool
+        if pool is not None:
+            pool.start()
+        try:
+            yield
+        finally:
+            if pool is not None:
+                pool.stop()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="Kuznia",
+        version=__version__,
+        description=(
+            "Plan and run a country's defence production: the registry of producers, lines, "
+            "needs and funds; plan runs; need-to-know access by role. Log in with "
+            "POST /api/v1/auth/login and send the token as `Authorization: Bearer <token>`."
+        ),
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(app.state.engine)
+    app.include_router(api_router())
+    _add_error_handlers(app)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(KuzniaError)
+    async def domain_error(request: Request, error: KuzniaError) -> JSONResponse:
+        problems = [{"field": p.field, "message": p.message} for p in error.problems]
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        return JSONResponse(
+            error_body(type(error).__name__, error.detail, problems),
+            status_code=error.status,
+            headers=headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = _request_problems(request, error)
+        count = len(problems)
+        return JSONResponse(
+            error_body(
+                "InvalidInput",
+                f"{count} problem{'s' if count != 1 else ''} in the request: "
+                + "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5]),
+                problems,
+            ),
+            status_code=422,
+        )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        name = _HTTP_ERRORS.get(error.status_code, "HTTPError")
+        return JSONResponse(
+            error_body(name, str(error.detail)),
+            status_code=error.status_code,
+            headers=getattr(error, "headers", None),
+        )
+
+    @app.exception_handler(StaleDataError)
+    async def stale(request: Request, error: StaleDataError) -> JSONResponse:
+        return JSONResponse(
+            error_body(
+                "StaleVersion",
+                "the record was changed by someone else meanwhile: read it again and reapply",
+            ),
+            status_code=409,
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            error_body("InternalError", "an unexpected error; it was logged"), status_code=500
+        )
+
+
+def _request_problems(request: Request, error: RequestValidationError) -> list[dict[str, str]]:
+    """Every bad field of a request: a body's fields by their names (`capacity[2]`), said as
+    the instance format says them; query and path parameters as `query.limit`."""
+    route = request.scope.get("route")
+    body_field = getattr(route, "body_field", None)
+    annotation = getattr(getattr(body_field, "field_info", None), "annotation", None)
+    body_model = (
+        annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    )
+    body: list[dict[str, Any]] = []
+    problems: list[dict[str, str]] = []
+    for detail in error.errors():
+        loc = list(detail.get("loc", ()))
+        if (
+            loc[:1] == ["body"]
+            and isinstance(body_model, type)
+            and issubclass(body_model, BaseModel)
+        ):
+            body.append({**detail, "loc": tuple(loc[1:])})
+        else:
+            problems.append({"field": format_path(loc), "message": str(detail.get("msg", ""))})
+    if body and body_model is not None:
+        problems[:0] = [
+            {"field": p.path if p.path != "$" else "body", "message": p.message}
+            for p in describe_errors(body, root=body_model)
+        ]
+    return problems

@@ -1,0 +1,113 @@
+"""The web process's worker pool: it starts `python -m kuznia.plans.worker` processes while
+runs are queued (at most `Settings.plan_workers` at a time), and marks as failed any run whose
+worker died without finishing it (killed, out of memory, the machine restarted).
+
+A thread looks every few seconds; starting a run pokes it at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, update
+
+from kuznia import models
+from kuznia.db import session_scope
+from kuznia.plans import repository
+
+log = logging.getLogger("kuznia.pool")
+WORKER_MODULE = "kuznia.plans.worker"
+
+
+def worker_alive(pid: int | None) -> bool:
+    """Whether `pid` is a live Kuznia worker on this machine."""
+    if pid is None or pid <= 0:
+        return False
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except (OSError, ValueError):
+            return False
+        return True  # no /proc to tell: trust that the process exists
+    return WORKER_MODULE.encode() in cmdline and b"<defunct>" not in cmdline
+
+
+class WorkerPool:
+    """Worker processes for the plan runs of one database."""
+
+    def __init__(self, *, engine: Engine, limit: int, interval: float = 2.0) -> None:
+        self.engine = engine
+        self.limit = limit
+        self.interval = interval
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start looking after the queue in a background thread."""
+        self._thread = threading.Thread(target=self._loop, name="kuznia-pool", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop looking after the queue (workers solving runs go on to the end of the queue)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def poke(self) -> None:
+        """Look at the queue now."""
+        self._wake.set()
+
+    def tend(self) -> None:
+        """Reap finished workers, fail runs whose worker died, start workers for queued runs."""
+        with self._lock:
+            self.processes = [p for p in self.processes if p.poll() is None]
+            with session_scope(self.engine) as session:
+                for run in repository.running_runs(session=session):
+                    if not worker_alive(run.worker_pid):
+                        session.execute(
+                            update(models.PlanRun)
+                            .where(
+                                models.PlanRun.id == run.id,
+                                models.PlanRun.status == models.PlanRunStatus.running,
+                            )
+                            .values(
+                                status=models.PlanRunStatus.failed,
+                                finished_at=datetime.now(UTC),
+                                message="the worker stopped before the run finished",
+                                version=models.PlanRun.version + 1,
+                            )
+                            .execution_options(synchronize_session=False)
+                        )
+                queued = len(repository.queued_run_ids(session=session))
+            while queued > 0 and len(self.processes) < self.limit:
+                self.processes.append(self._spawn())
+                queued -= 1
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        url = self.engine.url.render_as_string(hide_password=False)
+        env = {**os.environ, "KUZNIA_DATABASE_URL": url}
+        log.info("starting a plan worker")
+        return subprocess.Popen(
+            [sys.executable, "-m", WORKER_MODULE], env=env, stdin=subprocess.DEVNULL
+        )
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tend()
+            except Exception:  # the pool must outlive a database hiccup
+                log.exception("tending the plan workers failed")
+            self._wake.wait(self.interval)
+            self._wake.clear()

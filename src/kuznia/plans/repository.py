@@ -1,0 +1,108 @@
+"""Every query of plan runs and their results, scoped by the caller: a partner reads only
+the payments of its own funds and the deliveries and expansions those payments buy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import Session, selectinload
+
+from kuznia import models
+from kuznia.auth.permissions import Access, Action, Scope
+from kuznia.errors import Forbidden, NotFound
+from kuznia.pagination import PageParams, paginate
+from kuznia.plans.schemas import RESULT_TABLES
+
+# The result tables a partner may read: what its funds pay, and what that buys.
+PARTNER_TABLES = frozenset({"payments", "deliveries", "expansions"})
+
+
+def runs(*, scope: Scope, action: Action = Action.read) -> Select[Any]:
+    """The plan runs this caller reaches, newest first."""
+    scope.require("plan_runs", action)
+    return (
+        select(models.PlanRun)
+        .options(selectinload(models.PlanRun.tiers))
+        .order_by(models.PlanRun.id.desc())
+    )
+
+
+def list_runs(
+    *, session: Session, scope: Scope, page: PageParams
+) -> tuple[Sequence[models.PlanRun], int]:
+    """A page of runs, newest first, and how many there are."""
+    return paginate(session=session, statement=runs(scope=scope), page=page)
+
+
+def get_run(
+    *, session: Session, scope: Scope, run_id: int, action: Action = Action.read
+) -> models.PlanRun:
+    """The run with this id, or NotFound."""
+    run = session.scalars(
+        runs(scope=scope, action=action).where(models.PlanRun.id == run_id)
+    ).first()
+    if run is None:
+        raise NotFound(f"plan run {run_id} not found")
+    return run
+
+
+def result_rows(
+    *,
+    session: Session,
+    scope: Scope,
+    run_id: int,
+    table: str,
+    filters: Mapping[str, Any],
+    page: PageParams,
+) -> tuple[Sequence[Any], int]:
+    """A page of one of a run's result tables, in stored order, filtered; a partner's
+    reach ends at its own funds."""
+    get_run(session=session, scope=scope, run_id=run_id)
+    model = RESULT_TABLES[table]
+    statement = select(model).where(model.run_id == run_id).order_by(model.id)
+    if scope.access("plan_runs", Action.read) is Access.own:
+        if table not in PARTNER_TABLES:
+            raise Forbidden(f"a partner's user may read only {', '.join(sorted(PARTNER_TABLES))}")
+        statement = statement.where(_partner_rows(table, run_id, scope))
+    for name, value in filters.items():
+        if value is not None and name in model.__table__.columns:
+            statement = statement.where(model.__table__.columns[name] == value)
+    return paginate(session=session, statement=statement, page=page)
+
+
+def _partner_rows(table: str, run_id: int, scope: Scope) -> Any:
+    if not scope.fund_ids:
+        return false()
+    own_funds = select(models.Fund.code).where(models.Fund.id.in_(sorted(scope.fund_ids)))
+    paid = models.PlanRunPayment
+    if table == "payments":
+        return paid.fund.in_(own_funds)
+    bought = select(paid.line if table == "deliveries" else paid.expansion).where(
+        paid.run_id == run_id, paid.fund.in_(own_funds)
+    )
+    column = (
+        models.PlanRunDelivery.line if table == "deliveries" else models.PlanRunExpansion.expansion
+    )
+    return column.in_(bought)
+
+
+def queued_run_ids(*, session: Session) -> list[int]:
+    """Runs waiting for a worker, oldest first."""
+    return list(
+        session.scalars(
+            select(models.PlanRun.id)
+            .where(models.PlanRun.status == models.PlanRunStatus.queued)
+            .order_by(models.PlanRun.id)
+        )
+    )
+
+
+def running_runs(*, session: Session) -> list[models.PlanRun]:
+    """Runs a worker says it is solving."""
+    return list(
+        session.scalars(
+            select(models.PlanRun).where(models.PlanRun.status == models.PlanRunStatus.running)
+        )
+    )

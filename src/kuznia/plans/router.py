@@ -1,0 +1,116 @@
+"""`/api/v1/plan-runs`: start a solve (in a worker process), follow it, read its results by
+table, cancel it, download its workbook."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from kuznia.dependencies import ScopeDep, SessionDep
+from kuznia.pagination import Page, PageParams, page_params
+from kuznia.plans import repository, service
+from kuznia.plans.schemas import RESULT_ROWS, PlanRunCreate, PlanRunRead
+
+router = APIRouter(prefix="/plan-runs", tags=["plan runs"])
+PageDep = Annotated[PageParams, Depends(page_params)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.post(
+    "",
+    response_model=PlanRunRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Plan the registry as it is now (solved in a worker process)",
+)
+def start_run(
+    request: Request, session: SessionDep, scope: ScopeDep, body: PlanRunCreate
+) -> dict[str, Any]:
+    run = service.start_run(session=session, scope=scope, body=body)
+    session.commit()
+    pool = getattr(request.app.state, "workers", None)
+    if pool is not None:
+        pool.poke()
+    return service.run_read(run, scope=scope)
+
+
+@router.get("", response_model=Page[PlanRunRead], summary="List plan runs, newest first")
+def list_runs(session: SessionDep, scope: ScopeDep, page: PageDep) -> dict[str, Any]:
+    runs, total = repository.list_runs(session=session, scope=scope, page=page)
+    return {
+        "items": [service.run_read(run, scope=scope) for run in runs],
+        "total": total,
+        **page.model_dump(),
+    }
+
+
+@router.get("/{run_id}", response_model=PlanRunRead, summary="A run's status and progress")
+def get_run(session: SessionDep, scope: ScopeDep, run_id: int) -> dict[str, Any]:
+    return service.run_read(
+        repository.get_run(session=session, scope=scope, run_id=run_id), scope=scope
+    )
+
+
+@router.post(
+    "/{run_id}/cancel", response_model=PlanRunRead, summary="Cancel a queued or running run"
+)
+def cancel_run(session: SessionDep, scope: ScopeDep, run_id: int) -> dict[str, Any]:
+    return service.run_read(
+        service.cancel_run(session=session, scope=scope, run_id=run_id), scope=scope
+    )
+
+
+@router.get(
+    "/{run_id}/instance",
+    response_model=dict[str, Any],
+    summary="The kuznia-instance/1 snapshot the run solved",
+)
+def get_run_instance(session: SessionDep, scope: ScopeDep, run_id: int) -> dict[str, Any]:
+    return service.run_instance(session=session, scope=scope, run_id=run_id)
+
+
+@router.get(
+    "/{run_id}/workbook",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "The run's results as a workbook."}},
+    summary="The run's results as an Excel workbook",
+)
+def get_run_workbook(session: SessionDep, scope: ScopeDep, run_id: int) -> Response:
+    content = service.run_workbook(session=session, scope=scope, run_id=run_id)
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="plan-run-{run_id}.xlsx"'},
+    )
+
+
+def _result_route(table: str) -> None:
+    Row = RESULT_ROWS[table]
+
+    @router.get(
+        f"/{{run_id}}/{table}",
+        response_model=Page[Row],  # type: ignore[valid-type]
+        summary=f"A page of the run's {table}",
+        name=f"run_{table}",
+    )
+    def read_table(
+        session: SessionDep,
+        scope: ScopeDep,
+        run_id: int,
+        page: PageDep,
+        item: Annotated[str | None, Query(description="Only rows of this item code.")] = None,
+        line: Annotated[str | None, Query(description="Only rows of this line code.")] = None,
+        fund: Annotated[str | None, Query(description="Only rows of this fund code.")] = None,
+        month: Annotated[int | None, Query(description="Only rows of this month.")] = None,
+    ) -> dict[str, Any]:
+        rows, total = service.result_page(
+            session=session,
+            scope=scope,
+            run_id=run_id,
+            table=table,
+            filters={"item": item, "line": line, "fund": fund, "month": month},
+            page=page,
+        )
+        return {"items": rows, "total": total, **page.model_dump()}
+
+
+for _table in RESULT_ROWS:
+    _result_route(_table)

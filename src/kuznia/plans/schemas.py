@@ -1,0 +1,79 @@
+"""What the plan-run endpoints read and write."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from kuznia import models
+from kuznia.models import PlanRunStatus
+
+
+class PlanRunCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    mode: Literal["lp", "milp"] = Field(
+        default="lp", description="lp, or milp (whole expansions, minimum rates)."
+    )
+    time_limit: float | None = Field(
+        default=None, gt=0, le=86400, description="Seconds for the whole solve."
+    )
+    mip_gap: float = Field(default=1e-4, ge=0, le=1, description="Relative MIP gap (milp).")
+
+
+class TierRead(BaseModel):
+    priority: int
+    weighted_unit_months_short: float
+    unit_months_short: float
+
+
+class PlanRunRead(BaseModel):
+    id: int
+    status: PlanRunStatus
+    progress: float = Field(description="Share of the solve done, 0..1.")
+    message: str
+    options: dict[str, Any]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    solve_status: str | None = Field(
+        description="optimal, infeasible, time_limit, ... once finished."
+    )
+    cost: float | None
+    coverage: float | None
+    tiers: list[TierRead]
+    version: int
+
+
+# The result tables a run keeps, by the path they are read at.
+RESULT_TABLES: dict[str, type[Any]] = {
+    "tiers": models.PlanRunTier,
+    "deliveries": models.PlanRunDelivery,
+    "payments": models.PlanRunPayment,
+    "expansions": models.PlanRunExpansion,
+    "allocations": models.PlanRunAllocation,
+    "shortfalls": models.PlanRunShortfall,
+}
+
+
+def _row_schema(name: str, model: type[Any]) -> type[BaseModel]:
+    """A row of a result table, with the table's columns (the run's key left out)."""
+    fields: dict[str, Any] = {}
+    for column in model.__table__.columns:
+        if column.name in ("id", "run_id"):
+            continue
+        annotation: Any = (
+            column.type.python_type if column.name != "reasons" else list[dict[str, Any]]
+        )
+        if column.nullable:
+            annotation = annotation | None
+        fields[column.name] = (annotation, ...)
+    title = "".join(part.capitalize() for part in name.split("_"))
+    return create_model(f"PlanRun{title}Row", **fields)
+
+
+RESULT_ROWS: dict[str, type[BaseModel]] = {
+    name: _row_schema(name, model) for name, model in RESULT_TABLES.items()
+}

@@ -1,0 +1,184 @@
+"""Starting, reading and cancelling plan runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from io import BytesIO
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from kuznia import models
+from kuznia.auth.permissions import Access, Action, Scope
+from kuznia.errors import Conflict, Forbidden
+from kuznia.io.excel import write_tables_workbook
+from kuznia.pagination import PageParams
+from kuznia.plans import repository
+from kuznia.plans.pool import worker_alive
+from kuznia.plans.schemas import RESULT_TABLES, PlanRunCreate
+from kuznia.plans.worker import updated_rows
+from kuznia.registry.settings import instance_document
+
+_FINISHED = (
+    models.PlanRunStatus.finished,
+    models.PlanRunStatus.failed,
+    models.PlanRunStatus.cancelled,
+)
+
+
+def run_read(run: models.PlanRun, *, scope: Scope) -> dict[str, Any]:
+    """A run as the API shows it; a partner does not see the tiers of the troops' needs."""
+    partner = scope.access("plan_runs", Action.read) is Access.own
+    return {
+        "id": run.id,
+        "status": run.status,
+        "progress": run.progress,
+        "message": run.message,
+        "options": run.options,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "solve_status": run.solve_status,
+        "cost": None if partner else run.cost,
+        "coverage": None if partner else run.coverage,
+        "tiers": []
+        if partner
+        else [
+            {
+                "priority": t.priority,
+                "weighted_unit_months_short": t.weighted_unit_months_short,
+                "unit_months_short": t.unit_months_short,
+            }
+            for t in run.tiers
+        ],
+        "version": run.version,
+    }
+
+
+def start_run(*, session: Session, scope: Scope, body: PlanRunCreate) -> models.PlanRun:
+    """Queue a solve of the registry as it is now (its snapshot is stored with the run)."""
+    scope.require("plan_runs", Action.write)
+    document = instance_document(session=session, scope=scope)
+    run = models.PlanRun(
+        created_by_id=scope.user_id,
+        status=models.PlanRunStatus.queued,
+        options=body.model_dump(),
+        instance=json.dumps(document, ensure_ascii=False, allow_nan=False),
+        message="waiting for a worker",
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def cancel_run(*, session: Session, scope: Scope, run_id: int) -> models.PlanRun:
+    """Stop a queued or running run; its worker process is stopped."""
+    run = repository.get_run(session=session, scope=scope, run_id=run_id, action=Action.write)
+    if run.status in _FINISHED:
+        raise Conflict(f"plan run {run_id} is {run.status.value} already")
+    pid = run.worker_pid if run.status is models.PlanRunStatus.running else None
+    changed = updated_rows(
+        session.execute(
+            update(models.PlanRun)
+            .where(models.PlanRun.id == run_id, models.PlanRun.status.not_in(_FINISHED))
+            .values(
+                status=models.PlanRunStatus.cancelled,
+                finished_at=datetime.now(UTC),
+                message="cancelled",
+                version=models.PlanRun.version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if changed != 1:
+        raise Conflict(f"plan run {run_id} finished meanwhile")
+    if pid is not None and worker_alive(pid):
+        # The worker writes nothing more for a cancelled run; stopping it frees the CPU.
+        os.kill(pid, signal.SIGTERM)
+    session.expire(run)
+    return repository.get_run(session=session, scope=scope, run_id=run_id)
+
+
+def result_page(
+    *,
+    session: Session,
+    scope: Scope,
+    run_id: int,
+    table: str,
+    filters: Mapping[str, Any],
+    page: PageParams,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of one result table of a run."""
+    rows, total = repository.result_rows(
+        session=session, scope=scope, run_id=run_id, table=table, filters=filters, page=page
+    )
+    columns = [
+        c.name for c in RESULT_TABLES[table].__table__.columns if c.name not in ("id", "run_id")
+    ]
+    return [{name: getattr(row, name) for name in columns} for row in rows], total
+
+
+def run_instance(*, session: Session, scope: Scope, run_id: int) -> dict[str, Any]:
+    """The instance snapshot a run solved."""
+    scope.require("instance", Action.read)
+    run = repository.get_run(session=session, scope=scope, run_id=run_id)
+    document: dict[str, Any] = json.loads(run.instance)
+    return document
+
+
+WORKBOOK_SHEETS = {
+    "Summary": "The run: status, options, cost, coverage and shortfall per priority tier.",
+    "Shortfalls": "Every need class left short, largest first, with its reasons.",
+    "Deliveries": "Planned deliveries per line and month: quantity, unit price, value.",
+    "Payments": "Which fund pays what, per line (or expansion) and calendar year.",
+    "Expansions": "Capacity investments chosen (level 1 = fully, below 1 = in part, lp mode).",
+    "Allocations": "Need, served and backlog per need class and month.",
+}
+
+
+def run_workbook(*, session: Session, scope: Scope, run_id: int) -> bytes:
+    """A finished run's results as an Excel workbook (planners and auditors)."""
+    scope.require("instance", Action.read)
+    run = repository.get_run(session=session, scope=scope, run_id=run_id)
+    if run.status is not models.PlanRunStatus.finished:
+        raise Conflict(f"plan run {run_id} is {run.status.value}: it has no results yet")
+    if scope.access("plan_runs", Action.read) is not Access.all:
+        raise Forbidden("only planners and auditors download a run's whole workbook")
+    summary: list[tuple[str, Any]] = [
+        ("Run", run.id),
+        ("Status", run.solve_status),
+        ("Mode", run.options.get("mode")),
+        ("Started", run.started_at.isoformat() if run.started_at else None),
+        ("Finished", run.finished_at.isoformat() if run.finished_at else None),
+        ("Total cost", run.cost),
+        ("Coverage (overall)", run.coverage),
+    ]
+    for tier in run.tiers:
+        summary.append(
+            (f"Tier {tier.priority}: weighted unit-months short", tier.weighted_unit_months_short)
+        )
+        summary.append((f"Tier {tier.priority}: unit-months short", tier.unit_months_short))
+    tables = {"Summary": pd.DataFrame(summary, columns=["Field", "Value"])}
+    for name in ("shortfalls", "deliveries", "payments", "expansions", "allocations"):
+        model = RESULT_TABLES[name]
+        columns = [c for c in model.__table__.columns if c.name not in ("id", "run_id")]
+        rows = session.execute(
+            select(*columns).where(model.run_id == run_id).order_by(model.id)
+        ).all()
+        frame = pd.DataFrame(rows, columns=[c.name for c in columns])
+        if name == "shortfalls" and not frame.empty:
+            from kuznia.planning.results import reason_text
+
+            frame["reasons"] = frame["reasons"].map(
+                lambda rs: "; ".join(reason_text(r) for r in rs)
+            )
+        tables[name.capitalize()] = frame
+    buffer = BytesIO()
+    write_tables_workbook(tables, WORKBOOK_SHEETS, buffer)
+    return buffer.getvalue()

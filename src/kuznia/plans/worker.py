@@ -1,0 +1,239 @@
+"""The worker process: `python -m kuznia.plans.worker` takes queued plan runs one after the
+other, solves each from its stored snapshot, writes progress as it goes and the results at
+the end, and exits when none is left. The web process starts workers (`kuznia.plans.pool`);
+a solve never runs inside it.
+
+A run cancelled meanwhile is not overwritten: every write names the status it expects.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import sys
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import pandas as pd
+from sqlalchemy import CursorResult, Engine, Table, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from kuznia import models
+from kuznia.db import database_engine, session_scope
+from kuznia.instance import parse_instance
+from kuznia.planning import SolveOptions, plan
+from kuznia.planning.results import PlanResult
+from kuznia.registry.snapshot import insert_rows
+
+log = logging.getLogger("kuznia.worker")
+RUNS: Table = models.PlanRun.__table__  # type: ignore[assignment]
+_RUNNING = models.PlanRunStatus.running
+
+
+def claim_next(*, engine: Engine) -> int | None:
+    """Mark the oldest queued run as this process's and return its id; None if none waits."""
+    while True:
+        with engine.begin() as connection:
+            run_id = connection.scalar(
+                select(RUNS.c.id)
+                .where(RUNS.c.status == models.PlanRunStatus.queued)
+                .order_by(RUNS.c.id)
+                .limit(1)
+            )
+            if run_id is None:
+                return None
+            claimed = updated_rows(
+                connection.execute(
+                    update(RUNS)
+                    .where(RUNS.c.id == run_id, RUNS.c.status == models.PlanRunStatus.queued)
+                    .values(
+                        status=_RUNNING,
+                        worker_pid=os.getpid(),
+                        started_at=datetime.now(UTC),
+                        message="starting",
+                        version=RUNS.c.version + 1,
+                    )
+                )
+            )
+        if claimed == 1:
+            return int(run_id)
+        # another worker took it first: look again
+
+
+def _set(engine: Engine, run_id: int, **values: Any) -> bool:
+    """Update a run this worker is solving; False if it is no longer running (cancelled)."""
+    with engine.begin() as connection:
+        changed = updated_rows(
+            connection.execute(
+                update(RUNS)
+                .where(RUNS.c.id == run_id, RUNS.c.status == _RUNNING)
+                .values(**values, version=RUNS.c.version + 1)
+            )
+        )
+    return changed == 1
+
+
+def solve_run(*, engine: Engine, run_id: int) -> None:
+    """Solve one claimed run and store its outcome."""
+    with engine.connect() as connection:
+        text, options = connection.execute(
+            select(RUNS.c.instance, RUNS.c.options).where(RUNS.c.id == run_id)
+        ).one()
+    instance = parse_instance(text)
+    tiers = sorted({need.priority for need in instance.needs})
+    stages = ["arrays", "build", *(f"tier:{p}" for p in tiers), "cost", "explain"]
+    labels = {
+        "arrays": "reading the snapshot",
+        "build": "building the model",
+        "cost": "minimising cost with the tiers held",
+        "explain": "explaining shortfalls",
+    }
+
+    def on_progress(stage: str, event: str) -> None:
+        if stage not in stages:
+            return
+        done = stages.index(stage) + (0 if event == "start" else 1)
+        label = labels.get(stage) or f"priority tier {stage.split(':')[1]}"
+        _set(engine, run_id, progress=min(0.98, done / (len(stages) + 1)), message=label)
+
+    solve_options = SolveOptions(
+        mode=options.get("mode", "lp"),
+        time_limit=options.get("time_limit"),
+        mip_gap=options.get("mip_gap", 1e-4),
+    )
+    result = plan(instance, options=solve_options, on_progress=on_progress)
+    _store(engine, run_id, result)
+
+
+def _store(engine: Engine, run_id: int, result: PlanResult) -> None:
+    """Write the outcome and the result tables in one transaction, unless cancelled meanwhile."""
+    report = result.to_dict()["report"] | {"conflicts": result.conflicts}
+    has_plan = result.has_plan
+    with session_scope(engine) as session:
+        changed = updated_rows(
+            session.execute(
+                update(RUNS)
+                .where(RUNS.c.id == run_id, RUNS.c.status == _RUNNING)
+                .values(
+                    status=models.PlanRunStatus.finished,
+                    solve_status=result.status.value,
+                    progress=1.0,
+                    finished_at=datetime.now(UTC),
+                    message=result.report.message or result.status.value,
+                    cost=result.cost if has_plan else None,
+                    coverage=result.coverage if has_plan and not result.allocations.empty else None,
+                    report=report,
+                    version=RUNS.c.version + 1,
+                )
+            )
+        )
+        if changed != 1:
+            return
+        insert_rows(
+            session,
+            models.PlanRunTier,
+            [
+                {
+                    "run_id": run_id,
+                    "priority": tier.priority,
+                    "weighted_unit_months_short": _finite(tier.weighted_unit_months_short),
+                    "unit_months_short": _finite(tier.unit_months_short),
+                }
+                for tier in result.tiers
+            ],
+        )
+        if not has_plan:
+            return
+        _insert_frame(session, models.PlanRunDelivery, run_id, result.deliveries)
+        _insert_frame(session, models.PlanRunPayment, run_id, result.payments)
+        _insert_frame(session, models.PlanRunExpansion, run_id, result.expansions)
+        allocations = result.allocations
+        if not allocations.empty:
+            kept = (
+                (allocations["need"] > 0)
+                | (allocations["served"] > 0)
+                | (allocations["backlog"] > 0)
+            )
+            _insert_frame(session, models.PlanRunAllocation, run_id, allocations[kept])
+        insert_rows(
+            session,
+            models.PlanRunShortfall,
+            [
+                {"run_id": run_id, **{k: e[k] for k in _SHORTFALL_FIELDS}}
+                for e in result.explanations
+            ],
+        )
+
+
+_SHORTFALL_FIELDS = [
+    column.name
+    for column in models.PlanRunShortfall.__table__.columns
+    if column.name not in ("id", "run_id")
+]
+
+
+def updated_rows(result: Any) -> int:
+    """How many rows an UPDATE changed."""
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+def _finite(value: float) -> float:
+    return 0.0 if math.isnan(value) else float(value)
+
+
+def _insert_frame(session: Any, model: type[Any], run_id: int, frame: pd.DataFrame) -> None:
+    """Insert a result table's rows, keeping the columns the stored table has."""
+    if frame.empty:
+        return
+    columns = [
+        c.name
+        for c in model.__table__.columns
+        if c.name not in ("id", "run_id") and c.name in frame
+    ]
+    records = frame[columns].astype(object).where(frame[columns].notna(), None)
+    rows = [
+        {"run_id": run_id, **{k: _plain(v) for k, v in zip(columns, values, strict=True)}}
+        for values in records.itertuples(index=False, name=None)
+    ]
+    insert_rows(session, model, rows)
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def work(*, engine: Engine) -> int:
+    """Solve queued runs until none is left; the number solved."""
+    solved = 0
+    while (run_id := claim_next(engine=engine)) is not None:
+        try:
+            solve_run(engine=engine, run_id=run_id)
+        except Exception as error:  # a broken run must not take the queue down with it
+            log.exception("plan run %s failed", run_id)
+            _set(
+                engine,
+                run_id,
+                status=models.PlanRunStatus.failed,
+                finished_at=datetime.now(UTC),
+                message=f"the solve failed: {type(error).__name__}: {error}"[:1000],
+            )
+        solved += 1
+    return solved
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
+    engine = database_engine()
+    try:
+        work(engine=engine)
+    except SQLAlchemyError as error:
+        log.error("the database cannot be used: %s", error)
+        return 1
+    finally:
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

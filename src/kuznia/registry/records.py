@@ -1,0 +1,213 @@
+"""One registry record between its table row and its instance document: read a row as the
+record's fields, check a document by the instance format's rules (the same as for a whole
+file: `kuznia.instance.validate`), and write a checked record onto a row."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kuznia import models
+from kuznia.errors import Conflict, FieldProblem, InvalidInput
+from kuznia.instance import schema
+from kuznia.instance.io import describe_errors
+from kuznia.instance.validate import find_problems
+from kuznia.registry.sections import FUNDS, PRODUCERS, Section
+from kuznia.registry.snapshot import defaulted_fields, given_number, stored_number, without_defaults
+
+# Nested records whose own left-out fields are remembered too.
+_NESTED = {FUNDS.name: ("eligible",)}
+
+
+def read_document(section: Section, row: Any) -> dict[str, Any]:
+    """Every field of the record in `row`, defaults filled in; `code` for the instance's id."""
+    document: dict[str, Any] = {}
+    for name in section.record.model_fields:
+        if name == "id":
+            document["code"] = row.code
+        elif name in section.references:
+            document[name] = getattr(row, name).code
+        elif section is PRODUCERS and name == "partners":
+            document[name] = [
+                {"country": p.country, "share": given_number(p.share, p.share_is_int)}
+                for p in row.partners
+            ]
+        elif section is FUNDS and name in ("budget", "eligible", "expansions"):
+            document[name] = _fund_field(row, name)
+        elif hasattr(row, f"{name}_is_int"):
+            document[name] = given_number(getattr(row, name), getattr(row, f"{name}_is_int"))
+        else:
+            value = getattr(row, name)
+            document[name] = value.value if isinstance(value, Enum) else value
+    return document
+
+
+def stored_document(section: Section, row: Any) -> dict[str, Any]:
+    """The record as its source gave it: instance keys, fields left out still left out."""
+    document = read_document(section, row)
+    document["id"] = document.pop("code", None)
+    if document["id"] is None:
+        del document["id"]
+    nested = {"eligible": schema.Eligibility} if section is FUNDS else None
+    return without_defaults(document, section.record, getattr(row, "defaulted", None), nested)
+
+
+def _fund_field(row: models.Fund, name: str) -> Any:
+    if name == "expansions":
+        return row.pays_expansions
+    if name == "budget":
+        return {f"{b.year:04d}": given_number(b.amount, b.amount_is_int) for b in row.budgets}
+    lists: dict[str, list[str]] = {rule.value: [] for rule in models.EligibilityRule}
+    for rule in row.eligibility:
+        lists[rule.rule.value].append(rule.producer.code if rule.producer else rule.value or "")
+    return lists
+
+
+def check_document(
+    section: Section, document: Mapping[str, Any], *, session: Session
+) -> tuple[schema.Record, dict[str, Any]]:
+    """The record `document` (instance keys) holds, and the rows it names by code; raises
+    InvalidInput naming every bad field (`code` for the instance's `id`)."""
+    settings = session.get(models.PlanningSettings, models.SETTINGS_ID)
+    if settings is None:
+        raise Conflict(
+            "the registry has no horizon yet: import an instance or PUT /api/v1/settings first"
+        )
+    problems: list[FieldProblem] = []
+    try:
+        record = section.record.model_validate(dict(document))
+    except ValidationError as error:
+        problems.extend(
+            FieldProblem(_api_field(problem.path), problem.message)
+            for problem in describe_errors(error.errors(include_url=False), root=section.record)
+        )
+        record = None
+    referenced = _referenced(section, document, session)
+    context = _context(section, document, referenced, settings.months, session)
+    prefix = f"{section.name}[0]"
+    for problem in find_problems(context):
+        if problem.path.startswith(prefix) and len(problem.path) > len(prefix):
+            field = _api_field(problem.path[len(prefix) :].lstrip("."))
+            if not any(p.field == field for p in problems):
+                problems.append(FieldProblem(field, problem.message))
+    if problems or record is None:
+        raise InvalidInput(f"the {section.noun} breaks the format's rules", problems=problems)
+    return record, referenced
+
+
+def _api_field(path: str) -> str:
+    """An instance path inside a record as the API names it (`id` is `code` there)."""
+    return "code" + path[2:] if path == "id" or path.startswith("id.") else path
+
+
+def _referenced(section: Section, document: Mapping[str, Any], session: Session) -> dict[str, Any]:
+    """The rows the document names by code, by field (a field naming no row is left out)."""
+    referenced: dict[str, Any] = {}
+    for name, model in section.references.items():
+        code = document.get(name)
+        if isinstance(code, str):
+            row = session.scalars(select(model).where(model.code == code)).first()
+            if row is not None:
+                referenced[name] = row
+    if section is FUNDS:
+        eligible = document.get("eligible")
+        codes = eligible.get("producers") if isinstance(eligible, Mapping) else None
+        if isinstance(codes, list):
+            wanted = [code for code in codes if isinstance(code, str)]
+            referenced["eligible.producers"] = {
+                producer.code: producer
+                for producer in session.scalars(
+                    select(models.Producer).where(models.Producer.code.in_(wanted))
+                )
+            }
+    return referenced
+
+
+def _context(
+    section: Section,
+    document: Mapping[str, Any],
+    referenced: Mapping[str, Any],
+    months: int,
+    session: Session,
+) -> dict[str, Any]:
+    """An instance holding the document and just enough of the registry for the format's
+    cross-record rules to judge it: the rows it names, and for a fund the categories and
+    regions its eligibility may name."""
+    context: dict[str, Any] = {"months": months, section.name: [dict(document)]}
+    for name in section.references:
+        target = {
+            models.Producer: "producers",
+            models.Item: "items",
+            models.Line: "lines",
+            models.Grouping: "groupings",
+        }[section.references[name]]
+        if name in referenced:
+            context.setdefault(target, []).append({"id": referenced[name].code})
+    if section is FUNDS:
+        categories = session.scalars(select(models.Item.category).distinct()).all()
+        context["items"] = [{"id": f"_{k}", "category": c} for k, c in enumerate(categories)]
+        regions = session.scalars(select(models.Producer.region).distinct()).all()
+        producers = [{"id": code} for code in referenced.get("eligible.producers", {})]
+        producers.extend({"id": f"_region{k}", "region": r} for k, r in enumerate(regions))
+        context["producers"] = producers
+    return context
+
+
+def write_record(
+    section: Section, row: Any, record: schema.Record, referenced: Mapping[str, Any]
+) -> None:
+    """Put a checked record's fields onto `row`, with the flags that keep it exact."""
+    for name in type(record).model_fields:
+        value = getattr(record, name)
+        if name == "id":
+            row.code = value
+        elif name in section.references:
+            setattr(row, name, referenced[name])
+        elif section is PRODUCERS and name == "partners":
+            row.partners = [
+                models.JointVenturePartner(
+                    country=p.country, share=float(p.share), share_is_int=type(p.share) is int
+                )
+                for p in value
+            ]
+        elif section is FUNDS and name in ("budget", "eligible", "expansions"):
+            _write_fund_field(row, name, value, referenced)
+        elif hasattr(type(row), f"{name}_is_int"):
+            stored, is_int = stored_number(value)
+            setattr(row, name, stored)
+            setattr(row, f"{name}_is_int", is_int)
+        else:
+            setattr(row, name, value)
+    if hasattr(type(row), "defaulted"):
+        row.defaulted = defaulted_fields(record, _NESTED.get(section.name, ()))
+
+
+def _write_fund_field(
+    row: models.Fund, name: str, value: Any, referenced: Mapping[str, Any]
+) -> None:
+    if name == "expansions":
+        row.pays_expansions = value
+    elif name == "budget":
+        # Update years in place: replacing rows would insert a year before deleting it.
+        by_year = {budget.year: budget for budget in row.budgets}
+        kept = []
+        for year_text, amount in value.items():
+            budget = by_year.get(int(year_text)) or models.FundBudget(year=int(year_text))
+            budget.amount, budget.amount_is_int = stored_number(amount)
+            kept.append(budget)
+        row.budgets = kept
+    else:
+        producers = referenced.get("eligible.producers", {})
+        rules = []
+        for rule in models.EligibilityRule:
+            for entry in getattr(value, rule.value):
+                if rule is models.EligibilityRule.producers:
+                    rules.append(models.FundEligibility(rule=rule, producer=producers[entry]))
+                else:
+                    rules.append(models.FundEligibility(rule=rule, value=entry))
+        row.eligibility = rules

@@ -1,0 +1,92 @@
+"""Every query of the registry's sections, scoped by the caller: a role with `own` access gets
+only its organisation's rows, here, whatever route asked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
+
+from kuznia import models
+from kuznia.auth.permissions import Access, Action, Scope
+from kuznia.errors import NotFound
+from kuznia.pagination import PageParams, paginate
+from kuznia.registry.sections import FUNDS, PRODUCERS, Section
+
+
+def _loads(section: Section) -> list[LoaderOption]:
+    """What reading a record needs loaded with it, in a few queries rather than one per row."""
+    options: list[LoaderOption] = [
+        selectinload(getattr(section.model, name)) for name in section.references
+    ]
+    if section is PRODUCERS:
+        options.append(selectinload(models.Producer.partners))
+    if section is FUNDS:
+        options.append(selectinload(models.Fund.budgets))
+        options.append(
+            selectinload(models.Fund.eligibility).selectinload(models.FundEligibility.producer)
+        )
+    return options
+
+
+def scoped(*, section: Section, scope: Scope, action: Action) -> Select[Any]:
+    """The section's rows this caller reaches for `action` (raises Forbidden without access)."""
+    access = scope.require(section.name, action)
+    statement = select(section.model).options(*_loads(section)).order_by(section.model.id)
+    if access is Access.own:
+        statement = statement.where(section.own(scope) if section.own else false())
+    return statement
+
+
+def list_rows(
+    *,
+    session: Session,
+    section: Section,
+    scope: Scope,
+    filters: Mapping[str, Any],
+    page: PageParams,
+) -> tuple[Sequence[Any], int]:
+    """A page of the rows the caller may read, filtered, in id order, and the total."""
+    statement = scoped(section=section, scope=scope, action=Action.read)
+    for name, value in filters.items():
+        if value is not None:
+            statement = statement.where(section.filters[name].condition(value))
+    return paginate(session=session, statement=statement, page=page)
+
+
+def get_row(
+    *, session: Session, section: Section, scope: Scope, record_id: int, action: Action
+) -> Any:
+    """The row with this id if the caller reaches it for `action`; NotFound otherwise (a row
+    of another organisation looks exactly like one that does not exist)."""
+    statement = scoped(section=section, scope=scope, action=action).where(
+        section.model.id == record_id
+    )
+    row = session.scalars(statement).first()
+    if row is None:
+        raise NotFound(f"{section.noun} {record_id} not found")
+    return row
+
+
+def code_taken(*, session: Session, section: Section, code: str, other_than: int | None) -> bool:
+    """Whether another row of the section has this code (codes are unique per section)."""
+    statement = select(section.model.id).where(section.model.code == code)
+    if other_than is not None:
+        statement = statement.where(section.model.id != other_than)
+    return session.scalars(statement).first() is not None
+
+
+def stock_of_item_exists(*, session: Session, item_id: int, other_than: int | None) -> bool:
+    """Whether the item already has a stock row (one per item)."""
+    statement = select(models.Stock.id).where(models.Stock.item_id == item_id)
+    if other_than is not None:
+        statement = statement.where(models.Stock.id != other_than)
+    return session.scalars(statement).first() is not None
+
+
+def producer_of_line(*, session: Session, line_id: int) -> int | None:
+    """The producer a line belongs to."""
+    return session.scalar(select(models.Line.producer_id).where(models.Line.id == line_id))

@@ -1,0 +1,125 @@
+"""`/api/v1/<section>`: list, read, create, update and delete registry records."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from kuznia.dependencies import ScopeDep, SessionDep
+from kuznia.pagination import Page, PageParams, page_params
+from kuznia.registry import service
+from kuznia.registry import settings as settings_service
+from kuznia.registry.schemas import section_schemas
+from kuznia.registry.sections import SECTIONS, Section
+from kuznia.registry.settings import SettingsRead, SettingsWrite
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def section_router(section: Section) -> APIRouter:
+    """The five routes of one section."""
+    schemas = section_schemas(section)
+    Create, Update, Read, Filters = schemas.create, schemas.update, schemas.read, schemas.filters
+    router = APIRouter(prefix=section.path, tags=[section.name.replace("_", " ")])
+    noun = section.noun
+
+    @router.get("", response_model=Page[Read], summary=f"List {section.name.replace('_', ' ')}")  # type: ignore[valid-type]
+    def list_records(
+        session: SessionDep,
+        scope: ScopeDep,
+        page: PageDep,
+        filters: Annotated[Filters, Query()],  # type: ignore[valid-type]
+    ) -> dict[str, Any]:
+        records, total = service.list_records(
+            session=session,
+            section=section,
+            scope=scope,
+            filters=filters.model_dump(),  # type: ignore[attr-defined]
+            page=page,
+        )
+        return {"items": records, "total": total, "limit": page.limit, "offset": page.offset}
+
+    @router.get("/{record_id}", response_model=Read, summary=f"Read a {noun}")
+    def get_record(session: SessionDep, scope: ScopeDep, record_id: int) -> dict[str, Any]:
+        return service.get_record(
+            session=session, section=section, scope=scope, record_id=record_id
+        )
+
+    @router.post(
+        "", response_model=Read, status_code=status.HTTP_201_CREATED, summary=f"Add a {noun}"
+    )
+    def create_record(session: SessionDep, scope: ScopeDep, body: Create) -> dict[str, Any]:  # type: ignore[valid-type]
+        return service.create_record(
+            session=session,
+            section=section,
+            scope=scope,
+            fields=body.model_dump(exclude_unset=True),  # type: ignore[attr-defined]
+        )
+
+    @router.patch("/{record_id}", response_model=Read, summary=f"Change a {noun}")
+    def update_record(
+        session: SessionDep,
+        scope: ScopeDep,
+        record_id: int,
+        body: Update,  # type: ignore[valid-type]
+    ) -> dict[str, Any]:
+        changes = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+        version = changes.pop("version")
+        return service.update_record(
+            session=session,
+            section=section,
+            scope=scope,
+            record_id=record_id,
+            version=version,
+            changes=changes,
+        )
+
+    @router.delete(
+        "/{record_id}", status_code=status.HTTP_204_NO_CONTENT, summary=f"Delete a {noun}"
+    )
+    def delete_record(
+        session: SessionDep,
+        scope: ScopeDep,
+        record_id: int,
+        version: Annotated[
+            int | None, Query(description="Refuse (409) unless the record is at this version.")
+        ] = None,
+    ) -> Response:
+        service.delete_record(
+            session=session, section=section, scope=scope, record_id=record_id, version=version
+        )
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    return router
+
+
+def registry_routers() -> list[APIRouter]:
+    """One router per registry section."""
+    return [section_router(section) for section in SECTIONS]
+
+
+settings_router = APIRouter(tags=["settings"])
+
+
+@settings_router.get(
+    "/settings", response_model=SettingsRead, summary="The planning horizon and weights"
+)
+def get_settings(session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    return settings_service.get_settings(session=session, scope=scope)
+
+
+@settings_router.put(
+    "/settings",
+    response_model=SettingsRead,
+    summary="Set the horizon and weights (the first time, or on the version read)",
+)
+def put_settings(session: SessionDep, scope: ScopeDep, body: SettingsWrite) -> dict[str, Any]:
+    return settings_service.put_settings(session=session, scope=scope, body=body)
+
+
+@settings_router.get(
+    "/instance",
+    summary="The whole registry as one kuznia-instance/1 document",
+    response_model=dict[str, Any],
+)
+def get_instance(session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    return settings_service.instance_document(session=session, scope=scope)
