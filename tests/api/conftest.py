@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -48,6 +49,15 @@ USERS = {
     "logistics": ("depot@depot.test", Role.logistics, "Depot North"),
 }
 ROLES = ["planner", "admin", "auditor", "producer", "partner", "logistics"]
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 with its least cost: the tests log in dozens of users, and hashing at the
+    production cost (a quarter of a second each on a busy machine) would dominate them."""
+    monkeypatch.setattr(
+        auth_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 def populate(engine: Engine) -> None:

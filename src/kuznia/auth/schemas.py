@@ -10,7 +10,7 @@ from kuznia.models import OrganisationKind, Role
 
 
 class Schema(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, from_attributes=True)
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
 
 
 class LoginRequest(Schema):

@@ -58,12 +58,21 @@ class WorkerPool:
         self._thread = threading.Thread(target=self._loop, name="kuznia-pool", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
-        """Stop looking after the queue (workers solving runs go on to the end of the queue)."""
+    def stop(self, *, grace: float = 2.0) -> None:
+        """Stop looking after the queue and stop the workers (given `grace` seconds to finish);
+        a run a stopped worker was solving is marked failed when a pool next looks."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        with self._lock:
+            for process in self.processes:
+                try:
+                    process.wait(timeout=grace)
+                except subprocess.TimeoutExpired:
+                    process.terminate()
+                    process.wait(timeout=10)
+            self.processes = []
 
     def poke(self) -> None:
         """Look at the queue now."""

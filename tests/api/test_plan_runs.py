@@ -1,0 +1,130 @@
+"""Plan runs: solved in a worker process, followed by polling, read by table, cancelled."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import Engine, select
+
+from kuznia import models
+from kuznia.db import session_scope
+from kuznia.plans.pool import WORKER_MODULE, WorkerPool
+from tests.api.conftest import Api, make_api
+
+RUNS = "/api/v1/plan-runs"
+
+
+@pytest.fixture
+def api_with_workers(engine: Engine) -> Iterator[Api]:
+    """The API on VARIED, starting real worker processes for queued runs."""
+    yield from make_api(engine, workers=True)
+
+
+def wait_for(api: Api, run_id: int, seconds: float = 90) -> dict:  # type: ignore[type-arg]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        run = api.get("planner", f"{RUNS}/{run_id}").json()
+        if run["status"] not in ("queued", "running"):
+            return run  # type: ignore[no-any-return]
+        time.sleep(0.2)
+    raise AssertionError(f"plan run {run_id} did not finish in {seconds} s: {run}")
+
+
+class TestSolve:
+    def test_a_run_is_solved_by_a_worker_and_its_results_read_by_table(
+        self, api_with_workers: Api
+    ) -> None:
+        api = api_with_workers
+        before = api.get("planner", "/api/v1/instance").json()
+
+        started = api.post("planner", RUNS, json={"mode": "lp"})
+        run = wait_for(api, started.json()["id"])
+
+        assert started.status_code == 202
+        assert started.json()["status"] == "queued"
+        assert run["status"] == "finished"
+        assert run["solve_status"] == "optimal"
+        assert run["progress"] == 1.0
+        assert [tier["priority"] for tier in run["tiers"]] == [1, 3]
+        deliveries = api.get("planner", f"{RUNS}/{run['id']}/deliveries").json()
+        assert deliveries["total"] > 0
+        assert {row["line"] for row in deliveries["items"]} <= {"l1", "l2", "l3", "l4"}
+        payments = api.get("planner", f"{RUNS}/{run['id']}/payments", params={"fund": "dk"})
+        assert all(row["fund"] == "dk" for row in payments.json()["items"])
+        # a solve never changes its inputs, and keeps the snapshot it solved
+        assert api.get("planner", "/api/v1/instance").json() == before
+        assert api.get("planner", f"{RUNS}/{run['id']}/instance").json() == before
+
+        workbook = api.get("planner", f"{RUNS}/{run['id']}/workbook")
+        sheets = load_workbook(BytesIO(workbook.content)).sheetnames
+        assert sheets == [
+            "Read me",
+            "Summary",
+            "Shortfalls",
+            "Deliveries",
+            "Payments",
+            "Expansions",
+            "Allocations",
+        ]
+
+    def test_bad_options_are_refused_before_anything_is_queued(self, api: Api) -> None:
+        response = api.post("planner", RUNS, json={"mode": "quantum", "time_limit": -1})
+
+        assert response.status_code == 422
+        assert {p["field"] for p in response.json()["problems"]} == {"mode", "time_limit"}
+        assert api.get("planner", RUNS).json()["total"] == 0
+
+
+class TestCancel:
+    def test_a_queued_run_is_cancelled_once(self, api: Api) -> None:
+        run = api.post("planner", RUNS, json={}).json()
+
+        cancelled = api.post("planner", f"{RUNS}/{run['id']}/cancel")
+        again = api.post("planner", f"{RUNS}/{run['id']}/cancel")
+
+        assert cancelled.json()["status"] == "cancelled"
+        assert again.status_code == 409
+
+    def test_cancelling_a_running_run_stops_its_worker(self, api: Api, engine: Engine) -> None:
+        run = api.post("planner", RUNS, json={}).json()
+        # A stand-in worker that would run for a minute.
+        worker = subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(60)", WORKER_MODULE]
+        )
+        try:
+            with session_scope(engine) as session:
+                row = session.get(models.PlanRun, run["id"])
+                assert row is not None
+                row.status, row.worker_pid = models.PlanRunStatus.running, worker.pid
+
+            api.post("planner", f"{RUNS}/{run['id']}/cancel")
+
+            assert worker.wait(timeout=10) != 0
+        finally:
+            worker.kill()
+        assert api.get("planner", f"{RUNS}/{run['id']}").json()["status"] == "cancelled"
+
+
+def test_a_run_whose_worker_died_is_marked_failed(api: Api, engine: Engine) -> None:
+    run = api.post("planner", RUNS, json={}).json()
+    with session_scope(engine) as session:
+        row = session.get(models.PlanRun, run["id"])
+        assert row is not None
+        row.status, row.worker_pid = models.PlanRunStatus.running, 2**22 + 12345
+
+    WorkerPool(engine=engine, limit=0).tend()
+
+    with session_scope(engine) as session:
+        status, message = session.execute(
+            select(models.PlanRun.status, models.PlanRun.message).where(
+                models.PlanRun.id == run["id"]
+            )
+        ).one()
+    assert status is models.PlanRunStatus.failed
+    assert message == "the worker stopped before the run finished"
