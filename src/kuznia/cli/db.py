@@ -1,9 +1,10 @@
-"""Commands for the database: `kuznia db upgrade`, `kuznia import FILE`, `kuznia export instance`.
+"""Commands for the database: `kuznia db upgrade`, `kuznia import FILE` (an instance file or a
+registry workbook), `kuznia export instance` and `kuznia export excel`.
 
 The database is the one `KUZNIA_DATABASE_URL` names (default: an SQLite file in the user's
 data directory). Exit codes: 0 done; 1 the database cannot be reached; 2 nothing was done
-because of a problem to fix first (an invalid instance file, a registry that is not empty or
-is empty, a database not migrated yet).
+because of a problem to fix first (an invalid instance file or workbook, a registry that is not
+empty or is empty, a database not migrated yet).
 """
 
 from __future__ import annotations
@@ -23,7 +24,12 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from kuznia.db import database_engine, session_scope
 from kuznia.db.migrate import current_revision, head_revision
 from kuznia.db.migrate import upgrade as run_upgrade
-from kuznia.instance import InstanceError, read_instance, write_instance
+from kuznia.instance import Instance, InstanceError, read_instance, write_instance
+from kuznia.io.registry_workbook import (
+    WorkbookError,
+    read_registry_workbook,
+    write_registry_workbook,
+)
 from kuznia.registry import (
     RegistryEmptyError,
     RegistryNotEmptyError,
@@ -58,22 +64,29 @@ def upgrade() -> None:
         console.print(f"Database {where} migrated from revision {before or 'none'} to {after}.")
 
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
 def import_command(
-    file: Annotated[Path, typer.Argument(help="Instance file (kuznia-instance/1, JSON).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Instance file (kuznia-instance/1, .json) or registry workbook (.xlsx, as "
+            "`kuznia export excel` writes it)."
+        ),
+    ],
     replace: Annotated[
         bool,
         typer.Option("--replace", help="Delete what the registry holds and load the file."),
     ] = False,
 ) -> None:
-    """Load an instance file into the database's registry, all or nothing.
+    """Load an instance file or a registry workbook into the database's registry, all or
+    nothing; every problem is reported (a workbook's by sheet, row and column).
 
     Refuses a registry that already holds data unless --replace is given.
     """
     began = time.perf_counter()
-    try:
-        instance = read_instance(file)
-    except InstanceError as error:
-        _invalid_instance(error, f"Invalid instance file {file}")
+    instance = _read_registry_file(file)
     with _database() as (engine, where):
         try:
             with session_scope(engine) as session:
@@ -98,6 +111,57 @@ def import_command(
         errors.print(
             "[yellow]Warning[/]: these organisations lost their link to a producer or fund "
             f"that the file no longer has: {', '.join(report.unlinked_organisations)}",
+            highlight=False,
+        )
+
+
+def export_excel_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Workbook to write (.xlsx).")],
+    template: Annotated[
+        bool,
+        typer.Option(
+            "--template",
+            help="Write the empty template (the registry's start and months, no records).",
+        ),
+    ] = False,
+) -> None:
+    """Write the registry as a workbook people can fill in and import again: one sheet per
+    kind of record, and a Notes sheet explaining every column. An empty registry gives the
+    empty template."""
+    began = time.perf_counter()
+    if output.suffix.lower() != ".xlsx":
+        errors.print(
+            f"[bold red]Not written[/]: {output} must end in .xlsx (Excel opens a workbook by "
+            "its name).",
+            highlight=False,
+        )
+        raise typer.Exit(NOTHING_DONE)
+    with _database() as (engine, where):
+        try:
+            with session_scope(engine) as session:
+                instance: Instance | None = export_instance(session=session)
+        except RegistryEmptyError:
+            instance = None
+        except InstanceError as error:
+            _invalid_instance(error, f"The registry in {where} is not a valid instance")
+    if template and instance is not None:
+        write_registry_workbook(
+            None, output, start_hint=instance.start, months_hint=instance.months
+        )
+    else:
+        write_registry_workbook(instance, output)
+    seconds = time.perf_counter() - began
+    if instance is None or template:
+        empty = " (the registry is empty)" if instance is None else ""
+        console.print(
+            f"Wrote the empty template [bold]{output}[/]{empty}: fill it in and load it with "
+            f"`kuznia import {output}` ({seconds:.1f} s).",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"Wrote [bold]{output}[/] from {where}: {len(instance.lines)} lines, "
+            f"{len(instance.needs)} needs ({seconds:.1f} s).",
             highlight=False,
         )
 
@@ -157,6 +221,27 @@ def _database(*, migrated: bool = True) -> Iterator[tuple[Engine, str]]:
         raise typer.Exit(DATABASE_UNAVAILABLE) from None
     finally:
         engine.dispose()
+
+
+def _read_registry_file(file: Path) -> Instance:
+    """The instance in an instance file or, by its extension, a registry workbook; exits
+    with every problem printed when it is not valid."""
+    if file.suffix.lower() not in WORKBOOK_SUFFIXES:
+        try:
+            return read_instance(file)
+        except InstanceError as error:
+            _invalid_instance(error, f"Invalid instance file {file}")
+    try:
+        return read_registry_workbook(file)
+    except WorkbookError as error:
+        errors.print(
+            f"[bold red]Invalid workbook {file}[/]: {len(error.problems)} problem(s)",
+            highlight=False,
+        )
+        for problem in error.problems:
+            errors.print(f"  {problem}", markup=False, highlight=False)
+        errors.print("Nothing was imported.")
+        raise typer.Exit(NOTHING_DONE) from None
 
 
 def _invalid_instance(error: InstanceError, heading: str) -> NoReturn:

@@ -166,12 +166,13 @@ def plan(
 
 
 from kuznia.cli.db import app as db_app  # noqa: E402
-from kuznia.cli.db import export_instance_command, import_command  # noqa: E402
+from kuznia.cli.db import export_excel_command, export_instance_command, import_command  # noqa: E402
 
 app.add_typer(db_app, name="db", help="The database: migrations.")
 app.command("import")(import_command)
 export_app = typer.Typer(help="Export the registry.", no_args_is_help=True)
 export_app.command("instance")(export_instance_command)
+export_app.command("excel")(export_excel_command)
 app.add_typer(export_app, name="export")
 
 from kuznia.cli.users import app as users_app  # noqa: E402
