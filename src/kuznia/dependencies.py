@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from kuznia.auth import service as auth_service
 from kuznia.auth.permissions import Scope
+from kuznia.db.engine import SQLITE_BEGIN
 from kuznia.errors import NotAuthenticated
 from kuznia.settings import Settings
 
@@ -21,6 +22,9 @@ bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/aut
 def get_session(request: Request) -> Iterator[Session]:
     """A session for one request: committed when the route returns, rolled back if it raises."""
     session: Session = request.app.state.sessions()
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        # A request that writes takes SQLite's write lock when it begins (see db.engine).
+        session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
     try:
         yield session
         session.commit()
@@ -36,7 +40,9 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit happens before the response is sent, so a client that has its
+# answer reads its own write.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 

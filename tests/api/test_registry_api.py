@@ -217,3 +217,28 @@ class TestProducerScope:
 
         assert response.status_code == 403
         assert api.find("planner", LINES, code="l1")["producer"] == "p1"
+
+
+def test_concurrent_writers_each_get_their_change_in(api: Api) -> None:
+    """Four clients at once, each changing its own line ten times: no "database is locked",
+    no lost update (SQLite's writers take the write lock when they begin)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    lines = api.get("planner", LINES).json()["items"]
+
+    def change_ten_times(line: dict) -> list[int]:  # type: ignore[type-arg]
+        statuses = []
+        for version in range(1, 11):
+            response = api.patch(
+                "planner",
+                f"{LINES}/{line['id']}",
+                json={"version": version, "lead_time": 10 + version},
+            )
+            statuses.append(response.status_code)
+        return statuses
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = [s for result in pool.map(change_ten_times, lines) for s in result]
+
+    assert statuses == [200] * 40
+    assert [line["version"] for line in api.get("planner", LINES).json()["items"]] == [11] * 4

@@ -13,6 +13,8 @@ from kuznia.settings import Settings
 
 # Seconds an SQLite connection waits for another writer (the web process, a solve worker).
 SQLITE_BUSY_TIMEOUT = 30
+# Execution option naming how an SQLite transaction begins: "DEFERRED" or "IMMEDIATE".
+SQLITE_BEGIN = "sqlite_begin"
 
 
 def create_engine_for(url: str | URL, **options: Any) -> Engine:
@@ -57,4 +59,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A transaction that will write asks for the write lock up front (IMMEDIATE): two
+        # deferred transactions that both read and then write deadlock, and SQLite answers
+        # the second "database is locked" at once instead of waiting its busy timeout.
+        mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
