@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
@@ -33,6 +33,7 @@ from kuznia.settings import Settings
 log = logging.getLogger("kuznia")
 
 _HTTP_ERRORS = {
+    400: "BadRequest",
     401: "NotAuthenticated",
     403: "Forbidden",
     404: "NotFound",
@@ -44,10 +45,41 @@ _HTTP_ERRORS = {
 }
 
 
+class ErrorProblem(BaseModel):
+    """One bad value of a request: the field (`capacity[2]`, `query.limit`) and what is wrong."""
+
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The one shape of every error the API returns."""
+
+    error: str = Field(description="The error's name: NotFound, Forbidden, InvalidInput, ...")
+    detail: str = Field(description="What went wrong, for people.")
+    problems: list[ErrorProblem] = Field(description="Every bad field (422); else empty.")
+
+
+# The errors any route may answer with, declared on every route so that the OpenAPI document
+# says what the API does (FastAPI would otherwise declare its own 422 body, which it never sends).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        400: "The body cannot be read (not JSON, not UTF-8).",
+        401: "No valid token: log in with POST /api/v1/auth/login.",
+        403: "The caller's role may not do this.",
+        404: "No such record, or none the caller may see.",
+        409: "The request clashes with what is stored: a stale version, a duplicate code, "
+        "a record others refer to, a run in the wrong state.",
+        422: "The request breaks the schema or the format's rules: `problems` names every field.",
+    }.items()
+}
+
+
 def error_body(
     error: str, detail: str, problems: list[dict[str, str]] | None = None
 ) -> dict[str, Any]:
-    """The one shape of every error the API returns."""
+    """The one shape of every error the API returns (ErrorBody)."""
     return {"error": error, "detail": detail, "problems": problems or []}
 
 
@@ -87,7 +119,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(app.state.engine)
-    app.include_router(api_router())
+    app.include_router(api_router(), responses=ERROR_RESPONSES)
     _add_error_handlers(app)
     return app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -13,6 +13,12 @@ from sqlalchemy.orm import Session
 T = TypeVar("T")
 
 MAX_LIMIT = 1000
+# The largest whole number a request may hand to the database (a key, an offset, a month):
+# keys are PostgreSQL `integer`s, and a number beyond 64 bits the SQLite driver cannot send at
+# all, which would be a server error instead of a 422.
+MAX_DB_INT = 2**31 - 1
+# A record's id in a path.
+Key = Annotated[int, Path(ge=1, le=MAX_DB_INT, description="The record's id.")]
 
 
 class PageParams(BaseModel):
@@ -24,7 +30,7 @@ class PageParams(BaseModel):
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Records per page.")] = 100,
-    offset: Annotated[int, Query(ge=0, description="Records to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_DB_INT, description="Records to skip.")] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

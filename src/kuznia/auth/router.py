@@ -20,7 +20,7 @@ from kuznia.auth.schemas import (
 from kuznia.dependencies import ScopeDep, SessionDep, SettingsDep, TokenDep
 from kuznia.errors import NotFound
 from kuznia.models import Organisation, User
-from kuznia.pagination import Page, PageParams, page_params
+from kuznia.pagination import Key, Page, PageParams, page_params
 
 router = APIRouter(tags=["auth"])
 PageDep = Annotated[PageParams, Depends(page_params)]
@@ -105,7 +105,7 @@ def add_user(session: SessionDep, scope: ScopeDep, body: UserCreate) -> dict[str
     summary="Change a user (deactivating revokes its tokens)",
 )
 def update_user(
-    session: SessionDep, scope: ScopeDep, user_id: int, body: UserUpdate
+    session: SessionDep, scope: ScopeDep, user_id: Key, body: UserUpdate
 ) -> dict[str, Any]:
     scope.require("users", Action.write)
     user = service.update_user(
@@ -153,7 +153,7 @@ def add_organisation(
 
 
 @router.get("/users/{user_id}", response_model=UserRead, tags=["users"], summary="Read a user")
-def get_user(session: SessionDep, scope: ScopeDep, user_id: int) -> dict[str, Any]:
+def get_user(session: SessionDep, scope: ScopeDep, user_id: Key) -> dict[str, Any]:
     scope.require("users", Action.read)
     user = repository.user_by_id(session=session, user_id=user_id)
     if user is None:

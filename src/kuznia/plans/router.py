@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from kuznia.dependencies import ScopeDep, SessionDep
-from kuznia.pagination import Page, PageParams, page_params
+from kuznia.pagination import MAX_DB_INT, Key, Page, PageParams, page_params
 from kuznia.plans import repository, service
 from kuznia.plans.schemas import RESULT_ROWS, PlanRunCreate, PlanRunRead
 
@@ -43,7 +43,7 @@ def list_runs(session: SessionDep, scope: ScopeDep, page: PageDep) -> dict[str, 
 
 
 @router.get("/{run_id}", response_model=PlanRunRead, summary="A run's status and progress")
-def get_run(session: SessionDep, scope: ScopeDep, run_id: int) -> dict[str, Any]:
+def get_run(session: SessionDep, scope: ScopeDep, run_id: Key) -> dict[str, Any]:
     return service.run_read(
         repository.get_run(session=session, scope=scope, run_id=run_id), scope=scope
     )
@@ -52,7 +52,7 @@ def get_run(session: SessionDep, scope: ScopeDep, run_id: int) -> dict[str, Any]
 @router.post(
     "/{run_id}/cancel", response_model=PlanRunRead, summary="Cancel a queued or running run"
 )
-def cancel_run(session: SessionDep, scope: ScopeDep, run_id: int) -> dict[str, Any]:
+def cancel_run(session: SessionDep, scope: ScopeDep, run_id: Key) -> dict[str, Any]:
     return service.run_read(
         service.cancel_run(session=session, scope=scope, run_id=run_id), scope=scope
     )
@@ -63,7 +63,7 @@ def cancel_run(session: SessionDep, scope: ScopeDep, run_id: int) -> dict[str, A
     response_model=dict[str, Any],
     summary="The kuznia-instance/1 snapshot the run solved",
 )
-def get_run_instance(session: SessionDep, scope: ScopeDep, run_id: int) -> dict[str, Any]:
+def get_run_instance(session: SessionDep, scope: ScopeDep, run_id: Key) -> dict[str, Any]:
     return service.run_instance(session=session, scope=scope, run_id=run_id)
 
 
@@ -73,7 +73,7 @@ def get_run_instance(session: SessionDep, scope: ScopeDep, run_id: int) -> dict[
     responses={200: {"content": {XLSX: {}}, "description": "The run's results as a workbook."}},
     summary="The run's results as an Excel workbook",
 )
-def get_run_workbook(session: SessionDep, scope: ScopeDep, run_id: int) -> Response:
+def get_run_workbook(session: SessionDep, scope: ScopeDep, run_id: Key) -> Response:
     content = service.run_workbook(session=session, scope=scope, run_id=run_id)
     return Response(
         content,
@@ -94,12 +94,14 @@ def _result_route(table: str) -> None:
     def read_table(
         session: SessionDep,
         scope: ScopeDep,
-        run_id: int,
+        run_id: Key,
         page: PageDep,
         item: Annotated[str | None, Query(description="Only rows of this item code.")] = None,
         line: Annotated[str | None, Query(description="Only rows of this line code.")] = None,
         fund: Annotated[str | None, Query(description="Only rows of this fund code.")] = None,
-        month: Annotated[int | None, Query(description="Only rows of this month.")] = None,
+        month: Annotated[
+            int | None, Query(ge=0, le=MAX_DB_INT, description="Only rows of this month.")
+        ] = None,
     ) -> dict[str, Any]:
         rows, total = service.result_page(
             session=session,

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from kuznia.dependencies import ScopeDep, SessionDep
-from kuznia.pagination import Page, PageParams, page_params
+from kuznia.pagination import Key, Page, PageParams, page_params
 from kuznia.registry import service
 from kuznia.registry import settings as settings_service
 from kuznia.registry.schemas import section_schemas
@@ -39,7 +39,7 @@ def section_router(section: Section) -> APIRouter:
         return {"items": records, "total": total, "limit": page.limit, "offset": page.offset}
 
     @router.get("/{record_id}", response_model=Read, summary=f"Read a {noun}")
-    def get_record(session: SessionDep, scope: ScopeDep, record_id: int) -> dict[str, Any]:
+    def get_record(session: SessionDep, scope: ScopeDep, record_id: Key) -> dict[str, Any]:
         return service.get_record(
             session=session, section=section, scope=scope, record_id=record_id
         )
@@ -59,7 +59,7 @@ def section_router(section: Section) -> APIRouter:
     def update_record(
         session: SessionDep,
         scope: ScopeDep,
-        record_id: int,
+        record_id: Key,
         body: Update,  # type: ignore[valid-type]
     ) -> dict[str, Any]:
         changes = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
@@ -79,7 +79,7 @@ def section_router(section: Section) -> APIRouter:
     def delete_record(
         session: SessionDep,
         scope: ScopeDep,
-        record_id: int,
+        record_id: Key,
         version: Annotated[
             int | None, Query(description="Refuse (409) unless the record is at this version.")
         ] = None,

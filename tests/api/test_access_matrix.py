@@ -1,0 +1,735 @@
+"""Who may call what: every endpoint of the OpenAPI document against every role, with the
+status each must get, written out in MATRIX so that a change of policy shows up here as a diff.
+
+The matrix follows DESIGN.md's roles and `kuznia.auth.permissions.POLICY`: allowed is the
+endpoint's 2xx, a role without access gets 403, a request without a token 401. Records of
+another organisation are not refused but missing (404): the ownership tests below guess the
+ids of producer p2's records as producer p1's user and of other funds as the partner.
+
+One populated database per backend serves the whole module (building one costs seconds);
+every check makes the records it changes or deletes, so checks do not depend on their order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import Engine, create_engine
+
+from kuznia.api import API_PREFIX
+from kuznia.auth import service as auth_service
+from kuznia.db import create_engine_for, upgrade
+from kuznia.main import create_app
+from kuznia.plans import worker
+from kuznia.settings import Settings
+from tests.api.conftest import PASSWORD, USERS, Api, make_api
+from tests.db.fixtures import BACKENDS, _postgres_schema, _sqlite_url
+
+ROLES = ("planner", "admin", "auditor", "producer", "partner", "logistics", "anonymous")
+
+# What each role gets from each endpoint (paths under /api/v1). `producer` is producer p1's
+# user and `partner` fund dk's, each calling on its own records; `anonymous` sends no token.
+# fmt: off
+MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
+    #                                       planner admin auditor producer partner logistics anonymous
+    "POST /auth/login":                     (200,   200,  200,    200,     200,    200,      200),
+    "POST /auth/logout":                    (204,   204,  204,    204,     204,    204,      401),
+    "GET /auth/me":                         (200,   200,  200,    200,     200,    200,      401),
+    "GET /users":                           (403,   200,  200,    403,     403,    403,      401),
+    "POST /users":                          (403,   201,  403,    403,     403,    403,      401),
+    "GET /users/{user_id}":                 (403,   200,  200,    403,     403,    403,      401),
+    "PATCH /users/{user_id}":               (403,   200,  403,    403,     403,    403,      401),
+    "GET /organisations":                   (403,   200,  200,    403,     403,    403,      401),
+    "POST /organisations":                  (403,   201,  403,    403,     403,    403,      401),
+    "GET /settings":                        (200,   403,  200,    200,     200,    200,      401),
+    "PUT /settings":                        (200,   403,  403,    403,     403,    403,      401),
+    "GET /instance":                        (200,   403,  200,    403,     403,    403,      401),
+    "GET /items":                           (200,   403,  200,    200,     200,    200,      401),
+    "GET /items/{record_id}":               (200,   403,  200,    200,     200,    200,      401),
+    "POST /items":                          (201,   403,  403,    403,     403,    403,      401),
+    "PATCH /items/{record_id}":             (200,   403,  403,    403,     403,    403,      401),
+    "DELETE /items/{record_id}":            (204,   403,  403,    403,     403,    403,      401),
+    "GET /producers":                       (200,   403,  200,    200,     403,    403,      401),
+    "GET /producers/{record_id}":           (200,   403,  200,    200,     403,    403,      401),
+    "POST /producers":                      (201,   403,  403,    403,     403,    403,      401),
+    "PATCH /producers/{record_id}":         (200,   403,  403,    200,     403,    403,      401),
+    "DELETE /producers/{record_id}":        (204,   403,  403,    403,     403,    403,      401),
+    "GET /lines":                           (200,   403,  200,    200,     403,    403,      401),
+    "GET /lines/{record_id}":               (200,   403,  200,    200,     403,    403,      401),
+    "POST /lines":                          (201,   403,  403,    201,     403,    403,      401),
+    "PATCH /lines/{record_id}":             (200,   403,  403,    200,     403,    403,      401),
+    "DELETE /lines/{record_id}":            (204,   403,  403,    204,     403,    403,      401),
+    "GET /expansions":                      (200,   403,  200,    200,     403,    403,      401),
+    "GET /expansions/{record_id}":          (200,   403,  200,    200,     403,    403,      401),
+    "POST /expansions":                     (201,   403,  403,    201,     403,    403,      401),
+    "PATCH /expansions/{record_id}":        (200,   403,  403,    200,     403,    403,      401),
+    "DELETE /expansions/{record_id}":       (204,   403,  403,    204,     403,    403,      401),
+    "GET /groupings":                       (200,   403,  200,    403,     403,    200,      401),
+    "GET /groupings/{record_id}":           (200,   403,  200,    403,     403,    200,      401),
+    "POST /groupings":                      (201,   403,  403,    403,     403,    403,      401),
+    "PATCH /groupings/{record_id}":         (200,   403,  403,    403,     403,    403,      401),
+    "DELETE /groupings/{record_id}":        (204,   403,  403,    403,     403,    403,      401),
+    "GET /needs":                           (200,   403,  200,    403,     403,    403,      401),
+    "GET /needs/{record_id}":               (200,   403,  200,    403,     403,    403,      401),
+    "POST /needs":                          (201,   403,  403,    403,     403,    403,      401),
+    "PATCH /needs/{record_id}":             (200,   403,  403,    403,     403,    403,      401),
+    "DELETE /needs/{record_id}":            (204,   403,  403,    403,     403,    403,      401),
+    "GET /funds":                           (200,   403,  200,    403,     200,    403,      401),
+    "GET /funds/{record_id}":               (200,   403,  200,    403,     200,    403,      401),
+    "POST /funds":                          (201,   403,  403,    403,     403,    403,      401),
+    "PATCH /funds/{record_id}":             (200,   403,  403,    403,     403,    403,      401),
+    "DELETE /funds/{record_id}":            (204,   403,  403,    403,     403,    403,      401),
+    "GET /foreign-supply":                  (200,   403,  200,    403,     403,    403,      401),
+    "GET /foreign-supply/{record_id}":      (200,   403,  200,    403,     403,    403,      401),
+    "POST /foreign-supply":                 (201,   403,  403,    403,     403,    403,      401),
+    "PATCH /foreign-supply/{record_id}":    (200,   403,  403,    403,     403,    403,      401),
+    "DELETE /foreign-supply/{record_id}":   (204,   403,  403,    403,     403,    403,      401),
+    "GET /stock":                           (200,   403,  200,    403,     403,    200,      401),
+    "GET /stock/{record_id}":               (200,   403,  200,    403,     403,    200,      401),
+    "POST /stock":                          (201,   403,  403,    403,     403,    403,      401),
+    "PATCH /stock/{record_id}":             (200,   403,  403,    403,     403,    403,      401),
+    "DELETE /stock/{record_id}":            (204,   403,  403,    403,     403,    403,      401),
+    "POST /plan-runs":                      (202,   403,  403,    403,     403,    403,      401),
+    "GET /plan-runs":                       (200,   403,  200,    403,     200,    403,      401),
+    "GET /plan-runs/{run_id}":              (200,   403,  200,    403,     200,    403,      401),
+    "POST /plan-runs/{run_id}/cancel":      (200,   403,  403,    403,     403,    403,      401),
+    "GET /plan-runs/{run_id}/instance":     (200,   403,  200,    403,     403,    403,      401),
+    "GET /plan-runs/{run_id}/workbook":     (200,   403,  200,    403,     403,    403,      401),
+    "GET /plan-runs/{run_id}/tiers":        (200,   403,  200,    403,     403,    403,      401),
+    "GET /plan-runs/{run_id}/deliveries":   (200,   403,  200,    403,     200,    403,      401),
+    "GET /plan-runs/{run_id}/payments":     (200,   403,  200,    403,     200,    403,      401),
+    "GET /plan-runs/{run_id}/expansions":   (200,   403,  200,    403,     200,    403,      401),
+    "GET /plan-runs/{run_id}/allocations":  (200,   403,  200,    403,     403,    403,      401),
+    "GET /plan-runs/{run_id}/shortfalls":   (200,   403,  200,    403,     403,    403,      401),
+}
+# fmt: on
+
+ERROR_NAMES = {401: "NotAuthenticated", 403: "Forbidden", 404: "NotFound"}
+HTTP_METHODS = frozenset({"get", "put", "post", "patch", "delete"})
+
+
+def documented_operations() -> list[str]:
+    """Every operation of the app's OpenAPI document, as `METHOD /path` under /api/v1."""
+    engine = create_engine("sqlite://")
+    try:
+        app = create_app(settings=Settings(database_url="sqlite://"), engine=engine, workers=False)
+        paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
+    finally:
+        engine.dispose()
+    return [
+        f"{method.upper()} {path.removeprefix(API_PREFIX)}"
+        for path, operations in paths.items()
+        for method in operations
+        if method in HTTP_METHODS
+    ]
+
+
+DOCUMENTED = documented_operations()
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request: a path under /api/v1, and the token to send instead of the role's."""
+
+    method: str
+    path: str
+    json: Any = None
+    params: dict[str, Any] | None = None
+    token: str | None = None
+
+
+@dataclass
+class World:
+    """The module's API on VARIED, the ids of the records every role aims at, and a plan run
+    solved in-process (no worker) whose payments come from fund dk and from the state."""
+
+    api: Api
+    engine: Engine
+    ids: dict[str, int] = field(default_factory=dict)
+    finished_run: int = 0
+    counter: Iterator[int] = field(default_factory=itertools.count)
+
+    def code(self, stem: str) -> str:
+        """A code no other record of the module has."""
+        return f"{stem}-{next(self.counter)}"
+
+    def send(self, role: str, call: Call) -> httpx.Response:
+        token = call.token or self.api.tokens.get(role)
+        headers = {} if role == "anonymous" else {"Authorization": f"Bearer {token}"}
+        return self.api.client.request(
+            call.method,
+            API_PREFIX + call.path,
+            json=call.json,
+            params=call.params,
+            headers=headers,
+        )
+
+    def ministry(self, method: str, path: str, **kwargs: Any) -> Any:
+        """A call by the ministry (the admin for users and organisations, the planner for the
+        rest) that sets up or looks at a check; it must work."""
+        user = "admin" if path.startswith(("/users", "/organisations")) else "planner"
+        response = self.send(user, Call(method, path, **kwargs))
+        assert response.status_code < 300, f"{method} {path}: {response.text}"
+        return response.json() if response.content else None
+
+    def read(self, path: str, **filters: Any) -> list[dict[str, Any]]:
+        """Every record of a list, as the planner reads it."""
+        items: list[dict[str, Any]] = self.ministry("GET", path, params={"limit": 1000, **filters})[
+            "items"
+        ]
+        return items
+
+    def login(self, role: str) -> str:
+        """A new token of the role's user."""
+        credentials = {"email": USERS[role][0], "password": PASSWORD}
+        response = self.api.client.post(f"{API_PREFIX}/auth/login", json=credentials)
+        assert response.status_code == 200, response.text
+        token: str = response.json()["token"]
+        return token
+
+
+# Hashing with argon2's default cost takes a third of a second here; access does not depend
+# on it, so this module's users get cheap hashes (login verifies with a hash's own cost).
+_CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """One populated API per backend for the module, without plan workers."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth_service, "hash_password", _CHEAP_HASHER.hash)
+        if request.param == "sqlite":
+            template: Path = request.getfixturevalue("migrated_sqlite_template")
+            path = tmp_path_factory.mktemp("matrix") / "kuznia.db"
+            shutil.copyfile(template, path)
+            yield from _world(create_engine_for(_sqlite_url(path)))
+        else:
+            with _postgres_schema() as url:
+                engine = create_engine_for(url)
+                upgrade(engine=engine)
+                yield from _world(engine)
+
+
+def _world(engine: Engine) -> Iterator[World]:
+    try:
+        for api in make_api(engine, workers=False):
+            world = World(api=api, engine=engine)
+            _aim(world)
+            world.finished_run = _finished_run(world)
+            yield world
+    finally:
+        engine.dispose()
+
+
+def _aim(world: World) -> None:
+    """The records the matrix reads: those of VARIED that producer p1 and fund dk own."""
+    targets = {
+        "items": "art-155",
+        "producers": "p1",
+        "lines": "l1",
+        "expansions": "e1",
+        "groupings": "g-east",
+        "funds": "dk",
+    }
+    for section, code in targets.items():
+        (record,) = world.read(f"/{section}", code=code)
+        world.ids[section] = record["id"]
+    for section in ("needs", "foreign-supply", "stock"):
+        world.ids[section] = world.read(f"/{section}")[0]["id"]
+    world.ids["planner user"] = world.ministry("GET", "/auth/me")["id"]
+
+
+def _finished_run(world: World) -> int:
+    """A plan run solved in this process: fpv needs that the state's cut budget cannot pay
+    for make fund dk pay line l2, while the state pays line l1."""
+    (state,) = world.read("/funds", code="state")
+    world.ministry(
+        "PATCH",
+        f"/funds/{state['id']}",
+        json={"version": state["version"], "budget": {"2026": 100000, "2027": 100000}},
+    )
+    for month in (0, 1):
+        need = {"item": "fpv", "grouping": "g-east", "month": month, "quantity": 1500}
+        world.ministry("POST", "/needs", json=need | {"operation": "defensive"})
+    run_id: int = world.ministry("POST", "/plan-runs", json={})["id"]
+    assert worker.claim_next(engine=world.engine) == run_id
+    worker.solve_run(engine=world.engine, run_id=run_id)
+    run = world.ministry("GET", f"/plan-runs/{run_id}")
+    assert (run["status"], run["solve_status"]) == ("finished", "optimal"), run
+    return run_id
+
+
+# --- the request each matrix row sends --------------------------------------------------------
+
+Build = Callable[[World, str], Call]
+REQUESTS: dict[str, Build] = {}
+
+
+def _request(operation: str) -> Callable[[Build], Build]:
+    def register(build: Build) -> Build:
+        REQUESTS[operation] = build
+        return build
+
+    return register
+
+
+@_request("POST /auth/login")
+def _login(world: World, role: str) -> Call:
+    email = USERS["planner" if role == "anonymous" else role][0]
+    return Call("POST", "/auth/login", json={"email": email, "password": PASSWORD})
+
+
+@_request("POST /auth/logout")
+def _logout(world: World, role: str) -> Call:
+    # A token of its own, so the role's token lives on for the other checks.
+    token = None if role == "anonymous" else world.login(role)
+    return Call("POST", "/auth/logout", token=token)
+
+
+@_request("GET /auth/me")
+def _me(world: World, role: str) -> Call:
+    return Call("GET", "/auth/me")
+
+
+@_request("GET /users")
+def _users(world: World, role: str) -> Call:
+    return Call("GET", "/users")
+
+
+def _new_user(world: World) -> dict[str, Any]:
+    email = f"{world.code('user')}@ministry.test"
+    return {"email": email, "password": PASSWORD, "role": "planner", "organisation": "Ministry"}
+
+
+@_request("POST /users")
+def _add_user(world: World, role: str) -> Call:
+    return Call("POST", "/users", json=_new_user(world))
+
+
+@_request("GET /users/{user_id}")
+def _user(world: World, role: str) -> Call:
+    return Call("GET", f"/users/{world.ids['planner user']}")
+
+
+@_request("PATCH /users/{user_id}")
+def _change_user(world: World, role: str) -> Call:
+    user = world.ministry("POST", "/users", json=_new_user(world))
+    return Call("PATCH", f"/users/{user['id']}", json={"version": user["version"], "active": True})
+
+
+@_request("GET /organisations")
+def _organisations(world: World, role: str) -> Call:
+    return Call("GET", "/organisations")
+
+
+@_request("POST /organisations")
+def _add_organisation(world: World, role: str) -> Call:
+    return Call("POST", "/organisations", json={"name": world.code("Office"), "kind": "ministry"})
+
+
+@_request("GET /settings")
+def _settings(world: World, role: str) -> Call:
+    return Call("GET", "/settings")
+
+
+@_request("PUT /settings")
+def _put_settings(world: World, role: str) -> Call:
+    # The same horizon and weights again, on the version read: the registry stays as it is.
+    return Call("PUT", "/settings", json=world.ministry("GET", "/settings"))
+
+
+@_request("GET /instance")
+def _instance(world: World, role: str) -> Call:
+    return Call("GET", "/instance")
+
+
+@dataclass(frozen=True)
+class SectionCase:
+    """How the matrix exercises one registry section: a new record's body (for producer p1
+    where the section has owners) and a change to make."""
+
+    path: str
+    new: Callable[[World], dict[str, Any]]
+    change: dict[str, Any]
+
+
+def _new_stock(world: World) -> dict[str, Any]:
+    item = world.ministry("POST", "/items", json=SECTIONS["items"].new(world))
+    return {"item": item["code"], "quantity": 1}
+
+
+SECTIONS = {
+    case.path.strip("/"): case
+    for case in (
+        SectionCase(
+            "/items",
+            lambda w: {"code": w.code("item"), "name": "Test item", "category": "drones"},
+            {"name": "Renamed item"},
+        ),
+        SectionCase(
+            "/producers",
+            lambda w: {
+                "code": w.code("p"),
+                "name": "Test",
+                "ownership": "private",
+                "region": "r-1",
+            },
+            {"name": "Renamed producer"},
+        ),
+        SectionCase(
+            "/lines",
+            lambda w: {
+                "code": w.code("l"),
+                "producer": "p1",
+                "item": "fpv",
+                "capacity": 10,
+                "price": 1,
+            },
+            {"price": 2},
+        ),
+        SectionCase(
+            "/expansions",
+            lambda w: {"code": w.code("e"), "line": "l1", "added_capacity": 5, "capex": 100},
+            {"capex": 200},
+        ),
+        SectionCase("/groupings", lambda w: {"code": w.code("g")}, {"name": "Renamed grouping"}),
+        SectionCase(
+            "/needs",
+            lambda w: {
+                "item": "fpv",
+                "grouping": "g-south",
+                "month": 2,
+                "quantity": 1,
+                "operation": "stabilization",
+                "priority": 2,
+            },
+            {"quantity": 2},
+        ),
+        SectionCase("/funds", lambda w: {"code": w.code("fund")}, {"name": "Renamed fund"}),
+        SectionCase(
+            "/foreign-supply",
+            lambda w: {"item": "fpv", "month": 0, "quantity": 1},
+            {"quantity": 2},
+        ),
+        SectionCase("/stock", _new_stock, {"quantity": 2}),
+    )
+}
+
+
+def _target(world: World, section: str, role: str) -> dict[str, Any]:
+    """The record a role changes or deletes: a new one (the producer's own where the section
+    has owners), except a producer's user's own producer, which it cannot add."""
+    if section == "producers" and role == "producer":
+        return world.ministry("GET", f"/producers/{world.ids['producers']}")
+    return world.ministry("POST", f"/{section}", json=SECTIONS[section].new(world))
+
+
+def _section_requests(section: str) -> None:
+    case = SECTIONS[section]
+
+    @_request(f"GET {case.path}")
+    def _list(world: World, role: str) -> Call:
+        return Call("GET", case.path)
+
+    @_request(f"GET {case.path}/{{record_id}}")
+    def _get(world: World, role: str) -> Call:
+        return Call("GET", f"{case.path}/{world.ids[section]}")
+
+    @_request(f"POST {case.path}")
+    def _create(world: World, role: str) -> Call:
+        return Call("POST", case.path, json=case.new(world))
+
+    @_request(f"PATCH {case.path}/{{record_id}}")
+    def _update(world: World, role: str) -> Call:
+        record = _target(world, section, role)
+        change = dict(case.change)
+        if section == "producers":
+            change["name"] = world.code("Renamed")  # a name that really changes
+        return Call(
+            "PATCH", f"{case.path}/{record['id']}", json={"version": record["version"], **change}
+        )
+
+    @_request(f"DELETE {case.path}/{{record_id}}")
+    def _delete(world: World, role: str) -> Call:
+        record = _target(world, section, role)
+        return Call("DELETE", f"{case.path}/{record['id']}", params={"version": record["version"]})
+
+
+for _section in SECTIONS:
+    _section_requests(_section)
+
+
+@_request("POST /plan-runs")
+def _start_run(world: World, role: str) -> Call:
+    return Call("POST", "/plan-runs", json={"mode": "lp"})
+
+
+@_request("GET /plan-runs")
+def _runs(world: World, role: str) -> Call:
+    return Call("GET", "/plan-runs")
+
+
+@_request("GET /plan-runs/{run_id}")
+def _run(world: World, role: str) -> Call:
+    return Call("GET", f"/plan-runs/{world.finished_run}")
+
+
+@_request("POST /plan-runs/{run_id}/cancel")
+def _cancel_run(world: World, role: str) -> Call:
+    # A queued run of its own: no worker runs here, so it stays queued until cancelled.
+    run = world.ministry("POST", "/plan-runs", json={})
+    return Call("POST", f"/plan-runs/{run['id']}/cancel")
+
+
+def _run_part(part: str) -> None:
+    @_request(f"GET /plan-runs/{{run_id}}/{part}")
+    def _read(world: World, role: str) -> Call:
+        return Call("GET", f"/plan-runs/{world.finished_run}/{part}")
+
+
+for _part in (
+    "instance",
+    "workbook",
+    "tiers",
+    "deliveries",
+    "payments",
+    "expansions",
+    "allocations",
+    "shortfalls",
+):
+    _run_part(_part)
+
+
+# --- the matrix ---------------------------------------------------------------------------------
+
+
+def test_the_matrix_has_a_row_for_every_endpoint_and_no_other() -> None:
+    documented, written, sent = set(DOCUMENTED), set(MATRIX), set(REQUESTS)
+
+    assert sorted(documented - written) == [], "endpoints without a row in MATRIX"
+    assert sorted(written - documented) == [], "rows of MATRIX for no endpoint"
+    assert sorted(written ^ sent) == [], "rows of MATRIX without a request, or the reverse"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("operation", sorted(set(DOCUMENTED) | set(MATRIX)))
+def test_access(world: World, operation: str, role: str) -> None:
+    if operation not in MATRIX:
+        pytest.fail(f"{operation} has no row in MATRIX: write down what every role gets")
+    if operation not in DOCUMENTED:
+        pytest.fail(f"MATRIX has a row for {operation}, which the OpenAPI document lacks")
+    if operation not in REQUESTS:
+        pytest.fail(f"{operation} has no request in REQUESTS to check its row with")
+    expected = MATRIX[operation][ROLES.index(role)]
+
+    response = world.send(role, REQUESTS[operation](world, role))
+
+    assert response.status_code == expected, (
+        f"{operation} as {role}: expected {expected}, got {response.status_code}: "
+        f"{response.text[:300]}"
+    )
+    if expected in ERROR_NAMES:
+        assert response.json()["error"] == ERROR_NAMES[expected]
+
+
+# --- ownership: what a producer's user and a partner reach ------------------------------------
+
+OTHER_PRODUCERS_RECORDS = [("producers", "p2"), ("lines", "l2"), ("expansions", "e2")]
+SOME_CHANGE = {"producers": {"name": "Mine"}, "lines": {"price": 1}, "expansions": {"capex": 1}}
+
+
+def _id(world: World, section: str, code: str) -> int:
+    (record,) = world.read(f"/{section}", code=code)
+    record_id: int = record["id"]
+    return record_id
+
+
+class TestProducerReach:
+    """Producer p1's user finds none of producer p2's records and writes nothing for p2."""
+
+    @pytest.mark.parametrize(("section", "code"), OTHER_PRODUCERS_RECORDS)
+    @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+    def test_another_producers_record_is_not_found(
+        self, world: World, section: str, code: str, method: str
+    ) -> None:
+        record_id = _id(world, section, code)
+        body = {"version": 1, **SOME_CHANGE[section]} if method == "PATCH" else None
+
+        response = world.send("producer", Call(method, f"/{section}/{record_id}", json=body))
+
+        assert response.status_code == 404, response.text
+        noun = section.removesuffix("s")
+        assert response.json() == {
+            "error": "NotFound",
+            "detail": f"{noun} {record_id} not found",
+            "problems": [],
+        }
+        assert world.read(f"/{section}", code=code)[0]["version"] == 1  # untouched
+
+    @pytest.mark.parametrize(("user", "producer"), [("producer", "p1"), ("other_producer", "p2")])
+    def test_lists_hold_only_its_own_producers_rows(
+        self, world: World, user: str, producer: str
+    ) -> None:
+        lines = world.read("/lines", producer=producer)
+        own = {
+            "producers": world.read("/producers", code=producer),
+            "lines": lines,
+            "expansions": [
+                expansion
+                for line in lines
+                for expansion in world.read("/expansions", line=line["code"])
+            ],
+        }
+        for section, expected in own.items():
+            response = world.send(user, Call("GET", f"/{section}", params={"limit": 1000}))
+
+            assert response.status_code == 200, response.text
+            page = response.json()
+            assert sorted(page["items"], key=lambda r: r["id"]) == sorted(
+                expected, key=lambda r: r["id"]
+            ), section
+            assert page["total"] == len(expected)
+        assert {line["producer"] for line in lines} == {producer}
+
+    def test_a_filter_does_not_reach_past_its_scope(self, world: World) -> None:
+        response = world.send("producer", Call("GET", "/lines", params={"producer": "p2"}))
+
+        assert response.status_code == 200
+        assert (response.json()["items"], response.json()["total"]) == ([], 0)
+
+    def test_it_cannot_add_a_line_for_another_producer(self, world: World) -> None:
+        body = SECTIONS["lines"].new(world) | {"producer": "p2"}
+
+        response = world.send("producer", Call("POST", "/lines", json=body))
+
+        assert response.status_code == 403, response.text
+        assert response.json()["error"] == "Forbidden"
+        assert world.read("/lines", code=body["code"]) == []
+
+    def test_it_cannot_move_its_line_to_another_producer(self, world: World) -> None:
+        line = world.ministry("POST", "/lines", json=SECTIONS["lines"].new(world))
+
+        response = world.send(
+            "producer",
+            Call("PATCH", f"/lines/{line['id']}", json={"version": 1, "producer": "p2"}),
+        )
+
+        assert response.status_code == 403, response.text
+        assert world.ministry("GET", f"/lines/{line['id']}")["producer"] == "p1"
+
+    def test_it_cannot_add_an_expansion_to_another_producers_line(self, world: World) -> None:
+        body = SECTIONS["expansions"].new(world) | {"line": "l2"}
+
+        response = world.send("producer", Call("POST", "/expansions", json=body))
+
+        assert response.status_code == 403, response.text
+        assert world.read("/expansions", code=body["code"]) == []
+
+    def test_it_cannot_move_its_expansion_to_another_producers_line(self, world: World) -> None:
+        expansion = world.ministry("POST", "/expansions", json=SECTIONS["expansions"].new(world))
+
+        response = world.send(
+            "producer",
+            Call("PATCH", f"/expansions/{expansion['id']}", json={"version": 1, "line": "l2"}),
+        )
+
+        assert response.status_code == 403, response.text
+        assert world.ministry("GET", f"/expansions/{expansion['id']}")["line"] == "l1"
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"region": "r-2"},
+            {"ownership": "private"},
+            {"ownership": "joint_venture", "partners": [{"country": "DK", "share": 0.5}]},
+        ],
+        ids=["region", "ownership", "partners"],
+    )
+    def test_its_producers_registry_facts_are_the_ministrys(
+        self, world: World, change: dict[str, Any]
+    ) -> None:
+        before = world.ministry("GET", f"/producers/{world.ids['producers']}")
+
+        response = world.send(
+            "producer",
+            Call(
+                "PATCH",
+                f"/producers/{before['id']}",
+                json={"version": before["version"], **change},
+            ),
+        )
+
+        assert response.status_code == 403, response.text
+        after = world.ministry("GET", f"/producers/{before['id']}")
+        assert {name: after[name] for name in change} == {name: before[name] for name in change}
+
+
+class TestPartnerReach:
+    """Fund dk's partner reads fund dk and, in a plan run, what dk pays for."""
+
+    def test_it_lists_only_its_fund(self, world: World) -> None:
+        response = world.send("partner", Call("GET", "/funds", params={"limit": 1000}))
+
+        assert response.status_code == 200
+        assert [fund["code"] for fund in response.json()["items"]] == ["dk"]
+        assert response.json()["total"] == 1
+
+    @pytest.mark.parametrize("code", ["state", "eu", "jv-own"])
+    def test_another_fund_is_not_found(self, world: World, code: str) -> None:
+        fund_id = _id(world, "funds", code)
+
+        response = world.send("partner", Call("GET", f"/funds/{fund_id}"))
+
+        assert response.status_code == 404, response.text
+        assert response.json()["detail"] == f"fund {fund_id} not found"
+
+    def test_it_reads_only_its_funds_payments_of_a_run(self, world: World) -> None:
+        path = f"/plan-runs/{world.finished_run}/payments"
+        every = world.read(path)
+
+        response = world.send("partner", Call("GET", path, params={"limit": 1000}))
+
+        assert response.status_code == 200
+        assert {payment["fund"] for payment in every} == {"dk", "state"}
+        assert response.json()["items"] == [p for p in every if p["fund"] == "dk"]
+        assert response.json()["total"] == len(response.json()["items"]) > 0
+
+    def test_it_reads_only_the_deliveries_its_fund_pays_for(self, world: World) -> None:
+        run = world.finished_run
+        paid = {p["line"] for p in world.read(f"/plan-runs/{run}/payments", fund="dk")}
+        every = world.read(f"/plan-runs/{run}/deliveries")
+
+        response = world.send(
+            "partner", Call("GET", f"/plan-runs/{run}/deliveries", params={"limit": 1000})
+        )
+
+        assert response.status_code == 200
+        assert paid == {"l2"}
+        assert {d["line"] for d in every} == {"l1", "l2"}
+        assert response.json()["items"] == [d for d in every if d["line"] in paid]
+
+    def test_a_filter_does_not_reach_past_its_funds(self, world: World) -> None:
+        response = world.send(
+            "partner",
+            Call("GET", f"/plan-runs/{world.finished_run}/payments", params={"fund": "state"}),
+        )
+
+        assert response.status_code == 200
+        assert response.json()["items"] == []
+
+    def test_it_does_not_see_the_troops_shortfalls_in_a_run(self, world: World) -> None:
+        response = world.send("partner", Call("GET", f"/plan-runs/{world.finished_run}"))
+
+        assert response.status_code == 200
+        run = response.json()
+        assert (run["cost"], run["coverage"], run["tiers"]) == (None, None, [])
