@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
@@ -156,6 +157,19 @@ def _add_error_handlers(app: FastAPI) -> None:
             error_body(name, str(error.detail)),
             status_code=error.status_code,
             headers=getattr(error, "headers", None),
+        )
+
+    @app.exception_handler(DataError)
+    async def unstorable(request: Request, error: DataError) -> JSONResponse:
+        # Values PostgreSQL refuses where SQLite takes them (text with a NUL character, a
+        # number beyond its column's range) are the request's fault, not the server's.
+        return JSONResponse(
+            error_body(
+                "InvalidInput",
+                "the database cannot hold a value of the request: text with a NUL character "
+                "or a number out of range",
+            ),
+            status_code=422,
         )
 
     @app.exception_handler(StaleDataError)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from kuznia.auth import repository
 from kuznia.auth.permissions import Scope
+from kuznia.db.base import as_utc
 from kuznia.errors import (
     Conflict,
     FieldProblem,
@@ -187,7 +188,7 @@ def authenticate(*, session: Session, token: str) -> Scope:
     """The scope of the user a live token belongs to."""
     record = repository.token_by_hash(session=session, token_hash=hash_token(token))
     now = datetime.now(UTC)
-    if record is None or record.revoked_at is not None or _aware(record.expires_at) <= now:
+    if record is None or record.revoked_at is not None or as_utc(record.expires_at) <= now:
         raise NotAuthenticated("the token is unknown, expired or revoked: log in again")
     user = record.user
     if not user.active:
@@ -200,8 +201,3 @@ def authenticate(*, session: Session, token: str) -> Scope:
         producer_id=organisation.producer_id,
         fund_ids=frozenset(fund.id for fund in organisation.funds),
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives timestamps back without their zone; they were written in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

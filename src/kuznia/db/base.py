@@ -77,3 +77,9 @@ def enum_type(enum: type[StrEnum], *, name: str) -> Enum:
 def utc_now() -> datetime:
     """The current time, timezone-aware in UTC (the default of every timestamp column)."""
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A timestamp read back from the database, with its zone: SQLite gives timestamps back
+    without one, and they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from kuznia import models
+from kuznia.db.base import as_utc
 from kuznia.models import PlanRunStatus
 
 
@@ -45,6 +46,12 @@ class PlanRunRead(BaseModel):
     coverage: float | None
     tiers: list[TierRead]
     version: int
+
+    @field_validator("created_at", "started_at", "finished_at")
+    @classmethod
+    def _in_utc(cls, moment: datetime | None) -> datetime | None:
+        """An RFC 3339 date-time has its offset (SQLite drops it)."""
+        return as_utc(moment) if moment else moment
 
 
 # The result tables a run keeps, by the path they are read at.

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
 from sqlalchemy import ColumnElement, false, select
 
 from kuznia import models
 from kuznia.auth.permissions import Scope
 from kuznia.instance import schema
+from kuznia.pagination import MAX_DB_INT
 
 # A list filter: the query parameter's type, and the condition it puts on the section's table.
 Condition = Callable[[Any], ColumnElement[bool]]
@@ -24,9 +26,15 @@ Condition = Callable[[Any], ColumnElement[bool]]
 
 @dataclass(frozen=True)
 class Filter:
-    type: type
+    # str, or the values allowed (a Literal, a bounded int): a value the table cannot hold is
+    # refused with 422 rather than sent to the database.
+    type: Any
     condition: Condition
     description: str
+
+
+_Month = Annotated[int, Field(ge=0, le=MAX_DB_INT)]
+_Tier = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,7 +106,7 @@ PRODUCERS = Section(
     filters={
         "code": _by_code(models.Producer),
         "ownership": Filter(
-            str,
+            schema.Ownership,
             lambda value: models.Producer.ownership == value,
             "state, private or joint_venture.",
         ),
@@ -163,11 +171,13 @@ NEEDS = Section(
         "item": _reference(models.Need.item, models.Item, "item"),
         "grouping": _reference(models.Need.grouping, models.Grouping, "grouping"),
         "month": Filter(
-            int, lambda value: models.Need.month == value, "Needs of this month (0-based)."
+            _Month, lambda value: models.Need.month == value, "Needs of this month (0-based)."
         ),
-        "priority": Filter(int, lambda value: models.Need.priority == value, "Needs of this tier."),
+        "priority": Filter(
+            _Tier, lambda value: models.Need.priority == value, "Needs of this tier."
+        ),
         "operation": Filter(
-            str,
+            schema.Operation,
             lambda value: models.Need.operation == value,
             "defensive, offensive or stabilization.",
         ),
@@ -182,7 +192,9 @@ FUNDS = Section(
     record=schema.Fund,
     filters={
         "code": _by_code(models.Fund),
-        "kind": Filter(str, lambda value: models.Fund.kind == value, "state, partner, eu or jv."),
+        "kind": Filter(
+            schema.FundKind, lambda value: models.Fund.kind == value, "state, partner, eu or jv."
+        ),
     },
     own=lambda scope: models.Fund.id.in_(sorted(scope.fund_ids)),
 )
@@ -196,7 +208,9 @@ FOREIGN_SUPPLY = Section(
     references={"item": models.Item},
     filters={
         "item": _reference(models.ForeignSupply.item, models.Item, "item"),
-        "month": Filter(int, lambda value: models.ForeignSupply.month == value, "Of this month."),
+        "month": Filter(
+            _Month, lambda value: models.ForeignSupply.month == value, "Of this month."
+        ),
     },
 )
 
