@@ -97,6 +97,10 @@ def plan(
     ),
     mip_gap: float = typer.Option(1e-4, "--mip-gap", help="Relative MIP gap (milp)."),
     top: int = typer.Option(10, "--top", help="How many shortfalls to list."),
+    robust: int | None = typer.Option(
+        None, "--robust", help="Robust plan over N sampled strike/foreign-supply scenarios."
+    ),
+    robust_seed: int = typer.Option(0, "--robust-seed", help="Seed of the robust scenarios."),
 ) -> None:
     """Plan an instance: cover the most important needs first, then at the least cost.
 
@@ -138,9 +142,24 @@ def plan(
         instance = _read(input)
         on_progress("validate", "done")
         options = SolveOptions(mode=mode.value, time_limit=time_limit, mip_gap=mip_gap)
-        result = run_plan(instance, options=options, on_progress=on_progress)  # type: ignore[arg-type]
+        if robust is None:
+            result = run_plan(instance, options=options, on_progress=on_progress)  # type: ignore[arg-type]
+        else:
+            from kuznia.cli.resilience import robust_plan
+
+            result = robust_plan(
+                instance,
+                scenarios=robust,
+                seed=robust_seed,
+                options=options,
+                on_progress=on_progress,
+            )
 
     print_summary(console, result, top=top)
+    if robust is not None:
+        from kuznia.cli.resilience import print_robust
+
+        print_robust(result)
     if result.status == SolveStatus.INFEASIBLE:
         raise typer.Exit(ExitCode.INFEASIBLE)
     if not result.has_plan:
@@ -174,6 +193,12 @@ export_app = typer.Typer(help="Export the registry.", no_args_is_help=True)
 export_app.command("instance")(export_instance_command)
 export_app.command("excel")(export_excel_command)
 app.add_typer(export_app, name="export")
+
+from kuznia.cli.resilience import critical_command, scenario_app, sweep_command  # noqa: E402
+
+app.add_typer(scenario_app, name="scenario", help="Scenarios: apply one, compare plans.")
+app.command("sweep")(sweep_command)
+app.command("critical")(critical_command)
 
 from kuznia.cli.users import app as users_app  # noqa: E402
 from kuznia.cli.users import serve  # noqa: E402

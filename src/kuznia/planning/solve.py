@@ -12,7 +12,8 @@ While a tier is optimised, service of lower tiers is held at zero: it cannot hel
 only draws stock), so the optimum is the same and the model the solver sees is smaller. The
 duals stay valid for the whole model (a lower tier's service has a non-negative reduced cost:
 stock is worth something or nothing), so holding by fixing remains exact; afterwards that service
-is released, except where its reduced cost says it would cost the tier.
+is released, except where its reduced cost says it would cost the tier, and except service an
+earlier stage fixed (released, it could spend that earlier tier's optimum).
 """
 
 from __future__ import annotations
@@ -186,6 +187,8 @@ def solve_lexicographic(
     layout = planning_model.layout
     served = model.columns["served"].index
     served_priority = layout.service_groups.priority[layout.service_group]
+    # Columns a stage fixed to hold its tier: a later stage must never release them.
+    fixed = np.zeros(model.n_cols, dtype=bool)
     first = True
     for name in stages:
         if on_stage:
@@ -260,8 +263,13 @@ def solve_lexicographic(
                 _hold_with_row(highs, model.n_cols, columns, costs, report.objective)
                 _set_bounds(highs, later, 0.0, np.inf)
             else:
-                _hold_by_fixing(highs, col_value, np.array(result.row_value), col_dual, row_dual)
-                _set_bounds(highs, later[np.abs(col_dual[later]) <= _ZERO_DUAL], 0.0, np.inf)
+                fixed[
+                    _hold_by_fixing(
+                        highs, col_value, np.array(result.row_value), col_dual, row_dual
+                    )
+                ] = True
+                free = (np.abs(col_dual[later]) <= _ZERO_DUAL) & ~fixed[later]
+                _set_bounds(highs, later[free], 0.0, np.inf)
         first = False
     return solution
 
@@ -290,8 +298,9 @@ def _hold_by_fixing(
     row_value: FloatArray,
     col_dual: FloatArray,
     row_dual: FloatArray,
-) -> None:
-    """Fix columns with non-zero reduced cost and rows with non-zero dual at their values."""
+) -> np.ndarray:
+    """Fix columns with non-zero reduced cost and rows with non-zero dual at their values;
+    the columns fixed."""
     lp = highs.getLp()
     cols = np.nonzero(np.abs(col_dual) > _ZERO_DUAL)[0]
     if cols.size:
@@ -311,6 +320,7 @@ def _hold_by_fixing(
             np.array(lp.row_upper_)[rows],
         )
         highs.changeRowsBounds(rows.size, rows.astype(np.int32), value, value)  # type: ignore[attr-defined]
+    return cols
 
 
 def _at_bound(
