@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 SEED    ?= 7
 
-.PHONY: demo test check format bench install clean
+.PHONY: demo test check format bench bench-api bench-resilience install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -35,6 +35,12 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/run.py --output docs/benchmarks.md
+
+bench-api: $(STAMP)
+	$(BIN)/python benchmarks/api_load.py --output docs/benchmarks-api.md
+
+bench-resilience: $(STAMP)
+	$(BIN)/python benchmarks/resilience.py --output docs/benchmarks-resilience.md
 
 clean:
 	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache
