@@ -54,7 +54,7 @@ errors = Console(stderr=True, soft_wrap=True)
 @app.command()
 def upgrade() -> None:
     """Create the database's tables, or migrate them to the newest schema."""
-    with _database(migrated=False) as (engine, where):
+    with database(migrated=False) as (engine, where):
         before = current_revision(engine=engine)
         run_upgrade(engine=engine)
         after = current_revision(engine=engine)
@@ -87,7 +87,7 @@ def import_command(
     """
     began = time.perf_counter()
     instance = _read_registry_file(file)
-    with _database() as (engine, where):
+    with database() as (engine, where):
         try:
             with session_scope(engine) as session:
                 report = import_instance(session=session, instance=instance, replace=replace)
@@ -136,7 +136,7 @@ def export_excel_command(
             highlight=False,
         )
         raise typer.Exit(NOTHING_DONE)
-    with _database() as (engine, where):
+    with database() as (engine, where):
         try:
             with session_scope(engine) as session:
                 instance: Instance | None = export_instance(session=session)
@@ -171,7 +171,7 @@ def export_instance_command(
 ) -> None:
     """Write the database's registry as an instance file (kuznia-instance/1)."""
     began = time.perf_counter()
-    with _database() as (engine, where):
+    with database() as (engine, where):
         try:
             with session_scope(engine) as session:
                 instance = export_instance(session=session)
@@ -194,7 +194,7 @@ def export_instance_command(
 
 
 @contextmanager
-def _database(*, migrated: bool = True) -> Iterator[tuple[Engine, str]]:
+def database(*, migrated: bool = True) -> Iterator[tuple[Engine, str]]:
     """The configured database's engine and a printable name for it (no password); exits
     with a clear message if it cannot be reached or, when `migrated`, is not migrated."""
     settings = Settings()

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from kuznia.auth import service as auth_service
 from kuznia.auth.repository import organisation_by_name
-from kuznia.cli.db import NOTHING_DONE, _database
+from kuznia.cli.db import NOTHING_DONE, database
 from kuznia.db import session_scope
 from kuznia.errors import KuzniaError
 from kuznia.models import OrganisationKind, Role
@@ -57,7 +57,7 @@ def add(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with _database() as (engine, where):
+    with database() as (engine, where):
         try:
             with session_scope(engine) as session:
                 existing = organisation_by_name(session=session, name=organisation)
@@ -102,7 +102,7 @@ def serve(
     from kuznia.settings import Settings
 
     settings = Settings()
-    with _database() as (_, where):
+    with database() as (_, where):
         pass  # reachable and migrated, or a clear message and exit
     app = create_app(settings=settings)
     host = host or settings.host

@@ -15,7 +15,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 
 from kuznia import models
 from kuznia.db import session_scope
@@ -85,19 +85,13 @@ class WorkerPool:
             with session_scope(self.engine) as session:
                 for run in repository.running_runs(session=session):
                     if not worker_alive(run.worker_pid):
-                        session.execute(
-                            update(models.PlanRun)
-                            .where(
-                                models.PlanRun.id == run.id,
-                                models.PlanRun.status == models.PlanRunStatus.running,
-                            )
-                            .values(
-                                status=models.PlanRunStatus.failed,
-                                finished_at=datetime.now(UTC),
-                                message="the worker stopped before the run finished",
-                                version=models.PlanRun.version + 1,
-                            )
-                            .execution_options(synchronize_session=False)
+                        repository.move_run(
+                            session,
+                            run_id=run.id,
+                            expected=[models.PlanRunStatus.running],
+                            status=models.PlanRunStatus.failed,
+                            finished_at=datetime.now(UTC),
+                            message="the worker stopped before the run finished",
                         )
                 queued = len(repository.queued_run_ids(session=session))
             while queued > 0 and len(self.processes) < self.limit:

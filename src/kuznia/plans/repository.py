@@ -3,10 +3,10 @@ the payments of its own funds and the deliveries and expansions those payments b
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Connection, CursorResult, Select, Table, false, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from kuznia import models
@@ -106,3 +106,23 @@ def running_runs(*, session: Session) -> list[models.PlanRun]:
             select(models.PlanRun).where(models.PlanRun.status == models.PlanRunStatus.running)
         )
     )
+
+
+RUNS: Table = models.PlanRun.__table__  # type: ignore[assignment]
+
+
+def move_run(
+    executor: Connection | Session,
+    *,
+    run_id: int,
+    expected: Iterable[models.PlanRunStatus],
+    **values: Any,
+) -> bool:
+    """Change a run only while its status is one of `expected` (a worker, a cancel and the pool
+    never overwrite each other's outcome), counting a new version; whether it changed."""
+    result = executor.execute(
+        update(RUNS)
+        .where(RUNS.c.id == run_id, RUNS.c.status.in_(list(expected)))
+        .values(**values, version=RUNS.c.version + 1)
+    )
+    return int(cast(CursorResult[Any], result).rowcount) == 1

@@ -11,7 +11,7 @@ from io import BytesIO
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kuznia import models
@@ -19,10 +19,10 @@ from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.errors import Conflict, Forbidden
 from kuznia.io.excel import write_tables_workbook
 from kuznia.pagination import PageParams
+from kuznia.planning.results import reason_text
 from kuznia.plans import repository
 from kuznia.plans.pool import worker_alive
 from kuznia.plans.schemas import RESULT_TABLES, PlanRunCreate
-from kuznia.plans.worker import updated_rows
 from kuznia.registry.settings import instance_document
 
 _FINISHED = (
@@ -83,20 +83,15 @@ def cancel_run(*, session: Session, scope: Scope, run_id: int) -> models.PlanRun
     if run.status in _FINISHED:
         raise Conflict(f"plan run {run_id} is {run.status.value} already")
     pid = run.worker_pid if run.status is models.PlanRunStatus.running else None
-    changed = updated_rows(
-        session.execute(
-            update(models.PlanRun)
-            .where(models.PlanRun.id == run_id, models.PlanRun.status.not_in(_FINISHED))
-            .values(
-                status=models.PlanRunStatus.cancelled,
-                finished_at=datetime.now(UTC),
-                message="cancelled",
-                version=models.PlanRun.version + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
+    cancelled = repository.move_run(
+        session,
+        run_id=run_id,
+        expected=[models.PlanRunStatus.queued, models.PlanRunStatus.running],
+        status=models.PlanRunStatus.cancelled,
+        finished_at=datetime.now(UTC),
+        message="cancelled",
     )
-    if changed != 1:
+    if not cancelled:
         raise Conflict(f"plan run {run_id} finished meanwhile")
     if pid is not None and worker_alive(pid):
         # The worker writes nothing more for a cancelled run; stopping it frees the CPU.
@@ -173,8 +168,6 @@ def run_workbook(*, session: Session, scope: Scope, run_id: int) -> bytes:
         ).all()
         frame = pd.DataFrame(rows, columns=[c.name for c in columns])
         if name == "shortfalls" and not frame.empty:
-            from kuznia.planning.results import reason_text
-
             frame["reasons"] = frame["reasons"].map(
                 lambda rs: "; ".join(reason_text(r) for r in rs)
             )

@@ -13,10 +13,10 @@ import math
 import os
 import sys
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import CursorResult, Engine, Table, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from kuznia import models
@@ -24,10 +24,10 @@ from kuznia.db import database_engine, session_scope
 from kuznia.instance import parse_instance
 from kuznia.planning import SolveOptions, plan
 from kuznia.planning.results import PlanResult
+from kuznia.plans.repository import RUNS, move_run
 from kuznia.registry.snapshot import insert_rows
 
 log = logging.getLogger("kuznia.worker")
-RUNS: Table = models.PlanRun.__table__  # type: ignore[assignment]
 _RUNNING = models.PlanRunStatus.running
 
 
@@ -43,20 +43,16 @@ def claim_next(*, engine: Engine) -> int | None:
             )
             if run_id is None:
                 return None
-            claimed = updated_rows(
-                connection.execute(
-                    update(RUNS)
-                    .where(RUNS.c.id == run_id, RUNS.c.status == models.PlanRunStatus.queued)
-                    .values(
-                        status=_RUNNING,
-                        worker_pid=os.getpid(),
-                        started_at=datetime.now(UTC),
-                        message="starting",
-                        version=RUNS.c.version + 1,
-                    )
-                )
+            claimed = move_run(
+                connection,
+                run_id=run_id,
+                expected=[models.PlanRunStatus.queued],
+                status=_RUNNING,
+                worker_pid=os.getpid(),
+                started_at=datetime.now(UTC),
+                message="starting",
             )
-        if claimed == 1:
+        if claimed:
             return int(run_id)
         # another worker took it first: look again
 
@@ -64,14 +60,7 @@ def claim_next(*, engine: Engine) -> int | None:
 def _set(engine: Engine, run_id: int, **values: Any) -> bool:
     """Update a run this worker is solving; False if it is no longer running (cancelled)."""
     with engine.begin() as connection:
-        changed = updated_rows(
-            connection.execute(
-                update(RUNS)
-                .where(RUNS.c.id == run_id, RUNS.c.status == _RUNNING)
-                .values(**values, version=RUNS.c.version + 1)
-            )
-        )
-    return changed == 1
+        return move_run(connection, run_id=run_id, expected=[_RUNNING], **values)
 
 
 def solve_run(*, engine: Engine, run_id: int) -> None:
@@ -111,24 +100,20 @@ def _store(engine: Engine, run_id: int, result: PlanResult) -> None:
     report = result.to_dict()["report"] | {"conflicts": result.conflicts}
     has_plan = result.has_plan
     with session_scope(engine) as session:
-        changed = updated_rows(
-            session.execute(
-                update(RUNS)
-                .where(RUNS.c.id == run_id, RUNS.c.status == _RUNNING)
-                .values(
-                    status=models.PlanRunStatus.finished,
-                    solve_status=result.status.value,
-                    progress=1.0,
-                    finished_at=datetime.now(UTC),
-                    message=result.report.message or result.status.value,
-                    cost=result.cost if has_plan else None,
-                    coverage=result.coverage if has_plan and not result.allocations.empty else None,
-                    report=report,
-                    version=RUNS.c.version + 1,
-                )
-            )
+        finished = move_run(
+            session,
+            run_id=run_id,
+            expected=[_RUNNING],
+            status=models.PlanRunStatus.finished,
+            solve_status=result.status.value,
+            progress=1.0,
+            finished_at=datetime.now(UTC),
+            message=result.report.message or result.status.value,
+            cost=result.cost if has_plan else None,
+            coverage=result.coverage if has_plan and not result.allocations.empty else None,
+            report=report,
         )
-        if changed != 1:
+        if not finished:
             return
         insert_rows(
             session,
@@ -171,11 +156,6 @@ _SHORTFALL_FIELDS = [
     for column in models.PlanRunShortfall.__table__.columns
     if column.name not in ("id", "run_id")
 ]
-
-
-def updated_rows(result: Any) -> int:
-    """How many rows an UPDATE changed."""
-    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def _finite(value: float) -> float:
