@@ -242,3 +242,15 @@ def test_concurrent_writers_each_get_their_change_in(api: Api) -> None:
 
     assert statuses == [200] * 40
     assert [line["version"] for line in api.get("planner", LINES).json()["items"]] == [11] * 4
+
+
+def test_an_integer_too_large_to_store_is_refused_with_its_field(api: Api) -> None:
+    body = {"code": "l9", "producer": "p1", "item": "fpv", "capacity": 1, "price": 1}
+
+    response = api.post("planner", LINES, json=body | {"lead_time": 2**70})
+
+    assert response.status_code == 422
+    assert response.json()["problems"][0] == {
+        "field": "lead_time",
+        "message": f"integer {2**70} is too large to store exactly (> 2**53)",
+    }

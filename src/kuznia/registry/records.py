@@ -15,10 +15,18 @@ from sqlalchemy.orm import Session
 from kuznia import models
 from kuznia.errors import Conflict, FieldProblem, InvalidInput
 from kuznia.instance import schema
+from kuznia.instance.errors import format_path
 from kuznia.instance.io import describe_errors
 from kuznia.instance.validate import find_problems
 from kuznia.registry.sections import FUNDS, PRODUCERS, Section
-from kuznia.registry.snapshot import defaulted_fields, given_number, stored_number, without_defaults
+from kuznia.registry.snapshot import (
+    LARGEST_EXACT_INT,
+    defaulted_fields,
+    given_number,
+    integers,
+    stored_number,
+    without_defaults,
+)
 
 # Nested records whose own left-out fields are remembered too.
 _NESTED = {FUNDS.name: ("eligible",)}
@@ -78,7 +86,15 @@ def check_document(
         raise Conflict(
             "the registry has no horizon yet: import an instance or PUT /api/v1/settings first"
         )
-    problems: list[FieldProblem] = []
+    # The same limit as an import: a double holds every integer up to 2**53 exactly.
+    problems = [
+        FieldProblem(
+            _api_field(format_path(path)),
+            f"integer {value} is too large to store exactly (> 2**53)",
+        )
+        for path, value in integers(document, ())
+        if abs(value) > LARGEST_EXACT_INT
+    ]
     try:
         record = section.record.model_validate(dict(document))
     except ValidationError as error:

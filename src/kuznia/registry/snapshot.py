@@ -141,13 +141,13 @@ def _problems(instance: Instance) -> list[Problem]:
     problems = find_problems(document)
     problems.extend(
         Problem(format_path(path), f"integer {value} is too large to store exactly (> 2**53)")
-        for path, value in _integers(document, ())
+        for path, value in integers(document, ())
         if abs(value) > LARGEST_EXACT_INT
     )
     return in_document_order(problems)
 
 
-def _integers(
+def integers(
     value: object, path: tuple[str | int, ...]
 ) -> Iterator[tuple[Sequence[str | int], int]]:
     if isinstance(value, bool):
@@ -156,10 +156,10 @@ def _integers(
         yield path, value
     elif isinstance(value, dict):
         for key, child in value.items():
-            yield from _integers(child, (*path, key))
+            yield from integers(child, (*path, key))
     elif isinstance(value, list):
         for index, child in enumerate(value):
-            yield from _integers(child, (*path, index))
+            yield from integers(child, (*path, index))
 
 
 def stored_number(value: int | float) -> tuple[float, bool]:
