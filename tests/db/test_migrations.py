@@ -17,13 +17,23 @@ from kuznia.db.migrate import alembic_config
 EVERY_TABLE = {
     "alembic_version",
     "api_tokens",
+    "audit_events",
+    "audit_head",
     "commitments",
+    "contract_deliveries",
+    "contract_funding",
+    "contract_versions",
+    "contracts",
+    "depot_stocks",
+    "depots",
+    "dispatches",
     "expansions",
     "foreign_supplies",
     "fund_budgets",
     "fund_eligibility",
     "funds",
     "groupings",
+    "guarantees",
     "items",
     "joint_venture_partners",
     "lines",
@@ -39,6 +49,8 @@ EVERY_TABLE = {
     "plan_runs",
     "planning_settings",
     "producers",
+    "production_reports",
+    "receipts",
     "stocks",
     "users",
 }
@@ -60,7 +72,7 @@ def test_upgrade_creates_every_table_on_an_empty_database(empty_engine: Engine) 
     upgrade(engine=empty_engine)
 
     assert set(inspect(empty_engine).get_table_names()) == EVERY_TABLE
-    assert current_revision(engine=empty_engine) == head_revision() == "0002"
+    assert current_revision(engine=empty_engine) == head_revision() == "0003"
     assert is_up_to_date(engine=empty_engine)
 
 
@@ -68,7 +80,7 @@ def test_upgrade_twice_changes_nothing(migrated: Engine) -> None:
     upgrade(engine=migrated)
 
     assert set(inspect(migrated).get_table_names()) == EVERY_TABLE
-    assert current_revision(engine=migrated) == "0002"
+    assert current_revision(engine=migrated) == "0003"
 
 
 def test_migrations_build_exactly_what_the_models_describe(migrated: Engine) -> None:

@@ -27,14 +27,16 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class Scope:
-    """The caller: who, in which role, for which organisation, and the producer or funds that
-    organisation stands for (a producer's company, a partner's funds)."""
+    """The caller: who, in which role, for which organisation, and the producer, funds or
+    depots that organisation stands for (a producer's company, a partner's funds, a depot
+    organisation's depots)."""
 
     user_id: int
     role: Role
     organisation_id: int
     producer_id: int | None = None
     fund_ids: frozenset[int] = field(default_factory=frozenset)
+    depot_ids: frozenset[int] = field(default_factory=frozenset)
 
     def access(self, resource: str, action: Action) -> Access:
         """How far this caller reaches into `resource` for `action`."""
@@ -106,6 +108,64 @@ POLICY: dict[str, dict[Action, dict[Role, Access]]] = {
     "instance": {
         Action.read: {Role.planner: _ALL, Role.auditor: _ALL},
         Action.write: {Role.planner: _ALL},
+    },
+    # Execution. Depots: a depot organisation's staff see their own depots.
+    "depots": {
+        Action.read: {Role.planner: _ALL, Role.auditor: _ALL, Role.logistics: _OWN},
+        Action.write: {Role.planner: _ALL},
+    },
+    # Contracts and guarantees: planners approve, sign, amend and terminate them; a producer
+    # sees its own, a partner those its funds pay a share of.
+    "contracts": {
+        Action.read: {
+            Role.planner: _ALL,
+            Role.auditor: _ALL,
+            Role.producer: _OWN,
+            Role.partner: _OWN,
+        },
+        Action.write: {Role.planner: _ALL},
+    },
+    # A producer reports its own output.
+    "production_reports": {
+        Action.read: {Role.planner: _ALL, Role.auditor: _ALL, Role.producer: _OWN},
+        Action.write: {Role.producer: _OWN},
+    },
+    # Receipts, acceptance, dispatches and stock per depot: a depot's staff record their own;
+    # a producer reads the receipts of its contracts, a partner those of contracts it funds.
+    "receipts": {
+        Action.read: {
+            Role.planner: _ALL,
+            Role.auditor: _ALL,
+            Role.logistics: _OWN,
+            Role.producer: _OWN,
+            Role.partner: _OWN,
+        },
+        Action.write: {Role.logistics: _OWN},
+    },
+    "dispatches": {
+        Action.read: {Role.planner: _ALL, Role.auditor: _ALL, Role.logistics: _OWN},
+        Action.write: {Role.logistics: _OWN},
+    },
+    "depot_stock": {
+        Action.read: {Role.planner: _ALL, Role.auditor: _ALL, Role.logistics: _OWN},
+        Action.write: {},
+    },
+    # The daily report and plan versus actual, each caller's part of them.
+    "execution_reports": {
+        Action.read: {
+            Role.planner: _ALL,
+            Role.auditor: _ALL,
+            Role.logistics: _OWN,
+            Role.producer: _OWN,
+            Role.partner: _OWN,
+        },
+        Action.write: {},
+    },
+    # The audit chain: auditors and administrators read and verify it; nobody writes it but
+    # the services.
+    "audit": {
+        Action.read: {Role.auditor: _ALL, Role.admin: _ALL},
+        Action.write: {},
     },
     "users": {
         Action.read: {Role.admin: _ALL, Role.auditor: _ALL},

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from kuznia.models import ApiToken, Fund, Organisation, Producer, User
+from kuznia.audit.chain import Change, record
+from kuznia.models import ApiToken, Depot, Fund, Organisation, Producer, User
 from kuznia.pagination import PageParams, paginate
 
 
@@ -17,6 +18,13 @@ def user_by_email(*, session: Session, email: str) -> User | None:
     return session.scalars(
         select(User).where(User.email == email).options(selectinload(User.organisation))
     ).first()
+
+
+def depot_ids(*, session: Session, organisation_id: int) -> Sequence[int]:
+    """The depots an organisation runs."""
+    return session.scalars(
+        select(Depot.id).where(Depot.organisation_id == organisation_id).order_by(Depot.id)
+    ).all()
 
 
 def user_by_id(*, session: Session, user_id: int) -> User | None:
@@ -49,6 +57,10 @@ def revoke_tokens_of(*, session: Session, user_id: int, when: datetime) -> None:
         update(ApiToken)
         .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=when)
+    )
+    record(
+        session=session,
+        changes=[Change("revoke_tokens", "users", str(user_id), after={"revoked_at": when})],
     )
 
 

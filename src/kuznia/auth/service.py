@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
+from kuznia.audit import Actor, set_actor
 from kuznia.auth import repository
 from kuznia.auth.permissions import Scope
 from kuznia.db.base import as_utc
@@ -163,6 +164,7 @@ def login(*, session: Session, email: str, password: str, hours: float) -> tuple
         user = None
     if user is None or not user.active:
         raise NotAuthenticated("wrong email or password, or the user is not active")
+    set_actor(session, Actor(name=user.email, user_id=user.id))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -194,10 +196,12 @@ def authenticate(*, session: Session, token: str) -> Scope:
     if not user.active:
         raise NotAuthenticated("the user is not active")
     organisation = user.organisation
+    set_actor(session, Actor(name=user.email, user_id=user.id))
     return Scope(
         user_id=user.id,
         role=user.role,
         organisation_id=organisation.id,
         producer_id=organisation.producer_id,
         fund_ids=frozenset(fund.id for fund in organisation.funds),
+        depot_ids=frozenset(repository.depot_ids(session=session, organisation_id=organisation.id)),
     )

@@ -9,6 +9,7 @@ empty or is empty, a database not migrated yet).
 
 from __future__ import annotations
 
+import getpass
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from kuznia.audit import Actor
 from kuznia.db import database_engine, session_scope
 from kuznia.db.migrate import current_revision, head_revision
 from kuznia.db.migrate import upgrade as run_upgrade
@@ -39,6 +41,8 @@ from kuznia.registry import (
 from kuznia.settings import Settings
 
 DATABASE_UNAVAILABLE = 1
+# The author of the command line's writes in the audit chain.
+CLI = Actor(name=f"cli:{getpass.getuser()}")
 NOTHING_DONE = 2
 
 app = typer.Typer(
@@ -89,7 +93,7 @@ def import_command(
     instance = _read_registry_file(file)
     with database() as (engine, where):
         try:
-            with session_scope(engine) as session:
+            with session_scope(engine, CLI) as session:
                 report = import_instance(session=session, instance=instance, replace=replace)
         except InstanceError as error:
             _invalid_instance(error, f"Invalid instance file {file}")
@@ -138,7 +142,7 @@ def export_excel_command(
         raise typer.Exit(NOTHING_DONE)
     with database() as (engine, where):
         try:
-            with session_scope(engine) as session:
+            with session_scope(engine, CLI) as session:
                 instance: Instance | None = export_instance(session=session)
         except RegistryEmptyError:
             instance = None
@@ -173,7 +177,7 @@ def export_instance_command(
     began = time.perf_counter()
     with database() as (engine, where):
         try:
-            with session_scope(engine) as session:
+            with session_scope(engine, CLI) as session:
                 instance = export_instance(session=session)
         except RegistryEmptyError:
             errors.print(

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from kuznia.auth import service as auth_service
 from kuznia.auth.repository import organisation_by_name
-from kuznia.cli.db import NOTHING_DONE, database
+from kuznia.cli.db import CLI, NOTHING_DONE, database
 from kuznia.db import session_scope
 from kuznia.errors import KuzniaError
 from kuznia.models import OrganisationKind, Role
@@ -59,7 +59,7 @@ def add(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with database() as (engine, where):
         try:
-            with session_scope(engine) as session:
+            with session_scope(engine, CLI) as session:
                 existing = organisation_by_name(session=session, name=organisation)
                 if existing is None:
                     auth_service.add_organisation(

@@ -1,7 +1,22 @@
 """ORM tables, one module per aggregate. Importing this package registers every table on
 `kuznia.db.Base.metadata`, which the migrations are compared with."""
 
+from kuznia.models.audit import AuditEvent, AuditHead
 from kuznia.models.catalog import Item
+from kuznia.models.execution import (
+    Contract,
+    ContractDelivery,
+    ContractFunding,
+    ContractStatus,
+    ContractVersion,
+    Depot,
+    DepotStock,
+    Dispatch,
+    Guarantee,
+    GuaranteeStatus,
+    ProductionReport,
+    Receipt,
+)
 from kuznia.models.finance import EligibilityRule, Fund, FundBudget, FundEligibility, FundKind
 from kuznia.models.industry import Expansion, JointVenturePartner, Line, Ownership, Producer
 from kuznia.models.needs import Grouping, Need, Operation
@@ -24,7 +39,17 @@ from kuznia.models.user import ApiToken, Role, User
 __all__ = [
     "SETTINGS_ID",
     "ApiToken",
+    "AuditEvent",
+    "AuditHead",
     "Commitment",
+    "Contract",
+    "ContractDelivery",
+    "ContractFunding",
+    "ContractStatus",
+    "ContractVersion",
+    "Depot",
+    "DepotStock",
+    "Dispatch",
     "EligibilityRule",
     "Expansion",
     "ForeignSupply",
@@ -33,6 +58,8 @@ __all__ = [
     "FundEligibility",
     "FundKind",
     "Grouping",
+    "Guarantee",
+    "GuaranteeStatus",
     "Item",
     "JointVenturePartner",
     "Line",
@@ -51,6 +78,8 @@ __all__ = [
     "PlanRunTier",
     "PlanningSettings",
     "Producer",
+    "ProductionReport",
+    "Receipt",
     "Role",
     "Stock",
     "User",

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, CursorResult, Select, Table, false, select, u
 from sqlalchemy.orm import Session, selectinload
 
 from kuznia import models
+from kuznia.audit.chain import SYSTEM, Actor, Change, actor_of, append
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.errors import Forbidden, NotFound
 from kuznia.pagination import PageParams, paginate
@@ -116,13 +117,25 @@ def move_run(
     *,
     run_id: int,
     expected: Iterable[models.PlanRunStatus],
+    actor: Actor = SYSTEM,
     **values: Any,
 ) -> bool:
     """Change a run only while its status is one of `expected` (a worker, a cancel and the pool
-    never overwrite each other's outcome), counting a new version; whether it changed."""
+    never overwrite each other's outcome), counting a new version; whether it changed. A change
+    of status is recorded in the audit chain (a session's own actor wins over `actor`)."""
+    statuses = list(expected)
     result = executor.execute(
         update(RUNS)
-        .where(RUNS.c.id == run_id, RUNS.c.status.in_(list(expected)))
+        .where(RUNS.c.id == run_id, RUNS.c.status.in_(statuses))
         .values(**values, version=RUNS.c.version + 1)
     )
-    return int(cast(CursorResult[Any], result).rowcount) == 1
+    moved = int(cast(CursorResult[Any], result).rowcount) == 1
+    if moved and "status" in values:
+        if isinstance(executor, Session):
+            connection, actor = executor.connection(), actor_of(executor)
+        else:
+            connection = executor
+        before = statuses[0] if len(statuses) == 1 else [status.value for status in statuses]
+        change = Change("status", "plan_runs", str(run_id), {"status": before}, values)
+        append(connection=connection, actor=actor, changes=[change])
+    return moved

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from kuznia import models
+from kuznia.audit.chain import Actor, set_actor
 from kuznia.db import database_engine, session_scope
 from kuznia.instance import parse_instance
 from kuznia.planning import SolveOptions, plan
@@ -29,6 +30,8 @@ from kuznia.registry.snapshot import insert_rows
 
 log = logging.getLogger("kuznia.worker")
 _RUNNING = models.PlanRunStatus.running
+# The author of a worker's writes in the audit chain.
+WORKER = Actor(name="worker")
 
 
 def claim_next(*, engine: Engine) -> int | None:
@@ -47,6 +50,7 @@ def claim_next(*, engine: Engine) -> int | None:
                 connection,
                 run_id=run_id,
                 expected=[models.PlanRunStatus.queued],
+                actor=WORKER,
                 status=_RUNNING,
                 worker_pid=os.getpid(),
                 started_at=datetime.now(UTC),
@@ -60,7 +64,7 @@ def claim_next(*, engine: Engine) -> int | None:
 def _set(engine: Engine, run_id: int, **values: Any) -> bool:
     """Update a run this worker is solving; False if it is no longer running (cancelled)."""
     with engine.begin() as connection:
-        return move_run(connection, run_id=run_id, expected=[_RUNNING], **values)
+        return move_run(connection, run_id=run_id, expected=[_RUNNING], actor=WORKER, **values)
 
 
 def solve_run(*, engine: Engine, run_id: int) -> None:
@@ -100,6 +104,7 @@ def _store(engine: Engine, run_id: int, result: PlanResult) -> None:
     report = result.to_dict()["report"] | {"conflicts": result.conflicts}
     has_plan = result.has_plan
     with session_scope(engine) as session:
+        set_actor(session, WORKER)
         finished = move_run(
             session,
             run_id=run_id,

@@ -23,6 +23,7 @@ numbers must be >= 0); PostgreSQL keeps it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from sqlalchemy import JSON, Connection, RowMapping, Table, delete, insert, sele
 from sqlalchemy.orm import Session
 
 from kuznia import models
+from kuznia.audit.chain import Change, record
 from kuznia.instance import FORMAT, Instance, InstanceError, Problem, parse_instance, schema
 from kuznia.instance.errors import format_path
 from kuznia.instance.validate import find_problems, in_document_order
@@ -117,6 +119,22 @@ def import_instance(*, session: Session, instance: Instance, replace: bool = Fal
             _clear_registry(session)
         counts = _insert_instance(session, instance)
         unlinked = _relink_organisations(session, producer_links, fund_links)
+        document = json.dumps(instance.model_dump(mode="json"), sort_keys=True)
+        record(
+            session=session,
+            changes=[
+                Change(
+                    "replace" if replace else "import",
+                    "registry",
+                    instance.name,
+                    after={
+                        "counts": counts,
+                        "sha256": hashlib.sha256(document.encode("utf-8")).hexdigest(),
+                        "unlinked_organisations": unlinked,
+                    },
+                )
+            ],
+        )
     # Rows changed under the ORM's feet: reload anything the session had loaded.
     session.expire_all()
     return ImportReport(counts=counts, unlinked_organisations=unlinked)

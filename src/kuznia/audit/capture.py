@@ -1,0 +1,84 @@
+"""Every ORM write becomes an audit event, without a service having to remember it.
+
+After each flush, the session's created, changed and deleted objects are recorded with their
+columns before and after, in the same transaction. Writes the ORM does not see (bulk inserts,
+conditional updates) are recorded by their services with `kuznia.audit.chain.record`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from kuznia import models
+from kuznia.audit.chain import Change, actor_of, append
+
+# Rows that are not writes of their own: the chain itself, and a plan run's result rows
+# (written by the worker as one finished run, recorded as the run's change).
+_NOT_AUDITED: frozenset[type] = frozenset(
+    {
+        models.AuditEvent,
+        models.AuditHead,
+        models.PlanRunTier,
+        models.PlanRunDelivery,
+        models.PlanRunPayment,
+        models.PlanRunExpansion,
+        models.PlanRunAllocation,
+        models.PlanRunShortfall,
+    }
+)
+# Secrets are recorded as withheld: the chain is read by auditors, not by attackers.
+_WITHHELD = frozenset({"password_hash", "token_hash"})
+
+
+def install(session_class: type[Session]) -> None:
+    """Record the writes of every session of `session_class` (a class, not a sessionmaker: a
+    sessionmaker's listeners are keyed by its id, which a new one may reuse)."""
+    if not event.contains(session_class, "after_flush", _after_flush):
+        event.listen(session_class, "after_flush", _after_flush)
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    found = [
+        *(_change("create", obj, before=False) for obj in session.new),
+        *(
+            _change("update", obj, before=True)
+            for obj in session.dirty
+            if session.is_modified(obj, include_collections=False)
+        ),
+        *(_change("delete", obj, before=True) for obj in session.deleted),
+    ]
+    changes = [change for change in found if change is not None]
+    if changes:
+        append(connection=session.connection(), actor=actor_of(session), changes=changes)
+
+
+def _change(action: str, obj: Any, *, before: bool) -> Change | None:
+    if type(obj) in _NOT_AUDITED:
+        return None
+    state = inspect(obj)
+    mapper = state.mapper
+    entity = mapper.persist_selectable.name
+    key = "/".join(str(value) for value in mapper.primary_key_from_instance(obj))
+    current = {}
+    previous = {}
+    for column in mapper.column_attrs:
+        name = column.key
+        history = state.attrs[name].history
+        value = _value(name, history.added[0] if history.added else state.dict.get(name))
+        current[name] = value
+        if history.deleted:
+            previous[name] = _value(name, history.deleted[0])
+        else:
+            previous[name] = value
+    if action == "create":
+        return Change(action, entity, key, before=None, after=current)
+    if action == "delete":
+        return Change(action, entity, key, before=previous, after=None)
+    return Change(action, entity, key, before=previous, after=current)
+
+
+def _value(name: str, value: Any) -> Any:
+    return "[withheld]" if name in _WITHHELD and value is not None else value
