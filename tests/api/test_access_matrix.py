@@ -109,6 +109,8 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "GET /plan-runs/{run_id}/expansions":   (200,   403,  200,    403,     200,    403,      401),
     "GET /plan-runs/{run_id}/allocations":  (200,   403,  200,    403,     403,    403,      401),
     "GET /plan-runs/{run_id}/shortfalls":   (200,   403,  200,    403,     403,    403,      401),
+    "GET /audit/events":                    (403,   200,  200,    403,     403,    403,      401),
+    "GET /audit/verify":                    (403,   200,  200,    403,     403,    403,      401),
 }
 # fmt: on
 
@@ -351,6 +353,16 @@ def _put_settings(world: World, role: str) -> Call:
 @_request("GET /instance")
 def _instance(world: World, role: str) -> Call:
     return Call("GET", "/instance")
+
+
+@_request("GET /audit/events")
+def _audit_events(world: World, role: str) -> Call:
+    return Call("GET", "/audit/events", params={"limit": 5})
+
+
+@_request("GET /audit/verify")
+def _audit_verify(world: World, role: str) -> Call:
+    return Call("GET", "/audit/verify")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,50 @@
+"""What the API says about the audit chain: its events and the outcome of verifying it."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AuditEventRead(BaseModel):
+    """One event of the chain: who wrote what, the record before and after, and the hashes
+    that tie it to the event before."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    at: datetime
+    actor: str
+    actor_id: int | None
+    action: str
+    entity: str
+    entity_id: str
+    before: Any = Field(description="The record before the write (null for a create).")
+    after: Any = Field(description="The record after the write (null for a delete).")
+    prev_hash: str
+    hash: str
+
+
+class AuditFilters(BaseModel):
+    """Filters of the event list; every one optional."""
+
+    entity: str | None = None
+    entity_id: str | None = None
+    actor: str | None = None
+    action: str | None = None
+
+
+class BreakRead(BaseModel):
+    seq: int
+    event_id: int | None
+    problem: str
+
+
+class VerificationRead(BaseModel):
+    """Whether the chain is intact; if not, its first broken event."""
+
+    intact: bool
+    events: int = Field(description="Events checked and found intact, in order.")
+    head_seq: int = Field(description="The number of the last event, as the chain's head says.")
+    first_break: BreakRead | None
+    seconds: float
