@@ -11,11 +11,24 @@ from typer.testing import CliRunner
 
 from kuznia import models
 from kuznia.audit import Actor, verify
+from kuznia.audit.chain import event_hash
 from kuznia.cli.main import app
 from kuznia.db import session_scope
+from kuznia.db.base import as_utc
 from kuznia.registry import import_instance
 from tests.db.builders import varied
 
+HASHED = (
+    "seq",
+    "actor_id",
+    "actor",
+    "action",
+    "entity",
+    "entity_id",
+    "before",
+    "after",
+    "prev_hash",
+)
 PLANNER = Actor(name="planner@example.org", user_id=7)
 
 
@@ -126,12 +139,20 @@ class TestTampering:
         self, engine: Engine
     ) -> None:
         write_some(engine)
-        tamper(engine, "UPDATE audit_events SET hash = 'f' || substr(hash, 2) WHERE seq = 2")
+        with session_scope(engine) as session:
+            second = session.scalars(
+                select(models.AuditEvent).where(models.AuditEvent.seq == 2)
+            ).one()
+            second.actor = "someone else"
+            second.hash = event_hash(
+                {column: getattr(second, column) for column in HASHED} | {"at": as_utc(second.at)}
+            )
 
         with session_scope(engine) as session:
             outcome = verify(session=session)
 
-        assert outcome.first_break is not None and outcome.first_break.seq == 2
+        assert outcome.first_break is not None and outcome.first_break.seq == 3
+        assert "previous hash does not match event 2's hash" in outcome.first_break.problem
 
     def test_a_deleted_event_is_named_as_missing(self, engine: Engine) -> None:
         write_some(engine)

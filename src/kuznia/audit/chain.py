@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -133,10 +133,7 @@ def verify(*, session: Session, batch: int = 5000) -> Verification:
     """Walk the chain in order and report the first event that is missing, out of place,
     edited, or not linked to the one before; and whether the head matches the last event."""
     expected, prev_hash, checked = 1, GENESIS_HASH, 0
-    events = session.execute(
-        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
-    ).scalars()
-    for event in events:
+    for event in _in_order(session, batch):
         problem = None
         if event.seq != expected:
             return _broken(
@@ -152,9 +149,8 @@ def verify(*, session: Session, batch: int = 5000) -> Verification:
         elif event_hash(_stored(event)) != event.hash:
             problem = "its content does not match its hash: it was changed after it was written"
         if problem is not None:
-            return _broken(
-                checked, session, Break(event.seq, event.id, f"event {event.seq}: {problem}")
-            )
+            found = Break(event.seq, event.id, f"event {event.seq}: {problem}")
+            return _broken(checked, session, found)
         prev_hash, expected, checked = event.hash, expected + 1, checked + 1
     head = session.get(AuditHead, HEAD_ID)
     head_seq = head.seq if head is not None else 0
@@ -168,6 +164,22 @@ def verify(*, session: Session, batch: int = 5000) -> Verification:
         )
         return Verification(checked, head_seq, Break(min(last + 1, head.seq), None, problem))
     return Verification(checked, head_seq, None)
+
+
+def _in_order(session: Session, batch: int) -> Iterator[AuditEvent]:
+    """Every event in order of its number, a batch at a time (keyset pages: no cursor stays
+    open when the walk stops early)."""
+    after = None
+    while True:
+        statement = select(AuditEvent).order_by(AuditEvent.seq).limit(batch)
+        if after is not None:
+            statement = statement.where(AuditEvent.seq > after)
+        events = session.scalars(statement).all()
+        yield from events
+        if len(events) < batch:
+            return
+        after = events[-1].seq
+        session.expunge_all()
 
 
 def _broken(checked: int, session: Session, first_break: Break) -> Verification:

@@ -210,6 +210,10 @@ from kuznia.cli.audit import app as audit_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
 
+from kuznia.cli.replan import replan_command  # noqa: E402
+
+app.command("replan")(replan_command)
+
 
 def main() -> None:  # pragma: no cover
     app()
