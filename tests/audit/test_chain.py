@@ -102,6 +102,22 @@ class TestRecording:
         assert (imported.action, imported.entity) == ("import", "registry")
         assert after["counts"]["lines"] == 4 and len(after["sha256"]) == 64
 
+    def test_a_partners_link_to_a_fund_is_recorded_on_the_organisation(
+        self, engine: Engine
+    ) -> None:
+        with session_scope(engine) as session:
+            import_instance(session=session, instance=varied())
+            session.add(models.Organisation(name="DK", kind=models.OrganisationKind.partner))
+        with session_scope(engine, PLANNER) as session:
+            partner = session.scalars(select(models.Organisation)).one()
+            dk = session.scalars(select(models.Fund).where(models.Fund.code == "dk")).one()
+            partner.funds.append(dk)
+
+        linked = events(engine)[-1]
+        assert (linked.action, linked.entity) == ("update", "organisations")
+        assert json.loads(linked.before or "")["funds"] == []
+        assert json.loads(linked.after or "")["funds"] == [str(dk.id)]
+
     def test_a_password_hash_is_withheld_from_the_chain(self, engine: Engine) -> None:
         with session_scope(engine) as session:
             ministry = models.Organisation(name="Ministry", kind=models.OrganisationKind.ministry)

@@ -43,11 +43,7 @@ def install(session_class: type[Session]) -> None:
 def _after_flush(session: Session, _context: Any) -> None:
     found = [
         *(_change("create", obj, before=False) for obj in session.new),
-        *(
-            _change("update", obj, before=True)
-            for obj in session.dirty
-            if session.is_modified(obj, include_collections=False)
-        ),
+        *(_change("update", obj, before=True) for obj in session.dirty),
         *(_change("delete", obj, before=True) for obj in session.deleted),
     ]
     changes = [change for change in found if change is not None]
@@ -56,12 +52,14 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 
 def _change(action: str, obj: Any, *, before: bool) -> Change | None:
+    """The change of one object: its columns, and its links through association tables (an
+    organisation's funds), before and after; None for an update that changed neither."""
     if type(obj) in _NOT_AUDITED:
         return None
     state = inspect(obj)
     mapper = state.mapper
     entity = mapper.persist_selectable.name
-    key = "/".join(str(value) for value in mapper.primary_key_from_instance(obj))
+    key = _key_of(obj)
     current = {}
     previous = {}
     for column in mapper.column_attrs:
@@ -73,11 +71,25 @@ def _change(action: str, obj: Any, *, before: bool) -> Change | None:
             previous[name] = _value(name, history.deleted[0])
         else:
             previous[name] = value
+    for relationship in mapper.relationships:
+        if relationship.secondary is None:
+            continue
+        history = state.attrs[relationship.key].history
+        now = [*history.unchanged, *history.added]
+        then = [*history.unchanged, *history.deleted]
+        current[relationship.key] = sorted(_key_of(linked) for linked in now)
+        previous[relationship.key] = sorted(_key_of(linked) for linked in then)
+    if action == "update" and current == previous:
+        return None
     if action == "create":
         return Change(action, entity, key, before=None, after=current)
     if action == "delete":
         return Change(action, entity, key, before=previous, after=None)
     return Change(action, entity, key, before=previous, after=current)
+
+
+def _key_of(obj: Any) -> str:
+    return "/".join(str(value) for value in inspect(obj).mapper.primary_key_from_instance(obj))
 
 
 def _value(name: str, value: Any) -> Any:
