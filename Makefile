@@ -4,8 +4,10 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 SEED    ?= 7
+# `make serve`'s database: its own SQLite file, so the demo never touches your registry.
+DEMO_DB ?= sqlite:///$(CURDIR)/out/demo.db
 
-.PHONY: demo test check format bench bench-api bench-resilience install clean
+.PHONY: demo serve test check format bench bench-api bench-resilience install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,6 +21,17 @@ demo: $(STAMP)
 	mkdir -p out
 	$(BIN)/kuznia generate national --seed $(SEED) --output out/national.json
 	$(BIN)/kuznia plan --input out/national.json --output out/result.json --excel out/plan.xlsx
+	@echo
+	@echo "The web application: run 'make serve', then open http://127.0.0.1:8000/"
+	@$(BIN)/kuznia demo-users --show
+
+# The web application on the national data set, with a demo login for every role.
+serve: $(STAMP)
+	mkdir -p out
+	test -f out/national.json || $(BIN)/kuznia generate national --seed $(SEED) --output out/national.json
+	KUZNIA_DATABASE_URL=$(DEMO_DB) $(BIN)/kuznia db upgrade
+	KUZNIA_DATABASE_URL=$(DEMO_DB) $(BIN)/kuznia demo-users --data out/national.json
+	KUZNIA_DATABASE_URL=$(DEMO_DB) $(BIN)/kuznia serve
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2

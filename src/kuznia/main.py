@@ -1,6 +1,6 @@
-"""The web application: the API (and, later, the pages) in one FastAPI app.
+"""The web application: the API and the pages (kuznia.web) in one FastAPI app.
 
-Every error leaves as JSON of one shape, `{"error": ClassName, "detail": text, "problems":
+Every API error leaves as JSON of one shape, `{"error": ClassName, "detail": text, "problems":
 [{"field", "message"}]}`: domain errors with their own status, a request that breaks the
 schema with 422 and every bad field named, anything unexpected with 500 and no internals.
 """
@@ -30,6 +30,7 @@ from kuznia.instance.errors import format_path
 from kuznia.instance.io import describe_errors
 from kuznia.plans.pool import WorkerPool
 from kuznia.settings import Settings
+from kuznia.web import install_web
 
 log = logging.getLogger("kuznia")
 
@@ -122,6 +123,8 @@ def create_app(
     app.state.sessions = session_factory(app.state.engine)
     app.include_router(api_router(), responses=ERROR_RESPONSES)
     _add_error_handlers(app)
+    # The pages (kuznia.web): after the API's handlers, which stay JSON under /api.
+    install_web(app)
     return app
 
 

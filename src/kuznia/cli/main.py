@@ -206,6 +206,10 @@ from kuznia.cli.users import serve  # noqa: E402
 app.add_typer(users_app, name="users")
 app.command("serve")(serve)
 
+from kuznia.cli.demo import demo_users  # noqa: E402
+
+app.command("demo-users")(demo_users)
+
 from kuznia.cli.audit import app as audit_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")

@@ -1,0 +1,36 @@
+"""The web application: pages rendered on the server (Jinja2 + HTMX, charts with Plotly) in
+Ukrainian and English, served by the same FastAPI app as the API and calling the same
+services, so every page sees exactly what its viewer's scope may see.
+
+`install_web(app)` adds the pages, their static files and their error pages to an app made
+by `kuznia.main.create_app`.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from kuznia.web import assets
+from kuznia.web.errors import install_error_pages
+from kuznia.web.results import ResultCache
+from kuznia.web.routes import account, funds, industry, needs, overview, plans, users
+from kuznia.web.routes import assets as asset_routes
+
+__all__ = ["install_web", "web_router"]
+
+
+def web_router() -> APIRouter:
+    """Every page's route."""
+    router = APIRouter(include_in_schema=False)
+    for module in (account, overview, industry, needs, funds, plans, users, asset_routes):
+        router.include_router(module.router)
+    return router
+
+
+def install_web(app: FastAPI) -> None:
+    """Serve the pages from `app` (after its API routes and error handlers)."""
+    app.state.web_results = ResultCache()
+    app.include_router(web_router())
+    app.mount("/static", StaticFiles(directory=assets.static_dir()), name="static")
+    install_error_pages(app)

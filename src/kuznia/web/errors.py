@@ -1,0 +1,102 @@
+"""Errors on pages are pages: the API's handlers keep answering JSON under /api, and every
+other path gets an HTML page in the person's language that says what happened and where to go
+next (a missing login is a redirect to the login page)."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException
+
+from kuznia.api import API_PREFIX
+from kuznia.errors import KuzniaError
+from kuznia.web.i18n import N_
+from kuznia.web.pages import render
+from kuznia.web.session import LoginRequired, login_url
+
+log = logging.getLogger("kuznia.web")
+
+Handler = Callable[[Request, Any], Response | Awaitable[Response]]
+
+TITLES = {
+    400: N_("The request could not be read"),
+    401: N_("Please log in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Not allowed"),
+    409: N_("Conflict"),
+    422: N_("Check what you entered"),
+    500: N_("Something went wrong"),
+}
+HINTS = {
+    403: N_("Your role may not see or do this. The menu shows the pages you can use."),
+    404: N_("There is no such page, or it is not one you may see."),
+    409: N_("What you asked clashes with what is stored now."),
+    500: N_("The error was logged. Try again, or go back to the overview."),
+}
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path == API_PREFIX or request.url.path.startswith(API_PREFIX + "/")
+
+
+def error_page(request: Request, status: int, detail: str | None) -> Response:
+    """An error page (or, for an HTMX request, a small fragment it can show)."""
+    template = "_error_fragment.html" if request.headers.get("hx-request") else "error.html"
+    return render(
+        request,
+        template,
+        {
+            "status": status,
+            "title": TITLES.get(status, TITLES[500] if status >= 500 else TITLES[400]),
+            "hint": HINTS.get(status),
+            "detail": detail if status < 500 else None,
+        },
+        status_code=status,
+    )
+
+
+def login_redirect(request: Request, error: LoginRequired) -> Response:
+    target = login_url(error.next_path)
+    if request.headers.get("hx-request"):
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """Wrap the app's error handlers: API paths keep theirs, pages get error pages. Call it
+    after the API's handlers are added."""
+    for key, handler in list(app.exception_handlers.items()):
+        app.exception_handlers[key] = _for_pages(handler)
+
+    async def needs_login(request: Request, error: Exception) -> Response:
+        assert isinstance(error, LoginRequired)
+        return login_redirect(request, error)
+
+    app.exception_handlers[LoginRequired] = needs_login
+
+
+def _for_pages(api_handler: Handler) -> Handler:
+    async def handle(request: Request, error: Any) -> Response:
+        if is_api(request):
+            answer = api_handler(request, error)
+            return await answer if inspect.isawaitable(answer) else answer
+        if isinstance(error, KuzniaError):
+            return error_page(request, error.status, error.detail)
+        if isinstance(error, HTTPException):
+            return error_page(request, error.status_code, str(error.detail))
+        status = 422 if type(error).__name__ in ("RequestValidationError", "DataError") else 500
+        if status == 500:
+            log.exception(
+                "unexpected error on %s %s", request.method, request.url.path, exc_info=error
+            )
+        if type(error).__name__ == "StaleDataError":
+            status = 409
+        return error_page(request, status, None)
+
+    return handle

@@ -1,0 +1,107 @@
+"""Reading what people type into forms, and putting the services' messages next to the
+fields they are about.
+
+Numbers may be written as people write them in either language: `1200`, `1 200`, `12.5` or
+`12,5`. A whole number stays an int (the instance format keeps `1` and `1.0` apart).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from fastapi import Depends, Request
+from starlette.datastructures import FormData
+
+from kuznia.errors import FieldProblem
+from kuznia.web.i18n import N_
+
+NOT_A_NUMBER = N_("Enter a number, for example 1200 or 12.5.")
+NOT_A_WHOLE_NUMBER = N_("Enter a whole number, for example 3.")
+REQUIRED = N_("This field is required.")
+STALE = N_(
+    "Someone else changed this record after you opened it. Open it again to see their "
+    "change, then make yours again."
+)
+
+
+async def form_data(request: Request) -> FormData:
+    """The posted form, read before a (synchronous) route runs in its worker thread."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(form_data)]
+
+
+def with_saved(target: str, record_id: int) -> str:
+    """`target` (a local path) telling the page which record was just saved."""
+    parts = urlsplit(target)
+    params = [(k, v) for k, v in parse_qsl(parts.query) if k != "saved"] + [
+        ("saved", str(record_id))
+    ]
+    return f"{parts.path}?{urlencode(params)}"
+
+
+class FormError(ValueError):
+    """A value that cannot be read from a form field: the message is a catalog message."""
+
+
+def _clean(text: str) -> str:
+    return text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+
+
+def number(text: str) -> int | float:
+    """A number typed by a person: int when whole, else float."""
+    cleaned = _clean(text)
+    if not cleaned:
+        raise FormError(REQUIRED)
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        return int(cleaned)
+    except ValueError:
+        pass
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise FormError(NOT_A_NUMBER) from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise FormError(NOT_A_NUMBER)
+    return value
+
+
+def whole_number(text: str) -> int:
+    cleaned = _clean(text)
+    if not cleaned:
+        raise FormError(REQUIRED)
+    try:
+        return int(cleaned)
+    except ValueError:
+        raise FormError(NOT_A_WHOLE_NUMBER) from None
+
+
+def codes(text: str) -> list[str]:
+    """A list of codes typed as `a, b c`: separated by commas or spaces."""
+    return [part for part in text.replace(",", " ").split() if part]
+
+
+def by_field(
+    problems: Iterable[FieldProblem], fields: Iterable[str]
+) -> tuple[dict[str, str], list[str]]:
+    """The services' problems as messages per form field (`eligible.producers[1]` belongs
+    to the field `eligible.producers`), and those that belong to no field of the form."""
+    known = set(fields)
+    placed: dict[str, str] = {}
+    rest: list[str] = []
+    for problem in problems:
+        name = problem.field
+        while name not in known and ("[" in name or "." in name):
+            name = name[: max(name.rfind("["), name.rfind("."))]
+        if name in known:
+            placed[name] = (
+                f"{placed[name]} {problem.message}" if name in placed else problem.message
+            )
+        else:
+            rest.append(f"{problem.field}: {problem.message}")
+    return placed, rest

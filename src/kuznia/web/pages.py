@@ -1,0 +1,100 @@
+"""Rendering pages: one Jinja2 environment over the package's templates, and what every page
+is given (the language, the viewer, the navigation, the current path)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from kuznia.auth.permissions import Scope
+from kuznia.web import assets
+from kuznia.web.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES, LANGUAGES, Language, negotiate
+from kuznia.web.nav import sections_for
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person a page is for: their scope (role, organisation) and who they are."""
+
+    scope: Scope
+    email: str
+    organisation: str
+    token: str = field(repr=False)
+
+
+def _to_json(value: Any) -> Markup:
+    """JSON safe to put inside a <script> element (no '</script>' can close it early)."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+@cache
+def environment() -> Environment:
+    """The templates' environment (HTML autoescaped; undefined names are errors in tests)."""
+    env = Environment(
+        loader=PackageLoader("kuznia.web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["tojson_script"] = _to_json
+    env.globals["asset"] = assets.url
+    return env
+
+
+def language_of(request: Request) -> Language:
+    """The request's language: chosen before (cookie), else from the browser's wishes."""
+    return Language(
+        negotiate(
+            cookie=request.cookies.get(LANGUAGE_COOKIE),
+            accept_language=request.headers.get("accept-language"),
+        )
+    )
+
+
+def query(request: Request, **changes: Any) -> str:
+    """The current query string with some parameters changed (None removes one)."""
+    params = dict(request.query_params)
+    for name, value in changes.items():
+        if value is None or value == "":
+            params.pop(name, None)
+        else:
+            params[name] = str(value)
+    return "?" + urlencode(params) if params else "?"
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    viewer: Viewer | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """A page (or an HTMX fragment) rendered in the request's language."""
+    language = language_of(request)
+    path = request.url.path
+    full = path + ("?" + request.url.query if request.url.query else "")
+    values: dict[str, Any] = {
+        "request": request,
+        "lang": language,
+        "_": language.gettext,
+        "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        "path": path,
+        "here": full,
+        "viewer": viewer,
+        "nav": sections_for(viewer.scope) if viewer else [],
+        "query": lambda **changes: query(request, **changes),
+    }
+    values.update(context or {})
+    html = environment().get_template(template).render(values)
+    return HTMLResponse(html, status_code=status_code, headers=headers)

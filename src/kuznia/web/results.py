@@ -1,0 +1,152 @@
+"""What the pages read, through the services and the scoped repositories (never a query of
+their own): the horizon, the catalogue, whole registry sections, plan runs and their result
+tables, each as far as the caller may see.
+
+A finished run never changes, so its result tables are kept in a small per-application cache
+(keyed by run, table and the caller's reach): the overview of a national plan reads tens of
+thousands of rows, and reading them once is enough.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from kuznia import models
+from kuznia.auth.permissions import Access, Action, Scope
+from kuznia.errors import KuzniaError
+from kuznia.pagination import PageParams
+from kuznia.plans import repository as plans_repository
+from kuznia.plans import service as plans_service
+from kuznia.registry import service as registry_service
+from kuznia.registry import settings as registry_settings
+from kuznia.registry.sections import ITEMS, Section
+
+EVERYTHING = PageParams(limit=10**9, offset=0)
+
+
+class ResultCache:
+    """The result tables of finished runs, most recently used kept."""
+
+    def __init__(self, size: int = 24) -> None:
+        self.size = size
+        self._tables: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> list[dict[str, Any]] | None:
+        with self._lock:
+            rows = self._tables.get(key)
+            if rows is not None:
+                self._tables.move_to_end(key)
+            return rows
+
+    def put(self, key: tuple[Any, ...], rows: list[dict[str, Any]]) -> None:
+        with self._lock:
+            self._tables[key] = rows
+            self._tables.move_to_end(key)
+            while len(self._tables) > self.size:
+                self._tables.popitem(last=False)
+
+
+def horizon(*, session: Session, scope: Scope) -> dict[str, Any] | None:
+    """The registry's start, months and currency; None if there is none or the role may not
+    read it."""
+    try:
+        return registry_settings.get_settings(session=session, scope=scope)
+    except KuzniaError:
+        return None
+
+
+def records(
+    *,
+    session: Session,
+    scope: Scope,
+    section: Section,
+    filters: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Every record of a section the caller may read (none if it may read none)."""
+    if scope.access(section.name, Action.read) is Access.none:
+        return []
+    found, _ = registry_service.list_records(
+        session=session, section=section, scope=scope, filters=filters or {}, page=EVERYTHING
+    )
+    return found
+
+
+def categories_of_items(*, session: Session, scope: Scope) -> dict[str, str]:
+    """item code -> its category."""
+    return {
+        item["code"]: item["category"]
+        for item in records(session=session, scope=scope, section=ITEMS)
+    }
+
+
+def runs(*, session: Session, scope: Scope, limit: int = 100) -> list[models.PlanRun]:
+    """The newest runs the caller may read (none if it may read none)."""
+    if scope.access("plan_runs", Action.read) is Access.none:
+        return []
+    found, _ = plans_repository.list_runs(
+        session=session, scope=scope, page=PageParams(limit=limit, offset=0)
+    )
+    return list(found)
+
+
+def latest_finished_run(*, session: Session, scope: Scope) -> models.PlanRun | None:
+    """The newest run that finished with a plan, or None."""
+    if scope.access("plan_runs", Action.read) is Access.none:
+        return None
+    offset = 0
+    while True:
+        page = PageParams(limit=50, offset=offset)
+        found, total = plans_repository.list_runs(session=session, scope=scope, page=page)
+        for run in found:
+            if run.status is models.PlanRunStatus.finished and run.cost is not None:
+                return run
+        offset += 50
+        if offset >= total:
+            return None
+
+
+def get_run(*, session: Session, scope: Scope, run_id: int) -> models.PlanRun:
+    """One run the caller may read (NotFound otherwise)."""
+    return plans_repository.get_run(session=session, scope=scope, run_id=run_id)
+
+
+def may_read_table(scope: Scope, table: str) -> bool:
+    """Whether the caller may read a run's `table` (a partner reads only what its funds pay)."""
+    access = scope.access("plan_runs", Action.read)
+    if access is Access.none:
+        return False
+    return access is Access.all or table in plans_repository.PARTNER_TABLES
+
+
+def table(
+    *,
+    session: Session,
+    scope: Scope,
+    run: models.PlanRun,
+    name: str,
+    cache: ResultCache | None = None,
+) -> list[dict[str, Any]]:
+    """Every row of one result table of `run` the caller may read ([] if it may read none)."""
+    if not may_read_table(scope, name):
+        return []
+    key = (
+        run.id,
+        name,
+        scope.access("plan_runs", Action.read).value,
+        tuple(sorted(scope.fund_ids)),
+    )
+    cacheable = cache is not None and run.status is models.PlanRunStatus.finished
+    if cacheable and cache is not None and (rows := cache.get(key)) is not None:
+        return rows
+    rows, _ = plans_service.result_page(
+        session=session, scope=scope, run_id=run.id, table=name, filters={}, page=EVERYTHING
+    )
+    if cacheable and cache is not None:
+        cache.put(key, rows)
+    return rows

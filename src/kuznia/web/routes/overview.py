@@ -1,0 +1,93 @@
+"""The overview: how well the latest plan covers the needs, how output grows, how much comes
+from home and abroad, and what the funds spend; each panel shown only to roles that may read
+what it is made of."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from kuznia.dependencies import SessionDep
+from kuznia.registry.sections import FOREIGN_SUPPLY, FUNDS, ITEMS, STOCK
+from kuznia.web import charts, results, summaries
+from kuznia.web.nav import may_read, may_write, reads_all
+from kuznia.web.pages import language_of, render
+from kuznia.web.session import ViewerDep
+
+router = APIRouter()
+
+
+@router.get("/overview", include_in_schema=False, response_class=HTMLResponse)
+def overview(
+    request: Request, session: SessionDep, viewer: ViewerDep, baseline: int = 0
+) -> HTMLResponse:
+    scope = viewer.scope
+    lang = language_of(request)
+    cache = request.app.state.web_results
+    settings = results.horizon(session=session, scope=scope)
+    months = settings["months"] if settings else 0
+    start = settings["start"] if settings else None
+    currency = settings["currency"] if settings else ""
+    run = results.latest_finished_run(session=session, scope=scope)
+    context: dict[str, Any] = {
+        "run": run,
+        "settings": settings,
+        "may_plan": may_write(scope, "plan_runs"),
+        "may_read_plans": may_read(scope, "plan_runs"),
+        "full_reader": reads_all(scope, "plan_runs"),
+        "currency": currency,
+    }
+    category_of = results.categories_of_items(session=session, scope=scope)
+    if run is not None and months:
+        allocations = results.table(
+            session=session, scope=scope, run=run, name="allocations", cache=cache
+        )
+        deliveries = results.table(
+            session=session, scope=scope, run=run, name="deliveries", cache=cache
+        )
+        payments = results.table(
+            session=session, scope=scope, run=run, name="payments", cache=cache
+        )
+        if allocations:
+            context["coverage"] = summaries.coverage_by_category(allocations, category_of, months)
+            context["heatmap"] = charts.coverage_heatmap(
+                summaries.coverage_matrix(allocations, category_of, months), lang, start
+            )
+        baseline = min(max(baseline, 0), months - 1)
+        growth = summaries.output_growth(deliveries, category_of, months, baseline)
+        context["baseline"] = baseline
+        context["baseline_months"] = [(t, lang.month(start, t)) for t in range(months)]
+        context["growth"] = growth
+        if deliveries:
+            context["growth_chart"] = charts.growth_lines(growth, lang, start)
+            last = growth.months[-1]
+            context["growth_last"] = {
+                category: ratios[last] for category, ratios in sorted(growth.by_category.items())
+            }
+        if may_read(scope, FOREIGN_SUPPLY.name):
+            foreign = results.records(session=session, scope=scope, section=FOREIGN_SUPPLY)
+            shares = summaries.supply_shares(deliveries, foreign, category_of)
+            context["shares"] = shares
+            context["supply_chart"] = charts.supply_bars(shares, lang) if shares else None
+        if may_read(scope, FUNDS.name):
+            funds = results.records(session=session, scope=scope, section=FUNDS)
+            spends = summaries.spend_against_budget(funds, payments)
+            context["spends"] = spends
+            context["spend_chart"] = charts.spend_bars(spends, lang, currency) if spends else None
+    if may_read(scope, STOCK.name) and not may_read(scope, "plan_runs"):
+        # a depot's overview: what is in stock (its receipts come with the ledger pages)
+        names = {
+            item["code"]: item
+            for item in results.records(session=session, scope=scope, section=ITEMS)
+        }
+        context["stock"] = [
+            {
+                **row,
+                "name": names.get(row["item"], {}).get("name", row["item"]),
+                "unit": names.get(row["item"], {}).get("unit", ""),
+            }
+            for row in results.records(session=session, scope=scope, section=STOCK)
+        ]
+    return render(request, "overview.html", context, viewer=viewer)

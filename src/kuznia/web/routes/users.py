@@ -1,0 +1,23 @@
+"""Users: who may log in, in which role and organisation (read-only here; admins change users
+through the API's /users for now)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from kuznia.auth import repository as auth_repository
+from kuznia.auth.permissions import Action
+from kuznia.dependencies import SessionDep
+from kuznia.pagination import PageParams
+from kuznia.web.pages import render
+from kuznia.web.session import ViewerDep
+
+router = APIRouter()
+
+
+@router.get("/users", include_in_schema=False, response_class=HTMLResponse)
+def users(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    viewer.scope.require("users", Action.read)
+    found, total = auth_repository.list_users(session=session, page=PageParams(limit=500, offset=0))
+    return render(request, "users.html", {"users": found, "total": total}, viewer=viewer)

@@ -1,0 +1,102 @@
+"""Pages on a real database (SQLite, and PostgreSQL when KUZNIA_TEST_DATABASE_URL is set),
+holding tests/db/builders.py's VARIED registry and tests/api/conftest.py's user per role.
+
+`pages.as_user("planner")` is a test client logged in through the login form, with the
+session cookie the pages set; `solve(pages)` finishes the queued plan runs in this process
+(the app in these tests has no worker processes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from kuznia.auth import service as auth_service
+from kuznia.main import create_app
+from kuznia.plans.worker import claim_next, solve_run
+from kuznia.settings import Settings
+from tests.api.conftest import PASSWORD, USERS, populate
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at its least cost: these tests log in many times."""
+    monkeypatch.setattr(
+        auth_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
+@dataclass
+class Pages:
+    """The app, and a logged-in test client per user (made on first use)."""
+
+    app: FastAPI
+    engine: Engine
+    clients: dict[str, TestClient] = field(default_factory=dict)
+
+    def anonymous(self, **headers: str) -> TestClient:
+        client = TestClient(self.app, headers=headers)
+        return client
+
+    def as_user(self, user: str, *, language: str = "en") -> TestClient:
+        """A client logged in as `user` (see tests/api/conftest.py), pages in `language`."""
+        key = f"{user}/{language}"
+        if key not in self.clients:
+            client = TestClient(self.app, headers={"Accept-Language": language})
+            response = client.post(
+                "/login",
+                data={"email": USERS[user][0], "password": PASSWORD, "next": "/overview"},
+                follow_redirects=False,
+            )
+            assert response.status_code == 303, response.text
+            self.clients[key] = client
+        return self.clients[key]
+
+    def record_id(self, path: str, **filters: str) -> int:
+        """The id of the one registry record of `path` matching `filters` (ids differ between
+        databases: PostgreSQL's keys go on counting from test to test)."""
+        token = self.as_user("planner").cookies["kuznia_session"]
+        response = self.anonymous().get(
+            f"/api/v1{path}", params=filters, headers={"Authorization": f"Bearer {token}"}
+        )
+        (record,) = response.json()["items"]
+        return int(record["id"])
+
+    def start_plan(self, user: str = "planner", **form: str) -> int:
+        """Start a plan from the Plans page's form; the run's id."""
+        response = self.as_user(user).post(
+            "/plans", data={"mode": "lp", **form}, follow_redirects=False
+        )
+        assert response.status_code == 303, response.text
+        return int(response.headers["location"].rsplit("/", 1)[1])
+
+
+def solve_queued(engine: Engine) -> list[int]:
+    """Solve every queued plan run here and now, as a worker process would."""
+    solved = []
+    while (run_id := claim_next(engine=engine)) is not None:
+        solve_run(engine=engine, run_id=run_id)
+        solved.append(run_id)
+    return solved
+
+
+@pytest.fixture
+def pages(engine: Engine) -> Iterator[Pages]:
+    """The pages on VARIED, without plan workers."""
+    populate(engine)
+    app = create_app(
+        settings=Settings(database_url=engine.url.render_as_string(hide_password=False)),
+        engine=engine,
+        workers=False,
+    )
+    found = Pages(app=app, engine=engine)
+    with TestClient(app):  # runs the app's lifespan
+        yield found
+    for client in found.clients.values():
+        client.close()

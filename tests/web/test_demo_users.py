@@ -1,0 +1,51 @@
+"""`kuznia demo-users`: a login for every role, made once however often it runs."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
+
+from kuznia.auth import service as auth_service
+from kuznia.cli.demo import DEMO_USERS, add_demo_users
+from kuznia.cli.main import app
+from kuznia.db import session_scope
+from kuznia.models import Role, User
+from kuznia.registry import import_instance
+from tests.db.builders import varied
+
+
+def test_every_role_gets_a_login_and_a_second_run_adds_nothing(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        import_instance(session=session, instance=varied())
+        first = add_demo_users(session=session)
+    with session_scope(engine) as session:
+        second = add_demo_users(session=session)
+        count = session.scalar(select(func.count()).select_from(User))
+
+    assert [(user.role, added) for user, added, _ in first] == [(role, True) for role in Role]
+    assert [added for _, added, _ in second] == [False] * 6
+    assert count == 6
+    linked = {user.role: code for user, _, code in first}
+    assert (linked[Role.producer], linked[Role.partner]) == ("p1", "dk")
+
+
+def test_the_printed_password_logs_in(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        import_instance(session=session, instance=varied())
+        add_demo_users(session=session)
+    planner = next(user for user in DEMO_USERS if user.role is Role.planner)
+
+    with session_scope(engine) as session:
+        token, _ = auth_service.login(
+            session=session, email=planner.email, password=planner.password, hours=1
+        )
+
+    assert token.startswith("kz_")
+
+
+def test_show_prints_the_logins_without_a_database() -> None:
+    result = CliRunner().invoke(app, ["demo-users", "--show"])
+
+    assert result.exit_code == 0
+    assert "planner@demo.kuznia" in result.output
+    assert "demo-planner-2026" in result.output

@@ -1,0 +1,88 @@
+"""The numbers behind the charts, on a handful of rows whose answers are known by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from kuznia.web import summaries
+
+CATEGORY = {"art": "artillery", "fpv": "drones"}
+
+
+def test_coverage_is_what_was_served_of_the_need_due_so_far() -> None:
+    allocations = [
+        {"item": "art", "month": 0, "need": 100, "served": 50},
+        {"item": "art", "month": 1, "need": 100, "served": 150},
+        {"item": "fpv", "month": 1, "need": 10, "served": 5},
+    ]
+
+    matrix = summaries.coverage_matrix(allocations, CATEGORY, months=3)
+
+    assert matrix.rows == ["artillery", "drones"]
+    assert matrix.values == [[0.5, 1.0, 1.0], [None, 0.5, 0.5]]
+
+
+def test_growth_is_output_over_the_baseline_month_s() -> None:
+    deliveries = [
+        {"item": "art", "month": 0, "quantity": 10, "value": 100},
+        {"item": "art", "month": 2, "quantity": 200, "value": 2000},
+        {"item": "fpv", "month": 1, "quantity": 5, "value": 50},
+    ]
+
+    growth = summaries.output_growth(deliveries, CATEGORY, months=3, baseline=0)
+
+    assert growth.by_category == {"artillery": [1.0, 0.0, 20.0]}
+    assert growth.by_value == [1.0, 0.5, 20.0]
+    assert growth.without_baseline == ["drones"]
+
+
+def test_spend_is_set_against_each_year_s_budget() -> None:
+    funds = [{"code": "dk", "name": "DK", "budget": {"2026": 100.0}}]
+    payments = [
+        {"fund": "dk", "year": 2026, "amount": 60.0},
+        {"fund": "dk", "year": 2026, "amount": 15.0},
+        {"fund": "dk", "year": 2027, "amount": 5.0},
+    ]
+
+    spends = summaries.spend_against_budget(funds, payments)
+
+    assert [(s.year, s.budget, s.spent) for s in spends] == [(2026, 100.0, 75.0), (2027, 0.0, 5.0)]
+    assert spends[0].share == 0.75
+    assert spends[1].share is None
+
+
+def test_money_flows_from_funds_through_categories_to_producers() -> None:
+    payments = [
+        {"fund": "state", "line": "l1", "expansion": None, "year": 2026, "amount": 30.0},
+        {"fund": "dk", "line": "l2", "expansion": None, "year": 2026, "amount": 20.0},
+        {"fund": "dk", "line": None, "expansion": "e1", "year": 2026, "amount": 5.0},
+    ]
+    deliveries = [
+        {"line": "l1", "producer": "p1", "item": "art"},
+        {"line": "l2", "producer": "p2", "item": "fpv"},
+    ]
+    expansions = [{"expansion": "e1", "line": "l1"}]
+
+    flows = summaries.money_flows(payments, deliveries, expansions, CATEGORY, producers_shown=1)
+
+    links = {
+        (flows.nodes[s], flows.nodes[t]): v
+        for s, t, v in zip(flows.sources, flows.targets, flows.values, strict=True)
+    }
+    assert links == {
+        ("dk", "artillery"): 5.0,
+        ("dk", "drones"): 20.0,
+        ("state", "artillery"): 30.0,
+        ("artillery", "p1"): 35.0,
+        ("drones", summaries.OTHER): 20.0,
+    }
+
+
+def test_utilisation_is_deliveries_over_capacity() -> None:
+    lines = [{"code": "l1", "capacity": [10, 20, 30]}, {"code": "l2", "capacity": 0}]
+    deliveries = [{"line": "l1", "month": 1, "quantity": 15.0}]
+
+    use = summaries.utilisation(lines, deliveries, months=3)
+
+    assert use["l1"].share == pytest.approx(0.25)
+    assert use["l2"].share is None
