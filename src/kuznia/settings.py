@@ -7,10 +7,11 @@ production sets `KUZNIA_DATABASE_URL`, e.g. `postgresql+psycopg://kuznia@db.exam
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from platformdirs import user_data_path
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 APP_NAME = "kuznia"
 
@@ -40,3 +41,38 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `kuznia serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `kuznia serve` listens on.")
+    # The OCDS export (`kuznia export ocds`, kuznia.io.ocds).
+    ocds_ocid_prefix: str = Field(
+        default="ocds-kuznia",
+        min_length=1,
+        description="Prefix of every ocid (a registered `ocds-xxxxxx`); ocid = prefix-number.",
+    )
+    ocds_publisher_name: str = Field(
+        default="Kuznia", min_length=1, description="The publisher named in the package."
+    )
+    ocds_buyer_name: str = Field(
+        default="Ministry of Defence", min_length=1, description="The buyer of every contract."
+    )
+    ocds_package_uri: str = Field(
+        default="", description="The package's URI; empty: a `urn:` made from the ocid prefix."
+    )
+    ocds_withhold_depot_locations: bool = Field(
+        default=True, description="Leave out where depots are (declared as withheld)."
+    )
+    ocds_sensitive_items: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Item codes or categories whose quantities and unit prices are withheld; "
+        "comma-separated in the environment (`art-155,drones`).",
+    )
+    ocds_schema_dir: Path | None = Field(
+        default=None,
+        description="Folder with the OCDS schemas and codelists; default ../shared/ocds "
+        "beside the project's root.",
+    )
+
+    @field_validator("ocds_sensitive_items", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value

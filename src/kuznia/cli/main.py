@@ -192,6 +192,10 @@ app.command("import")(import_command)
 export_app = typer.Typer(help="Export the registry.", no_args_is_help=True)
 export_app.command("instance")(export_instance_command)
 export_app.command("excel")(export_excel_command)
+
+from kuznia.cli.ocds import export_ocds_command  # noqa: E402
+
+export_app.command("ocds")(export_ocds_command)
 app.add_typer(export_app, name="export")
 
 from kuznia.cli.resilience import critical_command, scenario_app, sweep_command  # noqa: E402

@@ -1,0 +1,247 @@
+"""Every query of contracts and guarantees, scoped by the caller: a producer's user reaches the
+contracts and guarantees of its own producer (by code), a partner's user those its funds pay a
+share of (a contract's version in force has funding from one of its funds; a guarantee names
+one of them), planners and auditors all. Another organisation's record is not found."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Select,
+    Table,
+    and_,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session, selectinload
+
+from kuznia import models
+from kuznia.auth.permissions import Access, Action, Scope
+from kuznia.errors import NotFound
+from kuznia.pagination import PageParams, paginate
+
+RESOURCE = "contracts"
+CONTRACTS: Table = models.Contract.__table__  # type: ignore[assignment]
+GUARANTEES: Table = models.Guarantee.__table__  # type: ignore[assignment]
+
+
+def own_fund_codes(*, session: Session, scope: Scope) -> frozenset[str]:
+    """The codes of the funds a partner's organisation stands for."""
+    if not scope.fund_ids:
+        return frozenset()
+    return frozenset(
+        session.scalars(select(models.Fund.code).where(models.Fund.id.in_(sorted(scope.fund_ids))))
+    )
+
+
+def funding_view(*, session: Session, scope: Scope) -> frozenset[str] | None:
+    """The fund codes whose funding rows this caller may see; None: all of them."""
+    if scope.access(RESOURCE, Action.read) is Access.own and scope.producer_id is None:
+        return own_fund_codes(session=session, scope=scope)
+    return None
+
+
+def _own_producer_code(scope: Scope) -> Any:
+    return select(models.Producer.code).where(models.Producer.id == scope.producer_id)
+
+
+def _own_funds(scope: Scope) -> Any:
+    return select(models.Fund.code).where(models.Fund.id.in_(sorted(scope.fund_ids)))
+
+
+def _funded_by(funds: Any) -> ColumnElement[bool]:
+    """Contracts whose version in force has funding from one of `funds` (codes)."""
+    version, funding = models.ContractVersion, models.ContractFunding
+    return exists(
+        select(funding.id)
+        .join(version, version.id == funding.version_id)
+        .where(
+            version.contract_id == models.Contract.id,
+            version.number == models.Contract.current_version,
+            funding.fund.in_(funds),
+        )
+    )
+
+
+def _names_fund(code: str) -> ColumnElement[bool]:
+    """Guarantees whose funds name `code`: the service writes them as compact JSON, so the
+    entry reads exactly `"fund":"<code>",`. REPLACE finds it case-sensitively on SQLite and
+    PostgreSQL alike (SQLite's LIKE would take `DK` for `dk`)."""
+    entry = '"fund":' + json.dumps(code, ensure_ascii=False) + ","
+    funds = models.Guarantee.funds
+    return func.replace(funds, entry, "") != funds
+
+
+def _guarantee_funded_by(codes: Iterable[str]) -> ColumnElement[bool]:
+    conditions = [_names_fund(code) for code in sorted(codes)]
+    return or_(*conditions) if conditions else false()
+
+
+def contracts(*, session: Session, scope: Scope, action: Action = Action.read) -> Select[Any]:
+    """The contracts this caller reaches for `action` (Forbidden without access), by id."""
+    access = scope.require(RESOURCE, action)
+    statement = (
+        select(models.Contract)
+        .options(
+            selectinload(models.Contract.versions).selectinload(models.ContractVersion.deliveries),
+            selectinload(models.Contract.versions).selectinload(models.ContractVersion.funding),
+        )
+        .order_by(models.Contract.id)
+    )
+    if access is Access.own:
+        if scope.producer_id is not None:
+            statement = statement.where(models.Contract.producer.in_(_own_producer_code(scope)))
+        elif scope.fund_ids:
+            statement = statement.where(_funded_by(_own_funds(scope)))
+        else:
+            statement = statement.where(false())
+    return statement
+
+
+def list_contracts(
+    *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams
+) -> tuple[Sequence[models.Contract], int]:
+    """A page of the contracts the caller may read, filtered, in id order, and the total."""
+    statement = contracts(session=session, scope=scope)
+    contract = models.Contract
+    if filters.get("status") is not None:
+        statement = statement.where(contract.status == filters["status"])
+    for name in ("producer", "item", "line", "plan_run_id"):
+        if filters.get(name) is not None:
+            statement = statement.where(getattr(contract, name) == filters[name])
+    if filters.get("fund") is not None:
+        statement = statement.where(_funded_by([filters["fund"]]))
+    return paginate(session=session, statement=statement, page=page)
+
+
+def get_contract(
+    *,
+    session: Session,
+    scope: Scope,
+    contract_id: int,
+    action: Action = Action.read,
+) -> models.Contract:
+    """The contract with this id if the caller reaches it; NotFound otherwise."""
+    contract = session.scalars(
+        contracts(session=session, scope=scope, action=action).where(
+            models.Contract.id == contract_id
+        )
+    ).first()
+    if contract is None:
+        raise NotFound(f"contract {contract_id} not found")
+    return contract
+
+
+def guarantees(*, session: Session, scope: Scope, action: Action = Action.read) -> Select[Any]:
+    """The guarantees this caller reaches for `action` (Forbidden without access), by id."""
+    access = scope.require(RESOURCE, action)
+    statement = select(models.Guarantee).order_by(models.Guarantee.id)
+    if access is Access.own:
+        if scope.producer_id is not None:
+            statement = statement.where(models.Guarantee.producer.in_(_own_producer_code(scope)))
+        else:
+            codes = own_fund_codes(session=session, scope=scope)
+            statement = statement.where(_guarantee_funded_by(codes))
+    return statement
+
+
+def list_guarantees(
+    *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams
+) -> tuple[Sequence[models.Guarantee], int]:
+    """A page of the guarantees the caller may read, filtered, in id order, and the total."""
+    statement = guarantees(session=session, scope=scope)
+    guarantee = models.Guarantee
+    if filters.get("status") is not None:
+        statement = statement.where(guarantee.status == filters["status"])
+    for name in ("producer", "item", "line", "plan_run_id"):
+        if filters.get(name) is not None:
+            statement = statement.where(getattr(guarantee, name) == filters[name])
+    if filters.get("fund") is not None:
+        statement = statement.where(_names_fund(filters["fund"]))
+    return paginate(session=session, statement=statement, page=page)
+
+
+def get_guarantee(
+    *, session: Session, scope: Scope, guarantee_id: int, action: Action = Action.read
+) -> models.Guarantee:
+    """The guarantee with this id if the caller reaches it; NotFound otherwise."""
+    guarantee = session.scalars(
+        guarantees(session=session, scope=scope, action=action).where(
+            models.Guarantee.id == guarantee_id
+        )
+    ).first()
+    if guarantee is None:
+        raise NotFound(f"guarantee {guarantee_id} not found")
+    return guarantee
+
+
+def lock_run(*, session: Session, run_id: int) -> models.PlanRun | None:
+    """The plan run, its row locked until the transaction ends (two approvals of one run
+    queue up instead of racing; SQLite's writer already holds the database)."""
+    return session.scalars(
+        select(models.PlanRun).where(models.PlanRun.id == run_id).with_for_update()
+    ).first()
+
+
+def run_is_approved(*, session: Session, run_id: int) -> bool:
+    """Whether contracts or guarantees were already made from the run."""
+    contract = select(models.Contract.id).where(models.Contract.plan_run_id == run_id)
+    guarantee = select(models.Guarantee.id).where(models.Guarantee.plan_run_id == run_id)
+    return bool(session.scalar(select(or_(exists(contract), exists(guarantee)))))
+
+
+def run_deliveries(*, session: Session, run_id: int) -> Sequence[models.PlanRunDelivery]:
+    """A run's planned deliveries, by line and month."""
+    delivery = models.PlanRunDelivery
+    return session.scalars(
+        select(delivery)
+        .where(delivery.run_id == run_id)
+        .order_by(delivery.line, delivery.month, delivery.id)
+    ).all()
+
+
+def run_line_payments(*, session: Session, run_id: int) -> Sequence[models.PlanRunPayment]:
+    """A run's payments for lines' deliveries (not for expansions' capex)."""
+    payment = models.PlanRunPayment
+    return session.scalars(
+        select(payment)
+        .where(payment.run_id == run_id, payment.line.is_not(None), payment.expansion.is_(None))
+        .order_by(payment.line, payment.year, payment.fund)
+    ).all()
+
+
+def existing_fund_codes(*, session: Session, codes: Iterable[str]) -> frozenset[str]:
+    """Which of `codes` name funds of the registry."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return frozenset()
+    return frozenset(session.scalars(select(models.Fund.code).where(models.Fund.code.in_(wanted))))
+
+
+def move(
+    *,
+    session: Session,
+    table: Table,
+    record_id: int,
+    version: int | None,
+    expected: Iterable[Any],
+    **values: Any,
+) -> bool:
+    """Change a contract or guarantee only while it is at `version` (when given) and in one of
+    the `expected` statuses, counting a new version; whether it changed."""
+    conditions = [table.c.id == record_id, table.c.status.in_(list(expected))]
+    if version is not None:
+        conditions.append(table.c.version == version)
+    result = session.execute(
+        update(table).where(and_(*conditions)).values(**values, version=table.c.version + 1)
+    )
+    return int(cast(CursorResult[Any], result).rowcount) == 1
