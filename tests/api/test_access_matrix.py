@@ -24,9 +24,11 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, create_engine
 
+from kuznia import models
 from kuznia.api import API_PREFIX
 from kuznia.auth import service as auth_service
-from kuznia.db import create_engine_for, upgrade
+from kuznia.contracts import service as contracts_service
+from kuznia.db import create_engine_for, session_scope, upgrade
 from kuznia.main import create_app
 from kuznia.plans import worker
 from kuznia.settings import Settings
@@ -109,6 +111,19 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "GET /plan-runs/{run_id}/expansions":   (200,   403,  200,    403,     200,    403,      401),
     "GET /plan-runs/{run_id}/allocations":  (200,   403,  200,    403,     403,    403,      401),
     "GET /plan-runs/{run_id}/shortfalls":   (200,   403,  200,    403,     403,    403,      401),
+    "POST /plan-runs/{run_id}/approve":     (201,   403,  403,    403,     403,    403,      401),
+    "GET /contracts":                       (200,   403,  200,    200,     200,    403,      401),
+    "GET /contracts/{contract_id}":         (200,   403,  200,    200,     200,    403,      401),
+    "GET /contracts/{contract_id}/versions": (200,  403,  200,    200,     200,    403,      401),
+    "GET /contracts/{contract_id}/versions/{number}": (200, 403, 200, 200,    200,    403,      401),
+    "POST /contracts/{contract_id}/sign":   (200,   403,  403,    403,     403,    403,      401),
+    "POST /contracts/{contract_id}/complete": (200, 403,  403,    403,     403,    403,      401),
+    "POST /contracts/{contract_id}/terminate": (200, 403, 403,    403,     403,    403,      401),
+    "POST /contracts/{contract_id}/amendments": (201, 403, 403,   403,     403,    403,      401),
+    "GET /guarantees":                      (200,   403,  200,    200,     200,    403,      401),
+    "GET /guarantees/{guarantee_id}":       (200,   403,  200,    200,     200,    403,      401),
+    "POST /guarantees/{guarantee_id}/sign": (200,   403,  403,    403,     403,    403,      401),
+    "POST /guarantees/{guarantee_id}/terminate": (200, 403, 403,  403,     403,    403,      401),
     "GET /audit/events":                    (403,   200,  200,    403,     403,    403,      401),
     "GET /audit/verify":                    (403,   200,  200,    403,     403,    403,      401),
 }
@@ -157,6 +172,7 @@ class World:
     engine: Engine
     ids: dict[str, int] = field(default_factory=dict)
     finished_run: int = 0
+    approved: Approved | None = None
     counter: Iterator[int] = field(default_factory=itertools.count)
 
     def code(self, stem: str) -> str:
@@ -228,6 +244,7 @@ def _world(engine: Engine) -> Iterator[World]:
             world = World(api=api, engine=engine)
             _aim(world)
             world.finished_run = _finished_run(world)
+            world.approved = _approved(world)
             yield world
     finally:
         engine.dispose()
@@ -363,6 +380,171 @@ def _audit_events(world: World, role: str) -> Call:
 @_request("GET /audit/verify")
 def _audit_verify(world: World, role: str) -> Call:
     return Call("GET", "/audit/verify")
+
+
+# --- contracts and guarantees: a producer aims at its own (line l1's), a partner at those its
+# fund dk pays (line l2's); a planner's change gets records of a run approved for it alone.
+
+
+@dataclass(frozen=True)
+class Approved:
+    """The contracts and guarantees of one approved run, by line."""
+
+    run_id: int
+    contracts: dict[str, dict[str, Any]]
+    guarantees: dict[str, dict[str, Any]]
+
+
+def _approved(world: World) -> Approved:
+    """A new run solved in this process and approved: contracts for its first month, purchase
+    guarantees for the rest."""
+    run_id = _solved_run(world)
+    summary = world.ministry("POST", f"/plan-runs/{run_id}/approve", json={"firm_months": 1})
+    guarantees = {g["line"]: g for g in summary["guarantees"]}
+    if "l1" not in guarantees:
+        # The run buys l1 in its first month only; producer p1 gets a guarantee of its own.
+        with session_scope(world.engine) as session:
+            own = models.Guarantee(
+                number=f"G-{run_id}-l1",
+                plan_run_id=run_id,
+                producer="p1",
+                line="l1",
+                item="art-155",
+                quantity=10,
+                price=3100,
+                start="2026-12",
+                end="2027-01",
+            )
+            session.add(own)
+            session.flush()
+            guarantees["l1"] = {"id": own.id, "line": "l1"}
+    return Approved(
+        run_id=run_id,
+        contracts={c["line"]: c for c in summary["contracts"]},
+        guarantees=guarantees,
+    )
+
+
+def _solved_run(world: World) -> int:
+    """A new run of the registry as it is, solved in this process (with any run other checks
+    left queued)."""
+    run_id: int = world.ministry("POST", "/plan-runs", json={})["id"]
+    while (queued := worker.claim_next(engine=world.engine)) is not None:
+        worker.solve_run(engine=world.engine, run_id=queued)
+    assert world.ministry("GET", f"/plan-runs/{run_id}")["status"] == "finished"
+    return run_id
+
+
+def _aimed(world: World, role: str, kind: str, *, fresh: bool = False) -> dict[str, Any]:
+    """The contract or guarantee a role aims at; `fresh`: the planner's is a new one, to
+    change (the others are refused before anything changes)."""
+    approved = _approved(world) if fresh and role == "planner" else world.approved
+    assert approved is not None
+    records: dict[str, dict[str, Any]] = getattr(approved, kind)
+    if fresh and role == "planner":
+        return next(iter(records.values()))
+    return records["l2" if role == "partner" else "l1"]
+
+
+def _contract(world: World, role: str, *, status: str = "draft") -> dict[str, Any]:
+    aimed = _aimed(world, role, "contracts", fresh=True)
+    contract = world.ministry("GET", f"/contracts/{aimed['id']}")
+    if status in ("signed", "in_delivery") and contract["status"] == "draft":
+        contract = world.ministry(
+            "POST", f"/contracts/{contract['id']}/sign", json={"version": contract["version"]}
+        )
+    if status == "in_delivery" and contract["status"] == "signed":
+        with session_scope(world.engine) as session:
+            record = session.get(models.Contract, contract["id"])
+            assert record is not None
+            contracts_service.start_delivery(session=session, contract=record)
+        contract = world.ministry("GET", f"/contracts/{contract['id']}")
+    return contract
+
+
+@_request("POST /plan-runs/{run_id}/approve")
+def _approve(world: World, role: str) -> Call:
+    run_id = _solved_run(world) if role == "planner" else world.finished_run
+    return Call("POST", f"/plan-runs/{run_id}/approve", json={"firm_months": 1})
+
+
+@_request("GET /contracts")
+def _contracts(world: World, role: str) -> Call:
+    return Call("GET", "/contracts")
+
+
+@_request("GET /contracts/{contract_id}")
+def _read_contract(world: World, role: str) -> Call:
+    return Call("GET", f"/contracts/{_aimed(world, role, 'contracts')['id']}")
+
+
+@_request("GET /contracts/{contract_id}/versions")
+def _contract_versions(world: World, role: str) -> Call:
+    return Call("GET", f"/contracts/{_aimed(world, role, 'contracts')['id']}/versions")
+
+
+@_request("GET /contracts/{contract_id}/versions/{number}")
+def _contract_version(world: World, role: str) -> Call:
+    return Call("GET", f"/contracts/{_aimed(world, role, 'contracts')['id']}/versions/1")
+
+
+@_request("POST /contracts/{contract_id}/sign")
+def _sign(world: World, role: str) -> Call:
+    contract = _contract(world, role)
+    return Call("POST", f"/contracts/{contract['id']}/sign", json={"version": contract["version"]})
+
+
+@_request("POST /contracts/{contract_id}/complete")
+def _complete(world: World, role: str) -> Call:
+    contract = _contract(world, role, status="in_delivery")
+    return Call(
+        "POST", f"/contracts/{contract['id']}/complete", json={"version": contract["version"]}
+    )
+
+
+@_request("POST /contracts/{contract_id}/terminate")
+def _terminate(world: World, role: str) -> Call:
+    contract = _contract(world, role)
+    body = {"version": contract["version"], "reason": "the matrix ends it"}
+    return Call("POST", f"/contracts/{contract['id']}/terminate", json=body)
+
+
+@_request("POST /contracts/{contract_id}/amendments")
+def _amend(world: World, role: str) -> Call:
+    contract = _contract(world, role)
+    body = {
+        "version": contract["version"],
+        "reason": "one more unit",
+        "deliveries": [{"month": "2026-11", "quantity": 1, "price": 10}],
+    }
+    return Call("POST", f"/contracts/{contract['id']}/amendments", json=body)
+
+
+@_request("GET /guarantees")
+def _guarantees(world: World, role: str) -> Call:
+    return Call("GET", "/guarantees")
+
+
+@_request("GET /guarantees/{guarantee_id}")
+def _read_guarantee(world: World, role: str) -> Call:
+    return Call("GET", f"/guarantees/{_aimed(world, role, 'guarantees')['id']}")
+
+
+@_request("POST /guarantees/{guarantee_id}/sign")
+def _sign_guarantee(world: World, role: str) -> Call:
+    aimed = _aimed(world, role, "guarantees", fresh=True)
+    guarantee = world.ministry("GET", f"/guarantees/{aimed['id']}")
+    return Call(
+        "POST", f"/guarantees/{guarantee['id']}/sign", json={"version": guarantee["version"]}
+    )
+
+
+@_request("POST /guarantees/{guarantee_id}/terminate")
+def _terminate_guarantee(world: World, role: str) -> Call:
+    aimed = _aimed(world, role, "guarantees", fresh=True)
+    guarantee = world.ministry("GET", f"/guarantees/{aimed['id']}")
+    body = {"version": guarantee["version"], "reason": "the matrix ends it"}
+    return Call("POST", f"/guarantees/{guarantee['id']}/terminate", json=body)
 
 
 @dataclass(frozen=True)
