@@ -7,7 +7,7 @@ SEED    ?= 7
 # `make serve`'s database: its own SQLite file, so the demo never touches your registry.
 DEMO_DB ?= sqlite:///$(CURDIR)/out/demo.db
 
-.PHONY: demo serve test check format bench bench-api bench-resilience install clean
+.PHONY: demo serve test check format bench bench-api bench-resilience bench-execution install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench-api: $(STAMP)
 
 bench-resilience: $(STAMP)
 	$(BIN)/python benchmarks/resilience.py --output docs/benchmarks-resilience.md
+
+# PostgreSQL from KUZNIA_BENCH_DATABASE_URL (default: the local `test` database); EVENTS=10000 for a short run
+bench-execution: $(STAMP)
+	$(BIN)/python benchmarks/execution_load.py --events $(or $(EVENTS),100000) --output docs/benchmarks-execution.md --summary docs/benchmarks.md
 
 clean:
 	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache

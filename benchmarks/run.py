@@ -305,6 +305,16 @@ def main() -> None:
     notes = ROOT / "docs" / "benchmarks-notes.md"
     if notes.exists():
         lines += ["", notes.read_text().strip(), ""]
+    # `make bench-execution` writes this section; it is carried here between its markers
+    execution = ROOT / "docs" / "benchmarks-execution.md"
+    if execution.exists():
+        lines += [
+            "",
+            "<!-- execution-load:start -->",
+            execution.read_text().strip(),
+            "<!-- execution-load:end -->",
+            "",
+        ]
     Path(args.output).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

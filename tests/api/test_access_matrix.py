@@ -16,6 +16,7 @@ import itertools
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,26 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "GET /guarantees/{guarantee_id}":       (200,   403,  200,    200,     200,    403,      401),
     "POST /guarantees/{guarantee_id}/sign": (200,   403,  403,    403,     403,    403,      401),
     "POST /guarantees/{guarantee_id}/terminate": (200, 403, 403,  403,     403,    403,      401),
+    "GET /depots":                          (200,   403,  200,    403,     403,    200,      401),
+    "POST /depots":                         (201,   403,  403,    403,     403,    403,      401),
+    "GET /depots/{depot_id}":               (200,   403,  200,    403,     403,    200,      401),
+    "PATCH /depots/{depot_id}":             (200,   403,  403,    403,     403,    403,      401),
+    "GET /depots/{depot_id}/stock":         (200,   403,  200,    403,     403,    200,      401),
+    "GET /depot-stock":                     (200,   403,  200,    403,     403,    200,      401),
+    "POST /production-reports":             (403,   403,  403,    201,     403,    403,      401),
+    "GET /production-reports":              (200,   403,  200,    200,     403,    403,      401),
+    "GET /production-reports/{record_id}":  (200,   403,  200,    200,     403,    403,      401),
+    "POST /production-reports/{record_id}/reverse": (403, 403, 403, 201,   403,    403,      401),
+    "POST /receipts":                       (403,   403,  403,    403,     403,    201,      401),
+    "GET /receipts":                        (200,   403,  200,    200,     200,    200,      401),
+    "GET /receipts/{record_id}":            (200,   403,  200,    200,     200,    200,      401),
+    "POST /receipts/{record_id}/reverse":   (403,   403,  403,    403,     403,    201,      401),
+    "POST /dispatches":                     (403,   403,  403,    403,     403,    201,      401),
+    "GET /dispatches":                      (200,   403,  200,    403,     403,    200,      401),
+    "GET /dispatches/{record_id}":          (200,   403,  200,    403,     403,    200,      401),
+    "POST /dispatches/{record_id}/reverse": (403,   403,  403,    403,     403,    201,      401),
+    "GET /reports/daily":                   (200,   403,  200,    200,     200,    200,      401),
+    "GET /reports/plan-vs-actual":          (200,   403,  200,    200,     200,    200,      401),
     "GET /audit/events":                    (403,   200,  200,    403,     403,    403,      401),
     "GET /audit/verify":                    (403,   200,  200,    403,     403,    403,      401),
 }
@@ -173,6 +194,7 @@ class World:
     ids: dict[str, int] = field(default_factory=dict)
     finished_run: int = 0
     approved: Approved | None = None
+    ledger: dict[str, int] = field(default_factory=dict)
     counter: Iterator[int] = field(default_factory=itertools.count)
 
     def code(self, stem: str) -> str:
@@ -245,6 +267,7 @@ def _world(engine: Engine) -> Iterator[World]:
             _aim(world)
             world.finished_run = _finished_run(world)
             world.approved = _approved(world)
+            _ledger(world)
             yield world
     finally:
         engine.dispose()
@@ -545,6 +568,185 @@ def _terminate_guarantee(world: World, role: str) -> Call:
     guarantee = world.ministry("GET", f"/guarantees/{aimed['id']}")
     body = {"version": guarantee["version"], "reason": "the matrix ends it"}
     return Call("POST", f"/guarantees/{guarantee['id']}/terminate", json=body)
+
+
+# --- depots and the daily ledger: depot d-north is the logistics user's; under p1's signed
+# contract (line l1) it has received art-155 and sent some on; under dk's (line l2) fpv.
+
+TODAY = datetime.now(UTC).date().isoformat()
+
+
+def _made(world: World, role: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A record `role` makes to aim a check at; it must work."""
+    response = world.send(role, Call("POST", path, json=body))
+    assert response.status_code == 201, f"{path}: {response.text}"
+    made: dict[str, Any] = response.json()
+    return made
+
+
+def _receipt(world: World, line: str = "l1", accepted: int = 1) -> dict[str, Any]:
+    contract = world.approved.contracts[line] if world.approved else {}
+    body = {
+        "client_key": world.code("receipt"),
+        "depot": "d-north",
+        "contract_id": contract["id"],
+        "day": TODAY,
+        "received": accepted,
+        "accepted": accepted,
+        "rejected": 0,
+    }
+    return _made(world, "logistics", "/receipts", body)
+
+
+def _dispatch(world: World) -> dict[str, Any]:
+    body = {
+        "client_key": world.code("dispatch"),
+        "depot": "d-north",
+        "item": "art-155",
+        "grouping": "g-east",
+        "day": TODAY,
+        "quantity": 1,
+    }
+    return _made(world, "logistics", "/dispatches", body)
+
+
+def _report(world: World) -> dict[str, Any]:
+    contract = world.approved.contracts["l1"] if world.approved else {}
+    body = {
+        "client_key": world.code("output"),
+        "contract_id": contract["id"],
+        "day": TODAY,
+        "quantity": 1,
+    }
+    return _made(world, "producer", "/production-reports", body)
+
+
+def _ledger(world: World) -> None:
+    """Sign both contracts, give the depot organisation depot d-north, record a receipt under
+    each contract, a dispatch and a production report."""
+    assert world.approved is not None
+    for line in ("l1", "l2"):
+        contract = world.approved.contracts[line]
+        world.ministry("POST", f"/contracts/{contract['id']}/sign", json={"version": 1})
+    (depot_organisation,) = [o for o in world.read("/organisations") if o["name"] == "Depot North"]
+    depot = world.ministry(
+        "POST",
+        "/depots",
+        json={"code": "d-north", "name": "North", "organisation_id": depot_organisation["id"]},
+    )
+    world.ledger["depot"] = depot["id"]
+    world.ledger["/receipts"] = _receipt(world, "l1", accepted=100)["id"]
+    world.ledger["/receipts partner"] = _receipt(world, "l2")["id"]
+    world.ledger["/dispatches"] = _dispatch(world)["id"]
+    world.ledger["/production-reports"] = _report(world)["id"]
+
+
+@_request("GET /depots")
+def _depots(world: World, role: str) -> Call:
+    return Call("GET", "/depots")
+
+
+@_request("POST /depots")
+def _add_depot(world: World, role: str) -> Call:
+    return Call("POST", "/depots", json={"code": world.code("d"), "name": "Depot"})
+
+
+@_request("GET /depots/{depot_id}")
+def _depot(world: World, role: str) -> Call:
+    return Call("GET", f"/depots/{world.ledger['depot']}")
+
+
+@_request("PATCH /depots/{depot_id}")
+def _change_depot(world: World, role: str) -> Call:
+    depot = world.ministry("POST", "/depots", json={"code": world.code("d"), "name": "Depot"})
+    return Call("PATCH", f"/depots/{depot['id']}", json={"version": 1, "name": "Renamed"})
+
+
+@_request("GET /depots/{depot_id}/stock")
+def _depots_stock(world: World, role: str) -> Call:
+    return Call("GET", f"/depots/{world.ledger['depot']}/stock")
+
+
+@_request("GET /depot-stock")
+def _depot_stock(world: World, role: str) -> Call:
+    return Call("GET", "/depot-stock")
+
+
+def _ledger_requests(path: str, make: Callable[[World], dict[str, Any]]) -> None:
+    """The list, read and reverse requests of one kind of ledger record (a partner reads the
+    receipt under the contract its fund pays)."""
+
+    @_request(f"GET {path}")
+    def _list(world: World, role: str) -> Call:
+        return Call("GET", path)
+
+    @_request(f"GET {path}/{{record_id}}")
+    def _get(world: World, role: str) -> Call:
+        key = f"{path} partner" if f"{path} partner" in world.ledger and role == "partner" else path
+        return Call("GET", f"{path}/{world.ledger[key]}")
+
+    @_request(f"POST {path}/{{record_id}}/reverse")
+    def _reverse(world: World, role: str) -> Call:
+        allowed = MATRIX[f"POST {path}/{{record_id}}/reverse"][ROLES.index(role)] == 201
+        record_id = make(world)["id"] if allowed else world.ledger[path]
+        body = {"client_key": world.code("reversal"), "reason": "counted twice"}
+        return Call("POST", f"{path}/{record_id}/reverse", json=body)
+
+
+_ledger_requests("/receipts", _receipt)
+_ledger_requests("/dispatches", _dispatch)
+_ledger_requests("/production-reports", _report)
+
+
+@_request("POST /receipts")
+def _record_receipt(world: World, role: str) -> Call:
+    contract = world.approved.contracts["l1"] if world.approved else {}
+    body = {
+        "client_key": world.code("receipt"),
+        "depot": "d-north",
+        "contract_id": contract["id"],
+        "day": TODAY,
+        "received": 2,
+        "accepted": 1,
+        "rejected": 1,
+        "reason": "dented",
+    }
+    return Call("POST", "/receipts", json=body)
+
+
+@_request("POST /dispatches")
+def _record_dispatch(world: World, role: str) -> Call:
+    body = {
+        "client_key": world.code("dispatch"),
+        "depot": "d-north",
+        "item": "art-155",
+        "grouping": "g-east",
+        "day": TODAY,
+        "quantity": 1,
+    }
+    return Call("POST", "/dispatches", json=body)
+
+
+@_request("POST /production-reports")
+def _record_output(world: World, role: str) -> Call:
+    contract = world.approved.contracts["l1"] if world.approved else {}
+    body = {
+        "client_key": world.code("output"),
+        "contract_id": contract["id"],
+        "day": TODAY,
+        "quantity": 1,
+    }
+    return Call("POST", "/production-reports", json=body)
+
+
+@_request("GET /reports/daily")
+def _daily(world: World, role: str) -> Call:
+    return Call("GET", "/reports/daily", params={"day": TODAY})
+
+
+@_request("GET /reports/plan-vs-actual")
+def _plan_vs_actual(world: World, role: str) -> Call:
+    return Call("GET", "/reports/plan-vs-actual", params={"as_of": TODAY})
 
 
 @dataclass(frozen=True)

@@ -218,6 +218,10 @@ from kuznia.cli.audit import app as audit_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
 
+from kuznia.cli.execution import app as report_app  # noqa: E402
+
+app.add_typer(report_app, name="report")
+
 from kuznia.cli.replan import replan_command  # noqa: E402
 
 app.command("replan")(replan_command)

@@ -1,0 +1,574 @@
+"""Every query of depots, the daily ledger, stock and the execution reports, scoped by the
+caller: a role with `own` access reaches only its organisation's rows, here, whatever route
+asked. A logistics user reaches its depots' records; a producer's user the records of its own
+contracts; a partner's user the records of contracts its funds pay a share of (in the
+contract's current version).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    case,
+    false,
+    func,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from kuznia.audit.chain import Change, record
+from kuznia.auth.permissions import Access, Action, Scope
+from kuznia.errors import NotFound
+from kuznia.models import (
+    Contract,
+    ContractDelivery,
+    ContractFunding,
+    ContractStatus,
+    ContractVersion,
+    Depot,
+    DepotStock,
+    Dispatch,
+    Fund,
+    Grouping,
+    Organisation,
+    PlanRun,
+    PlanRunAllocation,
+    Producer,
+    ProductionReport,
+    Receipt,
+    Role,
+)
+from kuznia.pagination import PageParams
+
+LedgerModel = type[ProductionReport] | type[Receipt] | type[Dispatch]
+LedgerRow = ProductionReport | Receipt | Dispatch
+
+# The permission resource of each kind of ledger record.
+RESOURCES: dict[type[Any], str] = {
+    ProductionReport: "production_reports",
+    Receipt: "receipts",
+    Dispatch: "dispatches",
+}
+# Float noise: a stock this close to zero after a change counts as zero (0.3 received, then
+# 0.1 and 0.2 dispatched, leaves -2.8e-17 in binary floating point).
+STOCK_TOLERANCE = 1e-9
+
+STOCKS: Table = DepotStock.__table__  # type: ignore[assignment]
+
+
+# --- whose rows --------------------------------------------------------------------------------
+
+
+def contract_ids_of(scope: Scope) -> Select[Any] | None:
+    """The contracts a producer's or partner's user reaches (its producer's; those its funds
+    pay a share of in their current version), as a subquery of ids; None for other roles."""
+    if scope.role is Role.producer and scope.producer_id is not None:
+        own_code = select(Producer.code).where(Producer.id == scope.producer_id).scalar_subquery()
+        return select(Contract.id).where(Contract.producer == own_code)
+    if scope.role is Role.partner and scope.fund_ids:
+        own_funds = select(Fund.code).where(Fund.id.in_(sorted(scope.fund_ids)))
+        return (
+            select(ContractVersion.contract_id)
+            .join(Contract, Contract.id == ContractVersion.contract_id)
+            .join(ContractFunding, ContractFunding.version_id == ContractVersion.id)
+            .where(
+                ContractVersion.number == Contract.current_version,
+                ContractFunding.fund.in_(own_funds),
+            )
+        )
+    return None
+
+
+def own_depots(scope: Scope, column: Any) -> ColumnElement[bool]:
+    """`column` (a depot id) is one of the logistics user's depots."""
+    return column.in_(sorted(scope.depot_ids)) if scope.depot_ids else false()
+
+
+def own_contracts(scope: Scope, column: Any) -> ColumnElement[bool]:
+    """`column` (a contract id) is one of the contracts the caller reaches."""
+    ids = contract_ids_of(scope)
+    return column.in_(ids) if ids is not None else false()
+
+
+def _own_ledger(model: LedgerModel, scope: Scope) -> ColumnElement[bool]:
+    if scope.role is Role.logistics and model is not ProductionReport:
+        return own_depots(scope, model.depot_id)  # type: ignore[union-attr]
+    if model is not Dispatch:
+        return own_contracts(scope, model.contract_id)  # type: ignore[union-attr]
+    return false()
+
+
+def reach(scope: Scope, resource: str, action: Action = Action.read) -> Access:
+    """How far the caller reaches into `resource` (Access.none rather than Forbidden)."""
+    return scope.access(resource, action)
+
+
+# --- depots ------------------------------------------------------------------------------------
+
+
+def depots(*, scope: Scope, action: Action) -> Select[Any]:
+    """The depots this caller reaches for `action`, in id order (Forbidden without access)."""
+    access = scope.require("depots", action)
+    statement = select(Depot).order_by(Depot.id)
+    if access is Access.own:
+        statement = statement.where(own_depots(scope, Depot.id))
+    return statement
+
+
+def list_depots(
+    *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams
+) -> tuple[Sequence[Depot], int]:
+    """A page of the depots the caller may read, filtered, and how many match."""
+    statement = depots(scope=scope, action=Action.read)
+    for name, value in filters.items():
+        if value is not None:
+            statement = statement.where(getattr(Depot, name) == value)
+    rows, total = _page(session, statement, page)
+    return [row[0] for row in rows], total
+
+
+def get_depot(*, session: Session, scope: Scope, depot_id: int, action: Action) -> Depot:
+    """The depot with this id if the caller reaches it; NotFound otherwise."""
+    depot = session.scalars(depots(scope=scope, action=action).where(Depot.id == depot_id)).first()
+    if depot is None:
+        raise NotFound(f"depot {depot_id} not found")
+    return depot
+
+
+def depot_by_code(*, session: Session, code: str) -> Depot | None:
+    """The depot with this code, whoever runs it."""
+    return session.scalars(select(Depot).where(Depot.code == code)).first()
+
+
+def depot_code_taken(*, session: Session, code: str, other_than: int | None) -> bool:
+    """Whether another depot has this code."""
+    statement = select(Depot.id).where(Depot.code == code)
+    if other_than is not None:
+        statement = statement.where(Depot.id != other_than)
+    return session.scalars(statement).first() is not None
+
+
+def organisation(*, session: Session, organisation_id: int) -> Organisation | None:
+    """The organisation with this id."""
+    return session.get(Organisation, organisation_id)
+
+
+# --- what the ledger refers to -----------------------------------------------------------------
+
+
+def contract(*, session: Session, contract_id: int) -> Contract | None:
+    """The contract with this id."""
+    return session.get(Contract, contract_id)
+
+
+def producer_code(*, session: Session, producer_id: int | None) -> str | None:
+    """The code of the producer with this id."""
+    if producer_id is None:
+        return None
+    return session.scalar(select(Producer.code).where(Producer.id == producer_id))
+
+
+def grouping_exists(*, session: Session, code: str) -> bool:
+    """Whether the registry has a grouping with this code."""
+    return session.scalar(select(Grouping.id).where(Grouping.code == code)) is not None
+
+
+# --- the ledger --------------------------------------------------------------------------------
+
+
+def ledger(*, model: LedgerModel, scope: Scope, action: Action) -> Select[Any]:
+    """The records of one kind this caller reaches for `action`, newest first, each with what
+    it is read with (its depot's code, its contract's number, producer and item)."""
+    access = scope.require(RESOURCES[model], action)
+    statement: Any
+    if model is Receipt:
+        statement = (
+            select(Receipt, Depot.code, Contract.number)
+            .join(Depot, Depot.id == Receipt.depot_id)
+            .join(Contract, Contract.id == Receipt.contract_id)
+        )
+    elif model is Dispatch:
+        statement = select(Dispatch, Depot.code).join(Depot, Depot.id == Dispatch.depot_id)
+    else:
+        statement = select(
+            ProductionReport, Contract.number, Contract.producer, Contract.item
+        ).join(Contract, Contract.id == ProductionReport.contract_id)
+    if access is Access.own:
+        statement = statement.where(_own_ledger(model, scope))
+    return statement.order_by(model.id.desc())
+
+
+def list_ledger(
+    *,
+    session: Session,
+    model: LedgerModel,
+    scope: Scope,
+    filters: Mapping[str, Any],
+    page: PageParams,
+) -> tuple[Sequence[Any], int]:
+    """A page of the caller's records of one kind, newest first, filtered by `depot` (code),
+    `producer`, `item`, `grouping`, `contract_id`, `day_from` and `day_to` (inclusive)."""
+    statement = ledger(model=model, scope=scope, action=Action.read)
+    for name, value in filters.items():
+        if value is None:
+            continue
+        if name == "depot":
+            statement = statement.where(Depot.code == value)
+        elif name == "producer":
+            statement = statement.where(Contract.producer == value)
+        elif name == "item" and model is ProductionReport:
+            statement = statement.where(Contract.item == value)
+        elif name == "day_from":
+            statement = statement.where(model.day >= value)
+        elif name == "day_to":
+            statement = statement.where(model.day <= value)
+        else:
+            statement = statement.where(getattr(model, name) == value)
+    return _page(session, statement, page)
+
+
+def get_ledger_row(
+    *, session: Session, model: LedgerModel, scope: Scope, record_id: int, action: Action
+) -> Any:
+    """One record (with what it is read with) if the caller reaches it for `action`;
+    NotFound otherwise, for a record of another organisation as for one that does not exist."""
+    row = session.execute(
+        ledger(model=model, scope=scope, action=action).where(model.id == record_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"{noun(model)} {record_id} not found")
+    return row
+
+
+def by_client_key(*, session: Session, model: LedgerModel, client_key: str) -> Any:
+    """The record of one kind stored under this client key, or None."""
+    return session.scalars(select(model).where(model.client_key == client_key)).first()
+
+
+def reachable(*, session: Session, model: LedgerModel, scope: Scope, record_id: int) -> bool:
+    """Whether the caller may read the record with this id."""
+    if reach(scope, RESOURCES[model]) is Access.none:
+        return False
+    statement = select(model.id).where(model.id == record_id)
+    if reach(scope, RESOURCES[model]) is Access.own:
+        statement = statement.where(_own_ledger(model, scope))
+    return session.scalar(statement) is not None
+
+
+def reversal_of(*, session: Session, model: LedgerModel, record_id: int) -> int | None:
+    """The id of the record that reverses this one, if any."""
+    return session.scalar(select(model.id).where(model.reverses_id == record_id))
+
+
+def reversed_by(*, session: Session, model: LedgerModel, ids: Iterable[int]) -> dict[int, int]:
+    """For each of these records that was reversed, the id of its reversal."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(model.reverses_id, model.id).where(model.reverses_id.in_(wanted))
+    ).all()
+    return {int(original): int(reversal) for original, reversal in rows if original is not None}
+
+
+def noun(model: LedgerModel) -> str:
+    """How messages name a record of this kind."""
+    return {ProductionReport: "production report", Receipt: "receipt", Dispatch: "dispatch"}[model]
+
+
+# --- stock -------------------------------------------------------------------------------------
+
+
+def change_stock(*, session: Session, depot_id: int, item: str, delta: float) -> float | None:
+    """Add `delta` (negative to take away) to a depot's stock of an item, unless that would
+    leave less than zero: the new quantity, or None when refused (nothing changed).
+
+    One conditional UPDATE (`quantity + delta >= 0` in its WHERE), so two requests taking from
+    the same stock at once can never both succeed past zero: on PostgreSQL the second UPDATE
+    waits for the first and re-checks the condition on the row it left; on SQLite writers
+    take turns. The row is made on the first receipt by an INSERT ... ON CONFLICT DO UPDATE,
+    which adds instead of failing when a concurrent first receipt made it meanwhile. The
+    change is recorded in the audit chain."""
+    after = session.execute(
+        update(STOCKS)
+        .where(
+            STOCKS.c.depot_id == depot_id,
+            STOCKS.c.item == item,
+            STOCKS.c.quantity + delta >= -STOCK_TOLERANCE,
+        )
+        .values(
+            quantity=case((STOCKS.c.quantity + delta > 0, STOCKS.c.quantity + delta), else_=0.0)
+        )
+        .returning(STOCKS.c.quantity)
+    ).scalar_one_or_none()
+    before: float | None
+    if after is not None:
+        before = float(after) - delta
+    elif delta < 0:
+        return None
+    else:
+        dialect = session.get_bind().dialect.name
+        insert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(STOCKS)
+        values = insert.values(depot_id=depot_id, item=item, quantity=delta)
+        upsert = values.on_conflict_do_update(
+            index_elements=[STOCKS.c.depot_id, STOCKS.c.item],
+            set_={"quantity": STOCKS.c.quantity + values.excluded.quantity},
+        ).returning(STOCKS.c.quantity)
+        after = session.execute(upsert).scalar_one()
+        before = None if float(after) == delta else float(after) - delta
+    key = f"{depot_id}/{item}"
+    change = (
+        Change(
+            "create",
+            "depot_stocks",
+            key,
+            None,
+            {"depot_id": depot_id, "item": item, "quantity": after},
+        )
+        if before is None
+        else Change("update", "depot_stocks", key, {"quantity": before}, {"quantity": after})
+    )
+    record(session=session, changes=[change])
+    return float(after)
+
+
+def stock_quantity(*, session: Session, depot_id: int, item: str) -> float:
+    """What a depot holds of an item now (0 without a row)."""
+    quantity = session.scalar(
+        select(DepotStock.quantity).where(DepotStock.depot_id == depot_id, DepotStock.item == item)
+    )
+    return float(quantity or 0.0)
+
+
+def list_stock(
+    *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams
+) -> tuple[Sequence[Any], int]:
+    """A page of stock rows (with the depot's code) the caller may read, by depot and item,
+    filtered by `depot_id`, `depot` (code) and `item`."""
+    access = scope.require("depot_stock", Action.read)
+    statement = (
+        select(DepotStock, Depot.code)
+        .join(Depot, Depot.id == DepotStock.depot_id)
+        .order_by(Depot.code, DepotStock.item)
+    )
+    if access is Access.own:
+        statement = statement.where(own_depots(scope, DepotStock.depot_id))
+    for name, value in filters.items():
+        if value is None:
+            continue
+        column = Depot.code if name == "depot" else getattr(DepotStock, name)
+        statement = statement.where(column == value)
+    return _page(session, statement, page)
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+
+def _ledger_reach(model: LedgerModel, scope: Scope) -> ColumnElement[bool] | None:
+    """The condition on a kind of record for the caller's part of a report; None: no part."""
+    access = reach(scope, RESOURCES[model])
+    if access is Access.none:
+        return None
+    return true() if access is Access.all else _own_ledger(model, scope)
+
+
+def received_on(*, session: Session, scope: Scope, day: date, depot_id: int | None) -> list[Any]:
+    """Receipts of a day per depot and item (reversals netted): depot code, item, received,
+    accepted, rejected."""
+    condition = _ledger_reach(Receipt, scope)
+    if condition is None:
+        return []
+    statement = (
+        select(
+            Depot.code,
+            Receipt.item,
+            func.sum(Receipt.received),
+            func.sum(Receipt.accepted),
+            func.sum(Receipt.rejected),
+        )
+        .join(Depot, Depot.id == Receipt.depot_id)
+        .where(Receipt.day == day, condition)
+        .group_by(Depot.code, Receipt.item)
+        .order_by(Depot.code, Receipt.item)
+    )
+    if depot_id is not None:
+        statement = statement.where(Receipt.depot_id == depot_id)
+    return list(session.execute(statement).all())
+
+
+def produced_on(*, session: Session, scope: Scope, day: date) -> list[Any]:
+    """Production reported for a day per producer and item (reversals netted)."""
+    condition = _ledger_reach(ProductionReport, scope)
+    if condition is None:
+        return []
+    statement = (
+        select(Contract.producer, Contract.item, func.sum(ProductionReport.quantity))
+        .join(Contract, Contract.id == ProductionReport.contract_id)
+        .where(ProductionReport.day == day, condition)
+        .group_by(Contract.producer, Contract.item)
+        .order_by(Contract.producer, Contract.item)
+    )
+    return list(session.execute(statement).all())
+
+
+def forwarded_on(*, session: Session, scope: Scope, day: date, depot_id: int | None) -> list[Any]:
+    """Dispatches of a day per grouping and item (reversals netted)."""
+    condition = _ledger_reach(Dispatch, scope)
+    if condition is None:
+        return []
+    statement = (
+        select(Dispatch.grouping, Dispatch.item, func.sum(Dispatch.quantity))
+        .where(Dispatch.day == day, condition)
+        .group_by(Dispatch.grouping, Dispatch.item)
+        .order_by(Dispatch.grouping, Dispatch.item)
+    )
+    if depot_id is not None:
+        statement = statement.where(Dispatch.depot_id == depot_id)
+    return list(session.execute(statement).all())
+
+
+def stock_at_end_of(
+    *, session: Session, scope: Scope, day: date, depot_id: int | None
+) -> dict[tuple[str, str], float]:
+    """Stock per (depot code, item) at the end of a day, from the ledger: accepted receipts
+    less dispatches, both up to and including that day."""
+    access = reach(scope, "depot_stock")
+    if access is Access.none:
+        return {}
+    totals: dict[tuple[str, str], float] = {}
+    for model, column, sign in (
+        (Receipt, Receipt.accepted, 1.0),
+        (Dispatch, Dispatch.quantity, -1.0),
+    ):
+        statement = (
+            select(Depot.code, model.item, func.sum(column))
+            .join(Depot, Depot.id == model.depot_id)
+            .where(model.day <= day)
+            .group_by(Depot.code, model.item)
+        )
+        if access is Access.own:
+            statement = statement.where(own_depots(scope, model.depot_id))
+        if depot_id is not None:
+            statement = statement.where(model.depot_id == depot_id)
+        for code, item, total in session.execute(statement).all():
+            totals[(code, item)] = totals.get((code, item), 0.0) + sign * float(total or 0.0)
+    return totals
+
+
+def contracts_in_force(*, session: Session, scope: Scope) -> list[Contract]:
+    """The contracts the caller reaches that are signed, in delivery or completed, by id."""
+    access = reach(scope, "execution_reports")
+    if access is Access.none or scope.role is Role.logistics:
+        return []
+    statement = (
+        select(Contract)
+        .where(
+            Contract.status.in_(
+                [ContractStatus.signed, ContractStatus.in_delivery, ContractStatus.completed]
+            )
+        )
+        .order_by(Contract.id)
+    )
+    if access is Access.own:
+        statement = statement.where(own_contracts(scope, Contract.id))
+    return list(session.scalars(statement))
+
+
+def schedules(
+    *, session: Session, contract_ids: Sequence[int]
+) -> dict[int, list[tuple[str, float]]]:
+    """Each contract's scheduled deliveries (month, quantity) in its current version."""
+    if not contract_ids:
+        return {}
+    rows = session.execute(
+        select(Contract.id, ContractDelivery.month, ContractDelivery.quantity)
+        .join(ContractVersion, ContractVersion.contract_id == Contract.id)
+        .join(ContractDelivery, ContractDelivery.version_id == ContractVersion.id)
+        .where(
+            Contract.id.in_(list(contract_ids)),
+            ContractVersion.number == Contract.current_version,
+        )
+        .order_by(Contract.id, ContractDelivery.month)
+    ).all()
+    found: dict[int, list[tuple[str, float]]] = {}
+    for contract_id, month, quantity in rows:
+        found.setdefault(int(contract_id), []).append((month, float(quantity)))
+    return found
+
+
+def totals_to_date(
+    *,
+    session: Session,
+    model: type[Receipt] | type[ProductionReport],
+    as_of: date,
+    contract_ids: Sequence[int],
+) -> dict[int, float]:
+    """Per contract, accepted receipts (or reported production) up to and including a day."""
+    if not contract_ids:
+        return {}
+    column = Receipt.accepted if model is Receipt else ProductionReport.quantity
+    rows = session.execute(
+        select(model.contract_id, func.sum(column))
+        .where(model.day <= as_of, model.contract_id.in_(list(contract_ids)))
+        .group_by(model.contract_id)
+    ).all()
+    return {int(contract_id): float(total or 0.0) for contract_id, total in rows}
+
+
+def latest_contracted_run(*, session: Session) -> int | None:
+    """The newest plan run that contracts in force were approved from."""
+    return session.scalar(
+        select(func.max(Contract.plan_run_id)).where(
+            Contract.status.in_(
+                [ContractStatus.signed, ContractStatus.in_delivery, ContractStatus.completed]
+            )
+        )
+    )
+
+
+def plan_run(*, session: Session, run_id: int) -> PlanRun | None:
+    """The plan run with this id."""
+    return session.get(PlanRun, run_id)
+
+
+def allocations(*, session: Session, run_id: int) -> list[Any]:
+    """A run's allocations: item, grouping, priority, operation, month, served."""
+    return list(
+        session.execute(
+            select(
+                PlanRunAllocation.item,
+                PlanRunAllocation.grouping,
+                PlanRunAllocation.priority,
+                PlanRunAllocation.operation,
+                PlanRunAllocation.month,
+                PlanRunAllocation.served,
+            ).where(PlanRunAllocation.run_id == run_id)
+        ).all()
+    )
+
+
+def dispatched_to_date(*, session: Session, as_of: date) -> dict[tuple[str, str], float]:
+    """Dispatches per (item, grouping) up to and including a day, from every depot."""
+    rows = session.execute(
+        select(Dispatch.item, Dispatch.grouping, func.sum(Dispatch.quantity))
+        .where(Dispatch.day <= as_of)
+        .group_by(Dispatch.item, Dispatch.grouping)
+    ).all()
+    return {(item, grouping): float(total or 0.0) for item, grouping, total in rows}
+
+
+def _page(session: Session, statement: Any, page: PageParams) -> tuple[Sequence[Any], int]:
+    """The rows (all columns) of `statement` on `page`, and the total count."""
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    rows = session.execute(statement.limit(page.limit).offset(page.offset)).all()
+    return rows, int(total or 0)

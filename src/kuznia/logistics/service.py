@@ -1,0 +1,623 @@
+"""Depots, the daily ledger and stock: what producers and depots record day by day.
+
+The ledger is append-only. A correction is a reversal: a new record that names the one it
+reverses and carries its quantities negated (on the same day, so a report of that day shows
+the corrected figures); a record can be reversed once, and a reversal cannot be reversed.
+
+Every submission carries the client's key. The same key with the same content is answered
+with the stored record (`created` False: the API says 200, not 201) and records nothing; the
+same key with another content is refused (409). Two requests with the same key at the same
+time record once: the second INSERT meets the unique key, inside a SAVEPOINT, and the stored
+record is returned instead.
+
+Stock per depot and item never goes below zero: it changes by one conditional UPDATE
+(`repository.change_stock`), and a change that would leave less than zero is refused with
+`InsufficientStock` (409), the whole request rolled back, nothing recorded.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kuznia.auth.permissions import Access, Action, Scope
+from kuznia.contracts import service as contracts_service
+from kuznia.errors import Conflict, FieldProblem, Forbidden, InvalidInput, ensure_version
+from kuznia.logistics import repository
+from kuznia.logistics.repository import LedgerModel
+from kuznia.logistics.schemas import (
+    DepotCreate,
+    DepotUpdate,
+    DispatchCreate,
+    ProductionReportCreate,
+    ReceiptCreate,
+    ReversalCreate,
+)
+from kuznia.models import (
+    Contract,
+    ContractStatus,
+    Depot,
+    Dispatch,
+    OrganisationKind,
+    ProductionReport,
+    Receipt,
+)
+from kuznia.pagination import PageParams
+
+# A contract takes deliveries and production reports while it is signed or in delivery.
+DELIVERING = frozenset({ContractStatus.signed, ContractStatus.in_delivery})
+# A day may be a day ahead of UTC's: the user's calendar is east of Greenwich.
+DAYS_AHEAD_ALLOWED = 1
+
+
+class InsufficientStock(Conflict):
+    """Raised when a dispatch or a reversal would take more from a depot than it holds."""
+
+
+# --- depots ------------------------------------------------------------------------------------
+
+
+def list_depots(
+    *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the depots the caller may see, and how many match."""
+    depots, total = repository.list_depots(session=session, scope=scope, filters=filters, page=page)
+    return [depot_read(depot) for depot in depots], total
+
+
+def get_depot(*, session: Session, scope: Scope, depot_id: int) -> dict[str, Any]:
+    """One depot the caller may see."""
+    return depot_read(
+        repository.get_depot(session=session, scope=scope, depot_id=depot_id, action=Action.read)
+    )
+
+
+def create_depot(*, session: Session, scope: Scope, body: DepotCreate) -> dict[str, Any]:
+    """Add a depot (planners); its code is unique, its organisation a depot organisation."""
+    scope.require("depots", Action.write)
+    _check_depot(session, code=body.code, organisation_id=body.organisation_id, other_than=None)
+    depot = Depot(**body.model_dump())
+    session.add(depot)
+    session.flush()
+    return depot_read(depot)
+
+
+def update_depot(
+    *, session: Session, scope: Scope, depot_id: int, body: DepotUpdate
+) -> dict[str, Any]:
+    """Change a depot's fields, made on the version read (a stale version changes nothing)."""
+    depot = repository.get_depot(
+        session=session, scope=scope, depot_id=depot_id, action=Action.write
+    )
+    changes = body.model_dump(exclude_unset=True)
+    ensure_version(current=depot.version, given=changes.pop("version"), what=f"depot {depot_id}")
+    for name in ("code", "name", "region", "location"):
+        if name in changes and changes[name] is None:
+            raise InvalidInput(
+                f"depot {depot_id}: {name} cannot be null",
+                problems=[FieldProblem(name, "cannot be null")],
+            )
+    _check_depot(
+        session,
+        code=changes.get("code", depot.code),
+        organisation_id=changes.get("organisation_id", depot.organisation_id),
+        other_than=depot.id,
+    )
+    for name, value in changes.items():
+        setattr(depot, name, value)
+    session.flush()
+    return depot_read(depot)
+
+
+def _check_depot(
+    session: Session, *, code: str, organisation_id: int | None, other_than: int | None
+) -> None:
+    if organisation_id is not None:
+        found = repository.organisation(session=session, organisation_id=organisation_id)
+        if found is None or found.kind is not OrganisationKind.depot:
+            problem = (
+                f"unknown organisation {organisation_id}"
+                if found is None
+                else f'organisation {organisation_id} ("{found.name}") is a {found.kind.value} '
+                "organisation, not a depot organisation"
+            )
+            raise InvalidInput(problem, problems=[FieldProblem("organisation_id", problem)])
+    if repository.depot_code_taken(session=session, code=code, other_than=other_than):
+        raise Conflict(f'a depot with code "{code}" exists')
+
+
+def depot_read(depot: Depot) -> dict[str, Any]:
+    """A depot as the API shows it."""
+    return {
+        "id": depot.id,
+        "code": depot.code,
+        "name": depot.name,
+        "region": depot.region,
+        "location": depot.location,
+        "organisation_id": depot.organisation_id,
+        "version": depot.version,
+    }
+
+
+# --- stock -------------------------------------------------------------------------------------
+
+
+def list_stock(
+    *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of stock per depot and item (by depot code, then item), and how many rows."""
+    rows, total = repository.list_stock(session=session, scope=scope, filters=filters, page=page)
+    return [
+        {"depot_id": stock.depot_id, "depot": code, "item": stock.item, "quantity": stock.quantity}
+        for stock, code in rows
+    ], total
+
+
+def depot_stock(
+    *, session: Session, scope: Scope, depot_id: int, page: PageParams
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of one depot's stock by item; NotFound for a depot the caller does not see."""
+    scope.require("depot_stock", Action.read)
+    repository.get_depot(session=session, scope=scope, depot_id=depot_id, action=Action.read)
+    return list_stock(session=session, scope=scope, filters={"depot_id": depot_id}, page=page)
+
+
+def _take_or_add(
+    session: Session, *, depot: Depot, item: str, delta: float, what: str, field: str
+) -> None:
+    """Change the depot's stock by `delta`, or raise InsufficientStock naming the depot, the
+    item, what it holds and what `what` asks for."""
+    changed = repository.change_stock(session=session, depot_id=depot.id, item=item, delta=delta)
+    if changed is not None:
+        return
+    held = repository.stock_quantity(session=session, depot_id=depot.id, item=item)
+    message = (
+        f'depot "{depot.code}" holds {_number(held)} of item "{item}"; {what} takes '
+        f"{_number(-delta)}: stock cannot go below zero"
+    )
+    raise InsufficientStock(message, problems=[FieldProblem(field, message)])
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.6g}"
+
+
+# --- recording ---------------------------------------------------------------------------------
+
+
+def record_production(
+    *, session: Session, scope: Scope, body: ProductionReportCreate
+) -> tuple[dict[str, Any], bool]:
+    """Record a producer's output for one of its contracts on a day; the record, and whether
+    it is new (False: the same submission was stored before under its client key)."""
+    scope.require("production_reports", Action.write)
+    fields = {
+        "contract_id": body.contract_id,
+        "day": body.day,
+        "quantity": body.quantity,
+        "lot": body.lot,
+        "note": body.note,
+    }
+    stored = _stored(session, scope, ProductionReport, body.client_key, fields)
+    if stored is not None:
+        return stored, False
+    _check_day(body.day)
+    contract = _delivering_contract(session, body.contract_id)
+    own = repository.producer_code(session=session, producer_id=scope.producer_id)
+    if contract.producer != own:
+        raise Forbidden(
+            f"a producer's user reports only on its own producer's contracts: contract "
+            f"{contract.id} is not one of {own or 'no producer'}'s"
+        )
+    report = ProductionReport(client_key=body.client_key, created_by_id=scope.user_id, **fields)
+    replayed = _insert(session, scope, report, fields)
+    if replayed is not None:
+        return replayed, False
+    _start_delivery(session, contract)
+    return _ledger_read((report, contract.number, contract.producer, contract.item), None), True
+
+
+def record_receipt(
+    *, session: Session, scope: Scope, body: ReceiptCreate
+) -> tuple[dict[str, Any], bool]:
+    """Record what arrived at one of the caller's depots under a contract and how acceptance
+    judged it; the accepted quantity adds to the depot's stock of the contract's item. The
+    record, and whether it is new."""
+    scope.require("receipts", Action.write)
+    received = body.accepted + body.rejected
+    fields = {
+        "contract_id": body.contract_id,
+        "day": body.day,
+        "lot": body.lot,
+        "received": received,
+        "accepted": body.accepted,
+        "rejected": body.rejected,
+        "reason": body.reason,
+    }
+    depot = repository.depot_by_code(session=session, code=body.depot)
+    stored = _stored(
+        session,
+        scope,
+        Receipt,
+        body.client_key,
+        {**fields, "depot_id": depot.id if depot is not None else None},
+    )
+    if stored is not None:
+        return stored, False
+    problems: list[FieldProblem] = []
+    if not math.isclose(received, body.received, rel_tol=1e-9, abs_tol=1e-9):
+        problems.append(
+            FieldProblem(
+                "received",
+                f"received must be accepted + rejected = {_number(received)}, "
+                f"got {_number(body.received)}",
+            )
+        )
+    if body.rejected > 0 and not body.reason.strip():
+        problems.append(
+            FieldProblem("reason", f"a rejection ({_number(body.rejected)}) needs a reason")
+        )
+    problems.extend(_day_problems(body.day))
+    if problems:
+        raise InvalidInput(
+            "the receipt cannot be recorded: " + "; ".join(p.message for p in problems),
+            problems=problems,
+        )
+    depot = _writable_depot(scope, "receipts", body.depot, depot)
+    contract = _delivering_contract(session, body.contract_id)
+    receipt = Receipt(
+        client_key=body.client_key,
+        depot_id=depot.id,
+        item=contract.item,
+        created_by_id=scope.user_id,
+        **fields,
+    )
+    replayed = _insert(session, scope, receipt, {**fields, "depot_id": depot.id})
+    if replayed is not None:
+        return replayed, False
+    if body.accepted > 0:
+        _take_or_add(
+            session,
+            depot=depot,
+            item=contract.item,
+            delta=body.accepted,
+            what="the receipt",
+            field="accepted",
+        )
+    _start_delivery(session, contract)
+    return _ledger_read((receipt, depot.code, contract.number), None), True
+
+
+def record_dispatch(
+    *, session: Session, scope: Scope, body: DispatchCreate
+) -> tuple[dict[str, Any], bool]:
+    """Record items one of the caller's depots sent to a grouping; they leave its stock,
+    which must hold them. The record, and whether it is new."""
+    scope.require("dispatches", Action.write)
+    fields = {
+        "item": body.item,
+        "grouping": body.grouping,
+        "day": body.day,
+        "quantity": body.quantity,
+        "note": body.note,
+    }
+    depot = repository.depot_by_code(session=session, code=body.depot)
+    stored = _stored(
+        session,
+        scope,
+        Dispatch,
+        body.client_key,
+        {**fields, "depot_id": depot.id if depot is not None else None},
+    )
+    if stored is not None:
+        return stored, False
+    problems = _day_problems(body.day)
+    if not repository.grouping_exists(session=session, code=body.grouping):
+        problems.append(FieldProblem("grouping", f'unknown grouping "{body.grouping}"'))
+    if problems:
+        raise InvalidInput(
+            "the dispatch cannot be recorded: " + "; ".join(p.message for p in problems),
+            problems=problems,
+        )
+    depot = _writable_depot(scope, "dispatches", body.depot, depot)
+    dispatch = Dispatch(
+        client_key=body.client_key, depot_id=depot.id, created_by_id=scope.user_id, **fields
+    )
+    replayed = _insert(session, scope, dispatch, {**fields, "depot_id": depot.id})
+    if replayed is not None:
+        return replayed, False
+    _take_or_add(
+        session,
+        depot=depot,
+        item=body.item,
+        delta=-body.quantity,
+        what=f"the dispatch to {body.grouping}",
+        field="quantity",
+    )
+    return _ledger_read((dispatch, depot.code), None), True
+
+
+# --- corrections -------------------------------------------------------------------------------
+
+
+def reverse(
+    *, session: Session, scope: Scope, model: LedgerModel, record_id: int, body: ReversalCreate
+) -> tuple[dict[str, Any], bool]:
+    """Correct a record by a reversal: a new record naming it, its quantities negated, on its
+    day; stock moves back (refused, like any change, if that would leave less than zero). A
+    record is reversed once; a reversal is not reversed. The reversal, and whether it is new."""
+    scope.require(repository.RESOURCES[model], Action.write)
+    found = repository.get_ledger_row(
+        session=session, model=model, scope=scope, record_id=record_id, action=Action.write
+    )
+    original = found[0]
+    noun = repository.noun(model)
+    fields: dict[str, Any] = {"reverses_id": original.id}
+    fields["reason" if model is Receipt else "note"] = body.reason
+    stored = _stored(session, scope, model, body.client_key, fields)
+    if stored is not None:
+        return stored, False
+    if original.reverses_id is not None:
+        raise Conflict(
+            f"{noun} {original.id} is itself the reversal of {noun} {original.reverses_id}: "
+            "a reversal is not reversed; record the event again instead"
+        )
+    earlier = repository.reversal_of(session=session, model=model, record_id=original.id)
+    if earlier is not None:
+        raise Conflict(f"{noun} {original.id} was already reversed by {noun} {earlier}")
+    reversal = _negated(original, client_key=body.client_key, fields=fields, user=scope.user_id)
+    replayed = _insert(session, scope, reversal, fields)
+    if replayed is not None:
+        return replayed, False
+    if isinstance(original, Receipt) and original.accepted > 0:
+        _take_or_add(
+            session,
+            depot=_depot(session, original.depot_id),
+            item=original.item,
+            delta=-original.accepted,
+            what=f"reversing receipt {original.id}",
+            field="quantity",
+        )
+    elif isinstance(original, Dispatch):
+        _take_or_add(
+            session,
+            depot=_depot(session, original.depot_id),
+            item=original.item,
+            delta=original.quantity,
+            what=f"reversing dispatch {original.id}",
+            field="quantity",
+        )
+    return _ledger_read((reversal, *found[1:]), None), True
+
+
+def _negated(
+    original: Any, *, client_key: str, fields: Mapping[str, Any], user: int
+) -> ProductionReport | Receipt | Dispatch:
+    common = {"client_key": client_key, "day": original.day, "created_by_id": user, **fields}
+    if isinstance(original, Receipt):
+        return Receipt(
+            depot_id=original.depot_id,
+            contract_id=original.contract_id,
+            item=original.item,
+            lot=original.lot,
+            received=-original.received,
+            accepted=-original.accepted,
+            rejected=-original.rejected,
+            **common,
+        )
+    if isinstance(original, Dispatch):
+        return Dispatch(
+            depot_id=original.depot_id,
+            item=original.item,
+            grouping=original.grouping,
+            quantity=-original.quantity,
+            **common,
+        )
+    return ProductionReport(
+        contract_id=original.contract_id, lot=original.lot, quantity=-original.quantity, **common
+    )
+
+
+# --- reading the ledger ------------------------------------------------------------------------
+
+
+def list_records(
+    *,
+    session: Session,
+    scope: Scope,
+    model: LedgerModel,
+    filters: Mapping[str, Any],
+    page: PageParams,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the caller's records of one kind, newest first, and how many match."""
+    rows, total = repository.list_ledger(
+        session=session, model=model, scope=scope, filters=filters, page=page
+    )
+    reversals = repository.reversed_by(
+        session=session, model=model, ids=[row[0].id for row in rows]
+    )
+    return [_ledger_read(row, reversals.get(row[0].id)) for row in rows], total
+
+
+def get_record(
+    *, session: Session, scope: Scope, model: LedgerModel, record_id: int
+) -> dict[str, Any]:
+    """One record the caller may see."""
+    return _read_one(session, scope, model, record_id)
+
+
+def _read_one(session: Session, scope: Scope, model: LedgerModel, record_id: int) -> dict[str, Any]:
+    row = repository.get_ledger_row(
+        session=session, model=model, scope=scope, record_id=record_id, action=Action.read
+    )
+    reversal = repository.reversal_of(session=session, model=model, record_id=record_id)
+    return _ledger_read(row, reversal)
+
+
+def _ledger_read(row: Any, reversed_by_id: int | None) -> dict[str, Any]:
+    record = row[0]
+    read = {
+        "id": record.id,
+        "client_key": record.client_key,
+        "day": record.day,
+        "reverses_id": record.reverses_id,
+        "reversed_by_id": reversed_by_id,
+        "created_at": record.created_at,
+        "created_by_id": record.created_by_id,
+    }
+    if isinstance(record, Receipt):
+        _, depot, number = row
+        return {
+            **read,
+            "depot_id": record.depot_id,
+            "depot": depot,
+            "contract_id": record.contract_id,
+            "contract": number,
+            "item": record.item,
+            "lot": record.lot,
+            "received": record.received,
+            "accepted": record.accepted,
+            "rejected": record.rejected,
+            "reason": record.reason,
+        }
+    if isinstance(record, Dispatch):
+        _, depot = row
+        return {
+            **read,
+            "depot_id": record.depot_id,
+            "depot": depot,
+            "item": record.item,
+            "grouping": record.grouping,
+            "quantity": record.quantity,
+            "note": record.note,
+        }
+    _, number, producer, item = row
+    return {
+        **read,
+        "contract_id": record.contract_id,
+        "contract": number,
+        "producer": producer,
+        "item": item,
+        "quantity": record.quantity,
+        "lot": record.lot,
+        "note": record.note,
+    }
+
+
+# --- client keys -------------------------------------------------------------------------------
+
+
+def _stored(
+    session: Session,
+    scope: Scope,
+    model: LedgerModel,
+    client_key: str,
+    fields: Mapping[str, Any],
+) -> dict[str, Any] | None:
+    """The record stored under this client key as the caller reads it, if it holds the same
+    content; None if the key is new; Conflict if it was used for something else."""
+    stored = repository.by_client_key(session=session, model=model, client_key=client_key)
+    if stored is None:
+        return None
+    noun = repository.noun(model)
+    if not repository.reachable(session=session, model=model, scope=scope, record_id=stored.id):
+        raise Conflict(
+            f'client key "{client_key}" was used for another {noun}: choose a new key for a new '
+            "submission"
+        )
+    different = sorted(name for name, value in fields.items() if getattr(stored, name) != value)
+    if different:
+        raise Conflict(
+            f'client key "{client_key}" was used for {noun} {stored.id}, whose '
+            f"{', '.join(different)} differ from this request's: choose a new key for a new "
+            "submission, or send the stored one's content to retry it",
+            problems=[FieldProblem("client_key", f'"{client_key}" is used by {noun} {stored.id}')],
+        )
+    return _read_one(session, scope, model, stored.id)
+
+
+def _insert(
+    session: Session, scope: Scope, record: Any, fields: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """Store a new record in a SAVEPOINT; None once stored. If a concurrent request stored
+    the same client key first, the savepoint is rolled back and the stored record returned
+    (or Conflict if its content differs, or the record it reverses was reversed meanwhile)."""
+    model = type(record)
+    try:
+        with session.begin_nested():
+            session.add(record)
+            session.flush()
+    except IntegrityError:
+        stored = _stored(session, scope, model, record.client_key, fields)
+        if stored is not None:
+            return stored
+        if record.reverses_id is not None:
+            earlier = repository.reversal_of(
+                session=session, model=model, record_id=record.reverses_id
+            )
+            if earlier is not None:
+                noun = repository.noun(model)
+                raise Conflict(
+                    f"{noun} {record.reverses_id} was already reversed by {noun} {earlier}"
+                ) from None
+        raise
+    return None
+
+
+# --- checks ------------------------------------------------------------------------------------
+
+
+def _check_day(day: date) -> None:
+    problems = _day_problems(day)
+    if problems:
+        raise InvalidInput(problems[0].message, problems=problems)
+
+
+def _day_problems(day: date) -> list[FieldProblem]:
+    latest = datetime.now(UTC).date() + timedelta(days=DAYS_AHEAD_ALLOWED)
+    if day > latest:
+        return [FieldProblem("day", f"{day.isoformat()} is in the future")]
+    return []
+
+
+def _writable_depot(scope: Scope, resource: str, code: str, depot: Depot | None) -> Depot:
+    """The depot found by its code, if the caller records there (its own, for logistics)."""
+    if depot is None:
+        raise InvalidInput(
+            f'unknown depot "{code}"', problems=[FieldProblem("depot", f'unknown depot "{code}"')]
+        )
+    if scope.access(resource, Action.write) is Access.own and depot.id not in scope.depot_ids:
+        raise Forbidden(f'depot "{code}" is not one of your organisation\'s depots')
+    return depot
+
+
+def _depot(session: Session, depot_id: int) -> Depot:
+    depot = session.get(Depot, depot_id)
+    assert depot is not None  # a ledger row's depot is kept by its foreign key
+    return depot
+
+
+def _delivering_contract(session: Session, contract_id: int) -> Contract:
+    """The contract with this id, which must be signed or in delivery."""
+    contract = repository.contract(session=session, contract_id=contract_id)
+    if contract is None:
+        message = f"unknown contract {contract_id}"
+        raise InvalidInput(message, problems=[FieldProblem("contract_id", message)])
+    if contract.status not in DELIVERING:
+        raise Conflict(
+            f"contract {contract.number} is {contract.status.value}: only a signed contract or "
+            "one in delivery takes deliveries and production reports"
+        )
+    return contract
+
+
+def _start_delivery(session: Session, contract: Contract) -> None:
+    """A signed contract's first production report or receipt puts it in delivery (the
+    contracts service's one transition, a conditional update that concurrent first records
+    do not clash on)."""
+    contracts_service.start_delivery(session=session, contract=contract)

@@ -1,0 +1,89 @@
+"""The execution world of these tests, on the API's VARIED registry and users
+(tests/api/conftest.py), on SQLite and PostgreSQL:
+
+    depot d-north   run by "Depot North" (user depot@depot.test, "logistics")
+    depot d-south   run by "Depot South" (user south@depot.test, "south")
+    contract C-1    producer p1, line l1, item art-155: 2026-10 100, 2026-11 300, 2026-12 300;
+                    paid by the state budget; signed
+    contract C-2    producer p2, line l2, item fpv: 2026-11 600; paid by fund dk; signed
+    contract C-3    producer p1, line l1, item art-155: a draft
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import Engine
+
+from kuznia.auth import service as auth_service
+from kuznia.db import session_scope
+from kuznia.models import ContractStatus, OrganisationKind, Role
+from tests.api.conftest import PASSWORD, Api, api, cheap_password_hashes
+from tests.logistics.builders import add_contract, add_depot
+
+__all__ = ["World", "api", "cheap_password_hashes", "world"]
+
+
+@dataclass
+class World:
+    """The API, and the ids of the world's depots and contracts."""
+
+    api: Api
+    engine: Engine
+    north: int
+    south: int
+    c1: int
+    c2: int
+    c3: int
+
+
+@pytest.fixture
+def world(api: Api, engine: Engine) -> Iterator[World]:
+    with session_scope(engine) as session:
+        auth_service.add_organisation(
+            session=session, name="Depot South", kind=OrganisationKind.depot
+        )
+        auth_service.add_user(
+            session=session,
+            email="south@depot.test",
+            password=PASSWORD,
+            role=Role.logistics,
+            organisation="Depot South",
+        )
+        north = add_depot(session, code="d-north", organisation="Depot North")
+        south = add_depot(session, code="d-south", organisation="Depot South")
+        c1 = add_contract(
+            session,
+            number="C-1",
+            producer="p1",
+            line="l1",
+            item="art-155",
+            schedule={"2026-10": 100, "2026-11": 300, "2026-12": 300},
+        )
+        c2 = add_contract(
+            session,
+            number="C-2",
+            producer="p2",
+            line="l2",
+            item="fpv",
+            schedule={"2026-11": 600},
+            funds=[("dk", 1.0)],
+        )
+        c3 = add_contract(
+            session,
+            number="C-3",
+            producer="p1",
+            line="l1",
+            item="art-155",
+            schedule={"2026-12": 50},
+            status=ContractStatus.draft,
+        )
+        ids = (north.id, south.id, c1.id, c2.id, c3.id)
+    login = api.client.post(
+        "/api/v1/auth/login", json={"email": "south@depot.test", "password": PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    api.tokens["south"] = login.json()["token"]
+    yield World(api, engine, *ids)
