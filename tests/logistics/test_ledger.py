@@ -203,14 +203,15 @@ class TestDispatches:
         assert response.json()["detail"].startswith('depot "d-north" holds 0 of item "fpv"')
         assert count(world.engine, DepotStock) == 0
 
-    def test_the_grouping_must_be_in_the_registry(self, world: World) -> None:
-        response = world.api.post(
-            "logistics", f"{API}/dispatches", json=dispatch_body("d-1", 1, grouping="g-mars")
-        )
+    def test_the_item_and_grouping_must_be_in_the_registry(self, world: World) -> None:
+        body = dispatch_body("d-1", 1, item="art-152", grouping="g-mars")
+
+        response = world.api.post("logistics", f"{API}/dispatches", json=body)
 
         assert response.status_code == 422
         assert response.json()["problems"] == [
-            {"field": "grouping", "message": 'unknown grouping "g-mars"'}
+            {"field": "item", "message": 'unknown item "art-152"'},
+            {"field": "grouping", "message": 'unknown grouping "g-mars"'},
         ]
 
 

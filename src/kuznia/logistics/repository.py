@@ -40,6 +40,7 @@ from kuznia.models import (
     Dispatch,
     Fund,
     Grouping,
+    Item,
     Organisation,
     PlanRun,
     PlanRunAllocation,
@@ -181,6 +182,11 @@ def producer_code(*, session: Session, producer_id: int | None) -> str | None:
 def grouping_exists(*, session: Session, code: str) -> bool:
     """Whether the registry has a grouping with this code."""
     return session.scalar(select(Grouping.id).where(Grouping.code == code)) is not None
+
+
+def item_exists(*, session: Session, code: str) -> bool:
+    """Whether the registry has an item with this code."""
+    return session.scalar(select(Item.id).where(Item.code == code)) is not None
 
 
 # --- the ledger --------------------------------------------------------------------------------

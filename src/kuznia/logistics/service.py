@@ -317,6 +317,8 @@ def record_dispatch(
     if stored is not None:
         return stored, False
     problems = _day_problems(body.day)
+    if not repository.item_exists(session=session, code=body.item):
+        problems.append(FieldProblem("item", f'unknown item "{body.item}"'))
     if not repository.grouping_exists(session=session, code=body.grouping):
         problems.append(FieldProblem("grouping", f'unknown grouping "{body.grouping}"'))
     if problems:
