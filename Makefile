@@ -25,12 +25,13 @@ demo: $(STAMP)
 	@echo "The web application: run 'make serve', then open http://127.0.0.1:8000/"
 	@$(BIN)/kuznia demo-users --show
 
-# The web application on the national data set, with a demo login for every role.
+# The web application on the national data set, with a demo login for every role and, the
+# first time, an approved plan with a few days of deliveries (about half a minute, once).
 serve: $(STAMP)
 	mkdir -p out
 	test -f out/national.json || $(BIN)/kuznia generate national --seed $(SEED) --output out/national.json
 	KUZNIA_DATABASE_URL=$(DEMO_DB) $(BIN)/kuznia db upgrade
-	KUZNIA_DATABASE_URL=$(DEMO_DB) $(BIN)/kuznia demo-users --data out/national.json
+	KUZNIA_DATABASE_URL=$(DEMO_DB) $(BIN)/kuznia demo-users --data out/national.json --execution
 	KUZNIA_DATABASE_URL=$(DEMO_DB) $(BIN)/kuznia serve
 
 test: $(STAMP)

@@ -4,6 +4,16 @@ holding tests/db/builders.py's VARIED registry and tests/api/conftest.py's user 
 `pages.as_user("planner")` is a test client logged in through the login form, with the
 session cookie the pages set; `solve(pages)` finishes the queued plan runs in this process
 (the app in these tests has no worker processes).
+
+`execution` adds the execution world of the ledger and contract pages (built directly, as
+approval and signing would leave it; tests/logistics/builders.py):
+
+    depot d-north   run by "Depot North" (user depot@depot.test, "logistics")
+    depot d-south   run by nobody
+    contract C-1    producer p1, line l1, art-155: 2026-10 100, 2026-11 300, 2026-12 300;
+                    paid by the state budget; signed
+    contract C-2    producer p2, line l2, fpv: 2026-11 600; paid by fund dk; signed
+    contract C-3    producer p1, line l1, art-155: 2026-12 50; a draft
 """
 
 from __future__ import annotations
@@ -18,10 +28,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from kuznia.auth import service as auth_service
+from kuznia.db import session_scope
 from kuznia.main import create_app
+from kuznia.models import ContractStatus
 from kuznia.plans.worker import claim_next, solve_run
 from kuznia.settings import Settings
 from tests.api.conftest import PASSWORD, USERS, populate
+from tests.logistics.builders import add_contract, add_depot
 
 
 @pytest.fixture(autouse=True)
@@ -100,3 +113,48 @@ def pages(engine: Engine) -> Iterator[Pages]:
         yield found
     for client in found.clients.values():
         client.close()
+
+
+@dataclass(frozen=True)
+class Execution:
+    """The ids of the execution world's depots and contracts (see the module's docstring)."""
+
+    north: int
+    south: int
+    c1: int
+    c2: int
+    c3: int
+
+
+@pytest.fixture
+def execution(pages: Pages) -> Execution:
+    with session_scope(pages.engine) as session:
+        north = add_depot(session, code="d-north", organisation="Depot North")
+        south = add_depot(session, code="d-south", organisation=None)
+        c1 = add_contract(
+            session,
+            number="C-1",
+            producer="p1",
+            line="l1",
+            item="art-155",
+            schedule={"2026-10": 100, "2026-11": 300, "2026-12": 300},
+        )
+        c2 = add_contract(
+            session,
+            number="C-2",
+            producer="p2",
+            line="l2",
+            item="fpv",
+            schedule={"2026-11": 600},
+            funds=[("dk", 1.0)],
+        )
+        c3 = add_contract(
+            session,
+            number="C-3",
+            producer="p1",
+            line="l1",
+            item="art-155",
+            schedule={"2026-12": 50},
+            status=ContractStatus.draft,
+        )
+        return Execution(north.id, south.id, c1.id, c2.id, c3.id)

@@ -1,6 +1,7 @@
 """A live Kuznia for the browser tests: uvicorn on a free loopback port in a thread, a
-temporary SQLite database holding the `small` synthetic data set and the demo user of each
-role (`kuznia demo-users`), and plan worker processes as in production."""
+temporary SQLite database holding the `small` synthetic data set, the demo user of each role
+and the execution demo (`kuznia demo-users --execution`: depots, a signed plan, four days of
+receipts and dispatches), and plan worker processes as in production."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from kuznia.cli.demo import DEMO_USERS, DemoUser, add_demo_users
+from kuznia.cli.demo import DEMO_USERS, DemoUser, add_demo_execution, add_demo_users
 from kuznia.db import create_engine_for, session_scope, upgrade
 from kuznia.main import create_app
 from kuznia.registry import import_instance
@@ -47,6 +48,7 @@ def live_kuznia(directory: Path) -> Iterator[LiveKuznia]:
     with session_scope(engine) as session:
         import_instance(session=session, instance=generate("small", seed=7))
         add_demo_users(session=session)
+    add_demo_execution(engine=engine)
     settings = Settings(database_url=database_url, plan_workers=2)
     app = create_app(settings=settings, engine=engine, workers=True)
     port = _free_port()

@@ -1,16 +1,21 @@
-"""`kuznia demo-users`: a login for every role, made once however often it runs."""
+"""`kuznia demo-users`: a login for every role, made once however often it runs; with
+`--execution`, depots, a signed plan and a few days of the ledger, made once too."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
+from kuznia.audit import verify
 from kuznia.auth import service as auth_service
-from kuznia.cli.demo import DEMO_USERS, add_demo_users
+from kuznia.cli.demo import DEMO_USERS, add_demo_execution, add_demo_users
 from kuznia.cli.main import app
 from kuznia.db import session_scope
-from kuznia.models import Role, User
+from kuznia.models import AuditEvent, Receipt, Role, User
 from kuznia.registry import import_instance
+from kuznia.synthetic import generate
 from tests.db.builders import varied
 
 
@@ -49,3 +54,27 @@ def test_show_prints_the_logins_without_a_database() -> None:
     assert result.exit_code == 0
     assert "planner@demo.kuznia" in result.output
     assert "demo-planner-2026" in result.output
+
+
+def test_the_execution_demo_records_through_the_services_once(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        import_instance(session=session, instance=generate("tiny", seed=7))
+        add_demo_users(session=session)
+
+    first = add_demo_execution(engine=engine, today=date(2026, 11, 24))
+    second = add_demo_execution(engine=engine, today=date(2026, 11, 24))
+    with session_scope(engine) as session:
+        receipts = session.scalar(select(func.count()).select_from(Receipt))
+        actors = set(
+            session.scalars(select(AuditEvent.actor).where(AuditEvent.entity == "receipts"))
+        )
+        verification = verify(session=session)
+
+    # tiny's plan: three contracts, two delivered (the first in full) over four days
+    assert (first.skipped, first.depots, first.contracts) == (None, ["d-01", "d-02"], 3)
+    assert (first.receipts, receipts, first.rejections, first.dispatches) == (8, 8, 1, 8)
+    assert first.completed == ["K-1-l002"]
+    assert first.days == (date(2026, 11, 21), date(2026, 11, 24))
+    assert actors == {"logistics@demo.kuznia"}
+    assert verification.intact
+    assert second.skipped == "the registry has 3 contracts already"

@@ -105,16 +105,19 @@ class TestLogin:
         assert response.status_code == 403
 
 
+PLANNER_MENU = ["Overview", "Industry", "Needs", "Funds", "Plans", "Contracts", "Ledger"]
+
+
 class TestMenu:
     @pytest.mark.parametrize(
         ("user", "sections"),
         [
-            ("planner", ["Overview", "Industry", "Needs", "Funds", "Plans"]),
-            ("auditor", ["Overview", "Industry", "Needs", "Funds", "Plans", "Users"]),
-            ("producer", ["Overview", "Industry"]),
-            ("partner", ["Overview", "Funds", "Plans"]),
-            ("logistics", ["Overview"]),
-            ("admin", ["Overview", "Users"]),
+            ("planner", PLANNER_MENU),
+            ("auditor", [*PLANNER_MENU, "Audit", "Users"]),
+            ("producer", ["Overview", "Industry", "Contracts"]),
+            ("partner", ["Overview", "Funds", "Plans", "Contracts"]),
+            ("logistics", ["Overview", "Ledger"]),
+            ("admin", ["Overview", "Audit", "Users"]),
         ],
     )
     def test_a_role_sees_the_sections_it_may_read(
@@ -131,6 +134,11 @@ class TestMenu:
             ("logistics", "/funds"),
             ("admin", "/plans"),
             ("planner", "/users"),
+            ("logistics", "/contracts"),
+            ("producer", "/ledger"),
+            ("partner", "/ledger"),
+            ("planner", "/audit"),
+            ("producer", "/audit"),
         ],
     )
     def test_a_section_not_in_the_menu_answers_403(

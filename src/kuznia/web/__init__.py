@@ -14,7 +14,19 @@ from fastapi.staticfiles import StaticFiles
 from kuznia.web import assets
 from kuznia.web.errors import install_error_pages
 from kuznia.web.results import ResultCache
-from kuznia.web.routes import account, funds, industry, needs, overview, plans, users
+from kuznia.web.routes import (
+    account,
+    audit,
+    contracts,
+    funds,
+    industry,
+    ledger,
+    needs,
+    overview,
+    plans,
+    progress,
+    users,
+)
 from kuznia.web.routes import assets as asset_routes
 
 __all__ = ["install_web", "web_router"]
@@ -23,7 +35,9 @@ __all__ = ["install_web", "web_router"]
 def web_router() -> APIRouter:
     """Every page's route."""
     router = APIRouter(include_in_schema=False)
-    for module in (account, overview, industry, needs, funds, plans, users, asset_routes):
+    # progress before contracts: /contracts/progress is not a contract's id
+    modules = (account, overview, industry, needs, funds, plans, progress, contracts, ledger)
+    for module in (*modules, audit, users, asset_routes):
         router.include_router(module.router)
     return router
 

@@ -26,6 +26,12 @@ SECTIONS = (
     Section("needs", "/needs", N_("Needs"), "needs"),
     Section("funds", "/funds", N_("Funds"), "funds"),
     Section("plans", "/plans", N_("Plans"), "plan_runs"),
+    # Contracts, guarantees and plan versus actual: producers see their own, partners those
+    # their funds pay; the depots' staff record deliveries without reading contracts.
+    Section("contracts", "/contracts", N_("Contracts"), "contracts"),
+    # The daily ledger: depot staff record at their depots; planners and auditors read all.
+    Section("ledger", "/ledger", N_("Ledger"), "depot_stock"),
+    Section("audit", "/audit", N_("Audit"), "audit"),
     Section("users", "/users", N_("Users"), "users"),
 )
 

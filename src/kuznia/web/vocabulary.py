@@ -19,3 +19,11 @@ REASONS = (
 )
 SOLVE_STATUSES = (N_("time_limit"), N_("infeasible"))
 ELIGIBILITY = (N_("categories"), N_("ownership"), N_("regions"), N_("producers"))
+# Contracts' and guarantees' statuses (a guarantee is draft, signed or terminated).
+CONTRACT_STATUSES = (
+    N_("draft"),
+    N_("signed"),
+    N_("in_delivery"),
+    N_("completed"),
+    N_("terminated"),
+)

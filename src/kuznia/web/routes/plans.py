@@ -4,6 +4,7 @@ and compare two plans side by side."""
 
 from __future__ import annotations
 
+import json
 import re
 from contextlib import suppress
 from math import ceil
@@ -15,19 +16,24 @@ from pydantic import ValidationError
 
 from kuznia import models
 from kuznia.auth.permissions import Access, Action
+from kuznia.contracts import service as contracts_service
 from kuznia.dependencies import SessionDep
-from kuznia.errors import Conflict, Forbidden
+from kuznia.errors import Conflict, Forbidden, InvalidInput
 from kuznia.pagination import Key, PageParams
 from kuznia.plans import service as plans_service
 from kuznia.plans.schemas import PlanRunCreate
 from kuznia.web import forms, results, summaries
 from kuznia.web.i18n import N_, Language
-from kuznia.web.nav import may_write
+from kuznia.web.nav import may_read, may_write
 from kuznia.web.pages import Viewer, language_of, render
 from kuznia.web.session import ViewerDep
 
 router = APIRouter()
 SHORTFALL_PAGE = 25
+# What the approval form proposes: three months firm, the rest as guarantees of all of it.
+DEFAULT_FIRM_MONTHS = 3
+FIRM_MONTHS_RANGE = N_("Enter a whole number of months from 0 to %(months)s (the plan's horizon).")
+SHARE_RANGE = N_("Enter a share above 0 and at most 100.")
 ACTIVE = (models.PlanRunStatus.queued, models.PlanRunStatus.running)
 
 # What the worker says as it goes, so that the catalogs can say it in every language.
@@ -214,6 +220,20 @@ def compare(
 def plan_page(
     request: Request, session: SessionDep, viewer: ViewerDep, run_id: Key
 ) -> HTMLResponse:
+    return _plan_page(request, session, viewer, run_id)
+
+
+def _plan_page(
+    request: Request,
+    session: Any,
+    viewer: Viewer,
+    run_id: int,
+    *,
+    approve_values: dict[str, str] | None = None,
+    approve_errors: dict[str, str] | None = None,
+    approve_general: list[str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     scope = viewer.scope
     lang = language_of(request)
     cache = request.app.state.web_results
@@ -229,8 +249,17 @@ def plan_page(
         "settings": settings,
         "currency": settings["currency"] if settings else "",
         "full_reader": scope.access("plan_runs", Action.read) is Access.all,
+        "may_approve": may_write(scope, "contracts"),
     }
     if run.status is models.PlanRunStatus.finished and run.cost is not None:
+        context["approval"] = _approval(session, viewer, run)
+        context["run_months"] = _run_months(run)
+        context["approve_values"] = approve_values or {
+            "firm_months": str(min(DEFAULT_FIRM_MONTHS, context["run_months"])),
+            "guarantee_share": "100",
+        }
+        context["approve_errors"] = approve_errors or {}
+        context["approve_general"] = approve_general or []
         category_of = results.categories_of_items(session=session, scope=scope)
         if context["full_reader"]:
             allocations = results.table(
@@ -271,7 +300,108 @@ def plan_page(
             {"fund": fund, "year": year, "amount": amount}
             for (fund, year), amount in sorted(spend.items())
         ]
-    return render(request, "plan.html", context, viewer=viewer)
+    return render(request, "plan.html", context, viewer=viewer, status_code=status_code)
+
+
+def _run_months(run: models.PlanRun) -> int:
+    """The number of months of the horizon the run solved."""
+    months: int = json.loads(run.instance)["months"]
+    return months
+
+
+def _approval(session: Any, viewer: Viewer, run: models.PlanRun) -> dict[str, Any] | None:
+    """What approving the run made (contracts and guarantees the caller may see), or None
+    if it has not been approved; None too for a role that may not read contracts."""
+    scope = viewer.scope
+    if not may_read(scope, "contracts"):
+        return None
+    one = PageParams(limit=1, offset=0)
+    filters = {"plan_run_id": run.id}
+    _, contracts = contracts_service.list_contracts(
+        session=session, scope=scope, filters=filters, page=one
+    )
+    _, guarantees = contracts_service.list_guarantees(
+        session=session, scope=scope, filters=filters, page=one
+    )
+    approved = contracts or guarantees
+    if not approved and may_write(scope, "contracts"):
+        # a planner sees every contract: none means the run is not approved yet
+        return None
+    return {"contracts": contracts, "guarantees": guarantees} if approved else None
+
+
+@router.post("/plans/{run_id}/approve", include_in_schema=False, response_class=HTMLResponse)
+def approve_plan(
+    request: Request, session: SessionDep, viewer: ViewerDep, run_id: Key, form: forms.FormDep
+) -> Response:
+    """Approve a finished plan into draft contracts (its first firm months) and purchase
+    guarantees (the months after), then show the contracts it made."""
+    scope = viewer.scope
+    scope.require("contracts", Action.write)
+    lang = language_of(request)
+    run = results.get_run(session=session, scope=scope, run_id=run_id)
+    months = _run_months(run) if run.cost is not None else 0
+    values = {
+        "firm_months": str(form.get("firm_months", "")).strip(),
+        "guarantee_share": str(form.get("guarantee_share", "")).strip(),
+    }
+    errors: dict[str, str] = {}
+    firm = share = None
+    try:
+        firm = forms.whole_number(values["firm_months"])
+        if not 0 <= firm <= months:
+            raise forms.FormError(lang.gettext(FIRM_MONTHS_RANGE, months=months))
+    except forms.FormError as error:
+        errors["firm_months"] = str(error)
+    try:
+        share = float(forms.number(values["guarantee_share"]))
+        if not 0 < share <= 100:
+            raise forms.FormError(SHARE_RANGE)
+    except forms.FormError as error:
+        errors["guarantee_share"] = str(error)
+    if not errors and firm is not None and share is not None:
+        try:
+            contracts_service.approve_run(
+                session=session,
+                scope=scope,
+                run_id=run_id,
+                firm_months=firm,
+                guarantee_share=share / 100,
+            )
+        except InvalidInput as error:
+            session.rollback()
+            placed, rest = forms.by_field(error.problems, ("firm_months", "guarantee_share"))
+            return _plan_page(
+                request,
+                session,
+                viewer,
+                run_id,
+                approve_values=values,
+                approve_errors=placed,
+                approve_general=rest,
+                status_code=422,
+            )
+        except Conflict as error:
+            session.rollback()
+            return _plan_page(
+                request,
+                session,
+                viewer,
+                run_id,
+                approve_values=values,
+                approve_general=[error.detail],
+                status_code=409,
+            )
+        return RedirectResponse(f"/contracts?plan={run_id}&approved={run_id}", status_code=303)
+    return _plan_page(
+        request,
+        session,
+        viewer,
+        run_id,
+        approve_values=values,
+        approve_errors=errors,
+        status_code=422,
+    )
 
 
 @router.get("/plans/{run_id}/progress", include_in_schema=False, response_class=HTMLResponse)

@@ -1,0 +1,102 @@
+"""What the execution pages (contracts, the ledger, plan versus actual) share: the day a page
+is about, client keys for the ledger's forms, a contract's progress as the plan-versus-actual
+report counts it, and the ledger rows under a contract.
+
+Every read goes through the contracts and logistics services (or their scoped repositories),
+so a page shows what its viewer's scope may read and nothing more.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from kuznia import models
+from kuznia.auth.permissions import Access, Action, Scope
+from kuznia.logistics import reports
+from kuznia.logistics import repository as logistics_repository
+from kuznia.logistics import service as logistics_service
+from kuznia.pagination import MAX_LIMIT, PageParams
+
+# The statuses plan versus actual counts (a draft is not in force; a terminated one is over).
+IN_FORCE = (
+    models.ContractStatus.signed,
+    models.ContractStatus.in_delivery,
+    models.ContractStatus.completed,
+)
+
+
+def today() -> date:
+    """The day the ledger pages open on: the server's calendar day."""
+    return date.today()
+
+
+def read_day(text: str | None, default: date) -> tuple[date, bool]:
+    """A day written YYYY-MM-DD, or `default`; and whether the text was a day."""
+    if not text:
+        return default, True
+    try:
+        return date.fromisoformat(text.strip()), True
+    except ValueError:
+        return default, False
+
+
+def new_client_key() -> str:
+    """A key for one rendering of a ledger form: a retry of the same submission (a second
+    click, the browser sending it again) carries the same key and is recorded once."""
+    return uuid.uuid4().hex
+
+
+def contract_progress(
+    *, session: Session, contract: models.Contract, as_of: date
+) -> dict[str, Any] | None:
+    """The contract against its schedule as of a day, by the plan-versus-actual report's own
+    rules (`kuznia.logistics.reports.contract_progress`), for one contract the caller has
+    already read through the contracts service; None for a contract not in force."""
+    if contract.status not in IN_FORCE:
+        return None
+    ids = [contract.id]
+    schedule = logistics_repository.schedules(session=session, contract_ids=ids)
+    accepted = logistics_repository.totals_to_date(
+        session=session, model=models.Receipt, as_of=as_of, contract_ids=ids
+    )
+    produced = logistics_repository.totals_to_date(
+        session=session, model=models.ProductionReport, as_of=as_of, contract_ids=ids
+    )
+    return reports.contract_progress(
+        contract,
+        schedule=schedule.get(contract.id, []),
+        accepted=accepted.get(contract.id, 0.0),
+        produced=produced.get(contract.id, 0.0),
+        as_of=as_of,
+    )
+
+
+def ledger_rows(
+    *,
+    session: Session,
+    scope: Scope,
+    model: logistics_repository.LedgerModel,
+    filters: dict[str, Any],
+    limit: int = 5 * MAX_LIMIT,
+) -> list[dict[str, Any]]:
+    """The caller's ledger records of one kind matching `filters`, newest first, at most
+    `limit` of them (none if the caller may read none)."""
+    if scope.access(logistics_repository.RESOURCES[model], Action.read) is Access.none:
+        return []
+    found: list[dict[str, Any]] = []
+    while len(found) < limit:
+        rows, total = logistics_service.list_records(
+            session=session,
+            scope=scope,
+            model=model,
+            filters=filters,
+            page=PageParams(limit=min(MAX_LIMIT, limit - len(found)), offset=len(found)),
+        )
+        found.extend(rows)
+        if not rows or len(found) >= total:
+            break
+    return found

@@ -1,0 +1,358 @@
+"""Contracts and guarantees: lists with filters, a contract's page (its schedule against what
+the depots accepted, its versions with the reason for each, who pays per fund and year), and
+for planners the forms that sign, complete or terminate it.
+
+What a person sees is what the contracts service lets their scope read: a producer's user
+finds its own producer's contracts, a partner's user those its funds pay a share of (and only
+its own funds' rows of their funding); another contract answers 404 as if it did not exist.
+Every change goes through the service with the version the page was rendered with, so a
+change made meanwhile by someone else is refused and said, not overwritten.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from math import ceil
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from kuznia import models
+from kuznia.auth.permissions import Action
+from kuznia.contracts import service as contracts_service
+from kuznia.dependencies import SessionDep
+from kuznia.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from kuznia.pagination import Key, PageParams
+from kuznia.registry.sections import ITEMS, PRODUCERS
+from kuznia.web import execution, forms, results
+from kuznia.web.i18n import N_
+from kuznia.web.nav import may_read, may_write
+from kuznia.web.pages import Viewer, language_of, render
+from kuznia.web.session import ViewerDep
+
+router = APIRouter()
+PAGE_SIZE = 50
+CONTRACT_STATUSES = tuple(status.value for status in models.ContractStatus)
+GUARANTEE_STATUSES = tuple(status.value for status in models.GuaranteeStatus)
+
+# What each action asks of the contract, and what it leaves it as.
+ACTIONS: dict[str, tuple[tuple[models.ContractStatus, ...], models.ContractStatus]] = {
+    "sign": ((models.ContractStatus.draft,), models.ContractStatus.signed),
+    "complete": ((models.ContractStatus.in_delivery,), models.ContractStatus.completed),
+    "terminate": (
+        (
+            models.ContractStatus.draft,
+            models.ContractStatus.signed,
+            models.ContractStatus.in_delivery,
+        ),
+        models.ContractStatus.terminated,
+    ),
+}
+DONE = {
+    "sign": N_("The contract is signed."),
+    "complete": N_("The contract is completed."),
+    "terminate": N_("The contract is terminated."),
+}
+NOT_NOW = {
+    "sign": N_("Only a draft contract can be signed; this one is %(status)s now."),
+    "complete": N_("Only a contract in delivery can be completed; this one is %(status)s now."),
+    "terminate": N_("This contract is %(status)s now: it can no longer be terminated."),
+}
+REASON_REQUIRED = N_("Say why the contract is terminated.")
+
+
+def _page_number(request: Request, name: str = "page") -> int:
+    try:
+        return max(1, int(request.query_params.get(name, "1")))
+    except ValueError:
+        return 1
+
+
+def _filters(request: Request, statuses: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The service's filters from the query, and the values to show in the filter form."""
+    params = request.query_params
+    shown = {name: params.get(name, "").strip() for name in ("status", "producer", "item", "plan")}
+    if shown["status"] not in statuses:
+        shown["status"] = ""
+    if not shown["plan"].isdigit():
+        shown["plan"] = ""
+    filters: dict[str, Any] = {
+        "status": shown["status"] or None,
+        "producer": shown["producer"] or None,
+        "item": shown["item"] or None,
+        "plan_run_id": int(shown["plan"]) if shown["plan"] else None,
+    }
+    return filters, shown
+
+
+def _lists_context(session: Session, viewer: Viewer, shown: dict[str, str]) -> dict[str, Any]:
+    """What both lists' filter forms need."""
+    scope = viewer.scope
+    own_producer = scope.producer_id is not None
+    items = results.records(session=session, scope=scope, section=ITEMS)
+    return {
+        "chosen": shown,
+        "filtered": any(value for name, value in shown.items() if name != "plan"),
+        "items": items,
+        "item_names": {item["code"]: item["name"] for item in items},
+        # a producer's user sees only its own producer: nothing to choose
+        "producers": []
+        if own_producer or not may_read(scope, PRODUCERS.name)
+        else results.records(session=session, scope=scope, section=PRODUCERS),
+        "producer_filter": not own_producer,
+        "may_approve": may_write(scope, "contracts"),
+        "may_read_plans": may_read(scope, "plan_runs"),
+        "role": scope.role.value,
+    }
+
+
+@router.get("/contracts", include_in_schema=False, response_class=HTMLResponse)
+def contracts(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    scope = viewer.scope
+    scope.require("contracts", Action.read)
+    filters, shown = _filters(request, CONTRACT_STATUSES)
+    number = _page_number(request)
+    rows, total = contracts_service.list_contracts(
+        session=session,
+        scope=scope,
+        filters=filters,
+        page=PageParams(limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE),
+    )
+    approved = None
+    if request.query_params.get("approved", "").isdigit() and filters["plan_run_id"]:
+        _, guarantees = contracts_service.list_guarantees(
+            session=session,
+            scope=scope,
+            filters={"plan_run_id": filters["plan_run_id"]},
+            page=PageParams(limit=1, offset=0),
+        )
+        approved = {"run": filters["plan_run_id"], "contracts": total, "guarantees": guarantees}
+    return render(
+        request,
+        "contracts.html",
+        {
+            **_lists_context(session, viewer, shown),
+            "tab": "contracts",
+            "statuses": CONTRACT_STATUSES,
+            "rows": rows,
+            "total": total,
+            "page": number,
+            "pages": max(1, ceil(total / PAGE_SIZE)),
+            "approved": approved,
+        },
+        viewer=viewer,
+    )
+
+
+@router.get("/contracts/guarantees", include_in_schema=False, response_class=HTMLResponse)
+def guarantees(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    scope = viewer.scope
+    scope.require("contracts", Action.read)
+    filters, shown = _filters(request, GUARANTEE_STATUSES)
+    number = _page_number(request)
+    rows, total = contracts_service.list_guarantees(
+        session=session,
+        scope=scope,
+        filters=filters,
+        page=PageParams(limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE),
+    )
+    return render(
+        request,
+        "contracts.html",
+        {
+            **_lists_context(session, viewer, shown),
+            "tab": "guarantees",
+            "statuses": GUARANTEE_STATUSES,
+            "rows": rows,
+            "total": total,
+            "page": number,
+            "pages": max(1, ceil(total / PAGE_SIZE)),
+            "approved": None,
+        },
+        viewer=viewer,
+    )
+
+
+def _schedule_against_accepted(
+    deliveries: list[dict[str, Any]], receipts: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Month by month: what the version in force schedules and what the depots accepted
+    (corrections netted), each also added up since the first month."""
+    scheduled: dict[str, dict[str, Any]] = {d["month"]: d for d in deliveries}
+    accepted: dict[str, float] = defaultdict(float)
+    for receipt in receipts:
+        accepted[receipt["day"].strftime("%Y-%m")] += float(receipt["accepted"])
+    rows, total_scheduled, total_accepted = [], 0.0, 0.0
+    for month in sorted(set(scheduled) | set(accepted)):
+        delivery = scheduled.get(month)
+        total_scheduled += float(delivery["quantity"]) if delivery else 0.0
+        total_accepted += accepted.get(month, 0.0)
+        rows.append(
+            {
+                "month": month,
+                "scheduled": delivery["quantity"] if delivery else None,
+                "accepted": accepted.get(month),
+                "scheduled_so_far": total_scheduled,
+                "accepted_so_far": total_accepted,
+            }
+        )
+    return rows
+
+
+def _contract_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    contract_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    general: list[str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The contract's page; `general` holds messages already in the page's language."""
+    scope = viewer.scope
+    contract = contracts_service.get_contract(session=session, scope=scope, contract_id=contract_id)
+    read = contracts_service.read_contract(session=session, scope=scope, contract_id=contract_id)
+    versions = contracts_service.contract_versions(
+        session=session, scope=scope, contract_id=contract_id
+    )
+    as_of = execution.today()
+    receipts = execution.ledger_rows(
+        session=session, scope=scope, model=models.Receipt, filters={"contract_id": contract_id}
+    )
+    status = contract.status
+    may_change = may_write(scope, "contracts")
+    done = request.query_params.get("done", "")
+    return render(
+        request,
+        "contract.html",
+        {
+            "contract": read,
+            "versions": list(reversed(versions)),
+            "terms": read["terms"],
+            "progress": execution.contract_progress(
+                session=session, contract=contract, as_of=as_of
+            ),
+            "as_of": as_of,
+            "months": _schedule_against_accepted(read["terms"]["deliveries"], receipts),
+            "receipts": receipts,
+            "may_read_plans": may_read(scope, "plan_runs"),
+            "may_sign": may_change and status in ACTIONS["sign"][0],
+            "may_complete": may_change and status in ACTIONS["complete"][0],
+            "may_terminate": may_change and status in ACTIONS["terminate"][0],
+            "done": DONE.get(done),
+            "errors": errors or {},
+            "general": general or [],
+            "values": values or {},
+            "partner": scope.producer_id is None and bool(scope.fund_ids),
+        },
+        viewer=viewer,
+        status_code=status_code,
+    )
+
+
+@router.get("/contracts/{contract_id}", include_in_schema=False, response_class=HTMLResponse)
+def contract_page(
+    request: Request, session: SessionDep, viewer: ViewerDep, contract_id: Key
+) -> HTMLResponse:
+    """One contract; 404 for a contract the caller may not see."""
+    return _contract_page(request, session, viewer, contract_id)
+
+
+@router.post(
+    "/contracts/{contract_id}/{action}", include_in_schema=False, response_class=HTMLResponse
+)
+def change_contract(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    contract_id: Key,
+    action: str,
+    form: forms.FormDep,
+) -> Response:
+    """Sign, complete or terminate a contract on the version the page showed."""
+    if action not in ACTIONS:
+        raise NotFound(f"no action {action!r} on contracts")
+    scope = viewer.scope
+    scope.require("contracts", Action.write)
+    lang = language_of(request)
+    try:
+        version = int(str(form.get("version", "")))
+    except ValueError:
+        version = 0
+    reason = str(form.get("reason", "")).strip()
+    values = {"reason": reason}
+    done = RedirectResponse(f"/contracts/{contract_id}?done={action}", status_code=303)
+    if action == "terminate" and not reason:
+        return _contract_page(
+            request,
+            session,
+            viewer,
+            contract_id,
+            errors={"reason": REASON_REQUIRED},
+            values=values,
+            status_code=422,
+        )
+    try:
+        if action == "sign":
+            contracts_service.sign_contract(
+                session=session, scope=scope, contract_id=contract_id, version=version
+            )
+        elif action == "complete":
+            contracts_service.complete_contract(
+                session=session, scope=scope, contract_id=contract_id, version=version
+            )
+        else:
+            contracts_service.terminate_contract(
+                session=session,
+                scope=scope,
+                contract_id=contract_id,
+                version=version,
+                reason=reason,
+            )
+    except StaleVersion:
+        session.rollback()
+        now = contracts_service.get_contract(session=session, scope=scope, contract_id=contract_id)
+        if now.status is ACTIONS[action][1]:
+            # a second click, or a retry of a request that went through: it is done
+            return done
+        return _contract_page(
+            request,
+            session,
+            viewer,
+            contract_id,
+            general=[lang.gettext(forms.STALE)],
+            values=values,
+            status_code=409,
+        )
+    except InvalidInput as error:
+        session.rollback()
+        placed, rest = forms.by_field(error.problems, ("reason",))
+        return _contract_page(
+            request,
+            session,
+            viewer,
+            contract_id,
+            errors=placed,
+            general=rest,
+            values=values,
+            status_code=422,
+        )
+    except Conflict:
+        session.rollback()
+        now = contracts_service.get_contract(session=session, scope=scope, contract_id=contract_id)
+        if now.status is ACTIONS[action][1]:
+            return done
+        return _contract_page(
+            request,
+            session,
+            viewer,
+            contract_id,
+            general=[lang.gettext(NOT_NOW[action], status=lang.gettext(now.status.value))],
+            values=values,
+            status_code=409,
+        )
+    return done

@@ -1,0 +1,578 @@
+"""The daily ledger: what the depots received, accepted and rejected, what they dispatched to
+which grouping, and what they hold, for a chosen day; and, for the depots' staff, the forms
+that record a receipt, a dispatch or the reversal of an entry.
+
+Everything goes through the logistics service, in the caller's scope: depot staff see and
+record at their own depots, planners and auditors read every depot. Each form carries a
+client key made when the form was rendered, so a second click or a browser sending the form
+again records once (the service answers a retry with the stored entry). When the service
+refuses, nothing is recorded (the request's transaction is rolled back) and its reason is
+shown next to the field it is about.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from kuznia import models
+from kuznia.auth.permissions import Action
+from kuznia.dependencies import SessionDep
+from kuznia.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kuznia.logistics import reports
+from kuznia.logistics import service as logistics_service
+from kuznia.logistics.schemas import DispatchCreate, ReceiptCreate, ReversalCreate
+from kuznia.pagination import MAX_LIMIT, Key, PageParams
+from kuznia.registry.sections import GROUPINGS, ITEMS
+from kuznia.web import execution, forms, results
+from kuznia.web.i18n import N_, Language
+from kuznia.web.nav import may_write
+from kuznia.web.pages import Viewer, language_of, render
+from kuznia.web.session import ViewerDep
+
+router = APIRouter()
+ALL = PageParams(limit=MAX_LIMIT, offset=0)
+# Entries of one day shown per kind (a depot records dozens a day, not thousands).
+DAY_ENTRIES = 500
+RECEIPT_FIELDS = (
+    "depot",
+    "contract_id",
+    "day",
+    "lot",
+    "received",
+    "accepted",
+    "rejected",
+    "reason",
+)
+DISPATCH_FIELDS = ("depot", "item", "grouping", "day", "quantity", "note")
+KINDS: dict[str, type[models.Receipt] | type[models.Dispatch]] = {
+    "receipts": models.Receipt,
+    "dispatches": models.Dispatch,
+}
+NOUNS = {"receipts": "receipt", "dispatches": "dispatch"}
+
+POSITIVE = N_("Enter a quantity above 0.")
+NOT_NEGATIVE = N_("Enter 0 or more.")
+NOT_A_DAY = N_("Enter a day as YYYY-MM-DD, for example 2026-11-24.")
+CHOOSE_DEPOT = N_("Choose a depot.")
+NOT_YOUR_DEPOT = N_("This depot is not one of your organisation's depots.")
+SUM_MISMATCH = N_("Received must be accepted plus rejected: %(sum)s.")
+REJECTION_NEEDS_REASON = N_("Say why some was rejected.")
+REVERSAL_NEEDS_REASON = N_("Say why this entry is corrected.")
+CHECK_VALUE = N_("Check this value.")
+KEY_USED = N_(
+    "This form was sent before with other values, and those were recorded (see the day's "
+    "entries). To record another entry, check the values and send the form again."
+)
+NOT_ENOUGH = N_("Only %(held)s of %(item)s in stock at depot %(depot)s.")
+NOT_ENOUGH_TO_REVERSE = N_(
+    "Only %(held)s of %(item)s in stock at depot %(depot)s: reversing this receipt would take "
+    "%(taken)s. Reverse the dispatches that took it first."
+)
+SAVED = {
+    "receipt": N_("The receipt is recorded."),
+    "dispatch": N_("The dispatch is recorded."),
+}
+CORRECTED = N_("The correction is recorded: the entry and its reversal are both kept.")
+AGAIN = N_("This form had been sent already: it is recorded once.")
+
+
+@dataclass
+class FormState:
+    """One form on the page: what was typed, the messages per field and for the whole form
+    (already in the page's language), and the client key of this rendering."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+    client_key: str = field(default_factory=execution.new_client_key)
+
+
+def _view(request: Request) -> tuple[date, str, bool]:
+    """The day and depot the page shows (from the query), and whether the day could be read."""
+    day, readable = execution.read_day(request.query_params.get("day"), execution.today())
+    return day, request.query_params.get("depot", "").strip(), readable
+
+
+def _ledger_url(day: date, depot: str, **extra: str) -> str:
+    params = {"day": day.isoformat(), **({"depot": depot} if depot else {}), **extra}
+    return "/ledger?" + urlencode(params)
+
+
+@router.get("/ledger", include_in_schema=False, response_class=HTMLResponse)
+def ledger(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    day, depot, readable = _view(request)
+    kind, _, record_id = request.query_params.get("reverse", "").partition("-")
+    reversal = (
+        (kind, int(record_id), FormState()) if kind in KINDS and record_id.isdigit() else None
+    )
+    return _ledger_page(
+        request, session, viewer, day=day, depot=depot, day_readable=readable, reversal=reversal
+    )
+
+
+def _stock_rows(
+    end_of_day: list[dict[str, Any]], now: list[dict[str, Any]], names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Stock per depot and item: at the end of the day shown, and now."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in end_of_day:
+        rows.setdefault((row["depot"], row["item"]), {})["end_of_day"] = row["quantity"]
+    for row in now:
+        rows.setdefault((row["depot"], row["item"]), {})["now"] = row["quantity"]
+    return [
+        {
+            "depot": depot,
+            "item": item,
+            "name": names.get(item, item),
+            "end_of_day": values.get("end_of_day", 0.0),
+            "now": values.get("now", 0.0),
+        }
+        for (depot, item), values in sorted(rows.items())
+        if abs(values.get("end_of_day", 0.0)) > 1e-9 or abs(values.get("now", 0.0)) > 1e-9
+    ]
+
+
+def _contracts_received(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
+    """The contracts the caller's depots have received under, newest first: what the receipt
+    form offers to choose from (depot staff do not read contracts themselves)."""
+    seen: dict[int, dict[str, Any]] = {}
+    for receipt in execution.ledger_rows(
+        session=session, scope=viewer.scope, model=models.Receipt, filters={}, limit=MAX_LIMIT
+    ):
+        seen.setdefault(
+            receipt["contract_id"],
+            {"id": receipt["contract_id"], "number": receipt["contract"], "item": receipt["item"]},
+        )
+    return list(seen.values())
+
+
+def _ledger_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    *,
+    day: date,
+    depot: str,
+    day_readable: bool = True,
+    receipt: FormState | None = None,
+    dispatch: FormState | None = None,
+    reversal: tuple[str, int, FormState] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    scope = viewer.scope
+    scope.require("depot_stock", Action.read)
+    depots, _ = logistics_service.list_depots(session=session, scope=scope, filters={}, page=ALL)
+    if depot not in {d["code"] for d in depots}:
+        depot = ""
+    report = reports.daily_report(session=session, scope=scope, day=day, depot=depot or None)
+    of_the_day = {"day_from": day, "day_to": day, "depot": depot or None}
+    receipts = execution.ledger_rows(
+        session=session, scope=scope, model=models.Receipt, filters=of_the_day, limit=DAY_ENTRIES
+    )
+    dispatches = execution.ledger_rows(
+        session=session, scope=scope, model=models.Dispatch, filters=of_the_day, limit=DAY_ENTRIES
+    )
+    stock_now, _ = logistics_service.list_stock(
+        session=session, scope=scope, filters={"depot": depot or None}, page=ALL
+    )
+    items = results.records(session=session, scope=scope, section=ITEMS)
+    names = {item["code"]: item["name"] for item in items}
+    may_receive = may_write(scope, "receipts") and bool(depots)
+    may_dispatch = may_write(scope, "dispatches") and bool(depots)
+    today = execution.today()
+    form_day = min(day, today).isoformat()
+    default_depot = depot or (depots[0]["code"] if depots else "")
+    receipt = receipt or FormState(
+        values={"day": form_day, "depot": default_depot, "rejected": "0"}
+    )
+    dispatch = dispatch or FormState(values={"day": form_day, "depot": default_depot})
+    saved_kind, _, saved_id = request.query_params.get("saved", "").partition("-")
+    correcting = None
+    if reversal is not None and may_write(scope, reversal[0]):
+        # the entry to correct, as the caller may read it (404 for another depot's)
+        correcting = logistics_service.get_record(
+            session=session, scope=scope, model=KINDS[reversal[0]], record_id=reversal[1]
+        )
+    return render(
+        request,
+        "ledger.html",
+        {
+            "day": day,
+            "day_readable": day_readable,
+            "today": today,
+            "previous_day": _ledger_url(day - timedelta(days=1), depot),
+            "next_day": _ledger_url(day + timedelta(days=1), depot),
+            "depot": depot,
+            "depots": depots,
+            "report": report,
+            "receipts": receipts,
+            "dispatches": dispatches,
+            "stock": _stock_rows(report["stock"], stock_now, names),
+            "names": names,
+            "depot_options": [(d["code"], f"{d['name']} ({d['code']})") for d in depots],
+            "item_options": [(item["code"], f"{item['name']} ({item['code']})") for item in items],
+            "grouping_options": [
+                (g["code"], f"{g['name'] or g['code']} ({g['code']})")
+                for g in results.records(session=session, scope=scope, section=GROUPINGS)
+            ],
+            "contracts": _contracts_received(session, viewer) if may_receive else [],
+            "may_receive": may_receive,
+            "may_dispatch": may_dispatch,
+            "receipt": receipt,
+            "dispatch": dispatch,
+            "reversal": reversal,
+            "correcting": correcting,
+            "view": {"day": day.isoformat(), **({"depot": depot} if depot else {})},
+            "saved": (
+                CORRECTED
+                if saved_kind in SAVED and request.query_params.get("corrected") == "1"
+                else SAVED.get(saved_kind)
+            ),
+            "saved_row": f"{saved_kind}-{saved_id}" if saved_kind in SAVED else "",
+            "again": request.query_params.get("again") == "1",
+            "role": scope.role.value,
+        },
+        viewer=viewer,
+        status_code=status_code,
+    )
+
+
+def _view_of(form: Any) -> tuple[date, str]:
+    """The day and depot the page that sent a form was showing, to show them again."""
+    day, _ = execution.read_day(str(form.get("view_day", "")), execution.today())
+    return day, str(form.get("view_depot", "")).strip()
+
+
+def _quantity(form: Any, name: str, errors: dict[str, str], *, positive: bool) -> float | None:
+    """A quantity typed into the form, or None with a message under `name`."""
+    try:
+        value = float(forms.number(str(form.get(name, ""))))
+    except forms.FormError as error:
+        errors[name] = str(error)
+        return None
+    if (positive and value <= 0) or value < 0 or not math.isfinite(value):
+        errors[name] = POSITIVE if positive else NOT_NEGATIVE
+        return None
+    return value
+
+
+def _day_field(form: Any, errors: dict[str, str]) -> date | None:
+    text = str(form.get("day", "")).strip()
+    if not text:
+        errors["day"] = forms.REQUIRED
+        return None
+    day, readable = execution.read_day(text, execution.today())
+    if not readable:
+        errors["day"] = NOT_A_DAY
+        return None
+    return day
+
+
+def _validation_errors(error: ValidationError, fields: tuple[str, ...]) -> dict[str, str]:
+    """The model's objections per form field (those the form's own checks did not catch)."""
+    placed: dict[str, str] = {}
+    for problem in error.errors(include_url=False):
+        name = str(problem["loc"][0]) if problem["loc"] else ""
+        placed[name if name in fields else fields[0]] = CHECK_VALUE
+    return placed
+
+
+def _key_reused(error: Conflict) -> bool:
+    """Whether the service refused the form's client key (used before for other values)."""
+    return error.detail.startswith("client key") or any(
+        problem.field == "client_key" for problem in error.problems
+    )
+
+
+def _held(session: Session, viewer: Viewer, depot: str, item: str) -> float:
+    """What a depot holds of an item now, as the caller reads it."""
+    rows, _ = logistics_service.list_stock(
+        session=session, scope=viewer.scope, filters={"depot": depot, "item": item}, page=ALL
+    )
+    return sum(float(row["quantity"]) for row in rows)
+
+
+def _require(viewer: Viewer, resource: str) -> None:
+    if not may_write(viewer.scope, resource):
+        raise Forbidden(f"role {viewer.scope.role.value} may not record {resource}")
+
+
+@router.post("/ledger/receipts", include_in_schema=False, response_class=HTMLResponse)
+def record_receipt(
+    request: Request, session: SessionDep, viewer: ViewerDep, form: forms.FormDep
+) -> Response:
+    """Record what arrived at one of the caller's depots and how acceptance judged it."""
+    _require(viewer, "receipts")
+    lang = language_of(request)
+    view_day, view_depot = _view_of(form)
+    state = FormState(
+        values={name: str(form.get(name, "")).strip() for name in RECEIPT_FIELDS},
+        client_key=str(form.get("client_key", "")).strip() or execution.new_client_key(),
+    )
+    errors = state.errors
+    if not state.values["depot"]:
+        errors["depot"] = CHOOSE_DEPOT
+    contract_id = None
+    try:
+        contract_id = forms.whole_number(state.values["contract_id"])
+    except forms.FormError as error:
+        errors["contract_id"] = str(error)
+    day = _day_field(form, errors)
+    received = _quantity(form, "received", errors, positive=True)
+    accepted = _quantity(form, "accepted", errors, positive=False)
+    # nothing rejected may be left empty
+    rejected = (
+        _quantity(form, "rejected", errors, positive=False) if state.values["rejected"] else 0.0
+    )
+    if rejected and not state.values["reason"]:
+        errors["reason"] = REJECTION_NEEDS_REASON
+    if (
+        received is not None
+        and accepted is not None
+        and rejected is not None
+        and not math.isclose(received, accepted + rejected, rel_tol=1e-9, abs_tol=1e-9)
+    ):
+        errors["received"] = lang.gettext(SUM_MISMATCH, sum=lang.number(accepted + rejected, 2))
+
+    def again(status_code: int) -> HTMLResponse:
+        return _ledger_page(
+            request,
+            session,
+            viewer,
+            day=view_day,
+            depot=view_depot,
+            receipt=state,
+            status_code=status_code,
+        )
+
+    if errors:
+        return again(422)
+    try:
+        body = ReceiptCreate.model_validate(
+            {
+                "client_key": state.client_key,
+                "depot": state.values["depot"],
+                "contract_id": contract_id,
+                "day": day,
+                "lot": state.values["lot"],
+                "received": received,
+                "accepted": accepted,
+                "rejected": rejected,
+                "reason": state.values["reason"],
+            }
+        )
+    except ValidationError as error:
+        errors.update(_validation_errors(error, RECEIPT_FIELDS))
+        return again(422)
+    try:
+        stored, created = logistics_service.record_receipt(
+            session=session, scope=viewer.scope, body=body
+        )
+    except InvalidInput as error:
+        session.rollback()
+        placed, rest = forms.by_field(error.problems, RECEIPT_FIELDS)
+        errors.update(placed)
+        state.general.extend(rest)
+        return again(422)
+    except Forbidden:
+        session.rollback()
+        errors["depot"] = NOT_YOUR_DEPOT
+        return again(403)
+    except Conflict as error:
+        session.rollback()
+        if _key_reused(error):
+            state.general.append(lang.gettext(KEY_USED))
+            state.client_key = execution.new_client_key()
+        else:
+            # the contract is not signed or in delivery (or no longer)
+            errors["contract_id"] = error.detail
+        return again(409)
+    return RedirectResponse(
+        _ledger_url(
+            stored["day"],
+            view_depot,
+            saved=f"receipt-{stored['id']}",
+            **({} if created else {"again": "1"}),
+        ),
+        status_code=303,
+    )
+
+
+@router.post("/ledger/dispatches", include_in_schema=False, response_class=HTMLResponse)
+def record_dispatch(
+    request: Request, session: SessionDep, viewer: ViewerDep, form: forms.FormDep
+) -> Response:
+    """Record items one of the caller's depots sent to a grouping (they leave its stock)."""
+    _require(viewer, "dispatches")
+    lang = language_of(request)
+    view_day, view_depot = _view_of(form)
+    state = FormState(
+        values={name: str(form.get(name, "")).strip() for name in DISPATCH_FIELDS},
+        client_key=str(form.get("client_key", "")).strip() or execution.new_client_key(),
+    )
+    errors = state.errors
+    for name, message in (("depot", CHOOSE_DEPOT), ("item", forms.REQUIRED)):
+        if not state.values[name]:
+            errors[name] = message
+    if not state.values["grouping"]:
+        errors["grouping"] = forms.REQUIRED
+    day = _day_field(form, errors)
+    quantity = _quantity(form, "quantity", errors, positive=True)
+
+    def again(status_code: int) -> HTMLResponse:
+        return _ledger_page(
+            request,
+            session,
+            viewer,
+            day=view_day,
+            depot=view_depot,
+            dispatch=state,
+            status_code=status_code,
+        )
+
+    if errors:
+        return again(422)
+    try:
+        body = DispatchCreate.model_validate(
+            {
+                "client_key": state.client_key,
+                "depot": state.values["depot"],
+                "item": state.values["item"],
+                "grouping": state.values["grouping"],
+                "day": day,
+                "quantity": quantity,
+                "note": state.values["note"],
+            }
+        )
+    except ValidationError as error:
+        errors.update(_validation_errors(error, DISPATCH_FIELDS))
+        return again(422)
+    try:
+        stored, created = logistics_service.record_dispatch(
+            session=session, scope=viewer.scope, body=body
+        )
+    except InvalidInput as error:
+        session.rollback()
+        placed, rest = forms.by_field(error.problems, DISPATCH_FIELDS)
+        errors.update(placed)
+        state.general.extend(rest)
+        return again(422)
+    except Forbidden:
+        session.rollback()
+        errors["depot"] = NOT_YOUR_DEPOT
+        return again(403)
+    except logistics_service.InsufficientStock:
+        session.rollback()
+        held = _held(session, viewer, body.depot, body.item)
+        errors["quantity"] = lang.gettext(
+            NOT_ENOUGH, held=_amount(lang, held), item=body.item, depot=body.depot
+        )
+        return again(409)
+    except Conflict as error:
+        session.rollback()
+        if not _key_reused(error):
+            raise
+        state.general.append(lang.gettext(KEY_USED))
+        state.client_key = execution.new_client_key()
+        return again(409)
+    return RedirectResponse(
+        _ledger_url(
+            stored["day"],
+            view_depot,
+            saved=f"dispatch-{stored['id']}",
+            **({} if created else {"again": "1"}),
+        ),
+        status_code=303,
+    )
+
+
+@router.post(
+    "/ledger/{kind}/{record_id}/reverse", include_in_schema=False, response_class=HTMLResponse
+)
+def reverse_entry(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    kind: str,
+    record_id: Key,
+    form: forms.FormDep,
+) -> Response:
+    """Correct a receipt or a dispatch by its reversal (the entry stays, its quantities are
+    taken back on its day), saying why."""
+    model = KINDS.get(kind)
+    if model is None:
+        raise NotFound(f"no ledger entries called {kind!r}")
+    _require(viewer, kind)
+    lang = language_of(request)
+    view_day, view_depot = _view_of(form)
+    state = FormState(
+        values={"reason": str(form.get("reason", "")).strip()},
+        client_key=str(form.get("client_key", "")).strip() or execution.new_client_key(),
+    )
+
+    def again(status_code: int) -> HTMLResponse:
+        return _ledger_page(
+            request,
+            session,
+            viewer,
+            day=view_day,
+            depot=view_depot,
+            reversal=(kind, record_id, state),
+            status_code=status_code,
+        )
+
+    if not state.values["reason"]:
+        state.errors["reason"] = REVERSAL_NEEDS_REASON
+        return again(422)
+    body = ReversalCreate(client_key=state.client_key, reason=state.values["reason"])
+    try:
+        stored, created = logistics_service.reverse(
+            session=session, scope=viewer.scope, model=model, record_id=record_id, body=body
+        )
+    except logistics_service.InsufficientStock:
+        session.rollback()
+        original = logistics_service.get_record(
+            session=session, scope=viewer.scope, model=model, record_id=record_id
+        )
+        held = _held(session, viewer, original["depot"], original["item"])
+        state.errors["reason"] = lang.gettext(
+            NOT_ENOUGH_TO_REVERSE,
+            held=_amount(lang, held),
+            item=original["item"],
+            depot=original["depot"],
+            taken=_amount(lang, float(original.get("accepted", 0.0))),
+        )
+        return again(409)
+    except Conflict as error:
+        session.rollback()
+        if _key_reused(error):
+            state.general.append(lang.gettext(KEY_USED))
+            state.client_key = execution.new_client_key()
+        else:
+            # reversed already, or itself a reversal
+            state.general.append(error.detail)
+        return again(409)
+    return RedirectResponse(
+        _ledger_url(
+            stored["day"],
+            view_depot,
+            saved=f"{NOUNS[kind]}-{stored['id']}",
+            corrected="1",
+            **({} if created else {"again": "1"}),
+        ),
+        status_code=303,
+    )
+
+
+def _amount(lang: Language, value: float) -> str:
+    """A quantity with decimals only when it has them."""
+    return lang.number(value, 0 if float(value).is_integer() else 2)
