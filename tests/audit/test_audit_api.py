@@ -33,8 +33,10 @@ def test_verify_says_intact_then_names_an_edited_event(api: Api, engine: Engine)
 
     broken = api.get("auditor", "/api/v1/audit/verify").json()
 
+    newest = api.get("auditor", "/api/v1/audit/events", params={"limit": 1}).json()["items"][0]
     assert (intact["intact"], intact["first_break"]) == (True, None)
-    assert intact["events"] == intact["head_seq"] > 2
+    assert intact["events"] == intact["head_seq"] == newest["seq"] > 2
+    assert intact["head_hash"] == newest["hash"]
     assert broken["intact"] is False
     assert broken["first_break"]["seq"] == 2
     assert broken["events"] == 1

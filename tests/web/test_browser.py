@@ -186,8 +186,8 @@ def test_depot_staff_record_a_receipt_and_see_it_in_the_ledger(
     log_in(page, live, "logistics")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Ledger").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Daily ledger")
-    # the demo received under these contracts here; the newest is still in delivery
-    offered = page.locator("#contracts-received option").first
+    # the contracts open for delivery are offered
+    offered = page.locator("#contracts-open option").first
     contract, item = offered.get_attribute("value"), offered.get_attribute("data-item")
     assert contract and item
     before = stock_now(page, "d-01", item)

@@ -314,6 +314,19 @@ class TestLedger:
         assert stock_row(html, "d-north", "art-155") == ("40", "40")
         assert api(pages, "planner", f"/contracts/{execution.c1}")["status"] == "in_delivery"
 
+    def test_the_receipt_form_offers_the_contracts_open_for_delivery(
+        self, pages: Pages, execution: Execution
+    ) -> None:
+        form = pages.as_user("logistics").get(f"/ledger?day={DAY}").text
+
+        offered = re.findall(r'<option value="(\d+)" data-item="([^"]+)">([^<]+)</option>', form)
+
+        # C-1 and C-2 are signed; C-3 is a draft and takes no receipt.
+        assert [(int(i), item, unescape(text)) for i, item, text in offered] == [
+            (execution.c1, "art-155", "C-1 · p1 · 155 mm round"),
+            (execution.c2, "fpv", "C-2 · p2 · FPV drone"),
+        ]
+
     def test_a_form_sent_twice_with_its_key_records_once(
         self, pages: Pages, execution: Execution
     ) -> None:

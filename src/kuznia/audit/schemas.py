@@ -46,5 +46,9 @@ class VerificationRead(BaseModel):
     intact: bool
     events: int = Field(description="Events checked and found intact, in order.")
     head_seq: int = Field(description="The number of the last event, as the chain's head says.")
+    head_hash: str = Field(
+        description="The last event's hash as the head holds it: copy it outside the database "
+        "to catch a chain rewritten from some event on, head included."
+    )
     first_break: BreakRead | None
     seconds: float

@@ -14,7 +14,8 @@ from kuznia.audit.chain import verify
 from kuznia.audit.schemas import AuditFilters
 from kuznia.auth.permissions import Action, Scope
 from kuznia.db.base import as_utc
-from kuznia.models import AuditEvent
+from kuznia.models import AuditEvent, AuditHead
+from kuznia.models.audit import GENESIS_HASH, HEAD_ID
 from kuznia.pagination import PageParams, paginate
 
 
@@ -47,6 +48,16 @@ def event_read(event: AuditEvent) -> dict[str, Any]:
     }
 
 
+def head(*, session: Session, scope: Scope) -> dict[str, Any]:
+    """The chain's head as stored: the number and hash of its last event (0 and the genesis
+    hash while it is empty), the value to copy outside the database."""
+    scope.require("audit", Action.read)
+    stored = session.get(AuditHead, HEAD_ID)
+    if stored is None:
+        return {"seq": 0, "hash": GENESIS_HASH}
+    return {"seq": stored.seq, "hash": stored.hash}
+
+
 def verify_chain(*, session: Session, scope: Scope) -> dict[str, Any]:
     """Walk the whole chain and say whether it is intact, and where it first breaks."""
     scope.require("audit", Action.read)
@@ -57,6 +68,7 @@ def verify_chain(*, session: Session, scope: Scope) -> dict[str, Any]:
         "intact": outcome.intact,
         "events": outcome.events,
         "head_seq": outcome.head_seq,
+        "head_hash": head(session=session, scope=scope)["hash"],
         "first_break": None
         if broken is None
         else {"seq": broken.seq, "event_id": broken.event_id, "problem": broken.problem},

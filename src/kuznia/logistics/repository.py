@@ -184,6 +184,15 @@ def grouping_exists(*, session: Session, code: str) -> bool:
     return session.scalar(select(Grouping.id).where(Grouping.code == code)) is not None
 
 
+def open_contracts(*, session: Session) -> Sequence[Contract]:
+    """Contracts that take deliveries now (signed or in delivery), by number."""
+    return session.scalars(
+        select(Contract)
+        .where(Contract.status.in_([ContractStatus.signed, ContractStatus.in_delivery]))
+        .order_by(Contract.number)
+    ).all()
+
+
 def item_exists(*, session: Session, code: str) -> bool:
     """Whether the registry has an item with this code."""
     return session.scalar(select(Item.id).where(Item.code == code)) is not None

@@ -222,6 +222,16 @@ def record_production(
     return _ledger_read((report, contract.number, contract.producer, contract.item), None), True
 
 
+def receivable_contracts(*, session: Session, scope: Scope) -> list[dict[str, Any]]:
+    """What a depot may receive under (contracts signed or in delivery): number, producer and
+    item, no terms. For those who record receipts, who do not read contracts themselves."""
+    scope.require("receipts", Action.write)
+    return [
+        {"id": c.id, "number": c.number, "producer": c.producer, "item": c.item}
+        for c in repository.open_contracts(session=session)
+    ]
+
+
 def record_receipt(
     *, session: Session, scope: Scope, body: ReceiptCreate
 ) -> tuple[dict[str, Any], bool]:

@@ -102,7 +102,7 @@ def audit(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLRespo
             "total": total,
             "page": number,
             "pages": max(1, ceil(total / PAGE_SIZE)),
-            "head": newest[0] if newest else None,
+            "head": audit_service.head(session=session, scope=scope) if newest else None,
             "length": length,
             "verification": verification,
             "entities": ENTITIES,

@@ -141,18 +141,10 @@ def _stock_rows(
     ]
 
 
-def _contracts_received(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
-    """The contracts the caller's depots have received under, newest first: what the receipt
-    form offers to choose from (depot staff do not read contracts themselves)."""
-    seen: dict[int, dict[str, Any]] = {}
-    for receipt in execution.ledger_rows(
-        session=session, scope=viewer.scope, model=models.Receipt, filters={}, limit=MAX_LIMIT
-    ):
-        seen.setdefault(
-            receipt["contract_id"],
-            {"id": receipt["contract_id"], "number": receipt["contract"], "item": receipt["item"]},
-        )
-    return list(seen.values())
+def _contracts_open(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
+    """The contracts taking deliveries now, what the receipt form offers to choose from (depot
+    staff see their numbers, producers and items, not their terms)."""
+    return logistics_service.receivable_contracts(session=session, scope=viewer.scope)
 
 
 def _ledger_page(
@@ -224,7 +216,7 @@ def _ledger_page(
                 (g["code"], f"{g['name'] or g['code']} ({g['code']})")
                 for g in results.records(session=session, scope=scope, section=GROUPINGS)
             ],
-            "contracts": _contracts_received(session, viewer) if may_receive else [],
+            "contracts": _contracts_open(session, viewer) if may_receive else [],
             "may_receive": may_receive,
             "may_dispatch": may_dispatch,
             "receipt": receipt,
