@@ -250,6 +250,56 @@ class TestContractActions:
         assert response.status_code == 403
 
 
+class TestProductionReports:
+    def output(self, pages: Pages, contract: int, *, key: str = "o-1", quantity: str = "25") -> Any:
+        return pages.as_user("producer").post(
+            "/ledger/production",
+            data={"client_key": key, "contract_id": str(contract), "day": DAY,
+                  "quantity": quantity, "lot": "B-3", "note": ""},
+            follow_redirects=False,
+        )  # fmt: skip
+
+    def test_a_producer_reports_output_from_its_contract_s_page(
+        self, pages: Pages, execution: Execution
+    ) -> None:
+        page = pages.as_user("producer").get(f"/contracts/{execution.c1}").text
+
+        response = self.output(pages, execution.c1)
+        html = pages.as_user("producer").get(response.headers["location"]).text
+
+        assert '<label for="f-production-quantity">Quantity</label>' in page
+        assert response.headers["location"] == f"/contracts/{execution.c1}?done=reported"
+        assert "The output is reported." in html
+        reports = api(pages, "producer", "/production-reports")["items"]
+        assert [(r["contract_id"], r["quantity"], r["lot"]) for r in reports] == [
+            (execution.c1, 25.0, "B-3")
+        ]
+
+    def test_the_form_sent_twice_records_once(self, pages: Pages, execution: Execution) -> None:
+        self.output(pages, execution.c1)
+        second = self.output(pages, execution.c1)
+
+        assert second.headers["location"] == f"/contracts/{execution.c1}?done=reported-again"
+        assert api(pages, "producer", "/production-reports")["total"] == 1
+
+    def test_a_quantity_that_is_not_a_number_is_said_next_to_the_field(
+        self, pages: Pages, execution: Execution
+    ) -> None:
+        response = self.output(pages, execution.c1, quantity="lots")
+
+        assert response.status_code == 422
+        assert field_error(response.text, "production-quantity")
+        assert api(pages, "producer", "/production-reports")["total"] == 0
+
+    def test_only_a_producer_on_a_contract_taking_deliveries_gets_the_form(
+        self, pages: Pages, execution: Execution
+    ) -> None:
+        draft = pages.as_user("producer").get(f"/contracts/{execution.c3}").text
+        planner = pages.as_user("planner").get(f"/contracts/{execution.c1}").text
+
+        assert "Report output" not in draft and "Report output" not in planner
+
+
 class TestApproval:
     def test_a_finished_plan_is_approved_from_its_page(self, pages: Pages) -> None:
         client = pages.as_user("planner")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from math import ceil
+from types import SimpleNamespace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -54,6 +55,8 @@ DONE = {
     "sign": N_("The contract is signed."),
     "complete": N_("The contract is completed."),
     "terminate": N_("The contract is terminated."),
+    "reported": N_("The output is reported."),
+    "reported-again": N_("This form had been sent already: it is recorded once."),
 }
 NOT_NOW = {
     "sign": N_("Only a draft contract can be signed; this one is %(status)s now."),
@@ -201,7 +204,7 @@ def _schedule_against_accepted(
     return rows
 
 
-def _contract_page(
+def render_contract(
     request: Request,
     session: Session,
     viewer: Viewer,
@@ -210,9 +213,11 @@ def _contract_page(
     errors: dict[str, str] | None = None,
     general: list[str] | None = None,
     values: dict[str, str] | None = None,
+    production: Any | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    """The contract's page; `general` holds messages already in the page's language."""
+    """The contract's page; `general` holds messages already in the page's language;
+    `production` the producer's output form as it was sent (values, errors, client key)."""
     scope = viewer.scope
     contract = contracts_service.get_contract(session=session, scope=scope, contract_id=contract_id)
     read = contracts_service.read_contract(session=session, scope=scope, contract_id=contract_id)
@@ -248,6 +253,15 @@ def _contract_page(
             "general": general or [],
             "values": values or {},
             "partner": scope.producer_id is None and bool(scope.fund_ids),
+            "may_report": may_write(scope, "production_reports")
+            and status in (models.ContractStatus.signed, models.ContractStatus.in_delivery),
+            "production": production
+            or SimpleNamespace(
+                values={"day": as_of.isoformat()},
+                errors={},
+                general=[],
+                client_key=execution.new_client_key(),
+            ),
         },
         viewer=viewer,
         status_code=status_code,
@@ -259,7 +273,7 @@ def contract_page(
     request: Request, session: SessionDep, viewer: ViewerDep, contract_id: Key
 ) -> HTMLResponse:
     """One contract; 404 for a contract the caller may not see."""
-    return _contract_page(request, session, viewer, contract_id)
+    return render_contract(request, session, viewer, contract_id)
 
 
 @router.post(
@@ -287,7 +301,7 @@ def change_contract(
     values = {"reason": reason}
     done = RedirectResponse(f"/contracts/{contract_id}?done={action}", status_code=303)
     if action == "terminate" and not reason:
-        return _contract_page(
+        return render_contract(
             request,
             session,
             viewer,
@@ -319,7 +333,7 @@ def change_contract(
         if now.status is ACTIONS[action][1]:
             # a second click, or a retry of a request that went through: it is done
             return done
-        return _contract_page(
+        return render_contract(
             request,
             session,
             viewer,
@@ -331,7 +345,7 @@ def change_contract(
     except InvalidInput as error:
         session.rollback()
         placed, rest = forms.by_field(error.problems, ("reason",))
-        return _contract_page(
+        return render_contract(
             request,
             session,
             viewer,
@@ -346,7 +360,7 @@ def change_contract(
         now = contracts_service.get_contract(session=session, scope=scope, contract_id=contract_id)
         if now.status is ACTIONS[action][1]:
             return done
-        return _contract_page(
+        return render_contract(
             request,
             session,
             viewer,

@@ -29,13 +29,19 @@ from kuznia.dependencies import SessionDep
 from kuznia.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kuznia.logistics import reports
 from kuznia.logistics import service as logistics_service
-from kuznia.logistics.schemas import DispatchCreate, ReceiptCreate, ReversalCreate
+from kuznia.logistics.schemas import (
+    DispatchCreate,
+    ProductionReportCreate,
+    ReceiptCreate,
+    ReversalCreate,
+)
 from kuznia.pagination import MAX_LIMIT, Key, PageParams
 from kuznia.registry.sections import GROUPINGS, ITEMS
 from kuznia.web import execution, forms, results
 from kuznia.web.i18n import N_, Language
 from kuznia.web.nav import may_write
 from kuznia.web.pages import Viewer, language_of, render
+from kuznia.web.routes.contracts import render_contract
 from kuznia.web.session import ViewerDep
 
 router = APIRouter()
@@ -397,6 +403,71 @@ def record_receipt(
         ),
         status_code=303,
     )
+
+
+PRODUCTION_FIELDS = ("day", "quantity", "lot", "note")
+
+
+@router.post("/ledger/production", include_in_schema=False, response_class=HTMLResponse)
+def record_production(
+    request: Request, session: SessionDep, viewer: ViewerDep, form: forms.FormDep
+) -> Response:
+    """A producer reports output made under one of its contracts (from the contract's page)."""
+    _require(viewer, "production_reports")
+    lang = language_of(request)
+    state = FormState(
+        values={name: str(form.get(name, "")).strip() for name in PRODUCTION_FIELDS},
+        client_key=str(form.get("client_key", "")).strip() or execution.new_client_key(),
+    )
+    errors = state.errors
+    try:
+        contract_id = forms.whole_number(str(form.get("contract_id", "")))
+    except forms.FormError as error:
+        raise NotFound("no such contract") from error
+    day = _day_field(form, errors)
+    quantity = _quantity(form, "quantity", errors, positive=True)
+
+    def again(status_code: int) -> HTMLResponse:
+        return render_contract(
+            request, session, viewer, contract_id, production=state, status_code=status_code
+        )
+
+    if errors:
+        return again(422)
+    try:
+        body = ProductionReportCreate.model_validate(
+            {
+                "client_key": state.client_key,
+                "contract_id": contract_id,
+                "day": day,
+                "quantity": quantity,
+                "lot": state.values["lot"],
+                "note": state.values["note"],
+            }
+        )
+    except ValidationError as error:
+        errors.update(_validation_errors(error, PRODUCTION_FIELDS))
+        return again(422)
+    try:
+        _, created = logistics_service.record_production(
+            session=session, scope=viewer.scope, body=body
+        )
+    except InvalidInput as error:
+        session.rollback()
+        placed, rest = forms.by_field(error.problems, PRODUCTION_FIELDS)
+        errors.update(placed)
+        state.general.extend(rest)
+        return again(422)
+    except Conflict as error:
+        session.rollback()
+        if _key_reused(error):
+            state.general.append(lang.gettext(KEY_USED))
+            state.client_key = execution.new_client_key()
+        else:
+            state.general.append(error.detail)
+        return again(409)
+    done = "reported" if created else "reported-again"
+    return RedirectResponse(f"/contracts/{contract_id}?done={done}", status_code=303)
 
 
 @router.post("/ledger/dispatches", include_in_schema=False, response_class=HTMLResponse)
