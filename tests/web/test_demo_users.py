@@ -13,7 +13,7 @@ from kuznia.auth import service as auth_service
 from kuznia.cli.demo import DEMO_USERS, add_demo_execution, add_demo_users
 from kuznia.cli.main import app
 from kuznia.db import session_scope
-from kuznia.models import AuditEvent, Receipt, Role, User
+from kuznia.models import AuditEvent, PlanRun, Receipt, Role, User
 from kuznia.registry import import_instance
 from kuznia.synthetic import generate
 from tests.db.builders import varied
@@ -69,11 +69,12 @@ def test_the_execution_demo_records_through_the_services_once(engine: Engine) ->
             session.scalars(select(AuditEvent.actor).where(AuditEvent.entity == "receipts"))
         )
         verification = verify(session=session)
+        run_id = session.scalar(select(PlanRun.id))
 
     # tiny's plan: three contracts, two delivered (the first in full) over four days
     assert (first.skipped, first.depots, first.contracts) == (None, ["d-01", "d-02"], 3)
     assert (first.receipts, receipts, first.rejections, first.dispatches) == (8, 8, 1, 8)
-    assert first.completed == ["K-1-l002"]
+    assert first.completed == [f"K-{run_id}-l002"]
     assert first.days == (date(2026, 11, 21), date(2026, 11, 24))
     assert actors == {"logistics@demo.kuznia"}
     assert verification.intact
