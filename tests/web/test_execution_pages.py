@@ -328,6 +328,22 @@ class TestApproval:
         # half of l1's 200 + 300 rounds after the first month
         assert '<td class="num">250</td>' in client.get("/contracts/guarantees").text
 
+    def test_a_planner_signs_a_guarantee_from_the_list_once(self, pages: Pages) -> None:
+        client = pages.as_user("planner")
+        run_id = finished_run(pages.engine)
+        client.post(f"/plans/{run_id}/approve", data={"firm_months": "1", "guarantee_share": "50"})
+        first = api(pages, "planner", "/guarantees", plan_run_id=run_id)["items"][0]
+        path = f"/contracts/guarantees/{first['id']}/sign"
+
+        signed = client.post(path, data={"version": "1"}, follow_redirects=False)
+        again = client.post(path, data={"version": "1"}, follow_redirects=False)
+
+        assert signed.headers["location"] == again.headers["location"]
+        assert notice(client.get(signed.headers["location"]).text) == "The guarantee is signed."
+        assert api(pages, "planner", f"/guarantees/{first['id']}")["status"] == "signed"
+        assert events(pages, entity="guarantees", action="sign") == 1
+        assert "Sign guarantee" not in pages.as_user("producer").get("/contracts/guarantees").text
+
     def test_values_out_of_range_are_said_next_to_their_fields(self, pages: Pages) -> None:
         run_id = finished_run(pages.engine)
 

@@ -173,9 +173,44 @@ def guarantees(request: Request, session: SessionDep, viewer: ViewerDep) -> HTML
             "page": number,
             "pages": max(1, ceil(total / PAGE_SIZE)),
             "approved": None,
+            "may_sign": may_write(scope, "contracts"),
+            "guarantee_done": GUARANTEE_DONE.get(request.query_params.get("done", "")),
         },
         viewer=viewer,
     )
+
+
+GUARANTEE_DONE = {
+    "signed": N_("The guarantee is signed."),
+    "not-signed": N_("The guarantee was not signed: it is no longer a draft, or it changed."),
+}
+
+
+@router.post(
+    "/contracts/guarantees/{guarantee_id}/sign",
+    include_in_schema=False,
+    response_class=HTMLResponse,
+)
+def sign_guarantee(
+    session: SessionDep, viewer: ViewerDep, guarantee_id: Key, form: forms.FormDep
+) -> Response:
+    """Sign a draft guarantee on the version the list showed; a second click is done."""
+    try:
+        version = int(str(form.get("version", "")))
+    except ValueError:
+        version = 0
+    done = "signed"
+    try:
+        contracts_service.sign_guarantee(
+            session=session, scope=viewer.scope, guarantee_id=guarantee_id, version=version
+        )
+    except (StaleVersion, Conflict):
+        session.rollback()
+        now = contracts_service.read_guarantee(
+            session=session, scope=viewer.scope, guarantee_id=guarantee_id
+        )
+        done = "signed" if now["status"] is models.GuaranteeStatus.signed else "not-signed"
+    return RedirectResponse(f"/contracts/guarantees?done={done}", status_code=303)
 
 
 def _schedule_against_accepted(
