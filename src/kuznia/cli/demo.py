@@ -38,6 +38,7 @@ from kuznia.contracts.schemas import AmendmentRequest, DeliveryTerms
 from kuznia.db import session_scope
 from kuznia.errors import KuzniaError
 from kuznia.instance import InstanceError, read_instance
+from kuznia.instance.months import add_months
 from kuznia.logistics import service as logistics_service
 from kuznia.logistics.schemas import (
     DepotCreate,
@@ -401,7 +402,7 @@ def _reschedule(session: Session, scope: Scope, contract: dict[str, Any], today:
     """Amend a contract to deliver its quantity over the month before today's, today's and
     the next, at its first price (its funding rescaled by the service)."""
     this_month = today.strftime("%Y-%m")
-    months = [contracts_service.month_label(this_month, step) for step in (-1, 0, 1)]
+    months = [add_months(this_month, step) for step in (-1, 0, 1)]
     total = float(contract["terms"]["quantity"])
     each = round(total / len(months))
     quantities = [float(each), float(each), total - 2 * each]

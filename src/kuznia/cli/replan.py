@@ -8,7 +8,6 @@ registry is empty.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -19,13 +18,13 @@ from rich.console import Console
 from kuznia.cli.db import CLI, NOTHING_DONE, database
 from kuznia.db.session import session_scope
 from kuznia.instance import write_instance
+from kuznia.instance.months import is_month
 from kuznia.planning.rolling import RollError
 from kuznia.plans.replan import next_instance
 from kuznia.registry import RegistryEmptyError
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def replan_command(
@@ -56,7 +55,7 @@ def replan_command(
     contracts and guarantees held as commitments, past needs not yet met owed in the first
     month, budgets less what was paid."""
     start = start or date.today().strftime("%Y-%m")
-    if not MONTH.match(start):
+    if not is_month(start):
         errors.print(f'[bold red]Invalid --start[/]: "{start}" is not a month YYYY-MM.')
         raise typer.Exit(NOTHING_DONE)
     with database() as (engine, _), session_scope(engine, CLI) as session:

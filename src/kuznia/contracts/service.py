@@ -15,7 +15,6 @@ chain under its own action (`sign`, `complete`, `terminate`, `start_delivery`, `
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from kuznia.errors import (
     ensure_version,
 )
 from kuznia.instance import Instance
+from kuznia.instance.months import add_months, is_month
 from kuznia.plans import repository as plans_repository
 
 ContractStatus = models.ContractStatus
@@ -46,29 +46,11 @@ GuaranteeStatus = models.GuaranteeStatus
 
 # Planned quantities below this are the solver's rounding noise, not deliveries.
 NOISE = 1e-6
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 AMENDABLE = (ContractStatus.draft, ContractStatus.signed, ContractStatus.in_delivery)
 TERMINABLE = AMENDABLE
 
 
 # --- months -------------------------------------------------------------------------------
-
-
-def month_label(start: str, index: int) -> str:
-    """The calendar month (YYYY-MM) `index` months after `start` (YYYY-MM)."""
-    year, month = int(start[:4]), int(start[5:7])
-    total = year * 12 + (month - 1) + index
-    return f"{total // 12:04d}-{total % 12 + 1:02d}"
-
-
-def month_year(label: str) -> int:
-    """The calendar year of a month YYYY-MM."""
-    return int(label[:4])
-
-
-def is_month(text: str) -> bool:
-    """Whether `text` is a month written YYYY-MM."""
-    return MONTH.match(text) is not None
 
 
 # --- money --------------------------------------------------------------------------------
@@ -280,7 +262,7 @@ def _line_plans(*, session: Session, run_id: int, start: str) -> list[_LinePlan]
             plan = plans[row.line] = _LinePlan(
                 row.line, row.producer, row.item, [], defaultdict(float), {}
             )
-        year = month_year(month_label(start, row.month))
+        year = int(add_months(start, row.month)[:4])
         plan.value_by_year[year] += row.quantity * row.price
         if row.quantity > NOISE:
             plan.deliveries.append((row.month, units(row.quantity), row.price))
@@ -299,7 +281,7 @@ def _paid_by_year(
     for the line and year, scaled to these deliveries' share of the year's planned value."""
     value_by_year: dict[int, float] = defaultdict(float)
     for month, quantity, price in deliveries:
-        value_by_year[month_year(month_label(start, month))] += quantity * price
+        value_by_year[int(add_months(start, month)[:4])] += quantity * price
     parts: list[tuple[str, int, float]] = []
     for year, value in sorted(value_by_year.items()):
         planned = plan.value_by_year.get(year, 0.0)
@@ -329,7 +311,7 @@ def _contract(
         quantity=quantity,
         value=value,
         deliveries=[
-            models.ContractDelivery(month=month_label(start, month), quantity=q, price=price)
+            models.ContractDelivery(month=add_months(start, month), quantity=q, price=price)
             for month, q, price in deliveries
         ],
         funding=funding_rows(funding, value=value),
@@ -369,8 +351,8 @@ def _guarantee(
         item=plan.item,
         quantity=units(share * sum(quantity for _, quantity, _ in deliveries)),
         price=max(price for _, _, price in deliveries),
-        start=month_label(start, min(month for month, _, _ in deliveries)),
-        end=month_label(start, max(month for month, _, _ in deliveries)),
+        start=add_months(start, min(month for month, _, _ in deliveries)),
+        end=add_months(start, max(month for month, _, _ in deliveries)),
         funds=dump_guarantee_funds(shares),
         status=GuaranteeStatus.draft,
     )
@@ -654,7 +636,7 @@ def _amendment_terms(
     value = cents(sum(quantity * price for _, quantity, price in deliveries))
     value_by_year: dict[int, float] = defaultdict(float)
     for month, quantity, price in deliveries:
-        value_by_year[month_year(month)] += quantity * price
+        value_by_year[int(month[:4])] += quantity * price
     if body.funding is None:
         funding = _rescaled(current, value_by_year, value)
         if funding is None:

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from kuznia import models
 from kuznia.db.base import as_utc
+from kuznia.instance.months import add_months
 from kuznia.settings import Settings
 
 OCDS_VERSION = "1.1"
@@ -505,9 +506,7 @@ def _month_start(month: str) -> datetime:
 
 def _month_end(month: str) -> datetime:
     """The last second of a month YYYY-MM."""
-    year, number = int(month[:4]), int(month[5:7])
-    following = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
-    return following - timedelta(seconds=1)
+    return _month_start(add_months(month, 1)) - timedelta(seconds=1)
 
 
 def _day_start(day: date) -> datetime:

@@ -59,6 +59,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kuznia.instance import FORMAT, Instance, InstanceError, parse_instance
 from kuznia.instance.errors import format_path
+from kuznia.instance.months import add_months
 from kuznia.io.excel import _format
 
 __all__ = [
@@ -878,11 +879,7 @@ def _shown(value: object) -> str:
 
 def _month_labels(start: str, months: int) -> list[str]:
     """`YYYY-MM` of every month of the plan."""
-    year, month = int(start[:4]), int(start[5:7])
-    return [
-        f"{year + (month - 1 + offset) // 12:04d}-{(month - 1 + offset) % 12 + 1:02d}"
-        for offset in range(months)
-    ]
+    return [add_months(start, offset) for offset in range(months)]
 
 
 # --- Reading ------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.errors import NotFound
+from kuznia.instance.months import add_months
 from kuznia.logistics import repository
 from kuznia.models import Contract, PlanRun, Role
 
@@ -186,12 +187,6 @@ def share_due(month: str, as_of: date) -> float:
     if (year, number) > (as_of.year, as_of.month):
         return 0.0
     return as_of.day / calendar.monthrange(year, number)[1]
-
-
-def add_months(month: str, count: int) -> str:
-    """The month `count` months after `month` (YYYY-MM)."""
-    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + count
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def contract_progress(

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kuznia.instance.io import dump_instance, parse_instance
+from kuznia.instance.months import months_between
 from kuznia.instance.schema import Instance
 
 
@@ -71,14 +72,9 @@ class Actuals:
     spent: Mapping[tuple[str, int], float] = field(default_factory=dict)
 
 
-def month_index(start: str, month: str) -> int:
-    """How many months `month` (YYYY-MM) lies after `start` (YYYY-MM)."""
-    return (int(month[:4]) - int(start[:4])) * 12 + int(month[5:7]) - int(start[5:7])
-
-
 def roll_forward(instance: Instance, actuals: Actuals) -> Instance:
     """The next instance: the remaining horizon from `actuals.start`, with the actual state."""
-    shift = month_index(instance.start, actuals.start)
+    shift = months_between(instance.start, actuals.start)
     if not 0 <= shift < instance.months:
         raise RollError(
             f"start: {actuals.start} is outside the horizon {instance.start} + "
@@ -174,7 +170,7 @@ def _commitments(
         owed_before = sum(
             quantity
             for month, quantity in contract.months.items()
-            if month_index(actuals.start, month) < 0
+            if months_between(actuals.start, month) < 0
         )
         arrears = max(0.0, owed_before - contract.accepted)
         schedule = committed[contract.line]
@@ -182,14 +178,14 @@ def _commitments(
         # What was accepted beyond the past schedule counts against the coming months.
         ahead = max(0.0, contract.accepted - owed_before)
         for month, quantity in sorted(contract.months.items()):
-            index = month_index(actuals.start, month)
+            index = months_between(actuals.start, month)
             if 0 <= index < months:
                 taken = min(ahead, quantity)
                 ahead -= taken
                 schedule[index] += quantity - taken
     for guarantee in actuals.guarantees:
-        first = max(0, month_index(actuals.start, guarantee.start))
-        last = min(months - 1, month_index(actuals.start, guarantee.end))
+        first = max(0, months_between(actuals.start, guarantee.start))
+        last = min(months - 1, months_between(actuals.start, guarantee.end))
         if last < first:
             continue
         share = guarantee.quantity / (last - first + 1)

@@ -23,6 +23,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
+from kuznia.instance.months import add_months
+
 LANGUAGES = ("uk", "en")
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES = {"uk": "Українська", "en": "English"}
@@ -112,11 +114,8 @@ class Language:
         """Horizon month `month` (0-based) as a calendar month: 'Jan 2026' / 'січ. 2026'."""
         if not start:
             return self.gettext("month %(month)s", month=month)
-        year, first = int(start[:4]), int(start[5:7])
-        total = first - 1 + month
-        return format_date(
-            date(year + total // 12, total % 12 + 1, 1), "LLL yyyy", locale=self.code
-        )
+        label = add_months(start, month)
+        return format_date(date(int(label[:4]), int(label[5:7]), 1), "LLL yyyy", locale=self.code)
 
     def month_ranges(self, start: str | None, months: list[int]) -> str:
         """Horizon months as runs of calendar months: 'Jan 2026–Mar 2026, May 2026'."""

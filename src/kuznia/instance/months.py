@@ -1,0 +1,25 @@
+"""Calendar months as the format writes them, `YYYY-MM`: the one place their arithmetic lives."""
+
+from __future__ import annotations
+
+import re
+
+from kuznia.instance.schema import START_PATTERN
+
+_MONTH = re.compile(START_PATTERN)
+
+
+def is_month(text: str) -> bool:
+    """Whether `text` is a month written YYYY-MM."""
+    return _MONTH.match(text) is not None
+
+
+def add_months(month: str, count: int) -> str:
+    """The month (YYYY-MM) `count` months after `month` (before it, for a negative count)."""
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + count
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def months_between(start: str, month: str) -> int:
+    """How many months `month` lies after `start` (negative when before it)."""
+    return (int(month[:4]) - int(start[:4])) * 12 + int(month[5:7]) - int(start[5:7])
