@@ -7,25 +7,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    CursorResult,
     Select,
     Table,
-    and_,
     exists,
     false,
     func,
     or_,
     select,
-    update,
 )
 from sqlalchemy.orm import Session, selectinload
 
 from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
+from kuznia.db import transitions
 from kuznia.errors import NotFound
 from kuznia.pagination import PageParams, paginate
 
@@ -238,10 +236,6 @@ def move(
 ) -> bool:
     """Change a contract or guarantee only while it is at `version` (when given) and in one of
     the `expected` statuses, counting a new version; whether it changed."""
-    conditions = [table.c.id == record_id, table.c.status.in_(list(expected))]
-    if version is not None:
-        conditions.append(table.c.version == version)
-    result = session.execute(
-        update(table).where(and_(*conditions)).values(**values, version=table.c.version + 1)
+    return transitions.move(
+        session, table=table, record_id=record_id, expected=expected, version=version, **values
     )
-    return int(cast(CursorResult[Any], result).rowcount) == 1

@@ -485,7 +485,7 @@ def _move_contract(
     record(
         session=session,
         changes=[
-            Change(action, "contracts", str(contract_id), before=before, after=_after(values))
+            Change(action, "contracts", str(contract_id), before=before, after=dict(values))
         ],
     )
     return get_contract(session=session, scope=scope, contract_id=contract_id)
@@ -530,10 +530,6 @@ def _move(
             f"{type(record_).__name__.lower()} {record_.number} was changed by someone else "
             "meanwhile: read it again and reapply the change"
         )
-
-
-def _after(values: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(values)
 
 
 def _reason(reason: str) -> str:
@@ -919,7 +915,7 @@ def _move_guarantee(
     _check_move(guarantee, version, action, expected)
     before = {"status": guarantee.status.value, "version": guarantee.version}
     _move(session, repository.GUARANTEES, guarantee, version, expected, values)
-    after = _after(values) | ({"reason": reason} if reason is not None else {})
+    after = dict(values) | ({"reason": reason} if reason is not None else {})
     record(
         session=session,
         changes=[Change(action, "guarantees", str(guarantee_id), before=before, after=after)],

@@ -4,14 +4,15 @@ the payments of its own funds and the deliveries and expansions those payments b
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Select, Table, false, select, update
+from sqlalchemy import Connection, Select, Table, false, select
 from sqlalchemy.orm import Session, selectinload
 
 from kuznia import models
 from kuznia.audit.chain import SYSTEM, Actor, Change, actor_of, append
 from kuznia.auth.permissions import Access, Action, Scope
+from kuznia.db import transitions
 from kuznia.errors import Forbidden, NotFound
 from kuznia.pagination import PageParams, paginate
 from kuznia.plans.schemas import RESULT_TABLES
@@ -124,12 +125,7 @@ def move_run(
     never overwrite each other's outcome), counting a new version; whether it changed. A change
     of status is recorded in the audit chain (a session's own actor wins over `actor`)."""
     statuses = list(expected)
-    result = executor.execute(
-        update(RUNS)
-        .where(RUNS.c.id == run_id, RUNS.c.status.in_(statuses))
-        .values(**values, version=RUNS.c.version + 1)
-    )
-    moved = int(cast(CursorResult[Any], result).rowcount) == 1
+    moved = transitions.move(executor, table=RUNS, record_id=run_id, expected=statuses, **values)
     if moved and "status" in values:
         if isinstance(executor, Session):
             connection, actor = executor.connection(), actor_of(executor)
