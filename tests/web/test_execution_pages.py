@@ -253,8 +253,8 @@ class TestContractActions:
 class TestProductionReports:
     def output(self, pages: Pages, contract: int, *, key: str = "o-1", quantity: str = "25") -> Any:
         return pages.as_user("producer").post(
-            "/ledger/production",
-            data={"client_key": key, "contract_id": str(contract), "day": DAY,
+            f"/contracts/{contract}/production",
+            data={"client_key": key, "day": DAY,
                   "quantity": quantity, "lot": "B-3", "note": ""},
             follow_redirects=False,
         )  # fmt: skip

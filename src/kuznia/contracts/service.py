@@ -484,9 +484,7 @@ def _move_contract(
     _move(session, repository.CONTRACTS, contract, version, expected, values)
     record(
         session=session,
-        changes=[
-            Change(action, "contracts", str(contract_id), before=before, after=dict(values))
-        ],
+        changes=[Change(action, "contracts", str(contract_id), before=before, after=dict(values))],
     )
     return get_contract(session=session, scope=scope, contract_id=contract_id)
 

@@ -7,19 +7,32 @@ Numbers may be written as people write them in either language: `1200`, `1 200`,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
-from typing import Annotated
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import Depends, Request
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from kuznia.errors import FieldProblem
+from kuznia.errors import Conflict, FieldProblem
+from kuznia.web import execution
 from kuznia.web.i18n import N_
 
 NOT_A_NUMBER = N_("Enter a number, for example 1200 or 12.5.")
 NOT_A_WHOLE_NUMBER = N_("Enter a whole number, for example 3.")
 REQUIRED = N_("This field is required.")
+POSITIVE = N_("Enter a quantity above 0.")
+NOT_NEGATIVE = N_("Enter 0 or more.")
+NOT_A_DAY = N_("Enter a day as YYYY-MM-DD, for example 2026-11-24.")
+CHECK_VALUE = N_("Check this value.")
+KEY_USED = N_(
+    "This form was sent before with other values, and those were recorded (see the day's "
+    "entries). To record another entry, check the values and send the form again."
+)
 STALE = N_(
     "Someone else changed this record after you opened it. Open it again to see their "
     "change, then make yours again."
@@ -105,3 +118,55 @@ def by_field(
         else:
             rest.append(f"{problem.field}: {problem.message}")
     return placed, rest
+
+
+@dataclass
+class FormState:
+    """One form on the page: what was typed, the messages per field and for the whole form
+    (already in the page's language), and the client key of this rendering."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+    client_key: str = field(default_factory=execution.new_client_key)
+
+
+def quantity(form: Any, name: str, errors: dict[str, str], *, positive: bool) -> float | None:
+    """A quantity typed into the form, or None with a message under `name`."""
+    try:
+        value = float(number(str(form.get(name, ""))))
+    except FormError as error:
+        errors[name] = str(error)
+        return None
+    if (positive and value <= 0) or value < 0 or not math.isfinite(value):
+        errors[name] = POSITIVE if positive else NOT_NEGATIVE
+        return None
+    return value
+
+
+def day_field(form: Any, errors: dict[str, str]) -> date | None:
+    text = str(form.get("day", "")).strip()
+    if not text:
+        errors["day"] = REQUIRED
+        return None
+    day, readable = execution.read_day(text, execution.today())
+    if not readable:
+        errors["day"] = NOT_A_DAY
+        return None
+    return day
+
+
+def validation_errors(error: ValidationError, fields: tuple[str, ...]) -> dict[str, str]:
+    """The model's objections per form field (those the form's own checks did not catch)."""
+    placed: dict[str, str] = {}
+    for problem in error.errors(include_url=False):
+        name = str(problem["loc"][0]) if problem["loc"] else ""
+        placed[name if name in fields else fields[0]] = CHECK_VALUE
+    return placed
+
+
+def key_reused(error: Conflict) -> bool:
+    """Whether the service refused the form's client key (used before for other values)."""
+    return error.detail.startswith("client key") or any(
+        problem.field == "client_key" for problem in error.problems
+    )

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from math import ceil
-from types import SimpleNamespace
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from kuznia import models
@@ -25,6 +25,8 @@ from kuznia.auth.permissions import Action
 from kuznia.contracts import service as contracts_service
 from kuznia.dependencies import SessionDep
 from kuznia.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from kuznia.logistics import service as logistics_service
+from kuznia.logistics.schemas import ProductionReportCreate
 from kuznia.pagination import Key, PageParams
 from kuznia.registry.sections import ITEMS, PRODUCERS
 from kuznia.web import execution, forms, results
@@ -290,13 +292,7 @@ def render_contract(
             "partner": scope.producer_id is None and bool(scope.fund_ids),
             "may_report": may_write(scope, "production_reports")
             and status in (models.ContractStatus.signed, models.ContractStatus.in_delivery),
-            "production": production
-            or SimpleNamespace(
-                values={"day": as_of.isoformat()},
-                errors={},
-                general=[],
-                client_key=execution.new_client_key(),
-            ),
+            "production": production or forms.FormState(values={"day": as_of.isoformat()}),
         },
         viewer=viewer,
         status_code=status_code,
@@ -309,6 +305,69 @@ def contract_page(
 ) -> HTMLResponse:
     """One contract; 404 for a contract the caller may not see."""
     return render_contract(request, session, viewer, contract_id)
+
+
+PRODUCTION_FIELDS = ("day", "quantity", "lot", "note")
+
+
+@router.post(
+    "/contracts/{contract_id}/production", include_in_schema=False, response_class=HTMLResponse
+)
+def record_production(
+    request: Request, session: SessionDep, viewer: ViewerDep, contract_id: Key, form: forms.FormDep
+) -> Response:
+    """A producer reports output made under one of its contracts (from the contract's page)."""
+    viewer.scope.require("production_reports", Action.write)
+    lang = language_of(request)
+    state = forms.FormState(
+        values={name: str(form.get(name, "")).strip() for name in PRODUCTION_FIELDS},
+        client_key=str(form.get("client_key", "")).strip() or execution.new_client_key(),
+    )
+    errors = state.errors
+    day = forms.day_field(form, errors)
+    quantity = forms.quantity(form, "quantity", errors, positive=True)
+
+    def again(status_code: int) -> HTMLResponse:
+        return render_contract(
+            request, session, viewer, contract_id, production=state, status_code=status_code
+        )
+
+    if errors:
+        return again(422)
+    try:
+        body = ProductionReportCreate.model_validate(
+            {
+                "client_key": state.client_key,
+                "contract_id": contract_id,
+                "day": day,
+                "quantity": quantity,
+                "lot": state.values["lot"],
+                "note": state.values["note"],
+            }
+        )
+    except ValidationError as error:
+        errors.update(forms.validation_errors(error, PRODUCTION_FIELDS))
+        return again(422)
+    try:
+        _, created = logistics_service.record_production(
+            session=session, scope=viewer.scope, body=body
+        )
+    except InvalidInput as error:
+        session.rollback()
+        placed, rest = forms.by_field(error.problems, PRODUCTION_FIELDS)
+        errors.update(placed)
+        state.general.extend(rest)
+        return again(422)
+    except Conflict as error:
+        session.rollback()
+        if forms.key_reused(error):
+            state.general.append(lang.gettext(forms.KEY_USED))
+            state.client_key = execution.new_client_key()
+        else:
+            state.general.append(error.detail)
+        return again(409)
+    done = "reported" if created else "reported-again"
+    return RedirectResponse(f"/contracts/{contract_id}?done={done}", status_code=303)
 
 
 @router.post(

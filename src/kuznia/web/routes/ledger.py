@@ -13,7 +13,6 @@ shown next to the field it is about.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -31,7 +30,6 @@ from kuznia.logistics import reports
 from kuznia.logistics import service as logistics_service
 from kuznia.logistics.schemas import (
     DispatchCreate,
-    ProductionReportCreate,
     ReceiptCreate,
     ReversalCreate,
 )
@@ -41,7 +39,6 @@ from kuznia.web import execution, forms, results
 from kuznia.web.i18n import N_, Language
 from kuznia.web.nav import may_write
 from kuznia.web.pages import Viewer, language_of, render
-from kuznia.web.routes.contracts import render_contract
 from kuznia.web.session import ViewerDep
 
 router = APIRouter()
@@ -65,19 +62,11 @@ KINDS: dict[str, type[models.Receipt] | type[models.Dispatch]] = {
 }
 NOUNS = {"receipts": "receipt", "dispatches": "dispatch"}
 
-POSITIVE = N_("Enter a quantity above 0.")
-NOT_NEGATIVE = N_("Enter 0 or more.")
-NOT_A_DAY = N_("Enter a day as YYYY-MM-DD, for example 2026-11-24.")
 CHOOSE_DEPOT = N_("Choose a depot.")
 NOT_YOUR_DEPOT = N_("This depot is not one of your organisation's depots.")
 SUM_MISMATCH = N_("Received must be accepted plus rejected: %(sum)s.")
 REJECTION_NEEDS_REASON = N_("Say why some was rejected.")
 REVERSAL_NEEDS_REASON = N_("Say why this entry is corrected.")
-CHECK_VALUE = N_("Check this value.")
-KEY_USED = N_(
-    "This form was sent before with other values, and those were recorded (see the day's "
-    "entries). To record another entry, check the values and send the form again."
-)
 NOT_ENOUGH = N_("Only %(held)s of %(item)s in stock at depot %(depot)s.")
 NOT_ENOUGH_TO_REVERSE = N_(
     "Only %(held)s of %(item)s in stock at depot %(depot)s: reversing this receipt would take "
@@ -89,17 +78,6 @@ SAVED = {
 }
 CORRECTED = N_("The correction is recorded: the entry and its reversal are both kept.")
 AGAIN = N_("This form had been sent already: it is recorded once.")
-
-
-@dataclass
-class FormState:
-    """One form on the page: what was typed, the messages per field and for the whole form
-    (already in the page's language), and the client key of this rendering."""
-
-    values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    general: list[str] = field(default_factory=list)
-    client_key: str = field(default_factory=execution.new_client_key)
 
 
 def _view(request: Request) -> tuple[date, str, bool]:
@@ -118,7 +96,7 @@ def ledger(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResp
     day, depot, readable = _view(request)
     kind, _, record_id = request.query_params.get("reverse", "").partition("-")
     reversal = (
-        (kind, int(record_id), FormState()) if kind in KINDS and record_id.isdigit() else None
+        (kind, int(record_id), forms.FormState()) if kind in KINDS and record_id.isdigit() else None
     )
     return _ledger_page(
         request, session, viewer, day=day, depot=depot, day_readable=readable, reversal=reversal
@@ -161,9 +139,9 @@ def _ledger_page(
     day: date,
     depot: str,
     day_readable: bool = True,
-    receipt: FormState | None = None,
-    dispatch: FormState | None = None,
-    reversal: tuple[str, int, FormState] | None = None,
+    receipt: forms.FormState | None = None,
+    dispatch: forms.FormState | None = None,
+    reversal: tuple[str, int, forms.FormState] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     scope = viewer.scope
@@ -189,10 +167,10 @@ def _ledger_page(
     today = execution.today()
     form_day = min(day, today).isoformat()
     default_depot = depot or (depots[0]["code"] if depots else "")
-    receipt = receipt or FormState(
+    receipt = receipt or forms.FormState(
         values={"day": form_day, "depot": default_depot, "rejected": "0"}
     )
-    dispatch = dispatch or FormState(values={"day": form_day, "depot": default_depot})
+    dispatch = dispatch or forms.FormState(values={"day": form_day, "depot": default_depot})
     saved_kind, _, saved_id = request.query_params.get("saved", "").partition("-")
     correcting = None
     if reversal is not None and may_write(scope, reversal[0]):
@@ -250,47 +228,6 @@ def _view_of(form: Any) -> tuple[date, str]:
     return day, str(form.get("view_depot", "")).strip()
 
 
-def _quantity(form: Any, name: str, errors: dict[str, str], *, positive: bool) -> float | None:
-    """A quantity typed into the form, or None with a message under `name`."""
-    try:
-        value = float(forms.number(str(form.get(name, ""))))
-    except forms.FormError as error:
-        errors[name] = str(error)
-        return None
-    if (positive and value <= 0) or value < 0 or not math.isfinite(value):
-        errors[name] = POSITIVE if positive else NOT_NEGATIVE
-        return None
-    return value
-
-
-def _day_field(form: Any, errors: dict[str, str]) -> date | None:
-    text = str(form.get("day", "")).strip()
-    if not text:
-        errors["day"] = forms.REQUIRED
-        return None
-    day, readable = execution.read_day(text, execution.today())
-    if not readable:
-        errors["day"] = NOT_A_DAY
-        return None
-    return day
-
-
-def _validation_errors(error: ValidationError, fields: tuple[str, ...]) -> dict[str, str]:
-    """The model's objections per form field (those the form's own checks did not catch)."""
-    placed: dict[str, str] = {}
-    for problem in error.errors(include_url=False):
-        name = str(problem["loc"][0]) if problem["loc"] else ""
-        placed[name if name in fields else fields[0]] = CHECK_VALUE
-    return placed
-
-
-def _key_reused(error: Conflict) -> bool:
-    """Whether the service refused the form's client key (used before for other values)."""
-    return error.detail.startswith("client key") or any(
-        problem.field == "client_key" for problem in error.problems
-    )
-
-
 def _held(session: Session, viewer: Viewer, depot: str, item: str) -> float:
     """What a depot holds of an item now, as the caller reads it."""
     rows, _ = logistics_service.list_stock(
@@ -312,7 +249,7 @@ def record_receipt(
     _require(viewer, "receipts")
     lang = language_of(request)
     view_day, view_depot = _view_of(form)
-    state = FormState(
+    state = forms.FormState(
         values={name: str(form.get(name, "")).strip() for name in RECEIPT_FIELDS},
         client_key=str(form.get("client_key", "")).strip() or execution.new_client_key(),
     )
@@ -324,12 +261,14 @@ def record_receipt(
         contract_id = forms.whole_number(state.values["contract_id"])
     except forms.FormError as error:
         errors["contract_id"] = str(error)
-    day = _day_field(form, errors)
-    received = _quantity(form, "received", errors, positive=True)
-    accepted = _quantity(form, "accepted", errors, positive=False)
+    day = forms.day_field(form, errors)
+    received = forms.quantity(form, "received", errors, positive=True)
+    accepted = forms.quantity(form, "accepted", errors, positive=False)
     # nothing rejected may be left empty
     rejected = (
-        _quantity(form, "rejected", errors, positive=False) if state.values["rejected"] else 0.0
+        forms.quantity(form, "rejected", errors, positive=False)
+        if state.values["rejected"]
+        else 0.0
     )
     if rejected and not state.values["reason"]:
         errors["reason"] = REJECTION_NEEDS_REASON
@@ -369,7 +308,7 @@ def record_receipt(
             }
         )
     except ValidationError as error:
-        errors.update(_validation_errors(error, RECEIPT_FIELDS))
+        errors.update(forms.validation_errors(error, RECEIPT_FIELDS))
         return again(422)
     try:
         stored, created = logistics_service.record_receipt(
@@ -387,8 +326,8 @@ def record_receipt(
         return again(403)
     except Conflict as error:
         session.rollback()
-        if _key_reused(error):
-            state.general.append(lang.gettext(KEY_USED))
+        if forms.key_reused(error):
+            state.general.append(lang.gettext(forms.KEY_USED))
             state.client_key = execution.new_client_key()
         else:
             # the contract is not signed or in delivery (or no longer)
@@ -405,71 +344,6 @@ def record_receipt(
     )
 
 
-PRODUCTION_FIELDS = ("day", "quantity", "lot", "note")
-
-
-@router.post("/ledger/production", include_in_schema=False, response_class=HTMLResponse)
-def record_production(
-    request: Request, session: SessionDep, viewer: ViewerDep, form: forms.FormDep
-) -> Response:
-    """A producer reports output made under one of its contracts (from the contract's page)."""
-    _require(viewer, "production_reports")
-    lang = language_of(request)
-    state = FormState(
-        values={name: str(form.get(name, "")).strip() for name in PRODUCTION_FIELDS},
-        client_key=str(form.get("client_key", "")).strip() or execution.new_client_key(),
-    )
-    errors = state.errors
-    try:
-        contract_id = forms.whole_number(str(form.get("contract_id", "")))
-    except forms.FormError as error:
-        raise NotFound("no such contract") from error
-    day = _day_field(form, errors)
-    quantity = _quantity(form, "quantity", errors, positive=True)
-
-    def again(status_code: int) -> HTMLResponse:
-        return render_contract(
-            request, session, viewer, contract_id, production=state, status_code=status_code
-        )
-
-    if errors:
-        return again(422)
-    try:
-        body = ProductionReportCreate.model_validate(
-            {
-                "client_key": state.client_key,
-                "contract_id": contract_id,
-                "day": day,
-                "quantity": quantity,
-                "lot": state.values["lot"],
-                "note": state.values["note"],
-            }
-        )
-    except ValidationError as error:
-        errors.update(_validation_errors(error, PRODUCTION_FIELDS))
-        return again(422)
-    try:
-        _, created = logistics_service.record_production(
-            session=session, scope=viewer.scope, body=body
-        )
-    except InvalidInput as error:
-        session.rollback()
-        placed, rest = forms.by_field(error.problems, PRODUCTION_FIELDS)
-        errors.update(placed)
-        state.general.extend(rest)
-        return again(422)
-    except Conflict as error:
-        session.rollback()
-        if _key_reused(error):
-            state.general.append(lang.gettext(KEY_USED))
-            state.client_key = execution.new_client_key()
-        else:
-            state.general.append(error.detail)
-        return again(409)
-    done = "reported" if created else "reported-again"
-    return RedirectResponse(f"/contracts/{contract_id}?done={done}", status_code=303)
-
-
 @router.post("/ledger/dispatches", include_in_schema=False, response_class=HTMLResponse)
 def record_dispatch(
     request: Request, session: SessionDep, viewer: ViewerDep, form: forms.FormDep
@@ -478,7 +352,7 @@ def record_dispatch(
     _require(viewer, "dispatches")
     lang = language_of(request)
     view_day, view_depot = _view_of(form)
-    state = FormState(
+    state = forms.FormState(
         values={name: str(form.get(name, "")).strip() for name in DISPATCH_FIELDS},
         client_key=str(form.get("client_key", "")).strip() or execution.new_client_key(),
     )
@@ -488,8 +362,8 @@ def record_dispatch(
             errors[name] = message
     if not state.values["grouping"]:
         errors["grouping"] = forms.REQUIRED
-    day = _day_field(form, errors)
-    quantity = _quantity(form, "quantity", errors, positive=True)
+    day = forms.day_field(form, errors)
+    quantity = forms.quantity(form, "quantity", errors, positive=True)
 
     def again(status_code: int) -> HTMLResponse:
         return _ledger_page(
@@ -517,7 +391,7 @@ def record_dispatch(
             }
         )
     except ValidationError as error:
-        errors.update(_validation_errors(error, DISPATCH_FIELDS))
+        errors.update(forms.validation_errors(error, DISPATCH_FIELDS))
         return again(422)
     try:
         stored, created = logistics_service.record_dispatch(
@@ -542,9 +416,9 @@ def record_dispatch(
         return again(409)
     except Conflict as error:
         session.rollback()
-        if not _key_reused(error):
+        if not forms.key_reused(error):
             raise
-        state.general.append(lang.gettext(KEY_USED))
+        state.general.append(lang.gettext(forms.KEY_USED))
         state.client_key = execution.new_client_key()
         return again(409)
     return RedirectResponse(
@@ -577,7 +451,7 @@ def reverse_entry(
     _require(viewer, kind)
     lang = language_of(request)
     view_day, view_depot = _view_of(form)
-    state = FormState(
+    state = forms.FormState(
         values={"reason": str(form.get("reason", "")).strip()},
         client_key=str(form.get("client_key", "")).strip() or execution.new_client_key(),
     )
@@ -617,8 +491,8 @@ def reverse_entry(
         return again(409)
     except Conflict as error:
         session.rollback()
-        if _key_reused(error):
-            state.general.append(lang.gettext(KEY_USED))
+        if forms.key_reused(error):
+            state.general.append(lang.gettext(forms.KEY_USED))
             state.client_key = execution.new_client_key()
         else:
             # reversed already, or itself a reversal
