@@ -30,6 +30,7 @@ from kuznia.audit.chain import Change, record
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.errors import NotFound
 from kuznia.models import (
+    OPEN_FOR_DELIVERY,
     Contract,
     ContractDelivery,
     ContractFunding,
@@ -187,9 +188,7 @@ def grouping_exists(*, session: Session, code: str) -> bool:
 def open_contracts(*, session: Session) -> Sequence[Contract]:
     """Contracts that take deliveries now (signed or in delivery), by number."""
     return session.scalars(
-        select(Contract)
-        .where(Contract.status.in_([ContractStatus.signed, ContractStatus.in_delivery]))
-        .order_by(Contract.number)
+        select(Contract).where(Contract.status.in_(OPEN_FOR_DELIVERY)).order_by(Contract.number)
     ).all()
 
 

@@ -39,8 +39,8 @@ from kuznia.logistics.schemas import (
     ReversalCreate,
 )
 from kuznia.models import (
+    OPEN_FOR_DELIVERY,
     Contract,
-    ContractStatus,
     Depot,
     Dispatch,
     OrganisationKind,
@@ -50,7 +50,6 @@ from kuznia.models import (
 from kuznia.pagination import PageParams
 
 # A contract takes deliveries and production reports while it is signed or in delivery.
-DELIVERING = frozenset({ContractStatus.signed, ContractStatus.in_delivery})
 # A day may be a day ahead of UTC's: the user's calendar is east of Greenwich.
 DAYS_AHEAD_ALLOWED = 1
 
@@ -620,7 +619,7 @@ def _delivering_contract(session: Session, contract_id: int) -> Contract:
     if contract is None:
         message = f"unknown contract {contract_id}"
         raise InvalidInput(message, problems=[FieldProblem("contract_id", message)])
-    if contract.status not in DELIVERING:
+    if contract.status not in OPEN_FOR_DELIVERY:
         raise Conflict(
             f"contract {contract.number} is {contract.status.value}: only a signed contract or "
             "one in delivery takes deliveries and production reports"

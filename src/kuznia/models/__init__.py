@@ -4,6 +4,7 @@
 from kuznia.models.audit import AuditEvent, AuditHead
 from kuznia.models.catalog import Item
 from kuznia.models.execution import (
+    OPEN_FOR_DELIVERY,
     Contract,
     ContractDelivery,
     ContractFunding,
@@ -37,6 +38,7 @@ from kuznia.models.supply import Commitment, ForeignSupply, Stock
 from kuznia.models.user import ApiToken, Role, User
 
 __all__ = [
+    "OPEN_FOR_DELIVERY",
     "SETTINGS_ID",
     "ApiToken",
     "AuditEvent",

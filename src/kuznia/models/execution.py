@@ -60,6 +60,10 @@ class ContractStatus(StrEnum):
     terminated = "terminated"
 
 
+# A contract that takes deliveries (production reports, receipts) and binds a re-plan.
+OPEN_FOR_DELIVERY = frozenset({ContractStatus.signed, ContractStatus.in_delivery})
+
+
 class Contract(Versioned, Base):
     """A contract with one producer for one line: its terms are its current version's."""
 

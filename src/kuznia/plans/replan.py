@@ -6,17 +6,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from kuznia import models
 from kuznia.instance.schema import Instance
+from kuznia.logistics.repository import dispatched_to_date
 from kuznia.planning.rolling import Actuals, Guaranteed, Scheduled, roll_forward
 from kuznia.registry import export_instance
-
-_OPEN = (models.ContractStatus.signed, models.ContractStatus.in_delivery)
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ def read_actuals(*, session: Session, start: str) -> Actuals:
     first_day = date(int(start[:4]), int(start[5:7]), 1)
     contracts = session.scalars(
         select(models.Contract)
-        .where(models.Contract.status.in_(_OPEN))
+        .where(models.Contract.status.in_(models.OPEN_FOR_DELIVERY))
         .order_by(models.Contract.id)
         .options(
             selectinload(models.Contract.versions).selectinload(models.ContractVersion.deliveries),
@@ -71,16 +70,7 @@ def read_actuals(*, session: Session, start: str) -> Actuals:
             select(models.Guarantee).where(models.Guarantee.status == models.GuaranteeStatus.signed)
         )
     ]
-    dispatched = {
-        (item, grouping): float(quantity)
-        for item, grouping, quantity in session.execute(
-            select(
-                models.Dispatch.item, models.Dispatch.grouping, func.sum(models.Dispatch.quantity)
-            )
-            .where(models.Dispatch.day < first_day)
-            .group_by(models.Dispatch.item, models.Dispatch.grouping)
-        )
-    }
+    dispatched = dispatched_to_date(session=session, as_of=first_day - timedelta(days=1))
     stock_rows = session.execute(
         select(models.DepotStock.item, func.sum(models.DepotStock.quantity)).group_by(
             models.DepotStock.item
