@@ -35,7 +35,7 @@ SWEEP_SEED = 1
 def sweep(size: str, scenarios: int, workers: int, *, warm: bool = False) -> dict[str, Any]:
     """One sweep of the seed-7 instance of `size` on a new LocalCluster of `workers`."""
     from kuznia.planning import PlanInput
-    from kuznia.planning.sweep import run_sweep
+    from kuznia.resilience import run_sweep
     from kuznia.synthetic import generate
 
     plan_input = PlanInput.from_instance(generate(size, seed=SEED))
@@ -67,7 +67,7 @@ def sweep(size: str, scenarios: int, workers: int, *, warm: bool = False) -> dic
 def robust(scenarios: int) -> dict[str, Any]:
     """The robust plan of `small` over `scenarios` scenarios, checked on 40 fresh ones."""
     from kuznia.planning import PlanInput
-    from kuznia.planning.robust import plan_robust
+    from kuznia.resilience import plan_robust
     from kuznia.synthetic import generate
 
     plan_input = PlanInput.from_instance(generate("small", seed=SEED))
@@ -178,7 +178,7 @@ def main() -> None:
         "continue from the previous stage's basis with primal simplex instead of a fresh "
         "interior-point solve). *From base basis* starts the first tier of the disrupted model "
         "from the base plan's optimal first-tier basis (same columns and rows: "
-        "`kuznia.planning.scenarios.disrupted_model`); solve.py has no way to pass a starting "
+        "`kuznia.resilience.disrupted_model`); solve.py has no way to pass a starting "
         "basis into its lexicographic loop, so only the first stage can be measured this way. "
         "Sweeps run cold (solve.py's defaults).",
         "",

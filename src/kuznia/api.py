@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kuznia.audit.router import router as audit_router
+from kuznia.auditing.router import router as audit_router
 from kuznia.auth.router import router as auth_router
 from kuznia.contracts.router import router as contracts_router
 from kuznia.logistics.router import router as logistics_router

@@ -14,7 +14,7 @@ from kuznia.audit import Actor, verify
 from kuznia.audit.chain import event_hash
 from kuznia.cli.main import app
 from kuznia.db import session_scope
-from kuznia.db.base import as_utc
+from kuznia.models.base import as_utc
 from kuznia.registry import import_instance
 from tests.db.builders import varied
 

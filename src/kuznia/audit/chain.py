@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.orm import Session
 
-from kuznia.db.base import as_utc
 from kuznia.models.audit import GENESIS_HASH, HEAD_ID, AuditEvent, AuditHead
+from kuznia.models.base import as_utc
 
 # Where a session keeps who is writing through it (set once the caller is known).
 ACTOR_KEY = "kuznia.audit.actor"

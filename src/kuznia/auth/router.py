@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response, status
 
 from kuznia.auth import repository, service
+from kuznia.auth.dependencies import ScopeDep, SessionDep, SettingsDep, TokenDep
 from kuznia.auth.permissions import Action
 from kuznia.auth.schemas import (
     LoginRequest,
@@ -17,7 +18,6 @@ from kuznia.auth.schemas import (
     UserRead,
     UserUpdate,
 )
-from kuznia.dependencies import ScopeDep, SessionDep, SettingsDep, TokenDep
 from kuznia.errors import NotFound
 from kuznia.models import Organisation, User
 from kuznia.pagination import Key, Page, PageParams, page_params

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from kuznia.audit import Actor, set_actor
 from kuznia.auth import repository
 from kuznia.auth.permissions import Scope
-from kuznia.db.base import as_utc
 from kuznia.errors import (
     Conflict,
     FieldProblem,
@@ -29,6 +28,7 @@ from kuznia.errors import (
     ensure_version,
 )
 from kuznia.models import ApiToken, Organisation, OrganisationKind, Role, User
+from kuznia.models.base import as_utc
 
 TOKEN_PREFIX = "kz_"
 

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from kuznia.audit import verify as verify_chain
+from kuznia.cli.app import app as kuznia
 from kuznia.cli.db import database
 from kuznia.db.session import session_scope
 
@@ -23,6 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+kuznia.add_typer(app, name="audit")
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 

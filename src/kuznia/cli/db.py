@@ -23,6 +23,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from kuznia.audit import Actor
+from kuznia.cli.app import app as kuznia
+from kuznia.cli.app import export_app
 from kuznia.db import database_engine, session_scope
 from kuznia.db.migrate import current_revision, head_revision
 from kuznia.db.migrate import upgrade as run_upgrade
@@ -51,6 +53,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+kuznia.add_typer(app, name="db", help="The database: migrations.")
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
@@ -71,6 +74,7 @@ def upgrade() -> None:
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
+@kuznia.command("import")
 def import_command(
     file: Annotated[
         Path,
@@ -119,6 +123,7 @@ def import_command(
         )
 
 
+@export_app.command("excel")
 def export_excel_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="Workbook to write (.xlsx).")],
     template: Annotated[
@@ -170,6 +175,7 @@ def export_excel_command(
         )
 
 
+@export_app.command("instance")
 def export_instance_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="Instance file to write (JSON).")],
 ) -> None:

@@ -32,6 +32,7 @@ from kuznia.audit.chain import Actor, set_actor
 from kuznia.auth import repository as auth_repository
 from kuznia.auth import service as auth_service
 from kuznia.auth.permissions import Scope
+from kuznia.cli.app import app as kuznia
 from kuznia.cli.db import NOTHING_DONE, database
 from kuznia.contracts import service as contracts_service
 from kuznia.contracts.schemas import AmendmentRequest, DeliveryTerms
@@ -444,6 +445,7 @@ def _print_logins(rows: list[tuple[DemoUser, bool | None, str]], url: str) -> No
     console.print(f"Open {url} and log in with one of them.", highlight=False)
 
 
+@kuznia.command("demo-users")
 def demo_users(
     data: Annotated[
         Path | None,

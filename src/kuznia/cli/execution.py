@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kuznia.auth.permissions import Scope
+from kuznia.cli.app import app as kuznia
 from kuznia.cli.db import NOTHING_DONE, database
 from kuznia.db.session import session_scope
 from kuznia.errors import NotFound
@@ -31,6 +32,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+kuznia.add_typer(app, name="report")
 console = Console() if Console().is_terminal else Console(width=132)
 errors = Console(stderr=True)
 

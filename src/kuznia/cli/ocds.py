@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from kuznia.cli.app import export_app
 from kuznia.cli.db import CLI, NOTHING_DONE, console, database, errors
 from kuznia.db import session_scope
 from kuznia.io.ocds import (
@@ -26,6 +27,7 @@ INVALID_EXPORT = 3
 SHOWN_PROBLEMS = 20
 
 
+@export_app.command("ocds")
 def export_ocds_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="Release package to write.")],
     schema: Annotated[

@@ -15,18 +15,20 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from kuznia.cli.app import app as kuznia
 from kuznia.cli.db import CLI, NOTHING_DONE, database
+from kuznia.cli.plan import Mode, plan
 from kuznia.db.session import session_scope
 from kuznia.instance import write_instance
 from kuznia.instance.months import is_month
-from kuznia.planning.rolling import RollError
-from kuznia.plans.replan import next_instance
 from kuznia.registry import RegistryEmptyError
+from kuznia.replan import RollError, next_instance
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
 
+@kuznia.command("replan")
 def replan_command(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Where to write the next instance (JSON).")
@@ -82,8 +84,6 @@ def replan_command(
     )
     if not solve:
         return
-    from kuznia.cli.main import Mode, plan
-
     plan(
         input=output,
         mode=Mode.lp,

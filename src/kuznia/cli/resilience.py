@@ -15,9 +15,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kuznia.cli.app import app as kuznia
 from kuznia.instance import Instance, InstanceError, read_instance, write_instance
 
-INVALID_INPUT = 2  # the exit code of `kuznia plan` for invalid input (main.ExitCode)
+INVALID_INPUT = 2  # the exit code of `kuznia plan` for invalid input (kuznia.cli.plan.ExitCode)
 
 console = Console() if Console().is_terminal else Console(width=132)
 errors = Console(stderr=True)
@@ -26,6 +27,7 @@ scenario_app = typer.Typer(
     help="Scenarios: named changes to an instance (strikes, foreign-supply cuts, budgets, needs).",
     no_args_is_help=True,
 )
+kuznia.add_typer(scenario_app, name="scenario", help="Scenarios: apply one, compare plans.")
 
 
 def _fail(message: str) -> NoReturn:
@@ -46,7 +48,7 @@ def _read_instance(path: Path) -> Instance:
 
 
 def _read_scenario(path: Path, instance: Instance) -> Any:
-    from kuznia.planning.scenarios import ScenarioError, read_scenario
+    from kuznia.resilience import ScenarioError, read_scenario
 
     try:
         return read_scenario(path, instance=instance)
@@ -98,7 +100,7 @@ def apply_command(
     output: Path = typer.Option(..., "--output", "-o", help="Changed instance to write."),
 ) -> None:
     """Write the instance with the scenario's changes applied."""
-    from kuznia.planning.scenarios import apply_scenario, struck_expansions
+    from kuznia.resilience import apply_scenario, struck_expansions
 
     instance = _read_instance(input)
     changes = _read_scenario(scenario, instance)
@@ -130,7 +132,7 @@ def compare_command(
     """Plan the base and each scenario; print them side by side: tier shortfalls, coverage per
     category, cost, and coverage if the base plan's contracts are held."""
     from kuznia.planning import PlanInput, SolveOptions
-    from kuznia.planning.scenarios import (
+    from kuznia.resilience import (
         Contracts,
         Disruption,
         disruption_of,
@@ -260,6 +262,7 @@ def _option_error(error: Exception) -> str:
     return f"{_SETTING_OPTIONS[field]}: {problem}" if field in _SETTING_OPTIONS else str(error)
 
 
+@kuznia.command("sweep")
 def sweep_command(
     input: Path = typer.Option(..., "--input", "-i", help="Instance file (kuznia-instance/1)."),
     scenarios: int = typer.Option(..., "--scenarios", "-n", help="How many scenarios to sample."),
@@ -300,7 +303,7 @@ def sweep_command(
     )
 
     from kuznia.planning import PlanInput
-    from kuznia.planning.sweep import SweepInputError, SweepSettings, run_sweep
+    from kuznia.resilience import SweepInputError, SweepSettings, run_sweep
 
     if scenarios <= 0:
         _fail(f"--scenarios: must be at least 1, got {scenarios}")
@@ -436,6 +439,7 @@ def _print_sweep(document: dict[str, Any]) -> None:
 # --- critical ----------------------------------------------------------------------------------
 
 
+@kuznia.command("critical")
 def critical_command(
     input: Path = typer.Option(..., "--input", "-i", help="Instance file (kuznia-instance/1)."),
     top: int = typer.Option(10, "--top", "-k", help="Producers to re-plan (the screen's top K)."),
@@ -451,8 +455,7 @@ def critical_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from kuznia.planning import PlanInput
-    from kuznia.planning.critical import find_critical
-    from kuznia.planning.sweep import SweepInputError
+    from kuznia.resilience import SweepInputError, find_critical
 
     if top < 0:
         _fail(f"--top: must be 0 or more, got {top}")
@@ -563,8 +566,7 @@ def robust_plan(
     from dataclasses import replace
 
     from kuznia.planning import PlanInput
-    from kuznia.planning.robust import plan_robust
-    from kuznia.planning.sweep import SweepInputError
+    from kuznia.resilience import SweepInputError, plan_robust
 
     if scenarios <= 0:
         _fail(f"--robust: must be at least 1 scenario, got {scenarios}")

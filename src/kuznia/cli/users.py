@@ -10,12 +10,14 @@ from rich.console import Console
 
 from kuznia.auth import service as auth_service
 from kuznia.auth.repository import organisation_by_name
+from kuznia.cli.app import app as kuznia
 from kuznia.cli.db import CLI, NOTHING_DONE, database
 from kuznia.db import session_scope
 from kuznia.errors import KuzniaError
 from kuznia.models import OrganisationKind, Role
 
 app = typer.Typer(name="users", help="Users and their organisations.", no_args_is_help=True)
+kuznia.add_typer(app, name="users")
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
@@ -91,6 +93,7 @@ def add(
     )
 
 
+@kuznia.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option("--host", help="Address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port (default 8000).")] = None,

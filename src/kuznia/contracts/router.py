@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, status
 
+from kuznia.auth.dependencies import ScopeDep, SessionDep
 from kuznia.contracts import service
 from kuznia.contracts.schemas import (
     AmendmentRequest,
@@ -16,7 +17,6 @@ from kuznia.contracts.schemas import (
     TerminateRequest,
     VersionBody,
 )
-from kuznia.dependencies import ScopeDep, SessionDep
 from kuznia.models import ContractStatus, GuaranteeStatus
 from kuznia.pagination import MAX_DB_INT, Key, Page, PageParams, page_params
 

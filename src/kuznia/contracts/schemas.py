@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kuznia.db.base import as_utc
 from kuznia.models import ContractStatus, GuaranteeStatus
+from kuznia.models.base import as_utc
 from kuznia.pagination import MAX_DB_INT
 
 # The largest quantity, unit price and amount a request may give: far beyond any real contract,

@@ -1,9 +1,9 @@
 """The database: engine, sessions, the declarative base and the Alembic migrations."""
 
-from kuznia.db.base import Base
 from kuznia.db.engine import create_engine_for, database_engine
 from kuznia.db.migrate import current_revision, head_revision, is_up_to_date, upgrade
 from kuznia.db.session import session_scope
+from kuznia.models.base import Base
 
 __all__ = [
     "Base",

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-if TYPE_CHECKING:
-    from kuznia.audit.chain import Actor
+from kuznia.audit.capture import install
+from kuznia.audit.chain import Actor, set_actor
 
 
 class AuditedSession(Session):
@@ -21,8 +20,6 @@ class AuditedSession(Session):
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session maker bound to `engine`; objects stay readable after commit; every write
     through its sessions is recorded in the audit chain."""
-    from kuznia.audit.capture import install  # the audit records the models: imported late
-
     install(AuditedSession)
     return sessionmaker(bind=engine, expire_on_commit=False, class_=AuditedSession)
 
@@ -31,8 +28,6 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def session_scope(engine: Engine, actor: Actor | None = None) -> Iterator[Session]:
     """A session in one transaction: committed when the block ends, rolled back if it raises;
     its writes are recorded in the audit chain as `actor`'s (default: `system`)."""
-    from kuznia.audit.chain import set_actor
-
     session = session_factory(engine)()
     if actor is not None:
         set_actor(session, actor)

@@ -35,8 +35,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kuznia import models
-from kuznia.db.base import as_utc
 from kuznia.instance.months import add_months
+from kuznia.models.base import as_utc
 from kuznia.settings import Settings
 
 OCDS_VERSION = "1.1"

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from kuznia.dependencies import ScopeDep, SessionDep
+from kuznia.auth.dependencies import ScopeDep, SessionDep
 from kuznia.logistics import reports, service
 from kuznia.logistics.schemas import (
     DailyReport,

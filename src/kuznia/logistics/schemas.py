@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from kuznia.db.base import as_utc
+from kuznia.models.base import as_utc
 from kuznia.models.execution import CLIENT_KEY_LENGTH, ContractStatus
 from kuznia.pagination import MAX_DB_INT
 

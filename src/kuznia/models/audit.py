@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kuznia.db.base import Base
+from kuznia.models.base import Base
 
 HEAD_ID = 1
 GENESIS_HASH = "0" * 64

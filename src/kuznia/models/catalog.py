@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kuznia.db.base import Base, FromInstance, Versioned
+from kuznia.models.base import Base, FromInstance, Versioned
 
 
 class Item(Versioned, FromInstance, Base):

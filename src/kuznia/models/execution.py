@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kuznia.db.base import Base, Versioned, enum_type, utc_now
+from kuznia.models.base import Base, Versioned, enum_type, utc_now
 
 # A client key: what the submitting client chose to identify one submission (a UUID, say).
 CLIENT_KEY_LENGTH = 100

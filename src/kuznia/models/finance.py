@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kuznia.db.base import Base, FromInstance, Versioned, enum_type
+from kuznia.models.base import Base, FromInstance, Versioned, enum_type
 
 if TYPE_CHECKING:
     from kuznia.models.industry import Producer

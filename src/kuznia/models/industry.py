@@ -24,8 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kuznia.db.base import Base, FromInstance, Versioned, enum_type
-from kuznia.db.types import exact_json
+from kuznia.models.base import Base, FromInstance, Versioned, enum_type
+from kuznia.models.types import exact_json
 
 if TYPE_CHECKING:
     from kuznia.models.catalog import Item

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, CheckConstraint, Double, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kuznia.db.base import Base, FromInstance, Versioned, enum_type
+from kuznia.models.base import Base, FromInstance, Versioned, enum_type
 
 if TYPE_CHECKING:
     from kuznia.models.catalog import Item

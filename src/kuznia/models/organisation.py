@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kuznia.db.base import Base, Versioned, enum_type, utc_now
+from kuznia.models.base import Base, Versioned, enum_type, utc_now
 
 if TYPE_CHECKING:
     from kuznia.models.finance import Fund

@@ -23,8 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kuznia.db.base import Base, FromInstance, Versioned, enum_type, utc_now
-from kuznia.db.types import exact_json
+from kuznia.models.base import Base, FromInstance, Versioned, enum_type, utc_now
+from kuznia.models.types import exact_json
 
 SETTINGS_ID = 1
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, CheckConstraint, Double, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kuznia.db.base import Base, Versioned
+from kuznia.models.base import Base, Versioned
 
 if TYPE_CHECKING:
     from kuznia.models.catalog import Item

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from kuznia.dependencies import ScopeDep, SessionDep
+from kuznia.auth.dependencies import ScopeDep, SessionDep
 from kuznia.pagination import MAX_DB_INT, Key, Page, PageParams, page_params
 from kuznia.plans import repository, service
 from kuznia.plans.schemas import RESULT_ROWS, PlanRunCreate, PlanRunRead

@@ -8,8 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from kuznia import models
-from kuznia.db.base import as_utc
 from kuznia.models import PlanRunStatus
+from kuznia.models.base import as_utc
 
 
 class PlanRunCreate(BaseModel):

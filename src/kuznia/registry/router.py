@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from kuznia.dependencies import ScopeDep, SessionDep
+from kuznia.auth.dependencies import ScopeDep, SessionDep
 from kuznia.pagination import Key, Page, PageParams, page_params
 from kuznia.registry import service
 from kuznia.registry import settings as settings_service

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from kuznia.auth import repository as auth_repository
 from kuznia.auth import service as auth_service
-from kuznia.dependencies import SessionDep
+from kuznia.auth.dependencies import SessionDep
 from kuznia.errors import Forbidden, NotAuthenticated
 from kuznia.web.pages import Viewer
 

@@ -6,8 +6,8 @@ from alembic import context
 from sqlalchemy import Connection
 
 import kuznia.models  # noqa: F401  (registers every table on the metadata)
-from kuznia.db.base import Base
 from kuznia.db.engine import create_engine_for
+from kuznia.models.base import Base
 
 
 def run_on(connection: Connection) -> None:

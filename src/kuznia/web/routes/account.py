@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kuznia.auth import service as auth_service
-from kuznia.dependencies import SessionDep, SettingsDep
+from kuznia.auth.dependencies import SessionDep, SettingsDep
 from kuznia.errors import NotAuthenticated
 from kuznia.web.i18n import LANGUAGE_COOKIE, LANGUAGES, N_
 from kuznia.web.pages import render

@@ -12,10 +12,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from kuznia.audit import service as audit_service
-from kuznia.audit.schemas import AuditFilters
+from kuznia.auditing import service as audit_service
+from kuznia.auditing.schemas import AuditFilters
+from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
-from kuznia.dependencies import SessionDep
 from kuznia.pagination import PageParams
 from kuznia.web.pages import render
 from kuznia.web.session import ViewerDep

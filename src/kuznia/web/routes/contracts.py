@@ -21,9 +21,9 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from kuznia import models
+from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
 from kuznia.contracts import service as contracts_service
-from kuznia.dependencies import SessionDep
 from kuznia.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from kuznia.logistics import service as logistics_service
 from kuznia.logistics.schemas import ProductionReportCreate

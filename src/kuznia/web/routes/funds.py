@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
-from kuznia.dependencies import SessionDep
 from kuznia.errors import Forbidden, InvalidInput, StaleVersion
 from kuznia.pagination import Key
 from kuznia.registry import service as registry_service

@@ -13,8 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
-from kuznia.dependencies import SessionDep
 from kuznia.pagination import Key
 from kuznia.registry import service as registry_service
 from kuznia.registry.sections import EXPANSIONS, ITEMS, LINES, PRODUCERS

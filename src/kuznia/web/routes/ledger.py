@@ -23,8 +23,8 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from kuznia import models
+from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
-from kuznia.dependencies import SessionDep
 from kuznia.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kuznia.logistics import reports
 from kuznia.logistics import service as logistics_service

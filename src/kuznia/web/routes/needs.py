@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from kuznia.dependencies import SessionDep
+from kuznia.auth.dependencies import SessionDep
 from kuznia.errors import Forbidden, InvalidInput, StaleVersion
 from kuznia.pagination import Key, PageParams
 from kuznia.registry import service as registry_service

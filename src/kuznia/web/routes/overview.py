@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from kuznia.dependencies import SessionDep
+from kuznia.auth.dependencies import SessionDep
 from kuznia.registry.sections import FOREIGN_SUPPLY, FUNDS, ITEMS, STOCK
 from kuznia.web import charts, results, summaries
 from kuznia.web.nav import may_read, may_write, reads_all

@@ -15,9 +15,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from kuznia import models
+from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Access, Action
 from kuznia.contracts import service as contracts_service
-from kuznia.dependencies import SessionDep
 from kuznia.errors import Conflict, Forbidden, InvalidInput
 from kuznia.pagination import Key, PageParams
 from kuznia.plans import service as plans_service

@@ -12,8 +12,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
-from kuznia.dependencies import SessionDep
 from kuznia.logistics import reports
 from kuznia.web import execution
 from kuznia.web.nav import reads_all

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from kuznia.auth import repository as auth_repository
+from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
-from kuznia.dependencies import SessionDep
 from kuznia.pagination import PageParams
 from kuznia.web.pages import render
 from kuznia.web.session import ViewerDep

@@ -1,6 +1,6 @@
 """The rolling re-plan's inputs from the database: the registry as an instance, and the actual
 state of execution (depot stock, signed contracts and guarantees, dispatches, payments), which
-`kuznia.planning.rolling.roll_forward` turns into the next instance."""
+`kuznia.replan.rolling.roll_forward` turns into the next instance."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, selectinload
 from kuznia import models
 from kuznia.instance.schema import Instance
 from kuznia.logistics.repository import dispatched_to_date
-from kuznia.planning.rolling import Actuals, Guaranteed, Scheduled, roll_forward
 from kuznia.registry import export_instance
+from kuznia.replan.rolling import Actuals, Guaranteed, Scheduled, roll_forward
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,6 @@
 """Monte Carlo resilience sweeps: sample disruptions, evaluate each two ways, on Dask.
 
-Each scenario k draws its disruption from `numpy.random.default_rng(SeedSequence(seed,
-spawn_key=(stream, k)))`: scenario k is the same whatever the number of scenarios, workers or
-the order tasks finish in, so a summary depends on the seed alone (docs/decisions/0005).
-
-What a scenario samples (`SweepSettings`):
-- strikes: in each region and month a strike starts with `strike_probability` (or the region's
-  own probability); it lasts a geometric number of months with mean `strike_mean_months` and
-  takes `strike_share` of the capacity of every line of the region (with what expansions add);
-- foreign supply: each item's delivery in each month falls short by a share drawn from a Beta
-  distribution with mean `foreign_shortfall_mean` and concentration
-  `foreign_shortfall_concentration` (a + b; lower spreads the shortfalls wider).
+Sampling: `kuznia.resilience.sampling`; running the tasks: `kuznia.resilience.runner`.
 
 Each scenario is evaluated (`evaluate_scenario`):
 - re-optimised: the whole lexicographic plan of the disrupted input (perfect hindsight);
@@ -25,149 +15,49 @@ are reported by scenario index in the summary, never dropped silently.
 
 from __future__ import annotations
 
-import logging
 import statistics
 import time
-import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 import highspy
 import numpy as np
 
-from kuznia.planning.inputs import BoolArray, FloatArray, IntArray, PlanInput
-from kuznia.planning.scenarios import (
-    Contracts,
+from kuznia.planning.inputs import FloatArray, IntArray, PlanInput
+from kuznia.planning.solve import (
+    SolveOptions,
+    SolveStatus,
+    make_highs,
+)
+from kuznia.resilience.disruption import (
     Disruption,
+)
+from kuznia.resilience.evaluation import (
     Outcome,
-    ScenarioTemplate,
-    disrupted_model,
     hold_contracts,
     reoptimise,
+)
+from kuznia.resilience.models import (
+    Contracts,
+    ScenarioTemplate,
+    disrupted_model,
     template_for,
 )
-from kuznia.planning.solve import SolveOptions, SolveStatus, make_highs
+from kuznia.resilience.runner import (
+    Failure,
+    ProgressCallback,
+    run_tasks,
+)
+from kuznia.resilience.sampling import (
+    SWEEP_STREAM,
+    SweepInputError,
+    SweepSettings,
+    regions_of,
+    sample_disruption,
+)
 
 SWEEP_FORMAT: Final = "kuznia-sweep/1"
-# Streams of scenarios drawn from one seed: the sweep (and the robust plan's own scenarios), and
-# the fresh scenarios a robust plan is checked on.
-SWEEP_STREAM: Final = 0
-CHECK_STREAM: Final = 1
-
-# done, total, failed so far
-ProgressCallback = Callable[[int, int, int], None]
-
-
-class SweepInputError(ValueError):
-    """Raised when a sweep's settings or counts are out of range; names the field and value."""
-
-
-@dataclass(frozen=True)
-class SweepSettings:
-    """How disruptions are sampled and what counts as falling short."""
-
-    strike_probability: float = 0.02  # per region and month: a strike starts
-    strike_mean_months: float = 2.0  # mean length of a strike (geometric, at least 1 month)
-    strike_share: float = 1.0  # share of a struck region's capacity lost
-    region_strike_probability: Mapping[str, float] = field(default_factory=dict)
-    foreign_shortfall_mean: float = 0.2  # mean share of a partner delivery that does not arrive
-    foreign_shortfall_concentration: float = 4.0  # Beta a + b
-    threshold: float = 0.8  # coverage below which a category counts as fallen short
-
-    def check(self, *, regions: Sequence[str] | None = None) -> None:
-        """Raise SweepInputError naming the first field out of range (and unknown regions)."""
-        probabilities = {
-            "strike_probability": self.strike_probability,
-            "strike_share": self.strike_share,
-            "foreign_shortfall_mean": self.foreign_shortfall_mean,
-            "threshold": self.threshold,
-            **{
-                f"region_strike_probability.{region}": value
-                for region, value in self.region_strike_probability.items()
-            },
-        }
-        for name, value in probabilities.items():
-            if not (0.0 <= value <= 1.0):
-                raise SweepInputError(f"{name}: must be between 0 and 1, got {value}")
-        if not self.strike_mean_months >= 1.0:
-            raise SweepInputError(
-                f"strike_mean_months: must be at least 1, got {self.strike_mean_months}"
-            )
-        if not self.foreign_shortfall_concentration > 0:
-            raise SweepInputError(
-                "foreign_shortfall_concentration: must be above 0, got "
-                f"{self.foreign_shortfall_concentration}"
-            )
-        if regions is not None:
-            for region in self.region_strike_probability:
-                if region not in regions:
-                    raise SweepInputError(f'region_strike_probability: unknown region "{region}"')
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "strike_probability": self.strike_probability,
-            "strike_mean_months": self.strike_mean_months,
-            "strike_share": self.strike_share,
-            "region_strike_probability": dict(self.region_strike_probability),
-            "foreign_shortfall_mean": self.foreign_shortfall_mean,
-            "foreign_shortfall_concentration": self.foreign_shortfall_concentration,
-            "threshold": self.threshold,
-        }
-
-
-# --- Sampling ----------------------------------------------------------------------------------
-
-
-def regions_of(plan_input: PlanInput) -> list[str]:
-    """The regions of the instance's producers, sorted."""
-    return sorted(set(plan_input.producer_region))
-
-
-def sample_strikes(
-    plan_input: PlanInput, settings: SweepSettings, rng: np.random.Generator
-) -> BoolArray:
-    """Struck[r, t] for the sorted regions: strikes start with their probability and last a
-    geometric number of months."""
-    regions = regions_of(plan_input)
-    months = plan_input.months
-    probability = np.array(
-        [settings.region_strike_probability.get(r, settings.strike_probability) for r in regions]
-    )
-    starts = rng.random((len(regions), months)) < probability[:, None]
-    lengths = rng.geometric(1.0 / settings.strike_mean_months, size=(len(regions), months))
-    region, month = np.nonzero(starts)
-    change = np.zeros((len(regions), months + 1), dtype=np.int64)
-    np.add.at(change, (region, month), 1)
-    np.add.at(change, (region, np.minimum(month + lengths[region, month], months)), -1)
-    return np.cumsum(change, axis=1)[:, :months] > 0
-
-
-def sample_disruption(
-    plan_input: PlanInput,
-    settings: SweepSettings,
-    *,
-    seed: int,
-    index: int,
-    stream: int = SWEEP_STREAM,
-) -> Disruption:
-    """Scenario `index` of `seed`: strikes per region and month, foreign-supply shortfalls."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream, index)))
-    struck = sample_strikes(plan_input, settings, rng)
-    region_index = {r: k for k, r in enumerate(regions_of(plan_input))}
-    line_region = np.array([region_index[r] for r in plan_input.producer_region], np.int64)[
-        plan_input.line_producer
-    ]
-    capacity_kept = 1.0 - settings.strike_share * struck[line_region].astype(np.float64)
-    mean = settings.foreign_shortfall_mean
-    shape = (plan_input.n_items, plan_input.months)
-    if 0.0 < mean < 1.0:
-        concentration = settings.foreign_shortfall_concentration
-        shortfall = rng.beta(mean * concentration, (1.0 - mean) * concentration, size=shape)
-    else:
-        shortfall = np.full(shape, mean)
-    nothing = Disruption.none(plan_input)
-    return replace(nothing, capacity_kept=capacity_kept, foreign_supply_kept=1.0 - shortfall)
 
 
 # --- One scenario on a worker ------------------------------------------------------------------
@@ -338,27 +228,6 @@ def measure_warm_start(
         first_stage_cold_iterations=cold_iterations,
         first_stage_from_base_iterations=warm_iterations,
     )
-
-
-# --- The sweep ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A scenario whose task failed after every retry."""
-
-    index: int
-    error: str
-
-
-@dataclass
-class TaskRun:
-    """What `run_tasks` gives back: results and failures by task index, how it ran."""
-
-    results: list[Any]  # successful tasks, by index
-    failures: list[Failure]  # by index
-    seconds: dict[str, float]
-    workers: int  # workers that the cluster had when the tasks were sent
 
 
 @dataclass
@@ -547,133 +416,6 @@ def run_sweep(
         scheduler=scheduler,
         retries=retries,
         seconds=seconds,
-    )
-
-
-def local_client(*, workers: int) -> Any:
-    """A Dask client of a new LocalCluster: `workers` processes, one thread each, its HTTP server on a free port.
-    Close it with `close_client`."""
-    from dask.distributed import Client, LocalCluster
-
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        # any free port: two clusters at once (two sweeps, tests) must not compete for 8787
-        dashboard_address=":0",
-        silence_logs=logging.ERROR,
-    )
-    return Client(cluster)
-
-
-def connect(scheduler: str, *, timeout: float = 10.0) -> Any:
-    """A Dask client of the scheduler at `scheduler`; raises SweepInputError if it cannot be
-    reached in `timeout` seconds."""
-    from dask.distributed import Client
-
-    try:
-        return Client(scheduler, timeout=timeout)
-    except (OSError, TimeoutError, ValueError) as error:
-        raise SweepInputError(
-            f'scheduler: cannot reach "{scheduler}" ({type(error).__name__}: {error})'
-        ) from None
-
-
-def close_client(client: Any) -> None:
-    """Close a client and the local cluster it owns, if any, without Dask's closing chatter."""
-    cluster = getattr(client, "cluster", None)
-    logger = logging.getLogger("distributed")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-    finally:
-        logger.setLevel(level)
-
-
-def run_tasks(
-    *,
-    base: Any,
-    count: int,
-    evaluate: Callable[..., Any],
-    workers: int = 2,
-    scheduler: str | None = None,
-    client: Any = None,
-    retries: int = 2,
-    on_progress: ProgressCallback | None = None,
-) -> TaskRun:
-    """Run `evaluate(k, base=base)` for k in 0..count-1 on Dask, `base` scattered to every worker
-    once: the results by k, the tasks that failed after `retries` retries by k, and seconds."""
-    from dask.distributed import as_completed
-
-    seconds: dict[str, float] = {}
-    began = time.perf_counter()
-    own = client is None
-    if own:
-        client = connect(scheduler) if scheduler else local_client(workers=workers)
-    seconds["cluster_start"] = time.perf_counter() - began
-    try:
-        began = time.perf_counter()
-        worker_count = len(client.scheduler_info(n_workers=-1)["workers"])
-        shipped = client.scatter(base, broadcast=True)
-        token = uuid.uuid4().hex[:12]
-        keys = [f"kuznia-task-{token}-{k}" for k in range(count)]
-        index_of = {key: k for k, key in enumerate(keys)}
-        futures = client.map(
-            evaluate, range(count), base=shipped, key=keys, retries=retries, pure=False
-        )
-        results: dict[int, Any] = {}
-        failures: list[Failure] = []
-        if on_progress:
-            on_progress(0, count, 0)
-        for future in as_completed(futures):
-            k = index_of[future.key]
-            if future.status == "finished":
-                results[k] = future.result()
-            else:
-                error = future.exception()
-                failures.append(Failure(index=k, error=f"{type(error).__name__}: {error}"))
-            future.release()
-            if on_progress:
-                on_progress(len(results) + len(failures), count, len(failures))
-        seconds["tasks"] = time.perf_counter() - began
-    finally:
-        if own:
-            close_client(client)
-    return TaskRun(
-        results=[results[k] for k in sorted(results)],
-        failures=sorted(failures, key=lambda f: f.index),
-        seconds=seconds,
-        workers=worker_count,
-    )
-
-
-def run_serially(
-    *,
-    base: Any,
-    count: int,
-    evaluate: Callable[..., Any],
-    on_progress: ProgressCallback | None = None,
-) -> TaskRun:
-    """`run_tasks` in this process, one task after another (no Dask): a failed task is reported
-    by k like on a cluster, not raised."""
-    began = time.perf_counter()
-    results: list[Any] = []
-    failures: list[Failure] = []
-    for k in range(count):
-        try:
-            results.append(evaluate(k, base=base))
-        except Exception as error:
-            failures.append(Failure(index=k, error=f"{type(error).__name__}: {error}"))
-        if on_progress:
-            on_progress(k + 1, count, len(failures))
-    return TaskRun(
-        results=results,
-        failures=failures,
-        seconds={"tasks": time.perf_counter() - began},
-        workers=1,
     )
 
 

@@ -18,7 +18,7 @@
   commitments for their lines;
 - fund budgets lose what was already paid in each year.
 
-Pure: no database; `kuznia.plans.replan` reads the actuals and calls it.
+Pure: no database; `kuznia.replan.actuals` reads the actuals and calls it.
 """
 
 from __future__ import annotations

@@ -12,10 +12,12 @@ import pytest
 
 from kuznia.instance import Problem, dump_instance
 from kuznia.planning import PlanInput, SolveOptions, plan
-from kuznia.planning.scenarios import (
+from kuznia.planning.solve import solve_lexicographic
+from kuznia.resilience import (
     Contracts,
     Disruption,
     ScenarioError,
+    SweepSettings,
     apply_disruption,
     apply_scenario,
     disrupted_model,
@@ -26,11 +28,10 @@ from kuznia.planning.scenarios import (
     plan_scenario,
     read_scenario,
     reoptimise,
+    sample_disruption,
     struck_expansions,
     template_for,
 )
-from kuznia.planning.solve import solve_lexicographic
-from kuznia.planning.sweep import SweepSettings, sample_disruption
 from kuznia.synthetic import generate
 from tests.planning.builders import build, instance_dict, need
 

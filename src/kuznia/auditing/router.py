@@ -4,9 +4,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from kuznia.audit import service
-from kuznia.audit.schemas import AuditEventRead, AuditFilters, VerificationRead
-from kuznia.dependencies import ScopeDep, SessionDep
+from kuznia.auditing import service
+from kuznia.auditing.schemas import AuditEventRead, AuditFilters, VerificationRead
+from kuznia.auth.dependencies import ScopeDep, SessionDep
 from kuznia.pagination import Page, PageParams, page_params
 
 router = APIRouter(prefix="/audit", tags=["audit"])

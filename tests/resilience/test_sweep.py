@@ -12,21 +12,21 @@ import numpy as np
 import pytest
 
 from kuznia.planning import PlanInput, SolveOptions
-from kuznia.planning.scenarios import Contracts, Disruption, reoptimise, template_for
-from kuznia.planning.sweep import (
-    CHECK_STREAM,
-    Failure,
-    ScenarioResult,
-    SweepBase,
+from kuznia.resilience import (
+    Contracts,
+    Disruption,
     SweepInputError,
     SweepSettings,
     close_client,
-    evaluate_scenario,
-    first_stage,
     local_client,
+    reoptimise,
     run_sweep,
     sample_disruption,
+    template_for,
 )
+from kuznia.resilience.runner import Failure
+from kuznia.resilience.sampling import CHECK_STREAM
+from kuznia.resilience.sweep import ScenarioResult, SweepBase, evaluate_scenario, first_stage
 from kuznia.synthetic import generate
 from tests.planning.builders import build, instance_dict, need
 

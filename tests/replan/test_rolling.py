@@ -6,7 +6,7 @@ import pytest
 
 from kuznia.instance import parse_instance
 from kuznia.planning import plan
-from kuznia.planning.rolling import Actuals, Guaranteed, RollError, Scheduled, roll_forward
+from kuznia.replan import Actuals, Guaranteed, RollError, Scheduled, roll_forward
 
 # Four months from 2026-11; shells from one line, needs in every month, a fund per year.
 BASE = parse_instance(

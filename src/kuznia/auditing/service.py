@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kuznia.audit.chain import verify
-from kuznia.audit.schemas import AuditFilters
+from kuznia.auditing.schemas import AuditFilters
 from kuznia.auth.permissions import Action, Scope
-from kuznia.db.base import as_utc
 from kuznia.models import AuditEvent, AuditHead
 from kuznia.models.audit import GENESIS_HASH, HEAD_ID
+from kuznia.models.base import as_utc
 from kuznia.pagination import PageParams, paginate
 
 

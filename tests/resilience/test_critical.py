@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from kuznia.planning import PlanInput
-from kuznia.planning.critical import find_critical, herfindahl
-from kuznia.planning.sweep import SweepInputError, close_client, local_client
+from kuznia.resilience import SweepInputError, close_client, find_critical, herfindahl, local_client
 from tests.planning.builders import build, instance_dict, need
 
 

@@ -9,14 +9,18 @@ import numpy as np
 import pytest
 
 from kuznia.planning import PlanInput, SolveOptions, SolveStatus
-from kuznia.planning.robust import plan_robust, solve_robust
-from kuznia.planning.scenarios import Disruption, hold_contracts, reoptimise, template_for
-from kuznia.planning.sweep import (
-    CHECK_STREAM,
+from kuznia.resilience import (
+    Disruption,
     SweepInputError,
     SweepSettings,
+    hold_contracts,
+    plan_robust,
+    reoptimise,
     sample_disruption,
+    solve_robust,
+    template_for,
 )
+from kuznia.resilience.sampling import CHECK_STREAM
 from kuznia.synthetic import generate
 from tests.planning.builders import build, instance_dict, need
 

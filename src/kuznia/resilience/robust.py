@@ -15,7 +15,7 @@ The matrix is the deterministic model's blocks, stacked: the scenario blocks are
 products of the one-scenario blocks (scipy.sparse), only the capacity coefficients of z and the
 right-hand sides differ per scenario. Its value is then measured on fresh scenarios (another
 stream of the same seed): the expected shortfall of the robust and the deterministic contracts,
-each held under every fresh scenario (`kuznia.planning.scenarios.hold_contracts`).
+each held under every fresh scenario (`kuznia.resilience.evaluation.hold_contracts`).
 """
 
 from __future__ import annotations
@@ -32,20 +32,18 @@ from kuznia.planning.explain import explain_shortfalls
 from kuznia.planning.inputs import PlanInput
 from kuznia.planning.model import Block, Model, PlanningModel
 from kuznia.planning.results import PlanReport, PlanResult, empty_result, read_result
-from kuznia.planning.scenarios import (
+from kuznia.planning.solve import Solution, SolveOptions, SolveStatus, solve_lexicographic
+from kuznia.resilience.disruption import Disruption
+from kuznia.resilience.evaluation import Outcome, hold_contracts, reoptimise
+from kuznia.resilience.models import (
     Contracts,
-    Disruption,
-    Outcome,
     ScenarioTemplate,
     define_disruption,
     define_fixed_contracts,
-    hold_contracts,
     planning_model_for,
-    reoptimise,
     template_for,
 )
-from kuznia.planning.solve import Solution, SolveOptions, SolveStatus, solve_lexicographic
-from kuznia.planning.sweep import (
+from kuznia.resilience.sampling import (
     CHECK_STREAM,
     SWEEP_STREAM,
     SweepInputError,

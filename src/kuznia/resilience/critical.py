@@ -24,22 +24,12 @@ import numpy as np
 import pandas as pd
 
 from kuznia.planning.inputs import FloatArray, PlanInput
-from kuznia.planning.scenarios import (
-    Contracts,
-    Disruption,
-    Outcome,
-    ScenarioTemplate,
-    reoptimise,
-    template_for,
-)
 from kuznia.planning.solve import SolveOptions, SolveStatus
-from kuznia.planning.sweep import (
-    Failure,
-    ProgressCallback,
-    SweepInputError,
-    run_serially,
-    run_tasks,
-)
+from kuznia.resilience.disruption import Disruption
+from kuznia.resilience.evaluation import Outcome, reoptimise
+from kuznia.resilience.models import Contracts, ScenarioTemplate, template_for
+from kuznia.resilience.runner import Failure, ProgressCallback, run_serially, run_tasks
+from kuznia.resilience.sampling import SweepInputError
 
 CRITICAL_FORMAT: Final = "kuznia-critical/1"
 # increases below this many weighted unit-months are solver noise, not a loss

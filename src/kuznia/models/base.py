@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Enum, Integer, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
-from kuznia.db.types import exact_json
+from kuznia.models.types import exact_json
 
 NAMING_CONVENTION: dict[str, str] = {
     "ix": "ix_%(column_0_label)s",

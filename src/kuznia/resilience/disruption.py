@@ -1,0 +1,206 @@
+"""Disruptions: a scenario resolved to the arrays of one PlanInput, and applied.
+
+Three ways to apply a scenario, one meaning:
+- `apply_scenario(instance, scenario)`: a new `Instance` (what `kuznia scenario apply` writes);
+- `disruption_of(plan_input, scenario)` then `apply_disruption(plan_input, disruption)`: the same
+  change on the arrays, without pydantic (what Monte Carlo sweeps use: they also sample
+  `Disruption`s directly);
+- `disrupted_model(template, disruption)`: the planning model of the base with bounds, right-hand
+  sides and capacity coefficients changed. Same columns and rows as the base model, so a base
+  solution or basis fits it, and a capacity loss also takes out the capacity that chosen
+  expansions add to a struck line: the instance format holds an expansion's added capacity as
+  one number from its active month on and cannot lose some months of it, so `apply_scenario`
+  leaves it (and `kuznia scenario apply` says so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from kuznia.instance.io import dump_instance
+from kuznia.instance.schema import Instance
+from kuznia.planning.inputs import BoolArray, FloatArray, PlanInput
+from kuznia.resilience.scenario import (
+    BudgetChange,
+    CapacityLoss,
+    ForeignSupplyCut,
+    Scenario,
+    ScenarioError,
+    check_scenario,
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Disruption:
+    """A scenario resolved to the arrays of one PlanInput (factors are 1 where nothing changes)."""
+
+    capacity_kept: FloatArray  # [L, T] share of each line's capacity left
+    foreign_supply_kept: FloatArray  # [I, T] share of foreign supply that arrives
+    budget: FloatArray  # [F, Y] the budget after the change
+    need_factor: FloatArray  # [I, G, T] factor on needs of item i for grouping g in month t
+
+    @classmethod
+    def none(cls, plan_input: PlanInput) -> Disruption:
+        """No change at all."""
+        return cls(
+            capacity_kept=np.ones((plan_input.n_lines, plan_input.months)),
+            foreign_supply_kept=np.ones((plan_input.n_items, plan_input.months)),
+            budget=plan_input.budget.copy(),
+            need_factor=np.ones(
+                (plan_input.n_items, len(plan_input.grouping_ids), plan_input.months)
+            ),
+        )
+
+
+def disruption_of(plan_input: PlanInput, scenario: Scenario) -> Disruption:
+    """The scenario's changes on `plan_input`'s arrays (references must have been checked)."""
+    pi = plan_input
+    capacity_kept = np.ones((pi.n_lines, pi.months))
+    foreign_kept = np.ones((pi.n_items, pi.months))
+    budget = pi.budget.astype(np.float64, copy=True)
+    need_factor = np.ones((pi.n_items, len(pi.grouping_ids), pi.months))
+    line_region = np.asarray(pi.producer_region, dtype=object)[pi.line_producer]
+    line_producer = np.asarray(pi.producer_ids, dtype=object)[pi.line_producer]
+    category = np.asarray(pi.item_category, dtype=object)
+    item_ids = np.asarray(pi.item_ids, dtype=object)
+    for change in scenario.changes:
+        if isinstance(change, BudgetChange):
+            fund = pi.fund_ids.index(change.fund)
+            years = (
+                np.isin(pi.years, change.years) if change.years else np.ones(len(pi.years), bool)
+            )
+            if change.factor is not None:
+                budget[fund, years] *= float(change.factor)
+            else:
+                budget[fund, years] = np.maximum(
+                    0.0, budget[fund, years] + float(change.amount or 0)
+                )
+            continue
+        months = _month_mask(pi.months, change.first_month, change.last_month)
+        if isinstance(change, CapacityLoss):
+            lines = _isin(line_region, change.regions) | _isin(line_producer, change.producers)
+            capacity_kept[np.ix_(lines, months)] *= 1.0 - float(change.share)
+        elif isinstance(change, ForeignSupplyCut):
+            items = _item_mask(item_ids, category, change.items, change.categories)
+            foreign_kept[np.ix_(items, months)] *= 1.0 - float(change.share)
+        else:
+            items = _item_mask(item_ids, category, change.items, change.categories)
+            groupings = (
+                _isin(np.asarray(pi.grouping_ids, dtype=object), change.groupings)
+                if change.groupings
+                else np.ones(len(pi.grouping_ids), bool)
+            )
+            need_factor[np.ix_(items, groupings, months)] *= float(change.factor)
+    return Disruption(
+        capacity_kept=capacity_kept,
+        foreign_supply_kept=foreign_kept,
+        budget=budget,
+        need_factor=need_factor,
+    )
+
+
+def _month_mask(months: int, first: int, last: int | None) -> BoolArray:
+    month = np.arange(months)
+    return (month >= first) & (month <= (months - 1 if last is None else last))
+
+
+def _isin(values: np.ndarray, allowed: list[str]) -> BoolArray:
+    return (
+        np.isin(values, np.asarray(allowed, dtype=object))
+        if allowed
+        else np.zeros(len(values), bool)
+    )
+
+
+def _item_mask(
+    item_ids: np.ndarray, category: np.ndarray, items: list[str], categories: list[str]
+) -> BoolArray:
+    if not items and not categories:
+        return np.ones(len(item_ids), bool)
+    return _isin(item_ids, items) | _isin(category, categories)
+
+
+def committed_after(plan_input: PlanInput, capacity_kept: FloatArray) -> FloatArray:
+    """Commitments [L, T] after a capacity loss: where a line-month lost capacity, what is left
+    of its stated capacity bounds its commitment."""
+    return np.where(
+        capacity_kept < 1.0,
+        np.minimum(plan_input.committed, capacity_kept * plan_input.capacity),
+        plan_input.committed,
+    )
+
+
+def apply_disruption(plan_input: PlanInput, disruption: Disruption) -> PlanInput:
+    """`plan_input` with the disruption applied to its arrays (capacity, commitments, foreign
+    supply, budget, needs); equal to `PlanInput.from_instance(apply_scenario(...))`."""
+    pi = plan_input
+    return replace(
+        pi,
+        capacity=pi.capacity * disruption.capacity_kept,
+        committed=committed_after(pi, disruption.capacity_kept),
+        foreign_supply=pi.foreign_supply * disruption.foreign_supply_kept,
+        budget=disruption.budget.copy(),
+        need=pi.need * disruption.need_factor[pi.class_item, pi.class_grouping, :],
+    )
+
+
+def apply_scenario(instance: Instance, scenario: Scenario) -> Instance:
+    """A new instance with the scenario's changes; `instance` is not changed. Raises
+    ScenarioError when the scenario names what the instance lacks."""
+    problems = check_scenario(scenario=scenario, instance=instance)
+    if problems:
+        raise ScenarioError(problems)
+    plan_input = PlanInput.from_instance(instance)
+    disruption = disruption_of(plan_input, scenario)
+    document = dump_instance(instance)
+    document["name"] = f"{instance.name}/{scenario.name}"
+    kept = disruption.capacity_kept
+    struck = np.nonzero((kept < 1.0).any(axis=1))[0]
+    for struck_line in struck:
+        document["lines"][struck_line]["capacity"] = [
+            _number(v) for v in plan_input.capacity[struck_line] * kept[struck_line]
+        ]
+    if document.get("commitments"):
+        line_index = {line_id: k for k, line_id in enumerate(plan_input.line_ids)}
+        after = committed_after(plan_input, kept)
+        for record in document["commitments"]:
+            line, month = line_index[record["line"]], record["month"]
+            total = plan_input.committed[line, month]
+            if after[line, month] < total:
+                record["quantity"] = _number(record["quantity"] * after[line, month] / total)
+    item_index = {item_id: k for k, item_id in enumerate(plan_input.item_ids)}
+    for record in document.get("foreign_supply", []):
+        factor = disruption.foreign_supply_kept[item_index[record["item"]], record["month"]]
+        if factor != 1.0:
+            record["quantity"] = _number(record["quantity"] * factor)
+    grouping_index = {g: k for k, g in enumerate(plan_input.grouping_ids)}
+    for record in document.get("needs", []):
+        factor = disruption.need_factor[
+            item_index[record["item"]], grouping_index[record["grouping"]], record["month"]
+        ]
+        if factor != 1.0:
+            record["quantity"] = _number(record["quantity"] * factor)
+    for fund, record in enumerate(document.get("funds", [])):
+        changed = np.nonzero(disruption.budget[fund] != plan_input.budget[fund])[0]
+        if changed.size:
+            budget = dict(record.get("budget", {}))
+            for year in changed:
+                budget[str(plan_input.years[year])] = _number(disruption.budget[fund, year])
+            record["budget"] = budget
+    return Instance.model_validate(document)
+
+
+def struck_expansions(instance: Instance, scenario: Scenario) -> list[str]:
+    """Expansions whose line loses capacity in the scenario: `apply_scenario` keeps their added
+    capacity (the format cannot hold a loss of some months), `disrupted_model` takes it out."""
+    plan_input = PlanInput.from_instance(instance)
+    kept = disruption_of(plan_input, scenario).capacity_kept
+    struck = np.asarray((kept < 1.0).any(axis=1), dtype=bool)[plan_input.expansion_line]
+    return [plan_input.expansion_ids[e] for e in np.nonzero(struck)[0]]
+
+
+def _number(value: float) -> int | float:
+    value = float(value)
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
