@@ -7,15 +7,29 @@ SEED    ?= 7
 # `make serve`'s database: its own SQLite file, so the demo never touches your registry.
 DEMO_DB ?= sqlite:///$(CURDIR)/out/demo.db
 
-.PHONY: demo serve test check format bench bench-api bench-resilience bench-execution install clean
+.PHONY: demo serve test check format bench bench-api bench-resilience bench-execution install lock clean
 
-$(STAMP): pyproject.toml
+# Everything pinned from requirements.lock (the dev, web, resilience and bench extras: what CI
+# and `make` run against, so a new release upstream cannot break them), then kuznia itself
+# without dependencies; the ranges stay in pyproject.toml. `make lock` regenerates the lock.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet -e . --no-deps
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Resolve pyproject's ranges on PyPI for Python 3.11 on Linux (uv), keeping the pins that still
+# fit; `make lock LOCK_FLAGS=--upgrade` moves every pin to the newest release.
+LOCK_EXTRAS := --extra dev --extra web --extra resilience --extra bench
+lock:
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_EXTRAS) --python-version 3.11 \
+		--python-platform linux --custom-compile-command 'make lock' $(LOCK_FLAGS) \
+		--quiet -o requirements.lock
 
 demo: $(STAMP)
 	mkdir -p out
@@ -47,7 +61,6 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/run.py --output docs/benchmarks.md
 
 bench-api: $(STAMP)

@@ -66,8 +66,8 @@ class Settings(BaseSettings):
     )
     ocds_schema_dir: Path | None = Field(
         default=None,
-        description="Folder with the OCDS schemas and codelists; default ../shared/ocds "
-        "beside the project's root.",
+        description="Folder with the OCDS schemas and codelists; default: the copy shipped "
+        "in the package (kuznia/io/ocds_schema).",
     )
 
     @field_validator("ocds_sensitive_items", mode="before")

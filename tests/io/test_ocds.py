@@ -1,5 +1,6 @@
 """The OCDS export: one release per contract, valid against the standard's schema and
-codelists in ../shared/ocds, with what is sensitive left out and declared withheld.
+codelists (the copy shipped in kuznia/io/ocds_schema, in step with ../shared/ocds), with what is
+sensitive left out and declared withheld.
 
 The data: the handmade run of tests/contracts approved with two firm months, as of
 2026-12-20 12:00 UTC:
@@ -34,7 +35,8 @@ from tests.contracts.conftest import finished_run
 from tests.db.builders import varied
 
 AS_OF = datetime(2026, 12, 20, 12, 0, tzinfo=UTC)
-SCHEMA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "ocds"
+SCHEMA_DIR = default_schema_dir()
+SHARED_OCDS = Path(__file__).resolve().parents[2].parent / "shared" / "ocds"
 
 
 @pytest.fixture
@@ -108,9 +110,18 @@ def release_of(package: dict[str, Any], number_end: str) -> dict[str, Any]:
     return release
 
 
-def test_the_tests_find_the_schema_where_ci_has_it() -> None:
-    assert default_schema_dir() == SCHEMA_DIR.resolve()
+def test_the_schema_ships_inside_the_package() -> None:
+    assert SCHEMA_DIR.parts[-3:] == ("kuznia", "io", "ocds_schema")
     assert (SCHEMA_DIR / "dereferenced-release-schema.json").is_file()
+
+
+@pytest.mark.skipif(not SHARED_OCDS.is_dir(), reason="../shared/ocds is not beside the checkout")
+def test_the_shipped_schema_is_the_shared_one_file_by_file() -> None:
+    shipped = sorted(path.name for path in SCHEMA_DIR.iterdir() if path.is_file())
+    shared = sorted(path.name for path in SHARED_OCDS.iterdir() if path.is_file())
+    assert shipped == shared
+    for name in shared:
+        assert (SCHEMA_DIR / name).read_bytes() == (SHARED_OCDS / name).read_bytes(), name
 
 
 class TestReleases:

@@ -35,7 +35,7 @@ def export_ocds_command(
         typer.Option(
             "--schema",
             help="Folder with the OCDS schemas and codelists (default: KUZNIA_OCDS_SCHEMA_DIR, "
-            "else ../shared/ocds beside the project).",
+            "else the copy shipped in the package).",
         ),
     ] = None,
     as_of: Annotated[

@@ -103,8 +103,15 @@ def serve(
 
     from kuznia.main import create_app
     from kuznia.settings import Settings
+    from kuznia.web.assets import VENDOR, AssetMissing, vendor_file
 
     settings = Settings()
+    try:
+        for name in VENDOR:
+            vendor_file(name)
+    except AssetMissing as error:
+        errors.print(f"[bold red]Not served[/]: {error}", highlight=False)
+        raise typer.Exit(NOTHING_DONE) from None
     with database() as (_, where):
         pass  # reachable and migrated, or a clear message and exit
     app = create_app(settings=settings)

@@ -28,6 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +69,9 @@ _CONTRACT_STATUS = {
 
 
 def default_schema_dir() -> Path:
-    """../shared/ocds beside the project's root (where CI and the developers have it)."""
-    return (Path(__file__).resolve().parents[3].parent / "shared" / "ocds").resolve()
+    """The OCDS schemas and codelists shipped with the package (`kuznia/io/ocds_schema/`, a copy
+    of ../shared/ocds kept in step by tests/io/test_ocds.py)."""
+    return Path(str(resources.files("kuznia.io").joinpath("ocds_schema")))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 and two libraries taken from installed Python packages, never from a CDN and never copied into
 this repository (docs/decisions/0007-web.md):
 
-- Plotly's `plotly.min.js`, which the `plotly` package ships in `plotly/package_data/`;
+- Plotly's `plotly.min.js`, which the `plotly` package ships in `plotly/package_data/` (only
+  the bundle is used: the charts are plain dicts; `plotly` is the optional extra `kuznia[web]`);
 - htmx's `htmx.min.js`, which `django-js-lib-htmx` ships in `js_lib_htmx/static/htmx/`
   (a data-only wheel: nothing of Django is imported or needed).
 
@@ -32,6 +33,7 @@ class AssetMissing(RuntimeError):
 def vendor_file(name: str) -> Path:
     """The installed file of vendor library `name` (plotly, htmx)."""
     distribution, package, inside = VENDOR[name]
+    vendor_version(name)  # installed at all, or a message saying what to install
     path = Path(str(resources.files(package).joinpath(inside)))
     if not path.is_file():
         raise AssetMissing(
@@ -43,7 +45,15 @@ def vendor_file(name: str) -> Path:
 
 @cache
 def vendor_version(name: str) -> str:
-    return metadata.version(VENDOR[name][0])
+    """The installed version of vendor library `name`'s distribution."""
+    distribution = VENDOR[name][0]
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        raise AssetMissing(
+            f"{distribution} is not installed: the web pages need it; install kuznia[web] "
+            "(pip install 'kuznia[web]')"
+        ) from None
 
 
 def static_dir() -> Path:
