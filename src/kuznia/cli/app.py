@@ -3,10 +3,42 @@
 
 from __future__ import annotations
 
+import click
 import typer
+from typer.core import TyperGroup
+
+# The order `kuznia --help` lists the commands in: files first, then the database, execution,
+# people (modules register in whatever order they are imported).
+ORDER = (
+    "generate",
+    "validate",
+    "plan",
+    "scenario",
+    "sweep",
+    "critical",
+    "db",
+    "import",
+    "export",
+    "replan",
+    "report",
+    "audit",
+    "users",
+    "serve",
+    "demo-users",
+)
+
+
+class Commands(TyperGroup):
+    """Kuznia's commands, listed in ORDER (any not in it after those, as registered)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda name: ORDER.index(name) if name in ORDER else len(ORDER))
+
 
 app = typer.Typer(
     name="kuznia",
+    cls=Commands,
     help="Kuznia: plan and run a country's defence production.",
     no_args_is_help=True,
     add_completion=False,
