@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-import click
+from typing import Any
+
 import typer
 from typer.core import TyperGroup
 
@@ -31,7 +32,7 @@ ORDER = (
 class Commands(TyperGroup):
     """Kuznia's commands, listed in ORDER (any not in it after those, as registered)."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:  # a click Context (typer may vendor click)
         names = super().list_commands(ctx)
         return sorted(names, key=lambda name: ORDER.index(name) if name in ORDER else len(ORDER))
 
