@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from kuznia.cli.app import app as kuznia
@@ -30,8 +31,8 @@ scenario_app = typer.Typer(
 kuznia.add_typer(scenario_app, name="scenario", help="Scenarios: apply one, compare plans.")
 
 
-def _fail(message: str) -> NoReturn:
-    errors.print(f"[bold red]Invalid input[/]: {message}", highlight=False)
+def _fail(message: str, *, heading: str = "Invalid input") -> NoReturn:
+    errors.print(f"[bold red]{heading}[/]: {escape(message)}", highlight=False)
     errors.print("Nothing was solved and no output was written.")
     raise typer.Exit(INVALID_INPUT)
 
@@ -303,7 +304,7 @@ def sweep_command(
     )
 
     from kuznia.planning import PlanInput
-    from kuznia.resilience import SweepInputError, SweepSettings, run_sweep
+    from kuznia.resilience import DaskMissing, SweepInputError, SweepSettings, run_sweep
 
     if scenarios <= 0:
         _fail(f"--scenarios: must be at least 1, got {scenarios}")
@@ -351,6 +352,9 @@ def sweep_command(
                 measure_warm_starts=measure_warm_starts,
                 on_progress=on_progress,
             )
+        except DaskMissing as error:
+            progress.stop()
+            _fail(str(error), heading="Not run")
         except SweepInputError as error:
             progress.stop()
             _fail(_option_error(error))
@@ -455,7 +459,7 @@ def critical_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from kuznia.planning import PlanInput
-    from kuznia.resilience import SweepInputError, find_critical
+    from kuznia.resilience import DaskMissing, SweepInputError, find_critical
 
     if top < 0:
         _fail(f"--top: must be 0 or more, got {top}")
@@ -481,6 +485,9 @@ def critical_command(
                 scheduler=scheduler,
                 on_progress=on_progress,
             )
+        except DaskMissing as error:
+            progress.stop()
+            _fail(str(error), heading="Not run")
         except SweepInputError as error:
             progress.stop()
             _fail(_option_error(error))

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from kuznia.auth import service as auth_service
 from kuznia.auth.repository import organisation_by_name
@@ -110,7 +111,7 @@ def serve(
         for name in VENDOR:
             vendor_file(name)
     except AssetMissing as error:
-        errors.print(f"[bold red]Not served[/]: {error}", highlight=False)
+        errors.print(f"[bold red]Not served[/]: {escape(str(error))}", highlight=False)
         raise typer.Exit(NOTHING_DONE) from None
     with database() as (_, where):
         pass  # reachable and migrated, or a clear message and exit
