@@ -11,16 +11,8 @@ import numpy as np
 from kuznia.planning.inputs import FloatArray
 from kuznia.planning.model import PlanningModel
 from kuznia.planning.results import PlanReport, PlanResult, empty_result, read_result
-from kuznia.planning.solve import (
-    Solution,
-    SolveOptions,
-    SolveStatus,
-    solve_lexicographic,
-)
-from kuznia.resilience.disruption import (
-    Disruption,
-    apply_disruption,
-)
+from kuznia.planning.solve import Solution, SolveOptions, SolveStatus, solve_lexicographic
+from kuznia.resilience.disruption import Disruption, apply_disruption
 from kuznia.resilience.models import (
     Contracts,
     ScenarioTemplate,

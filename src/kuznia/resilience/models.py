@@ -16,13 +16,8 @@ import numpy as np
 
 from kuznia.planning.inputs import FloatArray, IntArray, PlanInput
 from kuznia.planning.model import Model, PlanningModel, build_model
-from kuznia.planning.solve import (
-    Solution,
-)
-from kuznia.resilience.disruption import (
-    Disruption,
-    committed_after,
-)
+from kuznia.planning.solve import Solution
+from kuznia.resilience.disruption import Disruption, committed_after
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,7 +5,7 @@ address); the base is scattered to every worker once; failed tasks are retried `
 times, and those that still fail are reported by index, never dropped silently.
 
 Dask is an optional dependency (`pip install kuznia[resilience]`): without it, `run_serially`
-works and the Dask functions raise `SweepInputError` saying what to install.
+works and the Dask functions raise `DaskMissing` (a `SweepInputError`) saying what to install.
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kuznia.resilience.sampling import (
-    SweepInputError,
-)
+from kuznia.resilience.sampling import SweepInputError
 
 # done, total, failed so far
 ProgressCallback = Callable[[int, int, int], None]

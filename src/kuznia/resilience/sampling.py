@@ -22,9 +22,7 @@ from typing import Any, Final
 import numpy as np
 
 from kuznia.planning.inputs import BoolArray, PlanInput
-from kuznia.resilience.disruption import (
-    Disruption,
-)
+from kuznia.resilience.disruption import Disruption
 
 # Streams of scenarios drawn from one seed: the sweep (and the robust plan's own scenarios), and
 # the fresh scenarios a robust plan is checked on.

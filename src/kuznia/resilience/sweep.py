@@ -25,30 +25,11 @@ import highspy
 import numpy as np
 
 from kuznia.planning.inputs import FloatArray, IntArray, PlanInput
-from kuznia.planning.solve import (
-    SolveOptions,
-    SolveStatus,
-    make_highs,
-)
-from kuznia.resilience.disruption import (
-    Disruption,
-)
-from kuznia.resilience.evaluation import (
-    Outcome,
-    hold_contracts,
-    reoptimise,
-)
-from kuznia.resilience.models import (
-    Contracts,
-    ScenarioTemplate,
-    disrupted_model,
-    template_for,
-)
-from kuznia.resilience.runner import (
-    Failure,
-    ProgressCallback,
-    run_tasks,
-)
+from kuznia.planning.solve import SolveOptions, SolveStatus, make_highs
+from kuznia.resilience.disruption import Disruption
+from kuznia.resilience.evaluation import Outcome, hold_contracts, reoptimise
+from kuznia.resilience.models import Contracts, ScenarioTemplate, disrupted_model, template_for
+from kuznia.resilience.runner import Failure, ProgressCallback, run_tasks
 from kuznia.resilience.sampling import (
     SWEEP_STREAM,
     SweepInputError,
