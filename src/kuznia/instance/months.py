@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
 from kuznia.instance.schema import START_PATTERN
 
@@ -23,3 +24,21 @@ def add_months(month: str, count: int) -> str:
 def months_between(start: str, month: str) -> int:
     """How many months `month` lies after `start` (negative when before it)."""
     return (int(month[:4]) - int(start[:4])) * 12 + int(month[5:7]) - int(start[5:7])
+
+
+def year_of(month: str) -> int:
+    """The year of a month written YYYY-MM (or of a day YYYY-MM-DD)."""
+    return int(month[:4])
+
+
+def month_of(day: date | datetime) -> str:
+    """The month (YYYY-MM) a day or moment falls in."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def month_index(month: str, *, start: str, months: int) -> int | None:
+    """The index of `month` within the `months` months from `start`, or None outside them."""
+    if not is_month(month):
+        return None
+    index = months_between(start, month)
+    return index if 0 <= index < months else None

@@ -335,7 +335,7 @@ def contract_release(
         models.ContractStatus.completed,
     ):
         tags.append("implementation")
-    if contract.status in (models.ContractStatus.completed, models.ContractStatus.terminated):
+    if contract.status in models.CLOSED:
         tags.append("contractTermination")
     release: dict[str, Any] = {
         "ocid": ocid,
@@ -419,7 +419,7 @@ def _milestones(
     """One delivery milestone per scheduled month: met once the accepted quantity reaches the
     quantity scheduled up to that month (dateMet: the day it last did), notMet once the month
     is over (or the contract closed) without that, scheduled before."""
-    closed = contract.status in (models.ContractStatus.completed, models.ContractStatus.terminated)
+    closed = contract.status in models.CLOSED
     # The running total of accepted quantity after each day.
     running: list[tuple[date, float]] = []
     total = 0.0

@@ -21,12 +21,7 @@ from kuznia.logistics import repository as logistics_repository
 from kuznia.logistics import service as logistics_service
 from kuznia.pagination import MAX_LIMIT, PageParams
 
-# The statuses plan versus actual counts (a draft is not in force; a terminated one is over).
-IN_FORCE = (
-    models.ContractStatus.signed,
-    models.ContractStatus.in_delivery,
-    models.ContractStatus.completed,
-)
+IN_FORCE = models.IN_FORCE
 
 
 def today() -> date:

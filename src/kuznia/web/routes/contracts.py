@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from kuznia import models
 from kuznia.auth.permissions import Action
 from kuznia.contracts import service as contracts_service
+from kuznia.contracts.transitions import CONTRACT_ACTIONS, CONTRACT_MOVES
 from kuznia.dependencies import SessionDep
 from kuznia.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from kuznia.logistics import service as logistics_service
@@ -40,19 +41,6 @@ PAGE_SIZE = 50
 CONTRACT_STATUSES = tuple(status.value for status in models.ContractStatus)
 GUARANTEE_STATUSES = tuple(status.value for status in models.GuaranteeStatus)
 
-# What each action asks of the contract, and what it leaves it as.
-ACTIONS: dict[str, tuple[tuple[models.ContractStatus, ...], models.ContractStatus]] = {
-    "sign": ((models.ContractStatus.draft,), models.ContractStatus.signed),
-    "complete": ((models.ContractStatus.in_delivery,), models.ContractStatus.completed),
-    "terminate": (
-        (
-            models.ContractStatus.draft,
-            models.ContractStatus.signed,
-            models.ContractStatus.in_delivery,
-        ),
-        models.ContractStatus.terminated,
-    ),
-}
 DONE = {
     "sign": N_("The contract is signed."),
     "complete": N_("The contract is completed."),
@@ -266,6 +254,7 @@ def render_contract(
         session=session, scope=scope, model=models.Receipt, filters={"contract_id": contract_id}
     )
     status = contract.status
+    actions = contracts_service.contract_actions(status)
     may_change = may_write(scope, "contracts")
     done = request.query_params.get("done", "")
     return render(
@@ -282,16 +271,16 @@ def render_contract(
             "months": _schedule_against_accepted(read["terms"]["deliveries"], receipts),
             "receipts": receipts,
             "may_read_plans": may_read(scope, "plan_runs"),
-            "may_sign": may_change and status in ACTIONS["sign"][0],
-            "may_complete": may_change and status in ACTIONS["complete"][0],
-            "may_terminate": may_change and status in ACTIONS["terminate"][0],
+            "may_sign": may_change and "sign" in actions,
+            "may_complete": may_change and "complete" in actions,
+            "may_terminate": may_change and "terminate" in actions,
             "done": DONE.get(done),
             "errors": errors or {},
             "general": general or [],
             "values": values or {},
             "partner": scope.producer_id is None and bool(scope.fund_ids),
             "may_report": may_write(scope, "production_reports")
-            and status in (models.ContractStatus.signed, models.ContractStatus.in_delivery),
+            and contracts_service.takes_deliveries(status),
             "production": production or forms.FormState(values={"day": as_of.isoformat()}),
         },
         viewer=viewer,
@@ -382,7 +371,7 @@ def change_contract(
     form: forms.FormDep,
 ) -> Response:
     """Sign, complete or terminate a contract on the version the page showed."""
-    if action not in ACTIONS:
+    if action not in CONTRACT_ACTIONS:
         raise NotFound(f"no action {action!r} on contracts")
     scope = viewer.scope
     scope.require("contracts", Action.write)
@@ -424,7 +413,7 @@ def change_contract(
     except StaleVersion:
         session.rollback()
         now = contracts_service.get_contract(session=session, scope=scope, contract_id=contract_id)
-        if now.status is ACTIONS[action][1]:
+        if now.status is CONTRACT_MOVES[action].target:
             # a second click, or a retry of a request that went through: it is done
             return done
         return render_contract(
@@ -452,7 +441,7 @@ def change_contract(
     except Conflict:
         session.rollback()
         now = contracts_service.get_contract(session=session, scope=scope, contract_id=contract_id)
-        if now.status is ACTIONS[action][1]:
+        if now.status is CONTRACT_MOVES[action].target:
             return done
         return render_contract(
             request,
