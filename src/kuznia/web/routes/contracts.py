@@ -25,7 +25,7 @@ from kuznia.auth.permissions import Action
 from kuznia.contracts import service as contracts_service
 from kuznia.contracts.transitions import CONTRACT_ACTIONS, CONTRACT_MOVES
 from kuznia.dependencies import SessionDep
-from kuznia.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from kuznia.errors import Conflict, KuzniaError, NotFound, StaleVersion
 from kuznia.logistics import service as logistics_service
 from kuznia.logistics.schemas import ProductionReportCreate
 from kuznia.pagination import Key, PageParams
@@ -54,6 +54,8 @@ NOT_NOW = {
     "terminate": N_("This contract is %(status)s now: it can no longer be terminated."),
 }
 REASON_REQUIRED = N_("Say why the contract is terminated.")
+# What a refusal answers when the change it asked for is in place already (a second click).
+ALREADY_DONE = 303
 
 
 def _page_number(request: Request, name: str = "page") -> int:
@@ -337,24 +339,16 @@ def record_production(
     except ValidationError as error:
         errors.update(forms.validation_errors(error, PRODUCTION_FIELDS))
         return again(422)
-    try:
-        _, created = logistics_service.record_production(
-            session=session, scope=viewer.scope, body=body
-        )
-    except InvalidInput as error:
-        session.rollback()
-        placed, rest = forms.by_field(error.problems, PRODUCTION_FIELDS)
-        errors.update(placed)
-        state.general.extend(rest)
-        return again(422)
-    except Conflict as error:
-        session.rollback()
-        if forms.key_reused(error):
-            state.general.append(lang.gettext(forms.KEY_USED))
-            state.client_key = execution.new_client_key()
-        else:
-            state.general.append(error.detail)
-        return again(409)
+    outcome = forms.submit(
+        lambda: logistics_service.record_production(session=session, scope=viewer.scope, body=body),
+        session=session,
+        state=state,
+        fields=PRODUCTION_FIELDS,
+        lang=lang,
+    )
+    if isinstance(outcome, forms.Refused):
+        return again(outcome.status_code)
+    _, created = outcome
     done = "reported" if created else "reported-again"
     return RedirectResponse(f"/contracts/{contract_id}?done={done}", status_code=303)
 
@@ -393,63 +387,46 @@ def change_contract(
             values=values,
             status_code=422,
         )
-    try:
+
+    def change() -> models.Contract:
         if action == "sign":
-            contracts_service.sign_contract(
+            return contracts_service.sign_contract(
                 session=session, scope=scope, contract_id=contract_id, version=version
             )
-        elif action == "complete":
-            contracts_service.complete_contract(
+        if action == "complete":
+            return contracts_service.complete_contract(
                 session=session, scope=scope, contract_id=contract_id, version=version
             )
-        else:
-            contracts_service.terminate_contract(
-                session=session,
-                scope=scope,
-                contract_id=contract_id,
-                version=version,
-                reason=reason,
-            )
-    except StaleVersion:
-        session.rollback()
+        return contracts_service.terminate_contract(
+            session=session, scope=scope, contract_id=contract_id, version=version, reason=reason
+        )
+
+    state = forms.FormState(values=values)
+
+    def refused(error: KuzniaError) -> int | None:
+        if not isinstance(error, Conflict):
+            return None
         now = contracts_service.get_contract(session=session, scope=scope, contract_id=contract_id)
         if now.status is CONTRACT_MOVES[action].target:
             # a second click, or a retry of a request that went through: it is done
-            return done
+            return ALREADY_DONE
+        if isinstance(error, StaleVersion):
+            return None
+        state.general.append(lang.gettext(NOT_NOW[action], status=lang.gettext(now.status.value)))
+        return 409
+
+    outcome = forms.submit(
+        change, session=session, state=state, fields=("reason",), lang=lang, refused=refused
+    )
+    if isinstance(outcome, forms.Refused) and outcome.status_code != ALREADY_DONE:
         return render_contract(
             request,
             session,
             viewer,
             contract_id,
-            general=[lang.gettext(forms.STALE)],
+            errors=state.errors,
+            general=state.general,
             values=values,
-            status_code=409,
-        )
-    except InvalidInput as error:
-        session.rollback()
-        placed, rest = forms.by_field(error.problems, ("reason",))
-        return render_contract(
-            request,
-            session,
-            viewer,
-            contract_id,
-            errors=placed,
-            general=rest,
-            values=values,
-            status_code=422,
-        )
-    except Conflict:
-        session.rollback()
-        now = contracts_service.get_contract(session=session, scope=scope, contract_id=contract_id)
-        if now.status is CONTRACT_MOVES[action].target:
-            return done
-        return render_contract(
-            request,
-            session,
-            viewer,
-            contract_id,
-            general=[lang.gettext(NOT_NOW[action], status=lang.gettext(now.status.value))],
-            values=values,
-            status_code=409,
+            status_code=outcome.status_code,
         )
     return done
