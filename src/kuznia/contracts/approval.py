@@ -4,7 +4,6 @@ one transaction, recorded in the audit chain under `approve`."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from kuznia.contracts.terms import (
     units,
 )
 from kuznia.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from kuznia.instance import Instance
 from kuznia.instance.months import add_months, year_of
 from kuznia.plans import repository as plans_repository
 
@@ -77,10 +75,7 @@ def approve_run(
         )
     if repository.run_is_approved(session=session, run_id=run_id):
         raise Conflict(f"plan run {run_id} is approved already: its contracts exist")
-    document = json.loads(run.instance)
-    start: str = document["start"]
-    months: int = document["months"]
-    currency: str = document.get("currency", Instance.model_fields["currency"].default)
+    start, months, currency = run.start, run.months, run.currency
     firm = months if firm_months is None else firm_months
     if firm > months:
         raise InvalidInput(

@@ -33,8 +33,6 @@ see need classes: what the troops need is theirs to know.
 from __future__ import annotations
 
 import calendar
-import json
-import re
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -50,8 +48,6 @@ from kuznia.models import Contract, PlanRun, Role
 OPERATION_ORDER = {"defensive": 0, "offensive": 1, "stabilization": 2}
 # Quantities this close count as equal (sums of floating-point ledger rows).
 TOLERANCE = 1e-9
-# The top-level "start" of an instance document, found before any nested record begins.
-_START = re.compile(r'^\{[^{\[]*?"start"\s*:\s*"(\d{4}-\d{2})"')
 
 
 def daily_report(
@@ -139,7 +135,7 @@ def plan_vs_actual(
     if scope.access("execution_reports", Action.read) is Access.all:
         run = _plan_run(session, plan_run_id)
         if run is not None:
-            start = run_start(run)
+            start = run.start
             classes = need_class_progress(
                 allocations=repository.allocations(session=session, run_id=run.id),
                 dispatched=repository.dispatched_to_date(session=session, as_of=as_of),
@@ -163,15 +159,6 @@ def _plan_run(session: Session, plan_run_id: int | None) -> PlanRun | None:
         return run
     latest = repository.latest_contracted_run(session=session)
     return None if latest is None else repository.plan_run(session=session, run_id=latest)
-
-
-def run_start(run: PlanRun) -> str:
-    """A plan run's first month (YYYY-MM), from the instance it solved."""
-    found = _START.match(run.instance[:65536])
-    if found is not None:
-        return found.group(1)
-    start: str = json.loads(run.instance)["start"]
-    return start
 
 
 # --- the arithmetic ----------------------------------------------------------------------------

@@ -4,7 +4,6 @@ and compare two plans side by side."""
 
 from __future__ import annotations
 
-import json
 import re
 from contextlib import suppress
 from math import ceil
@@ -253,7 +252,7 @@ def _plan_page(
     }
     if run.status is models.PlanRunStatus.finished and run.cost is not None:
         context["approval"] = _approval(session, viewer, run)
-        context["run_months"] = _run_months(run)
+        context["run_months"] = run.months
         context["approve_values"] = approve_values or {
             "firm_months": str(min(DEFAULT_FIRM_MONTHS, context["run_months"])),
             "guarantee_share": "100",
@@ -303,12 +302,6 @@ def _plan_page(
     return render(request, "plan.html", context, viewer=viewer, status_code=status_code)
 
 
-def _run_months(run: models.PlanRun) -> int:
-    """The number of months of the horizon the run solved."""
-    months: int = json.loads(run.instance)["months"]
-    return months
-
-
 def _approval(session: Any, viewer: Viewer, run: models.PlanRun) -> dict[str, Any] | None:
     """What approving the run made (contracts and guarantees the caller may see), or None
     if it has not been approved; None too for a role that may not read contracts."""
@@ -340,7 +333,7 @@ def approve_plan(
     scope.require("contracts", Action.write)
     lang = language_of(request)
     run = results.get_run(session=session, scope=scope, run_id=run_id)
-    months = _run_months(run) if run.cost is not None else 0
+    months = run.months if run.cost is not None else 0
     values = {
         "firm_months": str(form.get("firm_months", "")).strip(),
         "guarantee_share": str(form.get("guarantee_share", "")).strip(),
