@@ -38,7 +38,7 @@ from kuznia.contracts.schemas import AmendmentRequest, DeliveryTerms
 from kuznia.db import session_scope
 from kuznia.errors import KuzniaError
 from kuznia.instance import InstanceError, read_instance
-from kuznia.instance.months import add_months
+from kuznia.instance.months import add_months, month_of
 from kuznia.logistics import service as logistics_service
 from kuznia.logistics.schemas import (
     DepotCreate,
@@ -401,7 +401,7 @@ def _record_days(engine: Engine, done: ExecutionDemo, today: date) -> None:
 def _reschedule(session: Session, scope: Scope, contract: dict[str, Any], today: date) -> None:
     """Amend a contract to deliver its quantity over the month before today's, today's and
     the next, at its first price (its funding rescaled by the service)."""
-    this_month = today.strftime("%Y-%m")
+    this_month = month_of(today)
     months = [add_months(this_month, step) for step in (-1, 0, 1)]
     total = float(contract["terms"]["quantity"])
     each = round(total / len(months))

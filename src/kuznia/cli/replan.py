@@ -18,7 +18,7 @@ from rich.console import Console
 from kuznia.cli.db import CLI, NOTHING_DONE, database
 from kuznia.db.session import session_scope
 from kuznia.instance import write_instance
-from kuznia.instance.months import is_month
+from kuznia.instance.months import is_month, month_of
 from kuznia.planning.rolling import RollError
 from kuznia.plans.replan import next_instance
 from kuznia.registry import RegistryEmptyError
@@ -54,7 +54,7 @@ def replan_command(
     """Re-plan from the actual state: the remaining horizon from --start, depot stock, signed
     contracts and guarantees held as commitments, past needs not yet met owed in the first
     month, budgets less what was paid."""
-    start = start or date.today().strftime("%Y-%m")
+    start = start or month_of(date.today())
     if not is_month(start):
         errors.print(f'[bold red]Invalid --start[/]: "{start}" is not a month YYYY-MM.')
         raise typer.Exit(NOTHING_DONE)

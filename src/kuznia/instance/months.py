@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date, datetime
+from typing import Final
 
-from kuznia.instance.schema import START_PATTERN
-
+# A month as the format writes it (the instance's `start`, a contract's delivery month).
+START_PATTERN: Final = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 _MONTH = re.compile(START_PATTERN)
 
 
@@ -42,3 +44,19 @@ def month_index(month: str, *, start: str, months: int) -> int | None:
         return None
     index = months_between(start, month)
     return index if 0 <= index < months else None
+
+
+def month_number(month: str) -> int:
+    """The calendar month (1..12) of a month written YYYY-MM."""
+    return int(month[5:7])
+
+
+def first_day(month: str) -> date:
+    """The first day of a month written YYYY-MM."""
+    return date(year_of(month), month_number(month), 1)
+
+
+def last_day(month: str) -> date:
+    """The last day of a month written YYYY-MM."""
+    year, number = year_of(month), month_number(month)
+    return date(year, number, calendar.monthrange(year, number)[1])

@@ -27,7 +27,7 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from kuznia import models
 from kuznia.db.base import as_utc
-from kuznia.instance.months import add_months
+from kuznia.instance.months import add_months, first_day, month_of, year_of
 from kuznia.settings import Settings
 
 OCDS_VERSION = "1.1"
@@ -250,7 +250,7 @@ def contract_release(
     depots_by_month: dict[str, set[int]] = defaultdict(set)
     for receipt in accepted:
         if receipt.quantity > 0:
-            depots_by_month[receipt.day.strftime("%Y-%m")].add(receipt.depot_id)
+            depots_by_month[month_of(receipt.day)].add(receipt.depot_id)
     unit_name = item.unit if item is not None else "pcs"
     items = []
     for month, quantity, price in schedule:
@@ -378,7 +378,7 @@ def _transactions(
     by_month: dict[str, float] = defaultdict(float)
     last_day: dict[str, date] = {}
     for receipt in accepted:
-        month = receipt.day.strftime("%Y-%m")
+        month = month_of(receipt.day)
         by_month[month] += receipt.quantity
         last_day[month] = receipt.day
     shares_by_year: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -391,7 +391,7 @@ def _transactions(
         value = by_month[month] * prices.get(month, average)
         if value <= 0:
             continue
-        funds = shares_by_year.get(int(month[:4])) or overall
+        funds = shares_by_year.get(year_of(month)) or overall
         total = sum(funds.values())
         for fund, amount in sorted(funds.items()):
             part = round(value * amount / total, 2) if total > 0 else 0.0
@@ -501,7 +501,7 @@ def _item_name(registry: _Registry, code: str) -> str:
 
 
 def _month_start(month: str) -> datetime:
-    return datetime(int(month[:4]), int(month[5:7]), 1, tzinfo=UTC)
+    return datetime.combine(first_day(month), time(), tzinfo=UTC)
 
 
 def _month_end(month: str) -> datetime:

@@ -41,11 +41,12 @@ from sqlalchemy.orm import Session
 
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.errors import NotFound
-from kuznia.instance.months import add_months
+from kuznia.instance.months import add_months, first_day, last_day, month_number, year_of
+from kuznia.instance.vocabulary import OPERATIONS
 from kuznia.logistics import repository
 from kuznia.models import Contract, PlanRun, Role
 
-OPERATION_ORDER = {"defensive": 0, "offensive": 1, "stabilization": 2}
+OPERATION_ORDER = {operation: order for order, operation in enumerate(OPERATIONS)}
 # Quantities this close count as equal (sums of floating-point ledger rows).
 TOLERANCE = 1e-9
 
@@ -168,7 +169,7 @@ def share_due(month: str, as_of: date) -> float:
     """The share of a month's (YYYY-MM) quantity due by the end of `as_of`: all of it for a
     month before as_of's, none for a later one, and in as_of's month its days so far over the
     month's days."""
-    year, number = int(month[:4]), int(month[5:7])
+    year, number = year_of(month), month_number(month)
     if (year, number) < (as_of.year, as_of.month):
         return 1.0
     if (year, number) > (as_of.year, as_of.month):
@@ -192,9 +193,7 @@ def contract_progress(
     done = max(produced, accepted)
     projected, at_risk = total, False
     if first is not None and last is not None:
-        began = date(int(first[:4]), int(first[5:7]), 1)
-        last_year, last_month = int(last[:4]), int(last[5:7])
-        ends = date(last_year, last_month, calendar.monthrange(last_year, last_month)[1])
+        began, ends = first_day(first), last_day(last)
         if as_of >= began:
             elapsed = (as_of - began).days + 1
             remaining_days = max((ends - as_of).days, 0)

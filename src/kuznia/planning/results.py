@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kuznia.planning.inputs import FloatArray, PlanInput
+from kuznia.planning.jsonable import plain
 from kuznia.planning.model import PlanningModel
 from kuznia.planning.solve import Solution, SolveStatus, StageReport
 
@@ -113,7 +114,7 @@ class PlanResult:
 
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             return [
-                {k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")
+                {k: plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")
             ]
 
         coverage_tables = {
@@ -131,15 +132,15 @@ class PlanResult:
             "tiers": [
                 {
                     "priority": t.priority,
-                    "weighted_unit_months_short": _plain(t.weighted_unit_months_short),
-                    "unit_months_short": _plain(t.unit_months_short),
+                    "weighted_unit_months_short": plain(t.weighted_unit_months_short),
+                    "unit_months_short": plain(t.unit_months_short),
                 }
                 for t in self.tiers
             ],
-            "cost": _plain(self.cost),
-            "delivery_cost": _plain(self.delivery_cost),
-            "capex": _plain(self.capex),
-            "coverage": {"overall": _plain(self.coverage), **coverage_tables},
+            "cost": plain(self.cost),
+            "delivery_cost": plain(self.delivery_cost),
+            "capex": plain(self.capex),
+            "coverage": {"overall": plain(self.coverage), **coverage_tables},
             "deliveries": records(self.deliveries),
             "payments": records(self.payments),
             "expansions": records(self.expansions),
@@ -170,18 +171,6 @@ class PlanResult:
                 ],
             },
         }
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars to Python; NaN to None; floats rounded to what a person reads."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return None
-        rounded = round(value, 6)
-        return int(rounded) if rounded.is_integer() and abs(rounded) < 2**53 else rounded
-    return value
 
 
 def empty_result(

@@ -24,6 +24,7 @@ from kuznia.audit.chain import Actor, set_actor
 from kuznia.db import database_engine, session_scope
 from kuznia.instance import parse_instance
 from kuznia.planning import SolveOptions, plan
+from kuznia.planning.jsonable import plain
 from kuznia.planning.results import PlanResult
 from kuznia.plans.repository import RUNS, move_run
 from kuznia.registry.snapshot import insert_rows
@@ -178,14 +179,13 @@ def _insert_frame(session: Any, model: type[Any], run_id: int, frame: pd.DataFra
     ]
     records = frame[columns].astype(object).where(frame[columns].notna(), None)
     rows = [
-        {"run_id": run_id, **{k: _plain(v) for k, v in zip(columns, values, strict=True)}}
+        {
+            "run_id": run_id,
+            **{k: plain(v, digits=None) for k, v in zip(columns, values, strict=True)},
+        }
         for values in records.itertuples(index=False, name=None)
     ]
     insert_rows(session, model, rows)
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
 
 
 def work(*, engine: Engine) -> int:

@@ -26,6 +26,7 @@ from kuznia.contracts import service as contracts_service
 from kuznia.contracts.transitions import CONTRACT_ACTIONS, CONTRACT_MOVES
 from kuznia.dependencies import SessionDep
 from kuznia.errors import Conflict, KuzniaError, NotFound, StaleVersion
+from kuznia.instance.months import month_of
 from kuznia.logistics import service as logistics_service
 from kuznia.logistics.schemas import ProductionReportCreate
 from kuznia.pagination import Key, PageParams
@@ -213,7 +214,7 @@ def _schedule_against_accepted(
     scheduled: dict[str, dict[str, Any]] = {d["month"]: d for d in deliveries}
     accepted: dict[str, float] = defaultdict(float)
     for receipt in receipts:
-        accepted[receipt["day"].strftime("%Y-%m")] += float(receipt["accepted"])
+        accepted[month_of(receipt["day"])] += float(receipt["accepted"])
     rows, total_scheduled, total_accepted = [], 0.0, 0.0
     for month in sorted(set(scheduled) | set(accepted)):
         delivery = scheduled.get(month)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from kuznia.auth.permissions import Action
 from kuznia.dependencies import SessionDep
 from kuznia.errors import Forbidden, InvalidInput, StaleVersion
+from kuznia.instance.vocabulary import FUND_KINDS, OWNERSHIPS
 from kuznia.pagination import Key
 from kuznia.registry import service as registry_service
 from kuznia.registry.sections import FUNDS, ITEMS, PRODUCERS
@@ -22,8 +23,7 @@ from kuznia.web.pages import Viewer, language_of, render
 from kuznia.web.session import ViewerDep
 
 router = APIRouter()
-KINDS = ("state", "partner", "eu", "jv")
-OWNERSHIPS = ("state", "private", "joint_venture")
+KINDS = FUND_KINDS
 RULES = ("categories", "ownership", "producers", "regions")
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from kuznia.dependencies import SessionDep
 from kuznia.errors import Forbidden, InvalidInput, StaleVersion
+from kuznia.instance.vocabulary import OPERATIONS
 from kuznia.pagination import Key, PageParams
 from kuznia.registry import service as registry_service
 from kuznia.registry.sections import GROUPINGS, ITEMS, NEEDS
@@ -23,7 +24,6 @@ from kuznia.web.session import ViewerDep, safe_next
 
 router = APIRouter()
 PAGE_SIZE = 50
-OPERATIONS = ("defensive", "offensive", "stabilization")
 FIELDS = ("item", "grouping", "month", "quantity", "operation", "priority")
 
 
