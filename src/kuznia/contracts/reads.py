@@ -3,16 +3,20 @@ partner sees only its own funds' rows of the funding)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from kuznia import models
-from kuznia.auth.permissions import Scope
+from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.contracts import repository
 from kuznia.contracts.terms import cents, current_terms, guarantee_funds
 from kuznia.errors import NotFound
+from kuznia.instance.months import month_of
+from kuznia.pagination import PageParams
 
 
 def get_contract(*, session: Session, scope: Scope, contract_id: int) -> models.Contract:
@@ -146,3 +150,68 @@ def read_guarantee(*, session: Session, scope: Scope, guarantee_id: int) -> dict
     """One guarantee as the API shows it."""
     guarantee = repository.get_guarantee(session=session, scope=scope, guarantee_id=guarantee_id)
     return guarantee_read(guarantee, funds=repository.funding_view(session=session, scope=scope))
+
+
+@dataclass(frozen=True)
+class RunApproval:
+    """What approving a plan run made, as far as the caller sees."""
+
+    contracts: int
+    guarantees: int
+
+
+def run_approval(*, session: Session, scope: Scope, run_id: int) -> RunApproval | None:
+    """What approving the run made that the caller may see; None if it is not approved, or
+    for a caller who may not read contracts."""
+    if scope.access(repository.RESOURCE, Action.read) is Access.none:
+        return None
+    one = PageParams(limit=1, offset=0)
+    filters = {"plan_run_id": run_id}
+    _, contracts = repository.list_contracts(
+        session=session, scope=scope, filters=filters, page=one
+    )
+    _, guarantees = repository.list_guarantees(
+        session=session, scope=scope, filters=filters, page=one
+    )
+    # a planner sees every contract: none means the run is not approved yet; a producer or
+    # partner who sees none cannot tell, and is told nothing either way
+    return RunApproval(contracts, guarantees) if contracts or guarantees else None
+
+
+@dataclass(frozen=True)
+class MonthAgainstSchedule:
+    """One month of a contract: what the version in force schedules and what the depots
+    accepted (corrections netted), each also added up since the first month."""
+
+    month: str
+    scheduled: float | None
+    accepted: float | None
+    scheduled_so_far: float
+    accepted_so_far: float
+
+
+def schedule_against_accepted(
+    deliveries: Sequence[Mapping[str, Any]], receipts: Sequence[Mapping[str, Any]]
+) -> list[MonthAgainstSchedule]:
+    """Month by month, a contract's schedule (`deliveries` of its terms) against the accepted
+    quantities of its `receipts` (each with a `day` and `accepted`)."""
+    scheduled = {d["month"]: d for d in deliveries}
+    accepted: dict[str, float] = defaultdict(float)
+    for receipt in receipts:
+        accepted[month_of(receipt["day"])] += float(receipt["accepted"])
+    rows: list[MonthAgainstSchedule] = []
+    total_scheduled = total_accepted = 0.0
+    for month in sorted(set(scheduled) | set(accepted)):
+        delivery = scheduled.get(month)
+        total_scheduled += float(delivery["quantity"]) if delivery else 0.0
+        total_accepted += accepted.get(month, 0.0)
+        rows.append(
+            MonthAgainstSchedule(
+                month=month,
+                scheduled=delivery["quantity"] if delivery else None,
+                accepted=accepted.get(month),
+                scheduled_so_far=total_scheduled,
+                accepted_so_far=total_accepted,
+            )
+        )
+    return rows

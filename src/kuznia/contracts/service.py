@@ -20,6 +20,8 @@ from kuznia.contracts.lifecycle import (
     terminate_guarantee,
 )
 from kuznia.contracts.reads import (
+    MonthAgainstSchedule,
+    RunApproval,
     contract_read,
     contract_version,
     contract_versions,
@@ -29,6 +31,8 @@ from kuznia.contracts.reads import (
     list_guarantees,
     read_contract,
     read_guarantee,
+    run_approval,
+    schedule_against_accepted,
     version_read,
 )
 from kuznia.contracts.terms import (
@@ -43,6 +47,8 @@ from kuznia.contracts.terms import (
 from kuznia.contracts.transitions import contract_actions, guarantee_actions, takes_deliveries
 
 __all__ = [
+    "MonthAgainstSchedule",
+    "RunApproval",
     "amend_contract",
     "approve_run",
     "cents",
@@ -62,6 +68,8 @@ __all__ = [
     "list_guarantees",
     "read_contract",
     "read_guarantee",
+    "run_approval",
+    "schedule_against_accepted",
     "sign_contract",
     "sign_guarantee",
     "split_value",

@@ -44,7 +44,7 @@ from kuznia.errors import NotFound
 from kuznia.instance.months import add_months, first_day, last_day, month_number, year_of
 from kuznia.instance.vocabulary import OPERATIONS
 from kuznia.logistics import repository
-from kuznia.models import Contract, PlanRun, Role
+from kuznia.models import IN_FORCE, Contract, PlanRun, ProductionReport, Receipt, Role
 
 OPERATION_ORDER = {operation: order for order, operation in enumerate(OPERATIONS)}
 # Quantities this close count as equal (sums of floating-point ledger rows).
@@ -216,6 +216,31 @@ def contract_progress(
         "first_month": first,
         "last_month": last,
     }
+
+
+def one_contract_progress(
+    *, session: Session, contract: Contract, as_of: date
+) -> dict[str, Any] | None:
+    """One contract against its schedule as of a day (the plan-versus-actual rules), for a
+    contract the caller has already read through the contracts service; None for a contract
+    not in force."""
+    if contract.status not in IN_FORCE:
+        return None
+    ids = [contract.id]
+    schedule = repository.schedules(session=session, contract_ids=ids)
+    accepted = repository.totals_to_date(
+        session=session, model=Receipt, as_of=as_of, contract_ids=ids
+    )
+    produced = repository.totals_to_date(
+        session=session, model=ProductionReport, as_of=as_of, contract_ids=ids
+    )
+    return contract_progress(
+        contract,
+        schedule=schedule.get(contract.id, []),
+        accepted=accepted.get(contract.id, 0.0),
+        produced=produced.get(contract.id, 0.0),
+        as_of=as_of,
+    )
 
 
 def need_class_progress(

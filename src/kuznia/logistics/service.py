@@ -64,6 +64,8 @@ DAYS_AHEAD_ALLOWED = 1
 
 # Kept here too: the logistics callers catch it as `logistics_service.InsufficientStock`.
 InsufficientStock = errors.InsufficientStock
+# The resource each kind of ledger record is, for the permission checks of its readers.
+RESOURCES = repository.RESOURCES
 RECEIVED_MISMATCH = "received_mismatch"
 REJECTION_NEEDS_REASON = "rejection_needs_reason"
 

@@ -38,6 +38,18 @@ def list_runs(
     return paginate(session=session, statement=runs(scope=scope), page=page)
 
 
+def latest_finished_run(*, session: Session, scope: Scope) -> models.PlanRun | None:
+    """The newest run that finished with a plan (a cost), or None."""
+    return session.scalars(
+        runs(scope=scope)
+        .where(
+            models.PlanRun.status == models.PlanRunStatus.finished,
+            models.PlanRun.cost.is_not(None),
+        )
+        .limit(1)
+    ).first()
+
+
 def get_run(
     *, session: Session, scope: Scope, run_id: int, action: Action = Action.read
 ) -> models.PlanRun:

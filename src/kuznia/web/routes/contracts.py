@@ -11,7 +11,6 @@ change made meanwhile by someone else is refused and said, not overwritten.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from math import ceil
 from typing import Any
 
@@ -26,7 +25,6 @@ from kuznia.contracts import service as contracts_service
 from kuznia.contracts.transitions import CONTRACT_ACTIONS, CONTRACT_MOVES
 from kuznia.dependencies import SessionDep
 from kuznia.errors import Conflict, KuzniaError, NotFound, StaleVersion
-from kuznia.instance.months import month_of
 from kuznia.logistics import service as logistics_service
 from kuznia.logistics.schemas import ProductionReportCreate
 from kuznia.pagination import Key, PageParams
@@ -206,32 +204,6 @@ def sign_guarantee(
     return RedirectResponse(f"/contracts/guarantees?done={done}", status_code=303)
 
 
-def _schedule_against_accepted(
-    deliveries: list[dict[str, Any]], receipts: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Month by month: what the version in force schedules and what the depots accepted
-    (corrections netted), each also added up since the first month."""
-    scheduled: dict[str, dict[str, Any]] = {d["month"]: d for d in deliveries}
-    accepted: dict[str, float] = defaultdict(float)
-    for receipt in receipts:
-        accepted[month_of(receipt["day"])] += float(receipt["accepted"])
-    rows, total_scheduled, total_accepted = [], 0.0, 0.0
-    for month in sorted(set(scheduled) | set(accepted)):
-        delivery = scheduled.get(month)
-        total_scheduled += float(delivery["quantity"]) if delivery else 0.0
-        total_accepted += accepted.get(month, 0.0)
-        rows.append(
-            {
-                "month": month,
-                "scheduled": delivery["quantity"] if delivery else None,
-                "accepted": accepted.get(month),
-                "scheduled_so_far": total_scheduled,
-                "accepted_so_far": total_accepted,
-            }
-        )
-    return rows
-
-
 def render_contract(
     request: Request,
     session: Session,
@@ -271,7 +243,9 @@ def render_contract(
                 session=session, contract=contract, as_of=as_of
             ),
             "as_of": as_of,
-            "months": _schedule_against_accepted(read["terms"]["deliveries"], receipts),
+            "months": contracts_service.schedule_against_accepted(
+                read["terms"]["deliveries"], receipts
+            ),
             "receipts": receipts,
             "may_read_plans": may_read(scope, "plan_runs"),
             "may_sign": may_change and "sign" in actions,

@@ -23,7 +23,7 @@ from kuznia.plans import service as plans_service
 from kuznia.plans.schemas import PlanRunCreate
 from kuznia.web import forms, results, summaries
 from kuznia.web.i18n import N_, Language
-from kuznia.web.nav import may_read, may_write
+from kuznia.web.nav import may_write
 from kuznia.web.pages import Viewer, language_of, render
 from kuznia.web.session import ViewerDep
 
@@ -251,7 +251,9 @@ def _plan_page(
         "may_approve": may_write(scope, "contracts"),
     }
     if run.status is models.PlanRunStatus.finished and run.cost is not None:
-        context["approval"] = _approval(session, viewer, run)
+        context["approval"] = contracts_service.run_approval(
+            session=session, scope=viewer.scope, run_id=run.id
+        )
         context["run_months"] = run.months
         context["approve_values"] = approve_values or {
             "firm_months": str(min(DEFAULT_FIRM_MONTHS, context["run_months"])),
@@ -300,27 +302,6 @@ def _plan_page(
             for (fund, year), amount in sorted(spend.items())
         ]
     return render(request, "plan.html", context, viewer=viewer, status_code=status_code)
-
-
-def _approval(session: Any, viewer: Viewer, run: models.PlanRun) -> dict[str, Any] | None:
-    """What approving the run made (contracts and guarantees the caller may see), or None
-    if it has not been approved; None too for a role that may not read contracts."""
-    scope = viewer.scope
-    if not may_read(scope, "contracts"):
-        return None
-    one = PageParams(limit=1, offset=0)
-    filters = {"plan_run_id": run.id}
-    _, contracts = contracts_service.list_contracts(
-        session=session, scope=scope, filters=filters, page=one
-    )
-    _, guarantees = contracts_service.list_guarantees(
-        session=session, scope=scope, filters=filters, page=one
-    )
-    approved = contracts or guarantees
-    if not approved and may_write(scope, "contracts"):
-        # a planner sees every contract: none means the run is not approved yet
-        return None
-    return {"contracts": contracts, "guarantees": guarantees} if approved else None
 
 
 @router.post("/plans/{run_id}/approve", include_in_schema=False, response_class=HTMLResponse)
