@@ -17,7 +17,7 @@ from kuznia import models
 from kuznia.auth.permissions import Access, Action
 from kuznia.contracts import service as contracts_service
 from kuznia.dependencies import SessionDep
-from kuznia.errors import Conflict, Forbidden, InvalidInput
+from kuznia.errors import Conflict, Forbidden
 from kuznia.pagination import Key, PageParams
 from kuznia.plans import service as plans_service
 from kuznia.plans.schemas import PlanRunCreate
@@ -334,37 +334,30 @@ def approve_plan(
     except forms.FormError as error:
         errors["guarantee_share"] = str(error)
     if not errors and firm is not None and share is not None:
-        try:
-            contracts_service.approve_run(
+        state = forms.FormState(values=values)
+        outcome = forms.submit(
+            lambda: contracts_service.approve_run(
                 session=session,
                 scope=scope,
                 run_id=run_id,
                 firm_months=firm,
                 guarantee_share=share / 100,
-            )
-        except InvalidInput as error:
-            session.rollback()
-            placed, rest = forms.by_field(error.problems, ("firm_months", "guarantee_share"))
+            ),
+            session=session,
+            state=state,
+            fields=("firm_months", "guarantee_share"),
+            lang=lang,
+        )
+        if isinstance(outcome, forms.Refused):
             return _plan_page(
                 request,
                 session,
                 viewer,
                 run_id,
                 approve_values=values,
-                approve_errors=placed,
-                approve_general=rest,
-                status_code=422,
-            )
-        except Conflict as error:
-            session.rollback()
-            return _plan_page(
-                request,
-                session,
-                viewer,
-                run_id,
-                approve_values=values,
-                approve_general=[error.detail],
-                status_code=409,
+                approve_errors=state.errors,
+                approve_general=state.general,
+                status_code=outcome.status_code,
             )
         return RedirectResponse(f"/contracts?plan={run_id}&approved={run_id}", status_code=303)
     return _plan_page(
