@@ -31,12 +31,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from kuznia import models
+from kuznia.contracts import repository as contracts_repository
 from kuznia.db.base import as_utc
 from kuznia.instance.months import add_months, first_day, month_of, year_of
+from kuznia.registry import repository as registry_repository
 from kuznia.settings import Settings
 
 OCDS_VERSION = "1.1"
@@ -130,31 +131,15 @@ def export_package(*, session: Session, options: OcdsOptions, as_of: datetime) -
     """Every contract as a release, as of `as_of` (receipts after it are not yet known), in
     one release package published at `as_of`."""
     as_of = as_utc(as_of)
-    contracts = session.scalars(
-        select(models.Contract)
-        .options(
-            selectinload(models.Contract.versions).selectinload(models.ContractVersion.deliveries),
-            selectinload(models.Contract.versions).selectinload(models.ContractVersion.funding),
-        )
-        .order_by(models.Contract.id)
-    ).all()
+    contracts = contracts_repository.every_contract_with_terms(session=session)
     registry = _Registry(
-        producers=dict(session.execute(select(models.Producer.code, models.Producer.name)).all()),
-        items={item.code: item for item in session.scalars(select(models.Item))},
-        funds={fund.code: fund for fund in session.scalars(select(models.Fund))},
-        depots={depot.id: depot for depot in session.scalars(select(models.Depot))},
+        producers=registry_repository.producer_names(session=session),
+        items=registry_repository.items_by_code(session=session),
+        funds=registry_repository.funds_by_code(session=session),
+        depots=registry_repository.depots_by_id(session=session),
     )
     accepted: dict[int, list[_Accepted]] = defaultdict(list)
-    receipts = session.execute(
-        select(
-            models.Receipt.contract_id,
-            models.Receipt.day,
-            models.Receipt.depot_id,
-            models.Receipt.accepted,
-        )
-        .where(models.Receipt.day <= as_of.date())
-        .order_by(models.Receipt.day, models.Receipt.id)
-    )
+    receipts = contracts_repository.accepted_until(session=session, day=as_of.date())
     for contract_id, day, depot_id, quantity in receipts:
         accepted[contract_id].append(_Accepted(day, depot_id, quantity))
     export = Export(package={}, contracts=len(contracts))

@@ -125,6 +125,25 @@ def running_runs(*, session: Session) -> list[models.PlanRun]:
 RUNS: Table = models.PlanRun.__table__  # type: ignore[assignment]
 
 
+def oldest_queued_run_id(connection: Connection) -> int | None:
+    """The id of the run waiting longest in the queue, or None."""
+    run_id = connection.scalar(
+        select(RUNS.c.id)
+        .where(RUNS.c.status == models.PlanRunStatus.queued)
+        .order_by(RUNS.c.id)
+        .limit(1)
+    )
+    return None if run_id is None else int(run_id)
+
+
+def run_snapshot(connection: Connection, *, run_id: int) -> tuple[str, dict[str, Any]]:
+    """A run's stored instance (JSON text) and its solve options."""
+    text, options = connection.execute(
+        select(RUNS.c.instance, RUNS.c.options).where(RUNS.c.id == run_id)
+    ).one()
+    return str(text), dict(options)
+
+
 def move_run(
     executor: Connection | Session,
     *,
