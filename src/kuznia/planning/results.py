@@ -89,20 +89,12 @@ class PlanResult:
         """
         if self.allocations.empty:
             return pd.DataFrame(columns=[key, "need", "short", "coverage"])
-        if key == "month":
-            table = self.allocations.groupby("month", as_index=False).agg(
-                need=("need_to_date", "sum"), short=("backlog", "sum")
-            )
-        else:
-            table = (
-                self._last_month()
-                .groupby(key, as_index=False)
-                .agg(need=("need_total", "sum"), short=("backlog", "sum"))
-            )
-        table["coverage"] = np.where(
-            table["need"] > 0, 1 - table["short"] / table["need"].where(table["need"] > 0, 1), 1.0
+        if key != "month":
+            return coverage_table(self.allocations, key, self.months)
+        table = self.allocations.groupby("month", as_index=False).agg(
+            need=("need_to_date", "sum"), short=("backlog", "sum")
         )
-        return table
+        return _with_coverage(table)
 
     def _last_month(self) -> pd.DataFrame:
         if self.allocations.empty:
@@ -171,6 +163,31 @@ class PlanResult:
                 ],
             },
         }
+
+
+def coverage_table(allocations: pd.DataFrame, key: str, months: int) -> pd.DataFrame:
+    """Coverage per `key` of allocation rows (`need` per month, `backlog`, `month`), the one
+    rule a plan's result and its stored rows are read by: `need` over the horizon, `short`
+    the backlog left at its last month, `coverage` = 1 - short / need (1 without need)."""
+    if allocations.empty:
+        return pd.DataFrame(columns=[key, "need", "short", "coverage"])
+    need = allocations.groupby(key)["need"].sum()
+    short = allocations[allocations["month"] == months - 1].groupby(key)["backlog"].sum()
+    table = pd.DataFrame(
+        {
+            key: need.index,
+            "need": need.to_numpy(),
+            "short": short.reindex(need.index, fill_value=0.0).to_numpy(),
+        }
+    )
+    return _with_coverage(table)
+
+
+def _with_coverage(table: pd.DataFrame) -> pd.DataFrame:
+    table["coverage"] = np.where(
+        table["need"] > 0, 1 - table["short"] / table["need"].where(table["need"] > 0, 1), 1.0
+    )
+    return table
 
 
 def empty_result(
