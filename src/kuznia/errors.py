@@ -8,10 +8,16 @@ Exception tree:
      ├── NotFound (404)            no such record, or none the caller may see
      ├── Conflict (409)            the request clashes with what is stored (duplicate code,
      │    │                        a record still referenced, a run that cannot be cancelled)
-     │    └── StaleVersion (409)   an update named a version that is no longer current
+     │    ├── StaleVersion (409)   an update named a version that is no longer current
+     │    ├── ClientKeyReused (409)
+     │    │                        a submission's client key was used before for other content
+     │    └── InsufficientStock (409)
+     │                             a dispatch or a reversal would take more than a depot holds
      └── InvalidInput (422)        a value breaks a rule; `problems` names every field
 
-The API renders every one of them as `{"error": ClassName, "detail": ..., "problems": [...]}`.
+The API renders every one of them as `{"error": ClassName, "detail": ..., "problems": [...]}`,
+each problem `{"field", "message"}` plus `"code"` where a program must tell it from others
+(the web puts its own message beside the field by that code, never by the English text).
 """
 
 from __future__ import annotations
@@ -22,10 +28,17 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FieldProblem:
-    """One bad value: the field (a dotted path such as `capacity[3]`) and what is wrong."""
+    """One bad value: the field (a dotted path such as `capacity[3]`), what is wrong, and a
+    machine code for the kind of problem where callers tell kinds apart (else empty)."""
 
     field: str
     message: str
+    code: str = ""
+
+    def rendered(self) -> dict[str, str]:
+        """The problem as the API writes it: `code` only when it has one."""
+        shown = {"field": self.field, "message": self.message}
+        return shown | ({"code": self.code} if self.code else {})
 
 
 class KuzniaError(Exception):
@@ -65,6 +78,38 @@ class Conflict(KuzniaError):
 
 class StaleVersion(Conflict):
     """Raised when an update names a version other than the record's current one."""
+
+
+class ClientKeyReused(Conflict):
+    """Raised when a submission's client key was used before for other content (or for a
+    record the caller cannot see): a new submission needs a new key."""
+
+    def __init__(
+        self, detail: str, *, client_key: str, problems: Sequence[FieldProblem] = ()
+    ) -> None:
+        super().__init__(detail, problems=problems)
+        self.client_key = client_key
+
+
+class InsufficientStock(Conflict):
+    """Raised when a dispatch or a reversal would take more from a depot than it holds:
+    `held` of `item` at `depot`, `asked` wanted."""
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        depot: str,
+        item: str,
+        held: float,
+        asked: float,
+        problems: Sequence[FieldProblem] = (),
+    ) -> None:
+        super().__init__(detail, problems=problems)
+        self.depot = depot
+        self.item = item
+        self.held = held
+        self.asked = asked
 
 
 class InvalidInput(KuzniaError):

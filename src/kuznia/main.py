@@ -52,6 +52,9 @@ class ErrorProblem(BaseModel):
 
     field: str
     message: str
+    code: str | None = Field(
+        default=None, description="The kind of problem, where a program must tell kinds apart."
+    )
 
 
 class ErrorBody(BaseModel):
@@ -131,7 +134,7 @@ def create_app(
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KuzniaError)
     async def domain_error(request: Request, error: KuzniaError) -> JSONResponse:
-        problems = [{"field": p.field, "message": p.message} for p in error.problems]
+        problems = [problem.rendered() for problem in error.problems]
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
         return JSONResponse(
             error_body(type(error).__name__, error.detail, problems),

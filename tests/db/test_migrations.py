@@ -4,12 +4,13 @@ backend."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from kuznia.db import Base, current_revision, head_revision, is_up_to_date, upgrade
 from kuznia.db.migrate import alembic_config
@@ -72,7 +73,7 @@ def test_upgrade_creates_every_table_on_an_empty_database(empty_engine: Engine) 
     upgrade(engine=empty_engine)
 
     assert set(inspect(empty_engine).get_table_names()) == EVERY_TABLE
-    assert current_revision(engine=empty_engine) == head_revision() == "0003"
+    assert current_revision(engine=empty_engine) == head_revision() == "0004"
     assert is_up_to_date(engine=empty_engine)
 
 
@@ -80,7 +81,7 @@ def test_upgrade_twice_changes_nothing(migrated: Engine) -> None:
     upgrade(engine=migrated)
 
     assert set(inspect(migrated).get_table_names()) == EVERY_TABLE
-    assert current_revision(engine=migrated) == "0003"
+    assert current_revision(engine=migrated) == "0004"
 
 
 def test_migrations_build_exactly_what_the_models_describe(migrated: Engine) -> None:
@@ -97,3 +98,30 @@ def test_downgrade_to_base_drops_every_table(migrated: Engine) -> None:
 
     assert set(inspect(migrated).get_table_names()) == {"alembic_version"}
     assert current_revision(engine=migrated) is None
+
+
+def test_0004_fills_a_run_s_start_months_and_currency_from_its_snapshot(
+    empty_engine: Engine,
+) -> None:
+    upgrade(engine=empty_engine, revision="0003")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO plan_runs (id, created_at, status, options, instance, progress, "
+                "message, version) VALUES (1, :at, 'finished', '{}', :a, 1, '', 1), "
+                "(2, :at, 'finished', '{}', :b, 1, '', 1)"
+            ),
+            {
+                "at": datetime(2026, 11, 24, tzinfo=UTC),
+                "a": '{"format": "kuznia-instance/1", "start": "2027-03", "months": 18}',
+                "b": '{"start": "2026-12", "months": 6, "currency": "EUR"}',
+            },
+        )
+
+    upgrade(engine=empty_engine)
+
+    with empty_engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT id, start, months, currency FROM plan_runs ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in rows] == [(1, "2027-03", 18, "USD"), (2, "2026-12", 6, "EUR")]

@@ -118,8 +118,16 @@ class TestReceipts:
 
         assert response.status_code == 422
         assert response.json()["problems"] == [
-            {"field": "received", "message": "received must be accepted + rejected = 90, got 100"},
-            {"field": "reason", "message": "a rejection (10) needs a reason"},
+            {
+                "field": "received",
+                "message": "received must be accepted + rejected = 90, got 100",
+                "code": "received_mismatch",
+            },
+            {
+                "field": "reason",
+                "message": "a rejection (10) needs a reason",
+                "code": "rejection_needs_reason",
+            },
         ]
         assert count(world.engine, Receipt) == 0
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from kuznia.audit import Actor, set_actor
 from kuznia.auth import repository
-from kuznia.auth.permissions import Scope
+from kuznia.auth.permissions import Action, Scope
 from kuznia.errors import (
     Conflict,
     FieldProblem,
@@ -29,6 +29,7 @@ from kuznia.errors import (
 )
 from kuznia.models import ApiToken, Organisation, OrganisationKind, Role, User
 from kuznia.models.base import as_utc
+from kuznia.pagination import PageParams
 
 TOKEN_PREFIX = "kz_"
 
@@ -153,6 +154,12 @@ def update_user(
         repository.revoke_tokens_of(session=session, user_id=user.id, when=datetime.now(UTC))
     session.flush()
     return user
+
+
+def list_users(*, session: Session, scope: Scope, page: PageParams) -> tuple[Sequence[User], int]:
+    """A page of users in id order, and how many there are, for a caller who may read them."""
+    scope.require("users", Action.read)
+    return repository.list_users(session=session, page=page)
 
 
 def login(*, session: Session, email: str, password: str, hours: float) -> tuple[str, ApiToken]:

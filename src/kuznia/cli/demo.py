@@ -24,7 +24,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from kuznia import models
@@ -39,7 +39,7 @@ from kuznia.contracts.schemas import AmendmentRequest, DeliveryTerms
 from kuznia.db import session_scope
 from kuznia.errors import KuzniaError
 from kuznia.instance import InstanceError, read_instance
-from kuznia.instance.months import add_months
+from kuznia.instance.months import add_months, month_of
 from kuznia.logistics import service as logistics_service
 from kuznia.logistics.schemas import (
     DepotCreate,
@@ -53,6 +53,7 @@ from kuznia.plans import service as plans_service
 from kuznia.plans.schemas import PlanRunCreate
 from kuznia.plans.worker import claim_next, solve_run
 from kuznia.registry import import_instance, registry_is_empty
+from kuznia.registry import repository as registry_repository
 from kuznia.registry import service as registry_service
 from kuznia.registry.sections import GROUPINGS
 
@@ -83,18 +84,14 @@ DEMO_USERS = tuple(
 
 
 def _first_producer(session: Session) -> str | None:
-    return session.scalar(select(models.Producer.code).order_by(models.Producer.id).limit(1))
+    return registry_repository.first_producer_code(session=session)
 
 
 def _partner_fund(session: Session) -> str | None:
     """The first partner fund, else the first fund: what the demo partner pays with."""
-    for condition in (models.Fund.kind == "partner", models.Fund.id.is_not(None)):
-        code = session.scalar(
-            select(models.Fund.code).where(condition).order_by(models.Fund.id).limit(1)
-        )
-        if code is not None:
-            return code
-    return None
+    return registry_repository.first_fund_code(
+        session=session, kind="partner"
+    ) or registry_repository.first_fund_code(session=session)
 
 
 def add_demo_users(*, session: Session) -> list[tuple[DemoUser, bool, str]]:
@@ -402,7 +399,7 @@ def _record_days(engine: Engine, done: ExecutionDemo, today: date) -> None:
 def _reschedule(session: Session, scope: Scope, contract: dict[str, Any], today: date) -> None:
     """Amend a contract to deliver its quantity over the month before today's, today's and
     the next, at its first price (its funding rescaled by the service)."""
-    this_month = today.strftime("%Y-%m")
+    this_month = month_of(today)
     months = [add_months(this_month, step) for step in (-1, 0, 1)]
     total = float(contract["terms"]["quantity"])
     each = round(total / len(months))

@@ -20,7 +20,7 @@ from kuznia.cli.db import CLI, NOTHING_DONE, database
 from kuznia.cli.plan import Mode, plan
 from kuznia.db.session import session_scope
 from kuznia.instance import write_instance
-from kuznia.instance.months import is_month
+from kuznia.instance.months import is_month, month_of
 from kuznia.registry import RegistryEmptyError
 from kuznia.replan import RollError, next_instance
 
@@ -56,7 +56,7 @@ def replan_command(
     """Re-plan from the actual state: the remaining horizon from --start, depot stock, signed
     contracts and guarantees held as commitments, past needs not yet met owed in the first
     month, budgets less what was paid."""
-    start = start or date.today().strftime("%Y-%m")
+    start = start or month_of(date.today())
     if not is_month(start):
         errors.print(f'[bold red]Invalid --start[/]: "{start}" is not a month YYYY-MM.')
         raise typer.Exit(NOTHING_DONE)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -239,3 +240,32 @@ def move(
     return transitions.move(
         session, table=table, record_id=record_id, expected=expected, version=version, **values
     )
+
+
+def every_contract_with_terms(*, session: Session) -> Sequence[models.Contract]:
+    """Every contract with all its versions' deliveries and funding, in id order (unscoped:
+    for the public export, which decides itself what it withholds)."""
+    return session.scalars(
+        select(models.Contract)
+        .options(
+            selectinload(models.Contract.versions).selectinload(models.ContractVersion.deliveries),
+            selectinload(models.Contract.versions).selectinload(models.ContractVersion.funding),
+        )
+        .order_by(models.Contract.id)
+    ).all()
+
+
+def accepted_until(*, session: Session, day: date) -> list[tuple[int, date, int, float]]:
+    """Every receipt up to and including `day`: (contract id, day, depot id, accepted), in
+    the order they were recorded on each day."""
+    rows = session.execute(
+        select(
+            models.Receipt.contract_id,
+            models.Receipt.day,
+            models.Receipt.depot_id,
+            models.Receipt.accepted,
+        )
+        .where(models.Receipt.day <= day)
+        .order_by(models.Receipt.day, models.Receipt.id)
+    )
+    return [(contract_id, on, depot_id, accepted) for contract_id, on, depot_id, accepted in rows]

@@ -11,9 +11,11 @@ from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kuznia.instance.months import START_PATTERN as START_PATTERN  # the format's, read here
+from kuznia.instance.months import month_number, year_of
+
 FORMAT: Final = "kuznia-instance/1"
 # `start`: a calendar month written YYYY-MM.
-START_PATTERN: Final = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 Ownership = Literal["state", "private", "joint_venture"]
 Operation = Literal["defensive", "offensive", "stabilization"]
@@ -149,12 +151,12 @@ class Instance(Record):
 
     @property
     def start_year(self) -> int:
-        return int(self.start[:4])
+        return year_of(self.start)
 
     @property
     def start_month(self) -> int:
         """Calendar month of month 0, 1..12."""
-        return int(self.start[5:7])
+        return month_number(self.start)
 
     def year_of_month(self, month: int) -> int:
         """Calendar year of horizon month `month` (0-based)."""

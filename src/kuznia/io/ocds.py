@@ -27,17 +27,18 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from kuznia import models
-from kuznia.instance.months import add_months
+from kuznia.contracts import repository as contracts_repository
+from kuznia.instance.months import add_months, first_day, month_of, year_of
 from kuznia.models.base import as_utc
+from kuznia.registry import repository as registry_repository
 from kuznia.settings import Settings
 
 OCDS_VERSION = "1.1"
@@ -132,31 +133,15 @@ def export_package(*, session: Session, options: OcdsOptions, as_of: datetime) -
     """Every contract as a release, as of `as_of` (receipts after it are not yet known), in
     one release package published at `as_of`."""
     as_of = as_utc(as_of)
-    contracts = session.scalars(
-        select(models.Contract)
-        .options(
-            selectinload(models.Contract.versions).selectinload(models.ContractVersion.deliveries),
-            selectinload(models.Contract.versions).selectinload(models.ContractVersion.funding),
-        )
-        .order_by(models.Contract.id)
-    ).all()
+    contracts = contracts_repository.every_contract_with_terms(session=session)
     registry = _Registry(
-        producers=dict(session.execute(select(models.Producer.code, models.Producer.name)).all()),
-        items={item.code: item for item in session.scalars(select(models.Item))},
-        funds={fund.code: fund for fund in session.scalars(select(models.Fund))},
-        depots={depot.id: depot for depot in session.scalars(select(models.Depot))},
+        producers=registry_repository.producer_names(session=session),
+        items=registry_repository.items_by_code(session=session),
+        funds=registry_repository.funds_by_code(session=session),
+        depots=registry_repository.depots_by_id(session=session),
     )
     accepted: dict[int, list[_Accepted]] = defaultdict(list)
-    receipts = session.execute(
-        select(
-            models.Receipt.contract_id,
-            models.Receipt.day,
-            models.Receipt.depot_id,
-            models.Receipt.accepted,
-        )
-        .where(models.Receipt.day <= as_of.date())
-        .order_by(models.Receipt.day, models.Receipt.id)
-    )
+    receipts = contracts_repository.accepted_until(session=session, day=as_of.date())
     for contract_id, day, depot_id, quantity in receipts:
         accepted[contract_id].append(_Accepted(day, depot_id, quantity))
     export = Export(package={}, contracts=len(contracts))
@@ -252,7 +237,7 @@ def contract_release(
     depots_by_month: dict[str, set[int]] = defaultdict(set)
     for receipt in accepted:
         if receipt.quantity > 0:
-            depots_by_month[receipt.day.strftime("%Y-%m")].add(receipt.depot_id)
+            depots_by_month[month_of(receipt.day)].add(receipt.depot_id)
     unit_name = item.unit if item is not None else "pcs"
     items = []
     for month, quantity, price in schedule:
@@ -337,7 +322,7 @@ def contract_release(
         models.ContractStatus.completed,
     ):
         tags.append("implementation")
-    if contract.status in (models.ContractStatus.completed, models.ContractStatus.terminated):
+    if contract.status in models.CLOSED:
         tags.append("contractTermination")
     release: dict[str, Any] = {
         "ocid": ocid,
@@ -380,7 +365,7 @@ def _transactions(
     by_month: dict[str, float] = defaultdict(float)
     last_day: dict[str, date] = {}
     for receipt in accepted:
-        month = receipt.day.strftime("%Y-%m")
+        month = month_of(receipt.day)
         by_month[month] += receipt.quantity
         last_day[month] = receipt.day
     shares_by_year: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -393,7 +378,7 @@ def _transactions(
         value = by_month[month] * prices.get(month, average)
         if value <= 0:
             continue
-        funds = shares_by_year.get(int(month[:4])) or overall
+        funds = shares_by_year.get(year_of(month)) or overall
         total = sum(funds.values())
         for fund, amount in sorted(funds.items()):
             part = round(value * amount / total, 2) if total > 0 else 0.0
@@ -421,7 +406,7 @@ def _milestones(
     """One delivery milestone per scheduled month: met once the accepted quantity reaches the
     quantity scheduled up to that month (dateMet: the day it last did), notMet once the month
     is over (or the contract closed) without that, scheduled before."""
-    closed = contract.status in (models.ContractStatus.completed, models.ContractStatus.terminated)
+    closed = contract.status in models.CLOSED
     # The running total of accepted quantity after each day.
     running: list[tuple[date, float]] = []
     total = 0.0
@@ -503,7 +488,7 @@ def _item_name(registry: _Registry, code: str) -> str:
 
 
 def _month_start(month: str) -> datetime:
-    return datetime(int(month[:4]), int(month[5:7]), 1, tzinfo=UTC)
+    return datetime.combine(first_day(month), time(), tzinfo=UTC)
 
 
 def _month_end(month: str) -> datetime:

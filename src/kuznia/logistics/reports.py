@@ -33,8 +33,6 @@ see need classes: what the troops need is theirs to know.
 from __future__ import annotations
 
 import calendar
-import json
-import re
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -43,15 +41,14 @@ from sqlalchemy.orm import Session
 
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.errors import NotFound
-from kuznia.instance.months import add_months
+from kuznia.instance.months import add_months, first_day, last_day, month_number, year_of
+from kuznia.instance.vocabulary import OPERATIONS
 from kuznia.logistics import repository
-from kuznia.models import Contract, PlanRun, Role
+from kuznia.models import IN_FORCE, Contract, PlanRun, ProductionReport, Receipt, Role
 
-OPERATION_ORDER = {"defensive": 0, "offensive": 1, "stabilization": 2}
+OPERATION_ORDER = {operation: order for order, operation in enumerate(OPERATIONS)}
 # Quantities this close count as equal (sums of floating-point ledger rows).
 TOLERANCE = 1e-9
-# The top-level "start" of an instance document, found before any nested record begins.
-_START = re.compile(r'^\{[^{\[]*?"start"\s*:\s*"(\d{4}-\d{2})"')
 
 
 def daily_report(
@@ -139,7 +136,7 @@ def plan_vs_actual(
     if scope.access("execution_reports", Action.read) is Access.all:
         run = _plan_run(session, plan_run_id)
         if run is not None:
-            start = run_start(run)
+            start = run.start
             classes = need_class_progress(
                 allocations=repository.allocations(session=session, run_id=run.id),
                 dispatched=repository.dispatched_to_date(session=session, as_of=as_of),
@@ -165,15 +162,6 @@ def _plan_run(session: Session, plan_run_id: int | None) -> PlanRun | None:
     return None if latest is None else repository.plan_run(session=session, run_id=latest)
 
 
-def run_start(run: PlanRun) -> str:
-    """A plan run's first month (YYYY-MM), from the instance it solved."""
-    found = _START.match(run.instance[:65536])
-    if found is not None:
-        return found.group(1)
-    start: str = json.loads(run.instance)["start"]
-    return start
-
-
 # --- the arithmetic ----------------------------------------------------------------------------
 
 
@@ -181,7 +169,7 @@ def share_due(month: str, as_of: date) -> float:
     """The share of a month's (YYYY-MM) quantity due by the end of `as_of`: all of it for a
     month before as_of's, none for a later one, and in as_of's month its days so far over the
     month's days."""
-    year, number = int(month[:4]), int(month[5:7])
+    year, number = year_of(month), month_number(month)
     if (year, number) < (as_of.year, as_of.month):
         return 1.0
     if (year, number) > (as_of.year, as_of.month):
@@ -205,9 +193,7 @@ def contract_progress(
     done = max(produced, accepted)
     projected, at_risk = total, False
     if first is not None and last is not None:
-        began = date(int(first[:4]), int(first[5:7]), 1)
-        last_year, last_month = int(last[:4]), int(last[5:7])
-        ends = date(last_year, last_month, calendar.monthrange(last_year, last_month)[1])
+        began, ends = first_day(first), last_day(last)
         if as_of >= began:
             elapsed = (as_of - began).days + 1
             remaining_days = max((ends - as_of).days, 0)
@@ -230,6 +216,31 @@ def contract_progress(
         "first_month": first,
         "last_month": last,
     }
+
+
+def one_contract_progress(
+    *, session: Session, contract: Contract, as_of: date
+) -> dict[str, Any] | None:
+    """One contract against its schedule as of a day (the plan-versus-actual rules), for a
+    contract the caller has already read through the contracts service; None for a contract
+    not in force."""
+    if contract.status not in IN_FORCE:
+        return None
+    ids = [contract.id]
+    schedule = repository.schedules(session=session, contract_ids=ids)
+    accepted = repository.totals_to_date(
+        session=session, model=Receipt, as_of=as_of, contract_ids=ids
+    )
+    produced = repository.totals_to_date(
+        session=session, model=ProductionReport, as_of=as_of, contract_ids=ids
+    )
+    return contract_progress(
+        contract,
+        schedule=schedule.get(contract.id, []),
+        accepted=accepted.get(contract.id, 0.0),
+        produced=produced.get(contract.id, 0.0),
+        as_of=as_of,
+    )
 
 
 def need_class_progress(

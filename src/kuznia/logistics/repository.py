@@ -30,11 +30,11 @@ from kuznia.audit.chain import Change, record
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.errors import NotFound
 from kuznia.models import (
+    IN_FORCE,
     OPEN_FOR_DELIVERY,
     Contract,
     ContractDelivery,
     ContractFunding,
-    ContractStatus,
     ContractVersion,
     Depot,
     DepotStock,
@@ -484,15 +484,7 @@ def contracts_in_force(*, session: Session, scope: Scope) -> list[Contract]:
     access = reach(scope, "execution_reports")
     if access is Access.none or scope.role is Role.logistics:
         return []
-    statement = (
-        select(Contract)
-        .where(
-            Contract.status.in_(
-                [ContractStatus.signed, ContractStatus.in_delivery, ContractStatus.completed]
-            )
-        )
-        .order_by(Contract.id)
-    )
+    statement = select(Contract).where(Contract.status.in_(IN_FORCE)).order_by(Contract.id)
     if access is Access.own:
         statement = statement.where(own_contracts(scope, Contract.id))
     return list(session.scalars(statement))
@@ -542,11 +534,7 @@ def totals_to_date(
 def latest_contracted_run(*, session: Session) -> int | None:
     """The newest plan run that contracts in force were approved from."""
     return session.scalar(
-        select(func.max(Contract.plan_run_id)).where(
-            Contract.status.in_(
-                [ContractStatus.signed, ContractStatus.in_delivery, ContractStatus.completed]
-            )
-        )
+        select(func.max(Contract.plan_run_id)).where(Contract.status.in_(IN_FORCE))
     )
 
 

@@ -25,9 +25,17 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kuznia import errors
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.contracts import service as contracts_service
-from kuznia.errors import Conflict, FieldProblem, Forbidden, InvalidInput, ensure_version
+from kuznia.errors import (
+    ClientKeyReused,
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    InvalidInput,
+    ensure_version,
+)
 from kuznia.logistics import repository
 from kuznia.logistics.repository import LedgerModel
 from kuznia.logistics.schemas import (
@@ -54,8 +62,12 @@ from kuznia.pagination import PageParams
 DAYS_AHEAD_ALLOWED = 1
 
 
-class InsufficientStock(Conflict):
-    """Raised when a dispatch or a reversal would take more from a depot than it holds."""
+# Kept here too: the logistics callers catch it as `logistics_service.InsufficientStock`.
+InsufficientStock = errors.InsufficientStock
+# The resource each kind of ledger record is, for the permission checks of its readers.
+RESOURCES = repository.RESOURCES
+RECEIVED_MISMATCH = "received_mismatch"
+REJECTION_NEEDS_REASON = "rejection_needs_reason"
 
 
 # --- depots ------------------------------------------------------------------------------------
@@ -179,7 +191,14 @@ def _take_or_add(
         f'depot "{depot.code}" holds {_number(held)} of item "{item}"; {what} takes '
         f"{_number(-delta)}: stock cannot go below zero"
     )
-    raise InsufficientStock(message, problems=[FieldProblem(field, message)])
+    raise InsufficientStock(
+        message,
+        depot=depot.code,
+        item=item,
+        held=held,
+        asked=-delta,
+        problems=[FieldProblem(field, message)],
+    )
 
 
 def _number(value: float) -> str:
@@ -265,11 +284,16 @@ def record_receipt(
                 "received",
                 f"received must be accepted + rejected = {_number(received)}, "
                 f"got {_number(body.received)}",
+                RECEIVED_MISMATCH,
             )
         )
     if body.rejected > 0 and not body.reason.strip():
         problems.append(
-            FieldProblem("reason", f"a rejection ({_number(body.rejected)}) needs a reason")
+            FieldProblem(
+                "reason",
+                f"a rejection ({_number(body.rejected)}) needs a reason",
+                REJECTION_NEEDS_REASON,
+            )
         )
     problems.extend(_day_problems(body.day))
     if problems:
@@ -537,16 +561,18 @@ def _stored(
         return None
     noun = repository.noun(model)
     if not repository.reachable(session=session, model=model, scope=scope, record_id=stored.id):
-        raise Conflict(
+        raise ClientKeyReused(
             f'client key "{client_key}" was used for another {noun}: choose a new key for a new '
-            "submission"
+            "submission",
+            client_key=client_key,
         )
     different = sorted(name for name, value in fields.items() if getattr(stored, name) != value)
     if different:
-        raise Conflict(
+        raise ClientKeyReused(
             f'client key "{client_key}" was used for {noun} {stored.id}, whose '
             f"{', '.join(different)} differ from this request's: choose a new key for a new "
             "submission, or send the stored one's content to retry it",
+            client_key=client_key,
             problems=[FieldProblem("client_key", f'"{client_key}" is used by {noun} {stored.id}')],
         )
     return _read_one(session, scope, model, stored.id)

@@ -4,6 +4,8 @@
 from kuznia.models.audit import AuditEvent, AuditHead
 from kuznia.models.catalog import Item
 from kuznia.models.execution import (
+    CLOSED,
+    IN_FORCE,
     OPEN_FOR_DELIVERY,
     Contract,
     ContractDelivery,
@@ -38,6 +40,8 @@ from kuznia.models.supply import Commitment, ForeignSupply, Stock
 from kuznia.models.user import ApiToken, Role, User
 
 __all__ = [
+    "CLOSED",
+    "IN_FORCE",
     "OPEN_FOR_DELIVERY",
     "SETTINGS_ID",
     "ApiToken",

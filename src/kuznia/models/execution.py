@@ -62,6 +62,10 @@ class ContractStatus(StrEnum):
 
 # A contract that takes deliveries (production reports, receipts) and binds a re-plan.
 OPEN_FOR_DELIVERY = frozenset({ContractStatus.signed, ContractStatus.in_delivery})
+# A contract plan versus actual counts: signed once (a draft is not in force) and not ended early.
+IN_FORCE = frozenset({ContractStatus.signed, ContractStatus.in_delivery, ContractStatus.completed})
+# A contract whose life is over.
+CLOSED = frozenset({ContractStatus.completed, ContractStatus.terminated})
 
 
 class Contract(Versioned, Base):

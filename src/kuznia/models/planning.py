@@ -7,6 +7,7 @@ and never depends on the registry changing after it.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -21,12 +22,15 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from kuznia.instance.schema import Instance
 from kuznia.models.base import Base, FromInstance, Versioned, enum_type, utc_now
 from kuznia.models.types import exact_json
 
 SETTINGS_ID = 1
+# The instance format's currency when a document names none.
+DEFAULT_CURRENCY: str = Instance.model_fields["currency"].default
 
 
 class PlanningSettings(Versioned, FromInstance, Base):
@@ -89,6 +93,10 @@ class PlanRun(Versioned, Base):
     options: Mapped[dict[str, Any]] = mapped_column(exact_json(), default=dict)
     # The `kuznia-instance/1` document solved, as JSON text, so the run can be solved again.
     instance: Mapped[str] = mapped_column(Text)
+    # Its horizon and currency, read once from it when it is stored (see `_horizon`).
+    start: Mapped[str] = mapped_column(String(7))
+    months: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String)
     progress: Mapped[float] = mapped_column(Double, default=0.0)
     message: Mapped[str] = mapped_column(Text, default="")
     # The planning core's outcome (`optimal`, `infeasible`, `time_limit`, ...), once finished.
@@ -103,6 +111,16 @@ class PlanRun(Versioned, Base):
     tiers: Mapped[list[PlanRunTier]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="PlanRunTier.priority"
     )
+
+    @validates("instance")
+    def _horizon(self, _key: str, text: str) -> str:
+        """Keep the run's start, months and currency with its snapshot: the one place they
+        are read from the document (the format's currency by default)."""
+        document = json.loads(text)
+        self.start = document["start"]
+        self.months = document["months"]
+        self.currency = document.get("currency", DEFAULT_CURRENCY)
+        return text
 
 
 class PlanRunTier(Base):

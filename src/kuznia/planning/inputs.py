@@ -14,12 +14,11 @@ import numpy as np
 import numpy.typing as npt
 
 from kuznia.instance.schema import Instance
+from kuznia.instance.vocabulary import OPERATIONS as OPERATIONS  # the order of `operation`
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-OPERATIONS = ("defensive", "offensive", "stabilization")
 
 
 @dataclass(frozen=True, eq=False)

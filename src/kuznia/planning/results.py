@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kuznia.planning.inputs import FloatArray, PlanInput
+from kuznia.planning.jsonable import plain
 from kuznia.planning.model import PlanningModel
 from kuznia.planning.solve import Solution, SolveStatus, StageReport
 
@@ -88,20 +89,12 @@ class PlanResult:
         """
         if self.allocations.empty:
             return pd.DataFrame(columns=[key, "need", "short", "coverage"])
-        if key == "month":
-            table = self.allocations.groupby("month", as_index=False).agg(
-                need=("need_to_date", "sum"), short=("backlog", "sum")
-            )
-        else:
-            table = (
-                self._last_month()
-                .groupby(key, as_index=False)
-                .agg(need=("need_total", "sum"), short=("backlog", "sum"))
-            )
-        table["coverage"] = np.where(
-            table["need"] > 0, 1 - table["short"] / table["need"].where(table["need"] > 0, 1), 1.0
+        if key != "month":
+            return coverage_table(self.allocations, key, self.months)
+        table = self.allocations.groupby("month", as_index=False).agg(
+            need=("need_to_date", "sum"), short=("backlog", "sum")
         )
-        return table
+        return _with_coverage(table)
 
     def _last_month(self) -> pd.DataFrame:
         if self.allocations.empty:
@@ -113,7 +106,7 @@ class PlanResult:
 
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             return [
-                {k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")
+                {k: plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")
             ]
 
         coverage_tables = {
@@ -131,15 +124,15 @@ class PlanResult:
             "tiers": [
                 {
                     "priority": t.priority,
-                    "weighted_unit_months_short": _plain(t.weighted_unit_months_short),
-                    "unit_months_short": _plain(t.unit_months_short),
+                    "weighted_unit_months_short": plain(t.weighted_unit_months_short),
+                    "unit_months_short": plain(t.unit_months_short),
                 }
                 for t in self.tiers
             ],
-            "cost": _plain(self.cost),
-            "delivery_cost": _plain(self.delivery_cost),
-            "capex": _plain(self.capex),
-            "coverage": {"overall": _plain(self.coverage), **coverage_tables},
+            "cost": plain(self.cost),
+            "delivery_cost": plain(self.delivery_cost),
+            "capex": plain(self.capex),
+            "coverage": {"overall": plain(self.coverage), **coverage_tables},
             "deliveries": records(self.deliveries),
             "payments": records(self.payments),
             "expansions": records(self.expansions),
@@ -172,16 +165,29 @@ class PlanResult:
         }
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars to Python; NaN to None; floats rounded to what a person reads."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return None
-        rounded = round(value, 6)
-        return int(rounded) if rounded.is_integer() and abs(rounded) < 2**53 else rounded
-    return value
+def coverage_table(allocations: pd.DataFrame, key: str, months: int) -> pd.DataFrame:
+    """Coverage per `key` of allocation rows (`need` per month, `backlog`, `month`), the one
+    rule a plan's result and its stored rows are read by: `need` over the horizon, `short`
+    the backlog left at its last month, `coverage` = 1 - short / need (1 without need)."""
+    if allocations.empty:
+        return pd.DataFrame(columns=[key, "need", "short", "coverage"])
+    need = allocations.groupby(key)["need"].sum()
+    short = allocations[allocations["month"] == months - 1].groupby(key)["backlog"].sum()
+    table = pd.DataFrame(
+        {
+            key: need.index,
+            "need": need.to_numpy(),
+            "short": short.reindex(need.index, fill_value=0.0).to_numpy(),
+        }
+    )
+    return _with_coverage(table)
+
+
+def _with_coverage(table: pd.DataFrame) -> pd.DataFrame:
+    table["coverage"] = np.where(
+        table["need"] > 0, 1 - table["short"] / table["need"].where(table["need"] > 0, 1), 1.0
+    )
+    return table
 
 
 def empty_result(

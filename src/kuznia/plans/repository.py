@@ -38,6 +38,18 @@ def list_runs(
     return paginate(session=session, statement=runs(scope=scope), page=page)
 
 
+def latest_finished_run(*, session: Session, scope: Scope) -> models.PlanRun | None:
+    """The newest run that finished with a plan (a cost), or None."""
+    return session.scalars(
+        runs(scope=scope)
+        .where(
+            models.PlanRun.status == models.PlanRunStatus.finished,
+            models.PlanRun.cost.is_not(None),
+        )
+        .limit(1)
+    ).first()
+
+
 def get_run(
     *, session: Session, scope: Scope, run_id: int, action: Action = Action.read
 ) -> models.PlanRun:
@@ -111,6 +123,25 @@ def running_runs(*, session: Session) -> list[models.PlanRun]:
 
 
 RUNS: Table = models.PlanRun.__table__  # type: ignore[assignment]
+
+
+def oldest_queued_run_id(connection: Connection) -> int | None:
+    """The id of the run waiting longest in the queue, or None."""
+    run_id = connection.scalar(
+        select(RUNS.c.id)
+        .where(RUNS.c.status == models.PlanRunStatus.queued)
+        .order_by(RUNS.c.id)
+        .limit(1)
+    )
+    return None if run_id is None else int(run_id)
+
+
+def run_snapshot(connection: Connection, *, run_id: int) -> tuple[str, dict[str, Any]]:
+    """A run's stored instance (JSON text) and its solve options."""
+    text, options = connection.execute(
+        select(RUNS.c.instance, RUNS.c.options).where(RUNS.c.id == run_id)
+    ).one()
+    return str(text), dict(options)
 
 
 def move_run(

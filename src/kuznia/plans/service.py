@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
@@ -117,6 +117,35 @@ def result_page(
         c.name for c in RESULT_TABLES[table].__table__.columns if c.name not in ("id", "run_id")
     ]
     return [{name: getattr(row, name) for name in columns} for row in rows], total
+
+
+def list_runs(
+    *, session: Session, scope: Scope, page: PageParams
+) -> tuple[Sequence[models.PlanRun], int]:
+    """A page of the runs the caller reads, newest first, and how many there are."""
+    return repository.list_runs(session=session, scope=scope, page=page)
+
+
+def get_run(*, session: Session, scope: Scope, run_id: int) -> models.PlanRun:
+    """One run the caller may read (NotFound otherwise)."""
+    return repository.get_run(session=session, scope=scope, run_id=run_id)
+
+
+def may_read_table(scope: Scope, table: str) -> bool:
+    """Whether the caller may read a run's result `table` (a partner only what its funds
+    pay, and what that buys)."""
+    access = scope.access("plan_runs", Action.read)
+    if access is Access.none:
+        return False
+    return access is Access.all or table in repository.PARTNER_TABLES
+
+
+def latest_finished_run(*, session: Session, scope: Scope) -> models.PlanRun | None:
+    """The newest run that finished with a plan; None if there is none, or the caller may
+    read no plan runs."""
+    if scope.access("plan_runs", Action.read) is Access.none:
+        return None
+    return repository.latest_finished_run(session=session, scope=scope)
 
 
 def run_instance(*, session: Session, scope: Scope, run_id: int) -> dict[str, Any]:

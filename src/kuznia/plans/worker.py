@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from kuznia import models
@@ -24,8 +24,9 @@ from kuznia.audit.chain import Actor, set_actor
 from kuznia.db import database_engine, session_scope
 from kuznia.instance import parse_instance
 from kuznia.planning import SolveOptions, plan
+from kuznia.planning.jsonable import plain
 from kuznia.planning.results import PlanResult
-from kuznia.plans.repository import RUNS, move_run
+from kuznia.plans.repository import move_run, oldest_queued_run_id, run_snapshot
 from kuznia.registry.snapshot import insert_rows
 
 log = logging.getLogger("kuznia.worker")
@@ -38,12 +39,7 @@ def claim_next(*, engine: Engine) -> int | None:
     """Mark the oldest queued run as this process's and return its id; None if none waits."""
     while True:
         with engine.begin() as connection:
-            run_id = connection.scalar(
-                select(RUNS.c.id)
-                .where(RUNS.c.status == models.PlanRunStatus.queued)
-                .order_by(RUNS.c.id)
-                .limit(1)
-            )
+            run_id = oldest_queued_run_id(connection)
             if run_id is None:
                 return None
             claimed = move_run(
@@ -70,9 +66,7 @@ def _set(engine: Engine, run_id: int, **values: Any) -> bool:
 def solve_run(*, engine: Engine, run_id: int) -> None:
     """Solve one claimed run and store its outcome."""
     with engine.connect() as connection:
-        text, options = connection.execute(
-            select(RUNS.c.instance, RUNS.c.options).where(RUNS.c.id == run_id)
-        ).one()
+        text, options = run_snapshot(connection, run_id=run_id)
     instance = parse_instance(text)
     tiers = sorted({need.priority for need in instance.needs})
     stages = ["arrays", "build", *(f"tier:{p}" for p in tiers), "cost", "explain"]
@@ -178,14 +172,13 @@ def _insert_frame(session: Any, model: type[Any], run_id: int, frame: pd.DataFra
     ]
     records = frame[columns].astype(object).where(frame[columns].notna(), None)
     rows = [
-        {"run_id": run_id, **{k: _plain(v) for k, v in zip(columns, values, strict=True)}}
+        {
+            "run_id": run_id,
+            **{k: plain(v, digits=None) for k, v in zip(columns, values, strict=True)},
+        }
         for values in records.itertuples(index=False, name=None)
     ]
     insert_rows(session, model, rows)
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
 
 
 def work(*, engine: Engine) -> int:

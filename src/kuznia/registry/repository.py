@@ -90,3 +90,39 @@ def stock_of_item_exists(*, session: Session, item_id: int, other_than: int | No
 def producer_of_line(*, session: Session, line_id: int) -> int | None:
     """The producer a line belongs to."""
     return session.scalar(select(models.Line.producer_id).where(models.Line.id == line_id))
+
+
+def producer_names(*, session: Session) -> dict[str, str]:
+    """Every producer's name by its code."""
+    return {
+        code: name
+        for code, name in session.execute(select(models.Producer.code, models.Producer.name))
+    }
+
+
+def items_by_code(*, session: Session) -> dict[str, models.Item]:
+    """Every item by its code."""
+    return {item.code: item for item in session.scalars(select(models.Item))}
+
+
+def funds_by_code(*, session: Session) -> dict[str, models.Fund]:
+    """Every fund by its code."""
+    return {fund.code: fund for fund in session.scalars(select(models.Fund))}
+
+
+def depots_by_id(*, session: Session) -> dict[int, models.Depot]:
+    """Every depot by its id."""
+    return {depot.id: depot for depot in session.scalars(select(models.Depot))}
+
+
+def first_producer_code(*, session: Session) -> str | None:
+    """The code of the producer entered first, or None without producers."""
+    return session.scalar(select(models.Producer.code).order_by(models.Producer.id).limit(1))
+
+
+def first_fund_code(*, session: Session, kind: str | None = None) -> str | None:
+    """The code of the fund (of `kind`, when given) entered first, or None."""
+    statement = select(models.Fund.code).order_by(models.Fund.id).limit(1)
+    if kind is not None:
+        statement = statement.where(models.Fund.kind == kind)
+    return session.scalar(statement)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from kuznia import models
+from kuznia.instance.months import first_day as first_day_of
+from kuznia.instance.months import year_of
 from kuznia.instance.schema import Instance
 from kuznia.logistics.repository import dispatched_to_date
 from kuznia.registry import export_instance
@@ -34,7 +36,7 @@ def next_instance(*, session: Session, start: str) -> Replan:
 
 def read_actuals(*, session: Session, start: str) -> Actuals:
     """The state of execution as the database holds it now."""
-    first_day = date(int(start[:4]), int(start[5:7]), 1)
+    first_day = first_day_of(start)
     contracts = session.scalars(
         select(models.Contract)
         .where(models.Contract.status.in_(models.OPEN_FOR_DELIVERY))
@@ -61,7 +63,7 @@ def read_actuals(*, session: Session, start: str) -> Actuals:
         average = version.value / version.quantity if version.quantity else 0.0
         # Paid when accepted: the month's price, by the funds' shares of that year.
         for month, quantity in accepted_by_contract.get(contract.id, {}).items():
-            year = int(month[:4])
+            year = year_of(month)
             for fund, share in _shares(version, year).items():
                 spent[(fund, year)] += quantity * prices.get(month, average) * share
     guarantees = [

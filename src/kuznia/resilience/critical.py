@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from kuznia.planning.inputs import FloatArray, PlanInput
+from kuznia.planning.jsonable import STATISTIC_DIGITS, plain
 from kuznia.planning.solve import SolveOptions, SolveStatus
 from kuznia.resilience.disruption import Disruption
 from kuznia.resilience.evaluation import Outcome, reoptimise
@@ -349,12 +351,4 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        if np.isnan(value) or np.isinf(value):
-            return None
-        rounded = round(value, 9)
-        return int(rounded) if rounded.is_integer() and abs(rounded) < 2**53 else rounded
-    return value
+_plain = partial(plain, digits=STATISTIC_DIGITS)

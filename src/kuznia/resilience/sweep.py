@@ -19,12 +19,14 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Final
 
 import highspy
 import numpy as np
 
 from kuznia.planning.inputs import FloatArray, IntArray, PlanInput
+from kuznia.planning.jsonable import STATISTIC_DIGITS, plain
 from kuznia.planning.solve import SolveOptions, SolveStatus, make_highs
 from kuznia.resilience.disruption import Disruption
 from kuznia.resilience.evaluation import Outcome, hold_contracts, reoptimise
@@ -423,15 +425,7 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 4) if values else None
 
 
-def _plain(value: Any) -> Any:
-    """numpy to Python, NaN to None, rounded to what a person reads (and bit-stable)."""
-    if value is None:
-        return None
-    value = float(value)
-    if np.isnan(value) or np.isinf(value):
-        return None
-    rounded = round(value, 9)
-    return int(rounded) if rounded.is_integer() and abs(rounded) < 2**53 else rounded
+_plain = partial(plain, digits=STATISTIC_DIGITS)
 
 
 def _outcome_dict(outcome: Outcome, categories: list[str], priorities: list[int]) -> dict[str, Any]:

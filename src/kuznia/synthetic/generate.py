@@ -53,6 +53,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kuznia.instance.schema import FORMAT, Instance
+from kuznia.instance.vocabulary import OPERATIONS, OWNERSHIPS
 from kuznia.synthetic.catalog import (
     CATEGORIES,
     CATEGORY_BY_NAME,
@@ -71,8 +72,6 @@ BoolArray = NDArray[np.bool_]
 
 START = "2026-01"
 START_YEAR = 2026
-OPERATIONS: tuple[str, ...] = ("defensive", "offensive", "stabilization")
-OWNERSHIPS: tuple[str, ...] = ("state", "private", "joint_venture")
 
 # Shares of producers by ownership, and of lines by their producer's main category.
 OWNERSHIP_SHARES = (0.2, 0.7, 0.1)

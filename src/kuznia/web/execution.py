@@ -17,16 +17,8 @@ from sqlalchemy.orm import Session
 from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.logistics import reports
-from kuznia.logistics import repository as logistics_repository
 from kuznia.logistics import service as logistics_service
 from kuznia.pagination import MAX_LIMIT, PageParams
-
-# The statuses plan versus actual counts (a draft is not in force; a terminated one is over).
-IN_FORCE = (
-    models.ContractStatus.signed,
-    models.ContractStatus.in_delivery,
-    models.ContractStatus.completed,
-)
 
 
 def today() -> date:
@@ -53,39 +45,21 @@ def new_client_key() -> str:
 def contract_progress(
     *, session: Session, contract: models.Contract, as_of: date
 ) -> dict[str, Any] | None:
-    """The contract against its schedule as of a day, by the plan-versus-actual report's own
-    rules (`kuznia.logistics.reports.contract_progress`), for one contract the caller has
-    already read through the contracts service; None for a contract not in force."""
-    if contract.status not in IN_FORCE:
-        return None
-    ids = [contract.id]
-    schedule = logistics_repository.schedules(session=session, contract_ids=ids)
-    accepted = logistics_repository.totals_to_date(
-        session=session, model=models.Receipt, as_of=as_of, contract_ids=ids
-    )
-    produced = logistics_repository.totals_to_date(
-        session=session, model=models.ProductionReport, as_of=as_of, contract_ids=ids
-    )
-    return reports.contract_progress(
-        contract,
-        schedule=schedule.get(contract.id, []),
-        accepted=accepted.get(contract.id, 0.0),
-        produced=produced.get(contract.id, 0.0),
-        as_of=as_of,
-    )
+    """The contract against its schedule as of a day (`reports.one_contract_progress`)."""
+    return reports.one_contract_progress(session=session, contract=contract, as_of=as_of)
 
 
 def ledger_rows(
     *,
     session: Session,
     scope: Scope,
-    model: logistics_repository.LedgerModel,
+    model: logistics_service.LedgerModel,
     filters: dict[str, Any],
     limit: int = 5 * MAX_LIMIT,
 ) -> list[dict[str, Any]]:
     """The caller's ledger records of one kind matching `filters`, newest first, at most
     `limit` of them (none if the caller may read none)."""
-    if scope.access(logistics_repository.RESOURCES[model], Action.read) is Access.none:
+    if scope.access(logistics_service.RESOURCES[model], Action.read) is Access.none:
         return []
     found: list[dict[str, Any]] = []
     while len(found) < limit:

@@ -8,19 +8,29 @@ Numbers may be written as people write them in either language: `1200`, `1 200`,
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import Depends, Request
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from kuznia.errors import Conflict, FieldProblem
+from kuznia.errors import (
+    ClientKeyReused,
+    Conflict,
+    FieldProblem,
+    InvalidInput,
+    KuzniaError,
+    StaleVersion,
+)
 from kuznia.web import execution
-from kuznia.web.i18n import N_
+from kuznia.web.i18n import N_, Language
+
+T = TypeVar("T")
 
 NOT_A_NUMBER = N_("Enter a number, for example 1200 or 12.5.")
 NOT_A_WHOLE_NUMBER = N_("Enter a whole number, for example 3.")
@@ -165,8 +175,56 @@ def validation_errors(error: ValidationError, fields: tuple[str, ...]) -> dict[s
     return placed
 
 
-def key_reused(error: Conflict) -> bool:
-    """Whether the service refused the form's client key (used before for other values)."""
-    return error.detail.startswith("client key") or any(
-        problem.field == "client_key" for problem in error.problems
-    )
+@dataclass(frozen=True)
+class Refused:
+    """A submission the service refused: its messages are in the form's state, and the page
+    is rendered again with this status."""
+
+    status_code: int
+
+
+def submit(
+    call: Callable[[], T],
+    *,
+    session: Session,
+    state: FormState,
+    fields: Iterable[str],
+    lang: Language,
+    by_code: Mapping[str, str] | None = None,
+    refused: Callable[[KuzniaError], int | None] | None = None,
+) -> T | Refused:
+    """What the service `call` returns; or, when it refuses, the transaction rolled back and
+    its messages beside the form's fields: `refused` places those it knows (answering the
+    status, or None to leave the error to the rest); a value's problems (422) go beside their
+    fields, in the page's words where `by_code` has the problem's code; a reused client key,
+    a stale version or another conflict (409) above the form. Other errors propagate."""
+    try:
+        return call()
+    except KuzniaError as error:
+        session.rollback()
+        status = refused(error) if refused is not None else None
+        if status is not None:
+            return Refused(status)
+        if isinstance(error, InvalidInput):
+            worded = by_code or {}
+            problems = [
+                replace(problem, message=worded[problem.code])
+                if problem.code in worded
+                else problem
+                for problem in error.problems
+            ]
+            placed, rest = by_field(problems, fields)
+            state.errors.update(placed)
+            state.general.extend(rest)
+            return Refused(422)
+        if isinstance(error, ClientKeyReused):
+            state.general.append(lang.gettext(KEY_USED))
+            state.client_key = execution.new_client_key()
+            return Refused(409)
+        if isinstance(error, StaleVersion):
+            state.general.append(lang.gettext(STALE))
+            return Refused(409)
+        if isinstance(error, Conflict):
+            state.general.append(error.detail)
+            return Refused(409)
+        raise

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gettext
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
 from importlib import resources
 from io import BytesIO
@@ -23,7 +22,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
-from kuznia.instance.months import add_months
+from kuznia.instance.months import add_months, first_day
 
 LANGUAGES = ("uk", "en")
 DEFAULT_LANGUAGE = "en"
@@ -115,7 +114,7 @@ class Language:
         if not start:
             return self.gettext("month %(month)s", month=month)
         label = add_months(start, month)
-        return format_date(date(int(label[:4]), int(label[5:7]), 1), "LLL yyyy", locale=self.code)
+        return format_date(first_day(label), "LLL yyyy", locale=self.code)
 
     def month_ranges(self, start: str | None, months: list[int]) -> str:
         """Horizon months as runs of calendar months: 'Jan 2026–Mar 2026, May 2026'."""

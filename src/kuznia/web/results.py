@@ -20,7 +20,6 @@ from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.errors import KuzniaError
 from kuznia.pagination import PageParams
-from kuznia.plans import repository as plans_repository
 from kuznia.plans import service as plans_service
 from kuznia.registry import service as registry_service
 from kuznia.registry import settings as registry_settings
@@ -89,7 +88,7 @@ def runs(*, session: Session, scope: Scope, limit: int = 100) -> list[models.Pla
     """The newest runs the caller may read (none if it may read none)."""
     if scope.access("plan_runs", Action.read) is Access.none:
         return []
-    found, _ = plans_repository.list_runs(
+    found, _ = plans_service.list_runs(
         session=session, scope=scope, page=PageParams(limit=limit, offset=0)
     )
     return list(found)
@@ -97,31 +96,17 @@ def runs(*, session: Session, scope: Scope, limit: int = 100) -> list[models.Pla
 
 def latest_finished_run(*, session: Session, scope: Scope) -> models.PlanRun | None:
     """The newest run that finished with a plan, or None."""
-    if scope.access("plan_runs", Action.read) is Access.none:
-        return None
-    offset = 0
-    while True:
-        page = PageParams(limit=50, offset=offset)
-        found, total = plans_repository.list_runs(session=session, scope=scope, page=page)
-        for run in found:
-            if run.status is models.PlanRunStatus.finished and run.cost is not None:
-                return run
-        offset += 50
-        if offset >= total:
-            return None
+    return plans_service.latest_finished_run(session=session, scope=scope)
 
 
 def get_run(*, session: Session, scope: Scope, run_id: int) -> models.PlanRun:
     """One run the caller may read (NotFound otherwise)."""
-    return plans_repository.get_run(session=session, scope=scope, run_id=run_id)
+    return plans_service.get_run(session=session, scope=scope, run_id=run_id)
 
 
 def may_read_table(scope: Scope, table: str) -> bool:
     """Whether the caller may read a run's `table` (a partner reads only what its funds pay)."""
-    access = scope.access("plan_runs", Action.read)
-    if access is Access.none:
-        return False
-    return access is Access.all or table in plans_repository.PARTNER_TABLES
+    return plans_service.may_read_table(scope, table)
 
 
 def table(

@@ -11,6 +11,8 @@ from typing import Any
 
 import pandas as pd
 
+from kuznia.planning.results import coverage_table
+
 OTHER = "…"
 
 
@@ -87,11 +89,10 @@ def coverage_by_category(
     if frame.empty:
         return []
     frame["category"] = frame["item"].map(category_of).fillna(frame["item"])
-    need = frame.groupby("category")["need"].sum()
-    short = frame[frame["month"] == months - 1].groupby("category")["backlog"].sum()
+    table = coverage_table(frame, "category", months)
     return [
-        Coverage(str(category), float(need[category]), float(short.get(category, 0.0)))
-        for category in need.index
+        Coverage(str(row.category), float(row.need), float(row.short))
+        for row in table.itertuples(index=False)
     ]
 
 

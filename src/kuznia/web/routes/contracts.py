@@ -11,7 +11,6 @@ change made meanwhile by someone else is refused and said, not overwritten.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from math import ceil
 from typing import Any
 
@@ -24,7 +23,8 @@ from kuznia import models
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
 from kuznia.contracts import service as contracts_service
-from kuznia.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from kuznia.contracts.transitions import CONTRACT_ACTIONS, CONTRACT_MOVES
+from kuznia.errors import Conflict, KuzniaError, NotFound, StaleVersion
 from kuznia.logistics import service as logistics_service
 from kuznia.logistics.schemas import ProductionReportCreate
 from kuznia.pagination import Key, PageParams
@@ -40,19 +40,6 @@ PAGE_SIZE = 50
 CONTRACT_STATUSES = tuple(status.value for status in models.ContractStatus)
 GUARANTEE_STATUSES = tuple(status.value for status in models.GuaranteeStatus)
 
-# What each action asks of the contract, and what it leaves it as.
-ACTIONS: dict[str, tuple[tuple[models.ContractStatus, ...], models.ContractStatus]] = {
-    "sign": ((models.ContractStatus.draft,), models.ContractStatus.signed),
-    "complete": ((models.ContractStatus.in_delivery,), models.ContractStatus.completed),
-    "terminate": (
-        (
-            models.ContractStatus.draft,
-            models.ContractStatus.signed,
-            models.ContractStatus.in_delivery,
-        ),
-        models.ContractStatus.terminated,
-    ),
-}
 DONE = {
     "sign": N_("The contract is signed."),
     "complete": N_("The contract is completed."),
@@ -66,6 +53,8 @@ NOT_NOW = {
     "terminate": N_("This contract is %(status)s now: it can no longer be terminated."),
 }
 REASON_REQUIRED = N_("Say why the contract is terminated.")
+# What a refusal answers when the change it asked for is in place already (a second click).
+ALREADY_DONE = 303
 
 
 def _page_number(request: Request, name: str = "page") -> int:
@@ -215,32 +204,6 @@ def sign_guarantee(
     return RedirectResponse(f"/contracts/guarantees?done={done}", status_code=303)
 
 
-def _schedule_against_accepted(
-    deliveries: list[dict[str, Any]], receipts: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Month by month: what the version in force schedules and what the depots accepted
-    (corrections netted), each also added up since the first month."""
-    scheduled: dict[str, dict[str, Any]] = {d["month"]: d for d in deliveries}
-    accepted: dict[str, float] = defaultdict(float)
-    for receipt in receipts:
-        accepted[receipt["day"].strftime("%Y-%m")] += float(receipt["accepted"])
-    rows, total_scheduled, total_accepted = [], 0.0, 0.0
-    for month in sorted(set(scheduled) | set(accepted)):
-        delivery = scheduled.get(month)
-        total_scheduled += float(delivery["quantity"]) if delivery else 0.0
-        total_accepted += accepted.get(month, 0.0)
-        rows.append(
-            {
-                "month": month,
-                "scheduled": delivery["quantity"] if delivery else None,
-                "accepted": accepted.get(month),
-                "scheduled_so_far": total_scheduled,
-                "accepted_so_far": total_accepted,
-            }
-        )
-    return rows
-
-
 def render_contract(
     request: Request,
     session: Session,
@@ -266,6 +229,7 @@ def render_contract(
         session=session, scope=scope, model=models.Receipt, filters={"contract_id": contract_id}
     )
     status = contract.status
+    actions = contracts_service.contract_actions(status)
     may_change = may_write(scope, "contracts")
     done = request.query_params.get("done", "")
     return render(
@@ -279,19 +243,21 @@ def render_contract(
                 session=session, contract=contract, as_of=as_of
             ),
             "as_of": as_of,
-            "months": _schedule_against_accepted(read["terms"]["deliveries"], receipts),
+            "months": contracts_service.schedule_against_accepted(
+                read["terms"]["deliveries"], receipts
+            ),
             "receipts": receipts,
             "may_read_plans": may_read(scope, "plan_runs"),
-            "may_sign": may_change and status in ACTIONS["sign"][0],
-            "may_complete": may_change and status in ACTIONS["complete"][0],
-            "may_terminate": may_change and status in ACTIONS["terminate"][0],
+            "may_sign": may_change and "sign" in actions,
+            "may_complete": may_change and "complete" in actions,
+            "may_terminate": may_change and "terminate" in actions,
             "done": DONE.get(done),
             "errors": errors or {},
             "general": general or [],
             "values": values or {},
             "partner": scope.producer_id is None and bool(scope.fund_ids),
             "may_report": may_write(scope, "production_reports")
-            and status in (models.ContractStatus.signed, models.ContractStatus.in_delivery),
+            and contracts_service.takes_deliveries(status),
             "production": production or forms.FormState(values={"day": as_of.isoformat()}),
         },
         viewer=viewer,
@@ -348,24 +314,16 @@ def record_production(
     except ValidationError as error:
         errors.update(forms.validation_errors(error, PRODUCTION_FIELDS))
         return again(422)
-    try:
-        _, created = logistics_service.record_production(
-            session=session, scope=viewer.scope, body=body
-        )
-    except InvalidInput as error:
-        session.rollback()
-        placed, rest = forms.by_field(error.problems, PRODUCTION_FIELDS)
-        errors.update(placed)
-        state.general.extend(rest)
-        return again(422)
-    except Conflict as error:
-        session.rollback()
-        if forms.key_reused(error):
-            state.general.append(lang.gettext(forms.KEY_USED))
-            state.client_key = execution.new_client_key()
-        else:
-            state.general.append(error.detail)
-        return again(409)
+    outcome = forms.submit(
+        lambda: logistics_service.record_production(session=session, scope=viewer.scope, body=body),
+        session=session,
+        state=state,
+        fields=PRODUCTION_FIELDS,
+        lang=lang,
+    )
+    if isinstance(outcome, forms.Refused):
+        return again(outcome.status_code)
+    _, created = outcome
     done = "reported" if created else "reported-again"
     return RedirectResponse(f"/contracts/{contract_id}?done={done}", status_code=303)
 
@@ -382,7 +340,7 @@ def change_contract(
     form: forms.FormDep,
 ) -> Response:
     """Sign, complete or terminate a contract on the version the page showed."""
-    if action not in ACTIONS:
+    if action not in CONTRACT_ACTIONS:
         raise NotFound(f"no action {action!r} on contracts")
     scope = viewer.scope
     scope.require("contracts", Action.write)
@@ -404,63 +362,46 @@ def change_contract(
             values=values,
             status_code=422,
         )
-    try:
+
+    def change() -> models.Contract:
         if action == "sign":
-            contracts_service.sign_contract(
+            return contracts_service.sign_contract(
                 session=session, scope=scope, contract_id=contract_id, version=version
             )
-        elif action == "complete":
-            contracts_service.complete_contract(
+        if action == "complete":
+            return contracts_service.complete_contract(
                 session=session, scope=scope, contract_id=contract_id, version=version
             )
-        else:
-            contracts_service.terminate_contract(
-                session=session,
-                scope=scope,
-                contract_id=contract_id,
-                version=version,
-                reason=reason,
-            )
-    except StaleVersion:
-        session.rollback()
+        return contracts_service.terminate_contract(
+            session=session, scope=scope, contract_id=contract_id, version=version, reason=reason
+        )
+
+    state = forms.FormState(values=values)
+
+    def refused(error: KuzniaError) -> int | None:
+        if not isinstance(error, Conflict):
+            return None
         now = contracts_service.get_contract(session=session, scope=scope, contract_id=contract_id)
-        if now.status is ACTIONS[action][1]:
+        if now.status is CONTRACT_MOVES[action].target:
             # a second click, or a retry of a request that went through: it is done
-            return done
+            return ALREADY_DONE
+        if isinstance(error, StaleVersion):
+            return None
+        state.general.append(lang.gettext(NOT_NOW[action], status=lang.gettext(now.status.value)))
+        return 409
+
+    outcome = forms.submit(
+        change, session=session, state=state, fields=("reason",), lang=lang, refused=refused
+    )
+    if isinstance(outcome, forms.Refused) and outcome.status_code != ALREADY_DONE:
         return render_contract(
             request,
             session,
             viewer,
             contract_id,
-            general=[lang.gettext(forms.STALE)],
+            errors=state.errors,
+            general=state.general,
             values=values,
-            status_code=409,
-        )
-    except InvalidInput as error:
-        session.rollback()
-        placed, rest = forms.by_field(error.problems, ("reason",))
-        return render_contract(
-            request,
-            session,
-            viewer,
-            contract_id,
-            errors=placed,
-            general=rest,
-            values=values,
-            status_code=422,
-        )
-    except Conflict:
-        session.rollback()
-        now = contracts_service.get_contract(session=session, scope=scope, contract_id=contract_id)
-        if now.status is ACTIONS[action][1]:
-            return done
-        return render_contract(
-            request,
-            session,
-            viewer,
-            contract_id,
-            general=[lang.gettext(NOT_NOW[action], status=lang.gettext(now.status.value))],
-            values=values,
-            status_code=409,
+            status_code=outcome.status_code,
         )
     return done

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
-from kuznia.errors import Forbidden, InvalidInput, StaleVersion
+from kuznia.errors import Forbidden
+from kuznia.instance.vocabulary import FUND_KINDS, OWNERSHIPS
 from kuznia.pagination import Key
 from kuznia.registry import service as registry_service
 from kuznia.registry.sections import FUNDS, ITEMS, PRODUCERS
@@ -22,8 +23,7 @@ from kuznia.web.pages import Viewer, language_of, render
 from kuznia.web.session import ViewerDep
 
 router = APIRouter()
-KINDS = ("state", "partner", "eu", "jv")
-OWNERSHIPS = ("state", "private", "joint_venture")
+KINDS = FUND_KINDS
 RULES = ("categories", "ownership", "producers", "regions")
 
 
@@ -197,35 +197,31 @@ def update_fund(
         return _form(
             request, session, viewer, fund=fund, values=values, errors=errors, status_code=422
         )
-    try:
-        registry_service.update_record(
+    fields = [
+        "name",
+        "kind",
+        "expansions",
+        "budget",
+        *(f"budget.{y}" for y in budget),
+        *(f"eligible.{r}" for r in RULES),
+    ]
+    state = forms.FormState()
+    outcome = forms.submit(
+        lambda: registry_service.update_record(
             session=session,
             section=FUNDS,
             scope=viewer.scope,
             record_id=fund_id,
             version=version,
             changes=changes,
-        )
-    except StaleVersion:
-        return _form(
-            request,
-            session,
-            viewer,
-            fund=fund,
-            values=values,
-            general=[forms.STALE],
-            status_code=409,
-        )
-    except InvalidInput as error:
-        fields = [
-            "name",
-            "kind",
-            "expansions",
-            "budget",
-            *(f"budget.{y}" for y in budget),
-            *(f"eligible.{r}" for r in RULES),
-        ]
-        placed, rest = forms.by_field(error.problems, fields)
+        ),
+        session=session,
+        state=state,
+        fields=fields,
+        lang=language_of(request),
+    )
+    if isinstance(outcome, forms.Refused):
+        placed = state.errors
         if new_year and f"budget.{new_year}" in placed:
             placed["budget_new_year"] = placed.pop(f"budget.{new_year}")
         return _form(
@@ -235,7 +231,7 @@ def update_fund(
             fund=fund,
             values=values,
             errors=placed,
-            general=rest,
-            status_code=422,
+            general=state.general,
+            status_code=outcome.status_code,
         )
     return RedirectResponse(forms.with_saved("/funds", fund_id), status_code=303)

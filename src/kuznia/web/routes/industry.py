@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
+from kuznia.instance.vocabulary import OWNERSHIPS
 from kuznia.pagination import Key
 from kuznia.registry import service as registry_service
 from kuznia.registry.sections import EXPANSIONS, ITEMS, LINES, PRODUCERS
@@ -26,7 +27,6 @@ from kuznia.web.session import ViewerDep
 router = APIRouter()
 PAGE_SIZE = 25
 RAMP_CHARTS = 12  # a chart per line up to this many; beyond, the table says it all
-OWNERSHIPS = ("state", "private", "joint_venture")
 
 
 def _filters(request: Request) -> dict[str, str]:

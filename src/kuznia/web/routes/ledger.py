@@ -12,7 +12,6 @@ shown next to the field it is about.
 
 from __future__ import annotations
 
-import math
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -25,7 +24,14 @@ from sqlalchemy.orm import Session
 from kuznia import models
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
-from kuznia.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kuznia.errors import (
+    ClientKeyReused,
+    Conflict,
+    Forbidden,
+    InsufficientStock,
+    KuzniaError,
+    NotFound,
+)
 from kuznia.logistics import reports
 from kuznia.logistics import service as logistics_service
 from kuznia.logistics.schemas import (
@@ -228,14 +234,6 @@ def _view_of(form: Any) -> tuple[date, str]:
     return day, str(form.get("view_depot", "")).strip()
 
 
-def _held(session: Session, viewer: Viewer, depot: str, item: str) -> float:
-    """What a depot holds of an item now, as the caller reads it."""
-    rows, _ = logistics_service.list_stock(
-        session=session, scope=viewer.scope, filters={"depot": depot, "item": item}, page=ALL
-    )
-    return sum(float(row["quantity"]) for row in rows)
-
-
 def _require(viewer: Viewer, resource: str) -> None:
     if not may_write(viewer.scope, resource):
         raise Forbidden(f"role {viewer.scope.role.value} may not record {resource}")
@@ -270,15 +268,6 @@ def record_receipt(
         if state.values["rejected"]
         else 0.0
     )
-    if rejected and not state.values["reason"]:
-        errors["reason"] = REJECTION_NEEDS_REASON
-    if (
-        received is not None
-        and accepted is not None
-        and rejected is not None
-        and not math.isclose(received, accepted + rejected, rel_tol=1e-9, abs_tol=1e-9)
-    ):
-        errors["received"] = lang.gettext(SUM_MISMATCH, sum=lang.number(accepted + rejected, 2))
 
     def again(status_code: int) -> HTMLResponse:
         return _ledger_page(
@@ -310,29 +299,34 @@ def record_receipt(
     except ValidationError as error:
         errors.update(forms.validation_errors(error, RECEIPT_FIELDS))
         return again(422)
-    try:
-        stored, created = logistics_service.record_receipt(
-            session=session, scope=viewer.scope, body=body
-        )
-    except InvalidInput as error:
-        session.rollback()
-        placed, rest = forms.by_field(error.problems, RECEIPT_FIELDS)
-        errors.update(placed)
-        state.general.extend(rest)
-        return again(422)
-    except Forbidden:
-        session.rollback()
-        errors["depot"] = NOT_YOUR_DEPOT
-        return again(403)
-    except Conflict as error:
-        session.rollback()
-        if forms.key_reused(error):
-            state.general.append(lang.gettext(forms.KEY_USED))
-            state.client_key = execution.new_client_key()
-        else:
+
+    def refused(error: KuzniaError) -> int | None:
+        if isinstance(error, Forbidden):
+            errors["depot"] = NOT_YOUR_DEPOT
+            return 403
+        if isinstance(error, Conflict) and not isinstance(error, ClientKeyReused):
             # the contract is not signed or in delivery (or no longer)
             errors["contract_id"] = error.detail
-        return again(409)
+            return 409
+        return None
+
+    outcome = forms.submit(
+        lambda: logistics_service.record_receipt(session=session, scope=viewer.scope, body=body),
+        session=session,
+        state=state,
+        fields=RECEIPT_FIELDS,
+        lang=lang,
+        by_code={
+            logistics_service.RECEIVED_MISMATCH: lang.gettext(
+                SUM_MISMATCH, sum=lang.number(body.accepted + body.rejected, 2)
+            ),
+            logistics_service.REJECTION_NEEDS_REASON: lang.gettext(REJECTION_NEEDS_REASON),
+        },
+        refused=refused,
+    )
+    if isinstance(outcome, forms.Refused):
+        return again(outcome.status_code)
+    stored, created = outcome
     return RedirectResponse(
         _ledger_url(
             stored["day"],
@@ -393,34 +387,29 @@ def record_dispatch(
     except ValidationError as error:
         errors.update(forms.validation_errors(error, DISPATCH_FIELDS))
         return again(422)
-    try:
-        stored, created = logistics_service.record_dispatch(
-            session=session, scope=viewer.scope, body=body
-        )
-    except InvalidInput as error:
-        session.rollback()
-        placed, rest = forms.by_field(error.problems, DISPATCH_FIELDS)
-        errors.update(placed)
-        state.general.extend(rest)
-        return again(422)
-    except Forbidden:
-        session.rollback()
-        errors["depot"] = NOT_YOUR_DEPOT
-        return again(403)
-    except logistics_service.InsufficientStock:
-        session.rollback()
-        held = _held(session, viewer, body.depot, body.item)
-        errors["quantity"] = lang.gettext(
-            NOT_ENOUGH, held=_amount(lang, held), item=body.item, depot=body.depot
-        )
-        return again(409)
-    except Conflict as error:
-        session.rollback()
-        if not forms.key_reused(error):
-            raise
-        state.general.append(lang.gettext(forms.KEY_USED))
-        state.client_key = execution.new_client_key()
-        return again(409)
+
+    def refused(error: KuzniaError) -> int | None:
+        if isinstance(error, Forbidden):
+            errors["depot"] = NOT_YOUR_DEPOT
+            return 403
+        if isinstance(error, InsufficientStock):
+            errors["quantity"] = lang.gettext(
+                NOT_ENOUGH, held=_amount(lang, error.held), item=error.item, depot=error.depot
+            )
+            return 409
+        return None
+
+    outcome = forms.submit(
+        lambda: logistics_service.record_dispatch(session=session, scope=viewer.scope, body=body),
+        session=session,
+        state=state,
+        fields=DISPATCH_FIELDS,
+        lang=lang,
+        refused=refused,
+    )
+    if isinstance(outcome, forms.Refused):
+        return again(outcome.status_code)
+    stored, created = outcome
     return RedirectResponse(
         _ledger_url(
             stored["day"],
@@ -471,33 +460,33 @@ def reverse_entry(
         state.errors["reason"] = REVERSAL_NEEDS_REASON
         return again(422)
     body = ReversalCreate(client_key=state.client_key, reason=state.values["reason"])
-    try:
-        stored, created = logistics_service.reverse(
+
+    def refused(error: KuzniaError) -> int | None:
+        if isinstance(error, InsufficientStock):
+            state.errors["reason"] = lang.gettext(
+                NOT_ENOUGH_TO_REVERSE,
+                held=_amount(lang, error.held),
+                item=error.item,
+                depot=error.depot,
+                taken=_amount(lang, error.asked),
+            )
+            return 409
+        return None
+
+    # a conflict other than the stock's: reversed already, or itself a reversal
+    outcome = forms.submit(
+        lambda: logistics_service.reverse(
             session=session, scope=viewer.scope, model=model, record_id=record_id, body=body
-        )
-    except logistics_service.InsufficientStock:
-        session.rollback()
-        original = logistics_service.get_record(
-            session=session, scope=viewer.scope, model=model, record_id=record_id
-        )
-        held = _held(session, viewer, original["depot"], original["item"])
-        state.errors["reason"] = lang.gettext(
-            NOT_ENOUGH_TO_REVERSE,
-            held=_amount(lang, held),
-            item=original["item"],
-            depot=original["depot"],
-            taken=_amount(lang, float(original.get("accepted", 0.0))),
-        )
-        return again(409)
-    except Conflict as error:
-        session.rollback()
-        if forms.key_reused(error):
-            state.general.append(lang.gettext(forms.KEY_USED))
-            state.client_key = execution.new_client_key()
-        else:
-            # reversed already, or itself a reversal
-            state.general.append(error.detail)
-        return again(409)
+        ),
+        session=session,
+        state=state,
+        fields=("reason",),
+        lang=lang,
+        refused=refused,
+    )
+    if isinstance(outcome, forms.Refused):
+        return again(outcome.status_code)
+    stored, created = outcome
     return RedirectResponse(
         _ledger_url(
             stored["day"],

@@ -12,18 +12,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from kuznia.auth.dependencies import SessionDep
-from kuznia.errors import Forbidden, InvalidInput, StaleVersion
+from kuznia.errors import Forbidden
+from kuznia.instance.vocabulary import OPERATIONS
 from kuznia.pagination import Key, PageParams
 from kuznia.registry import service as registry_service
 from kuznia.registry.sections import GROUPINGS, ITEMS, NEEDS
 from kuznia.web import forms, results
 from kuznia.web.nav import may_write
-from kuznia.web.pages import Viewer, render
+from kuznia.web.pages import Viewer, language_of, render
 from kuznia.web.session import ViewerDep, safe_next
 
 router = APIRouter()
 PAGE_SIZE = 50
-OPERATIONS = ("defensive", "offensive", "stabilization")
 FIELDS = ("item", "grouping", "month", "quantity", "operation", "priority")
 
 
@@ -160,13 +160,17 @@ def create_need(
     back = str(form.get("back", "/needs"))
     changes, errors = _read_form(form)
     if not errors:
-        try:
-            created = registry_service.create_record(
+        state = forms.FormState(errors=errors)
+        outcome = forms.submit(
+            lambda: registry_service.create_record(
                 session=session, section=NEEDS, scope=viewer.scope, fields=changes
-            )
-        except InvalidInput as error:
-            placed, rest = forms.by_field(error.problems, FIELDS)
-            errors.update(placed)
+            ),
+            session=session,
+            state=state,
+            fields=FIELDS,
+            lang=language_of(request),
+        )
+        if isinstance(outcome, forms.Refused):
             return _form(
                 request,
                 session,
@@ -174,10 +178,11 @@ def create_need(
                 need=None,
                 values=dict(form),
                 errors=errors,
-                general=rest,
+                general=state.general,
                 back=back,
-                status_code=422,
+                status_code=outcome.status_code,
             )
+        created = outcome
         return RedirectResponse(
             forms.with_saved(safe_next(back, "/needs"), created["id"]), status_code=303
         )
@@ -227,30 +232,22 @@ def update_need(
         version = -1
     values = {**dict(form), "version": version}
     if not errors:
-        try:
-            registry_service.update_record(
+        state = forms.FormState(errors=errors)
+        outcome = forms.submit(
+            lambda: registry_service.update_record(
                 session=session,
                 section=NEEDS,
                 scope=viewer.scope,
                 record_id=need_id,
                 version=version,
                 changes=changes,
-            )
-        except StaleVersion:
-            general = [forms.STALE]
-            return _form(
-                request,
-                session,
-                viewer,
-                need=need,
-                values=values,
-                general=general,
-                back=back,
-                status_code=409,
-            )
-        except InvalidInput as error:
-            placed, rest = forms.by_field(error.problems, FIELDS)
-            errors.update(placed)
+            ),
+            session=session,
+            state=state,
+            fields=FIELDS,
+            lang=language_of(request),
+        )
+        if isinstance(outcome, forms.Refused):
             return _form(
                 request,
                 session,
@@ -258,9 +255,9 @@ def update_need(
                 need=need,
                 values=values,
                 errors=errors,
-                general=rest,
+                general=state.general,
                 back=back,
-                status_code=422,
+                status_code=outcome.status_code,
             )
         return RedirectResponse(
             forms.with_saved(safe_next(back, "/needs"), need_id), status_code=303

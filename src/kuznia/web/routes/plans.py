@@ -4,7 +4,6 @@ and compare two plans side by side."""
 
 from __future__ import annotations
 
-import json
 import re
 from contextlib import suppress
 from math import ceil
@@ -18,13 +17,13 @@ from kuznia import models
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Access, Action
 from kuznia.contracts import service as contracts_service
-from kuznia.errors import Conflict, Forbidden, InvalidInput
+from kuznia.errors import Conflict, Forbidden
 from kuznia.pagination import Key, PageParams
 from kuznia.plans import service as plans_service
 from kuznia.plans.schemas import PlanRunCreate
 from kuznia.web import forms, results, summaries
 from kuznia.web.i18n import N_, Language
-from kuznia.web.nav import may_read, may_write
+from kuznia.web.nav import may_write
 from kuznia.web.pages import Viewer, language_of, render
 from kuznia.web.session import ViewerDep
 
@@ -252,8 +251,10 @@ def _plan_page(
         "may_approve": may_write(scope, "contracts"),
     }
     if run.status is models.PlanRunStatus.finished and run.cost is not None:
-        context["approval"] = _approval(session, viewer, run)
-        context["run_months"] = _run_months(run)
+        context["approval"] = contracts_service.run_approval(
+            session=session, scope=viewer.scope, run_id=run.id
+        )
+        context["run_months"] = run.months
         context["approve_values"] = approve_values or {
             "firm_months": str(min(DEFAULT_FIRM_MONTHS, context["run_months"])),
             "guarantee_share": "100",
@@ -303,33 +304,6 @@ def _plan_page(
     return render(request, "plan.html", context, viewer=viewer, status_code=status_code)
 
 
-def _run_months(run: models.PlanRun) -> int:
-    """The number of months of the horizon the run solved."""
-    months: int = json.loads(run.instance)["months"]
-    return months
-
-
-def _approval(session: Any, viewer: Viewer, run: models.PlanRun) -> dict[str, Any] | None:
-    """What approving the run made (contracts and guarantees the caller may see), or None
-    if it has not been approved; None too for a role that may not read contracts."""
-    scope = viewer.scope
-    if not may_read(scope, "contracts"):
-        return None
-    one = PageParams(limit=1, offset=0)
-    filters = {"plan_run_id": run.id}
-    _, contracts = contracts_service.list_contracts(
-        session=session, scope=scope, filters=filters, page=one
-    )
-    _, guarantees = contracts_service.list_guarantees(
-        session=session, scope=scope, filters=filters, page=one
-    )
-    approved = contracts or guarantees
-    if not approved and may_write(scope, "contracts"):
-        # a planner sees every contract: none means the run is not approved yet
-        return None
-    return {"contracts": contracts, "guarantees": guarantees} if approved else None
-
-
 @router.post("/plans/{run_id}/approve", include_in_schema=False, response_class=HTMLResponse)
 def approve_plan(
     request: Request, session: SessionDep, viewer: ViewerDep, run_id: Key, form: forms.FormDep
@@ -340,7 +314,7 @@ def approve_plan(
     scope.require("contracts", Action.write)
     lang = language_of(request)
     run = results.get_run(session=session, scope=scope, run_id=run_id)
-    months = _run_months(run) if run.cost is not None else 0
+    months = run.months if run.cost is not None else 0
     values = {
         "firm_months": str(form.get("firm_months", "")).strip(),
         "guarantee_share": str(form.get("guarantee_share", "")).strip(),
@@ -360,37 +334,30 @@ def approve_plan(
     except forms.FormError as error:
         errors["guarantee_share"] = str(error)
     if not errors and firm is not None and share is not None:
-        try:
-            contracts_service.approve_run(
+        state = forms.FormState(values=values)
+        outcome = forms.submit(
+            lambda: contracts_service.approve_run(
                 session=session,
                 scope=scope,
                 run_id=run_id,
                 firm_months=firm,
                 guarantee_share=share / 100,
-            )
-        except InvalidInput as error:
-            session.rollback()
-            placed, rest = forms.by_field(error.problems, ("firm_months", "guarantee_share"))
+            ),
+            session=session,
+            state=state,
+            fields=("firm_months", "guarantee_share"),
+            lang=lang,
+        )
+        if isinstance(outcome, forms.Refused):
             return _plan_page(
                 request,
                 session,
                 viewer,
                 run_id,
                 approve_values=values,
-                approve_errors=placed,
-                approve_general=rest,
-                status_code=422,
-            )
-        except Conflict as error:
-            session.rollback()
-            return _plan_page(
-                request,
-                session,
-                viewer,
-                run_id,
-                approve_values=values,
-                approve_general=[error.detail],
-                status_code=409,
+                approve_errors=state.errors,
+                approve_general=state.general,
+                status_code=outcome.status_code,
             )
         return RedirectResponse(f"/contracts?plan={run_id}&approved={run_id}", status_code=303)
     return _plan_page(

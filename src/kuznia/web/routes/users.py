@@ -6,9 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from kuznia.auth import repository as auth_repository
+from kuznia.auth import service as auth_service
 from kuznia.auth.dependencies import SessionDep
-from kuznia.auth.permissions import Action
 from kuznia.pagination import PageParams
 from kuznia.web.pages import render
 from kuznia.web.session import ViewerDep
@@ -18,6 +17,7 @@ router = APIRouter()
 
 @router.get("/users", include_in_schema=False, response_class=HTMLResponse)
 def users(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
-    viewer.scope.require("users", Action.read)
-    found, total = auth_repository.list_users(session=session, page=PageParams(limit=500, offset=0))
+    found, total = auth_service.list_users(
+        session=session, scope=viewer.scope, page=PageParams(limit=500, offset=0)
+    )
     return render(request, "users.html", {"users": found, "total": total}, viewer=viewer)

@@ -1,0 +1,217 @@
+"""Contracts and guarantees as the API shows them, within what the caller's scope reads (a
+partner sees only its own funds' rows of the funding)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from kuznia import models
+from kuznia.auth.permissions import Access, Action, Scope
+from kuznia.contracts import repository
+from kuznia.contracts.terms import cents, current_terms, guarantee_funds
+from kuznia.errors import NotFound
+from kuznia.instance.months import month_of
+from kuznia.pagination import PageParams
+
+
+def get_contract(*, session: Session, scope: Scope, contract_id: int) -> models.Contract:
+    """A contract the caller may read, freshly read."""
+    session.expire_all()
+    return repository.get_contract(session=session, scope=scope, contract_id=contract_id)
+
+
+def version_read(
+    version: models.ContractVersion, *, funds: frozenset[str] | None
+) -> dict[str, Any]:
+    """A version as the API shows it; with `funds`, only those funds' rows of its funding."""
+    return {
+        "number": version.number,
+        "created_at": version.created_at,
+        "reason": version.reason,
+        "quantity": version.quantity,
+        "value": version.value,
+        "deliveries": [
+            {
+                "month": d.month,
+                "quantity": d.quantity,
+                "price": d.price,
+                "value": cents(d.quantity * d.price),
+            }
+            for d in version.deliveries
+        ],
+        "funding": [
+            {"fund": f.fund, "year": f.year, "amount": f.amount, "share": f.share}
+            for f in version.funding
+            if funds is None or f.fund in funds
+        ],
+    }
+
+
+def contract_read(contract: models.Contract, *, funds: frozenset[str] | None) -> dict[str, Any]:
+    """A contract as the API shows it, with the terms in force."""
+    return {
+        "id": contract.id,
+        "number": contract.number,
+        "plan_run_id": contract.plan_run_id,
+        "producer": contract.producer,
+        "line": contract.line,
+        "item": contract.item,
+        "currency": contract.currency,
+        "status": contract.status,
+        "current_version": contract.current_version,
+        "versions": len(contract.versions),
+        "created_at": contract.created_at,
+        "signed_at": contract.signed_at,
+        "closed_at": contract.closed_at,
+        "termination_reason": contract.termination_reason,
+        "terms": version_read(current_terms(contract), funds=funds),
+        "version": contract.version,
+    }
+
+
+def list_contracts(
+    *, session: Session, scope: Scope, filters: Mapping[str, Any], page: Any
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of contracts as the API shows them."""
+    rows, total = repository.list_contracts(
+        session=session, scope=scope, filters=filters, page=page
+    )
+    funds = repository.funding_view(session=session, scope=scope)
+    return [contract_read(row, funds=funds) for row in rows], total
+
+
+def read_contract(*, session: Session, scope: Scope, contract_id: int) -> dict[str, Any]:
+    """One contract as the API shows it."""
+    contract = repository.get_contract(session=session, scope=scope, contract_id=contract_id)
+    return contract_read(contract, funds=repository.funding_view(session=session, scope=scope))
+
+
+def contract_versions(*, session: Session, scope: Scope, contract_id: int) -> list[dict[str, Any]]:
+    """Every version of a contract, oldest first."""
+    contract = repository.get_contract(session=session, scope=scope, contract_id=contract_id)
+    funds = repository.funding_view(session=session, scope=scope)
+    return [version_read(version, funds=funds) for version in contract.versions]
+
+
+def contract_version(
+    *, session: Session, scope: Scope, contract_id: int, number: int
+) -> dict[str, Any]:
+    """One version of a contract."""
+    contract = repository.get_contract(session=session, scope=scope, contract_id=contract_id)
+    for version in contract.versions:
+        if version.number == number:
+            return version_read(
+                version, funds=repository.funding_view(session=session, scope=scope)
+            )
+    raise NotFound(f"contract {contract.number} has no version {number}")
+
+
+def guarantee_read(guarantee: models.Guarantee, *, funds: frozenset[str] | None) -> dict[str, Any]:
+    """A guarantee as the API shows it; with `funds`, only those of its funds."""
+    return {
+        "id": guarantee.id,
+        "number": guarantee.number,
+        "plan_run_id": guarantee.plan_run_id,
+        "producer": guarantee.producer,
+        "line": guarantee.line,
+        "item": guarantee.item,
+        "quantity": guarantee.quantity,
+        "price": guarantee.price,
+        "start": guarantee.start,
+        "end": guarantee.end,
+        "funds": [
+            entry for entry in guarantee_funds(guarantee) if funds is None or entry["fund"] in funds
+        ],
+        "status": guarantee.status,
+        "created_at": guarantee.created_at,
+        "signed_at": guarantee.signed_at,
+        "closed_at": guarantee.closed_at,
+        "version": guarantee.version,
+    }
+
+
+def list_guarantees(
+    *, session: Session, scope: Scope, filters: Mapping[str, Any], page: Any
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of guarantees as the API shows them."""
+    rows, total = repository.list_guarantees(
+        session=session, scope=scope, filters=filters, page=page
+    )
+    funds = repository.funding_view(session=session, scope=scope)
+    return [guarantee_read(row, funds=funds) for row in rows], total
+
+
+def read_guarantee(*, session: Session, scope: Scope, guarantee_id: int) -> dict[str, Any]:
+    """One guarantee as the API shows it."""
+    guarantee = repository.get_guarantee(session=session, scope=scope, guarantee_id=guarantee_id)
+    return guarantee_read(guarantee, funds=repository.funding_view(session=session, scope=scope))
+
+
+@dataclass(frozen=True)
+class RunApproval:
+    """What approving a plan run made, as far as the caller sees."""
+
+    contracts: int
+    guarantees: int
+
+
+def run_approval(*, session: Session, scope: Scope, run_id: int) -> RunApproval | None:
+    """What approving the run made that the caller may see; None if it is not approved, or
+    for a caller who may not read contracts."""
+    if scope.access(repository.RESOURCE, Action.read) is Access.none:
+        return None
+    one = PageParams(limit=1, offset=0)
+    filters = {"plan_run_id": run_id}
+    _, contracts = repository.list_contracts(
+        session=session, scope=scope, filters=filters, page=one
+    )
+    _, guarantees = repository.list_guarantees(
+        session=session, scope=scope, filters=filters, page=one
+    )
+    # a planner sees every contract: none means the run is not approved yet; a producer or
+    # partner who sees none cannot tell, and is told nothing either way
+    return RunApproval(contracts, guarantees) if contracts or guarantees else None
+
+
+@dataclass(frozen=True)
+class MonthAgainstSchedule:
+    """One month of a contract: what the version in force schedules and what the depots
+    accepted (corrections netted), each also added up since the first month."""
+
+    month: str
+    scheduled: float | None
+    accepted: float | None
+    scheduled_so_far: float
+    accepted_so_far: float
+
+
+def schedule_against_accepted(
+    deliveries: Sequence[Mapping[str, Any]], receipts: Sequence[Mapping[str, Any]]
+) -> list[MonthAgainstSchedule]:
+    """Month by month, a contract's schedule (`deliveries` of its terms) against the accepted
+    quantities of its `receipts` (each with a `day` and `accepted`)."""
+    scheduled = {d["month"]: d for d in deliveries}
+    accepted: dict[str, float] = defaultdict(float)
+    for receipt in receipts:
+        accepted[month_of(receipt["day"])] += float(receipt["accepted"])
+    rows: list[MonthAgainstSchedule] = []
+    total_scheduled = total_accepted = 0.0
+    for month in sorted(set(scheduled) | set(accepted)):
+        delivery = scheduled.get(month)
+        total_scheduled += float(delivery["quantity"]) if delivery else 0.0
+        total_accepted += accepted.get(month, 0.0)
+        rows.append(
+            MonthAgainstSchedule(
+                month=month,
+                scheduled=delivery["quantity"] if delivery else None,
+                accepted=accepted.get(month),
+                scheduled_so_far=total_scheduled,
+                accepted_so_far=total_accepted,
+            )
+        )
+    return rows
