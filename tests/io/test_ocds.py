@@ -28,8 +28,9 @@ from kuznia.auth import service as auth_service
 from kuznia.auth.permissions import Scope
 from kuznia.cli.main import app
 from kuznia.contracts import service
+from kuznia.contracts.publication import export_package
 from kuznia.db import session_scope
-from kuznia.io.ocds import OcdsOptions, default_schema_dir, export_package, validate_package
+from kuznia.io.ocds import OcdsOptions, default_schema_dir, validate_package
 from kuznia.registry import import_instance
 from tests.contracts.conftest import finished_run
 from tests.db.builders import varied

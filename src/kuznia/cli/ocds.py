@@ -12,12 +12,12 @@ import typer
 
 from kuznia.cli.app import export_app
 from kuznia.cli.db import CLI, NOTHING_DONE, console, database, errors
+from kuznia.contracts.publication import export_package
 from kuznia.db import session_scope
 from kuznia.io.ocds import (
     OcdsOptions,
     SchemaMissing,
     default_schema_dir,
-    export_package,
     validate_package,
 )
 from kuznia.settings import Settings

@@ -32,13 +32,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from kuznia import models
-from kuznia.contracts import repository as contracts_repository
 from kuznia.instance.months import add_months, first_day, month_of, year_of
 from kuznia.models.base import as_utc
-from kuznia.registry import repository as registry_repository
 from kuznia.settings import Settings
 
 OCDS_VERSION = "1.1"
@@ -110,7 +106,7 @@ class Export:
 
 
 @dataclass(frozen=True)
-class _Accepted:
+class Accepted:
     """A receipt's accepted quantity (negative for a reversal) on a day at a depot."""
 
     day: date
@@ -119,7 +115,7 @@ class _Accepted:
 
 
 @dataclass
-class _Registry:
+class OcdsRegistry:
     """The names the releases use, by code (a contract outlives the registry rows it names:
     a code no longer in the registry is its own name)."""
 
@@ -129,21 +125,18 @@ class _Registry:
     depots: dict[int, models.Depot]
 
 
-def export_package(*, session: Session, options: OcdsOptions, as_of: datetime) -> Export:
+def build_package(
+    *,
+    contracts: Sequence[models.Contract],
+    registry: OcdsRegistry,
+    accepted: Mapping[int, Sequence[Accepted]],
+    options: OcdsOptions,
+    as_of: datetime,
+) -> Export:
     """Every contract as a release, as of `as_of` (receipts after it are not yet known), in
-    one release package published at `as_of`."""
+    one release package published at `as_of`; the caller reads contracts and receipts
+    (kuznia.contracts.publication)."""
     as_of = as_utc(as_of)
-    contracts = contracts_repository.every_contract_with_terms(session=session)
-    registry = _Registry(
-        producers=registry_repository.producer_names(session=session),
-        items=registry_repository.items_by_code(session=session),
-        funds=registry_repository.funds_by_code(session=session),
-        depots=registry_repository.depots_by_id(session=session),
-    )
-    accepted: dict[int, list[_Accepted]] = defaultdict(list)
-    receipts = contracts_repository.accepted_until(session=session, day=as_of.date())
-    for contract_id, day, depot_id, quantity in receipts:
-        accepted[contract_id].append(_Accepted(day, depot_id, quantity))
     export = Export(package={}, contracts=len(contracts))
     releases = []
     for contract in contracts:
@@ -179,8 +172,8 @@ def export_package(*, session: Session, options: OcdsOptions, as_of: datetime) -
 def contract_release(
     contract: models.Contract,
     *,
-    accepted: Sequence[_Accepted],
-    registry: _Registry,
+    accepted: Sequence[Accepted],
+    registry: OcdsRegistry,
     options: OcdsOptions,
     as_of: datetime,
 ) -> dict[str, Any]:
@@ -350,9 +343,9 @@ def _contract_status(contract: models.Contract) -> str:
 def _transactions(
     contract: models.Contract,
     terms: models.ContractVersion,
-    accepted: Sequence[_Accepted],
+    accepted: Sequence[Accepted],
     *,
-    registry: _Registry,
+    registry: OcdsRegistry,
     buyer: Mapping[str, str],
     supplier: Mapping[str, str],
     paid_through_buyer: set[str],
@@ -400,7 +393,7 @@ def _transactions(
 def _milestones(
     contract: models.Contract,
     schedule: Sequence[tuple[str, float, float]],
-    accepted: Sequence[_Accepted],
+    accepted: Sequence[Accepted],
     as_of: datetime,
 ) -> list[dict[str, Any]]:
     """One delivery milestone per scheduled month: met once the accepted quantity reaches the
@@ -468,21 +461,21 @@ def _has_addresses(release: Mapping[str, Any]) -> bool:
     )
 
 
-def _is_state(registry: _Registry, code: str) -> bool:
+def _is_state(registry: OcdsRegistry, code: str) -> bool:
     fund = registry.funds.get(code)
     return fund is not None and fund.kind is models.FundKind.state
 
 
-def _fund_name(registry: _Registry, code: str) -> str:
+def _fund_name(registry: OcdsRegistry, code: str) -> str:
     fund = registry.funds.get(code)
     return fund.name if fund is not None and fund.name else code
 
 
-def _fund_party(registry: _Registry, code: str) -> dict[str, str]:
+def _fund_party(registry: OcdsRegistry, code: str) -> dict[str, str]:
     return {"id": f"fund-{code}", "name": _fund_name(registry, code)}
 
 
-def _item_name(registry: _Registry, code: str) -> str:
+def _item_name(registry: OcdsRegistry, code: str) -> str:
     item = registry.items.get(code)
     return item.name if item is not None else code
 
