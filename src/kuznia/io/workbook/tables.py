@@ -121,6 +121,7 @@ class SheetReader:
     incomplete: set[str] = field(default_factory=set)
 
     def read(self, path: str | os.PathLike[str], *, source: str) -> None:
+        """Read every sheet of the workbook at `path` into `tables`."""
         book = open_workbook(path, data_only=False, source=source)
         try:
             self._read_tables(book)
