@@ -20,6 +20,7 @@ from kuznia.registry import (
     registry_is_empty,
     snapshot,
 )
+from kuznia.registry.sections import INSTANCE_SECTIONS
 from kuznia.synthetic import generate
 from tests.db.builders import MINIMAL, VARIED, as_json, document, varied
 
@@ -212,6 +213,17 @@ class TestImportRefusals:
 
         assert row_counts(engine) == before
         assert as_json(unload(engine)) == as_json(varied())
+
+
+class TestSections:
+    def test_every_list_of_the_instance_format_has_its_section(self) -> None:
+        lists = [
+            name
+            for name, info in Instance.model_fields.items()
+            if getattr(info.annotation, "__origin__", None) is list
+        ]
+
+        assert [section.name for section in INSTANCE_SECTIONS] == lists
 
 
 class TestExport:

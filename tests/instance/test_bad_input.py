@@ -433,6 +433,34 @@ class TestReport:
             Problem("lines[1].capacity", "list of 2 values, expected 3 (one per month)"),
         ]
 
+    def test_a_problem_carries_its_location_and_kind_as_data(self) -> None:
+        document = valid_instance()
+        document["lines"][0]["item"] = "art-152"
+        document["stock"].append(dict(document["stock"][0]))
+        del document["needs"][0]["month"]
+
+        with pytest.raises(InstanceError) as caught:
+            parse_instance(document)
+
+        assert [(p.location, p.code, p.refers_to, p.first) for p in caught.value.problems] == [
+            (("lines", 0, "item"), "unknown_reference", "items", None),
+            (("needs", 0, "month"), "missing", None, None),
+            (("stock", 1, "item"), "duplicate", None, ("stock", 0)),
+        ]
+
+    def test_a_duplicate_names_its_first_record_as_the_reader_asks(self) -> None:
+        problem = Problem.at(
+            ("stock", 1, "item"),
+            'stock of item "art-155" listed twice, first at stock[0]',
+            code="duplicate",
+            first=("stock", 0),
+        )
+
+        assert problem.path == "stock[1].item"
+        assert problem.naming_first("in Stock!A2") == (
+            'stock of item "art-155" listed twice, first in Stock!A2'
+        )
+
     def test_a_problem_reads_as_path_and_message(self) -> None:
         problem = Problem("lines[17].item", 'unknown item "art-152"')
 

@@ -16,7 +16,7 @@ import pytest
 from openpyxl.workbook.workbook import Workbook
 
 from kuznia.instance import Instance, dump_instance
-from kuznia.io.registry_workbook import (
+from kuznia.io.workbook import (
     DECIMAL_FORMAT,
     SHEET_ORDER,
     WorkbookError,

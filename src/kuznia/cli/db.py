@@ -29,7 +29,7 @@ from kuznia.db import database_engine, session_scope
 from kuznia.db.migrate import current_revision, head_revision
 from kuznia.db.migrate import upgrade as run_upgrade
 from kuznia.instance import Instance, InstanceError, read_instance, write_instance
-from kuznia.io.registry_workbook import (
+from kuznia.io.workbook import (
     WorkbookError,
     read_registry_workbook,
     write_registry_workbook,

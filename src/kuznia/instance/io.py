@@ -20,11 +20,9 @@ import annotated_types
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from kuznia.instance.errors import ROOT, InstanceError, Problem, format_path
+from kuznia.instance.errors import MISSING, InstanceError, Problem, Segments
 from kuznia.instance.schema import START_PATTERN, Instance
 from kuznia.instance.validate import find_problems, in_document_order
-
-Segments = tuple[str | int, ...]
 
 # Patterns of the schema, in words a reader of an error message understands.
 _PATTERN_NAMES = {START_PATTERN: "a month written YYYY-MM"}
@@ -52,10 +50,10 @@ def read_instance(path: str | os.PathLike[str]) -> Instance:
     try:
         content = Path(path).read_bytes()
     except FileNotFoundError:
-        raise InstanceError([Problem(ROOT, "no such file")], source=source) from None
+        raise InstanceError([Problem.at((), "no such file")], source=source) from None
     except OSError as error:
         raise InstanceError(
-            [Problem(ROOT, f"cannot read: {error.strerror}")], source=source
+            [Problem.at((), f"cannot read: {error.strerror}")], source=source
         ) from None
     try:
         return parse_instance(content)
@@ -101,7 +99,7 @@ def _load_json(data: str | bytes) -> tuple[object, list[Problem]]:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise InstanceError(
-                [Problem(ROOT, f"not UTF-8 text at byte offset {error.start}")]
+                [Problem.at((), f"not UTF-8 text at byte offset {error.start}")]
             ) from None
     repeated: dict[int, tuple[dict[str, Any], list[str]]] = {}
 
@@ -118,11 +116,11 @@ def _load_json(data: str | bytes) -> tuple[object, list[Problem]]:
         document = json.loads(data, object_pairs_hook=build_object)
     except json.JSONDecodeError as error:
         message = f"not valid JSON at line {error.lineno} column {error.colno}: {error.msg}"
-        raise InstanceError([Problem(ROOT, message)]) from None
+        raise InstanceError([Problem.at((), message)]) from None
     if not repeated:
         return document, []
     problems = [
-        Problem(format_path((*where, key)), f'key "{key}" given twice in one object')
+        Problem.at((*where, key), f'key "{key}" given twice in one object')
         for where, record in _objects(document, ())
         if id(record) in repeated
         for key in dict.fromkeys(repeated[id(record)][1])
@@ -201,10 +199,21 @@ def describe_errors(errors: Sequence[Mapping[str, Any]], *, root: type[BaseModel
     # deeper down, those deeper errors say what is wrong, not "not a number" at the list.
     above_others = {segments[:end] for segments in by_path for end in range(len(segments))}
     return [
-        Problem(format_path(segments), _message(found, details))
+        Problem.at(
+            segments,
+            _message(found, details),
+            code=MISSING if _missing_only(details) else None,
+        )
         for segments, (found, details) in by_path.items()
         if segments not in above_others
     ]
+
+
+def _missing_only(details: list[Mapping[str, Any]]) -> bool:
+    """Whether the errors at a path say only that a required field is missing (as
+    `_message` words it)."""
+    kinds = {detail["type"] for detail in details}
+    return "missing" in kinds and "extra_forbidden" not in kinds
 
 
 def _clean_loc(loc: Sequence[str | int], root: type[BaseModel]) -> tuple[Segments, _Type | None]:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeGuard
 
-from kuznia.instance.errors import ROOT, Problem, format_path
+from kuznia.instance.errors import DUPLICATE, ROOT, UNKNOWN_REFERENCE, Problem, format_path
 from kuznia.instance.schema import Instance
 
 Record = Mapping[str, Any]
@@ -106,9 +106,11 @@ def _duplicate_ids(document: Mapping[str, Any]) -> Iterator[Problem]:
                 continue
             first = first_index.setdefault(record_id, index)
             if first != index:
-                yield Problem(
-                    format_path((section, index, "id")),
+                yield Problem.at(
+                    (section, index, "id"),
                     f'duplicate {noun} id "{record_id}", first at {format_path((section, first))}',
+                    code=DUPLICATE,
+                    first=(section, first),
                 )
 
 
@@ -120,7 +122,12 @@ def _unknown_references(document: Mapping[str, Any]) -> Iterator[Problem]:
         for index, record in _records(document, section):
             value = record.get(field)
             if isinstance(value, str) and value not in ids:
-                yield Problem(format_path((section, index, field)), f'unknown {field} "{value}"')
+                yield Problem.at(
+                    (section, index, field),
+                    f'unknown {field} "{value}"',
+                    code=UNKNOWN_REFERENCE,
+                    refers_to=target,
+                )
 
 
 def _unknown_eligibility(document: Mapping[str, Any]) -> Iterator[Problem]:
@@ -135,9 +142,11 @@ def _unknown_eligibility(document: Mapping[str, Any]) -> Iterator[Problem]:
             known = _values(document, section, defining_field)
             for position, value in enumerate(values):
                 if isinstance(value, str) and value not in known:
-                    yield Problem(
-                        format_path(("funds", index, "eligible", field, position)),
+                    yield Problem.at(
+                        ("funds", index, "eligible", field, position),
                         f'unknown {noun} "{value}"',
+                        code=UNKNOWN_REFERENCE,
+                        refers_to=section,
                     )
 
 
@@ -149,8 +158,8 @@ def _months_outside_horizon(document: Mapping[str, Any], horizon: int | None) ->
             month = record.get(field)
             # A negative month is refused by the structural check; no second report here.
             if _is_int(month) and month >= horizon:
-                yield Problem(
-                    format_path((section, index, field)),
+                yield Problem.at(
+                    (section, index, field),
                     f"month {month} is outside the horizon 0..{horizon - 1}",
                 )
 
@@ -162,8 +171,8 @@ def _per_month_lengths(document: Mapping[str, Any], horizon: int | None) -> Iter
         for field in PER_MONTH:
             values = line.get(field)
             if isinstance(values, list) and len(values) != horizon:
-                yield Problem(
-                    format_path(("lines", index, field)),
+                yield Problem.at(
+                    ("lines", index, field),
                     f"list of {len(values)} values, expected {horizon} (one per month)",
                 )
 
@@ -173,11 +182,11 @@ def _partner_problems(document: Mapping[str, Any]) -> Iterator[Problem]:
         partners = producer.get("partners")
         if not isinstance(partners, list) or not partners:
             continue
-        path = format_path(("producers", index, "partners"))
+        path = ("producers", index, "partners")
         ownership = producer.get("ownership")
         # Another ownership value is refused by the structural check; no second report here.
         if ownership in ("state", "private"):
-            yield Problem(
+            yield Problem.at(
                 path,
                 f'producer "{producer.get("id")}" is "{ownership}"; '
                 "only a joint_venture has partners",
@@ -189,7 +198,7 @@ def _partner_problems(document: Mapping[str, Any]) -> Iterator[Problem]:
             if _is_number(share) and 0 < share <= 1:
                 total += share
         if total > 1 + _SHARE_TOLERANCE:
-            yield Problem(path, f"partner shares sum to {round(total, 9)}, more than 1")
+            yield Problem.at(path, f"partner shares sum to {round(total, 9)}, more than 1")
 
 
 def _budget_years(document: Mapping[str, Any]) -> Iterator[Problem]:
@@ -199,8 +208,8 @@ def _budget_years(document: Mapping[str, Any]) -> Iterator[Problem]:
             continue
         for year in budget:
             if not (isinstance(year, str) and _YEAR.fullmatch(year)):
-                yield Problem(
-                    format_path(("funds", index, "budget", str(year))),
+                yield Problem.at(
+                    ("funds", index, "budget", str(year)),
                     f'"{year}" is not a 4-digit year',
                 )
 
@@ -213,9 +222,11 @@ def _stock_twice(document: Mapping[str, Any]) -> Iterator[Problem]:
             continue
         first = first_index.setdefault(item, index)
         if first != index:
-            yield Problem(
-                format_path(("stock", index, "item")),
+            yield Problem.at(
+                ("stock", index, "item"),
                 f'stock of item "{item}" listed twice, first at {format_path(("stock", first))}',
+                code=DUPLICATE,
+                first=("stock", first),
             )
 
 

@@ -18,8 +18,7 @@ from kuznia.instance import schema
 from kuznia.instance.errors import format_path
 from kuznia.instance.io import describe_errors
 from kuznia.instance.validate import find_problems
-from kuznia.registry.sections import FUNDS, PRODUCERS, Section
-from kuznia.registry.snapshot import (
+from kuznia.registry.exact import (
     LARGEST_EXACT_INT,
     defaulted_fields,
     given_number,
@@ -27,9 +26,7 @@ from kuznia.registry.snapshot import (
     stored_number,
     without_defaults,
 )
-
-# Nested records whose own left-out fields are remembered too.
-_NESTED = {FUNDS.name: ("eligible",)}
+from kuznia.registry.sections import FUNDS, PRODUCERS, Section
 
 
 def read_document(section: Section, row: Any) -> dict[str, Any]:
@@ -61,8 +58,9 @@ def stored_document(section: Section, row: Any) -> dict[str, Any]:
     document["id"] = document.pop("code", None)
     if document["id"] is None:
         del document["id"]
-    nested = {"eligible": schema.Eligibility} if section is FUNDS else None
-    return without_defaults(document, section.record, getattr(row, "defaulted", None), nested)
+    return without_defaults(
+        document, section.record, getattr(row, "defaulted", None), section.nested
+    )
 
 
 def _fund_field(row: models.Fund, name: str) -> Any:
@@ -105,10 +103,10 @@ def check_document(
         record = None
     referenced = _referenced(section, document, session)
     context = _context(section, document, referenced, settings.months, session)
-    prefix = f"{section.name}[0]"
     for problem in find_problems(context):
-        if problem.path.startswith(prefix) and len(problem.path) > len(prefix):
-            field = _api_field(problem.path[len(prefix) :].lstrip("."))
+        location = problem.location or ()
+        if location[:2] == (section.name, 0) and len(location) > 2:
+            field = _api_field(format_path(location[2:]))
             if not any(p.field == field for p in problems):
                 problems.append(FieldProblem(field, problem.message))
     if problems or record is None:
@@ -200,7 +198,7 @@ def write_record(
         else:
             setattr(row, name, value)
     if hasattr(type(row), "defaulted"):
-        row.defaulted = defaulted_fields(record, _NESTED.get(section.name, ()))
+        row.defaulted = defaulted_fields(record, tuple(section.nested))
 
 
 def _write_fund_field(

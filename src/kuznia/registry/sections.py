@@ -60,6 +60,16 @@ class Section:
     def has_code(self) -> bool:
         return "id" in self.record.model_fields
 
+    @property
+    def nested(self) -> dict[str, type[schema.Record]]:
+        """The fields holding one nested record (a fund's `eligible`), whose own left-out
+        fields are remembered too."""
+        return {
+            name: info.annotation
+            for name, info in self.record.model_fields.items()
+            if isinstance(info.annotation, type) and issubclass(info.annotation, schema.Record)
+        }
+
 
 def _by_code(model: type[Any]) -> Filter:
     return Filter(str, lambda value: model.code == value, "Exactly this code.")
@@ -224,6 +234,16 @@ STOCK = Section(
     filters={"item": _reference(models.Stock.item, models.Item, "item")},
 )
 
+# Signed contracts' deliveries: part of an instance, not served by the registry's API.
+COMMITMENTS = Section(
+    name="commitments",
+    noun="commitment",
+    title="Commitment",
+    model=models.Commitment,
+    record=schema.Commitment,
+    references={"line": models.Line},
+)
+
 SECTIONS: tuple[Section, ...] = (
     ITEMS,
     PRODUCERS,
@@ -235,3 +255,5 @@ SECTIONS: tuple[Section, ...] = (
     FOREIGN_SUPPLY,
     STOCK,
 )
+# Every section of the instance format, in its order: what an import writes, an export reads.
+INSTANCE_SECTIONS: tuple[Section, ...] = (*SECTIONS, COMMITMENTS)

@@ -12,7 +12,8 @@ from kuznia import models
 from kuznia.auth.permissions import Action, Scope
 from kuznia.errors import Conflict, NotFound, ensure_version
 from kuznia.instance import InstanceError, dump_instance, schema
-from kuznia.registry.snapshot import RegistryEmptyError, export_instance, given_number
+from kuznia.registry.exact import given_number
+from kuznia.registry.snapshot import RegistryEmptyError, export_instance
 
 
 class SettingsWrite(BaseModel):
