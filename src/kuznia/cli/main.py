@@ -118,6 +118,8 @@ def plan(
         "arrays": "Read into arrays",
         "build": "Build model",
         "cost": "Minimise cost (tiers held)",
+        "exports": "Maximise export revenue (tiers and cost held)",
+        "surplus": "Surplus: the plan with unlimited funds",
         "explain": "Explain shortfalls",
         "diagnose": "Find conflicting constraints",
     }
