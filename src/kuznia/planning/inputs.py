@@ -281,7 +281,9 @@ class PlanInput:
             producer_employees=np.array(
                 [-1 if p.employees is None else p.employees for p in producers], dtype=np.int64
             ),
-            producer_partners=[[(q.country, float(q.share)) for q in p.partners] for p in producers],
+            producer_partners=[
+                [(q.country, float(q.share)) for q in p.partners] for p in producers
+            ],
         )
 
 

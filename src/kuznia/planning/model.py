@@ -593,7 +593,9 @@ def define_exports(
     open_cell = has_order[pi.line_item] & after_lead & (capacity_total > 0)
     line, month = np.nonzero(open_cell)
     line_scale = scale[pi.line_item[line]]
-    y = model.add_columns("export_supply", np.zeros(line.size), capacity_total[line, month] / line_scale)
+    y = model.add_columns(
+        "export_supply", np.zeros(line.size), capacity_total[line, month] / line_scale
+    )
     # balance: per (item, month) with orders
     cells, order_cell = np.unique(pi.order_item * months + pi.order_month, return_inverse=True)
     order_cell = order_cell.reshape(-1)
@@ -642,7 +644,8 @@ def _capacity_row_cells(
 ) -> tuple[IntArray, IntArray]:
     """(line, month) of each expansion capacity row, as `define_expansions` made them."""
     extra = deliveries.expansion_extra
-    return np.nonzero((extra > 0) & (deliveries.column_of >= 0))
+    line, month = np.nonzero((extra > 0) & (deliveries.column_of >= 0))
+    return line.astype(np.int64), month.astype(np.int64)
 
 
 def _export_min_rates(

@@ -79,9 +79,7 @@ def plan(
     report.seconds["surplus"] = time.perf_counter() - began
     stage("surplus", "done")
     began = time.perf_counter()
-    result = read_result(
-        plan_input, planning_model, solution, report, unconditional=unconditional
-    )
+    result = read_result(plan_input, planning_model, solution, report, unconditional=unconditional)
     report.seconds["read"] = time.perf_counter() - began
     stage("explain", "start")
     began = time.perf_counter()

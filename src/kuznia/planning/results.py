@@ -525,8 +525,12 @@ def economy_tables(
             )
         return total
 
-    line_producer = dict(zip(pi.line_ids, np.array(pi.producer_ids, dtype=object)[pi.line_producer]))
-    paid = payments.assign(producer=payments["line"].map(line_producer)) if len(payments) else payments
+    line_producer = dict(
+        zip(pi.line_ids, np.array(pi.producer_ids, dtype=object)[pi.line_producer], strict=True)
+    )
+    paid = (
+        payments.assign(producer=payments["line"].map(line_producer)) if len(payments) else payments
+    )
     spend = by_producer(paid, "amount")
     output = by_producer(deliveries, "value")
     revenue = by_producer(export_supply, "revenue")
@@ -565,7 +569,7 @@ def economy_tables(
         shared[name] = shared[name] * shared["share"]
 
     # by category: each delivery and export in its item's category; jobs by output value share
-    category_of = dict(zip(pi.item_ids, pi.item_category))
+    category_of = dict(zip(pi.item_ids, pi.item_category, strict=True))
     parts = []
     for frame, value, name in (
         (deliveries, "value", "output_value"),
@@ -583,7 +587,7 @@ def economy_tables(
             )
     if len(paid):
         line_category = dict(
-            zip(pi.line_ids, np.array(pi.item_category, dtype=object)[pi.line_item])
+            zip(pi.line_ids, np.array(pi.item_category, dtype=object)[pi.line_item], strict=True)
         )
         parts.append(
             pd.DataFrame(
@@ -604,7 +608,7 @@ def economy_tables(
         producer_made = made.groupby(by_category["producer"]).transform("sum")
         share = np.where(producer_made > 0, made / producer_made.where(producer_made > 0, 1), 0.0)
         by_category["jobs"] = share * by_category["producer"].map(
-            dict(zip(pi.producer_ids, jobs))
+            dict(zip(pi.producer_ids, jobs, strict=True))
         ).to_numpy(dtype=np.float64)
     return {
         "by_region": total_by(producers, "region"),
