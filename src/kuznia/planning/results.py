@@ -359,7 +359,9 @@ def read_result(
     )
     delivery_cost = float(deliveries["value"].sum())
     capex = float(expansions["capex"].sum())
-    exports, export_supply, y = _exports(pi, planning_model, values)
+    exports, export_supply, y = _exports(
+        pi, planning_model, values if "exports" in solution.finished else values[:0]
+    )
     produced = np.zeros((pi.n_lines, pi.months))
     np.add.at(produced, (lines, months), x)
     added = _added_capacity(pi, expansions)

@@ -40,6 +40,15 @@ The data is invented; its aggregate shape follows the public figures in shared/F
   is up to a month of need; a few commitments (signed contracts) fill part of the capacity of
   some lines in the first months, within capacity and payable by the state budget.
 
+- **Economy (only with `economy=True`, off by default).** Producers get `employees`: their
+  lines' yearly output value at full capacity over about US$150,000 a person, rounded to tens,
+  20 at least. Foreign buyers (partner country codes, illustrative) offer a handful of export
+  orders (1 in `tiny`, 2 in `small`, 6 in `national`, 8 in `national-x10`) in the second half of
+  the horizon: items with lines, 10-30% of a month's capacity of the item, at 5-40% above the
+  median line price. Off by default because the registry does not store these fields yet (a
+  registry round trip of the instance would lose them); the default should flip once it does.
+  Drawn from a stream of their own, so the rest of the instance is the same either way.
+
 Everything is drawn from `numpy.random.default_rng(seed)`: the same seed gives the same instance.
 """
 
@@ -161,8 +170,14 @@ SIZE_SPECS: dict[str, SizeSpec] = {
 SIZES: tuple[str, ...] = tuple(SIZE_SPECS)
 
 
-def generate(size: str, *, seed: int) -> Instance:
-    """Generate the synthetic instance of `size` (one of `SIZES`); the same seed, the same one."""
+# export offers per size (economy=True)
+EXPORT_OFFERS = {"tiny": 1, "small": 2, "national": 6, "national-x10": 8}
+_PERSON_YEAR_OUTPUT = 150_000.0  # US$ of yearly output per person employed (illustrative)
+
+
+def generate(size: str, *, seed: int, economy: bool = False) -> Instance:
+    """Generate the synthetic instance of `size` (one of `SIZES`); the same seed, the same one.
+    `economy`: add producers' employees and a few export offers (see the module docstring)."""
     if size not in SIZE_SPECS:
         raise ValueError(f"unknown size {size!r}: expected one of {', '.join(SIZES)}")
     spec = SIZE_SPECS[size]
@@ -206,7 +221,50 @@ def generate(size: str, *, seed: int) -> Instance:
         "stock": stock,
         "commitments": commitments,
     }
+    if economy:
+        _add_economy(document, size, np.random.default_rng([seed, 17]))
     return Instance.model_validate(document)
+
+
+def _add_economy(document: dict[str, Any], size: str, rng: np.random.Generator) -> None:
+    """Employees per producer and a few export offers (illustrative; module docstring)."""
+    months = document["months"]
+
+    def per_month(value: Any) -> FloatArray:
+        return np.asarray(value if isinstance(value, list) else [value] * months, dtype=float)
+
+    yearly: dict[str, float] = {}
+    capacity_of: dict[str, FloatArray] = {}
+    prices_of: dict[str, list[float]] = {}
+    for line in document["lines"]:
+        capacity, price = per_month(line["capacity"]), per_month(line["price"])
+        value = float((capacity * price).mean()) * 12
+        yearly[line["producer"]] = yearly.get(line["producer"], 0.0) + value
+        capacity_of[line["item"]] = capacity_of.get(line["item"], np.zeros(months)) + capacity
+        prices_of.setdefault(line["item"], []).append(float(np.median(price)))
+    for producer in document["producers"]:
+        people = yearly.get(producer["id"], 0.0) / _PERSON_YEAR_OUTPUT
+        producer["employees"] = max(20, int(round(people * rng.uniform(0.8, 1.2), -1)))
+    items = sorted(capacity_of)
+    count = min(EXPORT_OFFERS.get(size, 0), len(items))
+    chosen = rng.choice(len(items), size=count, replace=False)
+    orders = []
+    for k, index in enumerate(sorted(chosen.tolist()), 1):
+        item = items[index]
+        month = int(rng.integers(months // 2, months))
+        quantity = float(capacity_of[item][month]) * rng.uniform(0.1, 0.3)
+        price = float(np.median(prices_of[item])) * rng.uniform(1.05, 1.4)
+        orders.append(
+            {
+                "id": f"x{k:03d}",
+                "item": item,
+                "month": month,
+                "quantity": max(1, int(_round_sig(np.array([quantity]), 2)[0])),
+                "price": float(_round_sig(np.array([price]), 3)[0]),
+                "buyer": PARTNER_COUNTRIES[int(rng.integers(len(PARTNER_COUNTRIES)))],
+            }
+        )
+    document["export_orders"] = orders
 
 
 # --- rounding -------------------------------------------------------------------------------
