@@ -253,14 +253,14 @@ def _add_economy(document: dict[str, Any], size: str, rng: np.random.Generator) 
         item = items[index]
         month = int(rng.integers(months // 2, months))
         quantity = float(capacity_of[item][month]) * rng.uniform(0.1, 0.3)
-        price = float(np.median(prices_of[item])) * rng.uniform(1.05, 1.4)
+        offer_price = float(np.median(prices_of[item])) * rng.uniform(1.05, 1.4)
         orders.append(
             {
                 "id": f"x{k:03d}",
                 "item": item,
                 "month": month,
                 "quantity": max(1, int(_round_sig(np.array([quantity]), 2)[0])),
-                "price": float(_round_sig(np.array([price]), 3)[0]),
+                "price": float(_round_sig(np.array([offer_price]), 3)[0]),
                 "buyer": PARTNER_COUNTRIES[int(rng.integers(len(PARTNER_COUNTRIES)))],
             }
         )
