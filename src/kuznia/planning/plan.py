@@ -75,7 +75,12 @@ def plan(
 
     stage("surplus", "start")
     began = time.perf_counter()
-    unconditional = unconditional_production(plan_input, planning_model, options)
+    # after a time limit there is no time left for a second solve: no unconditional figure
+    unconditional = (
+        unconditional_production(plan_input, planning_model, options)
+        if solution.status == SolveStatus.OPTIMAL
+        else None
+    )
     report.seconds["surplus"] = time.perf_counter() - began
     stage("surplus", "done")
     began = time.perf_counter()
