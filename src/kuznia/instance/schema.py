@@ -122,6 +122,9 @@ class Commitment(Record):
     .. `to`, inclusive (sum of x over the window >= quantity). Exactly one of the two forms is
     given (checked in `kuznia.instance.validate`)."""
 
+    # `from` is a Python keyword: the field is `from_`, written and read as "from"
+    model_config = ConfigDict(serialize_by_alias=True)
+
     line: str
     month: NonNegativeInt | None = None
     from_: NonNegativeInt | None = Field(default=None, alias="from")
