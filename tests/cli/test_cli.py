@@ -192,6 +192,41 @@ class TestPlan:
             expected = "optimal" if result.exit_code == 0 else "time_limit"
             assert json.loads(output.read_text())["status"] == expected
 
+    def test_exports_surplus_and_economy_in_json_workbook_and_summary(self, runner, tmp_path):
+        # need 6 in month 0 (price 1): 4 of the 10 are left for the order of 5 at 10 (40).
+        doc = instance_dict(months=1, capacity=10)
+        doc["producers"][0]["employees"] = 120
+        doc["needs"] = [need("a", 0, 6)]
+        doc["export_orders"] = [
+            {"id": "x1", "item": "a", "month": 0, "quantity": 5, "price": 10.0, "buyer": "PL"}
+        ]
+        output, excel = tmp_path / "r.json", tmp_path / "p.xlsx"
+        source = write(tmp_path / "f.json", doc)
+        result = kuznia(runner, "plan", "--input", source, "-o", output, "--excel", excel)
+        assert result.exit_code == 0, result.output
+        plan = json.loads(output.read_text())
+        assert plan["exports"] == [
+            {"order": "x1", "item": "a", "month": 0, "quantity": 4, "revenue": 40}
+        ]
+        assert plan["export_revenue"] == 40
+        assert plan["surplus"] == [{"item": "a", "month": 0, "after_plan": 0, "unconditional": 4}]
+        assert plan["economy"]["by_region"] == [
+            {"region": "r1", "spend": 6, "output_value": 6, "export_revenue": 40, "jobs": 120}
+        ]
+        assert "Exports: 1 of 1 orders served, revenue 40 USD" in result.output
+        assert "Economy by region" in result.output
+        workbook = openpyxl.load_workbook(excel, read_only=True)
+        assert {"Exports", "Surplus", "Economy"} <= set(workbook.sheetnames)
+        workbook.close()
+
+    def test_generate_economy_adds_employees_and_export_offers(self, runner, tmp_path):
+        path = tmp_path / "f.json"
+        result = kuznia(runner, "generate", "tiny", "--economy", "--output", path)
+        assert result.exit_code == 0, result.output
+        document = json.loads(path.read_text())
+        assert len(document["export_orders"]) == 1
+        assert all(p["employees"] >= 20 for p in document["producers"])
+
     def test_an_instance_without_needs_is_planned_and_written(self, runner, tmp_path):
         doc = instance_dict(months=2, capacity=10, price=3.0)
         doc["commitments"] = [{"line": "l1", "month": 1, "quantity": 4}]

@@ -286,3 +286,32 @@ class TestNational:
             commitment.month < lines[commitment.line].lead_time
             for commitment in national.commitments
         )
+
+
+class TestEconomy:
+    """Employees and export offers: only with economy=True (the registry cannot store them yet)."""
+
+    def test_off_by_default(self) -> None:
+        plain = instance("national")
+        assert plain.export_orders == []
+        assert all(p.employees is None for p in plain.producers)
+
+    def test_adds_employees_and_a_handful_of_offers_and_changes_nothing_else(self) -> None:
+        richer = generate("national", seed=7, economy=True)
+        assert 5 <= len(richer.export_orders) <= 8
+        assert check_instance(richer) == []
+        employees = [p.employees for p in richer.producers]
+        assert all(e is not None and e >= 20 for e in employees)
+        # some 100,000-300,000 people: the size of a national defence industry (illustrative)
+        assert 100_000 <= sum(e for e in employees if e is not None) <= 300_000
+        line_items = {line.item for line in richer.lines}
+        for order in richer.export_orders:
+            assert order.item in line_items and order.month >= richer.months // 2
+            assert re.fullmatch(r"[A-Z]{2}", order.buyer)
+        stripped = richer.model_copy(
+            update={
+                "export_orders": [],
+                "producers": [p.model_copy(update={"employees": None}) for p in richer.producers],
+            }
+        )
+        assert stripped.model_dump() == instance("national").model_dump()

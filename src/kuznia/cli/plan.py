@@ -58,12 +58,18 @@ def generate(
     size: Size = typer.Argument(..., help="tiny, small, national or national-x10"),
     seed: int = typer.Option(7, "--seed", help="Random seed: the same seed gives the same data."),
     output: Path = typer.Option(..., "--output", "-o", help="Instance file to write (JSON)."),
+    economy: bool = typer.Option(
+        False,
+        "--economy",
+        help="Add producers' employees and a few export offers (the registry cannot store "
+        "them yet).",
+    ),
 ) -> None:
     """Generate a synthetic, illustrative planning instance (kuznia-instance/1)."""
     from kuznia.synthetic import generate as make
 
     began = time.perf_counter()
-    instance = make(size.value, seed=seed)
+    instance = make(size.value, seed=seed, economy=economy)
     output.parent.mkdir(parents=True, exist_ok=True)
     write_instance(instance, output)
     console.print(
@@ -114,6 +120,8 @@ def plan(
         "arrays": "Read into arrays",
         "build": "Build model",
         "cost": "Minimise cost (tiers held)",
+        "exports": "Maximise export revenue (tiers and cost held)",
+        "surplus": "Surplus: the plan with unlimited funds",
         "explain": "Explain shortfalls",
         "diagnose": "Find conflicting constraints",
     }

@@ -63,7 +63,7 @@ def read_instance(path: str | os.PathLike[str]) -> Instance:
 
 def dump_instance(instance: Instance) -> dict[str, Any]:
     """The JSON document of `instance`, holding exactly the fields that were set."""
-    return instance.model_dump(mode="json", exclude_unset=True)
+    return instance.model_dump(mode="json", exclude_unset=True, by_alias=True)
 
 
 def write_instance(instance: Instance, path: str | os.PathLike[str]) -> None:

@@ -53,6 +53,8 @@ class Producer(Record):
     ownership: Ownership
     region: str = Field(min_length=1)
     partners: list[JointVenturePartner] = Field(default_factory=list)
+    # optional: people employed (the economy report counts jobs only where it is given)
+    employees: NonNegativeInt | None = None
 
 
 class Line(Record):
@@ -118,9 +120,34 @@ class Stock(Record):
 
 
 class Commitment(Record):
+    """A signed contract: in one `month` (x[l,t] >= quantity), or over a window of months `from`
+    .. `to`, inclusive (sum of x over the window >= quantity). Exactly one of the two forms is
+    given (checked in `kuznia.instance.validate`)."""
+
+    # `from` is a Python keyword: the field is `from_`, written and read as "from"
+    model_config = ConfigDict(serialize_by_alias=True)
+
     line: str
+    month: NonNegativeInt | None = None
+    from_: NonNegativeInt | None = Field(default=None, alias="from")
+    to: NonNegativeInt | None = None
+    quantity: NonNegative
+
+    @property
+    def is_window(self) -> bool:
+        """True for a commitment over a window of months (`from`..`to`)."""
+        return self.month is None
+
+
+class ExportOrder(Record):
+    """A foreign buyer's offer: up to `quantity` of `item` in `month` at `price` per unit."""
+
+    id: str = Field(min_length=1)
+    item: str
     month: NonNegativeInt
     quantity: NonNegative
+    price: NonNegative
+    buyer: str = Field(min_length=1)
 
 
 class OperationWeights(Record):
@@ -148,6 +175,7 @@ class Instance(Record):
     foreign_supply: list[ForeignSupply] = Field(default_factory=list)
     stock: list[Stock] = Field(default_factory=list)
     commitments: list[Commitment] = Field(default_factory=list)
+    export_orders: list[ExportOrder] = Field(default_factory=list)
 
     @property
     def start_year(self) -> int:

@@ -24,6 +24,7 @@ ID_SECTIONS = {
     "expansions": "expansion",
     "groupings": "grouping",
     "funds": "fund",
+    "export_orders": "export order",
 }
 # (section, field, section the field refers to by id)
 REFERENCES = (
@@ -35,6 +36,7 @@ REFERENCES = (
     ("foreign_supply", "item", "items"),
     ("stock", "item", "items"),
     ("commitments", "line", "lines"),
+    ("export_orders", "item", "items"),
 )
 # (list in a fund's `eligible`, what its values are, the section and field that define them)
 ELIGIBLE_REFERENCES = (
@@ -48,6 +50,9 @@ MONTHS = (
     ("needs", "month"),
     ("foreign_supply", "month"),
     ("commitments", "month"),
+    ("commitments", "from"),
+    ("commitments", "to"),
+    ("export_orders", "month"),
 )
 # Fields of a line holding a number, or one number per month
 PER_MONTH = ("capacity", "price")
@@ -70,13 +75,14 @@ def find_problems(document: Mapping[str, Any]) -> list[Problem]:
         *_partner_problems(document),
         *_budget_years(document),
         *_stock_twice(document),
+        *_commitment_forms(document),
     ]
     return in_document_order(problems)
 
 
 def check_instance(instance: Instance) -> list[Problem]:
     """Every cross-record problem in an instance built in code (a parsed one has none)."""
-    return find_problems(instance.model_dump())
+    return find_problems(instance.model_dump(by_alias=True))
 
 
 def in_document_order(problems: Iterable[Problem]) -> list[Problem]:
@@ -227,6 +233,35 @@ def _stock_twice(document: Mapping[str, Any]) -> Iterator[Problem]:
                 f'stock of item "{item}" listed twice, first at {format_path(("stock", first))}',
                 code=DUPLICATE,
                 first=("stock", first),
+            )
+
+
+def _commitment_forms(document: Mapping[str, Any]) -> Iterator[Problem]:
+    """A commitment is in one `month` or over a window `from`..`to` (inclusive), not both."""
+    for index, commitment in _records(document, "commitments"):
+        month = commitment.get("month")
+        first, last = commitment.get("from"), commitment.get("to")
+        window = first is not None or last is not None
+        if month is not None and window:
+            yield Problem(
+                format_path(("commitments", index)),
+                'both "month" and a window ("from"/"to") given; a commitment is one or the other',
+            )
+        elif month is None and not window:
+            yield Problem(
+                format_path(("commitments", index)),
+                'neither "month" nor a window ("from" and "to") given',
+            )
+        elif window and (first is None or last is None):
+            missing = "from" if first is None else "to"
+            yield Problem(
+                format_path(("commitments", index, missing)),
+                f'a window needs both "from" and "to"; "{missing}" is missing',
+            )
+        elif _is_int(first) and _is_int(last) and first > last:
+            yield Problem(
+                format_path(("commitments", index, "from")),
+                f"window from {first} to {last}: from is after to",
             )
 
 

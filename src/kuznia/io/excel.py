@@ -29,6 +29,12 @@ SHEETS: dict[str, str] = {
     "Capacity use": "Capacity available from the lead time on, delivered, and utilisation per line.",
     "Allocations": "Need, served and backlog per need class and month.",
     "Stock": "Stock per item at the end of each month.",
+    "Exports": "Export orders (foreign buyers' offers): offered, served and revenue; the export "
+    "stage runs after every tier and the cost and cannot move them.",
+    "Surplus": "Capacity per item and month left after the plan and exports (after plan), and "
+    "capacity no tier would take even with unlimited funds (unconditional).",
+    "Economy": "Spend by funds, output value, export revenue and jobs, by region, ownership, "
+    "joint-venture partner country (times the partner's share) and category.",
 }
 
 
@@ -77,6 +83,19 @@ def _shortfalls(result: PlanResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _economy(result: PlanResult) -> pd.DataFrame:
+    """The economy tables stacked in one sheet: what each row is by, and its value."""
+    frames = []
+    for name, table in result.economy.items():
+        key = table.columns[0] if len(table.columns) else "value"
+        frames.append(
+            table.rename(columns={key: "value"}).assign(by=name.removeprefix("by_"))[
+                ["by", "value", *[c for c in table.columns if c != key]]
+            ]
+        )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 def write_plan_workbook(result: PlanResult, path: str | Path) -> Path | BinaryIO:
     """Write the plan's tables to `path` (.xlsx), one sheet per table, formatted for reading."""
     allocations = result.allocations
@@ -97,6 +116,10 @@ def write_plan_workbook(result: PlanResult, path: str | Path) -> Path | BinaryIO
         else allocations,
         "Stock": result.stock,
     }
+    if result.has_export_orders:
+        tables["Exports"] = result.exports
+    tables["Surplus"] = result.surplus
+    tables["Economy"] = _economy(result)
     return write_tables_workbook(tables, SHEETS, path)
 
 

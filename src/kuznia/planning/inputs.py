@@ -8,7 +8,7 @@ model chooses its own scaling.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -74,6 +74,35 @@ class PlanInput:
     fund_pays_line: BoolArray  # [F, L] eligibility
     fund_pays_expansion: BoolArray  # [F, E]
 
+    # window commitments: sum_{from <= t <= to} x[l,t] >= quantity (INSTANCE.md, "Commitments")
+    window_commitment: IntArray = field(default_factory=lambda: _ints())  # [W] its commitments[k]
+    window_line: IntArray = field(default_factory=lambda: _ints())  # [W]
+    window_from: IntArray = field(default_factory=lambda: _ints())  # [W] first month
+    window_to: IntArray = field(default_factory=lambda: _ints())  # [W] last month, inclusive
+    window_quantity: FloatArray = field(default_factory=lambda: np.zeros(0))  # [W] units
+
+    # export orders (INSTANCE.md, "Optional additions")
+    order_ids: list[str] = field(default_factory=list)
+    order_item: IntArray = field(default_factory=lambda: _ints())  # [O]
+    order_month: IntArray = field(default_factory=lambda: _ints())  # [O]
+    order_quantity: FloatArray = field(default_factory=lambda: np.zeros(0))  # [O] units
+    order_price: FloatArray = field(default_factory=lambda: np.zeros(0))  # [O] per unit
+    order_buyer: list[str] = field(default_factory=list)
+
+    # people employed per producer, -1 where not given
+    producer_employees: IntArray = field(default_factory=lambda: _ints())  # [P]
+    # joint-venture partners per producer: (country, share)
+    producer_partners: list[list[tuple[str, float]]] = field(default_factory=list)
+
+    @property
+    def has_employees(self) -> bool:
+        """True when any producer states its employees (jobs are reported only then)."""
+        return bool((self.producer_employees >= 0).any())
+
+    @property
+    def n_orders(self) -> int:
+        return len(self.order_ids)
+
     @property
     def priorities(self) -> list[int]:
         """Priority tiers present in the needs, highest (1) first."""
@@ -130,10 +159,13 @@ class PlanInput:
         min_rate = np.array([float(line.min_rate) for line in lines], dtype=np.float64)
 
         committed = np.zeros((n_lines, months))
-        if instance.commitments:
-            rows = np.array([line_index[c.line] for c in instance.commitments])
-            cols = np.array([c.month for c in instance.commitments])
-            np.add.at(committed, (rows, cols), [float(c.quantity) for c in instance.commitments])
+        in_month = [c for c in instance.commitments if c.month is not None]
+        if in_month:
+            rows = np.array([line_index[c.line] for c in in_month])
+            cols = np.array([c.month for c in in_month])
+            np.add.at(committed, (rows, cols), [float(c.quantity) for c in in_month])
+        windows = [(k, c) for k, c in enumerate(instance.commitments) if c.month is None]
+        orders = instance.export_orders
 
         expansions = instance.expansions
         expansion_line = np.array([line_index[e.line] for e in expansions], dtype=np.int64)
@@ -234,4 +266,25 @@ class PlanInput:
             budget=budget,
             fund_pays_line=fund_pays_line,
             fund_pays_expansion=fund_pays_expansion,
+            window_commitment=np.array([k for k, _ in windows], dtype=np.int64),
+            window_line=np.array([line_index[c.line] for _, c in windows], dtype=np.int64),
+            window_from=np.array([c.from_ for _, c in windows], dtype=np.int64),
+            window_to=np.array([c.to for _, c in windows], dtype=np.int64),
+            window_quantity=np.array([float(c.quantity) for _, c in windows], dtype=np.float64),
+            order_ids=[o.id for o in orders],
+            order_item=np.array([item_index[o.item] for o in orders], dtype=np.int64),
+            order_month=np.array([o.month for o in orders], dtype=np.int64),
+            order_quantity=np.array([float(o.quantity) for o in orders], dtype=np.float64),
+            order_price=np.array([float(o.price) for o in orders], dtype=np.float64),
+            order_buyer=[o.buyer for o in orders],
+            producer_employees=np.array(
+                [-1 if p.employees is None else p.employees for p in producers], dtype=np.int64
+            ),
+            producer_partners=[
+                [(q.country, float(q.share)) for q in p.partners] for p in producers
+            ],
         )
+
+
+def _ints() -> IntArray:
+    return np.zeros(0, dtype=np.int64)

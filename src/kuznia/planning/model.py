@@ -61,6 +61,9 @@ class Model:
     rows: dict[str, Block] = field(default_factory=dict)
     # objective name -> (columns, coefficients); tiers are "tier:<priority>", then "cost"
     objectives: dict[str, tuple[IntArray, FloatArray]] = field(default_factory=dict)
+    # where the export part begins (columns, rows): the tiers and the cost are solved on the
+    # model before it, so export orders cannot move them (None: there is no export part)
+    export_start: tuple[int, int] | None = None
 
     def add_columns(
         self, name: str, lower: FloatArray, upper: FloatArray, *, integer: bool = False
@@ -154,6 +157,9 @@ class Layout:
     capacity_row_line: IntArray  # per expansion capacity row: line
     capacity_row_month: IntArray  # per expansion capacity row: month
     min_rate_lines: IntArray  # lines with a use variable (milp)
+    window_rows: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))  # per window
+    export_line: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))  # per y column
+    export_month: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))  # per y column
 
 
 @dataclass
@@ -525,6 +531,153 @@ def define_objectives(
     )
 
 
+def define_window_commitments(
+    model: Model, plan_input: PlanInput, scale: FloatArray, deliveries: Deliveries
+) -> IntArray:
+    """Window commitments w (signed purchase guarantees): for its line l,
+    sum_{max(from[w], lead_time[l]) <= t <= to[w]} x[l,t] >= quantity[w].
+
+    Months before the line's lead time stay closed: no new delivery arrives there. A window
+    with no month left (or no payable month) keeps its row with nothing in it, which the solve
+    reports as infeasible and the diagnosis names.
+    """
+    line = plan_input.window_line
+    count = line.size
+    rows = model.add_rows(
+        "window_commitment",
+        plan_input.window_quantity / scale[plan_input.line_item[line]] if count else np.zeros(0),
+        np.full(count, INF),
+    )
+    if count == 0:
+        return rows
+    month = np.arange(plan_input.months)[None, :]
+    first = np.maximum(plan_input.window_from, plan_input.lead_time[line])
+    inside = (month >= first[:, None]) & (month <= plan_input.window_to[:, None])
+    w, t = np.nonzero(inside)
+    cols = deliveries.column_of[line[w], t]
+    present = cols >= 0
+    model.add_coefficients(rows[w[present]], cols[present], 1.0)
+    return rows
+
+
+def define_exports(
+    model: Model,
+    plan_input: PlanInput,
+    scale: FloatArray,
+    deliveries: Deliveries,
+    expansions: IntArray,
+    unit: FloatArray,
+    min_rate_lines: IntArray,
+    money: float,
+) -> tuple[IntArray, IntArray]:
+    """Exports (INSTANCE.md, "Optional additions"), last in the model so the tiers and the cost
+    see the same model with or without them. Export supply y[l,t] >= 0 where an order for the
+    line's item falls in month t, from the line's lead time on; served e[o] in [0, quantity[o]]:
+    x[l,t] + y[l,t] - sum_{e of l, active} added[e] z[e] <= capacity[l,t] (the capacity row);
+    sum_{l of i} y[l,t] = sum_{o of (i,t)} e[o] per item and month with orders;
+    milp, lines with a min rate: x[l,t] + y[l,t] >= min_rate[l] u[l] and y[l,t] <= upper u[l].
+    Objective "exports": minimise -sum_o price[o] e[o] (maximise revenue).
+    Nothing of y enters stock or money rows: the buyer pays, and export output is never stocked.
+    """
+    pi = plan_input
+    months = pi.months
+    e = model.add_columns(
+        "export_served",
+        np.zeros(pi.n_orders),
+        pi.order_quantity / scale[pi.order_item] if pi.n_orders else np.zeros(0),
+    )
+    has_order = np.zeros((pi.n_items, months), dtype=bool)
+    has_order[pi.order_item, pi.order_month] = True
+    capacity_total = pi.capacity + deliveries.expansion_extra
+    after_lead = np.arange(months)[None, :] >= pi.lead_time[:, None]
+    open_cell = has_order[pi.line_item] & after_lead & (capacity_total > 0)
+    line, month = np.nonzero(open_cell)
+    line_scale = scale[pi.line_item[line]]
+    y = model.add_columns(
+        "export_supply", np.zeros(line.size), capacity_total[line, month] / line_scale
+    )
+    # balance: per (item, month) with orders
+    cells, order_cell = np.unique(pi.order_item * months + pi.order_month, return_inverse=True)
+    order_cell = order_cell.reshape(-1)
+    balance = model.add_rows("export_balance", np.zeros(cells.size), np.zeros(cells.size))
+    model.add_coefficients(balance[order_cell], e, -1.0)
+    supply_cell = np.searchsorted(cells, pi.line_item[line] * months + month)
+    model.add_coefficients(balance[supply_cell], y, 1.0)
+    # capacity: into the line's capacity row where it has one, else a row of its own
+    row_at = np.full((pi.n_lines, months), -1, dtype=np.int64)
+    if "capacity" in model.rows and model.rows["capacity"].size:
+        row_line, row_month = _capacity_row_cells(model, deliveries, pi)
+        row_at[row_line, row_month] = model.rows["capacity"].index
+    has_row = row_at[line, month] >= 0
+    model.add_coefficients(row_at[line[has_row], month[has_row]], y[has_row], 1.0)
+    own_line, own_month, own_y = line[~has_row], month[~has_row], y[~has_row]
+    own = model.add_rows(
+        "export_capacity",
+        np.full(own_line.size, -INF),
+        pi.capacity[own_line, own_month] / scale[pi.line_item[own_line]],
+    )
+    model.add_coefficients(own, own_y, 1.0)
+    x_col = deliveries.column_of[own_line, own_month]
+    model.add_coefficients(own[x_col >= 0], x_col[x_col >= 0], 1.0)
+    if pi.n_expansions and own.size:
+        own_at = np.full((pi.n_lines, months), -1, dtype=np.int64)
+        own_at[own_line, own_month] = own
+        exp_rows = own_at[pi.expansion_line]
+        active = np.arange(months)[None, :] >= pi.expansion_active[:, None]
+        k, t = np.nonzero(active & (exp_rows >= 0))
+        model.add_coefficients(
+            exp_rows[k, t],
+            expansions[k],
+            -pi.expansion_capacity[k] / scale[pi.line_item[pi.expansion_line[k]]] / unit[k],
+        )
+    if min_rate_lines.size:
+        _export_min_rates(model, pi, scale, min_rate_lines, line, month, y, capacity_total)
+    model.objectives["exports"] = (
+        e,
+        -pi.order_price * scale[pi.order_item] / money if pi.n_orders else np.zeros(0),
+    )
+    return line, month
+
+
+def _capacity_row_cells(
+    model: Model, deliveries: Deliveries, pi: PlanInput
+) -> tuple[IntArray, IntArray]:
+    """(line, month) of each expansion capacity row, as `define_expansions` made them."""
+    extra = deliveries.expansion_extra
+    line, month = np.nonzero((extra > 0) & (deliveries.column_of >= 0))
+    return line.astype(np.int64), month.astype(np.int64)
+
+
+def _export_min_rates(
+    model: Model,
+    pi: PlanInput,
+    scale: FloatArray,
+    lines: IntArray,
+    line: IntArray,
+    month: IntArray,
+    y: IntArray,
+    capacity_total: FloatArray,
+) -> None:
+    """milp: min_rate applies to x + y: y joins the line's lower rows (x + y >= min_rate u), and
+    y[l,t] <= upper u[l] (a line not in use exports nothing)."""
+    use = model.columns["line_use"].index
+    use_of = np.full(pi.n_lines, -1, dtype=np.int64)
+    use_of[lines] = use
+    lower_at = np.full((pi.n_lines, pi.months), -1, dtype=np.int64)
+    after_lead = np.arange(pi.months)[None, :] >= pi.lead_time[lines, None]
+    rl, rt = np.nonzero(after_lead)
+    lower_at[lines[rl], rt] = model.rows["line_use_lower"].index
+    mine = use_of[line] >= 0
+    model.add_coefficients(lower_at[line[mine], month[mine]], y[mine], 1.0)
+    rows = model.add_rows("export_use", np.full(int(mine.sum()), -INF), np.zeros(int(mine.sum())))
+    model.add_coefficients(rows, y[mine], 1.0)
+    model.add_coefficients(
+        rows,
+        use_of[line[mine]],
+        -capacity_total[line[mine], month[mine]] / scale[pi.line_item[line[mine]]],
+    )
+
+
 def build_model(plan_input: PlanInput, *, mode: str = "lp") -> PlanningModel:
     """Assemble the whole model: vectorised, one pass per constraint family."""
     if mode not in ("lp", "milp"):
@@ -544,9 +697,16 @@ def build_model(plan_input: PlanInput, *, mode: str = "lp") -> PlanningModel:
     groups = service_groups(plan_input)
     served = define_service(model, plan_input, scale, groups)
     _h, stock_item, stock_month = define_stock(model, plan_input, scale, deliveries, served, groups)
+    window_rows = define_window_commitments(model, plan_input, scale, deliveries)
     money = money_unit(plan_input)
     payments = define_payments(model, plan_input, scale, deliveries, expansions, money, unit)
     define_objectives(model, plan_input, scale, deliveries, served, groups, expansions, money, unit)
+    export_line, export_month = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if plan_input.n_orders:
+        model.export_start = (model.n_cols, model.n_rows)
+        export_line, export_month = define_exports(
+            model, plan_input, scale, deliveries, expansions, unit, min_rate_lines, money
+        )
     layout = Layout(
         item_scale=scale,
         money_unit=money,
@@ -571,5 +731,8 @@ def build_model(plan_input: PlanInput, *, mode: str = "lp") -> PlanningModel:
         capacity_row_line=capacity_line,
         capacity_row_month=capacity_month,
         min_rate_lines=min_rate_lines,
+        window_rows=window_rows,
+        export_line=export_line,
+        export_month=export_month,
     )
     return PlanningModel(model=model, layout=layout, mode=mode)

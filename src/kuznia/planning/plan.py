@@ -8,12 +8,14 @@ from collections.abc import Callable
 import highspy
 import numpy as np
 
+from kuznia.instance.months import add_months
 from kuznia.instance.schema import Instance
 from kuznia.planning.explain import explain_shortfalls
 from kuznia.planning.inputs import PlanInput
 from kuznia.planning.model import PlanningModel, build_model
 from kuznia.planning.results import PlanReport, PlanResult, empty_result, read_result
 from kuznia.planning.solve import SolveOptions, SolveStatus, make_highs, solve_lexicographic
+from kuznia.planning.surplus import unconditional_production
 
 # stage name, event ("start" or a status) -> None
 ProgressCallback = Callable[[str, str], None]
@@ -71,8 +73,18 @@ def plan(
             report.message = "time limit reached before a solution was found"
         return result
 
+    stage("surplus", "start")
     began = time.perf_counter()
-    result = read_result(plan_input, planning_model, solution, report)
+    # after a time limit there is no time left for a second solve: no unconditional figure
+    unconditional = (
+        unconditional_production(plan_input, planning_model, options)
+        if solution.status == SolveStatus.OPTIMAL
+        else None
+    )
+    report.seconds["surplus"] = time.perf_counter() - began
+    stage("surplus", "done")
+    began = time.perf_counter()
+    result = read_result(plan_input, planning_model, solution, report, unconditional=unconditional)
     report.seconds["read"] = time.perf_counter() - began
     stage("explain", "start")
     began = time.perf_counter()
@@ -92,7 +104,7 @@ def diagnose_infeasibility(
     feasibility relaxation, everything else held) and report what had to give."""
     model, layout = planning_model.model, planning_model.layout
     highs = make_highs(planning_model, options)
-    n_cols, n_rows = model.n_cols, model.n_rows
+    n_cols, n_rows = model.export_start or (model.n_cols, model.n_rows)
     x = model.columns["delivery"].index
     lower_penalty = np.full(n_cols, -1.0)
     upper_penalty = np.full(n_cols, -1.0)
@@ -101,6 +113,10 @@ def diagnose_infeasibility(
     upper_penalty[x] = 1.0
     rhs_penalty = np.full(n_rows, -1.0)
     rhs_penalty[model.rows["budget"].index] = 1.0
+    # a window commitment that cannot be met is named itself, before the capacity or budget
+    # that it runs into (the message says how much can be delivered and paid for)
+    window_rows = layout.window_rows
+    rhs_penalty[window_rows] = 0.5
     if "capacity" in model.rows:
         rhs_penalty[model.rows["capacity"].index] = 1.0
     status = highs.feasibilityRelaxation(1.0, 1.0, 1.0, lower_penalty, upper_penalty, rhs_penalty)
@@ -132,6 +148,25 @@ def diagnose_infeasibility(
         conflicts.append(
             f"lines[{line}].capacity (line {plan_input.line_ids[line]}, month {month}): "
             f"commitments need {values[k] * scale[k]:g}, capacity is {col_upper[x][k] * scale[k]:g}"
+        )
+    row_lower = model.bounds()[2]
+    window_short = np.nonzero(rows[window_rows] < row_lower[window_rows] - 1e-6)[0]
+    for k in window_short:
+        line = int(plan_input.window_line[k])
+        item_scale = layout.item_scale[plan_input.line_item[line]]
+        first, last = int(plan_input.window_from[k]), int(plan_input.window_to[k])
+        opens = max(first, int(plan_input.lead_time[line]))
+        why = (
+            f"only {rows[window_rows][k] * item_scale:g} can be delivered and paid for"
+            if opens <= last
+            else f"the line's lead time ({int(plan_input.lead_time[line])} months) closes the "
+            "whole window"
+        )
+        conflicts.append(
+            f"commitments[{int(plan_input.window_commitment[k])}]: line "
+            f"{plan_input.line_ids[line]} must deliver {plan_input.window_quantity[k]:g} over "
+            f"{add_months(plan_input.start, first)}..{add_months(plan_input.start, last)} "
+            f"but {why}"
         )
     budget_rows = model.rows["budget"].index
     over = np.nonzero(rows[budget_rows] > row_upper[budget_rows] + 1e-6)[0]

@@ -65,6 +65,20 @@ class PlanResult:
     explanations: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     report: PlanReport = field(default_factory=PlanReport)
+    # exports (only where the instance has export orders): per order, and per line and month
+    has_export_orders: bool = False
+    exports: pd.DataFrame = field(default_factory=pd.DataFrame)  # order, buyer, item, month, ...
+    export_supply: pd.DataFrame = field(default_factory=pd.DataFrame)  # line, producer, item, ...
+    # item, month, after_plan, unconditional (see `surplus_table`)
+    surplus: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # by_region, by_ownership, by_partner_country, by_category (see `economy_tables`)
+    economy: dict[str, pd.DataFrame] = field(default_factory=dict)
+    has_jobs: bool = False
+
+    @property
+    def export_revenue(self) -> float:
+        """What the buyers pay for every export served."""
+        return float(self.exports["revenue"].sum()) if len(self.exports) else 0.0
 
     @property
     def ok(self) -> bool:
@@ -144,6 +158,20 @@ class PlanResult:
             else [],
             "budget_use": records(self.budget_use),
             "capacity_use": records(self.capacity_use),
+            **(
+                {
+                    "exports": records(
+                        self.exports[["order", "item", "month", "quantity", "revenue"]]
+                    )
+                    if len(self.exports)
+                    else [],
+                    "export_revenue": plain(self.export_revenue),
+                }
+                if self.has_export_orders
+                else {}
+            ),
+            "surplus": records(self.surplus) if len(self.surplus) else [],
+            "economy": {name: records(table) for name, table in self.economy.items()},
             "explanations": self.explanations,
             "conflicts": self.conflicts,
             "report": {
@@ -217,9 +245,15 @@ def empty_result(
 
 
 def read_result(
-    plan_input: PlanInput, planning_model: PlanningModel, solution: Solution, report: PlanReport
+    plan_input: PlanInput,
+    planning_model: PlanningModel,
+    solution: Solution,
+    report: PlanReport,
+    *,
+    unconditional: FloatArray | None = None,
 ) -> PlanResult:
-    """Turn the final model solution into tables in units and currency."""
+    """Turn the final model solution into tables in units and currency (`unconditional`: the
+    production [L, T] of the plan with unlimited funds, for the surplus; NaN when not given)."""
     model, layout = planning_model.model, planning_model.layout
     values: FloatArray = solution.col_value
     pi = plan_input
@@ -331,6 +365,14 @@ def read_result(
     )
     delivery_cost = float(deliveries["value"].sum())
     capex = float(expansions["capex"].sum())
+    exports, export_supply, y = _exports(
+        pi, planning_model, values if "exports" in solution.finished else values[:0]
+    )
+    produced = np.zeros((pi.n_lines, pi.months))
+    np.add.at(produced, (lines, months), x)
+    added = _added_capacity(pi, expansions)
+    surplus = surplus_table(pi, produced, y, added, unconditional)
+    economy = economy_tables(pi, deliveries, payments, export_supply)
     return PlanResult(
         status=solution.status,
         mode=planning_model.mode,
@@ -350,7 +392,238 @@ def read_result(
         budget_use=budget_use,
         capacity_use=capacity_use,
         report=report,
+        has_export_orders=pi.n_orders > 0,
+        exports=exports,
+        export_supply=export_supply,
+        surplus=surplus,
+        economy=economy,
+        has_jobs=pi.has_employees,
     )
+
+
+def _exports(
+    pi: PlanInput, planning_model: PlanningModel, values: FloatArray
+) -> tuple[pd.DataFrame, pd.DataFrame, FloatArray]:
+    """Exports served per order, export supply per line and month, and y [L, T] in units.
+
+    An order's revenue is its served quantity times its price; a line's share of the revenue
+    of an item and month is its share of the export supply there."""
+    model, layout = planning_model.model, planning_model.layout
+    y = np.zeros((pi.n_lines, pi.months))
+    served = np.zeros(pi.n_orders)
+    if pi.n_orders and values.size >= model.n_cols:
+        scale = layout.item_scale
+        served = _clean(values[model.columns["export_served"].index] * scale[pi.order_item])
+        supply = values[model.columns["export_supply"].index]
+        np.add.at(
+            y,
+            (layout.export_line, layout.export_month),
+            _clean(supply * scale[pi.line_item[layout.export_line]]),
+        )
+    exports = pd.DataFrame(
+        {
+            "order": pi.order_ids,
+            "buyer": pi.order_buyer,
+            "item": np.array(pi.item_ids, dtype=object)[pi.order_item],
+            "month": pi.order_month,
+            "offered": pi.order_quantity,
+            "price": pi.order_price,
+            "quantity": served,
+            "revenue": served * pi.order_price,
+        }
+    )
+    revenue_cell = np.zeros((pi.n_items, pi.months))
+    np.add.at(revenue_cell, (pi.order_item, pi.order_month), served * pi.order_price)
+    supply_cell = np.zeros((pi.n_items, pi.months))
+    np.add.at(supply_cell, pi.line_item, y)
+    line, month = np.nonzero(y > 0)
+    item = pi.line_item[line]
+    export_supply = pd.DataFrame(
+        {
+            "line": np.array(pi.line_ids, dtype=object)[line],
+            "producer": np.array(pi.producer_ids, dtype=object)[pi.line_producer[line]],
+            "item": np.array(pi.item_ids, dtype=object)[item],
+            "month": month,
+            "quantity": y[line, month],
+            "revenue": revenue_cell[item, month] * y[line, month] / supply_cell[item, month],
+        }
+    )
+    return exports, export_supply, y
+
+
+def _added_capacity(pi: PlanInput, expansions: pd.DataFrame) -> FloatArray:
+    """[L, T] capacity the plan's chosen expansions add (level times added, from when active)."""
+    added = np.zeros((pi.n_lines, pi.months))
+    if len(expansions):
+        index = {e: k for k, e in enumerate(pi.expansion_ids)}
+        chosen = expansions["expansion"].map(index).to_numpy(dtype=np.int64)
+        active = np.arange(pi.months)[None, :] >= pi.expansion_active[chosen, None]
+        np.add.at(
+            added,
+            pi.expansion_line[chosen],
+            active * expansions["added_capacity"].to_numpy(dtype=np.float64)[:, None],
+        )
+    return added
+
+
+def surplus_table(
+    pi: PlanInput,
+    produced: FloatArray,
+    exported: FloatArray,
+    added: FloatArray,
+    unconditional: FloatArray | None,
+) -> pd.DataFrame:
+    """Surplus capacity per item and month (INSTANCE.md, "Surplus capacity"), in units.
+
+    A line's capacity here is what it can deliver: capacity + added capacity of the plan's
+    chosen expansions, from its lead time on (0 before). `after_plan` = sum over the item's
+    lines of max(0, capacity - x - y). `unconditional` = sum of max(0, capacity - x'), with x'
+    the production of the plan with unlimited funds (`kuznia.planning.surplus`): capacity no
+    tier would take even if money were no limit. NaN where it was not computed.
+    """
+    after_lead = np.arange(pi.months)[None, :] >= pi.lead_time[:, None]
+    capacity = np.where(after_lead, pi.capacity + added, 0.0)
+    idle = np.zeros((pi.n_items, pi.months))
+    np.add.at(idle, pi.line_item, np.maximum(0.0, capacity - produced - exported))
+    free = np.full((pi.n_items, pi.months), np.nan)
+    if unconditional is not None:
+        free = np.zeros((pi.n_items, pi.months))
+        np.add.at(free, pi.line_item, np.maximum(0.0, capacity - unconditional))
+    has_line = np.zeros(pi.n_items, dtype=bool)
+    has_line[pi.line_item] = True
+    item, month = np.nonzero(np.broadcast_to(has_line[:, None], idle.shape))
+    return pd.DataFrame(
+        {
+            "item": np.array(pi.item_ids, dtype=object)[item],
+            "month": month,
+            "after_plan": _clean(idle[item, month]),
+            "unconditional": _clean(free[item, month]),
+        }
+    )
+
+
+def economy_tables(
+    pi: PlanInput,
+    deliveries: pd.DataFrame,
+    payments: pd.DataFrame,
+    export_supply: pd.DataFrame,
+) -> dict[str, pd.DataFrame]:
+    """What the plan does at home (INSTANCE.md, "Economy"): per region, ownership, joint-venture
+    partner country and item category, the spend (payments by funds to producers there, capex
+    included), output value (deliveries at their price), export revenue and, where any producer
+    states its employees, jobs.
+
+    Jobs: the employees of every producer with any planned output (x or y). Region, ownership
+    and partner country are the producer's, so a producer's jobs count whole in its row; by
+    category, a producer with lines in several categories shares its jobs out by the value of
+    each category's output (deliveries plus exports). A joint venture's figures go to each
+    partner country times the partner's share (what is left is domestic and in no partner row),
+    so partner rows do not add up to the total.
+    """
+    n = len(pi.producer_ids)
+    index = {p: k for k, p in enumerate(pi.producer_ids)}
+
+    def by_producer(frame: pd.DataFrame, column: str) -> FloatArray:
+        total = np.zeros(n)
+        if len(frame):
+            np.add.at(
+                total,
+                frame["producer"].map(index).to_numpy(dtype=np.int64),
+                frame[column].to_numpy(dtype=np.float64),
+            )
+        return total
+
+    line_producer = dict(
+        zip(pi.line_ids, np.array(pi.producer_ids, dtype=object)[pi.line_producer], strict=True)
+    )
+    paid = (
+        payments.assign(producer=payments["line"].map(line_producer)) if len(payments) else payments
+    )
+    spend = by_producer(paid, "amount")
+    output = by_producer(deliveries, "value")
+    revenue = by_producer(export_supply, "revenue")
+    active = (by_producer(deliveries, "quantity") + by_producer(export_supply, "quantity")) > 0
+    employees = np.where(pi.producer_employees >= 0, pi.producer_employees, 0).astype(np.float64)
+    if employees.size != n:
+        employees = np.zeros(n)
+    jobs = np.where(active, employees, 0.0)
+    producers = pd.DataFrame(
+        {
+            "producer": pi.producer_ids,
+            "region": pi.producer_region,
+            "ownership": pi.producer_ownership,
+            "spend": spend,
+            "output_value": output,
+            "export_revenue": revenue,
+            "jobs": jobs,
+        }
+    )
+    figures = ["spend", "output_value", "export_revenue"] + (["jobs"] if pi.has_employees else [])
+
+    def total_by(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+        if frame.empty:
+            return pd.DataFrame(columns=[key, *figures])
+        table = frame.groupby(key, as_index=False)[figures].sum()
+        return table.sort_values(["spend", key], ascending=[False, True]).reset_index(drop=True)
+
+    partner_rows = [
+        {"country": country, "producer": pi.producer_ids[k], "share": share}
+        for k, partners in enumerate(pi.producer_partners)
+        for country, share in partners
+    ]
+    partners = pd.DataFrame(partner_rows, columns=["country", "producer", "share"])
+    shared = partners.merge(producers, on="producer")
+    for name in figures:
+        shared[name] = shared[name] * shared["share"]
+
+    # by category: each delivery and export in its item's category; jobs by output value share
+    category_of = dict(zip(pi.item_ids, pi.item_category, strict=True))
+    parts = []
+    for frame, value, name in (
+        (deliveries, "value", "output_value"),
+        (export_supply, "revenue", "export_revenue"),
+    ):
+        if len(frame):
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "category": frame["item"].map(category_of),
+                        "producer": frame["producer"],
+                        name: frame[value].to_numpy(dtype=np.float64),
+                    }
+                )
+            )
+    if len(paid):
+        line_category = dict(
+            zip(pi.line_ids, np.array(pi.item_category, dtype=object)[pi.line_item], strict=True)
+        )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "category": paid["line"].map(line_category),
+                    "producer": paid["producer"],
+                    "spend": paid["amount"].to_numpy(dtype=np.float64),
+                }
+            )
+        )
+    by_category = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if not by_category.empty:
+        for name in ("spend", "output_value", "export_revenue"):
+            if name not in by_category:
+                by_category[name] = 0.0
+        by_category = by_category.fillna(0.0)
+        made = by_category["output_value"] + by_category["export_revenue"]
+        producer_made = made.groupby(by_category["producer"]).transform("sum")
+        share = np.where(producer_made > 0, made / producer_made.where(producer_made > 0, 1), 0.0)
+        by_category["jobs"] = share * by_category["producer"].map(
+            dict(zip(pi.producer_ids, jobs, strict=True))
+        ).to_numpy(dtype=np.float64)
+    return {
+        "by_region": total_by(producers, "region"),
+        "by_ownership": total_by(producers, "ownership"),
+        "by_partner_country": total_by(shared, "country"),
+        "by_category": total_by(by_category, "category"),
+    }
 
 
 def share_out_service(

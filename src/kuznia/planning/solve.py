@@ -122,14 +122,22 @@ def _new_highs() -> highspy.Highs:
 
 
 def make_highs(planning_model: PlanningModel, options: SolveOptions) -> highspy.Highs:
-    """Hand the model to HiGHS in one call."""
+    """Hand the model to HiGHS in one call (without its export part, `add_export_part`)."""
     model = planning_model.model
     matrix = model.matrix()
     col_lower, col_upper, row_lower, row_upper = model.bounds()
+    integer = model.integrality()
+    n_cols, n_rows = model.n_cols, model.n_rows
+    if model.export_start is not None:
+        n_cols, n_rows = model.export_start
+        matrix = matrix[:n_rows, :n_cols].tocsc()
+        col_lower, col_upper = col_lower[:n_cols], col_upper[:n_cols]
+        row_lower, row_upper = row_lower[:n_rows], row_upper[:n_rows]
+        integer = integer[:n_cols]
     lp = highspy.HighsLp()
-    lp.num_col_ = model.n_cols
-    lp.num_row_ = model.n_rows
-    lp.col_cost_ = np.zeros(model.n_cols)
+    lp.num_col_ = n_cols
+    lp.num_row_ = n_rows
+    lp.col_cost_ = np.zeros(n_cols)
     lp.col_lower_ = col_lower
     lp.col_upper_ = col_upper
     lp.row_lower_ = row_lower
@@ -138,9 +146,8 @@ def make_highs(planning_model: PlanningModel, options: SolveOptions) -> highspy.
     lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
     lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
     lp.a_matrix_.value_ = matrix.data
-    lp.a_matrix_.num_col_ = model.n_cols
-    lp.a_matrix_.num_row_ = model.n_rows
-    integer = model.integrality()
+    lp.a_matrix_.num_col_ = n_cols
+    lp.a_matrix_.num_row_ = n_rows
     if planning_model.mode == "milp" and integer.any():
         lp.integrality_ = [
             highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
@@ -179,22 +186,23 @@ def solve_lexicographic(
     highs = make_highs(planning_model, options)
     deadline = None if options.time_limit is None else time.perf_counter() + options.time_limit
     stages = [name for name in model.objectives if name.startswith("tier:")] + ["cost"]
+    n_cols, n_rows = model.export_start or (model.n_cols, model.n_rows)
     solution = Solution(
         status=SolveStatus.OPTIMAL,
-        col_value=np.zeros(model.n_cols),
-        row_value=np.zeros(model.n_rows),
+        col_value=np.zeros(n_cols),
+        row_value=np.zeros(n_rows),
     )
     layout = planning_model.layout
     served = model.columns["served"].index
     served_priority = layout.service_groups.priority[layout.service_group]
     # Columns a stage fixed to hold its tier: a later stage must never release them.
-    fixed = np.zeros(model.n_cols, dtype=bool)
+    fixed = np.zeros(n_cols, dtype=bool)
     first = True
     for name in stages:
         if on_stage:
             on_stage(name, "start")
         columns, costs = model.objectives[name]
-        _set_objective(highs, model.n_cols, columns, costs)
+        _set_objective(highs, n_cols, columns, costs)
         # Serving a lower tier never helps this one: hold its service at zero for this stage
         # (the stage's duals stay valid for the whole model; see the module docstring).
         later = served[served_priority > int(name.split(":")[1])] if name != "cost" else served[:0]
@@ -260,7 +268,7 @@ def solve_lexicographic(
             solution.duals[name] = (col_dual, row_dual)
         if name != "cost":
             if is_mip:
-                _hold_with_row(highs, model.n_cols, columns, costs, report.objective)
+                _hold_with_row(highs, n_cols, columns, costs, report.objective)
                 _set_bounds(highs, later, 0.0, np.inf)
             else:
                 fixed[
@@ -271,7 +279,112 @@ def solve_lexicographic(
                 free = (np.abs(col_dual[later]) <= _ZERO_DUAL) & ~fixed[later]
                 _set_bounds(highs, later[free], 0.0, np.inf)
         first = False
+    if (
+        model.export_start is not None
+        and "exports" in model.objectives
+        and solution.status == SolveStatus.OPTIMAL
+    ):
+        _solve_exports(highs, planning_model, options, solution, deadline, on_stage)
     return solution
+
+
+def _solve_exports(
+    highs: highspy.Highs,
+    planning_model: PlanningModel,
+    options: SolveOptions,
+    solution: Solution,
+    deadline: float | None,
+    on_stage: Callable[[str, str], None] | None,
+) -> None:
+    """The last stage: maximise export revenue with every tier and the cost held exactly.
+
+    Held exactly means every column of the model before the export part is fixed at its value
+    after the cost stage, except the milp line-use switches (min_rate applies to x + y: a line
+    the plan leaves idle may still run for export orders that meet its min rate alone). Tier
+    values and cost are then those of the same instance without export orders, bit for bit.
+    (Equally cheap plans that would leave more room for exports are not searched: the export
+    stage is conservative, never the plan.)
+    """
+    model = planning_model.model
+    n_cols, n_rows = model.export_start or (model.n_cols, model.n_rows)
+    if on_stage:
+        on_stage("exports", "start")
+    lp = highs.getLp()
+    base_lower, base_upper = np.array(lp.col_lower_), np.array(lp.col_upper_)
+    value = np.clip(solution.col_value[:n_cols], base_lower, base_upper)
+    keep = np.ones(n_cols, dtype=bool)
+    if "line_use" in model.columns:
+        keep[model.columns["line_use"].index] = False
+    fix = np.nonzero(keep)[0]
+    highs.changeColsBounds(fix.size, fix.astype(np.int32), value[fix], value[fix])
+    matrix = model.matrix()
+    col_lower, col_upper, row_lower, row_upper = model.bounds()
+    integer = model.integrality()
+    new_cols = matrix[:n_rows, n_cols:].tocsc()
+    highs.addCols(
+        model.n_cols - n_cols,
+        np.zeros(model.n_cols - n_cols),
+        col_lower[n_cols:],
+        col_upper[n_cols:],
+        new_cols.nnz,
+        new_cols.indptr[:-1].astype(np.int32),
+        new_cols.indices.astype(np.int32),
+        new_cols.data,
+    )
+    if planning_model.mode == "milp" and integer[n_cols:].any():
+        extra = np.nonzero(integer[n_cols:])[0] + n_cols
+        highs.changeColsIntegrality(
+            extra.size,
+            extra.astype(np.int32),
+            np.full(extra.size, highspy.HighsVarType.kInteger),
+        )
+    new_rows = matrix[n_rows:, :].tocsr()
+    highs.addRows(
+        model.n_rows - n_rows,
+        row_lower[n_rows:],
+        row_upper[n_rows:],
+        new_rows.nnz,
+        new_rows.indptr[:-1].astype(np.int32),
+        new_rows.indices.astype(np.int32),
+        new_rows.data,
+    )
+    columns, costs = model.objectives["exports"]
+    _set_objective(highs, model.n_cols, columns, costs)
+    is_mip = planning_model.mode == "milp" and bool(model.integrality().any())
+    if not is_mip:
+        highs.clearSolver()
+        highs.setOptionValue("solver", "simplex")
+    if deadline is not None:
+        remaining = max(0.01, deadline - time.perf_counter())
+        highs.setOptionValue("time_limit", highs.getRunTime() + remaining)
+    started = time.perf_counter()
+    highs.run()
+    status = _STATUS.get(highs.getModelStatus(), SolveStatus.ERROR)
+    info = highs.getInfo()
+    has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    report = StageReport(
+        name="exports",
+        status=status,
+        objective=float(info.objective_function_value) if has_solution else float("nan"),
+        seconds=time.perf_counter() - started,
+        iterations=int(info.simplex_iteration_count + max(0, info.ipm_iteration_count)),
+        mip_gap=float(info.mip_gap) if is_mip else None,
+    )
+    solution.stages.append(report)
+    if on_stage:
+        on_stage("exports", status.value)
+    if has_solution and status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT):
+        result = highs.getSolution()
+        col_value = np.array(result.col_value)
+        # the plan's columns stay exactly as the cost stage left them
+        col_value[fix] = solution.col_value[fix]
+        solution.col_value = col_value
+        solution.row_value = np.array(result.row_value)
+        if status == SolveStatus.OPTIMAL:
+            solution.finished.append("exports")
+    else:
+        # no export is served (the plan stands: the export part with y = 0 is always feasible)
+        solution.col_value = np.concatenate([solution.col_value, np.zeros(model.n_cols - n_cols)])
 
 
 def _set_bounds(highs: highspy.Highs, columns: np.ndarray, lower: float, upper: float) -> None:

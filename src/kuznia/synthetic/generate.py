@@ -46,6 +46,14 @@ The parts live beside this module: `industry` (producers, lines, expansions), `m
 `demand` (needs, foreign supply, stock, commitments), with the shares and factors above in
 `calibration` and the shared rounding in `draws`; `generate` draws them in a fixed order from
 independent streams of the seed.
+- **Economy (only with `economy=True`, off by default).** Producers get `employees`: their
+  lines' yearly output value at full capacity over about US$150,000 a person, rounded to tens,
+  20 at least. Foreign buyers (partner country codes, illustrative) offer a handful of export
+  orders (1 in `tiny`, 2 in `small`, 6 in `national`, 8 in `national-x10`) in the second half of
+  the horizon: items with lines, 10-30% of a month's capacity of the item, at 5-40% above the
+  median line price. Off by default because the registry does not store these fields yet (a
+  registry round trip of the instance would lose them); the default should flip once it does.
+  Drawn from a stream of their own, so the rest of the instance is the same either way.
 """
 
 from __future__ import annotations
@@ -63,6 +71,7 @@ from kuznia.synthetic.catalog import (
     SizeSpec,
 )
 from kuznia.synthetic.demand import draw_commitments, draw_foreign_supply, draw_needs, draw_stock
+from kuznia.synthetic.economy import add_economy
 from kuznia.synthetic.industry import draw_expansions, draw_industry, draw_producers
 from kuznia.synthetic.money import draw_funds
 
@@ -137,8 +146,9 @@ SIZE_SPECS: dict[str, SizeSpec] = {
 SIZES: tuple[str, ...] = tuple(SIZE_SPECS)
 
 
-def generate(size: str, *, seed: int) -> Instance:
-    """Generate the synthetic instance of `size` (one of `SIZES`); the same seed, the same one."""
+def generate(size: str, *, seed: int, economy: bool = False) -> Instance:
+    """Generate the synthetic instance of `size` (one of `SIZES`); the same seed, the same one.
+    `economy`: add producers' employees and a few export offers (see the module docstring)."""
     if size not in SIZE_SPECS:
         raise ValueError(f"unknown size {size!r}: expected one of {', '.join(SIZES)}")
     spec = SIZE_SPECS[size]
@@ -182,4 +192,6 @@ def generate(size: str, *, seed: int) -> Instance:
         "stock": stock,
         "commitments": commitments,
     }
+    if economy:
+        add_economy(document, size, np.random.default_rng([seed, 17]))
     return Instance.model_validate(document)
