@@ -90,7 +90,7 @@ def test_a_receipt_a_stock_row_and_a_users_role_changed_by_raw_sql_are_each_name
     assert reconciled(world.engine) == [
         f"receipts {receipt}: received is 1120.0 in the row but 120.0 per the chain",
         f"receipts {receipt}: accepted is 1100.0 in the row but 100.0 per the chain",
-        f"depot_stocks {world.north}/art-155: quantity is 1070.0 in the row but 70 per the chain",
+        f"depot_stocks {world.north}/art-155: quantity is 1070.0 in the row but 70.0 per the chain",
         f"users {user}: role is 'admin' in the row but 'producer' per the chain",
     ]
 

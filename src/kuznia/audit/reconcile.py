@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Double, Table, select
 from sqlalchemy.orm import Session
 
 from kuznia import models
@@ -160,7 +160,7 @@ def _compare(
         if column.name not in recorded or recorded[column.name] == WITHHELD_VALUE:
             continue
         in_row = json.loads(json.dumps(plain(row[column.name]), default=str))
-        per_chain = recorded[column.name]
+        per_chain = _as_column(column, recorded[column.name])
         if not _same(in_row, per_chain):
             yield Mismatch(
                 table.name,
@@ -170,6 +170,13 @@ def _compare(
                 per_chain,
                 f"{column.name} is {in_row!r} in the row but {per_chain!r} per the chain",
             )
+
+
+def _as_column(column: Any, value: Any) -> Any:
+    """A recorded number as the column holds it (a stock update may record 70 for 70.0)."""
+    if isinstance(value, int) and not isinstance(value, bool) and isinstance(column.type, Double):
+        return float(value)
+    return value
 
 
 def _same(left: Any, right: Any) -> bool:
