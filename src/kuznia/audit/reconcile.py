@@ -80,6 +80,10 @@ class Reconciliation:
 def reconcile(*, session: Session, batch: int = 5000) -> Reconciliation:
     """Replay the chain's events for the reconciled tables and compare them with the rows;
     every row changed, added or removed without an event, field by field."""
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        # One snapshot for the events and the rows: a write committed meanwhile is not half
+        # seen. (SQLite's read transaction is a snapshot already.)
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     names = {table.name for table in TABLES}
     state: dict[tuple[str, str], dict[str, Any] | None] = {}
     replayed = 0

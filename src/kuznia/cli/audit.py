@@ -81,9 +81,13 @@ def verify(
         errors.print(f"[bold red]--expect[/]: {error}", highlight=False)
         raise typer.Exit(BAD_ANCHOR) from None
     began = time.perf_counter()
-    with database() as (engine, where), session_scope(engine) as session:
-        outcome = verify_chain(session=session, expect=anchor)
-        rows = reconcile_rows(session=session) if full and outcome.intact else None
+    with database() as (engine, where):
+        with session_scope(engine) as session:
+            outcome = verify_chain(session=session, expect=anchor)
+        rows = None
+        if full and outcome.intact:
+            with session_scope(engine) as session:
+                rows = reconcile_rows(session=session)
     seconds = time.perf_counter() - began
     if outcome.first_break is not None:
         errors.print(
