@@ -148,7 +148,7 @@ class Anchor:
     def parse(cls, text: str) -> Anchor:
         """`SEQ:HASH` as `kuznia audit head` prints it; ValueError naming what is wrong."""
         seq, _, digest = text.strip().partition(":")
-        if not seq.isdigit() or len(digest) != 64 or not _is_hex(digest):
+        if not (seq.isascii() and seq.isdigit()) or len(digest) != 64 or not _is_hex(digest):
             raise ValueError(
                 f"expected SEQ:HASH (an event number, a colon and 64 hex digits), got {text!r}"
             )
