@@ -13,5 +13,9 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.register_profile("dev", print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+# The audit chain's HMAC key for every test (and the processes tests start): no test writes a
+# key file into the user's data directory (tests/audit/test_keys.py tests that default).
+os.environ.setdefault("KUZNIA_AUDIT_KEY", "test-audit-key-not-secret-0123456789abcdef")
+
 # Databases for every test that needs one (tests/db/fixtures.py): SQLite, and PostgreSQL too.
 pytest_plugins = ["tests.db.fixtures"]

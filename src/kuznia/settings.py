@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 from platformdirs import user_data_path
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 APP_NAME = "kuznia"
@@ -41,6 +41,17 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `kuznia serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `kuznia serve` listens on.")
+    # The audit chain's HMAC key, outside the database (read by kuznia.audit.keys, which
+    # documents the order and the laptop default, a 0600 file in the user's data directory).
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description="The audit chain's HMAC key itself (at least 32 characters).",
+    )
+    audit_key_file: Path | None = Field(
+        default=None,
+        description="A file whose first line is the audit chain's HMAC key; later lines are "
+        "retired keys still used to verify old events.",
+    )
     # The OCDS export (`kuznia export ocds`, kuznia.io.ocds).
     ocds_ocid_prefix: str = Field(
         default="ocds-kuznia",

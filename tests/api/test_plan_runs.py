@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import subprocess
 import sys
 import time
@@ -10,11 +12,12 @@ from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from kuznia import models
 from kuznia.db import session_scope
 from kuznia.plans.pool import WORKER_MODULE, WorkerPool
+from kuznia.plans.worker import work
 from tests.api.conftest import Api, make_api
 
 RUNS = "/api/v1/plan-runs"
@@ -128,3 +131,46 @@ def test_a_run_whose_worker_died_is_marked_failed(api: Api, engine: Engine) -> N
         ).one()
     assert status is models.PlanRunStatus.failed
     assert message == "the worker stopped before the run finished"
+
+
+def test_a_capacity_of_1e308_is_refused_naming_the_field(api: Api) -> None:
+    line = api.find("planner", "/api/v1/lines", code="l1")
+
+    response = api.patch(
+        "planner",
+        f"/api/v1/lines/{line['id']}",
+        json={"version": line["version"], "capacity": 1e308},
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["problems"] == [
+        {
+            "field": "capacity",
+            "message": "capacity 1e+308 is more than the largest allowed, 1e9 units per month",
+        }
+    ]
+
+
+def test_a_failed_run_shows_only_a_generic_message_and_its_reference(
+    api: Api, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    run = api.post("planner", RUNS, json={}).json()
+    # A snapshot written past the checks (raw SQL): the worker's solve genuinely fails.
+    with engine.begin() as connection:
+        connection.execute(
+            update(models.PlanRun)
+            .where(models.PlanRun.id == run["id"])
+            .values(instance='{"format": "kuznia-instance/1", "months": 1e308}')
+        )
+
+    with caplog.at_level(logging.ERROR, logger="kuznia.worker"):
+        work(engine=engine)
+
+    for user in ("planner", "partner"):
+        shown = api.get(user, f"{RUNS}/{run['id']}").json()
+        assert shown["status"] == "failed"
+        assert re.fullmatch(r"The solve failed; reference [0-9a-f]{12}", shown["message"])
+        reference = shown["message"].rsplit(" ", 1)[1]
+    (logged,) = caplog.records
+    assert logged.getMessage() == f"plan run {run['id']} failed (reference {reference})"
+    assert logged.exc_info is not None and "months" in str(logged.exc_info[1])

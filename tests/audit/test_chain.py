@@ -160,8 +160,10 @@ class TestTampering:
                 select(models.AuditEvent).where(models.AuditEvent.seq == 2)
             ).one()
             second.actor = "someone else"
+            # With the audit key (a compromised key): the event itself verifies again.
             second.hash = event_hash(
-                {column: getattr(second, column) for column in HASHED} | {"at": as_utc(second.at)}
+                {column: getattr(second, column) for column in HASHED}
+                | {"at": as_utc(second.at), "scheme": second.scheme}
             )
 
         with session_scope(engine) as session:

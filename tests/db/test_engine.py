@@ -10,8 +10,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from kuznia import models, settings
-from kuznia.db import database_engine, session_scope, upgrade
+from kuznia.db import create_engine_for, database_engine, session_scope, upgrade
 from kuznia.settings import Settings
+
+
+def test_sqlite_syncs_every_commit_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'k.db'}")
+    with engine.connect() as connection:
+        pragmas = [
+            connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("synchronous", "journal_mode", "foreign_keys")
+        ]
+    engine.dispose()
+
+    # synchronous 2 is FULL: an answered commit survives a power loss.
+    assert pragmas == [2, "wal", 1]
 
 
 class TestSettings:

@@ -182,13 +182,14 @@ class TestImportRefusals:
         assert as_json(unload(engine)) == as_json(varied())
 
     def test_an_integer_too_large_for_a_double_is_refused(self, engine: Engine) -> None:
-        text = VARIED.replace('"quantity": 900,', f'"quantity": {2**53 + 1},')
+        # A lead time: quantities are bounded far lower (kuznia.instance.validate).
+        text = VARIED.replace('"lead_time": 1,', f'"lead_time": {2**53 + 1},')
 
         with pytest.raises(InstanceError) as raised:
             load(engine, parse_instance(text))
 
         assert [str(problem) for problem in raised.value.problems] == [
-            "needs[0].quantity: integer 9007199254740993 is too large to store exactly (> 2**53)"
+            "lines[2].lead_time: integer 9007199254740993 is too large to store exactly (> 2**53)"
         ]
 
     def test_a_failure_midway_leaves_the_registry_unchanged(

@@ -122,6 +122,49 @@ class TestNegativeValues:
         ]
 
 
+class TestUpperBounds:
+    """Bounds that keep a solve finite: quantities and prices at most 1e9, money 1e13."""
+
+    def test_a_capacity_of_1e308_is_refused_naming_the_bound(self) -> None:
+        document = valid_instance()
+        document["lines"][0]["capacity"] = 1e308
+
+        assert problems_in(document) == [
+            "lines[0].capacity: capacity 1e+308 is more than the largest allowed, "
+            "1e9 units per month"
+        ]
+
+    def test_a_price_in_a_per_month_list_is_refused_at_its_month(self) -> None:
+        document = valid_instance()
+        document["lines"][0]["price"] = [5000, 2e9, 5000]
+
+        assert problems_in(document) == [
+            "lines[0].price[1]: price 2e+09 is more than the largest allowed, 1e9 per unit"
+        ]
+
+    def test_quantities_budgets_and_capex_above_their_bounds_are_each_named(self) -> None:
+        document = valid_instance()
+        document["needs"][0]["quantity"] = 1_000_000_001
+        document["stock"][0]["quantity"] = 1e10
+        document["funds"][0]["budget"] = {"2026": 2e13}
+        document["expansions"][0]["capex"] = 1e14
+
+        assert problems_in(document) == [
+            "expansions[0].capex: capex 1e+14 is more than the largest allowed, 1e13",
+            "needs[0].quantity: quantity 1e+09 is more than the largest allowed, "
+            "1e9 units per month",
+            "funds[0].budget.2026: budget 2e+13 is more than the largest allowed, 1e13 per year",
+            "stock[0].quantity: quantity 1e+10 is more than the largest allowed, 1e9 units",
+        ]
+
+    def test_the_bounds_themselves_are_allowed(self) -> None:
+        document = valid_instance()
+        document["lines"][0]["capacity"] = 1e9
+        document["funds"][0]["budget"] = {"2026": 1e13}
+
+        assert parse_instance(document).lines[0].capacity == 1e9
+
+
 class TestPerMonthLists:
     def test_a_capacity_list_shorter_than_the_horizon_is_refused(self) -> None:
         document = valid_instance()

@@ -80,3 +80,14 @@ def test_numbers_money_and_months_are_written_the_language_s_way() -> None:
 def test_a_message_is_translated_with_its_values() -> None:
     assert Language("uk").gettext("Plan %(id)s", id=7) == "План 7"
     assert Language("en").gettext("joint_venture") == "joint venture"
+
+
+def test_a_failed_runs_message_is_translated_with_its_reference() -> None:
+    from kuznia.web.routes.plans import progress_message
+
+    stored = "The solve failed; reference 0123456789ab"
+
+    assert progress_message(stored, Language("en")) == stored
+    assert progress_message(stored, Language("uk")) == (
+        "Розрахунок не вдався; номер звернення 0123456789ab"
+    )

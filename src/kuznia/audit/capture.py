@@ -31,6 +31,7 @@ _NOT_AUDITED: frozenset[type] = frozenset(
 )
 # Secrets are recorded as withheld: the chain is read by auditors, not by attackers.
 _WITHHELD = frozenset({"password_hash", "token_hash"})
+WITHHELD_VALUE = "[withheld]"
 
 
 def install(session_class: type[Session]) -> None:
@@ -93,4 +94,4 @@ def _key_of(obj: Any) -> str:
 
 
 def _value(name: str, value: Any) -> Any:
-    return "[withheld]" if name in _WITHHELD and value is not None else value
+    return WITHHELD_VALUE if name in _WITHHELD and value is not None else value

@@ -1,7 +1,10 @@
 """The hash chain: appending events and proving that none was changed, removed or reordered.
 
-An event's hash is SHA-256 over its canonical JSON: sequence number, time, actor, action,
-entity, id, the record before and after (as stored text) and the previous event's hash.
+An event's hash is an HMAC-SHA-256, under the audit key kept outside the database
+(`kuznia.audit.keys`), over its canonical JSON: sequence number, time, actor, action, entity,
+id, the record before and after (as stored text), the previous event's hash and the scheme
+(which names the key). Events written before the chain was keyed carry a plain SHA-256 of the
+same fields without the scheme (`sha256`); they are accepted only before the first keyed one.
 Appending locks the head row (`SELECT ... FOR UPDATE`; on SQLite the writer already holds the
 database lock), numbers the events after the head and moves the head, all in the writer's
 transaction: the events land with the write they describe, or not at all.
@@ -10,6 +13,7 @@ transaction: the events land with the write they describe, or not at all.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -20,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.orm import Session
 
+from kuznia.audit.keys import KEYED, UNKEYED, Keyring, keyring
 from kuznia.models.audit import GENESIS_HASH, HEAD_ID, AuditEvent, AuditHead
 from kuznia.models.base import as_utc
 
@@ -68,6 +73,7 @@ class Verification:
     events: int
     head_seq: int
     first_break: Break | None
+    unkeyed: int = 0
 
     @property
     def intact(self) -> bool:
@@ -105,6 +111,7 @@ def append(*, connection: Connection, actor: Actor, changes: Iterable[Change]) -
         seq, prev_hash = 0, GENESIS_HASH
     else:
         seq, prev_hash = head.seq, head.hash
+    ring = keyring()
     rows = []
     for change in pending:
         seq += 1
@@ -119,8 +126,9 @@ def append(*, connection: Connection, actor: Actor, changes: Iterable[Change]) -
             "before": canonical(change.before),
             "after": canonical(change.after),
             "prev_hash": prev_hash,
+            "scheme": ring.scheme,
         }
-        row["hash"] = prev_hash = event_hash(row)
+        row["hash"] = prev_hash = event_hash(row, ring)
         rows.append(row)
     connection.execute(insert(AuditEvent), rows)
     connection.execute(
@@ -129,41 +137,109 @@ def append(*, connection: Connection, actor: Actor, changes: Iterable[Change]) -
     return len(rows)
 
 
-def verify(*, session: Session, batch: int = 5000) -> Verification:
+@dataclass(frozen=True)
+class Anchor:
+    """A head copied outside the database: an event's number and hash (`SEQ:HASH`)."""
+
+    seq: int
+    hash: str
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        """`SEQ:HASH` as `kuznia audit head` prints it; ValueError naming what is wrong."""
+        seq, _, digest = text.strip().partition(":")
+        if not (seq.isascii() and seq.isdigit()) or len(digest) != 64 or not _is_hex(digest):
+            raise ValueError(
+                f"expected SEQ:HASH (an event number, a colon and 64 hex digits), got {text!r}"
+            )
+        return cls(int(seq), digest.lower())
+
+
+def _is_hex(text: str) -> bool:
+    return all(character in "0123456789abcdefABCDEF" for character in text)
+
+
+def verify(*, session: Session, expect: Anchor | None = None, batch: int = 5000) -> Verification:
     """Walk the chain in order and report the first event that is missing, out of place,
-    edited, or not linked to the one before; and whether the head matches the last event."""
-    expected, prev_hash, checked = 1, GENESIS_HASH, 0
+    edited, not linked to the one before, or not signed with the audit key; whether the head
+    matches the last event; and, given an anchor copied earlier, whether the chain still holds
+    that event with that hash (a cut or rewritten tail)."""
+    ring = keyring()
+    expected, prev_hash, checked, unkeyed, keyed = 1, GENESIS_HASH, 0, 0, False
     for event in _in_order(session, batch):
-        problem = None
         if event.seq != expected:
             return _broken(
                 checked,
                 session,
                 Break(expected, None, f"event {expected} is missing (the next is {event.seq})"),
+                unkeyed,
             )
+        problem = None
         if event.prev_hash != prev_hash:
             problem = (
                 f"its previous hash does not match event {expected - 1}'s hash: an event before "
                 "it was changed, removed or moved"
             )
-        elif event_hash(_stored(event)) != event.hash:
-            problem = "its content does not match its hash: it was changed after it was written"
+        else:
+            problem = _hash_problem(event, ring, keyed_before=keyed)
+        anchored = expect is not None and event.seq == expect.seq
+        if problem is None and anchored and expect is not None and event.hash != expect.hash:
+            problem = (
+                f"its hash {event.hash[:12]}… is not the anchored {expect.hash[:12]}…: the "
+                "chain was rewritten up to this event"
+            )
         if problem is not None:
             found = Break(event.seq, event.id, f"event {event.seq}: {problem}")
-            return _broken(checked, session, found)
+            return _broken(checked, session, found, unkeyed)
+        if event.scheme == UNKEYED:
+            unkeyed += 1
+        else:
+            keyed = True
         prev_hash, expected, checked = event.hash, expected + 1, checked + 1
     head = session.get(AuditHead, HEAD_ID)
     head_seq = head.seq if head is not None else 0
     last = expected - 1
     if head is None and last > 0:
-        return Verification(checked, 0, Break(last, None, "the chain's head record is missing"))
+        return Verification(
+            checked, 0, Break(last, None, "the chain's head record is missing"), unkeyed
+        )
     if head is not None and (head.seq != last or head.hash != prev_hash):
         problem = (
             f"the chain ends at event {last} but its head names event {head.seq}: "
             "events were removed from its end, or the head was changed"
         )
-        return Verification(checked, head_seq, Break(min(last + 1, head.seq), None, problem))
-    return Verification(checked, head_seq, None)
+        return Verification(
+            checked, head_seq, Break(min(last + 1, head.seq), None, problem), unkeyed
+        )
+    if expect is not None and expect.seq > last:
+        problem = (
+            f"the chain ends at event {last} but event {expect.seq} was anchored: events "
+            f"{last + 1} to {expect.seq} were cut off its end (and the head moved back)"
+        )
+        return Verification(checked, head_seq, Break(last + 1, None, problem), unkeyed)
+    return Verification(checked, head_seq, None, unkeyed)
+
+
+def _hash_problem(event: AuditEvent, ring: Keyring, *, keyed_before: bool) -> str | None:
+    """What is wrong with an event's own hash, or None."""
+    scheme = event.scheme
+    if scheme == UNKEYED:
+        if keyed_before:
+            return (
+                "it carries an unkeyed hash after keyed events: it was replaced by someone "
+                "without the audit key"
+            )
+    elif scheme.startswith(f"{KEYED}:"):
+        if scheme.removeprefix(f"{KEYED}:") not in ring.keys:
+            return (
+                f"it was signed with audit key {scheme.removeprefix(f'{KEYED}:')}, which is not "
+                "configured (set that key, or keep it as a retired key in the key file)"
+            )
+    else:
+        return f"its hash scheme {scheme!r} is unknown"
+    if not hmac.compare_digest(event_hash(_stored(event), ring), event.hash):
+        return "its content does not match its hash: it was changed after it was written"
+    return None
 
 
 def _in_order(session: Session, batch: int) -> Iterator[AuditEvent]:
@@ -182,9 +258,9 @@ def _in_order(session: Session, batch: int) -> Iterator[AuditEvent]:
         session.expunge_all()
 
 
-def _broken(checked: int, session: Session, first_break: Break) -> Verification:
+def _broken(checked: int, session: Session, first_break: Break, unkeyed: int) -> Verification:
     head = session.get(AuditHead, HEAD_ID)
-    return Verification(checked, head.seq if head is not None else 0, first_break)
+    return Verification(checked, head.seq if head is not None else 0, first_break, unkeyed)
 
 
 def _stored(event: AuditEvent) -> dict[str, Any]:
@@ -199,11 +275,14 @@ def _stored(event: AuditEvent) -> dict[str, Any]:
         "before": event.before,
         "after": event.after,
         "prev_hash": event.prev_hash,
+        "scheme": event.scheme,
     }
 
 
-def event_hash(row: Mapping[str, Any]) -> str:
-    """SHA-256 of an event's fields (all but its own hash), in a fixed order."""
+def event_hash(row: Mapping[str, Any], ring: Keyring | None = None) -> str:
+    """An event's hash by its scheme: HMAC-SHA-256 under the key its scheme names, over its
+    fields (all but its own hash) and the scheme, in a fixed order; plain SHA-256 over the
+    fields for events written before the chain was keyed (`sha256`, or no scheme)."""
     fields = [
         row["seq"],
         row["at"].astimezone(UTC).isoformat(timespec="microseconds"),
@@ -216,8 +295,16 @@ def event_hash(row: Mapping[str, Any]) -> str:
         row["after"],
         row["prev_hash"],
     ]
-    text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    scheme = row.get("scheme", UNKEYED)
+    if scheme == UNKEYED:
+        text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    ring = ring or keyring()
+    key = ring.keys.get(str(scheme).removeprefix(f"{KEYED}:"))
+    if key is None:
+        raise ValueError(f"audit key of scheme {scheme!r} is not configured")
+    text = json.dumps([*fields, scheme], ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def canonical(record: Mapping[str, Any] | None) -> str | None:

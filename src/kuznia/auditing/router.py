@@ -1,11 +1,18 @@
-"""`/api/v1/audit`: the chain's events (newest first) and its verification."""
+"""`/api/v1/audit`: the chain's events (newest first), its head, its verification and the
+reconciliation of the rows with it."""
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
 from kuznia.auditing import service
-from kuznia.auditing.schemas import AuditEventRead, AuditFilters, VerificationRead
+from kuznia.auditing.schemas import (
+    AuditEventRead,
+    AuditFilters,
+    HeadRead,
+    ReconciliationRead,
+    VerificationRead,
+)
 from kuznia.auth.dependencies import ScopeDep, SessionDep
 from kuznia.pagination import Page, PageParams, page_params
 
@@ -31,5 +38,29 @@ def list_events(
     response_model=VerificationRead,
     summary="Verify the whole chain: every hash and link, in order, and its head",
 )
-def verify(session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-    return service.verify_chain(session=session, scope=scope)
+def verify(
+    session: SessionDep,
+    scope: ScopeDep,
+    expect: Annotated[
+        str | None,
+        Query(description="A head copied earlier (SEQ:HASH): a cut or rewritten tail breaks."),
+    ] = None,
+) -> dict[str, Any]:
+    return service.verify_chain(session=session, scope=scope, expect=expect)
+
+
+@router.get(
+    "/head", response_model=HeadRead, summary="The chain's head: copy it outside the database"
+)
+def head(session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    return service.head(session=session, scope=scope)
+
+
+@router.get(
+    "/reconcile",
+    response_model=ReconciliationRead,
+    summary="Replay the chain and name every ledger, stock, contract or user row changed "
+    "without an event",
+)
+def reconcile(session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    return service.reconcile_rows(session=session, scope=scope)

@@ -13,6 +13,10 @@ from kuznia.settings import Settings
 
 # Seconds an SQLite connection waits for another writer (the web process, a solve worker).
 SQLITE_BUSY_TIMEOUT = 30
+# FULL: a commit returns only once the WAL is synced to disk, so an answered write (a 201)
+# survives a power loss; NORMAL may lose the last commits then (the cost is measured in
+# docs/benchmarks-execution.md, "SQLite: synchronous=FULL").
+SQLITE_SYNCHRONOUS = "FULL"
 # Execution option naming how an SQLite transaction begins: "DEFERRED" or "IMMEDIATE".
 SQLITE_BEGIN = "sqlite_begin"
 
@@ -39,7 +43,8 @@ def database_engine(settings: Settings | None = None) -> Engine:
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """Foreign keys on, WAL for concurrent readers, and transactions begun by SQLAlchemy.
+    """Foreign keys on, WAL for concurrent readers, every commit synced to disk (FULL), and
+    transactions begun by SQLAlchemy.
 
     Python's sqlite3 driver begins transactions itself, late and not before DDL or SAVEPOINT,
     which breaks all-or-nothing imports and transactional migrations; so the driver is put in
@@ -53,7 +58,7 @@ def _configure_sqlite(engine: Engine) -> None:
         try:
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute(f"PRAGMA synchronous = {SQLITE_SYNCHRONOUS}")
         finally:
             cursor.close()
 

@@ -57,6 +57,28 @@ MONTHS = (
 # Fields of a line holding a number, or one number per month
 PER_MONTH = ("capacity", "price")
 
+# Upper bounds that keep every sum and product of a solve finite and well inside a double's
+# exact range (HiGHS treats 1e20 as infinite): quantities per month (capacity, needs, stock,
+# supply) at most 1e9 units, a unit price at most 1e9, money (a fund's yearly budget, an
+# expansion's capex) at most 1e13, an operation's weight at most 1e6. Files, the API and
+# workbooks all pass here, so they share them. (section, field, bound, what the bound is)
+QUANTITY_BOUND = 1e9
+PRICE_BOUND = 1e9
+MONEY_BOUND = 1e13
+WEIGHT_BOUND = 1e6
+UPPER_BOUNDS: tuple[tuple[str, str, float, str], ...] = (
+    ("lines", "capacity", QUANTITY_BOUND, "1e9 units per month"),
+    ("lines", "price", PRICE_BOUND, "1e9 per unit"),
+    ("lines", "min_rate", QUANTITY_BOUND, "1e9 units per month"),
+    ("expansions", "added_capacity", QUANTITY_BOUND, "1e9 units per month"),
+    ("expansions", "capex", MONEY_BOUND, "1e13"),
+    ("needs", "quantity", QUANTITY_BOUND, "1e9 units per month"),
+    ("foreign_supply", "quantity", QUANTITY_BOUND, "1e9 units per month"),
+    ("stock", "quantity", QUANTITY_BOUND, "1e9 units"),
+    ("commitments", "quantity", QUANTITY_BOUND, "1e9 units per month"),
+    ("funds", "budget", MONEY_BOUND, "1e13 per year"),
+)
+
 _YEAR = re.compile(r"[0-9]{4}")
 # Shares are decimal fractions such as 0.1 + 0.2; their float sum may pass 1 by rounding.
 _SHARE_TOLERANCE = 1e-9
@@ -76,6 +98,7 @@ def find_problems(document: Mapping[str, Any]) -> list[Problem]:
         *_budget_years(document),
         *_stock_twice(document),
         *_commitment_forms(document),
+        *_above_bounds(document),
     ]
     return in_document_order(problems)
 
@@ -263,6 +286,36 @@ def _commitment_forms(document: Mapping[str, Any]) -> Iterator[Problem]:
                 format_path(("commitments", index, "from")),
                 f"window from {first} to {last}: from is after to",
             )
+
+
+def _above_bounds(document: Mapping[str, Any]) -> Iterator[Problem]:
+    """Numbers above their upper bound (UPPER_BOUNDS), each named with its path and bound."""
+    for section, field, bound, shown in UPPER_BOUNDS:
+        for index, record in _records(document, section):
+            value = record.get(field)
+            if isinstance(value, dict):
+                parts: Iterable[tuple[Any, Any]] = value.items()
+            elif isinstance(value, list):
+                parts = enumerate(value)
+            else:
+                parts = [(None, value)]
+            for part, number in parts:
+                if _is_number(number) and number > bound:
+                    path = (
+                        (section, index, field) if part is None else (section, index, field, part)
+                    )
+                    yield Problem(
+                        format_path(path),
+                        f"{field} {number:g} is more than the largest allowed, {shown}",
+                    )
+    weights = document.get("operation_weights")
+    if isinstance(weights, dict):
+        for operation, weight in weights.items():
+            if _is_number(weight) and weight > WEIGHT_BOUND:
+                yield Problem(
+                    format_path(("operation_weights", str(operation))),
+                    f"weight {weight:g} is more than the largest allowed, 1e6",
+                )
 
 
 def _records(document: Mapping[str, Any], section: str) -> Iterator[tuple[int, Record]]:

@@ -38,6 +38,9 @@ class AuditEvent(Base):
     after: Mapped[str | None] = mapped_column(Text, nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # How `hash` was made: `hmac-sha256:<key id>` (keyed, since revision 0006) or `sha256`
+    # (the events written before the chain was keyed).
+    scheme: Mapped[str] = mapped_column(String(40), default="sha256", server_default="sha256")
 
 
 class AuditHead(Base):

@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import sys
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +34,15 @@ log = logging.getLogger("kuznia.worker")
 _RUNNING = models.PlanRunStatus.running
 # The author of a worker's writes in the audit chain.
 WORKER = Actor(name="worker")
+# What a failed run says to its readers (partners included): never the error itself, which may
+# carry SQL and its parameters, only a reference to the server log's entry (the web translates
+# it, kuznia.web.routes.plans).
+FAILED_MESSAGE = "The solve failed; reference {reference}"
+
+
+def failure_reference() -> str:
+    """A correlation id for a failure: 12 hex digits, in the stored message and the log."""
+    return uuid.uuid4().hex[:12]
 
 
 def claim_next(*, engine: Engine) -> int | None:
@@ -187,14 +197,15 @@ def work(*, engine: Engine) -> int:
     while (run_id := claim_next(engine=engine)) is not None:
         try:
             solve_run(engine=engine, run_id=run_id)
-        except Exception as error:  # a broken run must not take the queue down with it
-            log.exception("plan run %s failed", run_id)
+        except Exception:  # a broken run must not take the queue down with it
+            reference = failure_reference()
+            log.exception("plan run %s failed (reference %s)", run_id, reference)
             _set(
                 engine,
                 run_id,
                 status=models.PlanRunStatus.failed,
                 finished_at=datetime.now(UTC),
-                message=f"the solve failed: {type(error).__name__}: {error}"[:1000],
+                message=FAILED_MESSAGE.format(reference=reference),
             )
         solved += 1
     return solved

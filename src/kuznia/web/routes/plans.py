@@ -55,6 +55,7 @@ STATUS_NAMES = {
     "cancelled": N_("cancelled"),
 }
 _TIER = re.compile(r"^priority tier (\d+)$")
+_FAILED = re.compile(r"^The solve failed; reference ([0-9a-f]+)$")
 
 
 def progress_message(message: str, lang: Language) -> str:
@@ -62,6 +63,9 @@ def progress_message(message: str, lang: Language) -> str:
     tier = _TIER.match(message)
     if tier:
         return lang.gettext("priority tier %(tier)s", tier=tier.group(1))
+    failed = _FAILED.match(message)
+    if failed:
+        return lang.gettext("The solve failed; reference %(reference)s", reference=failed.group(1))
     return lang.gettext(message)
 
 
