@@ -61,6 +61,7 @@ from kuznia.instance import FORMAT, Instance, InstanceError, parse_instance
 from kuznia.instance.errors import format_path
 from kuznia.instance.months import add_months
 from kuznia.io.excel import _format
+from kuznia.io.safety import WorkbookTooLarge, check_workbook, neutralise_formulas
 
 __all__ = [
     "DECIMAL_FORMAT",
@@ -710,6 +711,7 @@ def write_registry_workbook(
     target.parent.mkdir(parents=True, exist_ok=True)
     # Write beside the target and rename, so a crash never leaves half a workbook behind.
     unfinished = target.with_name(f".{target.name}.partial")
+    neutralise_formulas(book)
     book.save(unfinished)
     unfinished.replace(target)
     return target
@@ -952,7 +954,10 @@ def read_registry_workbook(path: str | os.PathLike[str]) -> Instance:
 def _open(path: str | os.PathLike[str], *, data_only: bool, source: str) -> Any:
     """The workbook at `path` opened read-only; WorkbookError if it is not one."""
     try:
+        check_workbook(path)
         return load_workbook(path, read_only=True, data_only=data_only)
+    except WorkbookTooLarge as error:
+        message = str(error)
     except FileNotFoundError:
         message = "no such file"
     except IsADirectoryError:
