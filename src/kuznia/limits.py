@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qsl
 
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -142,11 +141,13 @@ async def refuse_unsafe_text(request: Request) -> None:
         except ValueError:
             return  # not JSON: the route's own reading says so (400/422)
         problems = [FieldProblem(field, message) for field, message in _json_problems(document)]
-    elif content_type == "application/x-www-form-urlencoded":
-        raw = await request.body()
-        text = raw.decode("utf-8", errors="replace")
+    elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        # FastAPI has read the form already (routes with Form fields): read it as it did.
+        form = await request.form()
         problems = []
-        for key, value in parse_qsl(text, keep_blank_values=True):
+        for key, value in form.multi_items():
+            if not isinstance(value, str):
+                continue  # an uploaded file's bytes are its reader's business
             for part in (key, value):
                 message = text_problem(part)
                 if message is not None:
