@@ -342,3 +342,38 @@ class TestNotYoursLooksLikeNothing:
             f"line {line['id']} not found",
             "line 999999 not found",
         ]
+
+    def test_another_organisations_depot_and_no_depot_are_refused_alike(
+        self, unchanged: World
+    ) -> None:
+        # The depots' user of d-north records at d-south (another organisation's), d-nowhere.
+        answers = [
+            unchanged.api.post(
+                "logistics", f"{API}/dispatches", json=dispatch(client_key=code, depot=code)
+            )
+            for code in ("d-south", "d-nowhere")
+        ]
+
+        assert [a.status_code for a in answers] == [404, 404]
+        assert [a.json()["problems"] for a in answers] == [
+            [{"field": "depot", "message": 'depot "d-south" not found'}],
+            [{"field": "depot", "message": 'depot "d-nowhere" not found'}],
+        ]
+
+    def test_another_producers_contract_and_no_contract_are_refused_alike(
+        self, unchanged: World
+    ) -> None:
+        answers = [
+            unchanged.api.post(
+                "producer",
+                f"{API}/production-reports",
+                json=production(unchanged, client_key=f"p-{contract}", contract_id=contract),
+            )
+            for contract in (unchanged.c2, 999999)
+        ]
+
+        assert [a.status_code for a in answers] == [404, 404]
+        assert [a.json()["detail"] for a in answers] == [
+            f"contract {unchanged.c2} not found",
+            "contract 999999 not found",
+        ]

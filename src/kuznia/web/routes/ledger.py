@@ -320,10 +320,12 @@ def record_receipt(
         errors.update(placed)
         state.general.extend(rest)
         return again(422)
-    except Forbidden:
+    except NotFound as error:  # another organisation's depot or contract, or none
         session.rollback()
-        errors["depot"] = NOT_YOUR_DEPOT
-        return again(403)
+        errors.update(forms.by_field(error.problems, RECEIPT_FIELDS)[0])
+        if "depot" in errors:
+            errors["depot"] = NOT_YOUR_DEPOT
+        return again(404)
     except Conflict as error:
         session.rollback()
         if forms.key_reused(error):
@@ -403,10 +405,12 @@ def record_dispatch(
         errors.update(placed)
         state.general.extend(rest)
         return again(422)
-    except Forbidden:
+    except NotFound as error:  # another organisation's depot or contract, or none
         session.rollback()
-        errors["depot"] = NOT_YOUR_DEPOT
-        return again(403)
+        errors.update(forms.by_field(error.problems, DISPATCH_FIELDS)[0])
+        if "depot" in errors:
+            errors["depot"] = NOT_YOUR_DEPOT
+        return again(404)
     except logistics_service.InsufficientStock:
         session.rollback()
         held = _held(session, viewer, body.depot, body.item)
