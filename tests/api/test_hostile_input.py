@@ -12,7 +12,18 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from kuznia.db import session_scope
-from kuznia.models import Depot, Dispatch, Producer, ProductionReport, Receipt, User
+from kuznia.models import (
+    Depot,
+    Dispatch,
+    PlanRunDelivery,
+    PlanRunExpansion,
+    PlanRunPayment,
+    Producer,
+    ProductionReport,
+    Receipt,
+    User,
+)
+from tests.logistics.builders import add_plan_run
 from tests.logistics.conftest import World, world
 
 __all__ = ["world"]
@@ -309,6 +320,72 @@ class TestPartnerSideChannels:
         response = world.api.get("partner", f"{API}/guarantees", params={"fund": "state"})
 
         assert (response.status_code, response.json()["items"]) == (200, [])
+
+
+class TestPartnerPartOfARun:
+    """A run whose line l2 is paid 60/40 by dk (the partner's fund) and the state in 2026 and
+    by the state alone in 2027, and whose expansion e1 dk pays a quarter of."""
+
+    @pytest.fixture
+    def run(self, world: World) -> int:
+        with session_scope(world.engine) as session:
+            run = add_plan_run(session, start="2026-11", allocations=[])
+            delivery = {"run_id": run.id, "line": "l2", "producer": "p2", "item": "fpv"}
+            session.add_all(
+                [
+                    # months 0 and 1 are 2026-11 and 2026-12; month 2 is 2027-01
+                    PlanRunDelivery(**delivery, month=0, quantity=10, price=5, value=50),
+                    PlanRunDelivery(**delivery, month=1, quantity=20, price=5, value=100),
+                    PlanRunDelivery(**delivery, month=2, quantity=30, price=5, value=150),
+                    PlanRunPayment(run_id=run.id, fund="dk", line="l2", year=2026, amount=90),
+                    PlanRunPayment(run_id=run.id, fund="state", line="l2", year=2026, amount=60),
+                    PlanRunPayment(run_id=run.id, fund="state", line="l2", year=2027, amount=150),
+                    PlanRunExpansion(
+                        run_id=run.id, expansion="e1", line="l2", level=1, capex=1000, active_from=1
+                    ),
+                    PlanRunPayment(run_id=run.id, fund="dk", expansion="e1", year=2026, amount=250),
+                    PlanRunPayment(
+                        run_id=run.id, fund="state", expansion="e1", year=2026, amount=750
+                    ),
+                ]
+            )
+            return run.id
+
+    def test_deliveries_are_scaled_to_the_partners_share_of_their_year(
+        self, world: World, run: int
+    ) -> None:
+        response = world.api.get("partner", f"{API}/plan-runs/{run}/deliveries")
+
+        assert response.status_code == 200, response.text
+        # 2026: dk pays 90 of 150, 60%; 2027 (month 2) is none of dk's.
+        assert [
+            (d["month"], d["quantity"], d["price"], d["value"]) for d in response.json()["items"]
+        ] == [
+            (0, pytest.approx(6.0), 5.0, pytest.approx(30.0)),
+            (1, pytest.approx(12.0), 5.0, pytest.approx(60.0)),
+        ]
+
+    def test_payments_are_only_its_own(self, world: World, run: int) -> None:
+        response = world.api.get("partner", f"{API}/plan-runs/{run}/payments")
+
+        assert [
+            (p["fund"], p["line"], p["expansion"], p["amount"]) for p in response.json()["items"]
+        ] == [
+            ("dk", "l2", None, 90.0),
+            ("dk", None, "e1", 250.0),
+        ]
+
+    def test_an_expansions_capex_is_scaled_to_its_share(self, world: World, run: int) -> None:
+        response = world.api.get("partner", f"{API}/plan-runs/{run}/expansions")
+
+        assert [(e["expansion"], e["capex"]) for e in response.json()["items"]] == [
+            ("e1", pytest.approx(250.0))
+        ]
+
+    def test_the_planner_reads_the_whole_run(self, world: World, run: int) -> None:
+        response = world.api.get("planner", f"{API}/plan-runs/{run}/deliveries")
+
+        assert [d["quantity"] for d in response.json()["items"]] == [10, 20, 30]
 
 
 class TestNotYoursLooksLikeNothing:
