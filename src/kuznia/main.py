@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 
 from kuznia import __version__
 from kuznia.api import api_router
+from kuznia.auth.service import limit_hashing
 from kuznia.db import database_engine
 from kuznia.db.session import session_factory
 from kuznia.errors import KuzniaError
@@ -44,6 +45,7 @@ _HTTP_ERRORS = {
     413: "TooLarge",
     415: "UnsupportedMediaType",
     422: "InvalidInput",
+    429: "TooManyAttempts",
 }
 
 
@@ -92,6 +94,7 @@ def create_app(
     with `workers`, it starts worker processes for queued plan runs while it runs."""
     settings = settings or Settings()
     engine = engine or database_engine(settings)
+    limit_hashing(settings.password_hashing_at_once)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -132,11 +135,10 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KuzniaError)
     async def domain_error(request: Request, error: KuzniaError) -> JSONResponse:
         problems = [{"field": p.field, "message": p.message} for p in error.problems]
-        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
         return JSONResponse(
             error_body(type(error).__name__, error.detail, problems),
             status_code=error.status,
-            headers=headers,
+            headers=error.headers or None,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -37,6 +37,7 @@ EVERY_TABLE = {
     "items",
     "joint_venture_partners",
     "lines",
+    "login_attempts",
     "needs",
     "organisation_funds",
     "organisations",

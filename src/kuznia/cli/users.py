@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from kuznia.auth import service as auth_service
+from kuznia.auth.policy import normalise_email
 from kuznia.auth.repository import organisation_by_name
 from kuznia.cli.db import CLI, NOTHING_DONE, database
 from kuznia.db import session_scope
@@ -84,10 +85,8 @@ def add(
             for problem in error.problems:
                 errors.print(f"  {problem.field}: {problem.message}", markup=False, highlight=False)
             raise typer.Exit(NOTHING_DONE) from None
-    if len(password) < 8:
-        errors.print("[yellow]Warning[/]: the password is shorter than 8 characters.")
     console.print(
-        f"Added user {email.strip().lower()} ({role.value}){made} in {where}.", highlight=False
+        f"Added user {normalise_email(email)} ({role.value}){made} in {where}.", highlight=False
     )
 
 
