@@ -108,7 +108,8 @@ def test_serve_answers_on_loopback(kuznia: Kuznia) -> None:
                     raise
                 time.sleep(0.2)
         login = httpx.post(
-            f"{base}/auth/login", json={"email": "a@ministry.test", "password": "long-password-for-kuznia"}
+            f"{base}/auth/login",
+            json={"email": "a@ministry.test", "password": "long-password-for-kuznia"},
         )
         token = login.json()["token"]
         lines = httpx.get(f"{base}/lines", headers={"Authorization": f"Bearer {token}"})

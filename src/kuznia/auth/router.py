@@ -8,17 +8,17 @@ from fastapi import APIRouter, Depends, Request, Response, status
 
 from kuznia.auth import repository, service
 from kuznia.auth.permissions import Action
-from kuznia.auth.throttle import ThrottleRules
 from kuznia.auth.schemas import (
     LoginRequest,
     OrganisationCreate,
-    PasswordChange,
     OrganisationRead,
+    PasswordChange,
     TokenRead,
     UserCreate,
     UserRead,
     UserUpdate,
 )
+from kuznia.auth.throttle import ThrottleRules
 from kuznia.dependencies import ScopeDep, SessionDep, SettingsDep, TokenDep
 from kuznia.errors import NotFound
 from kuznia.models import Organisation, User
@@ -59,9 +59,7 @@ def _organisation(organisation: Organisation) -> dict[str, Any]:
         429: {
             "description": "Too many failed logins for the account or the client address: "
             "wait Retry-After seconds.",
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
-            },
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
         }
     },
 )

@@ -58,7 +58,9 @@ class ThrottleRules:
         free = self.account_free if kind == ACCOUNT else self.address_free
         if failures <= free:
             return None
-        return float(min(self.lock_seconds * 2 ** min(failures - free - 1, 30), self.lock_max_seconds))
+        return float(
+            min(self.lock_seconds * 2 ** min(failures - free - 1, 30), self.lock_max_seconds)
+        )
 
 
 Key = tuple[str, str]
@@ -82,7 +84,7 @@ def check(*, session: Session, keys: Sequence[Key], now: datetime) -> None:
             or_(*(_is(key) for key in keys)), LoginAttempts.locked_until.is_not(None)
         )
     ).all()
-    waits = {kind: (as_utc(until) - now).total_seconds() for kind, until in rows}
+    waits = {kind: (as_utc(until) - now).total_seconds() for kind, until in rows if until}
     waits = {kind: wait for kind, wait in waits.items() if wait > 0}
     if waits:
         which = " and ".join(

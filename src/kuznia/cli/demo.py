@@ -81,6 +81,18 @@ DEMO_USERS = tuple(
 )
 
 
+def active_demo_users(*, session: Session) -> list[str]:
+    """The e-mails of the demo users that exist and may log in."""
+    emails = [user.email for user in DEMO_USERS]
+    return list(
+        session.scalars(
+            select(models.User.email)
+            .where(models.User.email.in_(emails), models.User.active.is_(True))
+            .order_by(models.User.email)
+        )
+    )
+
+
 def _first_producer(session: Session) -> str | None:
     return session.scalar(select(models.Producer.code).order_by(models.Producer.id).limit(1))
 

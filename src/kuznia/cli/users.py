@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy import Engine
 
 from kuznia.auth import service as auth_service
 from kuznia.auth.policy import normalise_email
 from kuznia.auth.repository import organisation_by_name
 from kuznia.cli.db import CLI, NOTHING_DONE, database
+from kuznia.cli.demo import active_demo_users
 from kuznia.db import session_scope
 from kuznia.errors import KuzniaError
 from kuznia.models import OrganisationKind, Role
@@ -90,6 +93,34 @@ def add(
     )
 
 
+def serve_warnings(*, engine: Engine, host: str) -> list[str]:
+    """What `kuznia serve` warns about: demo users that can log in (their passwords are
+    printed in the README), and listening beyond this machine."""
+    warnings = []
+    with session_scope(engine) as session:
+        demo = active_demo_users(session=session)
+    if demo:
+        warnings.append(
+            f"{len(demo)} demo user(s) with published passwords can log in "
+            f"({', '.join(demo)}): deactivate them before real use"
+        )
+    if not _is_loopback(host):
+        warnings.append(
+            f"listening on {host}, beyond this machine: serve behind an HTTPS proxy "
+            "(docs/security.md)"
+        )
+    return warnings
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def serve(
     host: Annotated[str | None, typer.Option("--host", help="Address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port (default 8000).")] = None,
@@ -101,10 +132,12 @@ def serve(
     from kuznia.settings import Settings
 
     settings = Settings()
-    with database() as (_, where):
-        pass  # reachable and migrated, or a clear message and exit
-    app = create_app(settings=settings)
     host = host or settings.host
     port = port or settings.port
+    with database() as (engine, where):
+        # reachable and migrated (else a clear message and exit); say what is risky
+        for warning in serve_warnings(engine=engine, host=host):
+            errors.print(f"[yellow]Warning[/]: {warning}", highlight=False)
+    app = create_app(settings=settings)
     console.print(f"Kuznia on http://{host}:{port}/api/v1/docs (database {where})", highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="info")

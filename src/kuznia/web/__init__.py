@@ -14,7 +14,6 @@ from fastapi.staticfiles import StaticFiles
 from kuznia.web import assets, csrf
 from kuznia.web.errors import install_error_pages
 from kuznia.web.results import ResultCache
-from kuznia.web.security import SecurityHeaders
 from kuznia.web.routes import (
     account,
     audit,
@@ -24,11 +23,13 @@ from kuznia.web.routes import (
     ledger,
     needs,
     overview,
+    password,
     plans,
     progress,
     users,
 )
 from kuznia.web.routes import assets as asset_routes
+from kuznia.web.security import SecurityHeaders
 
 __all__ = ["install_web", "web_router"]
 
@@ -38,7 +39,7 @@ def web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.protect)])
     # progress before contracts: /contracts/progress is not a contract's id
     modules = (account, overview, industry, needs, funds, plans, progress, contracts, ledger)
-    for module in (*modules, audit, users, asset_routes):
+    for module in (*modules, audit, users, password, asset_routes):
         router.include_router(module.router)
     return router
 

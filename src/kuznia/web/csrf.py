@@ -88,7 +88,8 @@ async def protect(request: Request) -> None:
         value = (await request.form()).get(CSRF_FIELD)
         given = value if isinstance(value, str) else None
     if not given or not any(
-        hmac.compare_digest(given.encode("utf-8", "replace"), token.encode()) for token in _accepted(request)
+        hmac.compare_digest(given.encode("utf-8", "replace"), token.encode())
+        for token in _accepted(request)
     ):
         raise Forbidden(
             "the form carries no valid security token (CSRF): reload the page and send it again"
