@@ -119,3 +119,24 @@ def test_serve_answers_on_loopback(kuznia: Kuznia) -> None:
 
     assert openapi.json()["info"]["title"] == "Kuznia"
     assert lines.json()["total"] == 4
+
+
+def test_a_password_breaking_the_policy_is_refused_naming_the_field(kuznia: Kuznia) -> None:
+    arguments = ["users", "add", "b@ministry.test", "--role", "planner", "--organisation", "M"]
+
+    short = kuznia(*arguments, "--password-stdin", stdin="12345\n")
+    common = kuznia(*arguments, "--password-stdin", stdin="qwertyuiop123\n")
+
+    assert short.exit_code == common.exit_code == 2
+    assert "password: the password has 5 characters: it needs at least 12" in short.output
+    assert "password: the password is on the list of common passwords" in common.output
+
+
+def test_a_look_alike_email_is_refused_naming_the_field(kuznia: Kuznia) -> None:
+    result = kuznia(
+        "users", "add", "аdmin@ministry.test", "--role", "planner", "--organisation", "M",
+        "--password-stdin", stdin="long-password-for-kuznia\n",
+    )  # fmt: skip
+
+    assert result.exit_code == 2
+    assert "email: 'аdmin@ministry.test' has characters outside ASCII" in result.output

@@ -45,7 +45,7 @@ DOCS_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
-DOCS_PATHS = frozenset({"/api/v1/docs", "/api/v1/docs/oauth2-redirect"})
+DOCS_PATHS = frozenset({"/api/v1/docs", "/docs/oauth2-redirect"})
 CACHED_PREFIXES = ("/static/", "/vendor/")
 
 
