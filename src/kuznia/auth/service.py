@@ -10,9 +10,12 @@ table useless), its expiry and, once revoked, when.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import secrets
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -49,27 +52,47 @@ ROLE_KINDS: dict[Role, frozenset[OrganisationKind]] = {
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
-_hashing = threading.BoundedSemaphore(2)
+# Password hashing runs in a small pool of its own threads, niced below the request threads
+# (argon2's lanes run in threads these start, which inherit the niceness): at most that many
+# hashes at a time, and while they run the CPU goes to other requests first.
+_HASHING_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(OSError, AttributeError):  # not on every system
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _HASHING_NICENESS)
+
+
+def _hashing_pool(at_once: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(
+        max_workers=at_once, thread_name_prefix="argon2", initializer=_lower_priority
+    )
+
+
+_hashing = _hashing_pool(2)
 
 
 def limit_hashing(at_once: int) -> None:
     """Let at most `at_once` password hashes or checks run at the same time in this process."""
     global _hashing
-    _hashing = threading.BoundedSemaphore(at_once)
+    if _hashing._max_workers != at_once:
+        _hashing.shutdown(wait=False)
+        _hashing = _hashing_pool(at_once)
 
 
 def hash_password(password: str) -> str:
     """An argon2 hash of `password` (parameters and salt included)."""
-    with _hashing:
-        return _hasher.hash(password)
+    return _hashing.submit(lambda: _hasher.hash(password)).result()
 
 
 def _password_matches(password_hash: str, password: str) -> bool:
-    with _hashing:
+    def verify() -> bool:
         try:
             return _hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError, UnicodeEncodeError):
             return False
+
+    return _hashing.submit(verify).result()
 
 
 def _check_new_password(password: str, *, email: str, field: str = "password") -> None:
@@ -201,14 +224,19 @@ def login(
     """A new token for the user with these credentials; the same error for any mismatch, and
     TooManyAttempts while the account or the client `address` is locked by failed logins.
 
-    A failure is committed at once (the request's rollback must not undo the count)."""
+    Unlike other services, this one commits: the reads before the password check (which takes
+    long on purpose), and a failure's count (the request's rollback must not undo it)."""
     email = policy.normalise_email(email)
     keys = throttle.keys_of(email=email, address=address)
     now = datetime.now(UTC)
     throttle.check(session=session, keys=keys, now=now)
     # a look-alike or unstorable e-mail is nobody's: compared with the dummy like any other
     user = repository.user_by_email(session=session, email=email) if email.isascii() else None
-    if not _password_matches(user.password_hash if user else _DUMMY_HASH, password):
+    stored = user.password_hash if user else _DUMMY_HASH
+    # The slow check holds no database connection (nor SQLite's write lock, which a POST takes
+    # when it begins): the reading transaction ends first, the writes below begin a new one.
+    session.commit()
+    if not _password_matches(stored, password):
         user = None
     if user is None or not user.active:
         throttle.record_failure(
