@@ -1,11 +1,12 @@
 """Users, organisations and login tokens.
 
-Passwords are stored as argon2 hashes, computed at most `password_hashing_at_once` at a time
-per process (more wait their turn: argon2 is made to be slow, and a flood of logins must not take
-the CPUs every other request needs). Which e-mails and passwords are allowed is said in
-`kuznia.auth.policy`; failed logins are throttled by `kuznia.auth.throttle`. A login token is 32 random bytes shown once; the
-database keeps only its SHA-256 (a token is random, so a fast hash is enough to make a stolen
-table useless), its expiry and, once revoked, when.
+Passwords are stored as argon2 hashes, computed in a pool of `password_hashing_at_once` niced
+threads per process: argon2 is slow on purpose, and a flood of logins must neither take the CPUs
+other requests need nor hold their database connections (a login checks its password holding
+none). Which e-mails and passwords are allowed is said in `kuznia.auth.policy`; failed logins are
+throttled by `kuznia.auth.throttle`. A login token is 32 random bytes shown once; the database
+keeps only its SHA-256 (a token is random, so a fast hash is enough to make a stolen table
+useless), its expiry and, once revoked, when.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import hashlib
 import os
 import secrets
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
