@@ -46,6 +46,7 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "POST /auth/login":                     (200,   200,  200,    200,     200,    200,      200),
     "POST /auth/logout":                    (204,   204,  204,    204,     204,    204,      401),
     "GET /auth/me":                         (200,   200,  200,    200,     200,    200,      401),
+    "POST /auth/password":                  (422,   422,  422,    422,     422,    422,      401),
     "GET /users":                           (403,   200,  200,    403,     403,    403,      401),
     "POST /users":                          (403,   201,  403,    403,     403,    403,      401),
     "GET /users/{user_id}":                 (403,   200,  200,    403,     403,    403,      401),
@@ -336,6 +337,13 @@ def _logout(world: World, role: str) -> Call:
     # A token of its own, so the role's token lives on for the other checks.
     token = None if role == "anonymous" else world.login(role)
     return Call("POST", "/auth/logout", token=token)
+
+
+@_request("POST /auth/password")
+def _change_password(world: World, role: str) -> Call:
+    # A wrong current password: every user reaches the check, and no token is revoked.
+    body = {"current_password": "not the password", "new_password": "a brand new passphrase"}
+    return Call("POST", "/auth/password", json=body)
 
 
 @_request("GET /auth/me")

@@ -83,6 +83,12 @@ DEMO_USERS = tuple(
 )
 
 
+def active_demo_users(*, session: Session) -> list[str]:
+    """The e-mails of the demo users that exist and may log in."""
+    emails = [user.email for user in DEMO_USERS]
+    return auth_repository.active_emails_among(session=session, emails=emails)
+
+
 def _first_producer(session: Session) -> str | None:
     return registry_repository.first_producer_code(session=session)
 
