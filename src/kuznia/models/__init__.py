@@ -35,6 +35,7 @@ from kuznia.models.planning import (
     PlanRunTier,
 )
 from kuznia.models.supply import Commitment, ForeignSupply, Stock
+from kuznia.models.targets import Target
 from kuznia.models.user import ApiToken, Role, User
 
 __all__ = [
@@ -84,6 +85,7 @@ __all__ = [
     "Receipt",
     "Role",
     "Stock",
+    "Target",
     "User",
     "organisation_funds",
 ]
