@@ -194,7 +194,7 @@ def _check(session: Session, fields: dict[str, Any]) -> None:
     if item:
         if item not in known:
             problems.append(FieldProblem("item", f'unknown item "{item}"'))
-        elif category and known[item] != category:
+        elif category in set(known.values()) and known[item] != category:
             problems.append(
                 FieldProblem(
                     "item", f'item "{item}" is in category "{known[item]}", not "{category}"'
