@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kuznia.auth.permissions import Action, Scope
+from kuznia.db.base import as_utc
 from kuznia.errors import FieldProblem, InvalidInput, NotFound, ensure_version
 from kuznia.instance.months import add_months, months_between
 from kuznia.logistics.reports import share_due
@@ -166,7 +167,7 @@ def target_read(target: Target) -> dict[str, Any]:
         "base_month": target.base_month,
         "note": target.note,
         "version": target.version,
-        "created_at": target.created_at,
+        "created_at": as_utc(target.created_at),
     }
 
 
