@@ -226,6 +226,12 @@ from kuznia.cli.replan import replan_command  # noqa: E402
 
 app.command("replan")(replan_command)
 
+from kuznia.cli.targets import app as targets_app  # noqa: E402
+from kuznia.cli.targets import report_targets_command  # noqa: E402
+
+app.add_typer(targets_app, name="targets")
+report_app.command("targets")(report_targets_command)
+
 
 def main() -> None:  # pragma: no cover
     app()
