@@ -77,6 +77,14 @@ class TestReport:
             270, 310, 50)  # fmt: skip
         assert progress["plan_to_date"] == pytest.approx(440)
         assert progress["actual_to_date"] == 270
+        assert [
+            (c["number"], c["item"], c["status"], c["plan"], c["actual"])
+            for c in progress["contracts"]
+        ] == [
+            ("C-1", "art-155", "signed", 100 + 150 + 248, 90 + 90 + 50),
+            ("C-2", "art-122", "draft", 50 + 62, 40),
+            ("C-3", "art-155", "terminated", 40, 0),
+        ]
         assert progress["status"] == "off_track"
         assert progress["reasons"] == [
             {"kind": "execution_short_of_plan", "expected": pytest.approx(440), "got": 270,

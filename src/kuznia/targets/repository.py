@@ -4,7 +4,7 @@ approved contracts' schedules and the accepted receipts they are tracked against
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -39,42 +39,45 @@ def item_categories(*, session: Session) -> dict[str, str]:
     return {code: category for code, category in session.execute(select(Item.code, Item.category))}
 
 
-def scheduled(
-    *, session: Session, items: Sequence[str], months: Sequence[str]
-) -> list[tuple[str, str, float, str, datetime | None]]:
-    """The current schedules of every contract of these items in these months: item, month,
-    quantity, the contract's status and when it was closed."""
+def scheduled(*, session: Session, items: Sequence[str], months: Sequence[str]) -> list[Any]:
+    """The current schedules of every contract of these items in these months: the contract
+    (id, number, producer, item, status, when it was closed), the month and the quantity."""
     if not items or not months:
         return []
-    rows = session.execute(
-        select(
-            Contract.item,
-            ContractDelivery.month,
-            ContractDelivery.quantity,
-            Contract.status,
-            Contract.closed_at,
-        )
-        .join(ContractVersion, ContractVersion.contract_id == Contract.id)
-        .join(ContractDelivery, ContractDelivery.version_id == ContractVersion.id)
-        .where(
-            ContractVersion.number == Contract.current_version,
-            Contract.item.in_(list(items)),
-            ContractDelivery.month.in_(list(months)),
-        )
-    ).all()
-    return [(item, month, float(q), str(s), closed) for item, month, q, s, closed in rows]
+    return list(
+        session.execute(
+            select(
+                Contract.id,
+                Contract.number,
+                Contract.producer,
+                Contract.item,
+                Contract.status,
+                Contract.closed_at,
+                ContractDelivery.month,
+                ContractDelivery.quantity,
+            )
+            .join(ContractVersion, ContractVersion.contract_id == Contract.id)
+            .join(ContractDelivery, ContractDelivery.version_id == ContractVersion.id)
+            .where(
+                ContractVersion.number == Contract.current_version,
+                Contract.item.in_(list(items)),
+                ContractDelivery.month.in_(list(months)),
+            )
+            .order_by(Contract.id, ContractDelivery.month)
+        ).all()
+    )
 
 
 def accepted_by_day(
     *, session: Session, items: Sequence[str], first: date, last: date
-) -> list[tuple[str, date, float]]:
-    """Accepted receipts of these items per item and day from `first` to `last`, reversals
+) -> list[tuple[int, date, float]]:
+    """Accepted receipts of these items per contract and day from `first` to `last`, reversals
     netted (a reversal carries the day of the receipt it corrects)."""
     if not items or last < first:
         return []
     rows = session.execute(
-        select(Receipt.item, Receipt.day, func.sum(Receipt.accepted))
+        select(Receipt.contract_id, Receipt.day, func.sum(Receipt.accepted))
         .where(Receipt.item.in_(list(items)), Receipt.day >= first, Receipt.day <= last)
-        .group_by(Receipt.item, Receipt.day)
+        .group_by(Receipt.contract_id, Receipt.day)
     ).all()
-    return [(item, day, float(total or 0)) for item, day, total in rows]
+    return [(int(contract), day, float(total or 0)) for contract, day, total in rows]

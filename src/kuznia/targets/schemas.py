@@ -88,6 +88,16 @@ class TargetReason(BaseModel):
     short: float
 
 
+class TargetContract(BaseModel):
+    id: int
+    number: str
+    producer: str
+    item: str
+    status: str
+    plan: float = Field(description="What its current schedule delivers over the span.")
+    actual: float = Field(description="What the depots accepted under it over the span.")
+
+
 class TargetProgress(TargetRead):
     months: list[TargetMonth]
     base_output: float | None = Field(description="What the base month made (see base_source).")
@@ -99,6 +109,9 @@ class TargetProgress(TargetRead):
     actual_to_date: float = Field(description="Accepted over the span to the as-of day.")
     status: Literal["on_track", "off_track"]
     reasons: list[TargetReason]
+    contracts: list[TargetContract] = Field(
+        description="The contracts behind the plan, and what was accepted under them."
+    )
 
 
 class TargetReport(BaseModel):

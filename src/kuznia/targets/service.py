@@ -263,8 +263,16 @@ def _progress(
         if target.item
         else sorted(code for code, category in known.items() if category == target.category)
     )
-    plan = planned(session=session, items=items, months=span)
-    actual = accepted(session=session, items=items, months=span, as_of=as_of)
+    by_contract = planned(session=session, items=items, months=span)
+    accepted_by = accepted(session=session, items=items, months=span, as_of=as_of)
+    plan: dict[str, float] = defaultdict(float)
+    for row in by_contract.values():
+        for month, quantity in row["months"].items():
+            plan[month] += quantity
+    actual: dict[str, float] = defaultdict(float)
+    for months_accepted in accepted_by.values():
+        for month, quantity in months_accepted.items():
+            actual[month] += quantity
     base_output, base_source = _base_output(target.base_month, plan, actual, as_of)
     base_actual = actual.get(target.base_month or "", 0.0)
     per_month: float | None
@@ -308,6 +316,14 @@ def _progress(
         "actual_to_date": actual_to_date,
         "status": "off_track" if reasons else "on_track",
         "reasons": reasons,
+        "contracts": [
+            {
+                **{name: row[name] for name in ("id", "number", "producer", "item", "status")},
+                "plan": sum(row["months"].values()),
+                "actual": sum(accepted_by.get(contract_id, {}).values()),
+            }
+            for contract_id, row in sorted(by_contract.items())
+        ],
     }
 
 
@@ -330,34 +346,45 @@ def _base_output(
     return None, None
 
 
-def planned(*, session: Session, items: list[str], months: list[str]) -> dict[str, float]:
-    """The approved plan per month: the contracts' current schedules of these items (a
-    terminated contract's up to the month it ended)."""
-    found: dict[str, float] = defaultdict(float)
-    for _, month, quantity, status, closed_at in repository.scheduled(
-        session=session, items=items, months=months
-    ):
+def planned(*, session: Session, items: list[str], months: list[str]) -> dict[int, Any]:
+    """The approved plan per contract: each contract of these items with its scheduled
+    quantity per month (a terminated contract's up to the month it ended)."""
+    found: dict[int, Any] = {}
+    for (
+        contract_id,
+        number,
+        producer,
+        item,
+        status,
+        closed_at,
+        month,
+        quantity,
+    ) in repository.scheduled(session=session, items=items, months=months):
+        ended = closed_at.strftime("%Y-%m") if closed_at is not None else None
         if status in _PLANNED or (
-            status == ContractStatus.terminated
-            and closed_at is not None
-            and month <= closed_at.strftime("%Y-%m")
+            status == ContractStatus.terminated and ended is not None and month <= ended
         ):
-            found[month] += quantity
-    return dict(found)
+            row = found.setdefault(
+                contract_id,
+                {"id": contract_id, "number": number, "producer": producer, "item": item,
+                 "status": str(status), "months": defaultdict(float)},
+            )  # fmt: skip
+            row["months"][month] += float(quantity)
+    return found
 
 
 def accepted(
     *, session: Session, items: list[str], months: list[str], as_of: date
-) -> dict[str, float]:
-    """Accepted output of these items per month, up to and including `as_of`."""
+) -> dict[int, dict[str, float]]:
+    """Accepted output of these items per contract and month, up to and including `as_of`."""
     if not months:
         return {}
     first = date(int(months[0][:4]), int(months[0][5:7]), 1)
     last_year, last_month = int(months[-1][:4]), int(months[-1][5:7])
     last = min(as_of, date(last_year, last_month, calendar.monthrange(last_year, last_month)[1]))
-    found: dict[str, float] = defaultdict(float)
-    for _, day, quantity in repository.accepted_by_day(
+    found: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for contract_id, day, quantity in repository.accepted_by_day(
         session=session, items=items, first=first, last=last
     ):
-        found[day.strftime("%Y-%m")] += quantity
-    return dict(found)
+        found[contract_id][day.strftime("%Y-%m")] += quantity
+    return found
