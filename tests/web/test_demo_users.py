@@ -79,3 +79,9 @@ def test_the_execution_demo_records_through_the_services_once(engine: Engine) ->
     assert actors == {"logistics@demo.kuznia"}
     assert verification.intact
     assert second.skipped == "the registry has 3 contracts already"
+    # tiny has no armoured vehicles; l002 (delivered in full) has 553 art-155-he due in November
+    assert first.targets == [
+        "artillery_ammunition x20 of 2026-01 in 2026-12",
+        "artillery_ammunition (art-155-he) 553 in 2026-11",
+    ]
+    assert second.targets == []

@@ -9,8 +9,9 @@ pages something to show, made the way people would make it and so recorded in th
 chain: two depots run by the demo depot organisation; a plan solved here and now, approved
 (its first three months firm) and its contracts signed by the demo planner; and the last few
 days' receipts (some rejected, with a reason), production reports and dispatches recorded by
-the demo depot's and producer's users through the logistics service. Running it again adds
-nothing.
+the demo depot's and producer's users through the logistics service; and two or three
+national targets (artillery ammunition x20 of the first month by month 12, armoured vehicles
+x5 in ten months, the delivered item's schedule this month). Running it again adds nothing.
 """
 
 from __future__ import annotations
@@ -53,7 +54,11 @@ from kuznia.plans.schemas import PlanRunCreate
 from kuznia.plans.worker import claim_next, solve_run
 from kuznia.registry import import_instance, registry_is_empty
 from kuznia.registry import service as registry_service
+from kuznia.registry import settings as registry_settings
 from kuznia.registry.sections import GROUPINGS
+from kuznia.targets import service as targets_service
+from kuznia.targets import workbook as targets_workbook
+from kuznia.targets.schemas import TargetCreate
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -162,6 +167,7 @@ class ExecutionDemo:
     production_reports: int = 0
     dispatches: int = 0
     days: tuple[date, date] | None = None
+    targets: list[str] = field(default_factory=list)
     skipped: str | None = None
 
 
@@ -270,7 +276,46 @@ def add_demo_execution(
         done.contracts, done.guarantees = len(approval["contracts"]), len(approval["guarantees"])
     tell(f"Approved plan {run_id}: {done.contracts} contracts signed; recording the ledger...")
     _record_days(engine, done, today)
+    _add_targets(engine, done, today)
     return done
+
+
+def _add_targets(engine: Engine, done: ExecutionDemo, today: date) -> None:
+    """National targets for the overview and the targets page: artillery ammunition x20 of
+    the plan's first month by its twelfth, armoured vehicles x5 in ten months, and this
+    month's schedule of the item delivered in full (on track), each where the registry has it."""
+    with session_scope(engine) as session:
+        scope = _scope_of(session, _demo_user(Role.planner))
+        start = registry_settings.get_settings(session=session, scope=scope)["start"]
+        this_month = today.strftime("%Y-%m")
+        wanted = [
+            TargetCreate(category="artillery_ammunition", period=add_months(start, 11),
+                         multiple=20, base_month=start, note="x20 of the first month by month 12"),
+            TargetCreate(category="armoured_vehicles", period=add_months(start, 10),
+                         multiple=5, base_month=start, note="x5 in ten months"),
+        ]  # fmt: skip
+        completed = _all_contracts(session, scope, status="completed")
+        if completed:
+            contract = completed[0]
+            scheduled = sum(
+                float(row["quantity"])
+                for row in contract["terms"]["deliveries"]
+                if row["month"] == this_month
+            )
+            category = targets_service.categories(session=session, scope=scope)
+            of_item = next((c for c, items in category.items() if contract["item"] in items), None)
+            if scheduled > 0 and of_item is not None:
+                wanted.append(
+                    TargetCreate(category=of_item, item=contract["item"], period=this_month,
+                                 quantity=scheduled, base_month=add_months(this_month, -1),
+                                 note=f"{contract['number']}'s schedule this month")
+                )  # fmt: skip
+        for body in wanted:
+            try:
+                made = targets_service.create_target(session=session, scope=scope, body=body)
+            except KuzniaError:
+                continue  # a category this registry does not have
+            done.targets.append(targets_workbook.target_label(made))
 
 
 def _chosen_contracts(session: Session, scope: Scope) -> list[dict[str, Any]]:
@@ -511,6 +556,7 @@ def _print_execution(outcome: ExecutionDemo, seconds: float) -> None:
         f"{outcome.production_reports} production reports and {outcome.dispatches} dispatches "
         f"from {first} to {last}"
         + (f"; {', '.join(outcome.completed)} completed" if outcome.completed else "")
+        + (f"; targets: {'; '.join(outcome.targets)}" if outcome.targets else "")
         + ".",
         highlight=False,
     )

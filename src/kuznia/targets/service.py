@@ -253,6 +253,18 @@ def target_report(
     }
 
 
+def target_summary(*, session: Session, scope: Scope, as_of: date) -> dict[str, Any]:
+    """How many targets there are, how many are off track as of a day, and their categories."""
+    report = target_report(session=session, scope=scope, as_of=as_of)
+    return {
+        "count": len(report["targets"]),
+        "off_track": report["off_track"],
+        "categories_off_track": sorted(
+            {t["category"] for t in report["targets"] if t["status"] == "off_track"}
+        ),
+    }
+
+
 def _progress(
     session: Session, target: Target, known: Mapping[str, str], as_of: date
 ) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from kuznia.web.routes import (
     overview,
     plans,
     progress,
+    targets,
     users,
 )
 from kuznia.web.routes import assets as asset_routes
@@ -37,7 +38,7 @@ def web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
     # progress before contracts: /contracts/progress is not a contract's id
     modules = (account, overview, industry, needs, funds, plans, progress, contracts, ledger)
-    for module in (*modules, audit, users, asset_routes):
+    for module in (*modules, targets, audit, users, asset_routes):
         router.include_router(module.router)
     return router
 
