@@ -72,7 +72,7 @@ def test_bad_fields_are_named_with_their_values(api: Api) -> None:
         },
         {
             "field": "period",
-            "message": 'a period is a month (YYYY-MM) or a quarter (YYYY-Qn), got "2026-Q5"',
+            "message": 'a period is a month (YYYY-MM) or a quarter (YYYY-Qn) of 1900-2199, got "2026-Q5"',
         },
     ]
 

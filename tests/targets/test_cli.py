@@ -57,7 +57,10 @@ def test_bad_fields_are_each_named_and_nothing_is_recorded(ledger: Engine) -> No
 
     assert code == 2
     assert 'category: unknown category "tanks"' in output
-    assert 'period: a period is a month (YYYY-MM) or a quarter (YYYY-Qn), got "2026-13"' in output
+    assert (
+        'period: a period is a month (YYYY-MM) or a quarter (YYYY-Qn) of 1900-2199, got "2026-13"'
+        in output
+    )
     assert run(ledger, "targets", "list") == (0, "No targets.\n")
 
 

@@ -165,7 +165,7 @@ class TestRecords:
         assert [(p.field, p.message) for p in raised.value.problems] == [
             ("category", 'unknown category "artillery"; the registry\'s items have: '
                          "artillery_ammunition, drones"),
-            ("period", 'a period is a month (YYYY-MM) or a quarter (YYYY-Qn), got "2026-13"'),
+            ("period", 'a period is a month (YYYY-MM) or a quarter (YYYY-Qn) of 1900-2199, got "2026-13"'),
             ("base_month", "a multiple needs the base month it multiplies"),
         ]  # fmt: skip
 
@@ -207,3 +207,16 @@ class TestRecords:
                 session=session, scope=AUDITOR,
                 body=TargetCreate(category="drones", period="2026-04", quantity=1),
             )  # fmt: skip
+
+    def test_a_base_month_more_than_ten_years_back_and_a_year_out_of_reach_are_refused(
+        self, ledger: Engine
+    ) -> None:
+        with pytest.raises(InvalidInput) as raised:
+            add(ledger, category="drones", period="2026-12", multiple=2, base_month="2016-11")
+        with pytest.raises(InvalidInput) as far:
+            add(ledger, category="drones", period="0001-Q1", quantity=2)
+
+        assert [(p.field, p.message) for p in raised.value.problems] == [
+            ("base_month", '"2016-11" is more than 120 months before 2026-12')
+        ]
+        assert [p.field for p in far.value.problems] == ["period"]

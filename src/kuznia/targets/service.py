@@ -46,8 +46,10 @@ from kuznia.targets.schemas import TargetCreate, TargetUpdate
 RESOURCE = "targets"
 # Sums of floating-point schedules and receipts this close count as equal.
 TOLERANCE = 1e-6
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+# Years a plan can speak of; a base month at most MAX_SPAN months before its period.
+_MONTH = re.compile(r"^((?:19|20|21)\d{2})-(0[1-9]|1[0-2])$")
+_QUARTER = re.compile(r"^((?:19|20|21)\d{2})-Q([1-4])$")
+MAX_SPAN = 120
 # Contracts whose whole schedule is the approved plan; a terminated one counts to its end.
 _PLANNED = frozenset(
     {
@@ -70,7 +72,9 @@ def period_months(period: str) -> list[str]:
         first = f"{quarter.group(1)}-{3 * int(quarter.group(2)) - 2:02d}"
         return [add_months(first, step) for step in range(3)]
     if _MONTH.match(period) is None:
-        raise ValueError(f'a period is a month (YYYY-MM) or a quarter (YYYY-Qn), got "{period}"')
+        raise ValueError(
+            f'a period is a month (YYYY-MM) or a quarter (YYYY-Qn) of 1900-2199, got "{period}"'
+        )
     return [period]
 
 
@@ -211,11 +215,19 @@ def _check(session: Session, fields: dict[str, Any]) -> None:
         problems.append(FieldProblem("period", str(error)))
     if base:
         if _MONTH.match(base) is None:
-            problems.append(FieldProblem("base_month", f'a month is written YYYY-MM, got "{base}"'))
+            problems.append(
+                FieldProblem("base_month", f'a month is written YYYY-MM (1900-2199), got "{base}"')
+            )
         elif first is not None and base >= first:
             problems.append(
                 FieldProblem(
                     "base_month", f'"{base}" is not before the period\'s first month {first}'
+                )
+            )
+        elif first is not None and months_between(base, first) > MAX_SPAN:
+            problems.append(
+                FieldProblem(
+                    "base_month", f'"{base}" is more than {MAX_SPAN} months before {first}'
                 )
             )
     else:
