@@ -11,7 +11,8 @@ chain: two depots run by the demo depot organisation; a plan solved here and now
 days' receipts (some rejected, with a reason), production reports and dispatches recorded by
 the demo depot's and producer's users through the logistics service; and two or three
 national targets (artillery ammunition x20 of the first month by month 12, armoured vehicles
-x5 in ten months, the delivered item's schedule this month). Running it again adds nothing.
+x5 in ten months, the delivered item's schedule this month; a registry with contracts but no
+targets, made before targets existed, gets them too). Running it again adds nothing.
 """
 
 from __future__ import annotations
@@ -228,12 +229,18 @@ def add_demo_execution(
         )
         if organisation is None:
             raise ValueError("the demo depot organisation is missing: add the demo users first")
+        organisation_id = organisation.id
         _, existing = contracts_service.list_contracts(
             session=session, scope=scope, filters={}, page=PageParams(limit=1, offset=0)
         )
         if existing:
             done.skipped = f"the registry has {existing} contracts already"
-            return done
+    if done.skipped:
+        # a demo database made before targets existed gets them once
+        _add_targets(engine, done, today)
+        return done
+    with session_scope(engine) as session:
+        scope = _scope_of(session, planner)
         for code, name, region in DEMO_DEPOTS:
             depots, _ = logistics_service.list_depots(
                 session=session, scope=scope, filters={"code": code}, page=PageParams()
@@ -243,7 +250,7 @@ def add_demo_execution(
                     session=session,
                     scope=scope,
                     body=DepotCreate(
-                        code=code, name=name, region=region, organisation_id=organisation.id
+                        code=code, name=name, region=region, organisation_id=organisation_id
                     ),
                 )
                 done.depots.append(code)
@@ -286,6 +293,8 @@ def _add_targets(engine: Engine, done: ExecutionDemo, today: date) -> None:
     month's schedule of the item delivered in full (on track), each where the registry has it."""
     with session_scope(engine) as session:
         scope = _scope_of(session, _demo_user(Role.planner))
+        if targets_service.list_targets(session=session, scope=scope, filters={})[1]:
+            return
         start = registry_settings.get_settings(session=session, scope=scope)["start"]
         this_month = today.strftime("%Y-%m")
         wanted = [
@@ -546,6 +555,8 @@ def demo_users(
 def _print_execution(outcome: ExecutionDemo, seconds: float) -> None:
     if outcome.skipped:
         console.print(f"Execution demo: nothing added ({outcome.skipped}).", highlight=False)
+        if outcome.targets:
+            console.print(f"Targets added: {'; '.join(outcome.targets)}.", highlight=False)
         return
     first, last = outcome.days or (None, None)
     console.print(
