@@ -55,6 +55,7 @@ EVERY_TABLE = {
     "receipts",
     "export_orders",
     "stocks",
+    "targets",
     "users",
 }
 

@@ -38,6 +38,7 @@ from kuznia.models.planning import (
     PlanRunTier,
 )
 from kuznia.models.supply import Commitment, ExportOrder, ForeignSupply, Stock
+from kuznia.models.targets import Target
 from kuznia.models.user import ApiToken, Role, User
 
 __all__ = [
@@ -91,6 +92,7 @@ __all__ = [
     "Receipt",
     "Role",
     "Stock",
+    "Target",
     "User",
     "organisation_funds",
 ]

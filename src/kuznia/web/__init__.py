@@ -26,6 +26,7 @@ from kuznia.web.routes import (
     password,
     plans,
     progress,
+    targets,
     users,
 )
 from kuznia.web.routes import assets as asset_routes
@@ -39,7 +40,7 @@ def web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.protect)])
     # progress before contracts: /contracts/progress is not a contract's id
     modules = (account, overview, industry, needs, funds, plans, progress, contracts, ledger)
-    for module in (*modules, audit, users, password, asset_routes):
+    for module in (*modules, targets, audit, users, password, asset_routes):
         router.include_router(module.router)
     return router
 
