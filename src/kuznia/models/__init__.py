@@ -22,6 +22,7 @@ from kuznia.models.execution import (
 )
 from kuznia.models.finance import EligibilityRule, Fund, FundBudget, FundEligibility, FundKind
 from kuznia.models.industry import Expansion, JointVenturePartner, Line, Ownership, Producer
+from kuznia.models.opening import OpeningBalance
 from kuznia.models.needs import Grouping, Need, Operation
 from kuznia.models.organisation import Organisation, OrganisationKind, organisation_funds
 from kuznia.models.planning import (
@@ -70,6 +71,7 @@ __all__ = [
     "JointVenturePartner",
     "Line",
     "Need",
+    "OpeningBalance",
     "Operation",
     "Organisation",
     "OrganisationKind",
