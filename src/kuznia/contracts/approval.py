@@ -26,7 +26,6 @@ from kuznia.contracts.terms import (
 )
 from kuznia.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from kuznia.instance.months import add_months, year_of
-from kuznia.logistics import opening
 from kuznia.plans import repository as plans_repository
 
 ContractStatus = models.ContractStatus
@@ -138,8 +137,6 @@ def approve_run(
             )
         ],
     )
-    # Execution starts here where depots existed before the opening-balance rule.
-    opening.open_books(session=session, user_id=scope.user_id)
     contracted: dict[str, float] = defaultdict(float)
     for contract in made_contracts:
         for row in contract.versions[0].funding:

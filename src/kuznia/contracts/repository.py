@@ -307,3 +307,13 @@ def signed_guarantees(*, session: Session, line: str | None = None) -> Sequence[
     if line is not None:
         statement = statement.where(models.Guarantee.line == line)
     return session.scalars(statement.order_by(models.Guarantee.id)).all()
+
+
+def run_currency(*, session: Session, run_id: int | None) -> str:
+    """The currency of the plan run with this id (the format's default without one)."""
+    currency = (
+        session.scalar(select(models.PlanRun.currency).where(models.PlanRun.id == run_id))
+        if run_id is not None
+        else None
+    )
+    return currency or models.planning.DEFAULT_CURRENCY

@@ -1,12 +1,13 @@
 """The opening balance: when execution starts, the registry's stock enters the depots' ledger.
 
 The rule (README, "Execution and the re-plan"; docs/decisions/0011-replan-books.md): execution
-starts when the first depot is created, or at the first approval of a plan run where depots
-existed before this rule. Then, once, each item's whole registry stock becomes one
+starts when the first depot is created. Then, once, each item's whole registry stock becomes one
 opening-balance row at the first depot (the lowest id: the one that started execution), dated
 that day, and that depot's stock rises by it (the audited stock change every receipt makes).
 Depot staff move it onward by their ordinary dispatches; the registry's stock is from then on
-only the source of the opening balance, and a re-plan reads the depots' ledger instead.
+only the source of the opening balance, and a re-plan reads the depots' ledger instead. (A
+database whose depots predate the rule has no opening balance: its re-plan adds the registry's
+stock to the ledger's, `kuznia.replan.actuals`.)
 """
 
 from __future__ import annotations
