@@ -58,11 +58,12 @@ def open_books(
     return entered
 
 
-def opening_stock(*, session: Session, as_of: date) -> dict[str, float]:
-    """The opening balance per item, entered up to and including a day."""
+def opening_stock(*, session: Session) -> dict[str, float]:
+    """The opening balance per item: what the depots held before their first record,
+    whatever day it was entered on."""
     rows = session.execute(
-        select(models.OpeningBalance.item, func.sum(models.OpeningBalance.quantity))
-        .where(models.OpeningBalance.day <= as_of)
-        .group_by(models.OpeningBalance.item)
+        select(models.OpeningBalance.item, func.sum(models.OpeningBalance.quantity)).group_by(
+            models.OpeningBalance.item
+        )
     ).all()
     return {item: float(total or 0.0) for item, total in rows}

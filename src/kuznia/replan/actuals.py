@@ -153,7 +153,7 @@ def _stock(session: Session, day: date) -> dict[str, float] | None:
         return None
     stock: dict[str, float] = defaultdict(float)
     if books_opened(session=session):
-        for item, quantity in opening_stock(session=session, as_of=day).items():
+        for item, quantity in opening_stock(session=session).items():
             stock[item] += quantity
     else:
         for item, quantity in session.execute(
