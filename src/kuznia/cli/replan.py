@@ -1,6 +1,8 @@
 """`kuznia replan`: the rolling re-plan. Builds the next instance from the registry and the
-actual state of execution (depot stock, signed contracts and guarantees as commitments, what
-was dispatched and paid, the remaining horizon), writes it, and plans it.
+actual state of execution up to today (depot stock from the ledger with its opening balance,
+signed contracts as commitments and guarantees as window commitments, what was dispatched and
+paid under contracts in any status, expansions approved plans chose as capacity, the
+remaining horizon), writes it, and plans it (README, "Execution and the re-plan").
 
 Exit codes: those of `kuznia plan`; 2 also when the new start is outside the horizon or the
 registry is empty.
@@ -53,9 +55,9 @@ def replan_command(
     ] = None,
     top: Annotated[int, typer.Option("--top", help="How many shortfalls to list.")] = 10,
 ) -> None:
-    """Re-plan from the actual state: the remaining horizon from --start, depot stock, signed
-    contracts and guarantees held as commitments, past needs not yet met owed in the first
-    month, budgets less what was paid."""
+    """Re-plan from the actual state up to today: the remaining horizon from --start, depot
+    stock, signed contracts and guarantees held as commitments, needs less what was
+    dispatched, approved expansions as capacity, budgets less what was paid."""
     start = start or month_of(date.today())
     if not is_month(start):
         errors.print(f'[bold red]Invalid --start[/]: "{start}" is not a month YYYY-MM.')
@@ -74,6 +76,11 @@ def replan_command(
         f"Wrote [bold]{output}[/]: {instance.name}, {instance.months} months from {instance.start}; "
         f"{len(actuals.contracts)} signed contract(s) and {len(actuals.guarantees)} guarantee(s) "
         f"held as {len(instance.commitments)} commitment(s) of {committed:,.0f} units; "
+        + (
+            f"expansion(s) {', '.join(t.expansion for t in actuals.expansions)} taken as capacity; "
+            if actuals.expansions
+            else ""
+        )
         + (
             f"stock of {len(instance.stock)} item(s) from the depots; "
             if actuals.stock is not None
