@@ -208,7 +208,7 @@ def planner_scope(session: Session) -> Scope:
         session=session, name="Ministry", kind=models.OrganisationKind.ministry
     )
     planner = auth_service.add_user(
-        session=session, email="planner@ministry.test", password="password-1",
+        session=session, email="planner@ministry.test", password="books-planner-password",
         role=models.Role.planner, organisation="Ministry",
     )
     return Scope(user_id=planner.id, role=models.Role.planner, organisation_id=ministry.id)
