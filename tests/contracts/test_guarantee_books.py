@@ -45,8 +45,9 @@ def guarantee_releases(engine: Engine, **options: Any) -> dict[str, dict[str, An
     assert validate_package(package.package, schema_dir=default_schema_dir()) == []
     assert (package.contracts, package.guarantees) == (3, 4)
     return {
-        r["contracts"][0]["id"]: r for r in package.package["releases"] if "-G-" in r["ocid"]
-        or r["ocid"].endswith("G-x")
+        r["contracts"][0]["id"]: r
+        for r in package.package["releases"]
+        if "-G-" in r["ocid"] or r["ocid"].endswith("G-x")
     }
 
 

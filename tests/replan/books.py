@@ -73,9 +73,23 @@ BOOKS = {
         {"id": "p3", "name": "Works Three", "ownership": "state", "region": "r-1"},
     ],
     "lines": [
-        {"id": "l1", "producer": "p1", "item": "shell", "capacity": 100, "price": 10, "lead_time": 0},
+        {
+            "id": "l1",
+            "producer": "p1",
+            "item": "shell",
+            "capacity": 100,
+            "price": 10,
+            "lead_time": 0,
+        },
         {"id": "l2", "producer": "p2", "item": "fpv", "capacity": 50, "price": 20, "lead_time": 0},
-        {"id": "l3", "producer": "p3", "item": "shell", "capacity": 60, "price": 12, "lead_time": 0},
+        {
+            "id": "l3",
+            "producer": "p3",
+            "item": "shell",
+            "capacity": 60,
+            "price": 12,
+            "lead_time": 0,
+        },
     ],
     "expansions": [
         {"id": "e1", "line": "l1", "start": 0, "delay": 3, "added_capacity": 40, "capex": 1000},
@@ -84,17 +98,35 @@ BOOKS = {
     "groupings": [{"id": "g-east"}, {"id": "g-south"}],
     "needs": [
         *(
-            {"item": "shell", "grouping": "g-east", "month": m, "quantity": 150,
-             "operation": "defensive", "priority": 1}
+            {
+                "item": "shell",
+                "grouping": "g-east",
+                "month": m,
+                "quantity": 150,
+                "operation": "defensive",
+                "priority": 1,
+            }
             for m in range(6)
         ),
         *(
-            {"item": "fpv", "grouping": "g-south", "month": m, "quantity": 40,
-             "operation": "offensive", "priority": 1}
+            {
+                "item": "fpv",
+                "grouping": "g-south",
+                "month": m,
+                "quantity": 40,
+                "operation": "offensive",
+                "priority": 1,
+            }
             for m in range(6)
         ),
-        {"item": "shell", "grouping": "g-south", "month": 2, "quantity": 50,
-         "operation": "stabilization", "priority": 2},
+        {
+            "item": "shell",
+            "grouping": "g-south",
+            "month": 2,
+            "quantity": 50,
+            "operation": "stabilization",
+            "priority": 2,
+        },
     ],
     "funds": [
         {"id": "state", "kind": "state", "budget": {"2026": 100000, "2027": 200000}},
@@ -104,8 +136,11 @@ BOOKS = {
 }
 
 # (line, producer, item, price a unit, monthly quantity)
-RUN_LINES = [("l1", "p1", "shell", 10.0, 100.0), ("l2", "p2", "fpv", 20.0, 50.0),
-             ("l3", "p3", "shell", 12.0, 60.0)]
+RUN_LINES = [
+    ("l1", "p1", "shell", 10.0, 100.0),
+    ("l2", "p2", "fpv", 20.0, 50.0),
+    ("l3", "p3", "shell", 12.0, 60.0),
+]
 # (fund, line, expansion, year, amount)
 RUN_PAYMENTS = [
     ("state", "l1", None, 2026, 2400.0),
@@ -139,15 +174,28 @@ class Books:
 KEYS = count(1)
 
 
-def receive(session: Session, books: Books, depot: str, line: str, day: date, accepted: int,
-            rejected: int = 0) -> models.Receipt:
+def receive(
+    session: Session,
+    books: Books,
+    depot: str,
+    line: str,
+    day: date,
+    accepted: int,
+    rejected: int = 0,
+) -> models.Receipt:
     """A receipt as the logistics service records it (stock moved, audited), dated `day`."""
     contract = session.get(models.Contract, books.contracts[line])
     assert contract is not None
     receipt = models.Receipt(
-        client_key=f"r{next(KEYS)}", depot_id=books.depots[depot], contract_id=contract.id,
-        item=contract.item, day=day, received=accepted + rejected, accepted=accepted,
-        rejected=rejected, reason="damaged" if rejected else "",
+        client_key=f"r{next(KEYS)}",
+        depot_id=books.depots[depot],
+        contract_id=contract.id,
+        item=contract.item,
+        day=day,
+        received=accepted + rejected,
+        accepted=accepted,
+        rejected=rejected,
+        reason="damaged" if rejected else "",
     )
     session.add(receipt)
     session.flush()
@@ -159,12 +207,17 @@ def receive(session: Session, books: Books, depot: str, line: str, day: date, ac
     return receipt
 
 
-def dispatch(session: Session, books: Books, depot: str, item: str, grouping: str, day: date,
-             quantity: int) -> models.Dispatch:
+def dispatch(
+    session: Session, books: Books, depot: str, item: str, grouping: str, day: date, quantity: int
+) -> models.Dispatch:
     """A dispatch as the logistics service records it, dated `day`."""
     sent = models.Dispatch(
-        client_key=f"d{next(KEYS)}", depot_id=books.depots[depot], item=item, grouping=grouping,
-        day=day, quantity=quantity,
+        client_key=f"d{next(KEYS)}",
+        depot_id=books.depots[depot],
+        item=item,
+        grouping=grouping,
+        day=day,
+        quantity=quantity,
     )
     session.add(sent)
     session.flush()
@@ -180,9 +233,14 @@ def reverse(session: Session, record: models.Receipt | models.Dispatch) -> None:
     if isinstance(record, models.Receipt):
         session.add(
             models.Receipt(
-                client_key=f"r{next(KEYS)}", depot_id=record.depot_id,
-                contract_id=record.contract_id, item=record.item, day=record.day,
-                received=-record.received, accepted=-record.accepted, rejected=-record.rejected,
+                client_key=f"r{next(KEYS)}",
+                depot_id=record.depot_id,
+                contract_id=record.contract_id,
+                item=record.item,
+                day=record.day,
+                received=-record.received,
+                accepted=-record.accepted,
+                rejected=-record.rejected,
                 reverses_id=record.id,
             )
         )
@@ -190,8 +248,12 @@ def reverse(session: Session, record: models.Receipt | models.Dispatch) -> None:
     else:
         session.add(
             models.Dispatch(
-                client_key=f"d{next(KEYS)}", depot_id=record.depot_id, item=record.item,
-                grouping=record.grouping, day=record.day, quantity=-record.quantity,
+                client_key=f"d{next(KEYS)}",
+                depot_id=record.depot_id,
+                item=record.item,
+                grouping=record.grouping,
+                day=record.day,
+                quantity=-record.quantity,
                 reverses_id=record.id,
             )
         )
@@ -208,8 +270,11 @@ def planner_scope(session: Session) -> Scope:
         session=session, name="Ministry", kind=models.OrganisationKind.ministry
     )
     planner = auth_service.add_user(
-        session=session, email="planner@ministry.test", password="books-planner-password",
-        role=models.Role.planner, organisation="Ministry",
+        session=session,
+        email="planner@ministry.test",
+        password="books-planner-password",
+        role=models.Role.planner,
+        organisation="Ministry",
     )
     return Scope(user_id=planner.id, role=models.Role.planner, organisation_id=ministry.id)
 
@@ -223,16 +288,26 @@ def approved_books(session: Session) -> Books:
     import_instance(session=session, instance=instance)
     scope = planner_scope(session)
     run = models.PlanRun(
-        instance=json.dumps(dump_instance(instance)), options={"mode": "lp"},
-        status=models.PlanRunStatus.finished, solve_status="optimal", cost=1.0, progress=1.0,
+        instance=json.dumps(dump_instance(instance)),
+        options={"mode": "lp"},
+        status=models.PlanRunStatus.finished,
+        solve_status="optimal",
+        cost=1.0,
+        progress=1.0,
     )
     session.add(run)
     session.flush()
     for line, producer, item, price, quantity in RUN_LINES:
         session.add_all(
             models.PlanRunDelivery(
-                run_id=run.id, line=line, producer=producer, item=item, month=month,
-                quantity=quantity, price=price, value=quantity * price,
+                run_id=run.id,
+                line=line,
+                producer=producer,
+                item=item,
+                month=month,
+                quantity=quantity,
+                price=price,
+                value=quantity * price,
             )
             for month in range(6)
         )
@@ -263,8 +338,15 @@ def approved_books(session: Session) -> Books:
             session=session, scope=scope, guarantee_id=made["id"], version=1
         )
     extra = models.Guarantee(
-        number="G-x", producer="p3", line="l3", item="shell", quantity=25, price=12,
-        start="2026-11", end="2026-12", status=models.GuaranteeStatus.signed,
+        number="G-x",
+        producer="p3",
+        line="l3",
+        item="shell",
+        quantity=25,
+        price=12,
+        start="2026-11",
+        end="2026-12",
+        status=models.GuaranteeStatus.signed,
     )
     session.add(extra)
     session.flush()
@@ -305,13 +387,19 @@ def recorded_books(session: Session) -> Books:
     )
     version = _version(session, books.contracts["l2"])
     contracts_service.terminate_contract(
-        session=session, scope=scope, contract_id=books.contracts["l2"], version=version,
+        session=session,
+        scope=scope,
+        contract_id=books.contracts["l2"],
+        version=version,
         reason="the producer stopped delivering",
     )
     guarantee = session.get(models.Guarantee, books.guarantees["l2"])
     assert guarantee is not None
     contracts_service.terminate_guarantee(
-        session=session, scope=scope, guarantee_id=guarantee.id, version=guarantee.version,
+        session=session,
+        scope=scope,
+        guarantee_id=guarantee.id,
+        version=guarantee.version,
         reason="line l2 lost its contract",
     )
     return books

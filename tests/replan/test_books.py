@@ -47,13 +47,16 @@ class TestOpeningBalance:
     ) -> None:
         with session_scope(engine) as session:
             rows = session.execute(
-                select(models.OpeningBalance.depot_id, models.OpeningBalance.item,
-                       models.OpeningBalance.quantity).order_by(models.OpeningBalance.item)
+                select(
+                    models.OpeningBalance.depot_id,
+                    models.OpeningBalance.item,
+                    models.OpeningBalance.quantity,
+                ).order_by(models.OpeningBalance.item)
             ).all()
             audited = session.scalar(
-                select(func.count()).select_from(models.AuditEvent).where(
-                    models.AuditEvent.entity == "opening_balances"
-                )
+                select(func.count())
+                .select_from(models.AuditEvent)
+                .where(models.AuditEvent.entity == "opening_balances")
             )
         assert [tuple(row) for row in rows] == [
             (books.depots["d-1"], "fpv", 5),
@@ -181,9 +184,7 @@ class TestGuaranteeFulfilled:
             )
             assert [g.number for g in moved] == ["G-x"]
         with session_scope(engine) as session:
-            statuses = {
-                g.number: g.status.value for g in session.scalars(select(models.Guarantee))
-            }
+            statuses = {g.number: g.status.value for g in session.scalars(select(models.Guarantee))}
             actuals = read_actuals(session=session, start=REPLAN_START, today=REPLAN_DAY)
         assert statuses["G-x"] == "fulfilled"
         assert statuses[f"G-{books.run_id}-l3"] == "signed"

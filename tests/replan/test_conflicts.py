@@ -62,8 +62,7 @@ def test_arrears_beyond_capacity_and_a_window_beyond_it_are_the_two_conflicts_na
 
     assert result.status.value == "infeasible"
     assert result.conflicts == [
-        "commitments[line=l1, month=0]: 120 committed, above the line's capacity 100 in that "
-        "month",
+        "commitments[line=l1, month=0]: 120 committed, above the line's capacity 100 in that month",
         "commitments[6]: line l1 must deliver 450 over 2027-01..2027-04 but only 400 can be "
         "delivered and paid for",
     ]

@@ -89,13 +89,18 @@ def test_budgets_are_the_originals_less_the_payments(
             )
             if end == "complete" and contract.status.value == "in_delivery":
                 contracts_service.complete_contract(
-                    session=session, scope=approved.planner, contract_id=contract.id,
+                    session=session,
+                    scope=approved.planner,
+                    contract_id=contract.id,
                     version=contract.version,
                 )
             elif end == "terminate":
                 contracts_service.terminate_contract(
-                    session=session, scope=approved.planner, contract_id=contract.id,
-                    version=contract.version, reason="property test",
+                    session=session,
+                    scope=approved.planner,
+                    contract_id=contract.id,
+                    version=contract.version,
+                    reason="property test",
                 )
         actuals = read_actuals(session=session, start=REPLAN_START, today=REPLAN_DAY)
         rolled = roll_forward(books_instance(), actuals)

@@ -22,8 +22,8 @@ from kuznia.models.execution import (
 )
 from kuznia.models.finance import EligibilityRule, Fund, FundBudget, FundEligibility, FundKind
 from kuznia.models.industry import Expansion, JointVenturePartner, Line, Ownership, Producer
-from kuznia.models.opening import OpeningBalance
 from kuznia.models.needs import Grouping, Need, Operation
+from kuznia.models.opening import OpeningBalance
 from kuznia.models.organisation import Organisation, OrganisationKind, organisation_funds
 from kuznia.models.planning import (
     SETTINGS_ID,

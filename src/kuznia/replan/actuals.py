@@ -88,9 +88,7 @@ def read_actuals(*, session: Session, start: str, today: date | None = None) -> 
     signed = contracts_repository.signed_guarantees(session=session)
     bought = contracts_repository.bought_against(session=session, guarantees=signed, as_of=day)
     guarantees = [
-        Guaranteed(
-            line=g.line, quantity=g.quantity, start=g.start, end=g.end, bought=bought[g.id]
-        )
+        Guaranteed(line=g.line, quantity=g.quantity, start=g.start, end=g.end, bought=bought[g.id])
         for g in signed
     ]
     taken = _taken_expansions(session, spent)

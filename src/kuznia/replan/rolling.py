@@ -277,7 +277,7 @@ def _within_capacity(schedule: list[float], capacity: Any) -> list[float]:
         else [float(capacity)] * len(schedule)
     )
     result, carry, overflow = [], 0.0, []
-    for index, (want, limit) in enumerate(zip(schedule, limits, strict=True)):
+    for want, limit in zip(schedule, limits, strict=True):
         total = want + carry
         made = min(total, limit)
         result.append(made)
