@@ -21,7 +21,7 @@ from kuznia.cli.app import app as kuznia
 from kuznia.cli.db import CLI, NOTHING_DONE, database
 from kuznia.cli.plan import Mode, plan
 from kuznia.db.session import session_scope
-from kuznia.instance import write_instance
+from kuznia.instance import InstanceError, write_instance
 from kuznia.instance.months import is_month, month_of
 from kuznia.registry import RegistryEmptyError
 from kuznia.replan import RollError, next_instance
@@ -67,6 +67,13 @@ def replan_command(
             replan = next_instance(session=session, start=start)
         except (RollError, RegistryEmptyError) as error:
             errors.print(f"[bold red]Nothing re-planned[/]: {error}", highlight=False)
+            raise typer.Exit(NOTHING_DONE) from None
+        except InstanceError as error:
+            shown = "; ".join(str(problem) for problem in error.problems[:5])
+            errors.print(
+                f"[bold red]Nothing re-planned[/]: the next instance breaks the format: {shown}",
+                highlight=False,
+            )
             raise typer.Exit(NOTHING_DONE) from None
     instance, actuals = replan.instance, replan.actuals
     output.parent.mkdir(parents=True, exist_ok=True)

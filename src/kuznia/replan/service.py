@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from kuznia import models
 from kuznia.auth.permissions import Action, Scope
-from kuznia.errors import FieldProblem, InvalidInput, NotFound
-from kuznia.instance import dump_instance
+from kuznia.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from kuznia.instance import InstanceError, dump_instance
 from kuznia.plans.service import run_read
 from kuznia.registry import RegistryEmptyError
 from kuznia.replan.actuals import approved_runs, next_instance
@@ -35,6 +35,9 @@ def start_replan(
     except RollError as error:
         message = str(error).removeprefix("start: ")
         raise InvalidInput(str(error), problems=[FieldProblem("start", message)]) from None
+    except InstanceError as error:
+        shown = "; ".join(str(problem) for problem in error.problems[:5])
+        raise Conflict(f"the next instance breaks the format: {shown}") from None
     document = dump_instance(replan.instance)
     run = None
     if body.plan:
