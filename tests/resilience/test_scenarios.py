@@ -271,6 +271,28 @@ class TestEvaluation:
         assert planned.tiers[0].weighted_unit_months_short == 0
         assert outcome.cost == pytest.approx(50) and planned.cost == pytest.approx(50)
 
+    def test_a_window_commitment_through_a_strike_is_what_planning_the_changed_instance_gives(
+        self,
+    ):
+        # 25 of l1 over months 1..2 (a guarantee), r1 struck from month 1: the window is bounded
+        # by what is left of l1 there, 0 (held at 25 the strike would be infeasible); the
+        # re-optimised model and the changed instance agree: nothing short, l1 10 at 1 in month
+        # 0 + l2 2 x 10 at 2 = 50.
+        doc = two_regions()
+        doc["commitments"] = [{"line": "l1", "from": 1, "to": 2, "quantity": 25}]
+        strike = parse_scenario(
+            scenario({"kind": "capacity_loss", "regions": ["r1"], "first_month": 1})
+        )
+        instance = build(doc)
+        plan_input = PlanInput.from_instance(instance)
+        outcome, _ = reoptimise(
+            template_for(plan_input), disruption_of(plan_input, strike), options=OPTIONS
+        )
+        planned = plan(apply_scenario(instance, strike))
+        assert apply_scenario(instance, strike).commitments[0].quantity == 0
+        assert outcome.weighted_unit_months_short == [0.0]
+        assert outcome.cost == pytest.approx(50) and planned.cost == pytest.approx(50)
+
     def test_held_contracts_deliver_the_contract_or_what_the_strike_left(self):
         plan_input = PlanInput.from_instance(build(two_regions()))
         template = template_for(plan_input)
