@@ -13,7 +13,17 @@ from kuznia.auth import service as auth_service
 from kuznia.cli.demo import DEMO_USERS, add_demo_execution, add_demo_users
 from kuznia.cli.main import app
 from kuznia.db import session_scope
-from kuznia.models import AuditEvent, PlanRun, Receipt, Role, User
+from kuznia.models import (
+    AuditEvent,
+    Depot,
+    Item,
+    OpeningBalance,
+    PlanRun,
+    Receipt,
+    Role,
+    Stock,
+    User,
+)
 from kuznia.registry import import_instance
 from kuznia.synthetic import generate
 from tests.db.builders import varied
@@ -70,6 +80,17 @@ def test_the_execution_demo_records_through_the_services_once(engine: Engine) ->
         )
         verification = verify(session=session)
         run_id = session.scalar(select(PlanRun.id))
+        opened = session.execute(
+            select(Depot.code, OpeningBalance.item, OpeningBalance.quantity)
+            .join(Depot, Depot.id == OpeningBalance.depot_id)
+            .order_by(OpeningBalance.item)
+        ).all()
+        registry_stock = session.execute(
+            select(Item.code, Stock.quantity)
+            .join(Item, Item.id == Stock.item_id)
+            .where(Stock.quantity > 0)
+            .order_by(Item.code)
+        ).all()
 
     # tiny's plan: three contracts, two delivered (the first in full) over four days
     assert (first.skipped, first.depots, first.contracts) == (None, ["d-01", "d-02"], 3)
@@ -79,3 +100,6 @@ def test_the_execution_demo_records_through_the_services_once(engine: Engine) ->
     assert actors == {"logistics@demo.kuznia"}
     assert verification.intact
     assert second.skipped == "the registry has 3 contracts already"
+    # The first demo depot started execution: the registry's stock is its opening balance.
+    assert opened and [(item, q) for _, item, q in opened] == [tuple(r) for r in registry_stock]
+    assert {code for code, _, _ in opened} == {"d-01"}
