@@ -193,7 +193,8 @@ def _needs(
     arrears: list[dict[str, Any]] = []
     kept: list[dict[str, Any]] = []
     for (month, item, grouping, priority, operation), quantity in owed.items():
-        if quantity > 1e-9:
+        # A remaining month's need stays even at 0 (as the instance has it); arrears only if owed.
+        if quantity > 1e-9 or month >= 0:
             (arrears if month < 0 else kept).append(
                 {
                     "item": item,
