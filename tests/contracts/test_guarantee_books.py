@@ -112,10 +112,12 @@ def test_a_receipt_that_completes_a_guarantees_total_fulfils_it(
         fulfilled = session.get(models.Guarantee, books.guarantees["x"])
         assert fulfilled is not None
         events = session.scalars(
-            select(models.AuditEvent.action).where(
+            select(models.AuditEvent.action)
+            .where(
                 models.AuditEvent.entity == "guarantees",
                 models.AuditEvent.entity_id == str(fulfilled.id),
             )
+            .order_by(models.AuditEvent.seq)
         ).all()
     assert fulfilled.status is models.GuaranteeStatus.fulfilled
     assert fulfilled.closed_at is not None
