@@ -114,6 +114,7 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "GET /plan-runs/{run_id}/allocations":  (200,   403,  200,    403,     403,    403,      401),
     "GET /plan-runs/{run_id}/shortfalls":   (200,   403,  200,    403,     403,    403,      401),
     "POST /plan-runs/{run_id}/approve":     (201,   403,  403,    403,     403,    403,      401),
+    "POST /replans":                        (202,   403,  403,    403,     403,    403,      401),
     "GET /contracts":                       (200,   403,  200,    200,     200,    403,      401),
     "GET /contracts/{contract_id}":         (200,   403,  200,    200,     200,    403,      401),
     "GET /contracts/{contract_id}/versions": (200,  403,  200,    200,     200,    403,      401),
@@ -504,6 +505,12 @@ def _contract(world: World, role: str, *, status: str = "draft") -> dict[str, An
 def _approve(world: World, role: str) -> Call:
     run_id = _solved_run(world) if role == "planner" else world.finished_run
     return Call("POST", f"/plan-runs/{run_id}/approve", json={"firm_months": 1})
+
+
+@_request("POST /replans")
+def _replan(world: World, role: str) -> Call:
+    start = world.ministry("GET", "/settings")["start"]
+    return Call("POST", "/replans", json={"start": start, "plan": True})
 
 
 @_request("GET /contracts")

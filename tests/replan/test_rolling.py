@@ -6,7 +6,7 @@ import pytest
 
 from kuznia.instance import parse_instance
 from kuznia.planning import plan
-from kuznia.replan import Actuals, Guaranteed, RollError, Scheduled, roll_forward
+from kuznia.replan import Actuals, Guaranteed, RollError, Scheduled, Taken, roll_forward
 
 # Four months from 2026-11; shells from one line, needs in every month, a fund per year.
 BASE = parse_instance(
@@ -122,14 +122,37 @@ def test_commitments_above_capacity_move_to_the_next_months_with_room() -> None:
     assert [(c.month, c.quantity) for c in rolled.commitments] == [(0, 150), (1, 140)]
 
 
-def test_a_guarantee_is_its_whole_minimum_spread_over_the_months_that_remain() -> None:
-    guarantee = Guaranteed(line="l1", quantity=90, start="2026-11", end="2027-02")
+def test_a_guarantee_is_what_remains_of_its_total_over_what_remains_of_its_window() -> None:
+    # 90 over 2026-11..2027-02, 35 bought so far: 55 over the two months left (0..1), a
+    # window commitment, beside the instance's own 20 in month 1.
+    guarantee = Guaranteed(line="l1", quantity=90, start="2026-11", end="2027-02", bought=35)
 
     rolled = roll_forward(BASE, Actuals(start="2027-01", guarantees=[guarantee]))
 
-    # Nothing is bought under a guarantee itself, so all 90 are still promised: 45 in each of
-    # the two months left, plus the instance's own 20 in month 1.
-    assert [(c.month, c.quantity) for c in rolled.commitments] == [(0, 45), (1, 65)]
+    assert [(c.month, c.from_, c.to, c.quantity) for c in rolled.commitments] == [
+        (1, None, None, 20),
+        (None, 0, 1, 55),
+    ]
+
+
+def test_a_guarantee_bought_in_full_or_whose_window_is_over_is_no_commitment() -> None:
+    bought = Guaranteed(line="l1", quantity=90, start="2026-11", end="2027-02", bought=90)
+    over = Guaranteed(line="l1", quantity=90, start="2026-11", end="2026-12")
+
+    rolled = roll_forward(BASE, Actuals(start="2027-01", guarantees=[bought, over]))
+
+    assert [(c.month, c.quantity) for c in rolled.commitments] == [(1, 20)]
+
+
+def test_an_expansion_taken_is_capacity_from_its_approved_month_and_no_longer_an_option() -> None:
+    # e1 (+50 a month) was chosen at level 0.5 and counts from 2027-01: +25 from month 1 of a
+    # horizon starting 2026-12; it leaves the options.
+    taken = Taken(expansion="e1", line="l1", added=25, active="2027-01")
+
+    rolled = roll_forward(BASE, Actuals(start="2026-12", expansions=[taken]))
+
+    assert rolled.lines[0].capacity == [100, 175, 175]
+    assert rolled.expansions == []
 
 
 def test_budgets_lose_what_was_already_paid() -> None:

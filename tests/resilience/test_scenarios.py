@@ -163,6 +163,29 @@ class TestApplyScenario:
         assert changed.lines[0].capacity == [10, 5, 10]
         assert changed.commitments[0].quantity == 5
 
+    def test_a_window_commitment_is_bounded_by_what_is_left_of_its_months_capacity(self):
+        # 25 over months 1..2 of a line making 10 a month; half of month 1 and all of month 2
+        # lost: 5 + 0 = 5 is left of the window's capacity, so 5 is committed; a window on
+        # months the loss does not touch (0..0) keeps its 8. The arrays say the same.
+        doc = steady()
+        doc["commitments"] = [
+            {"line": "l1", "from": 1, "to": 2, "quantity": 25},
+            {"line": "l1", "from": 0, "to": 0, "quantity": 8},
+        ]
+        loss = parse_scenario(
+            scenario(
+                {"kind": "capacity_loss", "producers": ["p"], "first_month": 1, "share": 0.5},
+                {"kind": "capacity_loss", "producers": ["p"], "first_month": 2},
+            )
+        )
+        instance = build(doc)
+        changed = apply_scenario(instance, loss)
+        assert [c.quantity for c in changed.commitments] == [5, 8]
+        plan_input = PlanInput.from_instance(instance)
+        from_arrays = apply_disruption(plan_input, disruption_of(plan_input, loss))
+        assert from_arrays.window_quantity.tolist() == [5.0, 8.0]
+        assert plan(changed).status.value == "optimal"
+
     def test_foreign_supply_cut_by_category_and_months(self):
         doc = steady()
         doc["items"].append({"id": "d", "name": "D", "category": "drones"})
@@ -246,6 +269,28 @@ class TestEvaluation:
         # r2's dearer line covers the struck months: nothing short, 10 + 2 * 20 paid
         assert outcome.weighted_unit_months_short == [0.0]
         assert planned.tiers[0].weighted_unit_months_short == 0
+        assert outcome.cost == pytest.approx(50) and planned.cost == pytest.approx(50)
+
+    def test_a_window_commitment_through_a_strike_is_what_planning_the_changed_instance_gives(
+        self,
+    ):
+        # 25 of l1 over months 1..2 (a guarantee), r1 struck from month 1: the window is bounded
+        # by what is left of l1 there, 0 (held at 25 the strike would be infeasible); the
+        # re-optimised model and the changed instance agree: nothing short, l1 10 at 1 in month
+        # 0 + l2 2 x 10 at 2 = 50.
+        doc = two_regions()
+        doc["commitments"] = [{"line": "l1", "from": 1, "to": 2, "quantity": 25}]
+        strike = parse_scenario(
+            scenario({"kind": "capacity_loss", "regions": ["r1"], "first_month": 1})
+        )
+        instance = build(doc)
+        plan_input = PlanInput.from_instance(instance)
+        outcome, _ = reoptimise(
+            template_for(plan_input), disruption_of(plan_input, strike), options=OPTIONS
+        )
+        planned = plan(apply_scenario(instance, strike))
+        assert apply_scenario(instance, strike).commitments[0].quantity == 0
+        assert outcome.weighted_unit_months_short == [0.0]
         assert outcome.cost == pytest.approx(50) and planned.cost == pytest.approx(50)
 
     def test_held_contracts_deliver_the_contract_or_what_the_strike_left(self):

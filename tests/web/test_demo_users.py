@@ -13,7 +13,18 @@ from kuznia.auth import service as auth_service
 from kuznia.cli.demo import DEMO_USERS, add_demo_execution, add_demo_users
 from kuznia.cli.main import app
 from kuznia.db import session_scope
-from kuznia.models import AuditEvent, PlanRun, Receipt, Role, Target, User
+from kuznia.models import (
+    AuditEvent,
+    Depot,
+    Item,
+    OpeningBalance,
+    PlanRun,
+    Receipt,
+    Role,
+    Stock,
+    Target,
+    User,
+)
 from kuznia.registry import import_instance
 from kuznia.synthetic import generate
 from tests.db.builders import varied
@@ -70,6 +81,17 @@ def test_the_execution_demo_records_through_the_services_once(engine: Engine) ->
         )
         verification = verify(session=session)
         run_id = session.scalar(select(PlanRun.id))
+        opened = session.execute(
+            select(Depot.code, OpeningBalance.item, OpeningBalance.quantity)
+            .join(Depot, Depot.id == OpeningBalance.depot_id)
+            .order_by(OpeningBalance.item)
+        ).all()
+        registry_stock = session.execute(
+            select(Item.code, Stock.quantity)
+            .join(Item, Item.id == Stock.item_id)
+            .where(Stock.quantity > 0)
+            .order_by(Item.code)
+        ).all()
 
     # tiny's plan: three contracts, two delivered (the first in full) over four days
     assert (first.skipped, first.depots, first.contracts) == (None, ["d-01", "d-02"], 3)
@@ -85,6 +107,9 @@ def test_the_execution_demo_records_through_the_services_once(engine: Engine) ->
         "artillery_ammunition (art-155-he) 553 in 2026-11",
     ]
     assert second.targets == []
+    # The first demo depot started execution: the registry's stock is its opening balance.
+    assert opened and [(item, q) for _, item, q in opened] == [tuple(r) for r in registry_stock]
+    assert {code for code, _, _ in opened} == {"d-01"}
 
 
 def test_a_demo_database_made_before_targets_gets_them_once(engine: Engine) -> None:

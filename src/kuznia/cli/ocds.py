@@ -90,7 +90,7 @@ def export_ocds_command(
     releases = len(export.package["releases"])
     console.print(
         f"Wrote [bold]{output}[/] from {where}: {releases} releases ({export.contracts} "
-        f"contracts) as of {export.package['publishedDate']}, valid against {schema_dir}.",
+        f"contracts, {export.guarantees} guarantees) as of {export.package['publishedDate']}, valid against {schema_dir}.",
         highlight=False,
     )
     if export.withheld:

@@ -1,6 +1,8 @@
 """`kuznia replan`: the rolling re-plan. Builds the next instance from the registry and the
-actual state of execution (depot stock, signed contracts and guarantees as commitments, what
-was dispatched and paid, the remaining horizon), writes it, and plans it.
+actual state of execution up to today (depot stock from the ledger with its opening balance,
+signed contracts as commitments and guarantees as window commitments, what was dispatched and
+paid under contracts in any status, expansions approved plans chose as capacity, the
+remaining horizon), writes it, and plans it (README, "Execution and the re-plan").
 
 Exit codes: those of `kuznia plan`; 2 also when the new start is outside the horizon or the
 registry is empty.
@@ -19,7 +21,7 @@ from kuznia.cli.app import app as kuznia
 from kuznia.cli.db import CLI, NOTHING_DONE, database
 from kuznia.cli.plan import Mode, plan
 from kuznia.db.session import session_scope
-from kuznia.instance import write_instance
+from kuznia.instance import InstanceError, write_instance
 from kuznia.instance.months import is_month, month_of
 from kuznia.registry import RegistryEmptyError
 from kuznia.replan import RollError, next_instance
@@ -53,9 +55,9 @@ def replan_command(
     ] = None,
     top: Annotated[int, typer.Option("--top", help="How many shortfalls to list.")] = 10,
 ) -> None:
-    """Re-plan from the actual state: the remaining horizon from --start, depot stock, signed
-    contracts and guarantees held as commitments, past needs not yet met owed in the first
-    month, budgets less what was paid."""
+    """Re-plan from the actual state up to today: the remaining horizon from --start, depot
+    stock, signed contracts and guarantees held as commitments, needs less what was
+    dispatched, approved expansions as capacity, budgets less what was paid."""
     start = start or month_of(date.today())
     if not is_month(start):
         errors.print(f'[bold red]Invalid --start[/]: "{start}" is not a month YYYY-MM.')
@@ -66,6 +68,13 @@ def replan_command(
         except (RollError, RegistryEmptyError) as error:
             errors.print(f"[bold red]Nothing re-planned[/]: {error}", highlight=False)
             raise typer.Exit(NOTHING_DONE) from None
+        except InstanceError as error:
+            shown = "; ".join(str(problem) for problem in error.problems[:5])
+            errors.print(
+                f"[bold red]Nothing re-planned[/]: the next instance breaks the format: {shown}",
+                highlight=False,
+            )
+            raise typer.Exit(NOTHING_DONE) from None
     instance, actuals = replan.instance, replan.actuals
     output.parent.mkdir(parents=True, exist_ok=True)
     write_instance(instance, output)
@@ -74,6 +83,11 @@ def replan_command(
         f"Wrote [bold]{output}[/]: {instance.name}, {instance.months} months from {instance.start}; "
         f"{len(actuals.contracts)} signed contract(s) and {len(actuals.guarantees)} guarantee(s) "
         f"held as {len(instance.commitments)} commitment(s) of {committed:,.0f} units; "
+        + (
+            f"expansion(s) {', '.join(t.expansion for t in actuals.expansions)} taken as capacity; "
+            if actuals.expansions
+            else ""
+        )
         + (
             f"stock of {len(instance.stock)} item(s) from the depots; "
             if actuals.stock is not None

@@ -8,7 +8,7 @@ both win, recorded in the audit chain under its action (`sign`, `complete`, `ter
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Table
@@ -242,3 +242,46 @@ def _move_guarantee(
     )
     session.expire_all()
     return read_guarantee(session=session, scope=scope, guarantee_id=guarantee_id)
+
+
+def fulfil_guarantees(
+    *, session: Session, line: str, as_of: date | None = None
+) -> list[models.Guarantee]:
+    """Move the signed guarantees of `line` whose total has been bought (accepted receipts
+    under the line's contracts inside their windows, `repository.bought_against`) to
+    fulfilled; those moved. For the logistics service, after a receipt, in its transaction."""
+    move = GUARANTEE_MOVES["fulfil"]
+    signed = repository.signed_guarantees(session=session, line=line)
+    bought = repository.bought_against(
+        session=session, guarantees=signed, as_of=as_of or datetime.now(UTC).date()
+    )
+    moved = []
+    for guarantee in signed:
+        if bought[guarantee.id] < guarantee.quantity - 1e-9:
+            continue
+        before = {"status": guarantee.status.value, "version": guarantee.version}
+        values = {"status": move.target, "closed_at": datetime.now(UTC)}
+        if not repository.move(
+            session=session,
+            table=repository.GUARANTEES,
+            record_id=guarantee.id,
+            version=None,
+            expected=ordered(move.source),
+            **values,
+        ):
+            continue  # another writer moved it first
+        record(
+            session=session,
+            changes=[
+                Change(
+                    move.action,
+                    "guarantees",
+                    str(guarantee.id),
+                    before=before,
+                    after=values | {"bought": bought[guarantee.id]},
+                )
+            ],
+        )
+        session.expire(guarantee)
+        moved.append(guarantee)
+    return moved

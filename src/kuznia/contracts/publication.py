@@ -1,4 +1,4 @@
-"""The OCDS export of the contracts: reads them and their receipts, and hands them to the
+"""The OCDS export of the contracts and guarantees: reads them and their receipts, and hands them to the
 format's writer (kuznia.io.ocds), which knows nothing of the database."""
 
 from __future__ import annotations
@@ -9,13 +9,22 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from kuznia.contracts import repository as contracts_repository
-from kuznia.io.ocds import Accepted, Export, OcdsOptions, OcdsRegistry, build_package
+from kuznia.contracts.terms import guarantee_funds
+from kuznia.io.ocds import (
+    Accepted,
+    Export,
+    Guaranteed,
+    OcdsOptions,
+    OcdsRegistry,
+    build_package,
+)
 from kuznia.models.base import as_utc
 from kuznia.registry import repository as registry_repository
 
 
 def export_package(*, session: Session, options: OcdsOptions, as_of: datetime) -> Export:
-    """Every contract as a release, as of `as_of`, in one release package published then."""
+    """Every contract and guarantee as a release, as of `as_of`, in one release package
+    published then."""
     as_of = as_utc(as_of)
     registry = OcdsRegistry(
         producers=registry_repository.producer_names(session=session),
@@ -28,7 +37,20 @@ def export_package(*, session: Session, options: OcdsOptions, as_of: datetime) -
         session=session, day=as_of.date()
     ):
         accepted[contract_id].append(Accepted(day, depot_id, quantity))
+    guarantees = contracts_repository.every_guarantee(session=session)
+    bought = contracts_repository.bought_against(
+        session=session, guarantees=guarantees, as_of=as_of.date()
+    )
     return build_package(
+        guarantees=[
+            Guaranteed(
+                guarantee=g,
+                funds=guarantee_funds(g),
+                bought=bought[g.id],
+                currency=contracts_repository.run_currency(session=session, run_id=g.plan_run_id),
+            )
+            for g in guarantees
+        ],
         contracts=contracts_repository.every_contract_with_terms(session=session),
         registry=registry,
         accepted=accepted,

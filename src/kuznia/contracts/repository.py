@@ -27,6 +27,7 @@ from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.db import transitions
 from kuznia.errors import NotFound
+from kuznia.instance.months import first_day, last_day
 from kuznia.pagination import PageParams, paginate
 
 RESOURCE = "contracts"
@@ -281,3 +282,50 @@ def accepted_until(*, session: Session, day: date) -> list[tuple[int, date, int,
         .order_by(models.Receipt.day, models.Receipt.id)
     )
     return [(contract_id, on, depot_id, accepted) for contract_id, on, depot_id, accepted in rows]
+
+
+def every_guarantee(*, session: Session) -> Sequence[models.Guarantee]:
+    """Every guarantee, in id order (unscoped: for the public export)."""
+    return session.scalars(select(models.Guarantee).order_by(models.Guarantee.id)).all()
+
+
+def bought_against(
+    *, session: Session, guarantees: Sequence[models.Guarantee], as_of: date
+) -> dict[int, float]:
+    """What was bought against each guarantee up to and including `as_of`: the accepted
+    quantity (reversals netted) of receipts under contracts of its line, in any status, dated
+    inside its window."""
+    bought: dict[int, float] = {}
+    for guarantee in guarantees:
+        first, last = first_day(guarantee.start), min(last_day(guarantee.end), as_of)
+        total = session.scalar(
+            select(func.sum(models.Receipt.accepted))
+            .join(models.Contract, models.Contract.id == models.Receipt.contract_id)
+            .where(
+                models.Contract.line == guarantee.line,
+                models.Receipt.day >= first,
+                models.Receipt.day <= last,
+            )
+        )
+        bought[guarantee.id] = float(total or 0.0)
+    return bought
+
+
+def signed_guarantees(*, session: Session, line: str | None = None) -> Sequence[models.Guarantee]:
+    """The signed guarantees (of one line), in id order."""
+    statement = select(models.Guarantee).where(
+        models.Guarantee.status == models.GuaranteeStatus.signed
+    )
+    if line is not None:
+        statement = statement.where(models.Guarantee.line == line)
+    return session.scalars(statement.order_by(models.Guarantee.id)).all()
+
+
+def run_currency(*, session: Session, run_id: int | None) -> str:
+    """The currency of the plan run with this id (the format's default without one)."""
+    currency = (
+        session.scalar(select(models.PlanRun.currency).where(models.PlanRun.id == run_id))
+        if run_id is not None
+        else None
+    )
+    return currency or models.planning.DEFAULT_CURRENCY

@@ -13,6 +13,7 @@ from kuznia.contracts.amendments import amend_contract
 from kuznia.contracts.approval import approve_run
 from kuznia.contracts.lifecycle import (
     complete_contract,
+    fulfil_guarantees,
     sign_contract,
     sign_guarantee,
     start_delivery,
@@ -59,6 +60,7 @@ __all__ = [
     "contract_versions",
     "current_terms",
     "dump_guarantee_funds",
+    "fulfil_guarantees",
     "funding_rows",
     "get_contract",
     "guarantee_actions",

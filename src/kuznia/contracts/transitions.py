@@ -9,6 +9,7 @@ buttons a contract's page offers):
                terminate  draft, signed, in_delivery     -> terminated   (with a reason)
                amend      draft, signed, in_delivery     -> (unchanged; a new version)
     guarantee  sign       draft                          -> signed
+               fulfil     signed                         -> fulfilled    (its total bought)
                terminate  draft, signed                  -> terminated
 
 Deliveries (production reports, receipts, dispatches) are taken only by a contract in
@@ -53,6 +54,7 @@ GUARANTEE_MOVES: dict[str, Move[GuaranteeStatus]] = {
     move.action: move
     for move in (
         Move("sign", "signed", frozenset({_G.draft}), _G.signed),
+        Move("fulfil", "fulfilled", frozenset({_G.signed}), _G.fulfilled),
         Move("terminate", "terminated", frozenset({_G.draft, _G.signed}), _G.terminated),
     )
 }
@@ -68,9 +70,15 @@ def contract_actions(status: ContractStatus) -> frozenset[str]:
     )
 
 
+# The actions a person chooses on a guarantee (`fulfil` happens by buying its total).
+GUARANTEE_ACTIONS = ("sign", "terminate")
+
+
 def guarantee_actions(status: GuaranteeStatus) -> frozenset[str]:
     """The actions a guarantee in `status` offers."""
-    return frozenset(action for action, move in GUARANTEE_MOVES.items() if status in move.source)
+    return frozenset(
+        action for action in GUARANTEE_ACTIONS if status in GUARANTEE_MOVES[action].source
+    )
 
 
 def takes_deliveries(status: ContractStatus) -> bool:

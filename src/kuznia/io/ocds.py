@@ -35,6 +35,7 @@ from typing import Any
 from kuznia import models
 from kuznia.instance.months import add_months, first_day, month_of, year_of
 from kuznia.models.base import as_utc
+from kuznia.models.planning import DEFAULT_CURRENCY
 from kuznia.settings import Settings
 
 OCDS_VERSION = "1.1"
@@ -101,6 +102,7 @@ class Export:
 
     package: dict[str, Any]
     contracts: int
+    guarantees: int = 0
     # withheld field -> how many releases withhold it
     withheld: Counter[str] = field(default_factory=Counter)
 
@@ -132,12 +134,13 @@ def build_package(
     accepted: Mapping[int, Sequence[Accepted]],
     options: OcdsOptions,
     as_of: datetime,
+    guarantees: Sequence[Guaranteed] = (),
 ) -> Export:
-    """Every contract as a release, as of `as_of` (receipts after it are not yet known), in
-    one release package published at `as_of`; the caller reads contracts and receipts
-    (kuznia.contracts.publication)."""
+    """Every contract and purchase guarantee as a release, as of `as_of` (receipts after it
+    are not yet known), in one release package published at `as_of`; the caller reads
+    contracts, guarantees and receipts (kuznia.contracts.publication)."""
     as_of = as_utc(as_of)
-    export = Export(package={}, contracts=len(contracts))
+    export = Export(package={}, contracts=len(contracts), guarantees=len(guarantees))
     releases = []
     for contract in contracts:
         release = contract_release(
@@ -147,6 +150,11 @@ def build_package(
             options=options,
             as_of=as_of,
         )
+        for entry in release.get("withheldInformation", []):
+            export.withheld[entry["field"]] += 1
+        releases.append(release)
+    for guaranteed in guarantees:
+        release = guarantee_release(guaranteed, registry=registry, options=options, as_of=as_of)
         for entry in release.get("withheldInformation", []):
             export.withheld[entry["field"]] += 1
         releases.append(release)
@@ -332,6 +340,158 @@ def contract_release(
     if withheld:
         release["withheldInformation"] = withheld
     return release
+
+
+@dataclass(frozen=True)
+class Guaranteed:
+    """A purchase guarantee and what was bought against it so far (its line's accepted
+    receipts inside its window, `kuznia.contracts.repository.bought_against`)."""
+
+    guarantee: models.Guarantee
+    funds: Sequence[Mapping[str, Any]]  # [{"fund", "share"}]
+    bought: float
+    currency: str = DEFAULT_CURRENCY  # its plan run's
+
+
+_GUARANTEE_STATUS = {
+    models.GuaranteeStatus.draft: "pending",
+    models.GuaranteeStatus.signed: "active",
+    models.GuaranteeStatus.fulfilled: "terminated",
+}
+
+
+def guarantee_release(
+    guaranteed: Guaranteed, *, registry: OcdsRegistry, options: OcdsOptions, as_of: datetime
+) -> dict[str, Any]:
+    """One purchase guarantee as an OCDS release as of `as_of`: an award and a contract whose
+    one item is the guaranteed minimum over the window at the price cap, whose value is their
+    product (the most it commits), with a delivery milestone met once its total is bought.
+    Quantities and unit prices of sensitive items are withheld as for contracts."""
+    guarantee = guaranteed.guarantee
+    ocid = f"{options.ocid_prefix}-{guarantee.number}"
+    item = registry.items.get(guarantee.item)
+    category = item.category if item is not None else None
+    sensitive = bool({guarantee.item, category} & options.sensitive_items)
+    currency = guaranteed.currency
+    supplier = {
+        "id": f"producer-{guarantee.producer}",
+        "name": registry.producers.get(guarantee.producer, guarantee.producer),
+    }
+    buyer = {"id": BUYER_ID, "name": options.buyer_name}
+    fund_codes = sorted({str(entry["fund"]) for entry in guaranteed.funds})
+    parties = [
+        {**buyer, "roles": ["buyer"]},
+        {**supplier, "roles": ["supplier"]},
+        *(
+            {"id": f"fund-{code}", "name": _fund_name(registry, code), "roles": ["funder"]}
+            for code in fund_codes
+        ),
+    ]
+    name = _item_name(registry, guarantee.item)
+    entry: dict[str, Any] = {
+        "id": "guaranteed",
+        "description": f"{name}, at least this quantity bought over {guarantee.start}.."
+        f"{guarantee.end}",
+        "classification": {"scheme": ITEM_SCHEME, "id": guarantee.item, "description": name},
+        "unit": {"name": item.unit if item is not None else "pcs"},
+    }
+    withheld: list[dict[str, str]] = []
+    if sensitive:
+        rationale = f"{guarantee.item} is a sensitive item: how many are bought is not published"
+        for field_name, title, why in (
+            ("contracts/items/quantity", "Quantity of a sensitive item", rationale),
+            (
+                "contracts/items/unit/value",
+                "Unit price of a sensitive item",
+                rationale + " (a unit price and a value would give it away)",
+            ),
+        ):
+            withheld.append(
+                {
+                    "id": f"{ocid}-withheld-{len(withheld) + 1}",
+                    "field": field_name,
+                    "name": title,
+                    "rationale": why,
+                }
+            )
+    else:
+        entry["quantity"] = guarantee.quantity
+        entry["unit"]["value"] = {"amount": guarantee.price, "currency": currency}
+    status = _guarantee_status(guarantee)
+    cancelled = status == "cancelled"
+    period = {
+        "startDate": _datetime(_month_start(guarantee.start)),
+        "endDate": _datetime(_month_end(guarantee.end)),
+    }
+    value = {"amount": round(guarantee.quantity * guarantee.price, 2), "currency": currency}
+    title = f"Purchase guarantee: {name} from {supplier['name']}"
+    award = {
+        "id": f"{guarantee.number}-award",
+        "title": title,
+        "status": "cancelled"
+        if cancelled
+        else ("pending" if guarantee.status is models.GuaranteeStatus.draft else "active"),
+        "date": _datetime(guarantee.created_at),
+        "value": value,
+        "suppliers": [supplier],
+        "contractPeriod": period,
+    }
+    fulfilled = guarantee.status is models.GuaranteeStatus.fulfilled
+    met = fulfilled or guaranteed.bought >= guarantee.quantity - 1e-9
+    due = _month_end(guarantee.end)
+    milestone: dict[str, Any] = {
+        "id": f"{guarantee.number}-total",
+        "title": f"The guaranteed total bought by the end of {guarantee.end}",
+        "type": "delivery",
+        "dueDate": _datetime(due),
+        "status": "met"
+        if met
+        else ("notMet" if due < as_of or guarantee.status in _ENDED else "scheduled"),
+        "dateModified": _datetime(as_of),
+    }
+    if met and guarantee.closed_at is not None:
+        milestone["dateMet"] = _datetime(guarantee.closed_at)
+    contract_section: dict[str, Any] = {
+        "id": guarantee.number,
+        "awardID": award["id"],
+        "title": title,
+        "description": f"A purchase guarantee on line {guarantee.line} of producer "
+        f"{guarantee.producer}: at least the quantity over the period at no more than the "
+        "unit price; purchases are made under contracts of the line.",
+        "status": status,
+        "period": period,
+        "value": value,
+        "items": [entry],
+        **({"dateSigned": _datetime(guarantee.signed_at)} if guarantee.signed_at else {}),
+        "implementation": {"milestones": [milestone]},
+    }
+    tags = ["awardCancellation" if cancelled else "award", "contract"]
+    if guarantee.status in _ENDED:
+        tags.append("contractTermination")
+    release: dict[str, Any] = {
+        "ocid": ocid,
+        "id": f"{ocid}-{_stamp(as_of)}",
+        "date": _datetime(as_of),
+        "tag": tags,
+        "initiationType": "tender",
+        "language": "en",
+        "parties": parties,
+        "buyer": buyer,
+        "awards": [award],
+        "contracts": [contract_section],
+    }
+    if withheld:
+        release["withheldInformation"] = withheld
+    return release
+
+
+_ENDED = frozenset({models.GuaranteeStatus.fulfilled, models.GuaranteeStatus.terminated})
+
+
+def _guarantee_status(guarantee: models.Guarantee) -> str:
+    if guarantee.status is models.GuaranteeStatus.terminated:
+        return "terminated" if guarantee.signed_at is not None else "cancelled"
+    return _GUARANTEE_STATUS[guarantee.status]
 
 
 def _contract_status(contract: models.Contract) -> str:

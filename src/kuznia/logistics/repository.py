@@ -42,6 +42,7 @@ from kuznia.models import (
     Fund,
     Grouping,
     Item,
+    OpeningBalance,
     Organisation,
     PlanRun,
     PlanRunAllocation,
@@ -476,6 +477,19 @@ def stock_at_end_of(
             statement = statement.where(model.depot_id == depot_id)
         for code, item, total in session.execute(statement).all():
             totals[(code, item)] = totals.get((code, item), 0.0) + sign * float(total or 0.0)
+    # The opening balance (the registry's stock when execution started) is stock too.
+    opening = (
+        select(Depot.code, OpeningBalance.item, func.sum(OpeningBalance.quantity))
+        .join(Depot, Depot.id == OpeningBalance.depot_id)
+        .where(OpeningBalance.day <= day)
+        .group_by(Depot.code, OpeningBalance.item)
+    )
+    if access is Access.own:
+        opening = opening.where(own_depots(scope, OpeningBalance.depot_id))
+    if depot_id is not None:
+        opening = opening.where(OpeningBalance.depot_id == depot_id)
+    for code, item, total in session.execute(opening).all():
+        totals[(code, item)] = totals.get((code, item), 0.0) + float(total or 0.0)
     return totals
 
 

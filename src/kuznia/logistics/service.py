@@ -36,7 +36,7 @@ from kuznia.errors import (
     NotFound,
     ensure_version,
 )
-from kuznia.logistics import repository
+from kuznia.logistics import opening, repository
 from kuznia.logistics.repository import LedgerModel
 from kuznia.logistics.schemas import (
     DepotCreate,
@@ -95,6 +95,8 @@ def create_depot(*, session: Session, scope: Scope, body: DepotCreate) -> dict[s
     depot = Depot(**body.model_dump())
     session.add(depot)
     session.flush()
+    # The first depot starts execution: the registry's stock becomes its opening balance.
+    opening.open_books(session=session, user_id=scope.user_id)
     return depot_read(depot)
 
 
@@ -318,6 +320,9 @@ def record_receipt(
             field="accepted",
         )
     _start_delivery(session, contract)
+    if body.accepted > 0:
+        # What it bought counts against the line's guarantees: a total reached fulfils one.
+        contracts_service.fulfil_guarantees(session=session, line=contract.line)
     return _ledger_read((receipt, depot.code, contract.number), None), True
 
 

@@ -24,6 +24,7 @@ from kuznia.models.finance import EligibilityRule, Fund, FundBudget, FundEligibi
 from kuznia.models.industry import Expansion, JointVenturePartner, Line, Ownership, Producer
 from kuznia.models.login_attempt import LoginAttempts
 from kuznia.models.needs import Grouping, Need, Operation
+from kuznia.models.opening import OpeningBalance
 from kuznia.models.organisation import Organisation, OrganisationKind, organisation_funds
 from kuznia.models.planning import (
     SETTINGS_ID,
@@ -74,6 +75,7 @@ __all__ = [
     "Line",
     "LoginAttempts",
     "Need",
+    "OpeningBalance",
     "Operation",
     "Organisation",
     "OrganisationKind",

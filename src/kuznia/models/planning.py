@@ -107,6 +107,12 @@ class PlanRun(Versioned, Base):
     worker_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # The solve's report: seconds per stage, model size, solver stages, conflicts if infeasible.
     report: Mapped[dict[str, Any] | None] = mapped_column(exact_json(), nullable=True)
+    # `plan` (the registry as it is) or `replan` (the next instance from the actual state).
+    kind: Mapped[str] = mapped_column(String(16), default="plan", server_default="plan")
+    # For a re-plan: the approved run whose execution it re-plans (the newest approved then).
+    replan_of: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_runs.id", ondelete="SET NULL"), nullable=True
+    )
 
     tiers: Mapped[list[PlanRunTier]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="PlanRunTier.priority"

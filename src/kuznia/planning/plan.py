@@ -119,16 +119,28 @@ def diagnose_infeasibility(
     rhs_penalty[window_rows] = 0.5
     if "capacity" in model.rows:
         rhs_penalty[model.rows["capacity"].index] = 1.0
+    col_lower, col_upper, _, row_upper = model.bounds()
+    above = col_lower[x] > col_upper[x]
+    # A month committed above its capacity is a conflict by itself, named below. It is held at
+    # its capacity for the relaxation, so that what else has to give is what really conflicts
+    # (left in, its crossed bounds throw the relaxation off: every other commitment reported
+    # as "only 0 can be delivered").
+    if above.any():
+        clipped = x[above]
+        highs.changeColsBounds(
+            clipped.size,
+            clipped.astype(np.int32),
+            col_upper[clipped],
+            col_upper[clipped],
+        )
     status = highs.feasibilityRelaxation(1.0, 1.0, 1.0, lower_penalty, upper_penalty, rhs_penalty)
     if status == highspy.HighsStatus.kError:
         return ["the instance is infeasible; no single commitment, capacity or budget explains it"]
     solution = highs.getSolution()
     values = np.array(solution.col_value)[x]
     rows = np.array(solution.row_value)
-    col_lower, col_upper, _, row_upper = model.bounds()
     scale = layout.item_scale[plan_input.line_item[layout.delivery_line]]
     conflicts = []
-    above = col_lower[x] > col_upper[x]
     for k in np.nonzero(above)[0]:
         line, month = int(layout.delivery_line[k]), int(layout.delivery_month[k])
         conflicts.append(

@@ -36,6 +36,10 @@ class PlanRunRead(BaseModel):
     progress: float = Field(description="Share of the solve done, 0..1.")
     message: str
     options: dict[str, Any]
+    kind: str = Field(default="plan", description="plan, or replan (from the actual state).")
+    replan_of: int | None = Field(
+        default=None, description="For a re-plan: the newest approved run it re-plans."
+    )
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

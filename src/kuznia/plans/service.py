@@ -42,6 +42,8 @@ def run_read(run: models.PlanRun, *, scope: Scope) -> dict[str, Any]:
         "progress": run.progress,
         "message": run.message,
         "options": run.options,
+        "kind": run.kind,
+        "replan_of": run.replan_of,
         "created_at": run.created_at,
         "started_at": run.started_at,
         "finished_at": run.finished_at,

@@ -7,7 +7,14 @@
 """
 
 from kuznia.replan.actuals import Replan, next_instance, read_actuals
-from kuznia.replan.rolling import Actuals, Guaranteed, RollError, Scheduled, roll_forward
+from kuznia.replan.rolling import (
+    Actuals,
+    Guaranteed,
+    RollError,
+    Scheduled,
+    Taken,
+    roll_forward,
+)
 
 __all__ = [
     "Actuals",
@@ -15,6 +22,7 @@ __all__ = [
     "Replan",
     "RollError",
     "Scheduled",
+    "Taken",
     "next_instance",
     "read_actuals",
     "roll_forward",

@@ -9,14 +9,20 @@
   (late is better than never): a past need class's quantity less what was dispatched to its
   grouping, dispatches of an item to a grouping serving its classes highest priority first;
 - foreign supply of the months that passed is dropped;
+- what was dispatched (up to the re-plan day, this month included) is credited against the
+  needs of its item and grouping, earliest month first (past months' needs, owed in month 0,
+  first), then highest priority, then the heavier operation;
 - stock is what the depots hold (when the actuals know any depot), else the instance's;
+- expansions an approved plan chose are decisions taken: their added capacity (times the level
+  chosen) is folded into the line's capacity from the month it was approved to count, and the
+  expansion leaves the options (never re-chosen, never paid again; its capex is in `spent`);
 - signed contracts are commitments: their remaining schedule, plus arrears (scheduled before the
-  new start and not accepted) in the first month; signed guarantees are commitments of at least
-  their quantity, spread evenly over their months that remain. Commitments above a line's
-  capacity move to the next months with room (a commitment the line cannot make at all is
-  left as it is, and the solve names the conflict). Contracts replace the instance's own
-  commitments for their lines;
-- fund budgets lose what was already paid in each year.
+  new start and not accepted) in the first month. Commitments above a line's capacity move to
+  the next months with room; what no month can make stays where it was due, so the solve names
+  that one conflict. Contracts replace the instance's own commitments for their lines;
+- a signed guarantee is a window commitment (INSTANCE.md): what remains of its total (less what
+  was bought against it) over what remains of its window; one whose window is over is dropped;
+- fund budgets lose what was already paid in each year (deliveries and capex).
 
 Pure: no database; `kuznia.replan.actuals` reads the actuals and calls it.
 """
@@ -49,12 +55,30 @@ class Scheduled:
 
 @dataclass(frozen=True)
 class Guaranteed:
-    """A signed purchase guarantee on a line: at least `quantity` over `start`..`end`."""
+    """A signed purchase guarantee on a line: at least `quantity` over `start`..`end`
+    (YYYY-MM, inclusive), of which `bought` was bought already."""
 
     line: str
     quantity: float
     start: str
     end: str
+    bought: float = 0.0
+
+    @property
+    def remaining(self) -> float:
+        """What is still to be bought of its total."""
+        return max(0.0, self.quantity - self.bought)
+
+
+@dataclass(frozen=True)
+class Taken:
+    """An expansion an approved plan chose: `added` capacity a month (its added capacity
+    times the level chosen) on `line` from `active` (YYYY-MM) on."""
+
+    expansion: str
+    line: str
+    added: float
+    active: str
 
 
 @dataclass(frozen=True)
@@ -66,10 +90,12 @@ class Actuals:
     stock: Mapping[str, float] | None = None
     contracts: Sequence[Scheduled] = ()
     guarantees: Sequence[Guaranteed] = ()
-    # Dispatched per (item, grouping) before the new start.
+    # Dispatched per (item, grouping) up to the re-plan day.
     dispatched: Mapping[tuple[str, str], float] = field(default_factory=dict)
-    # Paid per (fund, year) before the new start.
+    # Paid per (fund, year): accepted deliveries and the capex of expansions taken.
     spent: Mapping[tuple[str, int], float] = field(default_factory=dict)
+    # Expansions approved plans chose.
+    expansions: Sequence[Taken] = ()
 
 
 def roll_forward(instance: Instance, actuals: Actuals) -> Instance:
@@ -91,6 +117,7 @@ def roll_forward(instance: Instance, actuals: Actuals) -> Instance:
                 line[name] = line[name][shift:]
         if "lead_time" in line:
             line["lead_time"] = max(0, line["lead_time"] - shift)
+    _fold_expansions(document, actuals, months)
     for expansion in document.get("expansions", []):
         if "start" in expansion:
             expansion["start"] = max(0, expansion["start"] - shift)
@@ -106,7 +133,8 @@ def roll_forward(instance: Instance, actuals: Actuals) -> Instance:
             for item, quantity in sorted(actuals.stock.items())
             if quantity > 0
         ]
-    document["commitments"] = _commitments(document, instance, actuals, shift, months)
+    capacity = {line["id"]: line["capacity"] for line in document["lines"]}
+    document["commitments"] = _commitments(document, capacity, actuals, shift, months)
     for fund in document.get("funds", []):
         budget = fund.get("budget", {})
         for (fund_id, year), amount in actuals.spent.items():
@@ -115,57 +143,93 @@ def roll_forward(instance: Instance, actuals: Actuals) -> Instance:
     return parse_instance(document)
 
 
+def _fold_expansions(document: dict[str, Any], actuals: Actuals, months: int) -> None:
+    """Expansions taken become capacity of their lines from their active month (month 0 if it
+    has passed) and leave the options."""
+    taken = [t for t in actuals.expansions if t.added > 0]
+    if not taken:
+        return
+    lines = {line["id"]: line for line in document["lines"]}
+    for expansion in taken:
+        line = lines.get(expansion.line)
+        if line is None:
+            continue
+        capacity = line["capacity"]
+        if not isinstance(capacity, list):
+            capacity = [capacity] * months
+        first = max(0, months_between(actuals.start, expansion.active))
+        line["capacity"] = [
+            _number(value + expansion.added) if index >= first else value
+            for index, value in enumerate(capacity)
+        ]
+    chosen = {t.expansion for t in actuals.expansions}
+    document["expansions"] = [e for e in document.get("expansions", []) if e["id"] not in chosen]
+
+
 def _needs(
     needs: list[dict[str, Any]],
     shift: int,
     dispatched: Mapping[tuple[str, str], float],
     instance: Instance,
 ) -> list[dict[str, Any]]:
-    """Needs of the remaining months, and what is still owed of past months in month 0."""
-    kept = [need | {"month": need["month"] - shift} for need in needs if need["month"] >= shift]
-    owed: dict[tuple[str, str, int, str], float] = defaultdict(float)
+    """What is still owed of past months' needs (in month 0), then the needs of the remaining
+    months, less what was dispatched: past needs first, highest priority first across them,
+    then the remaining months in order (by priority and operation weight in each month)."""
+    # (month in the new horizon, -1 for past months), item, grouping, priority, operation
+    owed: dict[tuple[int, str, str, int, str], float] = defaultdict(float)
     for need in needs:
-        if need["month"] < shift:
-            key = (need["item"], need["grouping"], need.get("priority", 1), need["operation"])
-            owed[key] += need["quantity"]
+        month = need["month"] - shift if need["month"] >= shift else -1
+        key = (month, need["item"], need["grouping"], need.get("priority", 1), need["operation"])
+        owed[key] += need["quantity"]
     weights = instance.operation_weights.model_dump()
     served = dict(dispatched)
-    # Dispatches serve an item's classes in a grouping highest priority first, then the
-    # heavier operation: the order the plan itself serves them in.
-    for key in sorted(owed, key=lambda k: (k[0], k[1], k[2], -weights[k[3]])):
-        item, grouping = key[0], key[1]
+    # The order the plan itself serves them in.
+    for key in sorted(owed, key=lambda k: (k[0], k[3], -weights[k[4]], k[1], k[2])):
+        item, grouping = key[1], key[2]
         used = min(owed[key], served.get((item, grouping), 0.0))
-        served[(item, grouping)] = served.get((item, grouping), 0.0) - used
-        owed[key] -= used
-    arrears = [
-        {
-            "item": item,
-            "grouping": grouping,
-            "month": 0,
-            "quantity": _number(quantity),
-            "operation": operation,
-            "priority": priority,
-        }
-        for (item, grouping, priority, operation), quantity in owed.items()
-        if quantity > 1e-9
-    ]
+        if used > 0:
+            served[(item, grouping)] -= used
+            owed[key] -= used
+    arrears: list[dict[str, Any]] = []
+    kept: list[dict[str, Any]] = []
+    for (month, item, grouping, priority, operation), quantity in owed.items():
+        # A remaining month's need stays even at 0 (as the instance has it); arrears only if owed.
+        if quantity > 1e-9 or month >= 0:
+            (arrears if month < 0 else kept).append(
+                {
+                    "item": item,
+                    "grouping": grouping,
+                    "month": max(0, month),
+                    "quantity": _number(quantity),
+                    "operation": operation,
+                    "priority": priority,
+                }
+            )
     return arrears + kept
 
 
 def _commitments(
     document: dict[str, Any],
-    instance: Instance,
+    capacity: Mapping[str, Any],
     actuals: Actuals,
     shift: int,
     months: int,
 ) -> list[dict[str, Any]]:
-    """Commitments per line and month: the instance's own for lines without contracts, the
-    contracts' remaining schedules and arrears, and the guarantees' minimums."""
+    """Commitments: the instance's own for lines without contracts, the contracts' remaining
+    schedules and arrears per month, and the guarantees' windows."""
     committed: dict[str, list[float]] = defaultdict(lambda: [0.0] * months)
+    windows: list[dict[str, Any]] = []
     contracted = {contract.line for contract in actuals.contracts}
     for record in document.get("commitments", []):
-        if record["line"] not in contracted and record["month"] >= shift:
-            committed[record["line"]][record["month"] - shift] += record["quantity"]
+        if record["line"] in contracted:
+            continue
+        if record.get("month") is not None:
+            if record["month"] >= shift:
+                committed[record["line"]][record["month"] - shift] += record["quantity"]
+        elif record["to"] >= shift:
+            windows.append(
+                record | {"from": max(0, record["from"] - shift), "to": record["to"] - shift}
+            )
     for contract in actuals.contracts:
         owed_before = sum(
             quantity
@@ -186,36 +250,47 @@ def _commitments(
     for guarantee in actuals.guarantees:
         first = max(0, months_between(actuals.start, guarantee.start))
         last = min(months - 1, months_between(actuals.start, guarantee.end))
-        if last < first:
+        if last < first or guarantee.remaining <= 1e-9:
             continue
-        share = guarantee.quantity / (last - first + 1)
-        for index in range(first, last + 1):
-            committed[guarantee.line][index] += share
-    capacity = {line.id: line.capacity for line in instance.lines}
-    records = []
+        windows.append(
+            {
+                "line": guarantee.line,
+                "from": first,
+                "to": last,
+                "quantity": _number(guarantee.remaining),
+            }
+        )
+    records: list[dict[str, Any]] = []
     for line, schedule in sorted(committed.items()):
-        made = _within_capacity(schedule, capacity[line], shift)
+        made = _within_capacity(schedule, capacity[line])
         for index, quantity in enumerate(made):
             if quantity > 1e-9:
                 records.append({"line": line, "month": index, "quantity": _number(quantity)})
-    return records
+    return records + windows
 
 
-def _within_capacity(schedule: list[float], capacity: Any, shift: int) -> list[float]:
-    """Move what a month cannot make to the next months with room; what no month can make
-    stays in the last month (the solve then names the conflict)."""
+def _within_capacity(schedule: list[float], capacity: Any) -> list[float]:
+    """Move what a month cannot make to the next months with room. What no later month can
+    make stays in the months it was due (so the solve names those months, and only them)."""
     limits = (
-        [float(value) for value in capacity[shift:]]
+        [float(value) for value in capacity]
         if isinstance(capacity, list)
         else [float(capacity)] * len(schedule)
     )
-    result, carry = [], 0.0
+    result, carry, overflow = [], 0.0, []
     for want, limit in zip(schedule, limits, strict=True):
         total = want + carry
         made = min(total, limit)
         result.append(made)
         carry = total - made
-    result[-1] += carry
+        overflow.append(max(0.0, want - limit) if carry > 1e-9 else 0.0)
+    if carry > 1e-9:
+        # Put back what cannot be made anywhere where it was due, latest first.
+        for index in reversed(range(len(schedule))):
+            back = min(carry, overflow[index])
+            result[index] += back
+            carry -= back
+        result[-1] += carry
     return result
 
 

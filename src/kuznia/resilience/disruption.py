@@ -132,6 +132,23 @@ def committed_after(plan_input: PlanInput, capacity_kept: FloatArray) -> FloatAr
     )
 
 
+def window_after(plan_input: PlanInput, capacity_kept: FloatArray) -> FloatArray:
+    """Window commitments' quantities [W] after a capacity loss: a window on a line that lost
+    capacity in its open months (from max(from, lead time) to `to`) is bounded by what is left
+    of the line's stated capacity there, sum_t kept[l,t] capacity[l,t]; like `committed_after`
+    for a month."""
+    pi = plan_input
+    if pi.window_line.size == 0:
+        return pi.window_quantity.copy()
+    month = np.arange(pi.months)[None, :]
+    first = np.maximum(pi.window_from, pi.lead_time[pi.window_line])
+    inside = (month >= first[:, None]) & (month <= pi.window_to[:, None])
+    kept = capacity_kept[pi.window_line]
+    struck = ((kept < 1.0) & inside).any(axis=1)
+    left = (inside * kept * pi.capacity[pi.window_line]).sum(axis=1)
+    return np.where(struck, np.minimum(pi.window_quantity, left), pi.window_quantity)
+
+
 def apply_disruption(plan_input: PlanInput, disruption: Disruption) -> PlanInput:
     """`plan_input` with the disruption applied to its arrays (capacity, commitments, foreign
     supply, budget, needs); equal to `PlanInput.from_instance(apply_scenario(...))`."""
@@ -140,6 +157,7 @@ def apply_disruption(plan_input: PlanInput, disruption: Disruption) -> PlanInput
         pi,
         capacity=pi.capacity * disruption.capacity_kept,
         committed=committed_after(pi, disruption.capacity_kept),
+        window_quantity=window_after(pi, disruption.capacity_kept),
         foreign_supply=pi.foreign_supply * disruption.foreign_supply_kept,
         budget=disruption.budget.copy(),
         need=pi.need * disruption.need_factor[pi.class_item, pi.class_grouping, :],
@@ -165,7 +183,15 @@ def apply_scenario(instance: Instance, scenario: Scenario) -> Instance:
     if document.get("commitments"):
         line_index = {line_id: k for k, line_id in enumerate(plan_input.line_ids)}
         after = committed_after(plan_input, kept)
-        for record in document["commitments"]:
+        window_of = {int(k): w for w, k in enumerate(plan_input.window_commitment)}
+        windows = window_after(plan_input, kept)
+        for k, record in enumerate(document["commitments"]):
+            if record.get("month") is None:
+                # a window: its quantity, bounded by what is left of its months' capacity
+                w = window_of[k]
+                if windows[w] < plan_input.window_quantity[w]:
+                    record["quantity"] = _number(windows[w])
+                continue
             line, month = line_index[record["line"]], record["month"]
             total = plan_input.committed[line, month]
             if after[line, month] < total:

@@ -17,7 +17,7 @@ import numpy as np
 from kuznia.planning.inputs import FloatArray, IntArray, PlanInput
 from kuznia.planning.model import Model, PlanningModel, build_model
 from kuznia.planning.solve import Solution
-from kuznia.resilience.disruption import Disruption, committed_after
+from kuznia.resilience.disruption import Disruption, committed_after, window_after
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,6 +168,11 @@ def define_disruption(template: ScenarioTemplate, disruption: Disruption) -> Dis
 
     budget_rows = model.rows["budget"].index
     row_upper[budget_rows] = disruption.budget.reshape(-1) / layout.money_unit
+
+    if layout.window_rows.size:
+        row_lower[layout.window_rows] = (
+            window_after(pi, kept) / layout.item_scale[pi.line_item[pi.window_line]]
+        )
     return DisruptedNumbers(
         col_lower=col_lower,
         col_upper=col_upper,
