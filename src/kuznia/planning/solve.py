@@ -61,6 +61,9 @@ class SolveOptions:
     warm_start: bool = False  # True: later stages continue from the previous basis (primal simplex)
     threads: int = 1
     log_file: str | None = None  # HiGHS's own log of every stage, for diagnosis
+    # seconds the explanations may spend re-solving to measure each claim exactly (None: as long
+    # as the solve took, at least 5 s; 0: no re-solve, dual estimates only)
+    explain_seconds: float | None = None
 
 
 @dataclass
@@ -179,13 +182,17 @@ def solve_lexicographic(
     options: SolveOptions,
     *,
     on_stage: Callable[[str, str], None] | None = None,
+    tiers_only: bool = False,
 ) -> Solution:
-    """Solve tier after tier, then cost; stop at the first stage that is not optimal."""
+    """Solve tier after tier, then cost; stop at the first stage that is not optimal.
+    `tiers_only`: stop after the last tier (no cost stage, no exports), as a what-if needs."""
     model = planning_model.model
     is_mip = planning_model.mode == "milp" and bool(model.integrality().any())
     highs = make_highs(planning_model, options)
     deadline = None if options.time_limit is None else time.perf_counter() + options.time_limit
-    stages = [name for name in model.objectives if name.startswith("tier:")] + ["cost"]
+    stages = [name for name in model.objectives if name.startswith("tier:")]
+    if not tiers_only:
+        stages.append("cost")
     n_cols, n_rows = model.export_start or (model.n_cols, model.n_rows)
     solution = Solution(
         status=SolveStatus.OPTIMAL,
@@ -280,7 +287,8 @@ def solve_lexicographic(
                 _set_bounds(highs, later[free], 0.0, np.inf)
         first = False
     if (
-        model.export_start is not None
+        not tiers_only
+        and model.export_start is not None
         and "exports" in model.objectives
         and solution.status == SolveStatus.OPTIMAL
     ):
