@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -28,6 +28,7 @@ from kuznia.db.session import session_factory
 from kuznia.errors import KuzniaError
 from kuznia.instance.errors import format_path
 from kuznia.instance.io import describe_errors
+from kuznia.limits import BodyLimit, refuse_unsafe_text
 from kuznia.plans.pool import WorkerPool
 from kuznia.settings import Settings
 from kuznia.web import install_web
@@ -120,7 +121,9 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        dependencies=[Depends(refuse_unsafe_text)],
     )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(app.state.engine)

@@ -52,6 +52,31 @@ class Settings(BaseSettings):
         description="A file whose first line is the audit chain's HMAC key; later lines are "
         "retired keys still used to verify old events.",
     )
+    # Limits on what a request and an imported workbook may hold (docs/security-input.md).
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="The largest request body, in bytes (JSON and forms); larger: 413.",
+    )
+    import_max_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1,
+        description="The largest workbook to import, uncompressed (all its parts), in bytes.",
+    )
+    import_max_part_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1,
+        description="The largest part (one sheet, the shared strings) of a workbook, "
+        "uncompressed, in bytes.",
+    )
+    import_max_parts: int = Field(
+        default=1000, ge=1, description="The most parts (files in its zip) a workbook may have."
+    )
+    import_max_rows: int = Field(
+        default=100_000,
+        ge=1,
+        description="The most rows one sheet of an imported workbook may have.",
+    )
     # The OCDS export (`kuznia export ocds`, kuznia.io.ocds).
     ocds_ocid_prefix: str = Field(
         default="ocds-kuznia",

@@ -1100,19 +1100,41 @@ class TestPartnerReach:
         assert response.json()["items"] == [p for p in every if p["fund"] == "dk"]
         assert response.json()["total"] == len(response.json()["items"]) > 0
 
-    def test_it_reads_only_the_deliveries_its_fund_pays_for(self, world: World) -> None:
+    def test_it_reads_only_its_funds_part_of_the_deliveries(self, world: World) -> None:
+        # Issue 12: a partner sees what its funds pay, scaled to their share of the line's
+        # payments that year, so no other fund's share can be read off.
         run = world.finished_run
-        paid = {p["line"] for p in world.read(f"/plan-runs/{run}/payments", fund="dk")}
+        payments = world.read(f"/plan-runs/{run}/payments")
         every = world.read(f"/plan-runs/{run}/deliveries")
+        start = world.ministry("GET", f"/plan-runs/{run}/instance")["start"]
+
+        def share(line: str, year: int) -> float:
+            amounts = [p for p in payments if (p["line"], p["year"]) == (line, year)]
+            own = sum(p["amount"] for p in amounts if p["fund"] == "dk")
+            return own / sum(p["amount"] for p in amounts) if amounts else 0.0
+
+        expected = []
+        for delivery in every:
+            part = share(
+                delivery["line"], int(start[:4]) + (int(start[5:7]) - 1 + delivery["month"]) // 12
+            )
+            if part > 0:
+                expected.append(
+                    {
+                        **delivery,
+                        "quantity": pytest.approx(delivery["quantity"] * part),
+                        "value": pytest.approx(delivery["value"] * part),
+                    }
+                )
 
         response = world.send(
             "partner", Call("GET", f"/plan-runs/{run}/deliveries", params={"limit": 1000})
         )
 
         assert response.status_code == 200
-        assert paid == {"l2"}
         assert {d["line"] for d in every} == {"l1", "l2"}
-        assert response.json()["items"] == [d for d in every if d["line"] in paid]
+        assert {d["line"] for d in response.json()["items"]} == {"l2"}
+        assert response.json()["items"] == expected
 
     def test_a_filter_does_not_reach_past_its_funds(self, world: World) -> None:
         response = world.send(

@@ -54,6 +54,27 @@ class TestRoundTrip:
         assert as_json(exported) == as_json(instance)
         assert document(exported) == document(instance)
 
+    def test_employees_window_commitments_and_export_orders_come_back_exactly(
+        self, engine: Engine
+    ) -> None:
+        source = document(generate("small", seed=3, economy=True))
+        line = source["lines"][0]["id"]
+        source["commitments"].append({"line": line, "from": 2, "to": 5, "quantity": 10})
+        instance = parse_instance(source)
+
+        load(engine, instance)
+        exported = unload(engine)
+
+        assert as_json(exported) == as_json(instance)
+        assert document(exported)["commitments"][-1] == {
+            "line": line,
+            "from": 2,
+            "to": 5,
+            "quantity": 10,
+        }
+        assert len(document(exported)["export_orders"]) == 2
+        assert all("employees" in producer for producer in document(exported)["producers"])
+
     @pytest.mark.slow
     def test_the_national_instance_comes_back_exactly(self, engine: Engine) -> None:
         instance = generate("national", seed=7)

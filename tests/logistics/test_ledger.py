@@ -148,13 +148,15 @@ class TestReceipts:
         future = receipt_body("r-3", world.c1, day="2099-01-01", received=1, accepted=1)
 
         answers = [
-            world.api.post("logistics", f"{API}/receipts", json=body).json()["problems"]
+            world.api.post("logistics", f"{API}/receipts", json=body)
             for body in (unknown_depot, unknown_contract, future)
         ]
 
-        assert answers == [
-            [{"field": "depot", "message": 'unknown depot "d-nowhere"'}],
-            [{"field": "contract_id", "message": "unknown contract 999999"}],
+        # Unknown depots and contracts are 404, as another organisation's are (issue 12).
+        assert [answer.status_code for answer in answers] == [404, 404, 422]
+        assert [answer.json()["problems"] for answer in answers] == [
+            [{"field": "depot", "message": 'depot "d-nowhere" not found'}],
+            [{"field": "contract_id", "message": "contract 999999 not found"}],
             [{"field": "day", "message": "2099-01-01 is in the future"}],
         ]
 
@@ -436,11 +438,9 @@ class TestProductionReports:
 
         response = world.api.post("producer", f"{API}/production-reports", json=body)
 
-        assert response.status_code == 403
-        assert response.json()["detail"] == (
-            "a producer's user reports only on its own producer's contracts: contract "
-            f"{world.c2} is not one of p1's"
-        )
+        # The same answer as for a contract that does not exist (issue 12).
+        assert response.status_code == 404
+        assert response.json()["detail"] == f"contract {world.c2} not found"
 
     def test_a_report_is_corrected_by_a_reversal_and_each_producer_sees_its_own(
         self, world: World
@@ -498,12 +498,11 @@ class TestScope:
         )
         dispatch = world.api.post("south", f"{API}/dispatches", json=dispatch_body("d-1", 1))
 
-        assert at_north.status_code == 403
-        assert (
-            at_north.json()["detail"] == 'depot "d-north" is not one of your organisation\'s depots'
-        )
+        # Another organisation's depot answers as a depot that does not exist (issue 12).
+        assert at_north.status_code == 404
+        assert at_north.json()["detail"] == 'depot "d-north" not found'
         assert reverse.status_code == 404
-        assert dispatch.status_code == 403
+        assert dispatch.status_code == 404
         assert count(world.engine, Receipt) == 1
 
     def test_roles_without_the_right_to_record_get_403(self, world: World) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kuznia.models import OrganisationKind, Role
+from kuznia.text import Code, Name
 
 
 class Schema(BaseModel):
@@ -27,12 +29,14 @@ class TokenRead(Schema):
 
 
 class OrganisationCreate(Schema):
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[Name, Field(min_length=1)]
     kind: OrganisationKind
-    producer: str | None = Field(
+    producer: Code | None = Field(
         default=None, description="A producer organisation's producer code."
     )
-    funds: list[str] = Field(default_factory=list, description="A partner's fund codes.")
+    funds: list[Code] = Field(
+        default_factory=list, max_length=1000, description="A partner's fund codes."
+    )
 
 
 class OrganisationRead(Schema):
@@ -48,7 +52,7 @@ class UserCreate(Schema):
     email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     password: str = Field(min_length=8, max_length=1024)
     role: Role
-    organisation: str = Field(min_length=1, description="The organisation's name.")
+    organisation: Annotated[Name, Field(min_length=1, description="The organisation's name.")]
 
 
 class UserUpdate(Schema):

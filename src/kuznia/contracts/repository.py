@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import Session, selectinload
 
@@ -51,6 +52,13 @@ def funding_view(*, session: Session, scope: Scope) -> frozenset[str] | None:
 
 def _own_producer_code(scope: Scope) -> Any:
     return select(models.Producer.code).where(models.Producer.id == scope.producer_id)
+
+
+def _may_filter_by(session: Session, scope: Scope, fund: str) -> ColumnElement[bool]:
+    """A partner filtering by a fund not its own gets an empty list, whatever that fund pays
+    (else the filter would tell which contracts another fund co-pays)."""
+    view = funding_view(session=session, scope=scope)
+    return true() if view is None or fund in view else false()
 
 
 def _own_funds(scope: Scope) -> Any:
@@ -118,7 +126,9 @@ def list_contracts(
         if filters.get(name) is not None:
             statement = statement.where(getattr(contract, name) == filters[name])
     if filters.get("fund") is not None:
-        statement = statement.where(_funded_by([filters["fund"]]))
+        statement = statement.where(
+            _funded_by([filters["fund"]]) & _may_filter_by(session, scope, filters["fund"])
+        )
     return paginate(session=session, statement=statement, page=page)
 
 
@@ -165,7 +175,9 @@ def list_guarantees(
         if filters.get(name) is not None:
             statement = statement.where(getattr(guarantee, name) == filters[name])
     if filters.get("fund") is not None:
-        statement = statement.where(_names_fund(filters["fund"]))
+        statement = statement.where(
+            _names_fund(filters["fund"]) & _may_filter_by(session, scope, filters["fund"])
+        )
     return paginate(session=session, statement=statement, page=page)
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from kuznia.models import ContractStatus, GuaranteeStatus
 from kuznia.models.base import as_utc
 from kuznia.pagination import MAX_DB_INT
+from kuznia.text import Code, Note
 
 # The largest quantity, unit price and amount a request may give: far beyond any real contract,
 # small enough that quantity x price x months stays a finite number.
@@ -21,7 +22,7 @@ MAX_MONTHS = 600
 Version = Annotated[
     int, Field(ge=1, le=MAX_DB_INT, description="The record's version you read (for 409 checks).")
 ]
-Reason = Annotated[str, Field(max_length=4000, description="Why; not empty.")]
+Reason = Annotated[Note, Field(description="Why; not empty.")]
 
 
 class _Request(BaseModel):
@@ -61,7 +62,7 @@ class DeliveryTerms(_Request):
 
 
 class FundingTerms(_Request):
-    fund: str = Field(min_length=1, max_length=200, description="The fund's code.")
+    fund: Code = Field(description="The fund's code.")
     year: int = Field(ge=1, le=9999)
     amount: float = Field(ge=0, le=MAX_MONEY)
 

@@ -235,6 +235,13 @@ def _message(found: _Type | None, details: list[Mapping[str, Any]]) -> str:
         return f'unknown field "{details[0]["loc"][-1]}"'
     if "missing" in kinds:
         return "required field is missing"
+    if kinds == {"string_too_long"}:
+        # The text itself is not echoed: it may be megabytes.
+        limit = details[0].get("ctx", {}).get("max_length")
+        return f"must be at most {limit} characters, got {len(details[0]['input'])}"
+    if kinds == {"value_error"}:
+        # Our own validators' messages (kuznia.text) say what is wrong and where.
+        return str(details[0]["msg"]).removeprefix("Value error, ")
     got = _render(details[0]["input"])
     if found is None:
         return f"{str(details[0]['msg']).lower()}, got {got}"

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kuznia.instance.months import START_PATTERN as START_PATTERN  # the format's, read here
 from kuznia.instance.months import month_number, year_of
+from kuznia.text import Name
 
 FORMAT: Final = "kuznia-instance/1"
 # `start`: a calendar month written YYYY-MM.
@@ -36,22 +37,22 @@ class Record(BaseModel):
 
 class Item(Record):
     id: str = Field(min_length=1)
-    name: str
-    category: str = Field(min_length=1)
-    unit: str = "pcs"
+    name: Name
+    category: Annotated[Name, Field(min_length=1)]
+    unit: Name = "pcs"
 
 
 class JointVenturePartner(Record):
-    country: str = Field(min_length=1)
+    country: Annotated[Name, Field(min_length=1)]
     # A number, not a float, so a share written as 1 is written back as 1.
     share: Annotated[Number, Field(gt=0, le=1, allow_inf_nan=False)]
 
 
 class Producer(Record):
     id: str = Field(min_length=1)
-    name: str
+    name: Name
     ownership: Ownership
-    region: str = Field(min_length=1)
+    region: Annotated[Name, Field(min_length=1)]
     partners: list[JointVenturePartner] = Field(default_factory=list)
     # optional: people employed (the economy report counts jobs only where it is given)
     employees: NonNegativeInt | None = None
@@ -78,7 +79,7 @@ class Expansion(Record):
 
 class Grouping(Record):
     id: str = Field(min_length=1)
-    name: str = ""
+    name: Name = ""
 
 
 class Need(Record):
@@ -93,15 +94,15 @@ class Need(Record):
 class Eligibility(Record):
     """A fund may pay for a line only when every non-empty list matches it."""
 
-    categories: list[str] = Field(default_factory=list)
+    categories: list[Name] = Field(default_factory=list)
     ownership: list[Ownership] = Field(default_factory=list)
     producers: list[str] = Field(default_factory=list)
-    regions: list[str] = Field(default_factory=list)
+    regions: list[Name] = Field(default_factory=list)
 
 
 class Fund(Record):
     id: str = Field(min_length=1)
-    name: str = ""
+    name: Name = ""
     kind: FundKind = "state"
     budget: dict[str, NonNegative] = Field(default_factory=dict)
     eligible: Eligibility = Field(default_factory=Eligibility)
@@ -160,10 +161,10 @@ class Instance(Record):
     """Everything one solve needs: the planning core's contract with the rest of the world."""
 
     format: Literal["kuznia-instance/1"] = FORMAT
-    name: str = "unnamed"
+    name: Name = "unnamed"
     start: str = Field(pattern=START_PATTERN)
     months: Annotated[int, Field(ge=1, le=600)]
-    currency: str = "USD"
+    currency: Name = "USD"
     operation_weights: OperationWeights = Field(default_factory=OperationWeights)
     items: list[Item] = Field(default_factory=list)
     producers: list[Producer] = Field(default_factory=list)

@@ -13,6 +13,7 @@ from typing import Any, TypeGuard
 
 from kuznia.instance.errors import DUPLICATE, ROOT, UNKNOWN_REFERENCE, Problem, format_path
 from kuznia.instance.schema import Instance
+from kuznia.text import code_problem
 
 Record = Mapping[str, Any]
 
@@ -89,6 +90,7 @@ def find_problems(document: Mapping[str, Any]) -> list[Problem]:
     months = document.get("months")
     horizon = months if _is_int(months) and months >= 1 else None
     problems = [
+        *_ids_not_codes(document),
         *_duplicate_ids(document),
         *_unknown_references(document),
         *_unknown_eligibility(document),
@@ -124,6 +126,16 @@ def in_document_order(problems: Iterable[Problem]) -> list[Problem]:
         )
 
     return sorted(problems, key=position)
+
+
+def _ids_not_codes(document: Mapping[str, Any]) -> Iterator[Problem]:
+    # Ids become contract numbers, ocids, file names and workbook cells: one safe character
+    # set for all (kuznia.text.CODE_PATTERN), so none can be read as a formula or a path.
+    for section in ID_SECTIONS:
+        for index, record in _records(document, section):
+            record_id = record.get("id")
+            if isinstance(record_id, str) and (message := code_problem(record_id)) is not None:
+                yield Problem(format_path((section, index, "id")), message)
 
 
 def _duplicate_ids(document: Mapping[str, Any]) -> Iterator[Problem]:

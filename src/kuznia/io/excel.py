@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kuznia.io.safety import neutralise_formulas
 from kuznia.planning.results import PlanResult, reason_text
 
 _HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
@@ -141,6 +142,7 @@ def write_tables_workbook(
             readable.to_excel(writer, sheet_name=name, index=False)
         for sheet in writer.book.worksheets:
             _format(sheet)
+        neutralise_formulas(writer.book)
     return path
 
 

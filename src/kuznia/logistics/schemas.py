@@ -16,6 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from kuznia.models.base import as_utc
 from kuznia.models.execution import CLIENT_KEY_LENGTH, ContractStatus
 from kuznia.pagination import MAX_DB_INT
+from kuznia.text import Code, Location, Lot, Name, Note
 
 # More units than any delivery holds, few enough that sums of millions of them stay exact
 # enough and finite.
@@ -34,7 +35,6 @@ ClientKey = Annotated[
 Positive = Annotated[float, Field(gt=0, le=MAX_QUANTITY, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False)]
 RecordId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
-Code = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 def _iso_day(value: object) -> object:
@@ -59,9 +59,9 @@ class Submission(BaseModel):
 
 class DepotCreate(Submission):
     code: Code
-    name: Annotated[str, Field(min_length=1)]
-    region: str = ""
-    location: str = Field(default="", description="Sensitive: withheld from exports.")
+    name: Annotated[Name, Field(min_length=1)]
+    region: Name = ""
+    location: Location = Field(default="", description="Sensitive: withheld from exports.")
     organisation_id: RecordId | None = Field(
         default=None, description="The depot organisation whose logistics users work here."
     )
@@ -70,9 +70,9 @@ class DepotCreate(Submission):
 class DepotUpdate(Submission):
     version: Annotated[int, Field(ge=1, le=MAX_DB_INT, description="The version read.")]
     code: Code | None = None
-    name: Annotated[str, Field(min_length=1)] | None = None
-    region: str | None = None
-    location: str | None = None
+    name: Annotated[Name, Field(min_length=1)] | None = None
+    region: Name | None = None
+    location: Location | None = None
     organisation_id: RecordId | None = None
 
 
@@ -103,8 +103,8 @@ class ProductionReportCreate(Submission):
     contract_id: RecordId
     day: Day = Field(description="The day the output was made (not in the future).")
     quantity: Positive
-    lot: str = ""
-    note: str = ""
+    lot: Lot = ""
+    note: Note = ""
 
 
 class ReceiptCreate(Submission):
@@ -114,11 +114,11 @@ class ReceiptCreate(Submission):
         description="The contract delivered under (signed or in delivery)."
     )
     day: Day = Field(description="The day it arrived (not in the future).")
-    lot: str = ""
+    lot: Lot = ""
     received: Positive = Field(description="What arrived: accepted + rejected.")
     accepted: NonNegative = Field(description="What acceptance took into stock.")
     rejected: NonNegative = Field(description="What acceptance refused; needs a reason.")
-    reason: str = Field(default="", description="Why some was rejected.")
+    reason: Note = Field(default="", description="Why some was rejected.")
 
 
 class DispatchCreate(Submission):
@@ -128,12 +128,12 @@ class DispatchCreate(Submission):
     grouping: Code = Field(description="The receiving grouping's code (in the registry).")
     day: Day = Field(description="The day it left (not in the future).")
     quantity: Positive
-    note: str = ""
+    note: Note = ""
 
 
 class ReversalCreate(Submission):
     client_key: ClientKey
-    reason: Annotated[str, Field(min_length=1, description="Why the record is corrected.")]
+    reason: Annotated[Note, Field(min_length=1, description="Why the record is corrected.")]
 
 
 class _LedgerRead(BaseModel):

@@ -32,8 +32,8 @@ from kuznia.errors import (
     ClientKeyReused,
     Conflict,
     FieldProblem,
-    Forbidden,
     InvalidInput,
+    NotFound,
     ensure_version,
 )
 from kuznia.logistics import repository
@@ -225,13 +225,8 @@ def record_production(
     if stored is not None:
         return stored, False
     _check_day(body.day)
-    contract = _delivering_contract(session, body.contract_id)
     own = repository.producer_code(session=session, producer_id=scope.producer_id)
-    if contract.producer != own:
-        raise Forbidden(
-            f"a producer's user reports only on its own producer's contracts: contract "
-            f"{contract.id} is not one of {own or 'no producer'}'s"
-        )
+    contract = _delivering_contract(session, body.contract_id, producer=own or "")
     report = ProductionReport(client_key=body.client_key, created_by_id=scope.user_id, **fields)
     replayed = _insert(session, scope, report, fields)
     if replayed is not None:
@@ -624,12 +619,12 @@ def _day_problems(day: date) -> list[FieldProblem]:
 
 def _writable_depot(scope: Scope, resource: str, code: str, depot: Depot | None) -> Depot:
     """The depot found by its code, if the caller records there (its own, for logistics)."""
-    if depot is None:
-        raise InvalidInput(
-            f'unknown depot "{code}"', problems=[FieldProblem("depot", f'unknown depot "{code}"')]
-        )
-    if scope.access(resource, Action.write) is Access.own and depot.id not in scope.depot_ids:
-        raise Forbidden(f'depot "{code}" is not one of your organisation\'s depots')
+    # Another organisation's depot and no depot get the same answer (issue 12).
+    if depot is None or (
+        scope.access(resource, Action.write) is Access.own and depot.id not in scope.depot_ids
+    ):
+        message = f'depot "{code}" not found'
+        raise NotFound(message, problems=[FieldProblem("depot", message)])
     return depot
 
 
@@ -639,12 +634,15 @@ def _depot(session: Session, depot_id: int) -> Depot:
     return depot
 
 
-def _delivering_contract(session: Session, contract_id: int) -> Contract:
-    """The contract with this id, which must be signed or in delivery."""
+def _delivering_contract(
+    session: Session, contract_id: int, *, producer: str | None = None
+) -> Contract:
+    """The contract with this id (of `producer`, when given), which must be signed or in
+    delivery; another producer's contract and no contract get the same answer (issue 12)."""
     contract = repository.contract(session=session, contract_id=contract_id)
-    if contract is None:
-        message = f"unknown contract {contract_id}"
-        raise InvalidInput(message, problems=[FieldProblem("contract_id", message)])
+    if contract is None or (producer is not None and contract.producer != producer):
+        message = f"contract {contract_id} not found"
+        raise NotFound(message, problems=[FieldProblem("contract_id", message)])
     if contract.status not in OPEN_FOR_DELIVERY:
         raise Conflict(
             f"contract {contract.number} is {contract.status.value}: only a signed contract or "

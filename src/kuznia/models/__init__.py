@@ -36,7 +36,7 @@ from kuznia.models.planning import (
     PlanRunStatus,
     PlanRunTier,
 )
-from kuznia.models.supply import Commitment, ForeignSupply, Stock
+from kuznia.models.supply import Commitment, ExportOrder, ForeignSupply, Stock
 from kuznia.models.user import ApiToken, Role, User
 
 __all__ = [
@@ -58,6 +58,7 @@ __all__ = [
     "Dispatch",
     "EligibilityRule",
     "Expansion",
+    "ExportOrder",
     "ForeignSupply",
     "Fund",
     "FundBudget",

@@ -50,6 +50,8 @@ class Producer(Versioned, FromInstance, Base):
     name: Mapped[str] = mapped_column(String)
     ownership: Mapped[Ownership] = mapped_column(enum_type(Ownership, name="ownership"))
     region: Mapped[str] = mapped_column(String, index=True)
+    # people employed (optional in the format: NULL when not given)
+    employees: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     partners: Mapped[list[JointVenturePartner]] = relationship(
         back_populates="producer",

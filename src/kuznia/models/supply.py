@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, Double, ForeignKey, Integer
+from sqlalchemy import Boolean, CheckConstraint, Double, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kuznia.models.base import Base, Versioned
+from kuznia.models.base import Base, FromInstance, Versioned
 
 if TYPE_CHECKING:
     from kuznia.models.catalog import Item
@@ -47,8 +47,9 @@ class Stock(Versioned, Base):
     item: Mapped[Item] = relationship()
 
 
-class Commitment(Versioned, Base):
-    """A signed contract: at least `quantity` delivered by a line in a month."""
+class Commitment(Versioned, FromInstance, Base):
+    """A signed contract: at least `quantity` delivered by a line in a `month`, or over a window
+    of months `from_month`..`to_month` (a signed guarantee's remainder); exactly one form."""
 
     __tablename__ = "commitments"
     __table_args__ = (
@@ -58,8 +59,33 @@ class Commitment(Versioned, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="RESTRICT"), index=True)
-    month: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    from_month: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    to_month: Mapped[int | None] = mapped_column(Integer, nullable=True)
     quantity: Mapped[float] = mapped_column(Double)
     quantity_is_int: Mapped[bool] = mapped_column(Boolean, default=False)
 
     line: Mapped[Line] = relationship()
+
+
+class ExportOrder(Versioned, Base):
+    """A foreign buyer's offer: up to `quantity` of an item in a month at `price` per unit."""
+
+    __tablename__ = "export_orders"
+    __table_args__ = (
+        CheckConstraint("month >= 0", name="month_non_negative"),
+        CheckConstraint("quantity >= 0", name="quantity_non_negative"),
+        CheckConstraint("price >= 0", name="price_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String, unique=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"), index=True)
+    month: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[float] = mapped_column(Double)
+    quantity_is_int: Mapped[bool] = mapped_column(Boolean, default=False)
+    price: Mapped[float] = mapped_column(Double)
+    price_is_int: Mapped[bool] = mapped_column(Boolean, default=False)
+    buyer: Mapped[str] = mapped_column(String)
+
+    item: Mapped[Item] = relationship()

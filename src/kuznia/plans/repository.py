@@ -3,10 +3,11 @@ the payments of its own funds and the deliveries and expansions those payments b
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, false, func, select
+from sqlalchemy import Connection, Select, Table, case, exists, false, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from kuznia import models
@@ -73,13 +74,13 @@ def result_rows(
 ) -> tuple[Sequence[Any], int]:
     """A page of one of a run's result tables, in stored order, filtered; a partner's
     reach ends at its own funds."""
-    get_run(session=session, scope=scope, run_id=run_id)
+    run = get_run(session=session, scope=scope, run_id=run_id)
     model = RESULT_TABLES[table]
     statement = select(model).where(model.run_id == run_id).order_by(model.id)
     if scope.access("plan_runs", Action.read) is Access.own:
         if table not in PARTNER_TABLES:
             raise Forbidden(f"a partner's user may read only {', '.join(sorted(PARTNER_TABLES))}")
-        statement = statement.where(_partner_rows(table, run_id, scope))
+        statement = statement.where(_partner_rows(table, run_id, run_start(run), scope))
     for name, value in filters.items():
         if value is not None and name in model.__table__.columns:
             statement = statement.where(model.__table__.columns[name] == value)
@@ -149,20 +150,63 @@ def shortfall_by_number(
     return rows[0][0]
 
 
-def _partner_rows(table: str, run_id: int, scope: Scope) -> Any:
+def _partner_rows(table: str, run_id: int, start: str, scope: Scope) -> Any:
     if not scope.fund_ids:
         return false()
-    own_funds = select(models.Fund.code).where(models.Fund.id.in_(sorted(scope.fund_ids)))
+    own_funds = _own_fund_codes(scope)
     paid = models.PlanRunPayment
     if table == "payments":
         return paid.fund.in_(own_funds)
-    bought = select(paid.line if table == "deliveries" else paid.expansion).where(
-        paid.run_id == run_id, paid.fund.in_(own_funds)
+    if table == "deliveries":
+        # A delivery is the partner's when its funds pay its line in the delivery's year.
+        delivery = models.PlanRunDelivery
+        return exists(
+            select(paid.id).where(
+                paid.run_id == run_id,
+                paid.fund.in_(own_funds),
+                paid.line == delivery.line,
+                paid.year == _year_of(start, delivery.month),
+            )
+        )
+    bought = select(paid.expansion).where(paid.run_id == run_id, paid.fund.in_(own_funds))
+    return models.PlanRunExpansion.expansion.in_(bought)
+
+
+def _own_fund_codes(scope: Scope) -> Select[Any]:
+    return select(models.Fund.code).where(models.Fund.id.in_(sorted(scope.fund_ids)))
+
+
+def run_start(run: models.PlanRun) -> str:
+    """The first month (YYYY-MM) of the horizon the run solved, from its instance snapshot."""
+    start: str = json.loads(run.instance)["start"]
+    return start
+
+
+def _year_of(start: str, month: Any) -> Any:
+    """The calendar year of horizon month `month` (a column) of a horizon from `start`."""
+    return int(start[:4]) + (int(start[5:7]) - 1 + month) // 12
+
+
+def partner_shares(
+    *, session: Session, scope: Scope, run_id: int, table: str
+) -> dict[tuple[str, int | None], float]:
+    """The partner's share of what every fund pays, per (line, year) for deliveries and per
+    (expansion, None) for expansions: its funds' amounts over all funds' amounts."""
+    paid = models.PlanRunPayment
+    key = paid.line if table == "deliveries" else paid.expansion
+    own = func.sum(case((paid.fund.in_(_own_fund_codes(scope)), paid.amount), else_=0.0))
+    grouped = (paid.line, paid.year) if table == "deliveries" else (paid.expansion,)
+    statement = (
+        select(*grouped, own, func.sum(paid.amount))
+        .where(paid.run_id == run_id, key.is_not(None))
+        .group_by(*grouped)
     )
-    column = (
-        models.PlanRunDelivery.line if table == "deliveries" else models.PlanRunExpansion.expansion
-    )
-    return column.in_(bought)
+    shares: dict[tuple[str, int | None], float] = {}
+    for row in session.execute(statement):
+        *where, own_amount, all_amount = row
+        name, year = (where[0], where[1]) if table == "deliveries" else (where[0], None)
+        shares[(name, year)] = own_amount / all_amount if all_amount else 0.0
+    return shares
 
 
 def queued_run_ids(*, session: Session) -> list[int]:

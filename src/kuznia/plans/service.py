@@ -18,6 +18,7 @@ from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.errors import Conflict, Forbidden, NotFound
 from kuznia.instance import parse_instance
+from kuznia.instance.months import add_months
 from kuznia.io.excel import write_tables_workbook
 from kuznia.pagination import PageParams
 from kuznia.planning import PlanInput, SolveOptions, whatif
@@ -118,7 +119,33 @@ def result_page(
     columns = [
         c.name for c in RESULT_TABLES[table].__table__.columns if c.name not in ("id", "run_id")
     ]
-    return [{name: getattr(row, name) for name in columns} for row in rows], total
+    found = [{name: getattr(row, name) for name in columns} for row in rows]
+    if table in ("deliveries", "expansions") and (
+        scope.access("plan_runs", Action.read) is Access.own
+    ):
+        found = _partners_part(session=session, scope=scope, run_id=run_id, table=table, rows=found)
+    return found, total
+
+
+def _partners_part(
+    *, session: Session, scope: Scope, run_id: int, table: str, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """`rows` scaled to the part the partner's funds pay: a delivery's quantity and value by
+    its share of the line's payments that year, an expansion's capex by its share of the
+    expansion's payments; so no other fund's share can be read off (docs/security-input.md)."""
+    shares = repository.partner_shares(session=session, scope=scope, run_id=run_id, table=table)
+    if table == "expansions":
+        return [
+            {**row, "capex": row["capex"] * shares.get((row["expansion"], None), 0.0)}
+            for row in rows
+        ]
+    start = repository.run_start(repository.get_run(session=session, scope=scope, run_id=run_id))
+    scaled = []
+    for row in rows:
+        year = int(add_months(start, row["month"])[:4])
+        share = shares.get((row["line"], year), 0.0)
+        scaled.append({**row, "quantity": row["quantity"] * share, "value": row["value"] * share})
+    return scaled
 
 
 def shortfall_page(

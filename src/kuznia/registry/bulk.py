@@ -40,6 +40,7 @@ REGISTRY_TABLES: tuple[Table, ...] = tuple(
         models.ForeignSupply,
         models.Stock,
         models.Commitment,
+        models.ExportOrder,
     )
 )
 

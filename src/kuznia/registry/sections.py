@@ -244,6 +244,16 @@ COMMITMENTS = Section(
     references={"line": models.Line},
 )
 
+# Foreign buyers' offers: part of an instance; the registry's API does not serve them yet.
+EXPORT_ORDERS = Section(
+    name="export_orders",
+    noun="export order",
+    title="ExportOrder",
+    model=models.ExportOrder,
+    record=schema.ExportOrder,
+    references={"item": models.Item},
+)
+
 SECTIONS: tuple[Section, ...] = (
     ITEMS,
     PRODUCERS,
@@ -256,4 +266,4 @@ SECTIONS: tuple[Section, ...] = (
     STOCK,
 )
 # Every section of the instance format, in its order: what an import writes, an export reads.
-INSTANCE_SECTIONS: tuple[Section, ...] = (*SECTIONS, COMMITMENTS)
+INSTANCE_SECTIONS: tuple[Section, ...] = (*SECTIONS, COMMITMENTS, EXPORT_ORDERS)

@@ -14,6 +14,7 @@ from kuznia.errors import Conflict, NotFound, ensure_version
 from kuznia.instance import InstanceError, dump_instance, schema
 from kuznia.registry.exact import given_number
 from kuznia.registry.snapshot import RegistryEmptyError, export_instance
+from kuznia.text import Name
 
 
 class SettingsWrite(BaseModel):
@@ -22,10 +23,10 @@ class SettingsWrite(BaseModel):
     version: int | None = Field(
         default=None, description="The version read; leave out only when setting them first."
     )
-    name: str = "unnamed"
+    name: Name = "unnamed"
     start: str = Field(pattern=schema.START_PATTERN, description="First month, YYYY-MM.")
     months: int = Field(ge=1, le=600)
-    currency: str = "USD"
+    currency: Name = "USD"
     operation_weights: schema.OperationWeights = Field(default_factory=schema.OperationWeights)
 
 

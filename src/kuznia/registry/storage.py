@@ -29,7 +29,7 @@ from kuznia import models
 from kuznia.instance import schema
 from kuznia.registry.bulk import Row, codes, rows_in_order, table_of
 from kuznia.registry.exact import defaulted_fields, given_number, stored_number, without_defaults
-from kuznia.registry.sections import FUNDS, PRODUCERS, Section
+from kuznia.registry.sections import COMMITMENTS, FUNDS, PRODUCERS, Section
 
 # Keys of each table's rows by code, for the sections whose records others name.
 Keys = Mapping[type[Any], Mapping[str, int]]
@@ -134,6 +134,8 @@ SPECIAL_FIELDS: dict[tuple[str, str], Special] = {
         models.FundEligibility, _eligibility_rows, _read_eligibility, _no_eligibility
     ),
     (FUNDS.name, "expansions"): Special(column="pays_expansions"),
+    (COMMITMENTS.name, "from_"): Special(column="from_month"),
+    (COMMITMENTS.name, "to"): Special(column="to_month"),
 }
 
 
@@ -231,7 +233,12 @@ def documents_of(session: Session, section: Section, codes_of: Codes) -> list[di
                 document[name] = value.value if isinstance(value, Enum) else value
         if remembers:
             document = without_defaults(document, section.record, row.defaulted, nested)
-        documents.append(document)
+        documents.append(
+            {
+                section.record.model_fields[name].alias or name: value
+                for name, value in document.items()
+            }
+        )
     return documents
 
 

@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
+from kuznia.io.safety import WorkbookTooLarge, check_workbook
 from kuznia.io.workbook.cells import blank, listing
 from kuznia.io.workbook.layout import (
     BY_MONTH_FIELDS,
@@ -86,7 +87,10 @@ class Table:
 def open_workbook(path: str | os.PathLike[str], *, data_only: bool, source: str) -> Any:
     """The workbook at `path` opened read-only; WorkbookError if it is not one."""
     try:
+        check_workbook(path)
         return load_workbook(path, read_only=True, data_only=data_only)
+    except WorkbookTooLarge as error:
+        message = str(error)
     except FileNotFoundError:
         message = "no such file"
     except IsADirectoryError:

@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kuznia.instance import Instance
 from kuznia.io.excel import _format
+from kuznia.io.safety import neutralise_formulas
 from kuznia.io.workbook.layout import (
     BY_MONTH,
     BY_MONTH_COLUMNS,
@@ -88,6 +89,7 @@ def write_registry_workbook(
     target.parent.mkdir(parents=True, exist_ok=True)
     # Write beside the target and rename, so a crash never leaves half a workbook behind.
     unfinished = target.with_name(f".{target.name}.partial")
+    neutralise_formulas(book)
     book.save(unfinished)
     unfinished.replace(target)
     return target

@@ -301,9 +301,11 @@ def record_receipt(
         return again(422)
 
     def refused(error: KuzniaError) -> int | None:
-        if isinstance(error, Forbidden):
-            errors["depot"] = NOT_YOUR_DEPOT
-            return 403
+        if isinstance(error, NotFound):  # another organisation's depot or contract, or none
+            errors.update(forms.by_field(error.problems, RECEIPT_FIELDS)[0])
+            if "depot" in errors:
+                errors["depot"] = NOT_YOUR_DEPOT
+            return 404
         if isinstance(error, Conflict) and not isinstance(error, ClientKeyReused):
             # the contract is not signed or in delivery (or no longer)
             errors["contract_id"] = error.detail
@@ -389,9 +391,11 @@ def record_dispatch(
         return again(422)
 
     def refused(error: KuzniaError) -> int | None:
-        if isinstance(error, Forbidden):
-            errors["depot"] = NOT_YOUR_DEPOT
-            return 403
+        if isinstance(error, NotFound):  # another organisation's depot or contract, or none
+            errors.update(forms.by_field(error.problems, DISPATCH_FIELDS)[0])
+            if "depot" in errors:
+                errors["depot"] = NOT_YOUR_DEPOT
+            return 404
         if isinstance(error, InsufficientStock):
             errors["quantity"] = lang.gettext(
                 NOT_ENOUGH, held=_amount(lang, error.held), item=error.item, depot=error.depot

@@ -1,0 +1,92 @@
+"""Text a request or a file may hold: the safe character set of codes, the longest text of
+each kind, and the characters no text may hold (see docs/security-input.md).
+
+- A **code** (an item's, producer's, line's, grouping's, fund's, expansion's or depot's id)
+  is 1 to 64 letters, digits, '.', '_' and '-', starting with a letter or digit: it goes
+  into contract numbers, OCDS ocids, file names and workbook cells unchanged, so nothing in it
+  can be read as a formula, a path or markup.
+- **One-line text** (names, regions, lots) holds no tab or line break; a **note** (notes,
+  reasons) may hold tabs and line breaks.
+- No text holds a control character (C0 other than tab, line feed and carriage return, DEL,
+  C1) or a lone surrogate (JSON's `"\\ud800"`, which no UTF-8 text can carry).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Final
+
+from pydantic import AfterValidator, Field
+
+CODE_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+CODE_LENGTH: Final = 64
+NAME_LENGTH: Final = 200
+LOT_LENGTH: Final = 100
+NOTE_LENGTH: Final = 2000
+LOCATION_LENGTH: Final = 500
+
+_CODE = re.compile(CODE_PATTERN)
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls; the surrogate block.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c\u2028\u2029\x85]")
+
+
+def code_problem(value: str) -> str | None:
+    """Why `value` is not a code, or None when it is one."""
+    if _CODE.fullmatch(value):
+        return None
+    return (
+        f"{_shown(value)} is not a code: use 1 to {CODE_LENGTH} letters, digits, '.', '_' "
+        "and '-', starting with a letter or a digit"
+    )
+
+
+def text_problem(value: str) -> str | None:
+    """Why `value` cannot be stored as text (a control character, a lone surrogate), or None."""
+    found = _FORBIDDEN.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    kind = "a lone surrogate" if "\ud800" <= char <= "\udfff" else "a control character"
+    return f"{kind} (U+{ord(char):04X}) at position {found.start()} is not allowed in text"
+
+
+def _shown(value: str, limit: int = 80) -> str:
+    """`value` quoted for a message, escaped and cut, so the message itself stays plain."""
+    shown = value if len(value) <= limit else value[:limit] + "…"
+    return '"' + shown.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
+
+
+def _code(value: str) -> str:
+    problem = code_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _one_line(value: str) -> str:
+    problem = text_problem(value)
+    if problem is None and _LINE_BREAKS.search(value):
+        problem = "a tab or a line break is not allowed in a one-line text"
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _note(value: str) -> str:
+    problem = text_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+Code = Annotated[str, Field(min_length=1, max_length=CODE_LENGTH), AfterValidator(_code)]
+"""A code: letters, digits, '.', '_' and '-' (CODE_PATTERN)."""
+Name = Annotated[str, Field(max_length=NAME_LENGTH), AfterValidator(_one_line)]
+"""A name, a region, a category: one line, at most NAME_LENGTH characters."""
+Lot = Annotated[str, Field(max_length=LOT_LENGTH), AfterValidator(_one_line)]
+"""A lot or batch number as printed on the goods: one line."""
+Location = Annotated[str, Field(max_length=LOCATION_LENGTH), AfterValidator(_one_line)]
+"""A depot's location: one line."""
+Note = Annotated[str, Field(max_length=NOTE_LENGTH), AfterValidator(_note)]
+"""A note or a reason: tabs and line breaks allowed."""
