@@ -201,7 +201,7 @@ class TestShortfalls:
         response = api.get("planner", f"{RUNS}/{run_id}/shortfalls", params=params)
         assert response.status_code == 200, response.json()
         body = response.json()
-        assert body["total"] == len(body["items"])
+        assert body["total"] == len(body["items"]) or "limit" in params
         return [
             (r["number"], r["item"], r["grouping"], r["priority"], r["operation"])
             for r in body["items"]
@@ -233,8 +233,8 @@ class TestShortfalls:
         zero = api.get("planner", f"{RUNS}/{run_id}/shortfalls", params={"tier": 0})
 
         assert response.status_code == 422
-        assert [p["field"] for p in response.json()["problems"]] == ["operation"]
-        assert [p["field"] for p in zero.json()["problems"]] == ["tier"]
+        assert [p["field"] for p in response.json()["problems"]] == ["query.operation"]
+        assert [p["field"] for p in zero.json()["problems"]] == ["query.tier"]
 
     def test_a_partner_reads_no_shortfalls(self, api: Api, run_id: int) -> None:
         assert api.get("partner", f"{RUNS}/{run_id}/shortfalls").status_code == 403
@@ -246,5 +246,10 @@ class TestShortfalls:
         assert response.status_code == 200
         body = response.json()
         assert (body["item"], body["grouping"], body["status"]) == ("fpv", "g-south", "optimal")
-        print(body)
+        # 5,000 due in month 0: l2 makes 2,000 and 7 are in stock, l3 starts in month 1, so
+        # money alone cannot close it; 2,993 more units a month on l2 in month 0 do (l3 cannot
+        # deliver before month 1)
+        assert (body["closes"], body["by"]) == (True, "money_and_capacity")
+        assert body["capacity"] == [{"line": "l2", "months": [0], "units_per_month": 2993.0}]
+        assert body["money"] == []
         assert missing.status_code == 404

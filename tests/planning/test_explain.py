@@ -12,7 +12,8 @@ import copy
 import math
 from typing import Any
 
-from kuznia.planning import SolveOptions, plan
+from kuznia.planning import PlanInput, SolveOptions, plan
+from kuznia.planning.whatif import close_shortfall
 from tests.planning.builders import build, instance_dict, need
 
 OPTIONS = SolveOptions(explain_seconds=60)
@@ -207,9 +208,7 @@ class TestShape:
         result = plan(build(doc), options=OPTIONS)
         reasons = explanation(result, "a")["reasons"]
         assert 1 <= len(reasons) <= 4
-        assert [r.get("headline", False) for r in reasons] == [True] + [False] * (
-            len(reasons) - 1
-        )
+        assert [r.get("headline", False) for r in reasons] == [True] + [False] * (len(reasons) - 1)
 
     def test_without_time_to_re_solve_claims_are_estimates_for_one_named_month(self):
         doc = instance_dict(months=3, capacity=10)
@@ -220,3 +219,38 @@ class TestShape:
         assert claim["kind"] == "capacity_month" and claim["exact"] is False
         assert len(claim["months"]) == 1
         assert effect(claim) == {1: -3.0}
+
+
+class TestWhatClosesIt:
+    def test_money_per_fund_and_year_when_money_is_what_binds(self):
+        # 10 M buys 40 of the 100 needed at 250,000: 15 M more buys the 60 short
+        doc = instance_dict(months=1, capacity=100, price=250_000.0, budget=10_000_000)
+        doc["needs"] = [need("a", 0, 100)]
+        pi = PlanInput.from_instance(build(doc))
+        answer = close_shortfall(pi, 0, SolveOptions())
+        assert (answer["closes"], answer["by"]) == (True, "money")
+        assert answer["money"] == [{"fund": "state", "year": 2026, "amount": 15_000_000.0}]
+        assert answer["capacity"] == []
+        # and that money closes it
+        doc["funds"][0]["budget"]["2026"] += 15_000_000
+        assert tiers(doc) == {1: 0.0}
+
+    def test_capacity_when_the_lines_are_full(self):
+        doc = instance_dict(months=2, capacity=10)
+        doc["needs"] = [need("a", 1, 25)]
+        answer = close_shortfall(PlanInput.from_instance(build(doc)), 0, SolveOptions())
+        # 25 due by month 1 from 10 a month: +3 a month in months 0 and 1 (26) closes it, +2
+        # (24) does not
+        assert (answer["closes"], answer["by"]) == (True, "money_and_capacity")
+        assert answer["capacity"] == [{"line": "l1", "months": [0, 1], "units_per_month": 3.0}]
+        doc["lines"][0]["capacity"] = 13
+        assert tiers(doc) == {1: 0.0}
+        doc["lines"][0]["capacity"] = 12
+        assert tiers(doc)[1] > 0
+
+    def test_nothing_closes_what_no_line_makes(self):
+        doc = instance_dict(months=1)
+        doc["items"].append({"id": "m", "name": "Missile", "category": "missiles"})
+        doc["needs"] = [need("m", 0, 2)]
+        answer = close_shortfall(PlanInput.from_instance(build(doc)), 0, SolveOptions())
+        assert (answer["closes"], answer["by"]) == (False, None)

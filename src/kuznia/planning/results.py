@@ -371,7 +371,7 @@ def read_result(
     )
     produced = np.zeros((pi.n_lines, pi.months))
     np.add.at(produced, (lines, months), x)
-    added = _added_capacity(pi, expansions)
+    added = added_capacity(pi, expansions)
     surplus = surplus_table(pi, produced, y, added, unconditional)
     economy = economy_tables(pi, deliveries, payments, export_supply)
     return PlanResult(
@@ -452,7 +452,7 @@ def _exports(
     return exports, export_supply, y
 
 
-def _added_capacity(pi: PlanInput, expansions: pd.DataFrame) -> FloatArray:
+def added_capacity(pi: PlanInput, expansions: pd.DataFrame) -> FloatArray:
     """[L, T] capacity the plan's chosen expansions add (level times added, from when active)."""
     added = np.zeros((pi.n_lines, pi.months))
     if len(expansions):

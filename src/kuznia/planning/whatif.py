@@ -114,85 +114,94 @@ def close_shortfall(
     *,
     time_limit: float | None = None,
 ) -> dict[str, Any]:
-    """What closes one need class, found by re-solving the whole plan (tiers, then cost):
+    """What closes one need class, found by re-solving the tiers:
 
-    1. money: every fund that may pay for the item gets unlimited budget in every year up to the
-       class's last short month; if the class is then served in full, the answer is what that
-       plan spends above each fund's budget per year;
-    2. else money and capacity: the item's lines also get unlimited capacity in every month they
-       may deliver (after their lead time); the answer adds the units above capacity per line;
+    1. money: every fund that may pay for the item gets unlimited budget in every year; if the
+       class is then served in full, the answer is what that plan spends above each fund's
+       budget per year (after the cost stage: the cheapest plan that serves every tier as far
+       as the money now goes; enough to close this class, not the least for it alone);
+    2. else money and capacity: the least whole number of units a month added to every line of
+       the item, in each month from its lead time to the class's last short month, that closes
+       the class with unlimited money (bisection, each step a re-solve);
     3. else nothing within the horizon closes it (no line makes the item, or lead times).
-
-    The extra money and capacity are what a plan with that much more spends by priority (it serves
-    every class the money reaches, highest tier first): enough to close this class, not the least.
     """
     started = time.perf_counter()
     pi = plan_input
     item = int(pi.class_item[class_index])
     lines = np.nonzero(pi.line_item == item)[0]
     funds = np.nonzero(pi.fund_pays_line[:, lines].any(axis=1))[0] if lines.size else lines[:0]
-    unlimited = float(max(1.0, (pi.need.sum() + 1.0) * max(1.0, float(pi.price.max(initial=1.0)))))
+    total_need = float(pi.need.sum()) + 1.0
     budget = pi.budget.copy()
-    budget[funds] += unlimited * 10
+    budget[funds] += 10 * total_need * max(1.0, float(pi.price.max(initial=1.0)))
     money_only = replace(pi, budget=budget)
-    capacity = pi.capacity.copy()
+    short = pi.need[class_index] > 0
+    last_month = int(np.nonzero(short)[0].max()) if short.any() else pi.months - 1
     month_index = np.arange(pi.months)
-    may_deliver = month_index[None, :] >= pi.lead_time[lines, None]
-    capacity[lines] = np.where(
-        may_deliver, capacity[lines] + float(pi.need[:, :].sum()) + 1.0, capacity[lines]
+    may_deliver = (month_index[None, :] >= pi.lead_time[lines, None]) & (
+        month_index[None, :] <= last_month
     )
-    both = replace(money_only, capacity=capacity)
 
-    for step, changed in (("money", money_only), ("money_and_capacity", both)):
-        remaining = None if time_limit is None else time_limit - (time.perf_counter() - started)
-        if remaining is not None and remaining <= 0:
-            return {"status": "time_limit", "closes": False}
+    def remaining() -> float | None:
+        return None if time_limit is None else time_limit - (time.perf_counter() - started)
+
+    def short_after(changed: PlanInput, *, tiers_only: bool) -> tuple[float, Any] | None:
+        left = remaining()
+        if left is not None and left <= 0:
+            return None
         planning_model = build_model(changed, mode=options.mode)
         solution = solve_lexicographic(
-            planning_model, replace(options, time_limit=remaining, log_file=None)
+            planning_model, replace(options, time_limit=left, log_file=None), tiers_only=tiers_only
         )
         if solution.status != SolveStatus.OPTIMAL:
-            return {"status": solution.status.value, "closes": False}
+            return None
         result = read_result(changed, planning_model, solution, PlanReport())
-        short = _class_short(result.allocations, changed, class_index)
-        if short > 1e-6:
-            continue
-        spent = result.budget_use
-        money = []
+        return _class_short(result.allocations, changed, class_index), result
+
+    def with_step(step: float) -> PlanInput:
+        capacity = pi.capacity.copy()
+        capacity[lines] = np.where(may_deliver, capacity[lines] + step, capacity[lines])
+        return replace(money_only, capacity=capacity)
+
+    answer: dict[str, Any] = {"status": "optimal", "closes": False, "by": None}
+    answer.update(money=[], capacity=[])
+    outcome = short_after(money_only, tiers_only=False)
+    if outcome is None:
+        return {**answer, "status": "time_limit"}
+    left_short, result = outcome
+    if left_short <= 1e-6:
+        spent = result.budget_use.set_index(["fund", "year"])["spent"]
         for f in funds:
             for y, year in enumerate(pi.years):
-                used = float(
-                    spent[(spent["fund"] == pi.fund_ids[f]) & (spent["year"] == year)][
-                        "spent"
-                    ].sum()
-                )
-                extra = used - float(pi.budget[f, y])
+                extra = float(spent.get((pi.fund_ids[f], year), 0.0)) - float(pi.budget[f, y])
                 if extra > 0.5:
-                    money.append({"fund": pi.fund_ids[f], "year": int(year), "amount": extra})
-        added: list[dict[str, Any]] = []
-        if step == "money_and_capacity":
-            use = result.deliveries.groupby(["line", "month"])["quantity"].sum()
-            for (line_id, month), quantity in use.items():
-                line = pi.line_ids.index(str(line_id))
-                above = float(quantity) - float(pi.capacity[line, int(month)])
-                if above > 1e-6:
-                    added.append({"line": str(line_id), "month": int(month), "units": above})
-        return {
-            "status": "optimal",
-            "closes": True,
-            "by": step,
-            "money": money,
-            "capacity": _capacity_spans(added),
-            "seconds": round(time.perf_counter() - started, 3),
-        }
-    return {
-        "status": "optimal",
-        "closes": False,
-        "by": None,
-        "money": [],
-        "capacity": [],
-        "seconds": round(time.perf_counter() - started, 3),
-    }
+                    answer["money"].append(
+                        {"fund": pi.fund_ids[f], "year": int(year), "amount": round(extra, 2)}
+                    )
+        answer.update(closes=True, by="money")
+    elif may_deliver.any():
+        low, high = 0, int(np.ceil(total_need))
+        outcome = short_after(with_step(high), tiers_only=True)
+        if outcome is None:
+            return {**answer, "status": "time_limit"}
+        if outcome[0] <= 1e-6:
+            while high - low > 1:
+                middle = (low + high) // 2
+                outcome = short_after(with_step(middle), tiers_only=True)
+                if outcome is None:
+                    return {**answer, "status": "time_limit"}
+                low, high = (low, middle) if outcome[0] <= 1e-6 else (middle, high)
+            answer["capacity"] = [
+                {
+                    "line": pi.line_ids[int(line)],
+                    "months": [int(m) for m in np.nonzero(may_deliver[k])[0]],
+                    "units_per_month": float(high),
+                }
+                for k, line in enumerate(lines)
+                if may_deliver[k].any()
+            ]
+            answer.update(closes=True, by="money_and_capacity")
+    answer["seconds"] = round(time.perf_counter() - started, 3)
+    return answer
 
 
 def _class_short(allocations: pd.DataFrame, pi: PlanInput, c: int) -> float:
@@ -205,19 +214,3 @@ def _class_short(allocations: pd.DataFrame, pi: PlanInput, c: int) -> float:
         & (allocations["operation"] == pi.class_operation[c])
     )
     return float(allocations.loc[mine, "backlog"].sum())
-
-
-def _capacity_spans(added: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Units above capacity per line: the months and the most needed in one of them."""
-    by_line: dict[str, list[dict[str, Any]]] = {}
-    for entry in added:
-        by_line.setdefault(entry["line"], []).append(entry)
-    return [
-        {
-            "line": line,
-            "months": sorted(e["month"] for e in entries),
-            "units_per_month": max(e["units"] for e in entries),
-            "units": sum(e["units"] for e in entries),
-        }
-        for line, entries in sorted(by_line.items())
-    ]

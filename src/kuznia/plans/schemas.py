@@ -96,12 +96,11 @@ class ClosingMoney(BaseModel):
 
 
 class ClosingCapacity(BaseModel):
-    """Units above a line's capacity: in which months, the most in one month, in all."""
+    """Units a month added to a line's capacity in the months named."""
 
     line: str
     months: list[int]
     units_per_month: float
-    units: float
 
 
 class ShortfallClose(BaseModel):
