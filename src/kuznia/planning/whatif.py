@@ -132,7 +132,11 @@ def close_shortfall(
     funds = np.nonzero(pi.fund_pays_line[:, lines].any(axis=1))[0] if lines.size else lines[:0]
     total_need = float(pi.need.sum()) + 1.0
     budget = pi.budget.copy()
-    budget[funds] += 10 * total_need * max(1.0, float(pi.price.max(initial=1.0)))
+    # "unlimited": more than every line's whole capacity and every expansion would cost (a
+    # bound, so that the model's money scale stays that of the instance)
+    most = (pi.price * pi.capacity).sum() + pi.expansion_capex.sum()
+    most += float(pi.price.max(initial=0.0)) * total_need  # the capacity step 2 may add
+    budget[funds] += float(most) + 1.0
     money_only = replace(pi, budget=budget)
     short = pi.need[class_index] > 0
     last_month = int(np.nonzero(short)[0].max()) if short.any() else pi.months - 1
