@@ -106,6 +106,7 @@ class ClosingCapacity(BaseModel):
 class ShortfallClose(BaseModel):
     """What closes one shortfall, found by re-solving the run's snapshot."""
 
+    run_id: int
     number: int
     item: str
     grouping: str

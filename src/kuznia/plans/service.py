@@ -201,6 +201,7 @@ def close_shortfall(*, session: Session, scope: Scope, run_id: int, number: int)
         time_limit=CLOSE_SECONDS,
     )
     return {
+        "run_id": run_id,
         "number": number,
         "item": shortfall.item,
         "grouping": shortfall.grouping,
