@@ -170,7 +170,7 @@ def shortfall_page(
 
 
 # What "what would close it" may take in a request; beyond it the answer says time_limit
-# (docs/decisions/0011-closing-a-shortfall.md).
+# (docs/decisions/0014-explanations-measured-by-re-solve.md).
 CLOSE_SECONDS = 20.0
 
 
