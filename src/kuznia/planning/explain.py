@@ -284,7 +284,14 @@ def _measure(
             remaining = allowed - (time.perf_counter() - started)
             if remaining <= 0:
                 return measured
-            result = effects(pi, mine[r].change, base, options, time_limit=remaining)
+            result = effects(
+                pi,
+                mine[r].change,
+                base,
+                options,
+                time_limit=remaining,
+                start_bases=solution.bases if mine[r].change.kind != "lead_time" else None,
+            )
             if result is None:
                 return measured
             measured[mine[r].key] = result

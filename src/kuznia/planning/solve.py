@@ -90,6 +90,8 @@ class Solution:
     duals: dict[str, tuple[FloatArray, FloatArray]] = field(default_factory=dict)
     # stages that ended optimal, in order
     finished: list[str] = field(default_factory=list)
+    # stage name -> HiGHS's optimal basis of that stage (lp tiers), to warm-start a what-if
+    bases: dict[str, highspy.HighsBasis] = field(default_factory=dict)
 
 
 _STATUS = {
@@ -183,9 +185,12 @@ def solve_lexicographic(
     *,
     on_stage: Callable[[str, str], None] | None = None,
     tiers_only: bool = False,
+    start_bases: dict[str, highspy.HighsBasis] | None = None,
 ) -> Solution:
     """Solve tier after tier, then cost; stop at the first stage that is not optimal.
-    `tiers_only`: stop after the last tier (no cost stage, no exports), as a what-if needs."""
+    `tiers_only`: stop after the last tier (no cost stage, no exports), as a what-if needs.
+    `start_bases`: each tier stage starts from this basis (lp; a what-if starts from the plan's
+    bases: a start only, the optimum is the same, reached sooner)."""
     model = planning_model.model
     is_mip = planning_model.mode == "milp" and bool(model.integrality().any())
     highs = make_highs(planning_model, options)
@@ -224,6 +229,11 @@ def solve_lexicographic(
             else:
                 highs.clearSolver()
                 highs.setOptionValue("solver", options.later_method)
+        start_basis = (start_bases or {}).get(name)
+        if start_basis is not None and not is_mip:
+            highs.setOptionValue("solver", "simplex")
+            highs.setOptionValue("simplex_strategy", 1)  # dual simplex from the given basis
+            highs.setBasis(start_basis)
         if deadline is not None:
             # HiGHS measures time_limit against the object's total run time over every run
             remaining = max(0.01, deadline - time.perf_counter())
@@ -273,6 +283,8 @@ def solve_lexicographic(
             col_dual = np.array(result.col_dual)
             row_dual = np.array(result.row_dual)
             solution.duals[name] = (col_dual, row_dual)
+            if name != "cost":
+                solution.bases[name] = highs.getBasis()
         if name != "cost":
             if is_mip:
                 _hold_with_row(highs, n_cols, columns, costs, report.objective)

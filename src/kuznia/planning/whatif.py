@@ -24,6 +24,8 @@ from kuznia.planning.solve import SolveOptions, SolveStatus, solve_lexicographic
 MILLION = 1e6
 # a change smaller than this (in weighted unit-months) is no change: solver noise
 NO_EFFECT = 1e-6
+# ... or smaller than this share of the tier's value (the solvers' tolerances, relative)
+NO_EFFECT_RELATIVE = 1e-10
 
 
 @dataclass(frozen=True)
@@ -59,13 +61,28 @@ def apply_change(plan_input: PlanInput, change: Change) -> PlanInput:
 
 
 def tier_values(
-    plan_input: PlanInput, options: SolveOptions, *, time_limit: float | None = None
+    plan_input: PlanInput,
+    options: SolveOptions,
+    *,
+    time_limit: float | None = None,
+    start_bases: dict[str, Any] | None = None,
 ) -> dict[int, float] | None:
     """Weighted unit-months short per tier after a lexicographic solve of the tiers only
-    (None when a stage does not end optimal, e.g. the time limit)."""
+    (None when a stage does not end optimal, e.g. the time limit). `start_bases`: the plan's
+    stage bases, used as starts where the changed model has the same shape."""
     planning_model = build_model(plan_input, mode=options.mode)
+    model = planning_model.model
+    n_cols, n_rows = model.export_start or (model.n_cols, model.n_rows)
+    same_shape = {
+        name: basis
+        for name, basis in (start_bases or {}).items()
+        if len(basis.col_status) == n_cols and len(basis.row_status) == n_rows
+    }
     solution = solve_lexicographic(
-        planning_model, replace(options, time_limit=time_limit, log_file=None), tiers_only=True
+        planning_model,
+        replace(options, time_limit=time_limit, log_file=None),
+        tiers_only=True,
+        start_bases=same_shape or None,
     )
     if solution.status != SolveStatus.OPTIMAL:
         return None
@@ -83,21 +100,25 @@ def effects(
     options: SolveOptions,
     *,
     time_limit: float | None = None,
+    start_bases: dict[str, Any] | None = None,
 ) -> list[dict[str, float]] | None:
     """The change in weighted unit-months short of every tier (negative: a cut), by re-solve;
     None when the re-solve did not finish."""
-    after = tier_values(apply_change(plan_input, change), options, time_limit=time_limit)
+    after = tier_values(
+        apply_change(plan_input, change), options, time_limit=time_limit, start_bases=start_bases
+    )
     if after is None:
         return None
     return [
-        {"priority": p, "change": _clean(after.get(p, 0.0) - base.get(p, 0.0))}
+        {"priority": p, "change": _clean(after.get(p, 0.0) - base.get(p, 0.0), base.get(p, 0.0))}
         for p in sorted(base)
     ]
 
 
-def _clean(value: float) -> float:
-    """Solver noise below NO_EFFECT is no change; otherwise 6 significant digits."""
-    if abs(value) < NO_EFFECT:
+def _clean(value: float, scale: float = 0.0) -> float:
+    """Solver noise is no change: below NO_EFFECT, or below NO_EFFECT_RELATIVE of the tier's
+    value; otherwise 6 significant digits."""
+    if abs(value) < max(NO_EFFECT, NO_EFFECT_RELATIVE * abs(scale)):
         return 0.0
     return float(f"{value:.6g}")
 
