@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from kuznia.planning import PlanInput, SolveOptions, plan
+from kuznia.planning.results import reason_text, significant
 from kuznia.planning.whatif import close_shortfall
 from tests.planning.builders import build, instance_dict, need
 
@@ -254,3 +255,29 @@ class TestWhatClosesIt:
         doc["needs"] = [need("m", 0, 2)]
         answer = close_shortfall(PlanInput.from_instance(build(doc)), 0, SolveOptions())
         assert (answer["closes"], answer["by"]) == (False, None)
+
+
+class TestText:
+    def test_a_reason_reads_with_its_months_and_every_tier_it_moves(self):
+        doc = instance_dict(months=2, capacity=10)
+        doc["needs"] = [need("a", 1, 25)]
+        result = plan(build(doc), options=OPTIONS)
+        (reason,) = explanation(result, "a")["reasons"]
+        month = claims_of(reason)["capacity_month"]["months"][0]
+        assert reason_text(reason, "2026-01") == (
+            "capacity: l1 full in 2026-01..2026-02; +1 a month over 2026-01..2026-02: "
+            f"tier 1 -6 wum; +1 in 2026-0{month + 1}: tier 1 -3 wum"
+        )
+
+    def test_small_values_keep_their_significant_digits(self):
+        assert [significant(v) for v in (0.000555, 6.88, 15.8, 5037.2, 0.0)] == [
+            "0.000555",
+            "6.88",
+            "15.8",
+            "5,037",
+            "0",
+        ]
+
+    def test_a_reason_stored_before_claims_reads_as_its_code(self):
+        old = {"code": "capacity", "lines": [{"line": "l1", "marginal_value_per_unit": 3.0}]}
+        assert reason_text(old) == "capacity"

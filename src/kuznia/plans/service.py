@@ -291,7 +291,7 @@ def run_workbook(*, session: Session, scope: Scope, run_id: int) -> bytes:
         frame = pd.DataFrame(rows, columns=[c.name for c in columns])
         if name == "shortfalls" and not frame.empty:
             frame["reasons"] = frame["reasons"].map(
-                lambda rs: "; ".join(reason_text(r) for r in rs)
+                lambda rs: "; ".join(reason_text(r, run.start) for r in rs)
             )
         tables[name.capitalize()] = frame
     buffer = BytesIO()
