@@ -10,6 +10,7 @@ from kuznia.contracts.router import router as contracts_router
 from kuznia.logistics.router import router as logistics_router
 from kuznia.plans.router import router as plans_router
 from kuznia.registry.router import registry_routers, settings_router
+from kuznia.targets.router import router as targets_router
 
 API_PREFIX = "/api/v1"
 
@@ -25,4 +26,5 @@ def api_router() -> APIRouter:
     router.include_router(contracts_router)
     router.include_router(logistics_router)
     router.include_router(audit_router)
+    router.include_router(targets_router)
     return router

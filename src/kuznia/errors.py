@@ -13,7 +13,9 @@ Exception tree:
      │    │                        a submission's client key was used before for other content
      │    └── InsufficientStock (409)
      │                             a dispatch or a reversal would take more than a depot holds
-     └── InvalidInput (422)        a value breaks a rule; `problems` names every field
+     ├── InvalidInput (422)        a value breaks a rule; `problems` names every field
+     └── TooManyAttempts (429)     too many failed logins for an account or an address:
+                                   wait `retry_after` seconds (sent as Retry-After)
 
 The API renders every one of them as `{"error": ClassName, "detail": ..., "problems": [...]}`,
 each problem `{"field", "message"}` plus `"code"` where a program must tell it from others
@@ -51,11 +53,20 @@ class KuzniaError(Exception):
         self.detail = detail
         self.problems = list(problems)
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the body."""
+        return {}
+
 
 class NotAuthenticated(KuzniaError):
     """Raised when a request has no valid token (missing, unknown, expired or revoked)."""
 
     status = 401
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"}
 
 
 class Forbidden(KuzniaError):
@@ -116,6 +127,21 @@ class InvalidInput(KuzniaError):
     """Raised when values break the format's rules; `problems` names each field."""
 
     status = 422
+
+
+class TooManyAttempts(KuzniaError):
+    """Raised when an account or a client address failed to log in too often lately; the
+    next attempt is taken after `retry_after` seconds."""
+
+    status = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 def ensure_version(*, current: int, given: int, what: str) -> None:

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 
 from kuznia import __version__
 from kuznia.api import api_router
+from kuznia.auth.service import limit_hashing
 from kuznia.db import database_engine
 from kuznia.db.session import session_factory
 from kuznia.errors import KuzniaError
@@ -45,6 +46,7 @@ _HTTP_ERRORS = {
     413: "TooLarge",
     415: "UnsupportedMediaType",
     422: "InvalidInput",
+    429: "TooManyAttempts",
 }
 
 
@@ -96,6 +98,7 @@ def create_app(
     with `workers`, it starts worker processes for queued plan runs while it runs."""
     settings = settings or Settings()
     engine = engine or database_engine(settings)
+    limit_hashing(settings.password_hashing_at_once)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -138,11 +141,10 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KuzniaError)
     async def domain_error(request: Request, error: KuzniaError) -> JSONResponse:
         problems = [problem.rendered() for problem in error.problems]
-        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
         return JSONResponse(
             error_body(type(error).__name__, error.detail, problems),
             status_code=error.status,
-            headers=headers,
+            headers=error.headers or None,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -34,6 +34,31 @@ class Settings(BaseSettings):
     token_hours: float = Field(
         default=12.0, gt=0, description="Hours a login token stays valid unless revoked."
     )
+    login_account_free_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Failed logins of one account before each further one locks it (backoff).",
+    )
+    login_address_free_failures: int = Field(
+        default=20,
+        ge=1,
+        description="Failed logins from one client address before each further one locks it.",
+    )
+    login_lock_seconds: float = Field(
+        default=15.0, gt=0, description="The first lock after the free failures; doubles after."
+    )
+    login_lock_max_seconds: float = Field(
+        default=900.0, gt=0, description="The longest a login lock lasts."
+    )
+    password_hashing_at_once: int = Field(
+        default=2,
+        ge=1,
+        description="Password hashes (argon2) computed at the same time in one process; more "
+        "wait, so a flood of logins cannot take every CPU from other requests.",
+    )
+    database_connect_timeout: int = Field(
+        default=10, ge=1, description="Seconds to wait for a PostgreSQL connection to open."
+    )
     plan_workers: int = Field(
         default=1,
         ge=1,

@@ -1,7 +1,7 @@
 """An API on a real database (SQLite, and PostgreSQL when KUZNIA_TEST_DATABASE_URL is set),
 holding tests/db/builders.py's VARIED registry and one user per role.
 
-Users (password `password-1` for all):
+Users (password `forge-test-password-1` for all):
     planner@ministry.test     planner    Ministry
     admin@ministry.test       admin      Ministry
     auditor@audit.test        auditor    Audit office
@@ -29,7 +29,7 @@ from kuznia.registry import import_instance
 from kuznia.settings import Settings
 from tests.db.builders import varied
 
-PASSWORD = "password-1"
+PASSWORD = "forge-test-password-1"
 
 ORGANISATIONS = [
     ("Ministry", OrganisationKind.ministry, None, []),

@@ -46,6 +46,7 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "POST /auth/login":                     (200,   200,  200,    200,     200,    200,      200),
     "POST /auth/logout":                    (204,   204,  204,    204,     204,    204,      401),
     "GET /auth/me":                         (200,   200,  200,    200,     200,    200,      401),
+    "POST /auth/password":                  (422,   422,  422,    422,     422,    422,      401),
     "GET /users":                           (403,   200,  200,    403,     403,    403,      401),
     "POST /users":                          (403,   201,  403,    403,     403,    403,      401),
     "GET /users/{user_id}":                 (403,   200,  200,    403,     403,    403,      401),
@@ -145,6 +146,13 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "POST /dispatches/{record_id}/reverse": (403,   403,  403,    403,     403,    201,      401),
     "GET /reports/daily":                   (200,   403,  200,    200,     200,    200,      401),
     "GET /reports/plan-vs-actual":          (200,   403,  200,    200,     200,    200,      401),
+    "GET /targets":                         (200,   403,  200,    403,     403,    403,      401),
+    "POST /targets":                        (201,   403,  403,    403,     403,    403,      401),
+    "GET /targets/report":                  (200,   403,  200,    403,     403,    403,      401),
+    "GET /targets/report/workbook":         (200,   403,  200,    403,     403,    403,      401),
+    "GET /targets/{target_id}":             (200,   403,  200,    403,     403,    403,      401),
+    "PATCH /targets/{target_id}":           (200,   403,  403,    403,     403,    403,      401),
+    "DELETE /targets/{target_id}":          (204,   403,  403,    403,     403,    403,      401),
     "GET /audit/events":                    (403,   200,  200,    403,     403,    403,      401),
     "GET /audit/verify":                    (403,   200,  200,    403,     403,    403,      401),
 }
@@ -336,6 +344,13 @@ def _logout(world: World, role: str) -> Call:
     # A token of its own, so the role's token lives on for the other checks.
     token = None if role == "anonymous" else world.login(role)
     return Call("POST", "/auth/logout", token=token)
+
+
+@_request("POST /auth/password")
+def _change_password(world: World, role: str) -> Call:
+    # A wrong current password: every user reaches the check, and no token is revoked.
+    body = {"current_password": "not the password", "new_password": "a brand new passphrase"}
+    return Call("POST", "/auth/password", json=body)
 
 
 @_request("GET /auth/me")
@@ -747,6 +762,54 @@ def _daily(world: World, role: str) -> Call:
 @_request("GET /reports/plan-vs-actual")
 def _plan_vs_actual(world: World, role: str) -> Call:
     return Call("GET", "/reports/plan-vs-actual", params={"as_of": TODAY})
+
+
+# --- national targets: a planner's change gets a target of its own.
+
+
+def _new_target(world: World) -> dict[str, Any]:
+    return world.ministry(
+        "POST", "/targets", json={"category": "drones", "period": "2026-12", "quantity": 100}
+    )
+
+
+@_request("GET /targets")
+def _targets(world: World, role: str) -> Call:
+    return Call("GET", "/targets")
+
+
+@_request("POST /targets")
+def _add_target(world: World, role: str) -> Call:
+    body = {"category": "artillery_ammunition", "period": "2026-Q4", "multiple": 2,
+            "base_month": "2026-09"}  # fmt: skip
+    return Call("POST", "/targets", json=body)
+
+
+@_request("GET /targets/report")
+def _targets_report(world: World, role: str) -> Call:
+    return Call("GET", "/targets/report", params={"as_of": TODAY})
+
+
+@_request("GET /targets/report/workbook")
+def _targets_workbook(world: World, role: str) -> Call:
+    return Call("GET", "/targets/report/workbook", params={"as_of": TODAY})
+
+
+@_request("GET /targets/{target_id}")
+def _read_target(world: World, role: str) -> Call:
+    return Call("GET", f"/targets/{_new_target(world)['id']}")
+
+
+@_request("PATCH /targets/{target_id}")
+def _change_target(world: World, role: str) -> Call:
+    target = _new_target(world)
+    body = {"version": target["version"], "quantity": 120}
+    return Call("PATCH", f"/targets/{target['id']}", json=body)
+
+
+@_request("DELETE /targets/{target_id}")
+def _remove_target(world: World, role: str) -> Call:
+    return Call("DELETE", f"/targets/{_new_target(world)['id']}")
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ EVERY_TABLE = {
     "items",
     "joint_venture_partners",
     "lines",
+    "login_attempts",
     "needs",
     "organisation_funds",
     "organisations",
@@ -54,6 +55,7 @@ EVERY_TABLE = {
     "receipts",
     "export_orders",
     "stocks",
+    "targets",
     "users",
 }
 

@@ -41,7 +41,7 @@ def kuznia(database_url: str, tmp_path: Path) -> Kuznia:
 def test_a_user_is_added_with_a_new_organisation(kuznia: Kuznia) -> None:
     result = kuznia(
         "users", "add", "P1@Producer.test", "--role", "producer", "--organisation", "Producer One",
-        "--producer", "p1", "--password-stdin", stdin="long-password\n",
+        "--producer", "p1", "--password-stdin", stdin="long-password-for-kuznia\n",
     )  # fmt: skip
 
     assert result.exit_code == 0, result.output
@@ -53,7 +53,7 @@ def test_a_user_is_added_with_a_new_organisation(kuznia: Kuznia) -> None:
 def test_a_producer_organisation_for_an_unknown_producer_is_refused(kuznia: Kuznia) -> None:
     result = kuznia(
         "users", "add", "x@producer.test", "--role", "producer", "--organisation", "Ghost",
-        "--producer", "p99", "--password-stdin", stdin="long-password\n",
+        "--producer", "p99", "--password-stdin", stdin="long-password-for-kuznia\n",
     )  # fmt: skip
 
     assert result.exit_code == 2
@@ -62,9 +62,9 @@ def test_a_producer_organisation_for_an_unknown_producer_is_refused(kuznia: Kuzn
 
 def test_a_second_user_with_the_same_email_is_refused(kuznia: Kuznia) -> None:
     arguments = ["users", "add", "a@ministry.test", "--role", "planner", "--organisation", "M"]
-    kuznia(*arguments, "--password-stdin", stdin="long-password\n")
+    kuznia(*arguments, "--password-stdin", stdin="long-password-for-kuznia\n")
 
-    again = kuznia(*arguments, "--password-stdin", stdin="long-password\n")
+    again = kuznia(*arguments, "--password-stdin", stdin="long-password-for-kuznia\n")
 
     assert again.exit_code == 2
     assert 'a user with email "a@ministry.test" exists' in again.output
@@ -79,7 +79,7 @@ def _free_port() -> int:
 def test_serve_answers_on_loopback(kuznia: Kuznia) -> None:
     kuznia(
         "users", "add", "a@ministry.test", "--role", "planner", "--organisation", "M",
-        "--password-stdin", stdin="long-password\n",
+        "--password-stdin", stdin="long-password-for-kuznia\n",
     )  # fmt: skip
     port = _free_port()
     env = {**os.environ, "KUZNIA_DATABASE_URL": kuznia.database_url}
@@ -108,7 +108,8 @@ def test_serve_answers_on_loopback(kuznia: Kuznia) -> None:
                     raise
                 time.sleep(0.2)
         login = httpx.post(
-            f"{base}/auth/login", json={"email": "a@ministry.test", "password": "long-password"}
+            f"{base}/auth/login",
+            json={"email": "a@ministry.test", "password": "long-password-for-kuznia"},
         )
         token = login.json()["token"]
         lines = httpx.get(f"{base}/lines", headers={"Authorization": f"Bearer {token}"})
@@ -118,3 +119,24 @@ def test_serve_answers_on_loopback(kuznia: Kuznia) -> None:
 
     assert openapi.json()["info"]["title"] == "Kuznia"
     assert lines.json()["total"] == 4
+
+
+def test_a_password_breaking_the_policy_is_refused_naming_the_field(kuznia: Kuznia) -> None:
+    arguments = ["users", "add", "b@ministry.test", "--role", "planner", "--organisation", "M"]
+
+    short = kuznia(*arguments, "--password-stdin", stdin="12345\n")
+    common = kuznia(*arguments, "--password-stdin", stdin="qwertyuiop123\n")
+
+    assert short.exit_code == common.exit_code == 2
+    assert "password: the password has 5 characters: it needs at least 12" in short.output
+    assert "password: the password is on the list of common passwords" in common.output
+
+
+def test_a_look_alike_email_is_refused_naming_the_field(kuznia: Kuznia) -> None:
+    result = kuznia(
+        "users", "add", "аdmin@ministry.test", "--role", "planner", "--organisation", "M",
+        "--password-stdin", stdin="long-password-for-kuznia\n",
+    )  # fmt: skip
+
+    assert result.exit_code == 2
+    assert "email: 'аdmin@ministry.test' has characters outside ASCII" in result.output

@@ -54,7 +54,7 @@ def contracts(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]
         planner = auth_service.add_user(
             session=session,
             email="planner@ministry.test",
-            password="password-1",
+            password="forge-test-password-1",
             role=models.Role.planner,
             organisation="Ministry",
         )

@@ -10,11 +10,6 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from kuznia.io.registry_workbook import (
-    WorkbookError,
-    read_registry_workbook,
-    write_registry_workbook,
-)
 from typer.testing import CliRunner
 
 from kuznia.cli.main import app
@@ -24,6 +19,11 @@ from kuznia.io.safety import (
     WorkbookTooLarge,
     check_workbook,
     neutralise_formulas,
+)
+from kuznia.io.workbook import (
+    WorkbookError,
+    read_registry_workbook,
+    write_registry_workbook,
 )
 from kuznia.synthetic import generate
 

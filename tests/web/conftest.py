@@ -2,7 +2,8 @@
 holding tests/db/builders.py's VARIED registry and tests/api/conftest.py's user per role.
 
 `pages.as_user("planner")` is a test client logged in through the login form, with the
-session cookie the pages set; `solve(pages)` finishes the queued plan runs in this process
+session cookie the pages set; it sends the session's CSRF token (kuznia.web.csrf) with every
+request, as the pages' forms do, and `pages.anonymous()` the login form's; `solve(pages)` finishes the queued plan runs in this process
 (the app in these tests has no worker processes).
 
 `execution` adds the execution world of the ledger and contract pages (built directly, as
@@ -33,6 +34,8 @@ from kuznia.main import create_app
 from kuznia.models import ContractStatus
 from kuznia.plans.worker import claim_next, solve_run
 from kuznia.settings import Settings
+from kuznia.web.csrf import CSRF_COOKIE, CSRF_HEADER, for_session
+from kuznia.web.session import SESSION_COOKIE
 from tests.api.conftest import PASSWORD, USERS, populate
 from tests.logistics.builders import add_contract, add_depot
 
@@ -54,20 +57,25 @@ class Pages:
     clients: dict[str, TestClient] = field(default_factory=dict)
 
     def anonymous(self, **headers: str) -> TestClient:
+        """A client without a session, holding the login form's CSRF token (`csrf_token`
+        sends it with every request)."""
         client = TestClient(self.app, headers=headers)
+        client.get("/login")
+        client.headers[CSRF_HEADER] = client.cookies[CSRF_COOKIE]
         return client
 
     def as_user(self, user: str, *, language: str = "en") -> TestClient:
         """A client logged in as `user` (see tests/api/conftest.py), pages in `language`."""
         key = f"{user}/{language}"
         if key not in self.clients:
-            client = TestClient(self.app, headers={"Accept-Language": language})
+            client = self.anonymous(**{"Accept-Language": language})
             response = client.post(
                 "/login",
                 data={"email": USERS[user][0], "password": PASSWORD, "next": "/overview"},
                 follow_redirects=False,
             )
             assert response.status_code == 303, response.text
+            client.headers[CSRF_HEADER] = for_session(client.cookies[SESSION_COOKIE])
             self.clients[key] = client
         return self.clients[key]
 

@@ -295,3 +295,36 @@ def test_a_planner_filters_shortfalls_and_asks_what_closes_one(
         shoot(page, f"plan-shortfalls-{language}-{width}")
         assert fits, f"the plan page is wider than {width} px in {language}"
         context.close()
+
+
+def test_the_content_security_policy_holds_and_charts_still_draw(
+    live: LiveKuznia, context: BrowserContext
+) -> None:
+    """No page breaks its own policy (no inline script, no handler attribute, nothing from
+    elsewhere): Chromium reports every violation on the console."""
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.on("pageerror", lambda error: console.append(str(error)))
+    log_in(page, live, "planner")
+    for path in [
+        "/overview",
+        "/industry",
+        "/industry/producers/1",
+        "/needs",
+        "/funds",
+        "/plans",
+        "/contracts",
+        "/contracts/progress",
+        "/ledger",
+        "/account/password",
+    ]:
+        page.goto(live.url + path)
+        expect(page.locator("main h1")).to_be_visible()
+    page.goto(f"{live.url}/funds")
+    expect(page.locator("#sankey-chart svg").first).to_be_visible()
+    page.goto(f"{live.url}/industry/producers/1")
+    expect(page.locator(".chart svg").first).to_be_visible()
+
+    assert [text for text in console if "Content Security Policy" in text] == []
+    assert page.evaluate("document.body.getAttribute('hx-headers')").startswith('{"X-CSRF-Token"')

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from typer.testing import CliRunner
 
 from kuznia.audit import verify
@@ -13,7 +13,7 @@ from kuznia.auth import service as auth_service
 from kuznia.cli.demo import DEMO_USERS, add_demo_execution, add_demo_users
 from kuznia.cli.main import app
 from kuznia.db import session_scope
-from kuznia.models import AuditEvent, PlanRun, Receipt, Role, User
+from kuznia.models import AuditEvent, PlanRun, Receipt, Role, Target, User
 from kuznia.registry import import_instance
 from kuznia.synthetic import generate
 from tests.db.builders import varied
@@ -79,3 +79,28 @@ def test_the_execution_demo_records_through_the_services_once(engine: Engine) ->
     assert actors == {"logistics@demo.kuznia"}
     assert verification.intact
     assert second.skipped == "the registry has 3 contracts already"
+    # tiny has no armoured vehicles; l002 (delivered in full) has 553 art-155-he due in November
+    assert first.targets == [
+        "artillery_ammunition x20 of 2026-01 in 2026-12",
+        "artillery_ammunition (art-155-he) 553 in 2026-11",
+    ]
+    assert second.targets == []
+
+
+def test_a_demo_database_made_before_targets_gets_them_once(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        import_instance(session=session, instance=generate("tiny", seed=7))
+        add_demo_users(session=session)
+    add_demo_execution(engine=engine, today=date(2026, 11, 24))
+    with session_scope(engine) as session:
+        session.execute(delete(Target))
+
+    again = add_demo_execution(engine=engine, today=date(2026, 11, 24))
+    once_more = add_demo_execution(engine=engine, today=date(2026, 11, 24))
+
+    assert again.skipped == "the registry has 3 contracts already"
+    assert again.targets == [
+        "artillery_ammunition x20 of 2026-01 in 2026-12",
+        "artillery_ammunition (art-155-he) 553 in 2026-11",
+    ]
+    assert once_more.targets == []

@@ -105,7 +105,7 @@ class TestLogin:
         assert response.status_code == 403
 
 
-PLANNER_MENU = ["Overview", "Industry", "Needs", "Funds", "Plans", "Contracts", "Ledger"]
+PLANNER_MENU = ["Overview", "Industry", "Needs", "Funds", "Plans", "Targets", "Contracts", "Ledger"]
 
 
 class TestMenu:

@@ -38,6 +38,12 @@ ENTITY_RESOURCES: dict[str, str] = {
     "stocks": "stock",
     "commitments": "foreign_supply",
     "plan_runs": "plan_runs",
+    "plan_run_tiers": "plan_runs",
+    "plan_run_deliveries": "plan_runs",
+    "plan_run_payments": "plan_runs",
+    "plan_run_expansions": "plan_runs",
+    "plan_run_allocations": "plan_runs",
+    "plan_run_shortfalls": "plan_runs",
     "registry": "instance",
     "depots": "depots",
     "contracts": "contracts",
@@ -52,6 +58,8 @@ ENTITY_RESOURCES: dict[str, str] = {
     "users": "users",
     "api_tokens": "users",
     "organisations": "organisations",
+    "targets": "targets",
+    "export_orders": "foreign_supply",
 }
 REDACTED = "[redacted]"
 

@@ -161,6 +161,11 @@ POLICY: dict[str, dict[Action, dict[Role, Access]]] = {
         },
         Action.write: {},
     },
+    # National targets: planners set them; auditors read them; no one else needs them.
+    "targets": {
+        Action.read: {Role.planner: _ALL, Role.auditor: _ALL},
+        Action.write: {Role.planner: _ALL},
+    },
     # The audit chain: auditors and administrators read and verify it; nobody writes it but
     # the services.
     "audit": {

@@ -51,13 +51,19 @@ def token_by_hash(*, session: Session, token_hash: str) -> ApiToken | None:
     ).first()
 
 
-def revoke_tokens_of(*, session: Session, user_id: int, when: datetime) -> None:
-    """Revoke every live token of a user."""
-    session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=when)
-    )
+def all_emails(*, session: Session) -> Sequence[str]:
+    """Every user's e-mail."""
+    return session.scalars(select(User.email)).all()
+
+
+def revoke_tokens_of(
+    *, session: Session, user_id: int, when: datetime, but: str | None = None
+) -> None:
+    """Revoke every live token of a user (but the one whose hash is `but`)."""
+    statement = update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    if but is not None:
+        statement = statement.where(ApiToken.token_hash != but)
+    session.execute(statement.values(revoked_at=when))
     record(
         session=session,
         changes=[Change("revoke_tokens", "users", str(user_id), after={"revoked_at": when})],
@@ -87,3 +93,14 @@ def producer_by_code(*, session: Session, code: str) -> Producer | None:
 def funds_by_code(*, session: Session, codes: list[str]) -> list[Fund]:
     """The funds with these codes (those that exist)."""
     return list(session.scalars(select(Fund).where(Fund.code.in_(codes))).all())
+
+
+def active_emails_among(*, session: Session, emails: Sequence[str]) -> list[str]:
+    """Which of `emails` belong to users who may log in, sorted."""
+    return list(
+        session.scalars(
+            select(User.email)
+            .where(User.email.in_(emails), User.active.is_(True))
+            .order_by(User.email)
+        )
+    )

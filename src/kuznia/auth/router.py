@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from kuznia.auth import repository, service
 from kuznia.auth.dependencies import ScopeDep, SessionDep, SettingsDep, TokenDep
@@ -13,11 +13,13 @@ from kuznia.auth.schemas import (
     LoginRequest,
     OrganisationCreate,
     OrganisationRead,
+    PasswordChange,
     TokenRead,
     UserCreate,
     UserRead,
     UserUpdate,
 )
+from kuznia.auth.throttle import ThrottleRules
 from kuznia.errors import NotFound
 from kuznia.models import Organisation, User
 from kuznia.pagination import Key, Page, PageParams, page_params
@@ -49,10 +51,28 @@ def _organisation(organisation: Organisation) -> dict[str, Any]:
     }
 
 
-@router.post("/auth/login", response_model=TokenRead, summary="Log in: a new token")
-def login(session: SessionDep, settings: SettingsDep, body: LoginRequest) -> dict[str, Any]:
+@router.post(
+    "/auth/login",
+    response_model=TokenRead,
+    summary="Log in: a new token",
+    responses={
+        429: {
+            "description": "Too many failed logins for the account or the client address: "
+            "wait Retry-After seconds.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+        }
+    },
+)
+def login(
+    request: Request, session: SessionDep, settings: SettingsDep, body: LoginRequest
+) -> dict[str, Any]:
     token, record = service.login(
-        session=session, email=body.email, password=body.password, hours=settings.token_hours
+        session=session,
+        email=body.email,
+        password=body.password,
+        hours=settings.token_hours,
+        address=request.client.host if request.client else None,
+        rules=ThrottleRules.from_settings(settings),
     )
     return {"token": token, "token_type": "bearer", "expires_at": record.expires_at}
 
@@ -62,6 +82,24 @@ def login(session: SessionDep, settings: SettingsDep, body: LoginRequest) -> dic
 )
 def logout(session: SessionDep, scope: ScopeDep, token: TokenDep) -> Response:
     service.logout(session=session, token=token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/auth/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change one's own password: every other token of the user is revoked",
+)
+def change_password(
+    session: SessionDep, scope: ScopeDep, token: TokenDep, body: PasswordChange
+) -> Response:
+    service.change_password(
+        session=session,
+        user_id=scope.user_id,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        token=token,
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

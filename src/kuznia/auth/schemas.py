@@ -48,9 +48,25 @@ class OrganisationRead(Schema):
     version: int
 
 
+class PasswordChange(Schema):
+    """The caller's current password and the new one (kuznia.auth.policy's rules)."""
+
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(
+        max_length=1024, description="At least 12 characters, not a common password."
+    )
+
+
 class UserCreate(Schema):
-    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
-    password: str = Field(min_length=8, max_length=1024)
+    email: str = Field(
+        min_length=3,
+        max_length=320,
+        pattern=r"^[^@\s]+@[^@\s]+$",
+        description="Normalised (NFKC, case-folded); must be ASCII after that.",
+    )
+    password: str = Field(
+        max_length=1024, description="At least 12 characters, not a common password."
+    )
     role: Role
     organisation: Annotated[Name, Field(min_length=1, description="The organisation's name.")]
 
@@ -59,7 +75,9 @@ class UserUpdate(Schema):
     version: int
     active: bool | None = None
     role: Role | None = None
-    password: str | None = Field(default=None, min_length=8, max_length=1024)
+    password: str | None = Field(
+        default=None, max_length=1024, description="At least 12 characters, not a common one."
+    )
 
 
 class UserRead(Schema):

@@ -1,15 +1,23 @@
 """Users, organisations and login tokens.
 
-Passwords are stored as argon2 hashes. A login token is 32 random bytes shown once; the
-database keeps only its SHA-256 (a token is random, so a fast hash is enough to make a stolen
-table useless), its expiry and, once revoked, when.
+Passwords are stored as argon2 hashes, computed in a pool of `password_hashing_at_once` niced
+threads per process: argon2 is slow on purpose, and a flood of logins must neither take the CPUs
+other requests need nor hold their database connections (a login checks its password holding
+none). Which e-mails and passwords are allowed is said in `kuznia.auth.policy`; failed logins are
+throttled by `kuznia.auth.throttle`. A login token is 32 random bytes shown once; the database
+keeps only its SHA-256 (a token is random, so a fast hash is enough to make a stolen table
+useless), its expiry and, once revoked, when.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import secrets
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -17,7 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from kuznia.audit import Actor, set_actor
-from kuznia.auth import repository
+from kuznia.auth import policy, repository, throttle
 from kuznia.auth.permissions import Action, Scope
 from kuznia.errors import (
     Conflict,
@@ -46,11 +54,53 @@ ROLE_KINDS: dict[Role, frozenset[OrganisationKind]] = {
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
+# Password hashing runs in a small pool of its own threads, niced below the request threads
+# (argon2's lanes run in threads these start, which inherit the niceness): at most that many
+# hashes at a time, and while they run the CPU goes to other requests first.
+_HASHING_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(OSError, AttributeError):  # not on every system
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _HASHING_NICENESS)
+
+
+def _hashing_pool(at_once: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(
+        max_workers=at_once, thread_name_prefix="argon2", initializer=_lower_priority
+    )
+
+
+_hashing = _hashing_pool(2)
+
+
+def limit_hashing(at_once: int) -> None:
+    """Let at most `at_once` password hashes or checks run at the same time in this process."""
+    global _hashing
+    if _hashing._max_workers != at_once:
+        _hashing.shutdown(wait=False)
+        _hashing = _hashing_pool(at_once)
 
 
 def hash_password(password: str) -> str:
     """An argon2 hash of `password` (parameters and salt included)."""
-    return _hasher.hash(password)
+    return _hashing.submit(lambda: _hasher.hash(password)).result()
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    def verify() -> bool:
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError, UnicodeEncodeError):
+            return False
+
+    return _hashing.submit(verify).result()
+
+
+def _check_new_password(password: str, *, email: str, field: str = "password") -> None:
+    problems = policy.password_problems(password, email=email, field=field)
+    if problems:
+        raise InvalidInput(f"{field}: {problems[0].message}", problems=problems)
 
 
 def hash_token(token: str) -> str:
@@ -97,10 +147,17 @@ def add_organisation(
 
 
 def add_user(*, session: Session, email: str, password: str, role: Role, organisation: str) -> User:
-    """Create a user of an existing organisation whose kind fits the role."""
-    email = email.strip().lower()
-    if repository.user_by_email(session=session, email=email) is not None:
+    """Create a user of an existing organisation whose kind fits the role; the e-mail is
+    normalised and the password must pass the policy (kuznia.auth.policy)."""
+    email = policy.normalise_email(email)
+    problems = policy.email_problems(email)
+    if problems:
+        raise InvalidInput(f"email: {problems[0].message}", problems=problems)
+    if repository.user_by_email(session=session, email=email) is not None or any(
+        policy.normalise_email(known) == email for known in repository.all_emails(session=session)
+    ):
         raise Conflict(f'a user with email "{email}" exists')
+    _check_new_password(password, email=email)
     found = repository.organisation_by_name(session=session, name=organisation)
     if found is None:
         raise InvalidInput(
@@ -147,6 +204,7 @@ def update_user(
             )
         user.role = role
     if password is not None:
+        _check_new_password(password, email=user.email)
         user.password_hash = hash_password(password)
     if active is not None:
         user.active = active
@@ -162,15 +220,39 @@ def list_users(*, session: Session, scope: Scope, page: PageParams) -> tuple[Seq
     return repository.list_users(session=session, page=page)
 
 
-def login(*, session: Session, email: str, password: str, hours: float) -> tuple[str, ApiToken]:
-    """A new token for the user with these credentials; the same error for any mismatch."""
-    user = repository.user_by_email(session=session, email=email.strip().lower())
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
+def login(
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    hours: float,
+    address: str | None = None,
+    rules: throttle.ThrottleRules | None = None,
+) -> tuple[str, ApiToken]:
+    """A new token for the user with these credentials; the same error for any mismatch, and
+    TooManyAttempts while the account or the client `address` is locked by failed logins.
+
+    Unlike other services, this one commits: the reads before the password check (which takes
+    long on purpose), and a failure's count (the request's rollback must not undo it)."""
+    email = policy.normalise_email(email)
+    keys = throttle.keys_of(email=email, address=address)
+    now = datetime.now(UTC)
+    throttle.check(session=session, keys=keys, now=now)
+    # a look-alike or unstorable e-mail is nobody's: compared with the dummy like any other
+    user = repository.user_by_email(session=session, email=email) if email.isascii() else None
+    stored = user.password_hash if user else _DUMMY_HASH
+    # The slow check holds no database connection (nor SQLite's write lock, which a POST takes
+    # when it begins): the reading transaction ends first, the writes below begin a new one.
+    session.commit()
+    if not _password_matches(stored, password):
         user = None
     if user is None or not user.active:
+        throttle.record_failure(
+            session=session, keys=keys, rules=rules or throttle.ThrottleRules(), now=now
+        )
+        session.commit()
         raise NotAuthenticated("wrong email or password, or the user is not active")
+    throttle.forget_account(session=session, email=email)
     set_actor(session, Actor(name=user.email, user_id=user.id))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -183,6 +265,33 @@ def login(*, session: Session, email: str, password: str, hours: float) -> tuple
     session.add(record)
     session.flush()
     return token, record
+
+
+def change_password(
+    *, session: Session, user_id: int, current_password: str, new_password: str, token: str
+) -> User:
+    """Give a user a new password, after checking the current one; every token of the user
+    but `token` (the one asking) is revoked."""
+    user = repository.user_by_id(session=session, user_id=user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    if not _password_matches(user.password_hash, current_password):
+        raise InvalidInput(
+            "current_password: this is not the current password",
+            problems=[FieldProblem("current_password", "this is not the current password")],
+        )
+    _check_new_password(new_password, email=user.email, field="new_password")
+    if new_password == current_password:
+        raise InvalidInput(
+            "new_password: the new password is the current one",
+            problems=[FieldProblem("new_password", "the new password is the current one")],
+        )
+    user.password_hash = hash_password(new_password)
+    repository.revoke_tokens_of(
+        session=session, user_id=user.id, when=datetime.now(UTC), but=hash_token(token)
+    )
+    session.flush()
+    return user
 
 
 def logout(*, session: Session, token: str) -> None:

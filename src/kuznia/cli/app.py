@@ -21,6 +21,7 @@ ORDER = (
     "import",
     "export",
     "replan",
+    "targets",
     "report",
     "audit",
     "users",

@@ -9,8 +9,10 @@ pages something to show, made the way people would make it and so recorded in th
 chain: two depots run by the demo depot organisation; a plan solved here and now, approved
 (its first three months firm) and its contracts signed by the demo planner; and the last few
 days' receipts (some rejected, with a reason), production reports and dispatches recorded by
-the demo depot's and producer's users through the logistics service. Running it again adds
-nothing.
+the demo depot's and producer's users through the logistics service; and two or three
+national targets (artillery ammunition x20 of the first month by month 12, armoured vehicles
+x5 in ten months, the delivered item's schedule this month; a registry with contracts but no
+targets, made before targets existed, gets them too). Running it again adds nothing.
 """
 
 from __future__ import annotations
@@ -55,7 +57,11 @@ from kuznia.plans.worker import claim_next, solve_run
 from kuznia.registry import import_instance, registry_is_empty
 from kuznia.registry import repository as registry_repository
 from kuznia.registry import service as registry_service
+from kuznia.registry import settings as registry_settings
 from kuznia.registry.sections import GROUPINGS
+from kuznia.targets import service as targets_service
+from kuznia.targets import workbook as targets_workbook
+from kuznia.targets.schemas import TargetCreate
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -81,6 +87,12 @@ DEMO_USERS = tuple(
         (Role.admin, "Demo ministry", OrganisationKind.ministry),
     )
 )
+
+
+def active_demo_users(*, session: Session) -> list[str]:
+    """The e-mails of the demo users that exist and may log in."""
+    emails = [user.email for user in DEMO_USERS]
+    return auth_repository.active_emails_among(session=session, emails=emails)
 
 
 def _first_producer(session: Session) -> str | None:
@@ -160,6 +172,7 @@ class ExecutionDemo:
     production_reports: int = 0
     dispatches: int = 0
     days: tuple[date, date] | None = None
+    targets: list[str] = field(default_factory=list)
     skipped: str | None = None
 
 
@@ -220,12 +233,18 @@ def add_demo_execution(
         )
         if organisation is None:
             raise ValueError("the demo depot organisation is missing: add the demo users first")
+        organisation_id = organisation.id
         _, existing = contracts_service.list_contracts(
             session=session, scope=scope, filters={}, page=PageParams(limit=1, offset=0)
         )
         if existing:
             done.skipped = f"the registry has {existing} contracts already"
-            return done
+    if done.skipped:
+        # a demo database made before targets existed gets them once
+        _add_targets(engine, done, today)
+        return done
+    with session_scope(engine) as session:
+        scope = _scope_of(session, planner)
         for code, name, region in DEMO_DEPOTS:
             depots, _ = logistics_service.list_depots(
                 session=session, scope=scope, filters={"code": code}, page=PageParams()
@@ -235,7 +254,7 @@ def add_demo_execution(
                     session=session,
                     scope=scope,
                     body=DepotCreate(
-                        code=code, name=name, region=region, organisation_id=organisation.id
+                        code=code, name=name, region=region, organisation_id=organisation_id
                     ),
                 )
                 done.depots.append(code)
@@ -268,7 +287,48 @@ def add_demo_execution(
         done.contracts, done.guarantees = len(approval["contracts"]), len(approval["guarantees"])
     tell(f"Approved plan {run_id}: {done.contracts} contracts signed; recording the ledger...")
     _record_days(engine, done, today)
+    _add_targets(engine, done, today)
     return done
+
+
+def _add_targets(engine: Engine, done: ExecutionDemo, today: date) -> None:
+    """National targets for the overview and the targets page: artillery ammunition x20 of
+    the plan's first month by its twelfth, armoured vehicles x5 in ten months, and this
+    month's schedule of the item delivered in full (on track), each where the registry has it."""
+    with session_scope(engine) as session:
+        scope = _scope_of(session, _demo_user(Role.planner))
+        if targets_service.list_targets(session=session, scope=scope, filters={})[1]:
+            return
+        start = registry_settings.get_settings(session=session, scope=scope)["start"]
+        this_month = today.strftime("%Y-%m")
+        wanted = [
+            TargetCreate(category="artillery_ammunition", period=add_months(start, 11),
+                         multiple=20, base_month=start, note="x20 of the first month by month 12"),
+            TargetCreate(category="armoured_vehicles", period=add_months(start, 10),
+                         multiple=5, base_month=start, note="x5 in ten months"),
+        ]  # fmt: skip
+        completed = _all_contracts(session, scope, status="completed")
+        if completed:
+            contract = completed[0]
+            scheduled = sum(
+                float(row["quantity"])
+                for row in contract["terms"]["deliveries"]
+                if row["month"] == this_month
+            )
+            category = targets_service.categories(session=session, scope=scope)
+            of_item = next((c for c, items in category.items() if contract["item"] in items), None)
+            if scheduled > 0 and of_item is not None:
+                wanted.append(
+                    TargetCreate(category=of_item, item=contract["item"], period=this_month,
+                                 quantity=scheduled, base_month=add_months(this_month, -1),
+                                 note=f"{contract['number']}'s schedule this month")
+                )  # fmt: skip
+        for body in wanted:
+            try:
+                made = targets_service.create_target(session=session, scope=scope, body=body)
+            except KuzniaError:
+                continue  # a category this registry does not have
+            done.targets.append(targets_workbook.target_label(made))
 
 
 def _chosen_contracts(session: Session, scope: Scope) -> list[dict[str, Any]]:
@@ -500,6 +560,8 @@ def demo_users(
 def _print_execution(outcome: ExecutionDemo, seconds: float) -> None:
     if outcome.skipped:
         console.print(f"Execution demo: nothing added ({outcome.skipped}).", highlight=False)
+        if outcome.targets:
+            console.print(f"Targets added: {'; '.join(outcome.targets)}.", highlight=False)
         return
     first, last = outcome.days or (None, None)
     console.print(
@@ -510,6 +572,7 @@ def _print_execution(outcome: ExecutionDemo, seconds: float) -> None:
         f"{outcome.production_reports} production reports and {outcome.dispatches} dispatches "
         f"from {first} to {last}"
         + (f"; {', '.join(outcome.completed)} completed" if outcome.completed else "")
+        + (f"; targets: {'; '.join(outcome.targets)}" if outcome.targets else "")
         + ".",
         highlight=False,
     )

@@ -3,10 +3,21 @@ when imported; this module imports them all, in the order `kuznia --help` lists 
 
 from __future__ import annotations
 
-from kuznia.cli import audit, db, demo, execution, ocds, plan, replan, resilience, users
+from kuznia.cli import (
+    audit,
+    db,
+    demo,
+    execution,
+    ocds,
+    plan,
+    replan,
+    resilience,
+    targets,
+    users,
+)
 from kuznia.cli.app import app
 
-COMMAND_MODULES = (plan, db, ocds, resilience, users, demo, audit, execution, replan)
+COMMAND_MODULES = (plan, db, ocds, resilience, users, demo, audit, execution, replan, targets)
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy import Engine
 
 from kuznia.auth import service as auth_service
+from kuznia.auth.policy import normalise_email
 from kuznia.auth.repository import organisation_by_name
 from kuznia.cli.app import app as kuznia
 from kuznia.cli.db import CLI, NOTHING_DONE, database
+from kuznia.cli.demo import active_demo_users
 from kuznia.db import session_scope
 from kuznia.errors import KuzniaError
 from kuznia.models import OrganisationKind, Role
@@ -87,11 +91,37 @@ def add(
             for problem in error.problems:
                 errors.print(f"  {problem.field}: {problem.message}", markup=False, highlight=False)
             raise typer.Exit(NOTHING_DONE) from None
-    if len(password) < 8:
-        errors.print("[yellow]Warning[/]: the password is shorter than 8 characters.")
     console.print(
-        f"Added user {email.strip().lower()} ({role.value}){made} in {where}.", highlight=False
+        f"Added user {normalise_email(email)} ({role.value}){made} in {where}.", highlight=False
     )
+
+
+def serve_warnings(*, engine: Engine, host: str) -> list[str]:
+    """What `kuznia serve` warns about: demo users that can log in (their passwords are
+    printed in the README), and listening beyond this machine."""
+    warnings = []
+    with session_scope(engine) as session:
+        demo = active_demo_users(session=session)
+    if demo:
+        warnings.append(
+            f"{len(demo)} demo user(s) with published passwords can log in "
+            f"({', '.join(demo)}): deactivate them before real use"
+        )
+    if not _is_loopback(host):
+        warnings.append(
+            f"listening on {host}, beyond this machine: serve behind an HTTPS proxy "
+            "(docs/security.md)"
+        )
+    return warnings
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @kuznia.command("serve")
@@ -113,10 +143,12 @@ def serve(
     except AssetMissing as error:
         errors.print(f"[bold red]Not served[/]: {escape(str(error))}", highlight=False)
         raise typer.Exit(NOTHING_DONE) from None
-    with database() as (_, where):
-        pass  # reachable and migrated, or a clear message and exit
-    app = create_app(settings=settings)
     host = host or settings.host
     port = port or settings.port
+    with database() as (engine, where):
+        # reachable and migrated (else a clear message and exit); say what is risky
+        for warning in serve_warnings(engine=engine, host=host):
+            errors.print(f"[yellow]Warning[/]: {warning}", highlight=False)
+    app = create_app(settings=settings)
     console.print(f"Kuznia on http://{host}:{port}/api/v1/docs (database {where})", highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="info")

@@ -17,6 +17,9 @@ SQLITE_BUSY_TIMEOUT = 30
 # survives a power loss; NORMAL may lose the last commits then (the cost is measured in
 # docs/benchmarks-execution.md, "SQLite: synchronous=FULL").
 SQLITE_SYNCHRONOUS = "FULL"
+
+# Seconds to wait for a PostgreSQL connection to open (Settings.database_connect_timeout).
+POSTGRESQL_CONNECT_TIMEOUT = 10
 # Execution option naming how an SQLite transaction begins: "DEFERRED" or "IMMEDIATE".
 SQLITE_BEGIN = "sqlite_begin"
 
@@ -27,6 +30,10 @@ def create_engine_for(url: str | URL, **options: Any) -> Engine:
     url = make_url(url)
     if url.get_backend_name() != "sqlite":
         options.setdefault("pool_pre_ping", True)
+        if url.get_backend_name() == "postgresql":
+            # a server that does not answer fails the connect, instead of hanging the request
+            connect_args = options.setdefault("connect_args", {})
+            connect_args.setdefault("connect_timeout", POSTGRESQL_CONNECT_TIMEOUT)
         return sqlalchemy_create_engine(url, **options)
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -39,7 +46,13 @@ def create_engine_for(url: str | URL, **options: Any) -> Engine:
 
 def database_engine(settings: Settings | None = None) -> Engine:
     """An engine for the database that `settings` (by default, the environment) names."""
-    return create_engine_for((settings or Settings()).database_url)
+    settings = settings or Settings()
+    if make_url(settings.database_url).get_backend_name() == "postgresql":
+        return create_engine_for(
+            settings.database_url,
+            connect_args={"connect_timeout": settings.database_connect_timeout},
+        )
+    return create_engine_for(settings.database_url)
 
 
 def _configure_sqlite(engine: Engine) -> None:

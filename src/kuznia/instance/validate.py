@@ -135,7 +135,7 @@ def _ids_not_codes(document: Mapping[str, Any]) -> Iterator[Problem]:
         for index, record in _records(document, section):
             record_id = record.get("id")
             if isinstance(record_id, str) and (message := code_problem(record_id)) is not None:
-                yield Problem(format_path((section, index, "id")), message)
+                yield Problem.at((section, index, "id"), message)
 
 
 def _duplicate_ids(document: Mapping[str, Any]) -> Iterator[Problem]:
@@ -278,24 +278,24 @@ def _commitment_forms(document: Mapping[str, Any]) -> Iterator[Problem]:
         first, last = commitment.get("from"), commitment.get("to")
         window = first is not None or last is not None
         if month is not None and window:
-            yield Problem(
-                format_path(("commitments", index)),
+            yield Problem.at(
+                ("commitments", index),
                 'both "month" and a window ("from"/"to") given; a commitment is one or the other',
             )
         elif month is None and not window:
-            yield Problem(
-                format_path(("commitments", index)),
+            yield Problem.at(
+                ("commitments", index),
                 'neither "month" nor a window ("from" and "to") given',
             )
         elif window and (first is None or last is None):
             missing = "from" if first is None else "to"
-            yield Problem(
-                format_path(("commitments", index, missing)),
+            yield Problem.at(
+                ("commitments", index, missing),
                 f'a window needs both "from" and "to"; "{missing}" is missing',
             )
         elif _is_int(first) and _is_int(last) and first > last:
-            yield Problem(
-                format_path(("commitments", index, "from")),
+            yield Problem.at(
+                ("commitments", index, "from"),
                 f"window from {first} to {last}: from is after to",
             )
 
@@ -316,16 +316,16 @@ def _above_bounds(document: Mapping[str, Any]) -> Iterator[Problem]:
                     path = (
                         (section, index, field) if part is None else (section, index, field, part)
                     )
-                    yield Problem(
-                        format_path(path),
+                    yield Problem.at(
+                        path,
                         f"{field} {number:g} is more than the largest allowed, {shown}",
                     )
     weights = document.get("operation_weights")
     if isinstance(weights, dict):
         for operation, weight in weights.items():
             if _is_number(weight) and weight > WEIGHT_BOUND:
-                yield Problem(
-                    format_path(("operation_weights", str(operation))),
+                yield Problem.at(
+                    ("operation_weights", str(operation)),
                     f"weight {weight:g} is more than the largest allowed, 1e6",
                 )
 

@@ -22,6 +22,7 @@ from kuznia.models.execution import (
 )
 from kuznia.models.finance import EligibilityRule, Fund, FundBudget, FundEligibility, FundKind
 from kuznia.models.industry import Expansion, JointVenturePartner, Line, Ownership, Producer
+from kuznia.models.login_attempt import LoginAttempts
 from kuznia.models.needs import Grouping, Need, Operation
 from kuznia.models.organisation import Organisation, OrganisationKind, organisation_funds
 from kuznia.models.planning import (
@@ -37,6 +38,7 @@ from kuznia.models.planning import (
     PlanRunTier,
 )
 from kuznia.models.supply import Commitment, ExportOrder, ForeignSupply, Stock
+from kuznia.models.targets import Target
 from kuznia.models.user import ApiToken, Role, User
 
 __all__ = [
@@ -70,6 +72,7 @@ __all__ = [
     "Item",
     "JointVenturePartner",
     "Line",
+    "LoginAttempts",
     "Need",
     "Operation",
     "Organisation",
@@ -89,6 +92,7 @@ __all__ = [
     "Receipt",
     "Role",
     "Stock",
+    "Target",
     "User",
     "organisation_funds",
 ]

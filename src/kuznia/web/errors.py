@@ -31,12 +31,14 @@ TITLES = {
     405: N_("Not allowed"),
     409: N_("Conflict"),
     422: N_("Check what you entered"),
+    429: N_("Too many attempts"),
     500: N_("Something went wrong"),
 }
 HINTS = {
     403: N_("Your role may not see or do this. The menu shows the pages you can use."),
     404: N_("There is no such page, or it is not one you may see."),
     409: N_("What you asked clashes with what is stored now."),
+    429: N_("Too many failed logins: wait a little, then try again."),
     500: N_("The error was logged. Try again, or go back to the overview."),
 }
 
@@ -45,7 +47,9 @@ def is_api(request: Request) -> bool:
     return request.url.path == API_PREFIX or request.url.path.startswith(API_PREFIX + "/")
 
 
-def error_page(request: Request, status: int, detail: str | None) -> Response:
+def error_page(
+    request: Request, status: int, detail: str | None, headers: dict[str, str] | None = None
+) -> Response:
     """An error page (or, for an HTMX request, a small fragment it can show)."""
     template = "_error_fragment.html" if request.headers.get("hx-request") else "error.html"
     return render(
@@ -58,6 +62,7 @@ def error_page(request: Request, status: int, detail: str | None) -> Response:
             "detail": detail if status < 500 else None,
         },
         status_code=status,
+        headers=headers,
     )
 
 
@@ -87,7 +92,7 @@ def _for_pages(api_handler: Handler) -> Handler:
             answer = api_handler(request, error)
             return await answer if inspect.isawaitable(answer) else answer
         if isinstance(error, KuzniaError):
-            return error_page(request, error.status, error.detail)
+            return error_page(request, error.status, error.detail, error.headers or None)
         if isinstance(error, HTTPException):
             return error_page(request, error.status_code, str(error.detail))
         status = 422 if type(error).__name__ in ("RequestValidationError", "DataError") else 500

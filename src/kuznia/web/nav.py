@@ -26,6 +26,7 @@ SECTIONS = (
     Section("needs", "/needs", N_("Needs"), "needs"),
     Section("funds", "/funds", N_("Funds"), "funds"),
     Section("plans", "/plans", N_("Plans"), "plan_runs"),
+    Section("targets", "/targets", N_("Targets"), "targets"),
     # Contracts, guarantees and plan versus actual: producers see their own, partners those
     # their funds pay; the depots' staff record deliveries without reading contracts.
     Section("contracts", "/contracts", N_("Contracts"), "contracts"),

@@ -80,7 +80,11 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """A page (or an HTMX fragment) rendered in the request's language."""
+    """A page (or an HTMX fragment) rendered in the request's language, with the request's
+    CSRF token for its forms (kuznia.web.csrf)."""
+    from kuznia.web import csrf  # csrf reads the session cookie's name: imported late
+
+    csrf_token, new_cookie = csrf.token_for(request)
     language = language_of(request)
     path = request.url.path
     full = path + ("?" + request.url.query if request.url.query else "")
@@ -94,7 +98,12 @@ def render(
         "viewer": viewer,
         "nav": sections_for(viewer.scope) if viewer else [],
         "query": lambda **changes: query(request, **changes),
+        "csrf_token": csrf_token,
+        "csrf_field": csrf.hidden_field(csrf_token),
     }
     values.update(context or {})
     html = environment().get_template(template).render(values)
-    return HTMLResponse(html, status_code=status_code, headers=headers)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    if new_cookie is not None:
+        csrf.set_cookie(response, request=request, value=new_cookie)
+    return response

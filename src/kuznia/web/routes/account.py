@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kuznia.auth import service as auth_service
 from kuznia.auth.dependencies import SessionDep, SettingsDep
+from kuznia.auth.throttle import ThrottleRules
 from kuznia.errors import NotAuthenticated
 from kuznia.web.i18n import LANGUAGE_COOKIE, LANGUAGES, N_
 from kuznia.web.pages import render
@@ -81,8 +82,10 @@ def login(
     if not errors:
         try:
             token, _ = auth_service.login(
-                session=session, email=email, password=password, hours=settings.token_hours
-            )
+                session=session, email=email, password=password, hours=settings.token_hours,
+                address=request.client.host if request.client else None,
+                rules=ThrottleRules.from_settings(settings),
+            )  # fmt: skip
         except NotAuthenticated:
             errors["password"] = WRONG_LOGIN
         else:

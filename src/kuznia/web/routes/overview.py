@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse
 
 from kuznia.auth.dependencies import SessionDep
 from kuznia.registry.sections import FOREIGN_SUPPLY, FUNDS, ITEMS, STOCK
-from kuznia.web import charts, results, summaries
+from kuznia.targets import service as targets_service
+from kuznia.web import charts, execution, results, summaries
 from kuznia.web.nav import may_read, may_write, reads_all
 from kuznia.web.pages import language_of, render
 from kuznia.web.session import ViewerDep
@@ -39,6 +40,10 @@ def overview(
         "full_reader": reads_all(scope, "plan_runs"),
         "currency": currency,
     }
+    if may_read(scope, "targets"):
+        context["targets"] = targets_service.target_summary(
+            session=session, scope=scope, as_of=execution.today()
+        )
     category_of = results.categories_of_items(session=session, scope=scope)
     if run is not None and months:
         allocations = results.table(
