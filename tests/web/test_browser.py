@@ -89,7 +89,9 @@ def test_a_planner_plans_explains_and_compares(live: LiveKuznia, context: Browse
     shortfall = page.locator("ol.shortfalls > li").first
     shortfall.get_by_text("Why?").click()
     expect(shortfall.locator(".reasons")).to_be_visible()
-    expect(shortfall.locator(".reasons")).to_contain_text("capacity")
+    # a capacity reason: the line, the months it is full, what +1 does to every tier
+    expect(shortfall.locator(".reasons")).to_contain_text("is full in")
+    expect(shortfall.locator(".reasons > li.headline")).to_contain_text("What binds:")
     shoot(page, f"plan-{first}")
     second = start_plan(page, live, "milp")
 
