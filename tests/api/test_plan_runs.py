@@ -174,3 +174,82 @@ def test_a_failed_run_shows_only_a_generic_message_and_its_reference(
     (logged,) = caplog.records
     assert logged.getMessage() == f"plan run {run['id']} failed (reference {reference})"
     assert logged.exc_info is not None and "months" in str(logged.exc_info[1])
+
+
+class TestShortfalls:
+    @pytest.fixture
+    def run_id(self, api: Api, engine: Engine) -> int:
+        """VARIED with two more needs it cannot meet in month 0, planned by the worker."""
+        for item, grouping, quantity, operation, priority in (
+            ("fpv", "g-south", 5000, "defensive", 2),
+            ("art-155", "g-south", 100, "stabilization", 3),
+        ):
+            body = {
+                "item": item,
+                "grouping": grouping,
+                "month": 0,
+                "quantity": quantity,
+                "operation": operation,
+                "priority": priority,
+            }
+            assert api.post("planner", "/api/v1/needs", json=body).status_code == 201
+        run = api.post("planner", RUNS, json={}).json()
+        work(engine=engine)
+        return int(run["id"])
+
+    def shown(self, api: Api, run_id: int, **params: object) -> list[tuple]:  # type: ignore[type-arg]
+        response = api.get("planner", f"{RUNS}/{run_id}/shortfalls", params=params)
+        assert response.status_code == 200, response.json()
+        body = response.json()
+        assert body["total"] == len(body["items"]) or "limit" in params
+        return [
+            (r["number"], r["item"], r["grouping"], r["priority"], r["operation"])
+            for r in body["items"]
+        ]
+
+    def test_every_shortfall_largest_first_with_its_number(self, api: Api, run_id: int) -> None:
+        assert self.shown(api, run_id) == [
+            (1, "fpv", "g-south", 2, "defensive"),
+            (2, "art-155", "g-east", 1, "defensive"),
+            (3, "art-155", "g-south", 3, "stabilization"),
+        ]
+
+    def test_filters_by_tier_category_item_grouping_and_operation(
+        self, api: Api, run_id: int
+    ) -> None:
+        assert self.shown(api, run_id, tier=1) == [(2, "art-155", "g-east", 1, "defensive")]
+        assert [r[0] for r in self.shown(api, run_id, category="artillery_ammunition")] == [2, 3]
+        assert [r[0] for r in self.shown(api, run_id, item="fpv")] == [1]
+        assert [r[0] for r in self.shown(api, run_id, grouping="g-south")] == [1, 3]
+        assert [r[0] for r in self.shown(api, run_id, operation="stabilization")] == [3]
+        assert self.shown(api, run_id, tier=1, grouping="g-south") == []
+        # the number stays the place in the whole list, filtered or not
+        assert self.shown(api, run_id, item="art-155", limit=1, offset=1) == [
+            (3, "art-155", "g-south", 3, "stabilization")
+        ]
+
+    def test_an_unknown_operation_or_tier_is_refused_by_name(self, api: Api, run_id: int) -> None:
+        response = api.get("planner", f"{RUNS}/{run_id}/shortfalls", params={"operation": "x"})
+        zero = api.get("planner", f"{RUNS}/{run_id}/shortfalls", params={"tier": 0})
+
+        assert response.status_code == 422
+        assert [p["field"] for p in response.json()["problems"]] == ["query.operation"]
+        assert [p["field"] for p in zero.json()["problems"]] == ["query.tier"]
+
+    def test_a_partner_reads_no_shortfalls(self, api: Api, run_id: int) -> None:
+        assert api.get("partner", f"{RUNS}/{run_id}/shortfalls").status_code == 403
+
+    def test_what_closes_a_shortfall_is_found_by_re_solving(self, api: Api, run_id: int) -> None:
+        response = api.get("planner", f"{RUNS}/{run_id}/shortfalls/1/close")
+        missing = api.get("planner", f"{RUNS}/{run_id}/shortfalls/9/close")
+
+        assert response.status_code == 200
+        body = response.json()
+        assert (body["item"], body["grouping"], body["status"]) == ("fpv", "g-south", "optimal")
+        # 5,000 due in month 0: l2 makes 2,000 and 7 are in stock, l3 starts in month 1, so
+        # money alone cannot close it; 2,993 more units a month on l2 in month 0 do (l3 cannot
+        # deliver before month 1)
+        assert (body["closes"], body["by"]) == (True, "money_and_capacity")
+        assert body["capacity"] == [{"line": "l2", "months": [0], "units_per_month": 2993.0}]
+        assert body["money"] == []
+        assert missing.status_code == 404

@@ -89,7 +89,9 @@ def test_a_planner_plans_explains_and_compares(live: LiveKuznia, context: Browse
     shortfall = page.locator("ol.shortfalls > li").first
     shortfall.get_by_text("Why?").click()
     expect(shortfall.locator(".reasons")).to_be_visible()
-    expect(shortfall.locator(".reasons")).to_contain_text("capacity")
+    # a capacity reason: the line, the months it is full, what +1 does to every tier
+    expect(shortfall.locator(".reasons")).to_contain_text("is full in")
+    expect(shortfall.locator(".reasons > li.headline")).to_contain_text("What binds:")
     shoot(page, f"plan-{first}")
     second = start_plan(page, live, "milp")
 
@@ -263,6 +265,38 @@ def test_an_auditor_verifies_the_chain(live: LiveKuznia, context: BrowserContext
     event.locator("summary").click()
     expect(event.locator("table.diff")).to_contain_text("accepted")
     shoot(page, "audit")
+
+
+def test_a_planner_filters_shortfalls_and_asks_what_closes_one(
+    live: LiveKuznia, browser: Browser
+) -> None:
+    run_url = ""
+    for language, width in (("en", 1440), ("uk", 1440), ("en", 390), ("uk", 390)):
+        context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-GB")
+        context.set_default_timeout(30_000)
+        page = context.new_page()
+        log_in(page, live, "planner")
+        if language == "uk":
+            page.get_by_role("link", name="Українська").click()
+            expect(page.get_by_role("heading", level=1)).to_have_text("Огляд")
+        if not run_url:
+            run_url = f"{live.url}/plans/{start_plan(page, live, 'lp')}"
+        page.goto(run_url)
+
+        page.locator("#filter-tier").select_option("3")
+        page.locator("#filter-operation").select_option("defensive")
+        page.locator("form.filters button[type=submit]").click()
+        expect(page).to_have_url(re.compile(r"tier=3.*operation=defensive"))
+        first = page.locator("ol.shortfalls > li").first
+        expect(first).to_contain_text("3")
+        first.locator("summary").click()
+        expect(first.locator(".reasons > li.headline")).to_be_visible()
+        first.locator(".close button").click()
+        expect(first.locator(".close-answer")).to_be_visible()
+        fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        shoot(page, f"plan-shortfalls-{language}-{width}")
+        assert fits, f"the plan page is wider than {width} px in {language}"
+        context.close()
 
 
 def test_the_content_security_policy_holds_and_charts_still_draw(

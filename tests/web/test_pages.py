@@ -323,8 +323,46 @@ class TestPlans:
         html = pages.as_user("planner").get(f"/plans/{run_id}").text
 
         assert "Shortfalls and why" in html
-        assert '<li class="reason reason-capacity">' in html
-        assert "line l1, full in Nov 2026" in html
+        assert '<li class="reason reason-capacity headline">' in html
+        # the line by its producer's name, its code second; the claim's month named, and its
+        # effect on every tier
+        assert "line Zavod (l1) is full in Nov 2026" in html
+        assert (
+            '+1 in Nov 2026 only: <span class="effects"><span class="cut">cuts tier 1 by 3</span>;'
+            " tier 3 unchanged (weighted unit-months short)</span>"
+        ) in html
+        assert '<strong>155 mm round <span class="code">art-155</span></strong>' in html
+
+    def test_the_shortfall_list_filters_and_says_what_would_close_one(self, pages: Pages) -> None:
+        run_id = pages.start_plan()
+        solve_queued(pages.engine)
+        client = pages.as_user("planner")
+
+        none = client.get(f"/plans/{run_id}?tier=3").text
+        some = client.get(f"/plans/{run_id}?tier=1&operation=defensive&grouping=g-east").text
+        close = client.get(f"/plans/{run_id}/shortfalls/1/close").text
+
+        assert "No shortfall matches these filters." in none
+        assert '<option value="3" selected>3</option>' in none
+        assert '<li value="1">' in some
+        assert '<option value="g-east" selected>East (g-east)</option>' in some
+        # 900 due in Nov 2026: l1 makes 100 (500 with its expansion), l4 nothing; unlimited
+        # money does not close it, +200 a month on each of the item's lines does
+        assert "Money alone does not close it" in close
+        assert (
+            "<li>line Zavod (l1): +200 a month in Nov 2026</li>"
+            "<li>line Private (l4): +200 a month in Nov 2026</li>"
+        ) in close
+
+    def test_coverage_by_operation_type_and_by_grouping(self, pages: Pages) -> None:
+        run_id = pages.start_plan()
+        solve_queued(pages.engine)
+
+        html = pages.as_user("planner").get(f"/plans/{run_id}").text
+
+        assert "Coverage by operation type" in html
+        assert "Coverage by grouping" in html
+        assert '<th scope="row">East <span class="code">g-east</span></th>' in html
 
     def test_two_plans_are_compared(self, pages: Pages) -> None:
         first = pages.start_plan()

@@ -50,14 +50,22 @@ def print_summary(console: Console, result: PlanResult, *, top: int = 10) -> Non
         f"capital {_money(result.capex)})"
     )
 
-    coverage = Table(title="Coverage by category", title_justify="left")
-    for column in ("Category", "Need", "Short at end", "Coverage"):
-        coverage.add_column(column, justify="left" if column == "Category" else "right")
-    for row in result.coverage_by("category").sort_values("coverage").itertuples():
-        coverage.add_row(
-            str(row.category), f"{row.need:,.0f}", f"{row.short:,.0f}", f"{row.coverage:.1%}"
-        )
-    console.print(coverage)
+    for key, label in (
+        ("category", "Category"),
+        ("operation", "Operation"),
+        ("grouping", "Grouping"),
+    ):
+        coverage = Table(title=f"Coverage by {key}", title_justify="left")
+        for column in (label, "Need", "Short at end", "Coverage"):
+            coverage.add_column(column, justify="left" if column == label else "right")
+        for row in result.coverage_by(key).sort_values("coverage").itertuples():
+            coverage.add_row(
+                str(getattr(row, key)),
+                f"{row.need:,.0f}",
+                f"{row.short:,.0f}",
+                f"{row.coverage:.1%}",
+            )
+        console.print(coverage)
 
     if result.explanations:
         shortfalls = Table(
@@ -74,7 +82,7 @@ def print_summary(console: Console, result: PlanResult, *, top: int = 10) -> Non
                 e["operation"],
                 f"{e['short_at_end']:,.0f}",
                 f"{e['weighted_unit_months_short']:,.0f}",
-                "\n".join(reason_text(r) for r in e["reasons"]) or "—",
+                "\n".join(reason_text(r, result.start) for r in e["reasons"]) or "—",
             )
         console.print(shortfalls)
     else:

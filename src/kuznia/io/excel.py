@@ -65,7 +65,7 @@ def _summary(result: PlanResult) -> pd.DataFrame:
 def _shortfalls(result: PlanResult) -> pd.DataFrame:
     rows = []
     for e in result.explanations:
-        reasons = [reason_text(r) for r in e["reasons"]]
+        reasons = [reason_text(r, result.start) for r in e["reasons"]]
         rows.append(
             {
                 "item": e["item"],

@@ -1,23 +1,34 @@
-"""Why each need class is short, and what would fix it.
+"""Why each need class is short, and what would change it: one headline, a few supporting reasons.
 
 A reason is a constraint that binds in the final plan, among those that touch the class's item:
-- `capacity`: lines of the item that deliver at capacity in a month up to the shortfall;
-- `budget`: funds that may pay for the item and spend all of a year's budget, up to the
-  shortfall's year;
-- `lead_time`: lines of the item that have capacity in a month up to the shortfall but cannot
-  deliver before their lead time;
+- `no_producer`: no line makes the item;
 - `no_eligible_fund`: lines of the item that no fund may pay for;
-- `no_producer`: no line makes the item.
+- `capacity`: a line of the item that delivers at capacity in months up to the shortfall;
+- `budget`: a fund that may pay for the item and spends all of a year's budget, up to the
+  shortfall's year;
+- `lead_time`: lines of the item whose lead time blocks capacity in months the class is short.
 
-Marginal values come from the duals of the lexicographic stages: what one more unit of a line's
-capacity in a month, or one more million of a fund in a year, is worth in weighted unit-months.
-Tiers are strict, so the extra unit or million goes to the highest tier it helps: each value is
-given with that tier (`for_priority`), which for a lower-tier class may be a higher tier than its
-own (the capacity or money is taken there first). Duals are exact for small changes only.
+Each reason carries claims, and each claim says exactly what changes and what that does to every
+tier (`effects`: the change in weighted unit-months short per tier, negative a cut, positive a
+trade-off a lower tier pays):
+- `capacity_month`: +1 unit on the line in the one named month (the month the duals rank first);
+- `capacity_span`: +1 unit a month on the line in every named month (the months it is full, up
+  to the class's last short month);
+- `budget`: +1 million (currency) for the fund in the named year;
+- `lead_time`: the named lines deliver from the first month.
+A claim with `exact: true` is measured by re-solving the tiers with that change
+(`whatif.effects`), so it is exact for that step, whatever the basis' range. The duals of the
+lexicographic stages only rank the candidates (and choose the month); re-solves run within
+`SolveOptions.explain_seconds`, the largest classes first, the headline candidates of every
+class before the supporting ones. A candidate not measured in time is shown as an estimate
+(`exact: false`, the dual's first-order value for the first unit in its month or the first
+million, on the one tier it helps) or not at all (a span is never estimated). A claim that moves
+no tier is dropped; a reason without a claim left is not a reason and is not shown.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,11 +37,16 @@ import pandas as pd
 
 from kuznia.planning.inputs import PlanInput
 from kuznia.planning.model import PlanningModel
-from kuznia.planning.solve import Solution
+from kuznia.planning.solve import Solution, SolveOptions
+from kuznia.planning.whatif import MILLION, Change, effects, has_effect
 
 _SHORT = 1e-6
 _BINDING = 1e-7
 _MAX_LISTED = 12
+_SUPPORTING = 3  # reasons after the headline
+_CANDIDATE_LINES = 2  # lines at capacity measured per class
+_CANDIDATE_FUNDS = 2  # fund-years measured per class
+_MIN_EXPLAIN_SECONDS = 5.0
 
 
 @dataclass
@@ -111,15 +127,30 @@ def _first_value(values: np.ndarray, priorities: list[int], own: int) -> tuple[f
     return 0.0, own
 
 
+@dataclass
+class _Candidate:
+    """A claim to measure: the change, where it goes in the reasons, the dual's estimate."""
+
+    key: tuple[Any, ...]
+    change: Change
+    kind: str  # capacity_month | capacity_span | budget | lead_time
+    estimate: float  # first-order cut on `tier` (0: none known)
+    tier: int
+
+
 def explain_shortfalls(
     plan_input: PlanInput,
     planning_model: PlanningModel,
     solution: Solution,
     allocations: pd.DataFrame,
+    *,
+    options: SolveOptions | None = None,
 ) -> list[dict[str, Any]]:
-    """One explanation per need class left short, largest weighted shortfall first."""
+    """One explanation per need class left short, largest weighted shortfall first: its reasons,
+    the headline first, each with claims measured by re-solve (module docstring)."""
     if allocations.empty:
         return []
+    options = options or SolveOptions(explain_seconds=0)
     pi = plan_input
     binding = binding_constraints(pi, planning_model, solution)
     cls = allocations["class"].to_numpy()
@@ -150,37 +181,57 @@ def explain_shortfalls(
         if lines.size and pi.n_funds:
             funds_of_item[i] = pi.fund_pays_line[:, lines].any(axis=1)
     month_index = np.arange(pi.months)
+    has_duals = bool(binding.priorities)
 
-    explanations = []
+    candidates: dict[int, list[_Candidate]] = {}
+    structural: dict[int, list[dict[str, Any]]] = {}
+    lead_lines: dict[int, tuple[list[dict[str, Any]], list[int]]] = {}
     for c in short_classes:
         item, priority = int(pi.class_item[c]), int(pi.class_priority[c])
-        last_month = int(last_short[c])
         lines = lines_of_item[item]
-        reasons: list[dict[str, Any]] = []
+        fixed: list[dict[str, Any]] = []
         if lines.size == 0:
-            reasons.append(
-                {"code": "no_producer", "detail": f'no line makes "{pi.item_ids[item]}"'}
-            )
+            fixed.append({"code": "no_producer", "detail": f'no line makes "{pi.item_ids[item]}"'})
         unpaid = lines[~payable[lines] & (pi.capacity[lines].sum(axis=1) > 0)]
         if unpaid.size:
-            reasons.append(
+            fixed.append(
                 {
                     "code": "no_eligible_fund",
                     "lines": [pi.line_ids[k] for k in unpaid[:_MAX_LISTED]],
                     "detail": f"{unpaid.size} line(s) with capacity that no fund may pay for",
                 }
             )
-        lead_reason = _lead_time_reason(pi, lines, payable, month_index, last_month)
-        if lead_reason:
-            reasons.append(lead_reason)
-        capacity_reason = _capacity_reason(
-            pi, binding, capacity_of_item[item], priority, last_month
+        structural[int(c)] = fixed
+        mine: list[_Candidate] = []
+        spans = _capacity_candidates(
+            pi, binding, capacity_of_item[item], priority, int(last_short[c]), has_duals
         )
-        if capacity_reason:
-            reasons.append(capacity_reason)
-        budget_reason = _budget_reason(pi, binding, funds_of_item[item], priority, last_month)
-        if budget_reason:
-            reasons.append(budget_reason)
+        budgets = _budget_candidates(
+            pi, binding, funds_of_item[item], priority, int(last_short[c]), has_duals
+        )
+        lead = _lead_time_candidate(pi, lines, payable, month_index, int(last_short[c]))
+        if lead is not None:
+            lead_lines[int(c)] = (lead[1], lead[2])
+        # the order measured: the headline candidates of each kind first
+        for group in (
+            [spans[:2], budgets[:1], [lead[0]] if lead else []],
+            [spans[2:], budgets[1:]],
+        ):
+            for part in group:
+                mine.extend(part)
+        candidates[int(c)] = mine
+
+    measured = _measure(pi, solution, candidates, short_classes, options)
+
+    explanations = []
+    for c in short_classes:
+        item, priority = int(pi.class_item[c]), int(pi.class_priority[c])
+        reasons = structural[int(c)] + _reasons(
+            pi, candidates[int(c)], measured, lead_lines.get(int(c)), binding
+        )
+        reasons = reasons[: 1 + _SUPPORTING]
+        if reasons:
+            reasons[0] = {**reasons[0], "headline": True}
         explanations.append(
             {
                 "item": pi.item_ids[item],
@@ -193,67 +244,159 @@ def explain_shortfalls(
                 "unit_months_short": float(unit_months[c]),
                 "weighted_unit_months_short": float(weighted[c]),
                 "first_short_month": int(first_short[c]),
-                "last_short_month": last_month,
+                "last_short_month": int(last_short[c]),
                 "reasons": reasons,
             }
         )
     return explanations
 
 
-def _capacity_reason(
-    pi: PlanInput, binding: Binding, entries: np.ndarray, priority: int, last_month: int
-) -> dict[str, Any] | None:
-    """Lines of the item at capacity in months up to the shortfall, most valuable first."""
+def _measure(
+    pi: PlanInput,
+    solution: Solution,
+    candidates: dict[int, list[_Candidate]],
+    order: np.ndarray,
+    options: SolveOptions,
+) -> dict[tuple[Any, ...], list[dict[str, float]]]:
+    """Re-solve each candidate's change (shared across classes) within the time allowed: round
+    after round, the largest classes first."""
+    base = {
+        int(stage.name.split(":")[1]): float(stage.objective)
+        for stage in solution.stages
+        if stage.name.startswith("tier:")
+    }
+    tier_stages = [s for s in solution.stages if s.name.startswith("tier:")]
+    if any(s.status.value != "optimal" for s in tier_stages) or not tier_stages:
+        return {}
+    allowed = options.explain_seconds
+    if allowed is None:
+        allowed = max(_MIN_EXPLAIN_SECONDS, sum(s.seconds for s in solution.stages))
+    measured: dict[tuple[Any, ...], list[dict[str, float]]] = {}
+    if allowed <= 0:
+        return measured
+    started = time.perf_counter()
+    rounds = max((len(v) for v in candidates.values()), default=0)
+    for r in range(rounds):
+        for c in order:
+            mine = candidates[int(c)]
+            if r >= len(mine) or mine[r].key in measured:
+                continue
+            remaining = allowed - (time.perf_counter() - started)
+            if remaining <= 0:
+                return measured
+            result = effects(
+                pi,
+                mine[r].change,
+                base,
+                options,
+                time_limit=remaining,
+                start_bases=solution.bases if mine[r].change.kind != "lead_time" else None,
+            )
+            if result is None:
+                return measured
+            measured[mine[r].key] = result
+    return measured
+
+
+def _capacity_candidates(
+    pi: PlanInput,
+    binding: Binding,
+    entries: np.ndarray,
+    priority: int,
+    last_month: int,
+    has_duals: bool,
+) -> list[_Candidate]:
+    """The item's lines at capacity up to the shortfall, most valuable first (by the duals): for
+    each, +1 in its best month and +1 a month over its full months."""
     entries = entries[binding.capacity_month[entries] <= last_month]
     if entries.size == 0:
-        return None
+        return []
+    values = [
+        _first_value(binding.capacity_value[e], binding.priorities, priority) for e in entries
+    ]
     lines, inverse = np.unique(binding.capacity_line[entries], return_inverse=True)
-    listed: list[dict[str, Any]] = []
+    ranked = []
     for k in range(lines.size):
-        mine = entries[inverse == k]
-        best = max(
-            (_first_value(binding.capacity_value[e], binding.priorities, priority) for e in mine),
-            key=lambda pair: (-pair[1], pair[0]),
+        mine = np.nonzero(inverse == k)[0]
+        best = min(mine, key=lambda e: (values[e][1], -values[e][0]))
+        value, tier = values[best]
+        total = sum(values[e][0] for e in mine if values[e][1] == tier)
+        if has_duals and value <= 0:
+            continue
+        months = tuple(sorted(int(m) for m in binding.capacity_month[entries[mine]]))
+        ranked.append(
+            (
+                tier,
+                -value,
+                -len(months),
+                int(lines[k]),
+                months,
+                int(binding.capacity_month[entries[best]]),
+                value,
+                total,
+            )
         )
-        listed.append(
-            {
-                "line": pi.line_ids[int(lines[k])],
-                "months": sorted(int(m) for m in binding.capacity_month[mine]),
-                "marginal_value_per_unit": round(best[0], 6),
-                "for_priority": best[1],
-            }
-        )
-    listed.sort(key=lambda r: (int(r["for_priority"]), -float(r["marginal_value_per_unit"])))
-    return {"code": "capacity", "lines": listed[:_MAX_LISTED], "lines_at_capacity": len(listed)}
+    ranked.sort()
+    result: list[_Candidate] = []
+    for tier, _v, _n, line, months, best_month, value, total in ranked[:_CANDIDATE_LINES]:
+        month_change = Change(kind="capacity", line=line, months=(best_month,), step=1.0)
+        pair = [
+            _Candidate(
+                ("capacity", line, (best_month,)), month_change, "capacity_month", value, tier
+            )
+        ]
+        if len(months) > 1:
+            span_change = Change(kind="capacity", line=line, months=months, step=1.0)
+            pair.insert(
+                0, _Candidate(("capacity", line, months), span_change, "capacity_span", total, tier)
+            )
+        result.extend(pair)
+    return result
 
 
-def _budget_reason(
-    pi: PlanInput, binding: Binding, funds: np.ndarray, priority: int, last_month: int
-) -> dict[str, Any] | None:
-    """Funds that may pay for the item and spent all of a year's budget up to the shortfall."""
+def _budget_candidates(
+    pi: PlanInput,
+    binding: Binding,
+    funds: np.ndarray,
+    priority: int,
+    last_month: int,
+    has_duals: bool,
+) -> list[_Candidate]:
+    """Funds that may pay for the item and spent all of a year's budget up to the shortfall:
+    +1 million each, most valuable first (by the duals)."""
     last_year = int(pi.year_of_month[last_month])
     chosen = np.nonzero(funds[binding.budget_fund] & (binding.budget_year <= last_year))[0]
-    if chosen.size == 0:
-        return None
-    listed: list[dict[str, Any]] = []
+    ranked = []
     for e in chosen:
         value, tier = _first_value(binding.budget_value[e], binding.priorities, priority)
-        listed.append(
-            {
-                "fund": pi.fund_ids[int(binding.budget_fund[e])],
-                "year": int(pi.years[int(binding.budget_year[e])]),
-                "marginal_value_per_million": round(value, 6),
-                "for_priority": tier,
-            }
+        if has_duals and value <= 0:
+            continue
+        ranked.append(
+            (tier, -value, int(binding.budget_fund[e]), int(binding.budget_year[e]), value)
         )
-    listed.sort(key=lambda r: (int(r["for_priority"]), -float(r["marginal_value_per_million"])))
-    return {"code": "budget", "funds": listed[:_MAX_LISTED]}
+    ranked.sort()
+    return [
+        _Candidate(
+            ("budget", fund, year),
+            Change(kind="budget", fund=fund, year=year, amount=MILLION),
+            "budget",
+            value,
+            tier,
+        )
+        for tier, _v, fund, year, value in ranked[:_CANDIDATE_FUNDS]
+    ]
 
 
-def _lead_time_reason(
-    pi: PlanInput, lines: np.ndarray, payable: np.ndarray, month_index: np.ndarray, last_month: int
-) -> dict[str, Any] | None:
-    """Lines of the item with capacity in a month up to the shortfall that their lead time blocks."""
+def _lead_time_candidate(
+    pi: PlanInput,
+    lines: np.ndarray,
+    payable: np.ndarray,
+    month_index: np.ndarray,
+    last_month: int,
+) -> tuple[_Candidate, list[dict[str, Any]], list[int]] | None:
+    """Lines of the item whose lead time blocks capacity in a month up to the class's last short
+    month (output then could have been stored for the shortfall). Whether that cuts the shortfall
+    is for the re-solve to say: a lead time is named only when it does."""
     waiting = lines[(pi.lead_time[lines] > 0) & payable[lines]]
     if waiting.size == 0:
         return None
@@ -266,16 +409,85 @@ def _lead_time_reason(
         return None
     who, when = np.nonzero(blocked)
     listed = np.unique(waiting[who])
-    return {
-        "code": "lead_time",
-        "lines": [
-            {
-                "line": pi.line_ids[k],
-                "lead_time": int(pi.lead_time[k]),
-                "first_month": int(pi.lead_time[k]),
-            }
-            for k in listed[:_MAX_LISTED]
-        ],
-        "months": sorted({int(t) for t in when})[:_MAX_LISTED],
-        "capacity_blocked": float(pi.capacity[waiting][who, when].sum()),
-    }
+    described = [
+        {
+            "line": pi.line_ids[k],
+            "lead_time": int(pi.lead_time[k]),
+            "first_month": int(pi.lead_time[k]),
+        }
+        for k in listed[:_MAX_LISTED]
+    ]
+    change = Change(kind="lead_time", lead_time_lines=tuple(int(k) for k in listed))
+    candidate = _Candidate(
+        ("lead_time", tuple(int(k) for k in listed)), change, "lead_time", 0.0, 0
+    )
+    return candidate, described, sorted({int(t) for t in when})
+
+
+def _reasons(
+    pi: PlanInput,
+    candidates: list[_Candidate],
+    measured: dict[tuple[Any, ...], list[dict[str, float]]],
+    lead: tuple[list[dict[str, Any]], list[int]] | None,
+    binding: Binding,
+) -> list[dict[str, Any]]:
+    """The class's reasons with their claims (no claim, no reason), ranked by effect."""
+    by_reason: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for candidate in candidates:
+        effect = measured.get(candidate.key)
+        if effect is not None:
+            if not has_effect(effect):
+                continue
+            claim_effects, exact = effect, True
+        elif candidate.kind in ("capacity_month", "budget") and candidate.estimate > 0:
+            claim_effects = [{"priority": candidate.tier, "change": -round(candidate.estimate, 6)}]
+            exact = False
+        else:
+            continue
+        change = candidate.change
+        claim: dict[str, Any] = {"kind": candidate.kind, "effects": claim_effects, "exact": exact}
+        if change.kind == "capacity":
+            claim.update(months=list(change.months), step=change.step)
+            key: tuple[Any, ...] = ("capacity", change.line)
+            reason = by_reason.setdefault(
+                key,
+                {
+                    "code": "capacity",
+                    "line": pi.line_ids[change.line],
+                    "months": list(change.months),
+                    "claims": [],
+                },
+            )
+        elif change.kind == "budget":
+            claim.update(year=int(pi.years[change.year]), amount=change.amount)
+            key = ("budget", change.fund, change.year)
+            reason = by_reason.setdefault(
+                key,
+                {
+                    "code": "budget",
+                    "fund": pi.fund_ids[change.fund],
+                    "year": int(pi.years[change.year]),
+                    "claims": [],
+                },
+            )
+        else:
+            lines, months = lead or ([], [])
+            key = ("lead_time",)
+            reason = by_reason.setdefault(
+                key, {"code": "lead_time", "lines": lines, "months": months, "claims": []}
+            )
+        reason["claims"].append(claim)
+    ranked = sorted(by_reason.values(), key=_rank)
+    return ranked
+
+
+def _rank(reason: dict[str, Any]) -> tuple[int, int, float]:
+    """Measured before estimated; then the highest tier cut, then the largest cut."""
+    best = (1, 10**9, 0.0)
+    for claim in reason["claims"]:
+        for e in claim["effects"]:
+            if e["change"] < 0:
+                key = (0 if claim["exact"] else 1, int(e["priority"]), float(e["change"]))
+                best = min(best, key)
+                break
+    return best

@@ -89,7 +89,7 @@ def plan(
     stage("explain", "start")
     began = time.perf_counter()
     result.explanations = explain_shortfalls(
-        plan_input, planning_model, solution, result.allocations
+        plan_input, planning_model, solution, result.allocations, options=options
     )
     report.seconds["explain"] = time.perf_counter() - began
     stage("explain", "done")

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kuznia.instance.months import add_months
 from kuznia.planning.inputs import FloatArray, PlanInput
 from kuznia.planning.jsonable import plain
 from kuznia.planning.model import PlanningModel
@@ -97,7 +98,7 @@ class PlanResult:
         return 1.0 if need <= 0 else 1.0 - float(last["backlog"].sum()) / need
 
     def coverage_by(self, key: str) -> pd.DataFrame:
-        """Coverage per `item`, `category`, `grouping`, `priority` or `month`.
+        """Coverage per `item`, `category`, `grouping`, `operation`, `priority` or `month`.
 
         For `month`: the share of the need due by that month that had been served by then.
         """
@@ -370,7 +371,7 @@ def read_result(
     )
     produced = np.zeros((pi.n_lines, pi.months))
     np.add.at(produced, (lines, months), x)
-    added = _added_capacity(pi, expansions)
+    added = added_capacity(pi, expansions)
     surplus = surplus_table(pi, produced, y, added, unconditional)
     economy = economy_tables(pi, deliveries, payments, export_supply)
     return PlanResult(
@@ -451,7 +452,7 @@ def _exports(
     return exports, export_supply, y
 
 
-def _added_capacity(pi: PlanInput, expansions: pd.DataFrame) -> FloatArray:
+def added_capacity(pi: PlanInput, expansions: pd.DataFrame) -> FloatArray:
     """[L, T] capacity the plan's chosen expansions add (level times added, from when active)."""
     added = np.zeros((pi.n_lines, pi.months))
     if len(expansions):
@@ -750,33 +751,72 @@ def _payments(
     return payments, pd.DataFrame(rows)
 
 
-def reason_text(reason: dict[str, Any]) -> str:
-    """One line per reason: the most telling constraint and what relaxing it is worth."""
+def significant(value: float, digits: int = 3) -> str:
+    """A number a planner reads: thousands separated, small values with significant digits
+    (0.000555, never 0.00 for a non-zero)."""
+    if value == 0:
+        return "0"
+    if abs(value) >= 10 ** (digits - 1):
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}"
+
+
+def month_spans(start: str | None, months: list[int]) -> str:
+    """Months as runs: "2026-03..2026-12, 2027-02" (or "month 2..11" without a start)."""
+    runs: list[tuple[int, int]] = []
+    for m in sorted(set(months)):
+        if runs and m == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], m)
+        else:
+            runs.append((m, m))
+
+    def name(m: int) -> str:
+        return add_months(start, m) if start else str(m)
+
+    text = ", ".join(name(a) if a == b else f"{name(a)}..{name(b)}" for a, b in runs)
+    return text if start else f"month {text}"
+
+
+def effects_text(effects: list[dict[str, Any]]) -> str:
+    """The change per tier, cuts and trade-offs: "tier 2 -6, tier 3 +5,037" (wum)."""
+    moved = [e for e in effects if e["change"] != 0]
+    return ", ".join(
+        f"tier {e['priority']} {'+' if e['change'] > 0 else '-'}{significant(abs(e['change']))}"
+        for e in moved
+    )
+
+
+def claim_text(claim: dict[str, Any], start: str | None = None) -> str:
+    """One claim: the change it names, then what it does to every tier it moves."""
+    kind = claim["kind"]
+    if kind == "capacity_span":
+        what = f"+{significant(claim['step'])} a month over {month_spans(start, claim['months'])}"
+    elif kind == "capacity_month":
+        what = f"+{significant(claim['step'])} in {month_spans(start, claim['months'])}"
+    elif kind == "budget":
+        what = f"+{significant(claim['amount'] / 1e6)} M in {claim['year']}"
+    else:
+        what = "without the lead time"
+    estimate = "" if claim["exact"] else " (estimate, first unit)"
+    return f"{what}: {effects_text(claim['effects'])} wum{estimate}"
+
+
+def reason_text(reason: dict[str, Any], start: str | None = None) -> str:
+    """One line per reason: what binds, where and when, and what each claim changes per tier."""
     code = reason["code"]
+    if "claims" not in reason and code in ("capacity", "budget", "lead_time"):
+        return code  # a reason stored before claims were measured
+    claims = "; ".join(claim_text(c, start) for c in reason.get("claims", []))
+    claims = f"; {claims}" if claims else ""
     if code == "capacity":
-        best = reason["lines"][0]
-        more = reason["lines_at_capacity"] - 1
-        worth = (
-            f", +1 unit = {best['marginal_value_per_unit']:.3g} wum of tier {best['for_priority']}"
-            if best["marginal_value_per_unit"] > 0
-            else ""
-        )
-        return f"capacity: {best['line']}{worth}" + (
-            f" (+{more} lines at capacity)" if more else ""
-        )
+        return f"capacity: {reason['line']} full in {month_spans(start, reason['months'])}{claims}"
     if code == "budget":
-        best = reason["funds"][0]
-        more = len(reason["funds"]) - 1
-        worth = (
-            f", +1 M = {best['marginal_value_per_million']:.3g} wum of tier {best['for_priority']}"
-            if best["marginal_value_per_million"] > 0
-            else ""
-        )
-        return f"budget: {best['fund']} {best['year']} spent{worth}" + (
-            f" (+{more} fund-years)" if more else ""
-        )
+        return f"budget: {reason['fund']} {reason['year']} spent{claims}"
     if code == "lead_time":
-        months = sorted({line["first_month"] for line in reason["lines"]})
-        span = f"{months[0]}" if len(months) == 1 else f"{months[0]}–{months[-1]}"
-        return f"lead time: {len(reason['lines'])} line(s) cannot deliver before month {span}"
+        lines = ", ".join(line["line"] for line in reason["lines"][:3])
+        more = len(reason["lines"]) - 3
+        lines += f" (+{more})" if more > 0 else ""
+        return (
+            f"lead time: {lines} cannot deliver in {month_spans(start, reason['months'])}{claims}"
+        )
     return f"{code}: {reason.get('detail', '')}"

@@ -61,6 +61,9 @@ class SolveOptions:
     warm_start: bool = False  # True: later stages continue from the previous basis (primal simplex)
     threads: int = 1
     log_file: str | None = None  # HiGHS's own log of every stage, for diagnosis
+    # seconds the explanations may spend re-solving to measure each claim exactly (None: as long
+    # as the solve took, at least 5 s; 0: no re-solve, dual estimates only)
+    explain_seconds: float | None = None
 
 
 @dataclass
@@ -87,6 +90,8 @@ class Solution:
     duals: dict[str, tuple[FloatArray, FloatArray]] = field(default_factory=dict)
     # stages that ended optimal, in order
     finished: list[str] = field(default_factory=list)
+    # stage name -> HiGHS's optimal basis of that stage (lp tiers), to warm-start a what-if
+    bases: dict[str, highspy.HighsBasis] = field(default_factory=dict)
 
 
 _STATUS = {
@@ -179,13 +184,20 @@ def solve_lexicographic(
     options: SolveOptions,
     *,
     on_stage: Callable[[str, str], None] | None = None,
+    tiers_only: bool = False,
+    start_bases: dict[str, highspy.HighsBasis] | None = None,
 ) -> Solution:
-    """Solve tier after tier, then cost; stop at the first stage that is not optimal."""
+    """Solve tier after tier, then cost; stop at the first stage that is not optimal.
+    `tiers_only`: stop after the last tier (no cost stage, no exports), as a what-if needs.
+    `start_bases`: each tier stage starts from this basis (lp; a what-if starts from the plan's
+    bases: a start only, the optimum is the same, reached sooner)."""
     model = planning_model.model
     is_mip = planning_model.mode == "milp" and bool(model.integrality().any())
     highs = make_highs(planning_model, options)
     deadline = None if options.time_limit is None else time.perf_counter() + options.time_limit
-    stages = [name for name in model.objectives if name.startswith("tier:")] + ["cost"]
+    stages = [name for name in model.objectives if name.startswith("tier:")]
+    if not tiers_only:
+        stages.append("cost")
     n_cols, n_rows = model.export_start or (model.n_cols, model.n_rows)
     solution = Solution(
         status=SolveStatus.OPTIMAL,
@@ -217,6 +229,11 @@ def solve_lexicographic(
             else:
                 highs.clearSolver()
                 highs.setOptionValue("solver", options.later_method)
+        start_basis = (start_bases or {}).get(name)
+        if start_basis is not None and not is_mip:
+            highs.setOptionValue("solver", "simplex")
+            highs.setOptionValue("simplex_strategy", 1)  # dual simplex from the given basis
+            highs.setBasis(start_basis)
         if deadline is not None:
             # HiGHS measures time_limit against the object's total run time over every run
             remaining = max(0.01, deadline - time.perf_counter())
@@ -266,6 +283,8 @@ def solve_lexicographic(
             col_dual = np.array(result.col_dual)
             row_dual = np.array(result.row_dual)
             solution.duals[name] = (col_dual, row_dual)
+            if name != "cost":
+                solution.bases[name] = highs.getBasis()
         if name != "cost":
             if is_mip:
                 _hold_with_row(highs, n_cols, columns, costs, report.objective)
@@ -280,7 +299,8 @@ def solve_lexicographic(
                 _set_bounds(highs, later[free], 0.0, np.inf)
         first = False
     if (
-        model.export_start is not None
+        not tiers_only
+        and model.export_start is not None
         and "exports" in model.objectives
         and solution.status == SolveStatus.OPTIMAL
     ):

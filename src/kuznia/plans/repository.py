@@ -87,6 +87,69 @@ def result_rows(
     return paginate(session=session, statement=statement, page=page)
 
 
+# The filters a run's shortfall list takes: query name -> column.
+SHORTFALL_FILTERS = {
+    "tier": "priority",
+    "category": "category",
+    "item": "item",
+    "grouping": "grouping",
+    "operation": "operation",
+}
+
+
+def shortfall_rows(
+    *,
+    session: Session,
+    scope: Scope,
+    run_id: int,
+    filters: Mapping[str, Any],
+    page: PageParams,
+) -> tuple[list[tuple[models.PlanRunShortfall, int]], int]:
+    """A page of a run's shortfalls, largest first, filtered, each with its number in the
+    unfiltered list (1 = the largest weighted shortfall)."""
+    get_run(session=session, scope=scope, run_id=run_id)
+    if scope.access("plan_runs", Action.read) is Access.own:
+        raise Forbidden(f"a partner's user may read only {', '.join(sorted(PARTNER_TABLES))}")
+    shortfall = models.PlanRunShortfall
+    numbered = (
+        select(
+            shortfall.id.label("id"),
+            func.row_number().over(order_by=shortfall.id).label("number"),
+        )
+        .where(shortfall.run_id == run_id)
+        .subquery()
+    )
+    statement = (
+        select(shortfall, numbered.c.number)
+        .join(numbered, numbered.c.id == shortfall.id)
+        .order_by(shortfall.id)
+    )
+    for name, value in filters.items():
+        if value is not None and name in SHORTFALL_FILTERS:
+            statement = statement.where(
+                shortfall.__table__.columns[SHORTFALL_FILTERS[name]] == value
+            )
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    rows = session.execute(statement.limit(page.limit).offset(page.offset)).all()
+    return [(row[0], int(row[1])) for row in rows], int(total or 0)
+
+
+def shortfall_by_number(
+    *, session: Session, scope: Scope, run_id: int, number: int
+) -> models.PlanRunShortfall:
+    """The run's `number`-th shortfall (1 = the largest)."""
+    rows, _total = shortfall_rows(
+        session=session,
+        scope=scope,
+        run_id=run_id,
+        filters={},
+        page=PageParams(limit=1, offset=number - 1),
+    )
+    if not rows:
+        raise NotFound(f"plan run {run_id} has no shortfall number {number}")
+    return rows[0][0]
+
+
 def _partner_rows(table: str, run_id: int, start: str, scope: Scope) -> Any:
     if not scope.fund_ids:
         return false()

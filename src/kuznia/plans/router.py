@@ -3,12 +3,19 @@ table, cancel it, download its workbook."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from pydantic import Field, create_model
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep
 from kuznia.pagination import MAX_DB_INT, Key, Page, PageParams, page_params
 from kuznia.plans import repository, service
-from kuznia.plans.schemas import RESULT_ROWS, PlanRunCreate, PlanRunRead
+from kuznia.plans.schemas import (
+    RESULT_ROWS,
+    Operation,
+    PlanRunCreate,
+    PlanRunRead,
+    ShortfallClose,
+)
 
 router = APIRouter(prefix="/plan-runs", tags=["plan runs"])
 PageDep = Annotated[PageParams, Depends(page_params)]
@@ -82,6 +89,73 @@ def get_run_workbook(session: SessionDep, scope: ScopeDep, run_id: Key) -> Respo
     )
 
 
+ShortfallRow = create_model(
+    "PlanRunShortfallListRow",
+    __base__=RESULT_ROWS["shortfalls"],
+    number=(int, Field(description="Its place in the run's whole list, 1 = the largest.")),
+)
+
+
+@router.get(
+    "/{run_id}/shortfalls",
+    response_model=Page[ShortfallRow],
+    summary="A page of the run's shortfalls, largest first, filtered",
+    name="run_shortfalls",
+)
+def read_shortfalls(
+    session: SessionDep,
+    scope: ScopeDep,
+    run_id: Key,
+    page: PageDep,
+    tier: Annotated[
+        int | None, Query(ge=1, le=MAX_DB_INT, description="Only need classes of this tier.")
+    ] = None,
+    category: Annotated[str | None, Query(description="Only items of this category.")] = None,
+    item: Annotated[str | None, Query(description="Only this item code.")] = None,
+    grouping: Annotated[str | None, Query(description="Only this grouping code.")] = None,
+    operation: Annotated[
+        Operation | None, Query(description="Only needs of this operation type.")
+    ] = None,
+) -> dict[str, Any]:
+    rows, total = service.shortfall_page(
+        session=session,
+        scope=scope,
+        run_id=run_id,
+        filters={
+            "tier": tier,
+            "category": category,
+            "item": item,
+            "grouping": grouping,
+            "operation": operation,
+        },
+        page=page,
+    )
+    return {"items": rows, "total": total, **page.model_dump()}
+
+
+@router.get(
+    "/{run_id}/shortfalls/{number}/close",
+    response_model=ShortfallClose,
+    summary="What would close one shortfall: extra money per fund and year, or capacity",
+    description=(
+        "Re-solves the run's snapshot in the request (at most "
+        f"{service.CLOSE_SECONDS:g} s; beyond it `status` is `time_limit`): first with "
+        "unlimited money for the funds that may pay for the item, then also with unlimited "
+        "capacity on its lines. The answer is what such a plan spends or makes above the "
+        "budgets and capacities: enough to close the shortfall, not the least."
+    ),
+)
+def close_shortfall(
+    session: SessionDep,
+    scope: ScopeDep,
+    run_id: Key,
+    number: Annotated[
+        int, Path(ge=1, le=MAX_DB_INT, description="The shortfall's number in the run's list.")
+    ],
+) -> dict[str, Any]:
+    return service.close_shortfall(session=session, scope=scope, run_id=run_id, number=number)
+
+
 def _result_route(table: str) -> None:
     Row = RESULT_ROWS[table]
 
@@ -115,4 +189,5 @@ def _result_route(table: str) -> None:
 
 
 for _table in RESULT_ROWS:
-    _result_route(_table)
+    if _table != "shortfalls":
+        _result_route(_table)

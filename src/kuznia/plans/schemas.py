@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from kuznia import models
+from kuznia.instance.vocabulary import Operation as Operation
 from kuznia.models import PlanRunStatus
 from kuznia.models.base import as_utc
 
@@ -88,3 +89,37 @@ def _row_schema(name: str, model: type[Any]) -> type[BaseModel]:
 RESULT_ROWS: dict[str, type[BaseModel]] = {
     name: _row_schema(name, model) for name, model in RESULT_TABLES.items()
 }
+
+
+class ClosingMoney(BaseModel):
+    """Money above a fund's budget in a year."""
+
+    fund: str
+    year: int
+    amount: float
+
+
+class ClosingCapacity(BaseModel):
+    """Units a month added to a line's capacity in the months named."""
+
+    line: str
+    months: list[int]
+    units_per_month: float
+
+
+class ShortfallClose(BaseModel):
+    """What closes one shortfall, found by re-solving the run's snapshot."""
+
+    run_id: int
+    number: int
+    item: str
+    grouping: str
+    priority: int
+    operation: str
+    currency: str
+    status: str = Field(description="optimal, or time_limit when the re-solve ran out of time.")
+    closes: bool = Field(description="Whether money (and capacity) close it within the horizon.")
+    by: str | None = Field(default=None, description="money, or money_and_capacity.")
+    money: list[ClosingMoney] = []
+    capacity: list[ClosingCapacity] = []
+    seconds: float | None = None

@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
-from kuznia.errors import Conflict, Forbidden
+from kuznia.errors import Conflict, Forbidden, NotFound
+from kuznia.instance import parse_instance
 from kuznia.instance.months import add_months
 from kuznia.io.excel import write_tables_workbook
 from kuznia.pagination import PageParams
+from kuznia.planning import PlanInput, SolveOptions, whatif
 from kuznia.planning.results import reason_text
 from kuznia.plans import repository
 from kuznia.plans.pool import worker_alive
@@ -148,6 +150,70 @@ def _partners_part(
     return scaled
 
 
+def shortfall_page(
+    *,
+    session: Session,
+    scope: Scope,
+    run_id: int,
+    filters: Mapping[str, Any],
+    page: PageParams,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of a run's shortfalls (filters: tier, category, item, grouping, operation), each
+    with its `number` in the whole list."""
+    rows, total = repository.shortfall_rows(
+        session=session, scope=scope, run_id=run_id, filters=filters, page=page
+    )
+    columns = [
+        c.name for c in models.PlanRunShortfall.__table__.columns if c.name not in ("id", "run_id")
+    ]
+    return [
+        {"number": number, **{name: getattr(row, name) for name in columns}} for row, number in rows
+    ], total
+
+
+# What "what would close it" may take in a request; beyond it the answer says time_limit
+# (docs/decisions/0014-explanations-measured-by-re-solve.md).
+CLOSE_SECONDS = 20.0
+
+
+def close_shortfall(*, session: Session, scope: Scope, run_id: int, number: int) -> dict[str, Any]:
+    """The extra money per fund and year (or capacity) that closes a run's `number`-th
+    shortfall, found by re-solving the run's snapshot (planning.whatif.close_shortfall)."""
+    shortfall = repository.shortfall_by_number(
+        session=session, scope=scope, run_id=run_id, number=number
+    )
+    run = repository.get_run(session=session, scope=scope, run_id=run_id)
+    plan_input = PlanInput.from_instance(parse_instance(run.instance))
+    key = (shortfall.item, shortfall.grouping, shortfall.priority, shortfall.operation)
+    for c in range(plan_input.n_classes):
+        if (
+            plan_input.item_ids[int(plan_input.class_item[c])],
+            plan_input.grouping_ids[int(plan_input.class_grouping[c])],
+            int(plan_input.class_priority[c]),
+            plan_input.class_operation[c],
+        ) == key:
+            break
+    else:  # the snapshot is the run's own: every stored shortfall is one of its classes
+        raise NotFound(f"plan run {run_id}: shortfall {number} is not in the run's snapshot")
+    options = run.options or {}
+    answer = whatif.close_shortfall(
+        plan_input,
+        c,
+        SolveOptions(mode=options.get("mode", "lp"), mip_gap=options.get("mip_gap", 1e-4)),
+        time_limit=CLOSE_SECONDS,
+    )
+    return {
+        "run_id": run_id,
+        "number": number,
+        "item": shortfall.item,
+        "grouping": shortfall.grouping,
+        "priority": shortfall.priority,
+        "operation": shortfall.operation,
+        "currency": run.currency,
+        **answer,
+    }
+
+
 def list_runs(
     *, session: Session, scope: Scope, page: PageParams
 ) -> tuple[Sequence[models.PlanRun], int]:
@@ -227,7 +293,7 @@ def run_workbook(*, session: Session, scope: Scope, run_id: int) -> bytes:
         frame = pd.DataFrame(rows, columns=[c.name for c in columns])
         if name == "shortfalls" and not frame.empty:
             frame["reasons"] = frame["reasons"].map(
-                lambda rs: "; ".join(reason_text(r) for r in rs)
+                lambda rs: "; ".join(reason_text(r, run.start) for r in rs)
             )
         tables[name.capitalize()] = frame
     buffer = BytesIO()

@@ -10,6 +10,7 @@ they are); a message missing from a catalog shows in English rather than breakin
 from __future__ import annotations
 
 import gettext
+import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -94,6 +95,22 @@ class Language:
             return "—"
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(value, format=pattern, locale=self.code)
+
+    def significant(self, value: float | None, digits: int = 3) -> str:
+        """A number with `digits` significant digits, whole numbers from 10**(digits-1) on:
+        0.000555 stays '0,000555' (never '0,00' for a value that is not zero)."""
+        if value is None:
+            return "—"
+        if value == 0 or abs(value) >= 10 ** (digits - 1):
+            return self.number(value)
+        decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+        rounded = round(value, decimals)
+        text = self.number(rounded, decimals)
+        # trailing zeros say nothing here: 6.50 -> 6.5, 15.0 -> 15
+        decimal_sign = self.number(0.5, 1)[1]
+        if decimal_sign in text:
+            text = text.rstrip("0").rstrip(decimal_sign)
+        return text
 
     def percent(self, share: float | None, digits: int = 1) -> str:
         """A share 0..1 as a percentage."""

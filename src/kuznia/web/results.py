@@ -23,7 +23,7 @@ from kuznia.pagination import PageParams
 from kuznia.plans import service as plans_service
 from kuznia.registry import service as registry_service
 from kuznia.registry import settings as registry_settings
-from kuznia.registry.sections import ITEMS, Section
+from kuznia.registry.sections import FUNDS, GROUPINGS, ITEMS, LINES, PRODUCERS, Section
 
 EVERYTHING = PageParams(limit=10**9, offset=0)
 
@@ -81,6 +81,33 @@ def categories_of_items(*, session: Session, scope: Scope) -> dict[str, str]:
     return {
         item["code"]: item["category"]
         for item in records(session=session, scope=scope, section=ITEMS)
+    }
+
+
+def labels(*, session: Session, scope: Scope) -> dict[str, dict[str, str]]:
+    """What a planner calls each code: items, groupings and funds by name, lines by their
+    producer's name (the code where there is no name or the caller may not read it)."""
+    producers = {
+        r["code"]: r.get("name") or r["code"]
+        for r in records(session=session, scope=scope, section=PRODUCERS)
+    }
+    return {
+        "items": {
+            r["code"]: r.get("name") or r["code"]
+            for r in records(session=session, scope=scope, section=ITEMS)
+        },
+        "groupings": {
+            r["code"]: r.get("name") or r["code"]
+            for r in records(session=session, scope=scope, section=GROUPINGS)
+        },
+        "lines": {
+            r["code"]: producers.get(r["producer"], r["producer"])
+            for r in records(session=session, scope=scope, section=LINES)
+        },
+        "funds": {
+            r["code"]: r.get("name") or r["code"]
+            for r in records(session=session, scope=scope, section=FUNDS)
+        },
     }
 
 

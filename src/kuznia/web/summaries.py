@@ -96,6 +96,18 @@ def coverage_by_category(
     ]
 
 
+def coverage_by(allocations: Sequence[Mapping[str, Any]], key: str, months: int) -> list[Coverage]:
+    """Per `operation` or `grouping`: total need, backlog left at the last month, coverage."""
+    frame = _frame(allocations, [key, "month", "need", "backlog"], ["need", "backlog"])
+    if frame.empty:
+        return []
+    table = coverage_table(frame, key, months)
+    return [
+        Coverage(str(getattr(row, key)), float(row.need), float(row.short))
+        for row in table.itertuples(index=False)
+    ]
+
+
 @dataclass(frozen=True)
 class Growth:
     """Output per month relative to a baseline month, per category and for all by value."""

@@ -18,6 +18,7 @@ from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Access, Action
 from kuznia.contracts import service as contracts_service
 from kuznia.errors import Conflict, Forbidden
+from kuznia.instance.vocabulary import OPERATIONS
 from kuznia.pagination import Key, PageParams
 from kuznia.plans import service as plans_service
 from kuznia.plans.schemas import PlanRunCreate
@@ -271,21 +272,29 @@ def _plan_page(
                 session=session, scope=scope, run=run, name="allocations", cache=cache
             )
             context["coverage"] = summaries.coverage_by_category(allocations, category_of, months)
+            context["coverage_by_operation"] = summaries.coverage_by(
+                allocations, "operation", months
+            )
+            context["coverage_by_grouping"] = summaries.coverage_by(allocations, "grouping", months)
             try:
                 number = max(1, int(request.query_params.get("page", "1")))
             except ValueError:
                 number = 1
-            shortfalls, total = plans_service.result_page(
+            filters = shortfall_filters(request)
+            shortfalls, total = plans_service.shortfall_page(
                 session=session,
                 scope=scope,
                 run_id=run.id,
-                table="shortfalls",
-                filters={},
+                filters=filters,
                 page=PageParams(limit=SHORTFALL_PAGE, offset=(number - 1) * SHORTFALL_PAGE),
             )
+            labels = results.labels(session=session, scope=scope)
             context.update(
                 shortfalls=shortfalls,
                 shortfall_total=total,
+                shortfall_filters=filters,
+                filter_options=_filter_options(run, labels, category_of),
+                labels=labels,
                 page=number,
                 pages=max(1, ceil(total / SHORTFALL_PAGE)),
                 first_index=(number - 1) * SHORTFALL_PAGE,
@@ -306,6 +315,73 @@ def _plan_page(
             for (fund, year), amount in sorted(spend.items())
         ]
     return render(request, "plan.html", context, viewer=viewer, status_code=status_code)
+
+
+def shortfall_filters(request: Request) -> dict[str, Any]:
+    """The shortfall list's filters from the query (?tier=1&category=&item=&grouping=&operation=);
+    a value the list cannot hold (a tier that is not a number) filters nothing."""
+    found: dict[str, Any] = {}
+    for name in ("tier", "category", "item", "grouping", "operation"):
+        value = request.query_params.get(name, "").strip()
+        if not value:
+            continue
+        if name == "tier":
+            if not value.isdigit() or len(value) > 9:
+                continue
+            found[name] = int(value)
+        else:
+            found[name] = value[:200]
+    return found
+
+
+def _filter_options(
+    run: models.PlanRun, labels: dict[str, dict[str, str]], category_of: dict[str, str]
+) -> dict[str, list[tuple[str, str]]]:
+    """The choices of each filter: tiers of the run, categories, items and groupings by name
+    (code second), operation types."""
+
+    def named(kind: str) -> list[tuple[str, str]]:
+        return sorted(
+            (
+                (code, f"{name} ({code})" if name != code else code)
+                for code, name in labels[kind].items()
+            ),
+            key=lambda pair: pair[1].lower(),
+        )
+
+    return {
+        "tier": [(str(t.priority), str(t.priority)) for t in run.tiers],
+        "category": [(c, c) for c in sorted(set(category_of.values()))],
+        "item": named("items"),
+        "grouping": named("groupings"),
+        "operation": [(o, o) for o in OPERATIONS],
+    }
+
+
+@router.get(
+    "/plans/{run_id}/shortfalls/{number}/close",
+    include_in_schema=False,
+    response_class=HTMLResponse,
+)
+def close_shortfall(
+    request: Request, session: SessionDep, viewer: ViewerDep, run_id: Key, number: Key
+) -> HTMLResponse:
+    """What would close one shortfall (a fragment the shortfall's button loads): re-solved in
+    the request, as the API's /plan-runs/{id}/shortfalls/{n}/close."""
+    answer = plans_service.close_shortfall(
+        session=session, scope=viewer.scope, run_id=run_id, number=number
+    )
+    settings = results.horizon(session=session, scope=viewer.scope)
+    return render(
+        request,
+        "_close.html",
+        {
+            "answer": answer,
+            "settings": settings,
+            "labels": results.labels(session=session, scope=viewer.scope),
+        },
+        viewer=viewer,
+    )
 
 
 @router.post("/plans/{run_id}/approve", include_in_schema=False, response_class=HTMLResponse)
