@@ -59,10 +59,9 @@ def generate(
     seed: int = typer.Option(7, "--seed", help="Random seed: the same seed gives the same data."),
     output: Path = typer.Option(..., "--output", "-o", help="Instance file to write (JSON)."),
     economy: bool = typer.Option(
-        False,
-        "--economy",
-        help="Add producers' employees and a few export offers (the registry cannot store "
-        "them yet).",
+        True,
+        "--economy/--no-economy",
+        help="Producers' employees and a few export offers (on by default).",
     ),
 ) -> None:
     """Generate a synthetic, illustrative planning instance (kuznia-instance/1)."""
