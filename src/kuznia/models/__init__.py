@@ -18,6 +18,7 @@ from kuznia.models.execution import (
     Guarantee,
     GuaranteeStatus,
     ProductionReport,
+    ForeignReceipt,
     Receipt,
 )
 from kuznia.models.finance import EligibilityRule, Fund, FundBudget, FundEligibility, FundKind
@@ -89,6 +90,7 @@ __all__ = [
     "PlanningSettings",
     "Producer",
     "ProductionReport",
+    "ForeignReceipt",
     "Receipt",
     "Role",
     "Stock",
