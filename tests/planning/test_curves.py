@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -66,11 +67,9 @@ def test_more_money_never_makes_the_tiers_worse(seed: int) -> None:
     year = int(min(fund.budget)) if fund.budget else int(instance.start[:4])
     total = sum(fund.budget.values()) or 1e6
 
-    values = _lexicographic(
-        money_curve(instance, fund=fund.id, year=year, maximum=total, steps=3)
-    )
+    values = _lexicographic(money_curve(instance, fund=fund.id, year=year, maximum=total, steps=3))
 
-    assert all(later <= earlier for earlier, later in zip(values, values[1:], strict=False))
+    assert all(later <= earlier for earlier, later in itertools.pairwise(values))
 
 
 def test_export_orders_change_no_tier_and_not_the_cost() -> None:
