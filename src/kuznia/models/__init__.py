@@ -15,10 +15,10 @@ from kuznia.models.execution import (
     Depot,
     DepotStock,
     Dispatch,
+    ForeignReceipt,
     Guarantee,
     GuaranteeStatus,
     ProductionReport,
-    ForeignReceipt,
     Receipt,
 )
 from kuznia.models.finance import EligibilityRule, Fund, FundBudget, FundEligibility, FundKind
@@ -62,6 +62,7 @@ __all__ = [
     "EligibilityRule",
     "Expansion",
     "ExportOrder",
+    "ForeignReceipt",
     "ForeignSupply",
     "Fund",
     "FundBudget",
@@ -90,7 +91,6 @@ __all__ = [
     "PlanningSettings",
     "Producer",
     "ProductionReport",
-    "ForeignReceipt",
     "Receipt",
     "Role",
     "Stock",
