@@ -149,6 +149,9 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "GET /receipts":                        (200,   403,  200,    200,     200,    200,      401),
     "GET /receipts/{record_id}":            (200,   403,  200,    200,     200,    200,      401),
     "POST /receipts/{record_id}/reverse":   (403,   403,  403,    403,     403,    201,      401),
+    "POST /foreign-receipts":               (403,   403,  403,    403,     403,    201,      401),
+    "GET /foreign-receipts":                (200,   403,  200,    403,     403,    200,      401),
+    "GET /reports/foreign-supply":          (200,   403,  200,    403,     403,    200,      401),
     "POST /dispatches":                     (403,   403,  403,    403,     403,    201,      401),
     "GET /dispatches":                      (200,   403,  200,    403,     403,    200,      401),
     "GET /dispatches/{record_id}":          (200,   403,  200,    403,     403,    200,      401),
@@ -667,6 +670,23 @@ def _ledger(world: World) -> None:
     world.ledger["/receipts partner"] = _receipt(world, "l2")["id"]
     world.ledger["/dispatches"] = _dispatch(world)["id"]
     world.ledger["/production-reports"] = _report(world)["id"]
+
+
+@_request("POST /foreign-receipts")
+def _add_foreign_receipt(world: World, role: str) -> Call:
+    body = {"client_key": world.code("fr"), "depot": "d-north", "country": "PL", "item": "fpv",
+            "day": TODAY, "quantity": 10}  # fmt: skip
+    return Call("POST", "/foreign-receipts", json=body)
+
+
+@_request("GET /foreign-receipts")
+def _foreign_receipts(world: World, role: str) -> Call:
+    return Call("GET", "/foreign-receipts")
+
+
+@_request("GET /reports/foreign-supply")
+def _foreign_supply_report(world: World, role: str) -> Call:
+    return Call("GET", "/reports/foreign-supply", params={"as_of": TODAY})
 
 
 @_request("GET /depots")

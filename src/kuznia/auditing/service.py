@@ -60,7 +60,7 @@ ENTITY_RESOURCES: dict[str, str] = {
     "organisations": "organisations",
     "targets": "targets",
     "export_orders": "export_orders",
-    "foreign_receipts": "receipts",
+    "foreign_receipts": "foreign_receipts",
 }
 REDACTED = "[redacted]"
 

@@ -148,6 +148,11 @@ POLICY: dict[str, dict[Action, dict[Role, Access]]] = {
         },
         Action.write: {Role.logistics: _OWN},
     },
+    # Foreign supply on arrival (no contract): a depot's staff record their own depots'.
+    "foreign_receipts": {
+        Action.read: {Role.planner: _ALL, Role.auditor: _ALL, Role.logistics: _OWN},
+        Action.write: {Role.logistics: _OWN},
+    },
     "dispatches": {
         Action.read: {Role.planner: _ALL, Role.auditor: _ALL, Role.logistics: _OWN},
         Action.write: {Role.logistics: _OWN},
