@@ -67,15 +67,16 @@ def section_schemas(section: Section) -> SectionSchemas:
         version=(int, Field(description="The version the change was made on (from a read).")),
         **optional,
     )
+    served: dict[str, Any] = {
+        name: (annotation, Field(description=description))
+        for name, (annotation, _, description) in section.api_fields.items()
+    }
     read = create_model(
         f"{section.title}Read",
         id=(int, Field(description="The database key, used in this API's paths.")),
         version=(int, Field(description="Counts the record's changes; send it with an update.")),
         **fields,
-        **{
-            name: (annotation, Field(description=description))
-            for name, (annotation, _, description) in section.api_fields.items()
-        },
+        **served,
     )
     filter_fields: dict[str, Any] = {
         name: (spec.type | None, Field(default=None, description=spec.description))
