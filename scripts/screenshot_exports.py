@@ -14,7 +14,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.web.live import live_kuznia  # noqa: E402
+from tests.web.live import live_kuznia
 
 OUT = Path("out/screenshots")
 PAGES = {

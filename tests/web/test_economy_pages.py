@@ -127,3 +127,19 @@ def test_without_a_finished_plan_the_pages_say_so(pages: Pages) -> None:
 
     assert "No finished plan yet." in planner.get("/exports").text
     assert "No finished plan yet." in planner.get("/economy").text
+
+
+def test_a_producers_page_shows_its_employees(pages: Pages) -> None:
+    producer_id = pages.record_id("/producers", code="p1")
+    (before,) = _api(pages, "GET", "/producers", params={"code": "p1"}).json()["items"]
+    changed = _api(
+        pages,
+        "PATCH",
+        f"/producers/{producer_id}",
+        json={"version": before["version"], "employees": 1250},
+    )
+    assert changed.status_code == 200, changed.text
+
+    page = pages.as_user("planner").get(f"/industry/producers/{producer_id}")
+
+    assert re.search(r'<dd id="employees">1,250</dd>', page.text)
