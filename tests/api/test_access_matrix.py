@@ -1281,7 +1281,11 @@ class TestExportOrdersReach:
 
     def test_it_lists_only_shared_offers_for_its_items(self, world: World) -> None:
         hidden = self._offer(world, item="art-155", shared=False)
-        not_its_item = self._offer(world, item="fpv", shared=True)  # fpv: producer p2's line l2
+        # an item only producer p2 makes (other checks give p1 lines of fpv)
+        item = world.ministry("POST", "/items", json=SECTIONS["items"].new(world))["code"]
+        line = {"code": world.code("l"), "producer": "p2", "item": item, "capacity": 1, "price": 1}
+        world.ministry("POST", "/lines", json=line)
+        not_its_item = self._offer(world, item=item, shared=True)
 
         response = world.send("producer", Call("GET", "/export-orders", params={"limit": 1000}))
 
