@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from kuznia.auditing.router import router as audit_router
 from kuznia.auth.router import router as auth_router
 from kuznia.contracts.router import router as contracts_router
+from kuznia.logistics.foreign_router import router as foreign_router
 from kuznia.logistics.router import router as logistics_router
 from kuznia.plans.router import router as plans_router
 from kuznia.registry.router import registry_routers, settings_router
@@ -27,6 +28,7 @@ def api_router() -> APIRouter:
     router.include_router(replan_router)
     router.include_router(contracts_router)
     router.include_router(logistics_router)
+    router.include_router(foreign_router)
     router.include_router(audit_router)
     router.include_router(targets_router)
     return router

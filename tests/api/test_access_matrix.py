@@ -101,6 +101,11 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "POST /stock":                          (201,   403,  403,    403,     403,    403,      401),
     "PATCH /stock/{record_id}":             (200,   403,  403,    403,     403,    403,      401),
     "DELETE /stock/{record_id}":            (204,   403,  403,    403,     403,    403,      401),
+    "GET /export-orders":                   (200,   403,  200,    200,     403,    403,      401),
+    "GET /export-orders/{record_id}":       (200,   403,  200,    200,     403,    403,      401),
+    "POST /export-orders":                  (201,   403,  403,    403,     403,    403,      401),
+    "PATCH /export-orders/{record_id}":     (200,   403,  403,    403,     403,    403,      401),
+    "DELETE /export-orders/{record_id}":    (204,   403,  403,    403,     403,    403,      401),
     "POST /plan-runs":                      (202,   403,  403,    403,     403,    403,      401),
     "GET /plan-runs":                       (200,   403,  200,    403,     200,    403,      401),
     "GET /plan-runs/{run_id}":              (200,   403,  200,    403,     200,    403,      401),
@@ -113,6 +118,10 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "GET /plan-runs/{run_id}/expansions":   (200,   403,  200,    403,     200,    403,      401),
     "GET /plan-runs/{run_id}/allocations":  (200,   403,  200,    403,     403,    403,      401),
     "GET /plan-runs/{run_id}/shortfalls":   (200,   403,  200,    403,     403,    403,      401),
+    "GET /plan-runs/{run_id}/exports":      (200,   403,  200,    403,     403,    403,      401),
+    "GET /plan-runs/{run_id}/surplus":      (200,   403,  200,    403,     403,    403,      401),
+    "GET /plan-runs/{run_id}/economy":      (200,   403,  200,    403,     200,    403,      401),
+    "POST /plan-runs/{run_id}/money-curve": (200,   403,  403,    403,     403,    403,      401),
     "POST /plan-runs/{run_id}/approve":     (201,   403,  403,    403,     403,    403,      401),
     "POST /replans":                        (202,   403,  403,    403,     403,    403,      401),
     "GET /contracts":                       (200,   403,  200,    200,     200,    403,      401),
@@ -141,6 +150,9 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "GET /receipts":                        (200,   403,  200,    200,     200,    200,      401),
     "GET /receipts/{record_id}":            (200,   403,  200,    200,     200,    200,      401),
     "POST /receipts/{record_id}/reverse":   (403,   403,  403,    403,     403,    201,      401),
+    "POST /foreign-receipts":               (403,   403,  403,    403,     403,    201,      401),
+    "GET /foreign-receipts":                (200,   403,  200,    403,     403,    200,      401),
+    "GET /reports/foreign-supply":          (200,   403,  200,    403,     403,    200,      401),
     "POST /dispatches":                     (403,   403,  403,    403,     403,    201,      401),
     "GET /dispatches":                      (200,   403,  200,    403,     403,    200,      401),
     "GET /dispatches/{record_id}":          (200,   403,  200,    403,     403,    200,      401),
@@ -297,6 +309,10 @@ def _aim(world: World) -> None:
         world.ids[section] = record["id"]
     for section in ("needs", "foreign-supply", "stock"):
         world.ids[section] = world.read(f"/{section}")[0]["id"]
+    # An offer for art-155 (producer p1 makes it, line l1) that a planner shares with its makers.
+    offer = {"code": "x-shared", "item": "art-155", "month": 1, "quantity": 5, "price": 10}
+    shared = world.ministry("POST", "/export-orders", json=offer | {"buyer": "PL", "shared": True})
+    world.ids["export-orders"] = shared["id"]
     world.ids["planner user"] = world.ministry("GET", "/auth/me")["id"]
 
 
@@ -663,6 +679,23 @@ def _ledger(world: World) -> None:
     world.ledger["/production-reports"] = _report(world)["id"]
 
 
+@_request("POST /foreign-receipts")
+def _add_foreign_receipt(world: World, role: str) -> Call:
+    body = {"client_key": world.code("fr"), "depot": "d-north", "country": "PL", "item": "fpv",
+            "day": TODAY, "quantity": 10}  # fmt: skip
+    return Call("POST", "/foreign-receipts", json=body)
+
+
+@_request("GET /foreign-receipts")
+def _foreign_receipts(world: World, role: str) -> Call:
+    return Call("GET", "/foreign-receipts")
+
+
+@_request("GET /reports/foreign-supply")
+def _foreign_supply_report(world: World, role: str) -> Call:
+    return Call("GET", "/reports/foreign-supply", params={"as_of": TODAY})
+
+
 @_request("GET /depots")
 def _depots(world: World, role: str) -> Call:
     return Call("GET", "/depots")
@@ -888,6 +921,18 @@ SECTIONS = {
             {"quantity": 2},
         ),
         SectionCase("/stock", _new_stock, {"quantity": 2}),
+        SectionCase(
+            "/export-orders",
+            lambda w: {
+                "code": w.code("x"),
+                "item": "fpv",
+                "month": 1,
+                "quantity": 5,
+                "price": 12,
+                "buyer": "PL",
+            },
+            {"price": 13},
+        ),
     )
 }
 
@@ -972,8 +1017,17 @@ for _part in (
     "expansions",
     "allocations",
     "shortfalls",
+    "exports",
+    "surplus",
+    "economy",
 ):
     _run_part(_part)
+
+
+@_request("POST /plan-runs/{run_id}/money-curve")
+def _money_curve(world: World, role: str) -> Call:
+    body = {"fund": "dk", "year": 2026, "maximum": 100000, "steps": 1}
+    return Call("POST", f"/plan-runs/{world.finished_run}/money-curve", json=body)
 
 
 # --- the matrix ---------------------------------------------------------------------------------
@@ -1221,3 +1275,131 @@ class TestPartnerReach:
         assert response.status_code == 200
         run = response.json()
         assert (run["cost"], run["coverage"], run["tiers"]) == (None, None, [])
+
+
+class TestExportOrdersReach:
+    """A producer sees an offer only when a planner shared it and it makes the offer's item."""
+
+    def _offer(self, world: World, *, item: str, shared: bool) -> dict[str, Any]:
+        body = {"code": world.code("x"), "item": item, "month": 2, "quantity": 3, "price": 7}
+        return world.ministry(
+            "POST", "/export-orders", json=body | {"buyer": "FI", "shared": shared}
+        )
+
+    def test_it_lists_only_shared_offers_for_its_items(self, world: World) -> None:
+        hidden = self._offer(world, item="art-155", shared=False)
+        # an item only producer p2 makes (other checks give p1 lines of fpv)
+        item = world.ministry("POST", "/items", json=SECTIONS["items"].new(world))["code"]
+        line = {"code": world.code("l"), "producer": "p2", "item": item, "capacity": 1, "price": 1}
+        world.ministry("POST", "/lines", json=line)
+        not_its_item = self._offer(world, item=item, shared=True)
+
+        response = world.send("producer", Call("GET", "/export-orders", params={"limit": 1000}))
+
+        codes = {offer["code"] for offer in response.json()["items"]}
+        assert "x-shared" in codes
+        assert hidden["code"] not in codes and not_its_item["code"] not in codes
+        for offer in (hidden, not_its_item):
+            found = world.send("producer", Call("GET", f"/export-orders/{offer['id']}"))
+            assert found.status_code == 404
+            assert found.json()["detail"] == f"export order {offer['id']} not found"
+
+    def test_sharing_is_a_planners_change_that_counts_a_version(self, world: World) -> None:
+        offer = self._offer(world, item="art-155", shared=False)
+
+        shared = world.ministry(
+            "PATCH", f"/export-orders/{offer['id']}", json={"version": 1, "shared": True}
+        )
+
+        assert (shared["shared"], shared["version"]) == (True, 2)
+        seen = world.send("producer", Call("GET", f"/export-orders/{offer['id']}"))
+        assert seen.status_code == 200
+        assert seen.json()["price"] == 7 and seen.json()["buyer"] == "FI"
+
+    def test_an_unknown_item_is_named(self, world: World) -> None:
+        body = {"code": world.code("x"), "item": "nope", "month": 0, "quantity": 1, "price": 1}
+        response = world.send(
+            "planner", Call("POST", "/export-orders", json=body | {"buyer": "PL"})
+        )
+
+        assert response.status_code == 422, response.text
+        assert [p["field"] for p in response.json()["problems"]] == ["item"]
+
+    def test_a_producer_may_change_its_employees(self, world: World) -> None:
+        before = world.ministry("GET", f"/producers/{world.ids['producers']}")
+
+        response = world.send(
+            "producer",
+            Call(
+                "PATCH",
+                f"/producers/{before['id']}",
+                json={"version": before["version"], "employees": 420},
+            ),
+        )
+
+        assert response.status_code == 200, response.text
+        assert response.json()["employees"] == 420
+
+
+class TestRunEconomy:
+    """The finished run of the module: its economy adds up, and exports change no tier."""
+
+    def test_the_regions_spend_adds_up_to_the_payments(self, world: World) -> None:
+        run = world.finished_run
+        economy = world.ministry("GET", f"/plan-runs/{run}/economy")
+        payments = world.read(f"/plan-runs/{run}/payments")
+        total = sum(p["amount"] for p in payments)
+
+        assert sum(r["spend"] for r in economy["by_region"]) == pytest.approx(total, rel=1e-9)
+        assert sum(r["spend"] for r in economy["by_ownership"]) == pytest.approx(total, rel=1e-9)
+        assert sum(r["spend"] for r in economy["by_fund_region"]) == pytest.approx(total, rel=1e-9)
+        assert {r["fund"] for r in economy["by_fund_region"]} == {"dk", "state"}
+
+    def test_a_partner_sees_where_only_its_funds_money_lands(self, world: World) -> None:
+        run = world.finished_run
+        every = world.ministry("GET", f"/plan-runs/{run}/economy")["by_fund_region"]
+
+        response = world.send("partner", Call("GET", f"/plan-runs/{run}/economy"))
+
+        assert response.status_code == 200
+        assert set(response.json()) == {"run", "currency", "by_fund_region"}
+        assert response.json()["by_fund_region"] == [r for r in every if r["fund"] == "dk"]
+
+    def test_the_tiers_and_cost_are_those_of_the_plan_without_export_orders(
+        self, world: World
+    ) -> None:
+        exports = world.ministry("GET", f"/plan-runs/{world.finished_run}/exports")
+
+        assert [order["order"] for order in exports["orders"]] == ["x-shared"]
+        assert exports["cost"] == pytest.approx(exports["cost_without_exports"], rel=1e-9)
+        assert exports["tiers"]
+        for tier in exports["tiers"]:
+            assert tier["weighted_unit_months_short"] == pytest.approx(
+                tier["without_exports"], abs=1e-6
+            )
+
+    def test_a_money_curve_names_a_fund_it_does_not_know(self, world: World) -> None:
+        body = {"fund": "nope", "year": 2026, "maximum": 1000, "steps": 1}
+        response = world.send(
+            "planner", Call("POST", f"/plan-runs/{world.finished_run}/money-curve", json=body)
+        )
+
+        assert response.status_code == 422
+        assert response.json()["problems"] == [
+            {"field": "fund", "message": "no fund 'nope' in the run's snapshot"}
+        ]
+
+    def test_a_money_curve_never_raises_a_tier(self, world: World) -> None:
+        body = {"fund": "state", "year": 2026, "maximum": 200000, "steps": 2}
+        curve = world.ministry("POST", f"/plan-runs/{world.finished_run}/money-curve", json=body)
+
+        by_step: dict[int, list[float]] = {}
+        for row in curve["rows"]:
+            by_step.setdefault(row["step"], []).append(row["weighted_unit_months_short"])
+        values = [tuple(by_step[step]) for step in sorted(by_step)]
+        assert [row["extra"] for row in curve["rows"] if row["priority"] == 1] == [
+            0,
+            100000,
+            200000,
+        ]
+        assert all(b <= a for a, b in itertools.pairwise(values))

@@ -227,6 +227,33 @@ class TestPlan:
         assert len(document["export_orders"]) == 1
         assert all(p["employees"] >= 20 for p in document["producers"])
 
+    def test_generate_no_economy_leaves_them_out(self, runner, tmp_path):
+        path = tmp_path / "f.json"
+        result = kuznia(runner, "generate", "tiny", "--no-economy", "--output", path)
+        assert result.exit_code == 0, result.output
+        document = json.loads(path.read_text())
+        assert "export_orders" not in document
+        assert all("employees" not in p for p in document["producers"])
+
+    def test_curve_writes_each_tiers_shortfall_per_step(self, runner, tmp_path):
+        # 10 at 2 each, 10 of money: 5 short; +5 buys 2.5 more, +10 the rest
+        doc = instance_dict(months=1, capacity=10, price=2.0)
+        doc["funds"][0]["budget"] = {"2026": 10}
+        doc["needs"] = [need("a", 0, 10)]
+        source, output = write(tmp_path / "f.json", doc), tmp_path / "curve.csv"
+        result = kuznia(runner, "curve", "--input", source, "--fund", "state", "--year", "2026",
+                        "--max", "10", "--steps", "2", "--output", output)  # fmt: skip
+        assert result.exit_code == 0, result.output
+        lines = output.read_text().splitlines()
+        assert lines[0] == (
+            "step,extra,priority,weighted_unit_months_short,unit_months_short,"
+            "closed_unit_months,cost"
+        )
+        assert [line.split(",")[4] for line in lines[1:]] == ["5.0", "2.5", "0.0"]
+        bad = kuznia(runner, "curve", "--input", source, "--fund", "nope", "--year", "2026")
+        assert bad.exit_code == 2
+        assert "fund 'nope' is not in the instance" in bad.output
+
     def test_an_instance_without_needs_is_planned_and_written(self, runner, tmp_path):
         doc = instance_dict(months=2, capacity=10, price=3.0)
         doc["commitments"] = [{"line": "l1", "month": 1, "quantity": 4}]

@@ -83,6 +83,37 @@ class TestRoundTrip:
 
         assert as_json(read_registry_workbook(path)) == as_json(instance)
 
+    def test_employees_and_export_orders_come_back_exactly(self, tmp_path: Path) -> None:
+        instance = generate("small", seed=7)
+        path = tmp_path / "small.xlsx"
+
+        write_registry_workbook(instance, path)
+        back = read_registry_workbook(path)
+
+        assert [o.model_dump() for o in back.export_orders] == [
+            o.model_dump() for o in instance.export_orders
+        ]
+        assert len(back.export_orders) == 2
+        assert [p.employees for p in back.producers] == [p.employees for p in instance.producers]
+        book = openpyxl.load_workbook(path)
+        assert [cell.value for cell in book["Export orders"][1]] == [
+            "id", "item", "month", "quantity", "price", "buyer",
+        ]  # fmt: skip
+        assert [cell.value for cell in book["Producers"][1]][-1] == "employees"
+
+    def test_a_workbook_from_before_employees_and_export_orders_still_reads(
+        self, tmp_path: Path
+    ) -> None:
+        instance = generate("tiny", seed=7, economy=False)
+        path = tmp_path / "old.xlsx"
+        write_registry_workbook(instance, path)
+        book = openpyxl.load_workbook(path)
+        del book["Export orders"]
+        book["Producers"].delete_cols(len(list(book["Producers"][1])))
+        book.save(path)
+
+        assert as_json(read_registry_workbook(path)) == as_json(instance)
+
     def test_ints_stay_ints_and_whole_floats_stay_floats(self, tmp_path: Path) -> None:
         path = tmp_path / "varied.xlsx"
         instance = varied()  # 3.0, 1.5e3, 5000000000 and per-month lists mixing ints and floats
@@ -591,6 +622,7 @@ SECTIONS = (
     "foreign_supply",
     "stock",
     "commitments",
+    "export_orders",
 )
 
 

@@ -289,10 +289,11 @@ class TestNational:
 
 
 class TestEconomy:
-    """Employees and export offers: only with economy=True (the registry cannot store them yet)."""
+    """Employees and export offers: on by default, left out with economy=False."""
 
-    def test_off_by_default(self) -> None:
-        plain = instance("national")
+    def test_on_by_default_and_off_on_request(self) -> None:
+        assert len(instance("national").export_orders) == 6
+        plain = generate("national", seed=7, economy=False)
         assert plain.export_orders == []
         assert all(p.employees is None for p in plain.producers)
 
@@ -314,4 +315,4 @@ class TestEconomy:
                 "producers": [p.model_copy(update={"employees": None}) for p in richer.producers],
             }
         )
-        assert stripped.model_dump() == instance("national").model_dump()
+        assert stripped.model_dump() == generate("national", seed=7, economy=False).model_dump()

@@ -105,7 +105,8 @@ class TestLogin:
         assert response.status_code == 403
 
 
-PLANNER_MENU = ["Overview", "Industry", "Needs", "Funds", "Plans", "Targets", "Contracts", "Ledger"]
+PLANNER_MENU = ["Overview", "Industry", "Needs", "Funds", "Plans", "Targets", "Exports",
+                "Economy", "Contracts", "Ledger"]  # fmt: skip
 
 
 class TestMenu:
@@ -115,7 +116,7 @@ class TestMenu:
             ("planner", PLANNER_MENU),
             ("auditor", [*PLANNER_MENU, "Audit", "Users"]),
             ("producer", ["Overview", "Industry", "Contracts"]),
-            ("partner", ["Overview", "Funds", "Plans", "Contracts"]),
+            ("partner", ["Overview", "Funds", "Plans", "Economy", "Contracts"]),
             ("logistics", ["Overview", "Ledger"]),
             ("admin", ["Overview", "Audit", "Users"]),
         ],

@@ -59,7 +59,8 @@ ENTITY_RESOURCES: dict[str, str] = {
     "api_tokens": "users",
     "organisations": "organisations",
     "targets": "targets",
-    "export_orders": "foreign_supply",
+    "export_orders": "export_orders",
+    "foreign_receipts": "foreign_receipts",
 }
 REDACTED = "[redacted]"
 

@@ -95,6 +95,12 @@ POLICY: dict[str, dict[Action, dict[Role, Access]]] = {
         Action.read: {Role.planner: _ALL, Role.auditor: _ALL},
         Action.write: {Role.planner: _ALL},
     },
+    # Foreign buyers' offers: planners negotiate them; a producer reads those a planner shared
+    # for its items (kuznia.registry.sections.EXPORT_ORDERS); partners and depots see none.
+    "export_orders": {
+        Action.read: {Role.planner: _ALL, Role.auditor: _ALL, Role.producer: _OWN},
+        Action.write: {Role.planner: _ALL},
+    },
     "stock": {
         Action.read: {Role.planner: _ALL, Role.auditor: _ALL, Role.logistics: _ALL},
         Action.write: {Role.planner: _ALL},
@@ -140,6 +146,11 @@ POLICY: dict[str, dict[Action, dict[Role, Access]]] = {
             Role.producer: _OWN,
             Role.partner: _OWN,
         },
+        Action.write: {Role.logistics: _OWN},
+    },
+    # Foreign supply on arrival (no contract): a depot's staff record their own depots'.
+    "foreign_receipts": {
+        Action.read: {Role.planner: _ALL, Role.auditor: _ALL, Role.logistics: _OWN},
         Action.write: {Role.logistics: _OWN},
     },
     "dispatches": {

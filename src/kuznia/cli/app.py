@@ -17,6 +17,7 @@ ORDER = (
     "scenario",
     "sweep",
     "critical",
+    "curve",
     "db",
     "import",
     "export",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from kuznia.cli.app import app as kuznia
 from kuznia.cli.resilience import print_robust, robust_plan
@@ -59,10 +60,9 @@ def generate(
     seed: int = typer.Option(7, "--seed", help="Random seed: the same seed gives the same data."),
     output: Path = typer.Option(..., "--output", "-o", help="Instance file to write (JSON)."),
     economy: bool = typer.Option(
-        False,
-        "--economy",
-        help="Add producers' employees and a few export offers (the registry cannot store "
-        "them yet).",
+        True,
+        "--economy/--no-economy",
+        help="Producers' employees and a few export offers (on by default).",
     ),
 ) -> None:
     """Generate a synthetic, illustrative planning instance (kuznia-instance/1)."""
@@ -182,3 +182,55 @@ def plan(
             "optimal (in lp: the plan of the last stage that finished).[/]"
         )
         raise typer.Exit(ExitCode.STOPPED_WITH_PLAN)
+
+
+@kuznia.command()
+def curve(
+    input: Path = typer.Option(..., "--input", "-i", help="Instance file (JSON)."),
+    fund: str = typer.Option(..., "--fund", help="The fund whose budget grows (its id)."),
+    year: int = typer.Option(..., "--year", help="The budget year that grows."),
+    maximum: float = typer.Option(
+        500e6, "--max", min=0.0, help="The most extra money (the instance's currency)."
+    ),
+    steps: int = typer.Option(10, "--steps", min=1, max=100, help="Equal steps up to --max."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the table as CSV."),
+    mode: Mode = typer.Option(Mode.lp, "--mode", help="lp or milp."),
+) -> None:
+    """Money curve: each tier's shortfall with 0 to --max more of a fund's money in a year."""
+    from kuznia.planning import SolveOptions
+    from kuznia.planning.curves import money_curve
+
+    instance = _read(input)
+    began = time.perf_counter()
+    try:
+        table = money_curve(
+            instance,  # type: ignore[arg-type]
+            fund=fund,
+            year=year,
+            maximum=maximum,
+            steps=steps,
+            options=SolveOptions(mode=mode.value),
+        )
+    except ValueError as error:
+        errors.print(f"[bold red]Cannot draw the curve[/]: {error}", highlight=False)
+        raise typer.Exit(ExitCode.INVALID_INPUT) from None
+    shown = Table(
+        title=f"Shortfall by tier with more of fund {fund} in {year}", title_justify="left"
+    )
+    for column in ("Extra", "Tier", "Weighted short", "Unit-months short", "Closed", "Cost"):
+        shown.add_column(column, justify="right")
+    for row in table.itertuples():
+        shown.add_row(
+            f"{row.extra:,.0f}",
+            str(row.priority),
+            f"{row.weighted_unit_months_short:,.0f}",
+            f"{row.unit_months_short:,.0f}",
+            f"{row.closed_unit_months:,.0f}",
+            f"{row.cost:,.0f}",
+        )
+    console.print(shown)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(output, index=False)
+        console.print(f"Curve written to {output}")
+    console.print(f"{steps + 1} solves in {time.perf_counter() - began:.1f} s.")

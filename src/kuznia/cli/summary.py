@@ -131,30 +131,37 @@ def print_summary(console: Console, result: PlanResult, *, top: int = 10) -> Non
 
 
 def _print_exports_and_economy(console: Console, result: PlanResult) -> None:
-    """Export revenue (where there are export orders) and the economy by region."""
+    """Export revenue (where there are export orders) and the economy by region, ownership and
+    joint-venture partner country."""
     if result.has_export_orders:
         served = result.exports[result.exports["quantity"] > 0]
         console.print(
             f"Exports: [bold]{len(served)}[/] of {len(result.exports)} orders served, revenue "
             f"[bold]{_money(result.export_revenue)} {result.currency}[/] (tiers and cost unchanged)"
         )
-    by_region = result.economy.get("by_region")
-    if by_region is None or by_region.empty:
-        return
-    table = Table(title="Economy by region", title_justify="left")
-    columns = ["Region", "Spend", "Output value", "Export revenue"]
-    if result.has_jobs:
-        columns.append("Jobs")
-    for column in columns:
-        table.add_column(column, justify="left" if column == "Region" else "right")
-    for row in by_region.itertuples():
-        cells = [
-            str(row.region),
-            _money(row.spend),
-            _money(row.output_value),
-            _money(row.export_revenue),
-        ]
+    titles = {
+        "by_region": ("Economy by region", "Region", "region"),
+        "by_ownership": ("By ownership", "Ownership", "ownership"),
+        "by_partner_country": ("By JV partner country (partner's share)", "Country", "country"),
+    }
+    for name, (title, heading, key) in titles.items():
+        frame = result.economy.get(name)
+        if frame is None or frame.empty:
+            continue
+        table = Table(title=title, title_justify="left")
+        columns = [heading, "Spend", "Output value", "Export revenue"]
         if result.has_jobs:
-            cells.append(f"{row.jobs:,.0f}")
-        table.add_row(*cells)
-    console.print(table)
+            columns.append("Jobs")
+        for column in columns:
+            table.add_column(column, justify="left" if column == heading else "right")
+        for row in frame.to_dict("records"):
+            cells = [
+                str(row[key]),
+                _money(row["spend"]),
+                _money(row["output_value"]),
+                _money(row["export_revenue"]),
+            ]
+            if result.has_jobs:
+                cells.append(f"{row['jobs']:,.0f}")
+            table.add_row(*cells)
+        console.print(table)

@@ -39,6 +39,7 @@ from kuznia.models import (
     Depot,
     DepotStock,
     Dispatch,
+    ForeignReceipt,
     Fund,
     Grouping,
     Item,
@@ -456,13 +457,14 @@ def stock_at_end_of(
     *, session: Session, scope: Scope, day: date, depot_id: int | None
 ) -> dict[tuple[str, str], float]:
     """Stock per (depot code, item) at the end of a day, from the ledger: accepted receipts
-    less dispatches, both up to and including that day."""
+    and foreign receipts less dispatches, all up to and including that day."""
     access = reach(scope, "depot_stock")
     if access is Access.none:
         return {}
     totals: dict[tuple[str, str], float] = {}
     for model, column, sign in (
         (Receipt, Receipt.accepted, 1.0),
+        (ForeignReceipt, ForeignReceipt.quantity, 1.0),
         (Dispatch, Dispatch.quantity, -1.0),
     ):
         statement = (

@@ -268,6 +268,31 @@ class Receipt(Base):
     )
 
 
+class ForeignReceipt(Base):
+    """Foreign supply that arrived at a depot on a day, without a contract: the supplier's
+    country, the item and the quantity (a reversal, `reverses_id` set, carries it negated).
+    Expected foreign supply is the instance's `foreign_supply`; these are the actuals."""
+
+    __tablename__ = "foreign_receipts"
+    __table_args__ = (_ledger_sign("quantity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_key: Mapped[str] = mapped_column(String(CLIENT_KEY_LENGTH), unique=True)
+    depot_id: Mapped[int] = mapped_column(ForeignKey("depots.id", ondelete="RESTRICT"), index=True)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    item: Mapped[str] = mapped_column(String, index=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    quantity: Mapped[float] = mapped_column(Double)
+    note: Mapped[str] = mapped_column(Text, default="")
+    reverses_id: Mapped[int | None] = mapped_column(
+        ForeignKey("foreign_receipts.id", ondelete="RESTRICT"), nullable=True, unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+
 class Dispatch(Base):
     """Items a depot sent to an operational-strategic grouping on a day."""
 

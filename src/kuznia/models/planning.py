@@ -113,6 +113,15 @@ class PlanRun(Versioned, Base):
     replan_of: Mapped[int | None] = mapped_column(
         ForeignKey("plan_runs.id", ondelete="SET NULL"), nullable=True
     )
+    # The export stage and the economy (kuznia-instance/1 result sections), stored whole as the
+    # result JSON names them: `exports` (orders served), `surplus` (per item and month) and
+    # `economy` (tables by region, ownership, partner country, category).
+    exports: Mapped[list[dict[str, Any]] | None] = mapped_column(exact_json(), nullable=True)
+    surplus: Mapped[list[dict[str, Any]] | None] = mapped_column(exact_json(), nullable=True)
+    economy: Mapped[dict[str, Any] | None] = mapped_column(exact_json(), nullable=True)
+    # The same plan solved without export orders (only for a snapshot that has them): its tier
+    # values and cost, the proof that exports take nothing from the troops.
+    without_exports: Mapped[dict[str, Any] | None] = mapped_column(exact_json(), nullable=True)
 
     tiers: Mapped[list[PlanRunTier]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="PlanRunTier.priority"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, Double, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Double, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kuznia.models.base import Base, FromInstance, Versioned
@@ -87,5 +87,8 @@ class ExportOrder(Versioned, Base):
     price: Mapped[float] = mapped_column(Double)
     price_is_int: Mapped[bool] = mapped_column(Boolean, default=False)
     buyer: Mapped[str] = mapped_column(String)
+    # Not part of the instance format: whether planners share the offer with the producers of
+    # its item (a producer's user sees an offer only then).
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     item: Mapped[Item] = relationship()

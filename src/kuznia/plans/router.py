@@ -8,7 +8,8 @@ from pydantic import Field, create_model
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep
 from kuznia.pagination import MAX_DB_INT, Key, Page, PageParams, page_params
-from kuznia.plans import repository, service
+from kuznia.plans import economy, repository, service
+from kuznia.plans.economy import MoneyCurveRequest
 from kuznia.plans.schemas import (
     RESULT_ROWS,
     Operation,
@@ -191,3 +192,41 @@ def _result_route(table: str) -> None:
 for _table in RESULT_ROWS:
     if _table != "shortfalls":
         _result_route(_table)
+
+
+@router.get(
+    "/{run_id}/exports",
+    response_model=dict[str, Any],
+    summary="Orders served with revenue; tiers and cost beside the plan without export orders",
+)
+def get_run_exports(session: SessionDep, scope: ScopeDep, run_id: Key) -> dict[str, Any]:
+    return economy.run_exports(session=session, scope=scope, run_id=run_id)
+
+
+@router.get(
+    "/{run_id}/surplus",
+    response_model=dict[str, Any],
+    summary="Surplus per item and month: after the plan, and unconditional",
+)
+def get_run_surplus(session: SessionDep, scope: ScopeDep, run_id: Key) -> dict[str, Any]:
+    return economy.run_surplus(session=session, scope=scope, run_id=run_id)
+
+
+@router.get(
+    "/{run_id}/economy",
+    response_model=dict[str, Any],
+    summary="Spend, output, export revenue and jobs by region, ownership, partner country",
+)
+def get_run_economy(session: SessionDep, scope: ScopeDep, run_id: Key) -> dict[str, Any]:
+    return economy.run_economy(session=session, scope=scope, run_id=run_id)
+
+
+@router.post(
+    "/{run_id}/money-curve",
+    response_model=dict[str, Any],
+    summary="Each tier's shortfall with more of a fund's money in a year (solved now)",
+)
+def post_money_curve(
+    session: SessionDep, scope: ScopeDep, run_id: Key, body: MoneyCurveRequest
+) -> dict[str, Any]:
+    return economy.run_money_curve(session=session, scope=scope, run_id=run_id, body=body)

@@ -17,14 +17,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from kuznia import models
 from kuznia.audit.chain import Actor, set_actor
 from kuznia.db import database_engine, session_scope
-from kuznia.instance import parse_instance
+from kuznia.instance import Instance, parse_instance
 from kuznia.planning import SolveOptions, plan
+from kuznia.planning.curves import tiers_and_cost
 from kuznia.planning.jsonable import plain
 from kuznia.planning.results import PlanResult
 from kuznia.plans.repository import move_run, oldest_queued_run_id, run_snapshot
@@ -100,12 +101,66 @@ def solve_run(*, engine: Engine, run_id: int) -> None:
         mip_gap=options.get("mip_gap", 1e-4),
     )
     result = plan(instance, options=solve_options, on_progress=on_progress)
-    _store(engine, run_id, result)
+    without = None
+    if instance.export_orders and result.has_plan:
+        # The proof that exports take nothing from the troops: the same plan without export
+        # orders, solved again (tiers and cost only), stored beside the run's own values.
+        _set(engine, run_id, message="solving again without export orders")
+        alone = tiers_and_cost(
+            instance.model_copy(update={"export_orders": []}), options=solve_options
+        )
+        without = {
+            "status": alone.status.value,
+            "cost": plain(alone.cost) if alone.tiers else None,
+            "tiers": [
+                {
+                    "priority": tier.priority,
+                    "weighted_unit_months_short": _finite(tier.weighted_unit_months_short),
+                    "unit_months_short": _finite(tier.unit_months_short),
+                }
+                for tier in alone.tiers
+            ],
+        }
+    _store(engine, run_id, result, without=without, regions=_regions(instance))
 
 
-def _store(engine: Engine, run_id: int, result: PlanResult) -> None:
+def _regions(instance: Instance) -> dict[str, str]:
+    """The region of each line's producer, by line code."""
+    region = {producer.id: producer.region for producer in instance.producers}
+    return {line.id: region[line.producer] for line in instance.lines}
+
+
+def economy_document(result: PlanResult, line_regions: dict[str, str]) -> dict[str, Any]:
+    """The result's economy tables as JSON, with `by_fund_region`: each fund's payments by the
+    region of the producer paid (where a fund's money lands)."""
+    document: dict[str, Any] = result.to_dict()["economy"]
+    rows: list[dict[str, Any]] = []
+    if len(result.payments):
+        paid = result.payments.assign(region=result.payments["line"].map(line_regions))
+        grouped = (
+            paid.dropna(subset=["region"])
+            .groupby(["fund", "region"], as_index=False)["amount"]
+            .sum()
+            .sort_values(["fund", "amount", "region"], ascending=[True, False, True])
+        )
+        rows = [
+            {"fund": str(r["fund"]), "region": str(r["region"]), "spend": plain(r["amount"])}
+            for r in grouped.to_dict("records")
+        ]
+    return document | {"by_fund_region": rows}
+
+
+def _store(
+    engine: Engine,
+    run_id: int,
+    result: PlanResult,
+    *,
+    without: dict[str, Any] | None = None,
+    regions: dict[str, str] | None = None,
+) -> None:
     """Write the outcome and the result tables in one transaction, unless cancelled meanwhile."""
-    report = result.to_dict()["report"] | {"conflicts": result.conflicts}
+    document = result.to_dict()
+    report = document["report"] | {"conflicts": result.conflicts}
     has_plan = result.has_plan
     with session_scope(engine) as session:
         set_actor(session, WORKER)
@@ -124,6 +179,18 @@ def _store(engine: Engine, run_id: int, result: PlanResult) -> None:
         )
         if not finished:
             return
+        # The export stage and the economy: stored whole on the run, kept out of the audit
+        # event of its status change (which records the values it moves).
+        session.execute(
+            update(models.PlanRun)
+            .where(models.PlanRun.id == run_id)
+            .values(
+                exports=_records(result.exports) if has_plan else None,
+                surplus=document["surplus"] if has_plan else None,
+                economy=economy_document(result, regions or {}) if has_plan else None,
+                without_exports=without,
+            )
+        )
         insert_rows(
             session,
             models.PlanRunTier,
@@ -165,6 +232,11 @@ _SHORTFALL_FIELDS = [
     for column in models.PlanRunShortfall.__table__.columns
     if column.name not in ("id", "run_id")
 ]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table's rows as plain JSON values."""
+    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _finite(value: float) -> float:

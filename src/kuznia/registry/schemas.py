@@ -46,13 +46,20 @@ def section_schemas(section: Section) -> SectionSchemas:
         _api_name(name): (info.annotation, _described(info, name, section))
         for name, info in section.record.model_fields.items()
     }
-    create = create_model(f"{section.title}Create", __config__=_STRICT, **fields)
+    extra: dict[str, Any] = {
+        name: (annotation, Field(default=default, description=description))
+        for name, (annotation, default, description) in section.api_fields.items()
+    }
+    create = create_model(f"{section.title}Create", __config__=_STRICT, **fields, **extra)
     optional: dict[str, Any] = {
         name: (
             (Annotated[annotation, *info.metadata] if info.metadata else annotation) | None,
             Field(default=None, description=info.description),
         )
         for name, (annotation, info) in fields.items()
+    } | {
+        name: (annotation | None, Field(default=None, description=description))
+        for name, (annotation, _, description) in section.api_fields.items()
     }
     update = create_model(
         f"{section.title}Update",
@@ -60,11 +67,16 @@ def section_schemas(section: Section) -> SectionSchemas:
         version=(int, Field(description="The version the change was made on (from a read).")),
         **optional,
     )
+    served: dict[str, Any] = {
+        name: (annotation, Field(description=description))
+        for name, (annotation, _, description) in section.api_fields.items()
+    }
     read = create_model(
         f"{section.title}Read",
         id=(int, Field(description="The database key, used in this API's paths.")),
         version=(int, Field(description="Counts the record's changes; send it with an update.")),
         **fields,
+        **served,
     )
     filter_fields: dict[str, Any] = {
         name: (spec.type | None, Field(default=None, description=spec.description))

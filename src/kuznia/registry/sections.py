@@ -51,6 +51,9 @@ class Section:
     filters: Mapping[str, Filter] = field(default_factory=dict)
     # The rows a role with `own` access reaches; None: no role has `own` access here.
     own: Callable[[Scope], ColumnElement[bool]] | None = None
+    # Columns the API serves beside the record's fields, not part of the instance format:
+    # name -> (type, default, description); written by the API only, never by a file.
+    api_fields: Mapping[str, tuple[Any, Any, str]] = field(default_factory=dict)
 
     @property
     def path(self) -> str:
@@ -244,7 +247,17 @@ COMMITMENTS = Section(
     references={"line": models.Line},
 )
 
-# Foreign buyers' offers: part of an instance; the registry's API does not serve them yet.
+
+def _shared_for_producer(scope: Scope) -> ColumnElement[bool]:
+    """The offers a planner shared, for items the producer makes (has a line of)."""
+    if scope.producer_id is None:
+        return false()
+    return models.ExportOrder.shared.is_(True) & models.ExportOrder.item_id.in_(
+        select(models.Line.item_id).where(models.Line.producer_id == scope.producer_id)
+    )
+
+
+# Foreign buyers' offers: planners keep them; a producer reads those shared with it.
 EXPORT_ORDERS = Section(
     name="export_orders",
     noun="export order",
@@ -252,6 +265,24 @@ EXPORT_ORDERS = Section(
     model=models.ExportOrder,
     record=schema.ExportOrder,
     references={"item": models.Item},
+    filters={
+        "code": _by_code(models.ExportOrder),
+        "item": _reference(models.ExportOrder.item, models.Item, "item"),
+        "month": Filter(
+            _Month, lambda value: models.ExportOrder.month == value, "Offers for this month."
+        ),
+        "buyer": Filter(
+            str, lambda value: models.ExportOrder.buyer == value, "Offers of this buyer country."
+        ),
+    },
+    own=_shared_for_producer,
+    api_fields={
+        "shared": (
+            bool,
+            False,
+            "Whether the producers of the offer's item see it (a planner decides).",
+        )
+    },
 )
 
 SECTIONS: tuple[Section, ...] = (
@@ -264,6 +295,19 @@ SECTIONS: tuple[Section, ...] = (
     FUNDS,
     FOREIGN_SUPPLY,
     STOCK,
+    EXPORT_ORDERS,
 )
 # Every section of the instance format, in its order: what an import writes, an export reads.
-INSTANCE_SECTIONS: tuple[Section, ...] = (*SECTIONS, COMMITMENTS, EXPORT_ORDERS)
+INSTANCE_SECTIONS: tuple[Section, ...] = (
+    ITEMS,
+    PRODUCERS,
+    LINES,
+    EXPANSIONS,
+    GROUPINGS,
+    NEEDS,
+    FUNDS,
+    FOREIGN_SUPPLY,
+    STOCK,
+    COMMITMENTS,
+    EXPORT_ORDERS,
+)

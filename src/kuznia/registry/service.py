@@ -21,9 +21,10 @@ from kuznia.registry import repository
 from kuznia.registry.records import check_document, read_document, stored_document, write_record
 from kuznia.registry.sections import EXPANSIONS, LINES, PRODUCERS, STOCK, Section
 
-# What a producer's user may change on its own producer: the registry's facts (ownership,
-# region, partners) decide which funds may pay it, so the ministry keeps those.
-PRODUCER_EDITABLE = frozenset({"name"})
+# What a producer's user may change on its own producer (its name, its head count): the
+# registry's facts (ownership, region, partners) decide which funds may pay it, so the
+# ministry keeps those.
+PRODUCER_EDITABLE = frozenset({"name", "employees"})
 
 
 def list_records(
@@ -58,13 +59,16 @@ def create_record(
     access = scope.require(section.name, Action.write)
     if access is Access.own and section is PRODUCERS:
         raise Forbidden("a producer's user cannot create producers: the ministry registers them")
-    document = _instance_keys(fields)
+    extra = {name: fields[name] for name in section.api_fields if name in fields}
+    document = _instance_keys({k: v for k, v in fields.items() if k not in section.api_fields})
     record, referenced = check_document(section, document, session=session)
     if access is Access.own:
         _require_own(section, scope, referenced)
     _require_unique(session, section, record, referenced, other_than=None)
     row = section.model()
     write_record(section, row, record, referenced)
+    for name, (_, default, _) in section.api_fields.items():
+        setattr(row, name, extra.get(name, default))
     session.add(row)
     _flush(session, section, "added")
     return _read(section, row)
@@ -94,14 +98,23 @@ def update_record(
         )
         if locked:
             raise Forbidden(
-                f"a producer's user may change only its producer's name, not: {', '.join(locked)}"
+                "a producer's user may change only its producer's name and employees, "
+                f"not: {', '.join(locked)}"
             )
+    extra = {
+        name: value
+        for name, value in changes.items()
+        if name in section.api_fields and value is not None
+    }
+    changes = {k: v for k, v in changes.items() if k not in section.api_fields}
     document = {**stored_document(section, row), **_instance_keys(changes)}
     record, referenced = check_document(section, document, session=session)
     if access is Access.own:
         _require_own(section, scope, referenced)
     _require_unique(session, section, record, referenced, other_than=row.id)
     write_record(section, row, record, referenced)
+    for name, value in extra.items():
+        setattr(row, name, value)
     if not session.is_modified(row, include_collections=False) and (
         read_document(section, row) != before
     ):
@@ -127,7 +140,8 @@ def delete_record(
 
 
 def _read(section: Section, row: Any) -> dict[str, Any]:
-    return {"id": row.id, "version": row.version, **read_document(section, row)}
+    extra = {name: getattr(row, name) for name in section.api_fields}
+    return {"id": row.id, "version": row.version, **read_document(section, row), **extra}
 
 
 def _instance_keys(fields: Mapping[str, Any]) -> dict[str, Any]:

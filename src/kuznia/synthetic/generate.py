@@ -46,14 +46,14 @@ The parts live beside this module: `industry` (producers, lines, expansions), `m
 `demand` (needs, foreign supply, stock, commitments), with the shares and factors above in
 `calibration` and the shared rounding in `draws`; `generate` draws them in a fixed order from
 independent streams of the seed.
-- **Economy (only with `economy=True`, off by default).** Producers get `employees`: their
+- **Economy (`economy=True`, the default).** Producers get `employees`: their
   lines' yearly output value at full capacity over about US$150,000 a person, rounded to tens,
   20 at least. Foreign buyers (partner country codes, illustrative) offer a handful of export
   orders (1 in `tiny`, 2 in `small`, 6 in `national`, 8 in `national-x10`) in the second half of
   the horizon: items with lines, 10-30% of a month's capacity of the item, at 5-40% above the
-  median line price. Off by default because the registry does not store these fields yet (a
-  registry round trip of the instance would lose them); the default should flip once it does.
-  Drawn from a stream of their own, so the rest of the instance is the same either way.
+  median line price. On by default now that the registry stores these fields (migration 0008);
+  `economy=False` (`kuznia generate --no-economy`) leaves them out. Drawn from a stream of their
+  own, so the rest of the instance is the same either way.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ SIZE_SPECS: dict[str, SizeSpec] = {
 SIZES: tuple[str, ...] = tuple(SIZE_SPECS)
 
 
-def generate(size: str, *, seed: int, economy: bool = False) -> Instance:
+def generate(size: str, *, seed: int, economy: bool = True) -> Instance:
     """Generate the synthetic instance of `size` (one of `SIZES`); the same seed, the same one.
     `economy`: add producers' employees and a few export offers (see the module docstring)."""
     if size not in SIZE_SPECS:

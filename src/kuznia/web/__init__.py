@@ -18,6 +18,8 @@ from kuznia.web.routes import (
     account,
     audit,
     contracts,
+    economy,
+    exports,
     funds,
     industry,
     ledger,
@@ -40,7 +42,7 @@ def web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.protect)])
     # progress before contracts: /contracts/progress is not a contract's id
     modules = (account, overview, industry, needs, funds, plans, progress, contracts, ledger)
-    for module in (*modules, targets, audit, users, password, asset_routes):
+    for module in (*modules, targets, exports, economy, audit, users, password, asset_routes):
         router.include_router(module.router)
     return router
 

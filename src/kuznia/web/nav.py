@@ -18,6 +18,8 @@ class Section:
     path: str
     label: str
     resource: str | None
+    # True: shown only to roles that read all of `resource` (not their organisation's part).
+    whole: bool = False
 
 
 SECTIONS = (
@@ -27,6 +29,10 @@ SECTIONS = (
     Section("funds", "/funds", N_("Funds"), "funds"),
     Section("plans", "/plans", N_("Plans"), "plan_runs"),
     Section("targets", "/targets", N_("Targets"), "targets"),
+    # A run's exports and surplus are the ministry's; a partner sees where its funds' money
+    # lands on the economy page.
+    Section("exports", "/exports", N_("Exports"), "plan_runs", whole=True),
+    Section("economy", "/economy", N_("Economy"), "plan_runs"),
     # Contracts, guarantees and plan versus actual: producers see their own, partners those
     # their funds pay; the depots' staff record deliveries without reading contracts.
     Section("contracts", "/contracts", N_("Contracts"), "contracts"),
@@ -54,4 +60,9 @@ def reads_all(scope: Scope, resource: str) -> bool:
 
 def sections_for(scope: Scope) -> list[Section]:
     """The sections this caller's role may see, in menu order."""
-    return [s for s in SECTIONS if s.resource is None or may_read(scope, s.resource)]
+    return [
+        s
+        for s in SECTIONS
+        if s.resource is None
+        or (reads_all(scope, s.resource) if s.whole else may_read(scope, s.resource))
+    ]

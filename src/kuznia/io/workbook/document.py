@@ -22,6 +22,7 @@ from kuznia.io.workbook.layout import (
     FUNDS,
     LINES,
     MONTH_LABEL,
+    OPTIONAL_SHEETS,
     PARTNERS,
     PRICE_BY_MONTH,
     PRODUCERS,
@@ -70,6 +71,8 @@ class Assembler:
         document: dict[str, Any] = {"format": FORMAT}
         self._settings(self.tables.get(SETTINGS), document)
         for spec in RECORD_SHEETS:
+            if spec.title in OPTIONAL_SHEETS and spec.title not in self.tables:
+                continue  # a workbook from before the sheet: the section is left out
             if spec not in (PARTNERS, FUND_BUDGETS):
                 document[spec.section] = self._records(self.tables.get(spec.title), spec)
         self._partners(self.tables.get(PARTNERS.title), document["producers"])

@@ -54,6 +54,9 @@ class Column:
     default: str = _REQUIRED  # what a blank cell means, in words; _REQUIRED when it must be given
     example: str = ""
     choices: tuple[str, ...] = ()
+    # The column may be left out of the sheet (added to the format later: workbooks written
+    # before it still read); a sheet without it leaves the field out of every record.
+    may_be_absent: bool = False
 
     @property
     def required(self) -> bool:
@@ -147,6 +150,15 @@ PRODUCERS = SheetSpec(
             "Region the producer works in; funds may be limited to "
             "regions, scenarios strike regions.",
             example="region-07",
+        ),
+        Column(
+            "employees",
+            Kind.WHOLE,
+            "People the producer employs (its jobs in the economy figures).",
+            unit="people",
+            default="not stated",
+            example="1200",
+            may_be_absent=True,
         ),
     ),
 )
@@ -395,6 +407,28 @@ COMMITMENTS = SheetSpec(
         _quantity("Quantity contracted."),
     ),
 )
+EXPORT_ORDERS = SheetSpec(
+    "Export orders",
+    "export_orders",
+    "Foreign buyers' offers: exports may use only output the country's plan does not take.",
+    (
+        _id("order", "x001"),
+        _reference("item", "Items", "art-155"),
+        _month("Month of the delivery abroad."),
+        _quantity("Most the buyer takes."),
+        Column(
+            "price",
+            Kind.NUMBER,
+            "What the buyer pays per unit.",
+            unit="currency per unit",
+            example="3500.0",
+        ),
+        Column("buyer", Kind.TEXT, "The buyer's country (ISO code).", example="PL"),
+    ),
+)
+# Sheets added to the workbook after its first version: a workbook without them still reads
+# (as having no records of theirs).
+OPTIONAL_SHEETS = frozenset({EXPORT_ORDERS.title})
 
 # Settings: one row per setting, key in column A, value in column B.
 SETTING_COLUMNS = (
@@ -492,6 +526,7 @@ RECORD_SHEETS = (
     FOREIGN_SUPPLY,
     STOCK,
     COMMITMENTS,
+    EXPORT_ORDERS,
 )
 # Sheets in the order of the workbook; problems are reported in this order too.
 SHEET_ORDER = (
@@ -511,6 +546,7 @@ SHEET_ORDER = (
     "Foreign supply",
     "Stock",
     "Commitments",
+    "Export orders",
 )
 SECTION_SHEETS = {sheet.section: sheet.title for sheet in RECORD_SHEETS} | {
     setting.header.split(".")[0]: SETTINGS for setting in SETTINGS_ROWS

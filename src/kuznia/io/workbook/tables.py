@@ -25,6 +25,7 @@ from kuznia.io.workbook.layout import (
     BY_MONTH_FIELDS,
     MONTH_LABEL,
     NOTES,
+    OPTIONAL_SHEETS,
     RECORD_SHEETS,
     SETTING_COLUMNS,
     SETTINGS,
@@ -147,6 +148,8 @@ class SheetReader:
         expected = [title for title in SHEET_ORDER if title != NOTES]
         others = [title for title in book.sheetnames if title not in SHEET_ORDER]
         for title in expected:
+            if title not in book.sheetnames and title in OPTIONAL_SHEETS:
+                continue
             if title not in book.sheetnames:
                 hint = f" (the workbook has {listing(others)})" if others else ""
                 self._sheet_problem(title, f"sheet is missing{hint}")
@@ -188,7 +191,7 @@ class SheetReader:
                     where.problem(f"unknown column; the columns of {title} are {listing(expected)}")
                 )
         for header in expected:
-            if header not in table.columns:
+            if header not in table.columns and header not in _absent_allowed(title):
                 self._sheet_problem(title, f'column "{header}" is missing from row 1')
                 self.incomplete.add(title)
         reported_columns: set[int] = set()
@@ -283,6 +286,12 @@ def _expected_headers(title: str) -> list[str]:
     if title in BY_MONTH_FIELDS:
         return ["line"]
     return list(next(spec for spec in RECORD_SHEETS if spec.title == title).headers)
+
+
+def _absent_allowed(title: str) -> set[str]:
+    """The columns of a record sheet that may be left out (added to the format later)."""
+    specs = [spec for spec in RECORD_SHEETS if spec.title == title]
+    return {column.header for spec in specs for column in spec.columns if column.may_be_absent}
 
 
 def _at(headers: list[str | None], position: int) -> str | None:
