@@ -7,7 +7,7 @@ only where its own funds' money lands (`by_fund_region` of its funds).
 A money curve re-solves the run's snapshot once per step (`kuznia.planning.curves`), inside
 the request: on `small` a step takes under a second, on `national` some 40 s, so the API takes
 at most MAX_CURVE_STEPS steps; `kuznia curve` draws longer curves from a file
-(docs/decisions/0010-economy-pages-and-money-curves.md).
+(docs/decisions/0013-economy-pages-and-money-curves.md).
 """
 
 from __future__ import annotations
