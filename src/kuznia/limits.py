@@ -102,7 +102,8 @@ def _error(scope: Scope, detail: str) -> tuple[bytes, bytes]:
         return json.dumps(body).encode(), b"application/json"
     page = (
         "<!doctype html><html lang=en><meta charset=utf-8><title>Too large</title>"
-        f"<h1>The form is too large</h1><p>{detail}</p></html>"
+        f"<h1>The form is too large</h1><p>{detail}</p>"
+        '<p><a href="/overview">Back to Kuznia</a></p></html>'
     )
     return page.encode(), b"text/html; charset=utf-8"
 
