@@ -3,10 +3,11 @@
 - `BodyLimit`, ASGI middleware: a body larger than `Settings.max_body_bytes` is refused with 413
   before the application reads it, whether its Content-Length says so, lies or is absent
   (chunked): the bytes are counted as they arrive, and reading stops at the limit.
-- `refuse_unsafe_text`, a dependency of every route: a JSON or form body holding a control
-  character or a lone surrogate (`"\\ud800"`) anywhere, in a value or a key, is refused with
-  422 naming the field, before any schema, service or database sees it (such text cannot be
-  encoded as UTF-8: it was a 500 in the places that stored or echoed it).
+- `refuse_unsafe_text`, a dependency of every route: a query or path parameter, or a JSON or
+  form body, holding a control character or a lone surrogate (`"\\ud800"`) anywhere, in a
+  value or a key, is refused with 422 naming the field (`query.depot` for a parameter),
+  before any schema, service or database sees it (such text cannot be encoded as UTF-8: it
+  was a 500 in the places that stored or echoed it).
 
 The schemas then bound every text field's length and character set (`kuznia.text`).
 """
@@ -101,7 +102,8 @@ def _error(scope: Scope, detail: str) -> tuple[bytes, bytes]:
         return json.dumps(body).encode(), b"application/json"
     page = (
         "<!doctype html><html lang=en><meta charset=utf-8><title>Too large</title>"
-        f"<h1>The form is too large</h1><p>{detail}</p></html>"
+        f"<h1>The form is too large</h1><p>{detail}</p>"
+        '<p><a href="/overview">Back to Kuznia</a></p></html>'
     )
     return page.encode(), b"text/html; charset=utf-8"
 
@@ -129,18 +131,46 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
 
 
 async def refuse_unsafe_text(request: Request) -> None:
-    """Refuse (422, the field named) a JSON or form body holding a control character or a
-    lone surrogate in any key or value."""
-    if request.method not in _WITH_BODY:
-        return
+    """Refuse (422, the field named) a query or path parameter, or a JSON or form body,
+    holding a control character or a lone surrogate in any key or value."""
+    problems = _parameter_problems(request)
+    if request.method in _WITH_BODY:
+        problems.extend(await _body_problems(request))
+    if problems:
+        count = len(problems)
+        raise InvalidInput(
+            f"{count} problem{'s' if count != 1 else ''} in the request: "
+            + "; ".join(f"{p.field}: {p.message}" for p in problems[:5]),
+            problems=problems,
+        )
+
+
+def _parameter_problems(request: Request) -> list[FieldProblem]:
+    """The query's and the path's parameters holding unsafe text, named as the schema's
+    errors name them (`query.depot`, `path.code`)."""
+    problems = []
+    for key, value in request.query_params.multi_items():
+        for part in (key, value):
+            message = text_problem(part)
+            if message is not None:
+                problems.append(FieldProblem(f"query.{_shown_key(key)}", message))
+                break
+    for key, value in request.path_params.items():
+        message = text_problem(value) if isinstance(value, str) else None
+        if message is not None:
+            problems.append(FieldProblem(f"path.{key}", message))
+    return problems
+
+
+async def _body_problems(request: Request) -> list[FieldProblem]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json" or content_type.endswith("+json"):
         raw = await request.body()
         try:
             document = json.loads(raw)
         except ValueError:
-            return  # not JSON: the route's own reading says so (400/422)
-        problems = [FieldProblem(field, message) for field, message in _json_problems(document)]
+            return []  # not JSON: the route's own reading says so (400/422)
+        return [FieldProblem(field, message) for field, message in _json_problems(document)]
     elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         # FastAPI has read the form already (routes with Form fields): read it as it did.
         form = await request.form()
@@ -153,15 +183,8 @@ async def refuse_unsafe_text(request: Request) -> None:
                 if message is not None:
                     problems.append(FieldProblem(_shown_key(key), message))
                     break
-    else:
-        return
-    if problems:
-        count = len(problems)
-        raise InvalidInput(
-            f"{count} problem{'s' if count != 1 else ''} in the request: "
-            + "; ".join(f"{p.field}: {p.message}" for p in problems[:5]),
-            problems=problems,
-        )
+        return problems
+    return []
 
 
 def _json_problems(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str, str]]:

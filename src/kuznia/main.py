@@ -87,8 +87,23 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 def error_body(
     error: str, detail: str, problems: list[dict[str, str]] | None = None
 ) -> dict[str, Any]:
-    """The one shape of every error the API returns (ErrorBody)."""
-    return {"error": error, "detail": detail, "problems": problems or []}
+    """The one shape of every error the API returns (ErrorBody), its text always encodable:
+    a message quoting a request's lone surrogate says it escaped rather than fail as a 500."""
+    return {
+        "error": error,
+        "detail": _encodable(detail),
+        "problems": [
+            {
+                key: _encodable(value) if isinstance(value, str) else value
+                for key, value in p.items()
+            }
+            for p in problems or []
+        ],
+    }
+
+
+def _encodable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def create_app(

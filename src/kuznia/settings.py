@@ -77,7 +77,7 @@ class Settings(BaseSettings):
         description="A file whose first line is the audit chain's HMAC key; later lines are "
         "retired keys still used to verify old events.",
     )
-    # Limits on what a request and an imported workbook may hold (docs/security-input.md).
+    # Limits on what a request and an imported workbook may hold (docs/security.md).
     max_body_bytes: int = Field(
         default=1024 * 1024,
         ge=1024,

@@ -1,5 +1,5 @@
 """Text a request or a file may hold: the safe character set of codes, the longest text of
-each kind, and the characters no text may hold (see docs/security-input.md).
+each kind, and the characters no text may hold (see docs/security.md, "Hostile input").
 
 - A **code** (an item's, producer's, line's, grouping's, fund's, expansion's or depot's id)
   is 1 to 64 letters, digits, '.', '_' and '-', starting with a letter or digit: it goes

@@ -130,3 +130,58 @@ def test_0004_fills_a_run_s_start_months_and_currency_from_its_snapshot(
             text("SELECT id, start, months, currency FROM plan_runs ORDER BY id")
         ).all()
     assert [tuple(row) for row in rows] == [(1, "2027-03", 18, "USD"), (2, "2026-12", 6, "EUR")]
+
+
+def test_0011_gives_each_ledger_row_its_organisation_and_keys_per_organisation(
+    empty_engine: Engine,
+) -> None:
+    upgrade(engine=empty_engine, revision="0010")
+    at = datetime(2026, 11, 24, tzinfo=UTC)
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO organisations (id, name, kind, created_at) VALUES "
+                "(1, 'Depot North', 'depot', :at), (2, 'Depot South', 'depot', :at)"
+            ),
+            {"at": at},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, organisation_id, role, password_hash, active, "
+                "created_at) VALUES (1, 'north@depot.test', 1, 'logistics', 'x', true, :at)"
+            ),
+            {"at": at},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO depots (id, code, name, region, location, organisation_id) VALUES "
+                "(1, 'd-north', 'North', '', '', 1), (2, 'd-south', 'South', '', '', 2)"
+            )
+        )
+        # Dispatch 1 by North's user; dispatch 2 by no user (gone): its depot's organisation.
+        connection.execute(
+            text(
+                "INSERT INTO dispatches (id, client_key, depot_id, item, grouping, day, quantity, "
+                "note, created_at, created_by_id) VALUES "
+                "(1, 'k-1', 1, 'art-155', 'g-east', '2026-11-02', 1, '', :at, 1), "
+                "(2, 'k-2', 2, 'art-155', 'g-east', '2026-11-02', 1, '', :at, NULL)"
+            ),
+            {"at": at},
+        )
+
+    upgrade(engine=empty_engine)
+
+    with empty_engine.begin() as connection:
+        rows = connection.execute(
+            text("SELECT id, organisation_id FROM dispatches ORDER BY id")
+        ).all()
+        # South may now use North's key: keys are unique per organisation only.
+        connection.execute(
+            text(
+                "INSERT INTO dispatches (id, client_key, depot_id, item, grouping, day, quantity, "
+                "note, created_at, organisation_id) VALUES "
+                "(3, 'k-1', 2, 'art-155', 'g-east', '2026-11-02', 1, '', :at, 2)"
+            ),
+            {"at": at},
+        )
+    assert [tuple(row) for row in rows] == [(1, 1), (2, 2)]

@@ -401,6 +401,32 @@ class TestClientKeys:
         assert stock_of(world) == [("d-north", "art-155", 9)]
 
     def test_another_depots_key_is_not_shown_to_whoever_reuses_it(self, world: World) -> None:
+        # Client keys are each organisation's own (migration 0011): Depot South's "r-1" is a
+        # new key, whatever Depot North stored under it; nothing says North used it.
+        world.api.post(
+            "logistics",
+            f"{API}/receipts",
+            json=receipt_body("r-1", world.c1, received=9, accepted=9),
+        )
+
+        at_north = world.api.post(
+            "south",
+            f"{API}/receipts",
+            json=receipt_body("r-1", world.c1, depot="d-north", received=9, accepted=9),
+        )
+        at_south = world.api.post(
+            "south",
+            f"{API}/receipts",
+            json=receipt_body("r-1", world.c1, depot="d-south", received=9, accepted=9),
+        )
+
+        assert at_north.status_code == 404
+        assert at_north.json()["detail"] == 'depot "d-north" not found'
+        assert at_south.status_code == 201, at_south.text
+        assert at_south.json()["client_key"] == "r-1"
+        assert count(world.engine, Receipt) == 2
+
+    def test_one_organisations_key_is_one_submission(self, world: World) -> None:
         world.api.post(
             "logistics",
             f"{API}/receipts",
@@ -408,15 +434,13 @@ class TestClientKeys:
         )
 
         response = world.api.post(
-            "south",
+            "logistics",
             f"{API}/receipts",
-            json=receipt_body("r-1", world.c1, depot="d-north", received=9, accepted=9),
+            json=receipt_body("r-1", world.c1, received=8, accepted=8),
         )
 
         assert response.status_code == 409
-        assert response.json()["detail"] == (
-            'client key "r-1" was used for another receipt: choose a new key for a new submission'
-        )
+        assert response.json()["problems"][0]["field"] == "client_key"
 
 
 class TestProductionReports:

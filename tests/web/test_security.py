@@ -76,6 +76,8 @@ class TestCsrf:
             "/plans",
             "/plans/1/approve",
             "/plans/1/cancel",
+            "/targets",
+            "/targets/1/delete",
         ]
 
     @pytest.mark.parametrize("origin", [None, "null"])

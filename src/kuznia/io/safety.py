@@ -1,4 +1,4 @@
-"""Workbooks in and out, made safe (see docs/security-input.md).
+"""Workbooks in and out, made safe (see docs/security.md, "Hostile input").
 
 - In: `check_workbook` looks into a workbook's zip before openpyxl opens it and refuses one
   whose parts would unpack to more than the limits (`WorkbookLimits`, from the settings

@@ -266,9 +266,16 @@ def get_ledger_row(
     return row
 
 
-def by_client_key(*, session: Session, model: LedgerModel, client_key: str) -> Any:
-    """The record of one kind stored under this client key, or None."""
-    return session.scalars(select(model).where(model.client_key == client_key)).first()
+def by_client_key(
+    *, session: Session, model: LedgerModel, organisation_id: int, client_key: str
+) -> Any:
+    """The record of one kind the organisation stored under this client key, or None (keys
+    are the submitting organisation's own: another's are unknown here)."""
+    return session.scalars(
+        select(model).where(
+            model.organisation_id == organisation_id, model.client_key == client_key
+        )
+    ).first()
 
 
 def reachable(*, session: Session, model: LedgerModel, scope: Scope, record_id: int) -> bool:

@@ -229,7 +229,12 @@ def record_production(
     _check_day(body.day)
     own = repository.producer_code(session=session, producer_id=scope.producer_id)
     contract = _delivering_contract(session, body.contract_id, producer=own or "")
-    report = ProductionReport(client_key=body.client_key, created_by_id=scope.user_id, **fields)
+    report = ProductionReport(
+        client_key=body.client_key,
+        organisation_id=scope.organisation_id,
+        created_by_id=scope.user_id,
+        **fields,
+    )
     replayed = _insert(session, scope, report, fields)
     if replayed is not None:
         return replayed, False
@@ -302,6 +307,7 @@ def record_receipt(
     contract = _delivering_contract(session, body.contract_id)
     receipt = Receipt(
         client_key=body.client_key,
+        organisation_id=scope.organisation_id,
         depot_id=depot.id,
         item=contract.item,
         created_by_id=scope.user_id,
@@ -361,7 +367,11 @@ def record_dispatch(
         )
     depot = _writable_depot(scope, "dispatches", body.depot, depot)
     dispatch = Dispatch(
-        client_key=body.client_key, depot_id=depot.id, created_by_id=scope.user_id, **fields
+        client_key=body.client_key,
+        organisation_id=scope.organisation_id,
+        depot_id=depot.id,
+        created_by_id=scope.user_id,
+        **fields,
     )
     replayed = _insert(session, scope, dispatch, {**fields, "depot_id": depot.id})
     if replayed is not None:
@@ -405,7 +415,13 @@ def reverse(
     earlier = repository.reversal_of(session=session, model=model, record_id=original.id)
     if earlier is not None:
         raise Conflict(f"{noun} {original.id} was already reversed by {noun} {earlier}")
-    reversal = _negated(original, client_key=body.client_key, fields=fields, user=scope.user_id)
+    reversal = _negated(
+        original,
+        client_key=body.client_key,
+        fields=fields,
+        user=scope.user_id,
+        organisation=scope.organisation_id,
+    )
     replayed = _insert(session, scope, reversal, fields)
     if replayed is not None:
         return replayed, False
@@ -431,9 +447,15 @@ def reverse(
 
 
 def _negated(
-    original: Any, *, client_key: str, fields: Mapping[str, Any], user: int
+    original: Any, *, client_key: str, fields: Mapping[str, Any], user: int, organisation: int
 ) -> ProductionReport | Receipt | Dispatch:
-    common = {"client_key": client_key, "day": original.day, "created_by_id": user, **fields}
+    common = {
+        "client_key": client_key,
+        "organisation_id": organisation,
+        "day": original.day,
+        "created_by_id": user,
+        **fields,
+    }
     if isinstance(original, Receipt):
         return Receipt(
             depot_id=original.depot_id,
@@ -556,7 +578,9 @@ def _stored(
 ) -> dict[str, Any] | None:
     """The record stored under this client key as the caller reads it, if it holds the same
     content; None if the key is new; Conflict if it was used for something else."""
-    stored = repository.by_client_key(session=session, model=model, client_key=client_key)
+    stored = repository.by_client_key(
+        session=session, model=model, organisation_id=scope.organisation_id, client_key=client_key
+    )
     if stored is None:
         return None
     noun = repository.noun(model)

@@ -214,10 +214,18 @@ class ProductionReport(Base):
     """A producer's report of output made for a contract on a day."""
 
     __tablename__ = "production_reports"
-    __table_args__ = (_ledger_sign("quantity"),)
+    __table_args__ = (
+        _ledger_sign("quantity"),
+        UniqueConstraint("organisation_id", "client_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_key: Mapped[str] = mapped_column(String(CLIENT_KEY_LENGTH), unique=True)
+    client_key: Mapped[str] = mapped_column(String(CLIENT_KEY_LENGTH))
+    # Whose submission: client keys are unique per organisation, so another organisation's
+    # key is simply unknown (migration 0011; rows recorded before it may hold none).
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), nullable=True, index=True
+    )
     contract_id: Mapped[int] = mapped_column(
         ForeignKey("contracts.id", ondelete="RESTRICT"), index=True
     )
@@ -244,10 +252,16 @@ class Receipt(Base):
         CheckConstraint(
             "received = accepted + rejected", name="received_is_accepted_plus_rejected"
         ),
+        UniqueConstraint("organisation_id", "client_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_key: Mapped[str] = mapped_column(String(CLIENT_KEY_LENGTH), unique=True)
+    client_key: Mapped[str] = mapped_column(String(CLIENT_KEY_LENGTH))
+    # Whose submission: client keys are unique per organisation, so another organisation's
+    # key is simply unknown (migration 0011; rows recorded before it may hold none).
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), nullable=True, index=True
+    )
     depot_id: Mapped[int] = mapped_column(ForeignKey("depots.id", ondelete="RESTRICT"), index=True)
     contract_id: Mapped[int] = mapped_column(
         ForeignKey("contracts.id", ondelete="RESTRICT"), index=True
@@ -297,10 +311,18 @@ class Dispatch(Base):
     """Items a depot sent to an operational-strategic grouping on a day."""
 
     __tablename__ = "dispatches"
-    __table_args__ = (_ledger_sign("quantity"),)
+    __table_args__ = (
+        _ledger_sign("quantity"),
+        UniqueConstraint("organisation_id", "client_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_key: Mapped[str] = mapped_column(String(CLIENT_KEY_LENGTH), unique=True)
+    client_key: Mapped[str] = mapped_column(String(CLIENT_KEY_LENGTH))
+    # Whose submission: client keys are unique per organisation, so another organisation's
+    # key is simply unknown (migration 0011; rows recorded before it may hold none).
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), nullable=True, index=True
+    )
     depot_id: Mapped[int] = mapped_column(ForeignKey("depots.id", ondelete="RESTRICT"), index=True)
     item: Mapped[str] = mapped_column(String, index=True)
     grouping: Mapped[str] = mapped_column(String, index=True)

@@ -134,7 +134,7 @@ def _partners_part(
 ) -> list[dict[str, Any]]:
     """`rows` scaled to the part the partner's funds pay: a delivery's quantity and value by
     its share of the line's payments that year, an expansion's capex by its share of the
-    expansion's payments; so no other fund's share can be read off (docs/security-input.md)."""
+    expansion's payments; so no other fund's share can be read off (docs/security.md)."""
     shares = repository.partner_shares(session=session, scope=scope, run_id=run_id, table=table)
     if table == "expansions":
         return [

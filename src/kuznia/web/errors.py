@@ -17,7 +17,7 @@ from kuznia.api import API_PREFIX
 from kuznia.errors import KuzniaError
 from kuznia.web.i18n import N_
 from kuznia.web.pages import render
-from kuznia.web.session import LoginRequired, login_url
+from kuznia.web.session import LoginRequired, login_url, viewer_of
 
 log = logging.getLogger("kuznia.web")
 
@@ -61,6 +61,7 @@ def error_page(
             "hint": HINTS.get(status),
             "detail": detail if status < 500 else None,
         },
+        viewer=viewer_of(request) if status < 500 else None,
         status_code=status,
         headers=headers,
     )

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from kuznia.auth import repository as auth_repository
 from kuznia.auth import service as auth_service
@@ -84,12 +85,37 @@ def current_viewer(request: Request, session: SessionDep) -> Viewer:
     user = auth_repository.user_by_id(session=session, user_id=scope.user_id)
     if request.method not in ("GET", "HEAD"):
         check_same_origin(request)
-    return Viewer(
+    viewer = Viewer(
         scope=scope,
         email=user.email if user else "",
         organisation=user.organisation.name if user else "",
         token=token,
     )
+    request.state.viewer = viewer
+    return viewer
+
+
+def viewer_of(request: Request) -> Viewer | None:
+    """The logged-in person of a request, also when an error cut it short before its route
+    knew them (a refused form keeps the navigation); None without a live session."""
+    known: Viewer | None = getattr(request.state, "viewer", None)
+    token = request.cookies.get(SESSION_COOKIE)
+    if known is not None or not token:
+        return known
+    try:
+        with request.app.state.sessions() as session:
+            scope = auth_service.authenticate(session=session, token=token)
+            user = auth_repository.user_by_id(session=session, user_id=scope.user_id)
+            viewer = Viewer(
+                scope=scope,
+                email=user.email if user else "",
+                organisation=user.organisation.name if user else "",
+                token=token,
+            )
+            session.rollback()
+            return viewer
+    except (NotAuthenticated, SQLAlchemyError):
+        return None
 
 
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]

@@ -4,7 +4,7 @@ without export orders, and foreign supply recorded on arrival at a depot (`forei
 no contract: the supplier's country).
 
 Revision ID: 0012
-Revises: 0010 (rechained by the integrator after 0009-0011)
+Revises: 0011 (rechained by the integrator after 0009-0011)
 Create Date: 2026-12-07 05:00:00.000000
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
