@@ -55,6 +55,7 @@ ENTITY_RESOURCES: dict[str, str] = {
     "receipts": "receipts",
     "dispatches": "dispatches",
     "depot_stocks": "depot_stock",
+    "opening_balances": "depot_stock",
     "users": "users",
     "api_tokens": "users",
     "organisations": "organisations",
