@@ -18,6 +18,7 @@ from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.logistics import reports
 from kuznia.logistics import service as logistics_service
+from kuznia.logistics.repository import LedgerModel
 from kuznia.pagination import MAX_LIMIT, PageParams
 
 
@@ -53,7 +54,7 @@ def ledger_rows(
     *,
     session: Session,
     scope: Scope,
-    model: logistics_service.LedgerModel,
+    model: LedgerModel,
     filters: dict[str, Any],
     limit: int = 5 * MAX_LIMIT,
 ) -> list[dict[str, Any]]:
