@@ -704,7 +704,7 @@ def _row(label: str, outcome: Outcome, values: list[float], extra: str) -> str:
 
 
 def render(args: argparse.Namespace, command: str, results: list[BackendResult], note: str) -> str:
-    today = dt.date.today().isoformat()
+    today = dt.datetime.now(dt.UTC).date().isoformat()
     cpu = _cpu_name()
     out = [
         "# The API under load",

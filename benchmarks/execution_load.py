@@ -523,7 +523,7 @@ def report(
         "",
         "    " + args.command,
         "",
-        f"Measured {dt.date.today().isoformat()} on {machine()}, PostgreSQL "
+        f"Measured {dt.datetime.now(dt.UTC).date().isoformat()} on {machine()}, PostgreSQL "
         f"{world.postgres_version}, shared with other work. Load average (1, 5, 15 min) before "
         f"the setup {_load(loads['before'])}, when the load began {_load(loads['start'])}, at "
         f"its end {_load(loads['end'])}.",

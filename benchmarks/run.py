@@ -177,7 +177,7 @@ def main() -> None:
         print(json.dumps(out))
         return
 
-    today = dt.date.today().isoformat()
+    today = dt.datetime.now(dt.UTC).date().isoformat()
     lines = [
         "# Benchmarks",
         "",

@@ -246,7 +246,8 @@ class TestEvaluation:
         # r2's dearer line covers the struck months: nothing short, 10 + 2 * 20 paid
         assert outcome.weighted_unit_months_short == [0.0]
         assert planned.tiers[0].weighted_unit_months_short == 0
-        assert outcome.cost == pytest.approx(50) and planned.cost == pytest.approx(50)
+        assert outcome.cost == pytest.approx(50)
+        assert planned.cost == pytest.approx(50)
 
     def test_held_contracts_deliver_the_contract_or_what_the_strike_left(self):
         plan_input = PlanInput.from_instance(build(two_regions()))

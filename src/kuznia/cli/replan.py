@@ -8,7 +8,7 @@ registry is empty.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -56,7 +56,7 @@ def replan_command(
     """Re-plan from the actual state: the remaining horizon from --start, depot stock, signed
     contracts and guarantees held as commitments, past needs not yet met owed in the first
     month, budgets less what was paid."""
-    start = start or month_of(date.today())
+    start = start or month_of(datetime.now(UTC).date())
     if not is_month(start):
         errors.print(f'[bold red]Invalid --start[/]: "{start}" is not a month YYYY-MM.')
         raise typer.Exit(NOTHING_DONE)

@@ -9,7 +9,7 @@ so a page shows what its viewer's scope may read and nothing more.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -23,8 +23,8 @@ from kuznia.pagination import MAX_LIMIT, PageParams
 
 
 def today() -> date:
-    """The day the ledger pages open on: the server's calendar day."""
-    return date.today()
+    """The day the ledger pages open on: today in UTC, as the ledger's own date checks."""
+    return datetime.now(UTC).date()
 
 
 def read_day(text: str | None, default: date) -> tuple[date, bool]:
