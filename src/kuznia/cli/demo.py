@@ -222,7 +222,7 @@ def add_demo_execution(
 ) -> ExecutionDemo:
     """Depots, an approved and signed plan, and a few days of the ledger, while the registry
     has no contracts (see the module's docstring); what was made. Needs the demo users."""
-    tell = say or (lambda message: None)
+    tell = say or (lambda _message: None)
     done = ExecutionDemo()
     today = today or datetime.now(UTC).date()
     planner, depot_user = _demo_user(Role.planner), _demo_user(Role.logistics)

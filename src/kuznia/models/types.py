@@ -17,10 +17,10 @@ class _JSONText(TypeDecorator[Any]):
     impl = Text
     cache_ok = True
 
-    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+    def process_bind_param(self, value: Any, _dialect: Dialect) -> str | None:
         return None if value is None else json.dumps(value, allow_nan=False)
 
-    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+    def process_result_value(self, value: str | None, _dialect: Dialect) -> Any:
         return None if value is None else json.loads(value)
 
 

@@ -606,7 +606,7 @@ def define_exports(
     # capacity: into the line's capacity row where it has one, else a row of its own
     row_at = np.full((pi.n_lines, months), -1, dtype=np.int64)
     if "capacity" in model.rows and model.rows["capacity"].size:
-        row_line, row_month = _capacity_row_cells(model, deliveries, pi)
+        row_line, row_month = _capacity_row_cells(deliveries)
         row_at[row_line, row_month] = model.rows["capacity"].index
     has_row = row_at[line, month] >= 0
     model.add_coefficients(row_at[line[has_row], month[has_row]], y[has_row], 1.0)
@@ -639,9 +639,7 @@ def define_exports(
     return line, month
 
 
-def _capacity_row_cells(
-    model: Model, deliveries: Deliveries, pi: PlanInput
-) -> tuple[IntArray, IntArray]:
+def _capacity_row_cells(deliveries: Deliveries) -> tuple[IntArray, IntArray]:
     """(line, month) of each expansion capacity row, as `define_expansions` made them."""
     extra = deliveries.expansion_extra
     line, month = np.nonzero((extra > 0) & (deliveries.column_of >= 0))

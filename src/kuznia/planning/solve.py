@@ -268,7 +268,7 @@ def solve_lexicographic(
             solution.duals[name] = (col_dual, row_dual)
         if name != "cost":
             if is_mip:
-                _hold_with_row(highs, n_cols, columns, costs, report.objective)
+                _hold_with_row(highs, columns, costs, report.objective)
                 _set_bounds(highs, later, 0.0, np.inf)
             else:
                 fixed[
@@ -284,14 +284,13 @@ def solve_lexicographic(
         and "exports" in model.objectives
         and solution.status == SolveStatus.OPTIMAL
     ):
-        _solve_exports(highs, planning_model, options, solution, deadline, on_stage)
+        _solve_exports(highs, planning_model, solution, deadline, on_stage)
     return solution
 
 
 def _solve_exports(
     highs: highspy.Highs,
     planning_model: PlanningModel,
-    options: SolveOptions,
     solution: Solution,
     deadline: float | None,
     on_stage: Callable[[str, str], None] | None,
@@ -398,7 +397,7 @@ def _set_bounds(highs: highspy.Highs, columns: np.ndarray, lower: float, upper: 
 
 
 def _hold_with_row(
-    highs: highspy.Highs, n_cols: int, columns: np.ndarray, costs: np.ndarray, optimum: float
+    highs: highspy.Highs, columns: np.ndarray, costs: np.ndarray, optimum: float
 ) -> None:
     """Add `objective <= optimum * (1 + rel) + abs` as a row."""
     limit = optimum + abs(optimum) * TIER_RELATIVE_TOLERANCE + TIER_ABSOLUTE_TOLERANCE
