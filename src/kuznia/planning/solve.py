@@ -174,6 +174,47 @@ def _set_objective(
     highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), cost)
 
 
+def _choose_lp_solver(highs: highspy.Highs, options: SolveOptions, *, first: bool) -> None:
+    """The first stage's method; later stages warm-start primal simplex or solve afresh."""
+    if first:
+        highs.setOptionValue("solver", options.method)
+    elif options.warm_start:
+        # the previous basis stays primal feasible after the fixings: primal simplex
+        highs.setOptionValue("solver", "simplex")
+        highs.setOptionValue("simplex_strategy", 4)
+    else:
+        highs.clearSolver()
+        highs.setOptionValue("solver", options.later_method)
+
+
+def _set_time_limit(highs: highspy.Highs, deadline: float | None) -> None:
+    """What remains until `deadline` as HiGHS's time limit (none without a deadline)."""
+    if deadline is not None:
+        # HiGHS measures time_limit against the object's total run time over every run
+        remaining = max(0.01, deadline - time.perf_counter())
+        highs.setOptionValue("time_limit", highs.getRunTime() + remaining)
+
+
+def _run_stage(highs: highspy.Highs, solution: Solution, *, retry_infeasible: bool) -> SolveStatus:
+    """Run HiGHS on the stage; with `retry_infeasible` (a later MIP stage), an infeasible
+    answer is checked once more without presolve, from the previous stage's solution."""
+    highs.run()
+    status = _STATUS.get(highs.getModelStatus(), SolveStatus.ERROR)
+    if retry_infeasible and status == SolveStatus.INFEASIBLE:
+        # The previous stage's solution satisfies every row held so far, so this stage
+        # cannot be infeasible; HiGHS's MIP presolve sometimes says so on a tight held row.
+        # Solve again without presolve, starting from that solution.
+        highs.setOptionValue("presolve", "off")
+        start = highspy.HighsSolution()
+        start.col_value = solution.col_value
+        start.value_valid = True
+        highs.setSolution(start)
+        highs.run()
+        highs.setOptionValue("presolve", "choose")
+        status = _STATUS.get(highs.getModelStatus(), SolveStatus.ERROR)
+    return status
+
+
 def solve_lexicographic(
     planning_model: PlanningModel,
     options: SolveOptions,
@@ -208,34 +249,10 @@ def solve_lexicographic(
         later = served[served_priority > int(name.split(":")[1])] if name != "cost" else served[:0]
         _set_bounds(highs, later, 0.0, 0.0)
         if not is_mip:
-            if first:
-                highs.setOptionValue("solver", options.method)
-            elif options.warm_start:
-                # the previous basis stays primal feasible after the fixings: primal simplex
-                highs.setOptionValue("solver", "simplex")
-                highs.setOptionValue("simplex_strategy", 4)
-            else:
-                highs.clearSolver()
-                highs.setOptionValue("solver", options.later_method)
-        if deadline is not None:
-            # HiGHS measures time_limit against the object's total run time over every run
-            remaining = max(0.01, deadline - time.perf_counter())
-            highs.setOptionValue("time_limit", highs.getRunTime() + remaining)
+            _choose_lp_solver(highs, options, first=first)
+        _set_time_limit(highs, deadline)
         started = time.perf_counter()
-        highs.run()
-        status = _STATUS.get(highs.getModelStatus(), SolveStatus.ERROR)
-        if is_mip and not first and status == SolveStatus.INFEASIBLE:
-            # The previous stage's solution satisfies every row held so far, so this stage
-            # cannot be infeasible; HiGHS's MIP presolve sometimes says so on a tight held row.
-            # Solve again without presolve, starting from that solution.
-            highs.setOptionValue("presolve", "off")
-            start = highspy.HighsSolution()
-            start.col_value = solution.col_value
-            start.value_valid = True
-            highs.setSolution(start)
-            highs.run()
-            highs.setOptionValue("presolve", "choose")
-            status = _STATUS.get(highs.getModelStatus(), SolveStatus.ERROR)
+        status = _run_stage(highs, solution, retry_infeasible=is_mip and not first)
         seconds = time.perf_counter() - started
         info = highs.getInfo()
         has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
