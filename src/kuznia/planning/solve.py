@@ -29,7 +29,7 @@ import highspy
 import numpy as np
 
 from kuznia.planning.inputs import FloatArray
-from kuznia.planning.model import PlanningModel
+from kuznia.planning.model import PlanningModel, SolveMode
 
 TIER_RELATIVE_TOLERANCE = 1e-7
 TIER_ABSOLUTE_TOLERANCE = 1e-6
@@ -50,7 +50,7 @@ class SolveStatus(StrEnum):
 class SolveOptions:
     """Options of one plan solve."""
 
-    mode: str = "lp"
+    mode: SolveMode = "lp"
     time_limit: float | None = None  # seconds, whole solve
     mip_gap: float = 1e-4
     # first stage: dual simplex (fast on one tier with the lower tiers held out of the way);
