@@ -51,6 +51,9 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
 
+# The gates (configured in pyproject.toml): ruff with complexity (C90, max 12), bandit (S),
+# unused arguments (ARG), naive datetimes (DTZ) and pytest style (PT) over src, tests and
+# benchmarks; ruff's formatting; mypy --strict over src.
 check: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks

@@ -703,8 +703,103 @@ def _row(label: str, outcome: Outcome, values: list[float], extra: str) -> str:
     )
 
 
+def _backend_section(r: BackendResult) -> list[str]:
+    """One backend's runs: a row per mix (and its PATCHes), failures, checks and errors."""
+    out: list[str] = []
+    out += ["", f"## {r.name}", ""]
+    if r.failure:
+        out += [f"**The run failed**: `{r.failure}`", ""]
+    if not r.outcomes:
+        return out
+    out += [
+        "| mix | clients | requests | s | rps | p50 ms | p95 ms | p99 ms | errors · "
+        "conflicts · other 4xx |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for o in r.outcomes:
+        out.append(_row(o.mix, o, o.all_latencies, f"{o.errors} · {o.conflicts} · {o.other}"))
+        if o.mix != "reads":
+            patches = o.latencies.get("PATCH line", [])
+            attempts = sum(o.patch_statuses.values())
+            rate = f"{o.conflicts / attempts:.1%}" if attempts else "—"
+            out.append(
+                _row(
+                    "↳ the PATCHes alone",
+                    o,
+                    patches,
+                    f"{sum(o.applied.values()):,} applied, conflict rate {rate}",
+                )
+            )
+    attempts = sum(sum(o.patch_statuses.values()) for o in r.outcomes)
+    failed = sum(n for o in r.outcomes for c, n in o.patch_statuses.items() if c >= 500)
+    unanswered = sum(o.errors for o in r.outcomes) - sum(
+        n for o in r.outcomes for c, n in o.statuses.items() if c >= 500
+    )
+    if attempts:
+        out += [
+            "",
+            f"PATCHes answered 5xx: {failed:,} of {attempts:,} answered "
+            f"({failed / attempts:.1%}); requests of any kind without an answer: "
+            f"{unanswered:,}.",
+        ]
+    reads = next((o for o in r.outcomes if o.mix == "reads"), None)
+    if reads is not None:
+        out += [
+            "",
+            f"Reads by kind at {reads.concurrency} clients (p50 / p95 / p99 ms): "
+            + "; ".join(
+                f"{kind} {_ms(v, 50)} / {_ms(v, 95)} / {_ms(v, 99)}"
+                for kind, v in sorted(reads.latencies.items())
+            )
+            + ".",
+        ]
+    out += ["", "Checks after the write runs:", ""]
+    for o in r.outcomes:
+        if o.check:
+            out.append(f"- {o.mix}, {o.concurrency} clients: {o.check}")
+    for o in r.outcomes:
+        if o.mix == "own writes":
+            out.append(f"- own writes, read your writes: {_own_reads(o)}")
+    return out + _errors_seen(r)
+
+
+def _errors_seen(r: BackendResult) -> list[str]:
+    """The first errors the client saw, and the server log's errors by kind."""
+    out: list[str] = []
+    samples = [(o, s) for o in r.outcomes for s in o.samples]
+    if samples or r.server_errors:
+        out += ["", "Errors seen (the first few):", ""]
+        out += [f"- {o.mix}, {o.concurrency} clients: `{s}`" for o, s in samples[:10]]
+        if r.server_errors and any("no answer" in s for _, s in samples):
+            out += [
+                "",
+                "The requests without an answer follow the 500s: Starlette re-raises an "
+                "unexpected error after its 500 handler has answered, and uvicorn then "
+                "closes that keep-alive connection, so the client's next request on it "
+                "fails (`ReadError`).",
+            ]
+        if r.server_errors:
+            out += ["", "The server's log (errors and warnings, by kind):", ""]
+            out += [f"- {n} × `{kind}`" for kind, n in r.server_errors.most_common()]
+            shown: list[str] = []
+            for kind, _ in r.server_errors.most_common(3):
+                body = r.first_errors[kind].split("\n", 1)[-1]
+                if body in shown:
+                    continue
+                shown.append(body)
+                out += [
+                    "",
+                    "The first of these, abridged to Kuznia's frames:",
+                    "",
+                    "```",
+                    r.first_errors[kind],
+                    "```",
+                ]
+    return out
+
+
 def render(args: argparse.Namespace, command: str, results: list[BackendResult], note: str) -> str:
-    today = dt.date.today().isoformat()
+    today = dt.datetime.now(dt.UTC).date().isoformat()
     cpu = _cpu_name()
     out = [
         "# The API under load",
@@ -764,89 +859,7 @@ def render(args: argparse.Namespace, command: str, results: list[BackendResult],
         "The national instance: 500 producers, 2,000 lines, 43,478 needs, 10 funds, 36 months.",
     ]
     for r in results:
-        out += ["", f"## {r.name}", ""]
-        if r.failure:
-            out += [f"**The run failed**: `{r.failure}`", ""]
-        if not r.outcomes:
-            continue
-        out += [
-            "| mix | clients | requests | s | rps | p50 ms | p95 ms | p99 ms | errors · "
-            "conflicts · other 4xx |",
-            "|---|---|---|---|---|---|---|---|---|",
-        ]
-        for o in r.outcomes:
-            out.append(_row(o.mix, o, o.all_latencies, f"{o.errors} · {o.conflicts} · {o.other}"))
-            if o.mix != "reads":
-                patches = o.latencies.get("PATCH line", [])
-                attempts = sum(o.patch_statuses.values())
-                rate = f"{o.conflicts / attempts:.1%}" if attempts else "—"
-                out.append(
-                    _row(
-                        "↳ the PATCHes alone",
-                        o,
-                        patches,
-                        f"{sum(o.applied.values()):,} applied, conflict rate {rate}",
-                    )
-                )
-        attempts = sum(sum(o.patch_statuses.values()) for o in r.outcomes)
-        failed = sum(n for o in r.outcomes for c, n in o.patch_statuses.items() if c >= 500)
-        unanswered = sum(o.errors for o in r.outcomes) - sum(
-            n for o in r.outcomes for c, n in o.statuses.items() if c >= 500
-        )
-        if attempts:
-            out += [
-                "",
-                f"PATCHes answered 5xx: {failed:,} of {attempts:,} answered "
-                f"({failed / attempts:.1%}); requests of any kind without an answer: "
-                f"{unanswered:,}.",
-            ]
-        reads = next((o for o in r.outcomes if o.mix == "reads"), None)
-        if reads is not None:
-            out += [
-                "",
-                f"Reads by kind at {reads.concurrency} clients (p50 / p95 / p99 ms): "
-                + "; ".join(
-                    f"{kind} {_ms(v, 50)} / {_ms(v, 95)} / {_ms(v, 99)}"
-                    for kind, v in sorted(reads.latencies.items())
-                )
-                + ".",
-            ]
-        out += ["", "Checks after the write runs:", ""]
-        for o in r.outcomes:
-            if o.check:
-                out.append(f"- {o.mix}, {o.concurrency} clients: {o.check}")
-        for o in r.outcomes:
-            if o.mix == "own writes":
-                out.append(f"- own writes, read your writes: {_own_reads(o)}")
-        samples = [(o, s) for o in r.outcomes for s in o.samples]
-        if samples or r.server_errors:
-            out += ["", "Errors seen (the first few):", ""]
-            out += [f"- {o.mix}, {o.concurrency} clients: `{s}`" for o, s in samples[:10]]
-            if r.server_errors and any("no answer" in s for _, s in samples):
-                out += [
-                    "",
-                    "The requests without an answer follow the 500s: Starlette re-raises an "
-                    "unexpected error after its 500 handler has answered, and uvicorn then "
-                    "closes that keep-alive connection, so the client's next request on it "
-                    "fails (`ReadError`).",
-                ]
-            if r.server_errors:
-                out += ["", "The server's log (errors and warnings, by kind):", ""]
-                out += [f"- {n} × `{kind}`" for kind, n in r.server_errors.most_common()]
-                shown: list[str] = []
-                for kind, _ in r.server_errors.most_common(3):
-                    body = r.first_errors[kind].split("\n", 1)[-1]
-                    if body in shown:
-                        continue
-                    shown.append(body)
-                    out += [
-                        "",
-                        "The first of these, abridged to Kuznia's frames:",
-                        "",
-                        "```",
-                        r.first_errors[kind],
-                        "```",
-                    ]
+        out += _backend_section(r)
     if note:
         out += ["", note]
     return "\n".join(out) + "\n"
@@ -894,7 +907,7 @@ def _cpu_name() -> str:
 
 @contextlib.contextmanager
 def sigterm_as_exception() -> Iterator[None]:
-    def handler(signum: int, frame: Any) -> None:
+    def handler(_signum: int, _frame: Any) -> None:
         raise Interrupted("terminated")
 
     previous = signal.signal(signal.SIGTERM, handler)

@@ -36,6 +36,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -326,10 +327,8 @@ def client_events(
     return events
 
 
-async def run_load(
-    base: str, world: World, *, events: int, clients: int, retry_share: float, seed: int
-) -> tuple[Outcome, float]:
-    """Send every client's events (and the retries among them); the outcome and seconds."""
+async def _log_in(base: str, world: World) -> dict[str, str]:
+    """A token per depot user."""
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
         tokens = {}
         for email in world.depots:
@@ -338,6 +337,13 @@ async def run_load(
             )
             answer.raise_for_status()
             tokens[email] = answer.json()["token"]
+    return tokens
+
+
+def _client_plans(
+    world: World, tokens: dict[str, str], *, events: int, clients: int, seed: int
+) -> list[tuple[str, list[Event], random.Random]]:
+    """Each client's token, events and random numbers (for its retries), from `seed`."""
     emails = list(world.depots)
     items = sorted(world.contracts)
     rng = random.Random(seed)
@@ -355,39 +361,58 @@ async def run_load(
             prefix=f"c{k}-{uuid.uuid4().hex[:8]}",
         )
         plans.append((tokens[email], own, random.Random(rng.random())))
+    return plans
+
+
+async def _send(
+    outcome: Outcome,
+    http: httpx.AsyncClient,
+    kind: str,
+    event: Event,
+    headers: dict[str, str],
+    expect: int,
+) -> None:
+    """One event, sent again (same key) after a lost answer; what came back into `outcome`."""
+    attempts = 0
+    while True:
+        attempts += 1
+        began = time.perf_counter()
+        try:
+            answer = await http.post(event.path, json=event.body, headers=headers)
+        except httpx.HTTPError as error:
+            outcome.errors += 1
+            if len(outcome.samples) < 5:
+                outcome.samples.append(f"{kind} {event.body['client_key']}: no answer: {error!r}")
+            if attempts < 5:
+                await asyncio.sleep(0.5)
+                continue  # the same key again: recorded once whatever happened
+            raise
+        outcome.latencies[kind].append(time.perf_counter() - began)
+        outcome.finished.append(time.perf_counter())
+        outcome.statuses[(kind, answer.status_code)] += 1
+        if answer.status_code >= 500:
+            outcome.errors += 1
+        # a send after a lost answer may rightly find its record stored (200)
+        elif answer.status_code != expect and not (attempts > 1 and answer.status_code == 200):
+            outcome.unexpected += 1
+        if answer.status_code >= 400 and len(outcome.samples) < 5:
+            outcome.samples.append(
+                f"{kind} {event.body} -> {answer.status_code} {answer.text[:300]}"
+            )
+        return
+
+
+async def run_load(
+    base: str, world: World, *, events: int, clients: int, retry_share: float, seed: int
+) -> tuple[Outcome, float]:
+    """Send every client's events (and the retries among them); the outcome and seconds."""
+    tokens = await _log_in(base, world)
+    plans = _client_plans(world, tokens, events=events, clients=clients, seed=seed)
     outcome = Outcome()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
 
     async def send(http: httpx.AsyncClient, kind: str, event: Event, headers: dict[str, str], expect: int) -> None:  # fmt: skip
-        attempts = 0
-        while True:
-            attempts += 1
-            began = time.perf_counter()
-            try:
-                answer = await http.post(event.path, json=event.body, headers=headers)
-            except httpx.HTTPError as error:
-                outcome.errors += 1
-                if len(outcome.samples) < 5:
-                    outcome.samples.append(
-                        f"{kind} {event.body['client_key']}: no answer: {error!r}"
-                    )
-                if attempts < 5:
-                    await asyncio.sleep(0.5)
-                    continue  # the same key again: recorded once whatever happened
-                raise
-            outcome.latencies[kind].append(time.perf_counter() - began)
-            outcome.finished.append(time.perf_counter())
-            outcome.statuses[(kind, answer.status_code)] += 1
-            if answer.status_code >= 500:
-                outcome.errors += 1
-            # a send after a lost answer may rightly find its record stored (200)
-            elif answer.status_code != expect and not (attempts > 1 and answer.status_code == 200):
-                outcome.unexpected += 1
-            if answer.status_code >= 400 and len(outcome.samples) < 5:
-                outcome.samples.append(
-                    f"{kind} {event.body} -> {answer.status_code} {answer.text[:300]}"
-                )
-            return
+        await _send(outcome, http, kind, event, headers, expect)
 
     async def client(token: str, own: list[Event], rng: random.Random) -> None:
         headers = {"Authorization": f"Bearer {token}"}
@@ -523,7 +548,7 @@ def report(
         "",
         "    " + args.command,
         "",
-        f"Measured {dt.date.today().isoformat()} on {machine()}, PostgreSQL "
+        f"Measured {dt.datetime.now(dt.UTC).date().isoformat()} on {machine()}, PostgreSQL "
         f"{world.postgres_version}, shared with other work. Load average (1, 5, 15 min) before "
         f"the setup {_load(loads['before'])}, when the load began {_load(loads['start'])}, at "
         f"its end {_load(loads['end'])}.",
@@ -665,7 +690,7 @@ def main() -> None:
     execute(args.database_url, f'CREATE SCHEMA "{schema}"')
     url = schema_url(args.database_url, schema)
     server: Server | None = None
-    log = Path(f"/tmp/kuznia-execution-load-{os.getpid()}.log")
+    log = Path(tempfile.gettempdir()) / f"kuznia-execution-load-{os.getpid()}.log"
     try:
         print(f"setting up schema {schema} ...", flush=True)
         world = build_world(url)

@@ -125,7 +125,7 @@ def main() -> None:
         "",
         "Produced by `python benchmarks/resilience.py --output docs/benchmarks-resilience.md`"
         + (" --quick" if args.quick else "")
-        + f" on {dt.date.today().isoformat()} ({platform.machine()}, {os.cpu_count()} cores, "
+        + f" on {dt.datetime.now(dt.UTC).date().isoformat()} ({platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}), in {time.perf_counter() - started:,.0f} s.",
         "",
         "The machine has 2 cores and is shared with other work while this runs: read the ratios "

@@ -159,149 +159,146 @@ STAGE_ORDER = [
 ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="skip national-x10 and the peers")
-    parser.add_argument("--x10-time-limit", type=float, default=1800.0)
-    parser.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.one:
-        kind, *rest = args.one
-        if kind == "ours":
-            limit = float(rest[4]) if len(rest) > 4 and float(rest[4]) > 0 else None
-            out = measure_ours(*rest[:3], rest[3] == "warm", limit)
-        else:
-            out = measure_peer(*rest)
-        print(json.dumps(out))
-        return
+def _measure_one(one: list[str]) -> dict[str, Any]:
+    """One measurement in this process (the child of `in_child`)."""
+    kind, *rest = one
+    if kind == "ours":
+        limit = float(rest[4]) if len(rest) > 4 and float(rest[4]) > 0 else None
+        return measure_ours(*rest[:3], rest[3] == "warm", limit)
+    return measure_peer(*rest)
 
-    today = dt.date.today().isoformat()
-    lines = [
-        "# Benchmarks",
+
+def _ours_section(
+    sizes: list[str], paths: dict[str, Path], repeat_national: int, x10_time_limit: float
+) -> tuple[list[str], dict[str, list[dict[str, Any]]]]:
+    """Kuznia's planner stage by stage on each size; the lines and the runs."""
+    lines: list[str] = []
+    lines += [
+        "## Kuznia's planner, lp mode, stage by stage (seconds)",
         "",
-        f"Measured {today} on {machine()} with `make bench` "
-        f"(`python benchmarks/run.py --repeat {args.repeat}`), seed {SEED}. "
-        "Each figure is the median of the repeats, each run in a fresh process; peak memory is "
-        "that process's maximum resident set. The machine is shared: read ratios within one run.",
+        "| instance | columns | rows | nonzeros | "
+        + " | ".join(STAGE_ORDER)
+        + " | total | peak MB | status |",
+        "|---" * (len(STAGE_ORDER) + 7) + "|",
+    ]
+    ours: dict[str, list[dict[str, Any]]] = {}
+    for size in sizes:
+        repeat = repeat_national if size == "national" else 1
+        limit = str(x10_time_limit) if size == "national-x10" else "0"
+        runs = [
+            in_child("ours", paths[size], "simplex", "ipm", "cold", limit) for _ in range(repeat)
+        ]
+        runs = [r for r in runs if "seconds" in r] or runs
+        ours[size] = runs
+        if "seconds" not in runs[0]:
+            lines.append(f"| {size} | {runs[0]['status']} |")
+            continue
+        cells = []
+        for stage in STAGE_ORDER:
+            if stage == "validate":
+                cells.append(f"{median(runs, lambda r: r['validate']):.2f}")
+            else:
+                cells.append(f"{median(runs, lambda r, s=stage: r['seconds'].get(s, 0.0)):.2f}")
+        first = runs[0]
+        lines.append(
+            f"| {size} | {first['columns']:,} | {first['rows']:,} | {first['nonzeros']:,} | "
+            + " | ".join(cells)
+            + f" | {median(runs, lambda r: r['total']):.1f} | "
+            f"{median(runs, lambda r: r['peak_mb']):.0f} | {first['status']} |"
+        )
+    lines += [
+        "",
+        "`validate` reads and checks the JSON file; `arrays` turns it into numpy arrays; `build` "
+        "assembles the sparse model; `tier:p` and `cost` are the lexicographic HiGHS stages; "
+        "`read` turns the solution into tables; `explain` finds the reasons and marginal values "
+        "of every short need class. Iterations per stage (first run):",
         "",
     ]
-    with tempfile.TemporaryDirectory() as folder:
-        sizes = ["national"] if args.quick else ["national", "national-x10"]
-        paths = {size: generate(size, Path(folder)) for size in sizes}
+    for size, runs in ours.items():
+        if "stages" in runs[0]:
+            stages = ", ".join(f"{n} {s} ({i:,} it.)" for n, s, i in runs[0]["stages"])
+            lines.append(f"- {size}: {stages}")
+    lines.append("")
 
-        lines += [
-            "## Kuznia's planner, lp mode, stage by stage (seconds)",
-            "",
-            "| instance | columns | rows | nonzeros | "
-            + " | ".join(STAGE_ORDER)
-            + " | total | peak MB | status |",
-            "|---" * (len(STAGE_ORDER) + 7) + "|",
-        ]
-        ours: dict[str, list[dict[str, Any]]] = {}
-        for size in sizes:
-            repeat = args.repeat if size == "national" else 1
-            limit = str(args.x10_time_limit) if size == "national-x10" else "0"
-            runs = [
-                in_child("ours", paths[size], "simplex", "ipm", "cold", limit)
-                for _ in range(repeat)
-            ]
-            runs = [r for r in runs if "seconds" in r] or runs
-            ours[size] = runs
-            if "seconds" not in runs[0]:
-                lines.append(f"| {size} | {runs[0]['status']} |")
-                continue
-            cells = []
-            for stage in STAGE_ORDER:
-                if stage == "validate":
-                    cells.append(f"{median(runs, lambda r: r['validate']):.2f}")
-                else:
-                    cells.append(f"{median(runs, lambda r, s=stage: r['seconds'].get(s, 0.0)):.2f}")
-            first = runs[0]
-            lines.append(
-                f"| {size} | {first['columns']:,} | {first['rows']:,} | {first['nonzeros']:,} | "
-                + " | ".join(cells)
-                + f" | {median(runs, lambda r: r['total']):.1f} | "
-                f"{median(runs, lambda r: r['peak_mb']):.0f} | {first['status']} |"
-            )
-        lines += [
-            "",
-            "`validate` reads and checks the JSON file; `arrays` turns it into numpy arrays; `build` "
-            "assembles the sparse model; `tier:p` and `cost` are the lexicographic HiGHS stages; "
-            "`read` turns the solution into tables; `explain` finds the reasons and marginal values "
-            "of every short need class. Iterations per stage (first run):",
-            "",
-        ]
-        for size, runs in ours.items():
-            if "stages" in runs[0]:
-                stages = ", ".join(f"{n} {s} ({i:,} it.)" for n, s, i in runs[0]["stages"])
-                lines.append(f"- {size}: {stages}")
-        lines.append("")
+    return lines, ours
 
-        lines += [
-            "## Solver strategies on national (one run each)",
-            "",
-            "| first stage | later stages | total s | tier stages s | same optimum |",
-            "|---|---|---|---|---|",
-        ]
-        reference = ours["national"][0]
-        for method, later, warm in [
-            ("simplex", "ipm", "cold"),
-            ("simplex", "simplex", "warm"),
-            ("simplex", "simplex", "cold"),
-            ("ipm", "ipm", "cold"),
-        ]:
-            run = in_child("ours", paths["national"], method, later, warm)
-            if "seconds" not in run:
-                lines.append(f"| {method} | {later} ({warm}) | {run['status']} | | |")
-                continue
-            stage_time = sum(
-                v for k, v in run["seconds"].items() if k.startswith("tier:") or k == "cost"
-            )
-            label = (
-                "primal simplex from the previous basis"
-                if warm == "warm"
-                else f"{later}, presolved afresh"
-            )
-            lines.append(
-                f"| {method} | {label} | {run['total']:.1f} | {stage_time:.1f} | "
-                f"{'yes' if same_tiers(run['tiers'], reference['tiers']) else 'NO'} |"
-            )
-        lines.append("")
 
-        if not args.quick:
-            lines += [
-                "## The same model in Pyomo and PuLP (HiGHS), national, lp",
-                "",
-                "| formulation | build s | solve s | total s | peak MB | status | tier differences from Kuznia's (relative) | cost difference |",
-                "|---|---|---|---|---|---|---|---|",
-            ]
-            ours_total = median(ours["national"], lambda r: r["total"])
-            lines.append(
-                f"| Kuznia (numpy + highspy) | {median(ours['national'], lambda r: r['seconds']['build'] + r['seconds'].get('arrays', 0)):.2f} "
-                f"| {median(ours['national'], lambda r: sum(v for k, v in r['seconds'].items() if k.startswith('tier:') or k == 'cost')):.1f} "
-                f"| {ours_total:.1f} | {median(ours['national'], lambda r: r['peak_mb']):.0f} | optimal | — | — |"
-            )
-            ratios = []
-            for peer in ("pyomo", "pulp"):
-                run = in_child("peer", paths["national"], peer, timeout=7200)
-                if "total" not in run:
-                    lines.append(f"| {peer} | | | | | {run['status']} | | |")
-                    continue
-                differences = tier_differences(reference["tiers"], run["tiers"])
-                cost_gap = abs(run["cost"] - reference["cost"]) / max(1.0, abs(reference["cost"]))
-                lines.append(
-                    f"| {peer} | {run['build']:.1f} | {run['solve']:.1f} | {run['total']:.1f} | "
-                    f"{run['peak_mb']:.0f} | {run['status']} | {differences} | {cost_gap:.1e} |"
-                )
-                ratios.append(f"{peer}: {run['total'] / ours_total:.1f}x")
-            lines += [
-                "",
-                "End-to-end ratio, peer total over Kuznia's total: " + ", ".join(ratios),
-                "",
-            ]
+def _strategies_section(path: Path, reference: dict[str, Any]) -> list[str]:
+    """Each solver strategy once on national, checked against the reference optimum."""
+    lines: list[str] = []
+    lines += [
+        "## Solver strategies on national (one run each)",
+        "",
+        "| first stage | later stages | total s | tier stages s | same optimum |",
+        "|---|---|---|---|---|",
+    ]
+    for method, later, warm in [
+        ("simplex", "ipm", "cold"),
+        ("simplex", "simplex", "warm"),
+        ("simplex", "simplex", "cold"),
+        ("ipm", "ipm", "cold"),
+    ]:
+        run = in_child("ours", path, method, later, warm)
+        if "seconds" not in run:
+            lines.append(f"| {method} | {later} ({warm}) | {run['status']} | | |")
+            continue
+        stage_time = sum(
+            v for k, v in run["seconds"].items() if k.startswith("tier:") or k == "cost"
+        )
+        label = (
+            "primal simplex from the previous basis"
+            if warm == "warm"
+            else f"{later}, presolved afresh"
+        )
+        lines.append(
+            f"| {method} | {label} | {run['total']:.1f} | {stage_time:.1f} | "
+            f"{'yes' if same_tiers(run['tiers'], reference['tiers']) else 'NO'} |"
+        )
+    lines.append("")
 
+    return lines
+
+
+def _peers_section(path: Path, ours: list[dict[str, Any]], reference: dict[str, Any]) -> list[str]:
+    """The same model in Pyomo and PuLP, against Kuznia's runs on national."""
+    lines: list[str] = []
+    lines += [
+        "## The same model in Pyomo and PuLP (HiGHS), national, lp",
+        "",
+        "| formulation | build s | solve s | total s | peak MB | status | tier differences from Kuznia's (relative) | cost difference |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    ours_total = median(ours, lambda r: r["total"])
+    lines.append(
+        f"| Kuznia (numpy + highspy) | {median(ours, lambda r: r['seconds']['build'] + r['seconds'].get('arrays', 0)):.2f} "
+        f"| {median(ours, lambda r: sum(v for k, v in r['seconds'].items() if k.startswith('tier:') or k == 'cost')):.1f} "
+        f"| {ours_total:.1f} | {median(ours, lambda r: r['peak_mb']):.0f} | optimal | — | — |"
+    )
+    ratios = []
+    for peer in ("pyomo", "pulp"):
+        run = in_child("peer", path, peer, timeout=7200)
+        if "total" not in run:
+            lines.append(f"| {peer} | | | | | {run['status']} | | |")
+            continue
+        differences = tier_differences(reference["tiers"], run["tiers"])
+        cost_gap = abs(run["cost"] - reference["cost"]) / max(1.0, abs(reference["cost"]))
+        lines.append(
+            f"| {peer} | {run['build']:.1f} | {run['solve']:.1f} | {run['total']:.1f} | "
+            f"{run['peak_mb']:.0f} | {run['status']} | {differences} | {cost_gap:.1e} |"
+        )
+        ratios.append(f"{peer}: {run['total'] / ours_total:.1f}x")
+    lines += [
+        "",
+        "End-to-end ratio, peer total over Kuznia's total: " + ", ".join(ratios),
+        "",
+    ]
+
+    return lines
+
+
+def _carried_sections() -> list[str]:
+    """The notes, and the execution-load section `make bench-execution` writes."""
+    lines: list[str] = []
     notes = ROOT / "docs" / "benchmarks-notes.md"
     if notes.exists():
         lines += ["", notes.read_text().strip(), ""]
@@ -315,6 +312,43 @@ def main() -> None:
             "<!-- execution-load:end -->",
             "",
         ]
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="skip national-x10 and the peers")
+    parser.add_argument("--x10-time-limit", type=float, default=1800.0)
+    parser.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(_measure_one(args.one)))
+        return
+
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {today} on {machine()} with `make bench` "
+        f"(`python benchmarks/run.py --repeat {args.repeat}`), seed {SEED}. "
+        "Each figure is the median of the repeats, each run in a fresh process; peak memory is "
+        "that process's maximum resident set. The machine is shared: read ratios within one run.",
+        "",
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        sizes = ["national"] if args.quick else ["national", "national-x10"]
+        paths = {size: generate(size, Path(folder)) for size in sizes}
+
+        ours_lines, ours = _ours_section(sizes, paths, args.repeat, args.x10_time_limit)
+        lines += ours_lines
+        reference = ours["national"][0]
+        lines += _strategies_section(paths["national"], reference)
+        if not args.quick:
+            lines += _peers_section(paths["national"], ours["national"], reference)
+
+    lines += _carried_sections()
     Path(args.output).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

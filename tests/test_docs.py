@@ -32,5 +32,6 @@ def test_every_decision_has_a_status_a_date_and_a_row_in_the_index() -> None:
         head = record.read_text(encoding="utf-8").splitlines()[:6]
         status = [line for line in head if line.startswith("Status: ")]
         date = [line for line in head if re.fullmatch(r"Date: \d{4}-\d{2}-\d{2}", line)]
-        assert status and date, f"{record.name}: needs 'Status: ...' and 'Date: YYYY-MM-DD'"
+        assert status, f"{record.name}: needs 'Status: ...'"
+        assert date, f"{record.name}: needs 'Date: YYYY-MM-DD'"
         assert f"]({record.name})" in index, f"{record.name} is not in docs/decisions/README.md"

@@ -128,21 +128,61 @@ def _fund_pays_line(fund: dict[str, Any], category: str, producer: dict[str, Any
 
 def prepare(instance: dict[str, Any], *, money_unit: float = 1.0) -> PeerData:
     """Read a parsed `kuznia-instance/1` dict into `PeerData`; money is divided by `money_unit`."""
+    calendar = _calendar(instance)
+    items = [item["id"] for item in instance.get("items", [])]
+    lines = _lines(instance, items, money_unit=money_unit)
+    expansions = _expansions(instance, lines["lines"], money_unit=money_unit)
+    needs = _needs(instance, calendar["months"], items)
+    weights = {**DEFAULT_OPERATION_WEIGHTS, **instance.get("operation_weights", {})}
+    return PeerData(
+        **calendar,
+        weights={op: float(w) for op, w in weights.items()},
+        items=items,
+        **lines,
+        committed=_committed(instance),
+        **expansions,
+        **needs,
+        **_supply(instance, calendar["months"], items),
+        **_funds(
+            instance,
+            calendar["years"],
+            lines["lines"],
+            lines["line_item"],
+            expansions["expansions"],
+            expansions["expansion_line"],
+            money_unit=money_unit,
+        ),
+        money_unit=money_unit,
+    )
+
+
+def _calendar(instance: dict[str, Any]) -> dict[str, Any]:
+    """The months, their calendar years, and the months of each year."""
     n_months = int(instance["months"])
     months = list(range(n_months))
-    start_year, start_month = (int(part) for part in instance["start"].split("-"))
+    start_year, start_month = _start(instance)
     year_of_month = {t: start_year + (start_month - 1 + t) // 12 for t in months}
     years = sorted(set(year_of_month.values()))
     months_of_year: dict[int, list[int]] = {y: [] for y in years}
     for t in months:
         months_of_year[year_of_month[t]].append(t)
-    weights = {**DEFAULT_OPERATION_WEIGHTS, **instance.get("operation_weights", {})}
-    weights = {op: float(w) for op, w in weights.items()}
+    return {
+        "months": months,
+        "year_of_month": year_of_month,
+        "years": years,
+        "months_of_year": months_of_year,
+    }
 
-    items = [item["id"] for item in instance.get("items", [])]
-    category = {item["id"]: item["category"] for item in instance.get("items", [])}
-    producers = {p["id"]: p for p in instance.get("producers", [])}
 
+def _start(instance: dict[str, Any]) -> tuple[int, int]:
+    """The first month's year and month number."""
+    start_year, start_month = (int(part) for part in instance["start"].split("-"))
+    return start_year, start_month
+
+
+def _lines(instance: dict[str, Any], items: list[str], *, money_unit: float) -> dict[str, Any]:
+    """The lines: item, capacity and price per month, lead time, minimum rate."""
+    n_months = int(instance["months"])
     lines: list[str] = []
     line_item: dict[str, str] = {}
     lines_of_item: dict[str, list[str]] = {i: [] for i in items}
@@ -162,10 +202,29 @@ def prepare(instance: dict[str, Any], *, money_unit: float = 1.0) -> PeerData:
         lead_time[lid] = int(line.get("lead_time", 0))
         min_rate[lid] = float(line.get("min_rate", 0))
 
+    return {
+        "lines": lines,
+        "line_item": line_item,
+        "lines_of_item": lines_of_item,
+        "capacity": capacity,
+        "price": price,
+        "lead_time": lead_time,
+        "min_rate": min_rate,
+    }
+
+
+def _committed(instance: dict[str, Any]) -> dict[tuple[str, int], float]:
+    """Quantity committed per (line, month), where something is."""
     committed: dict[tuple[str, int], float] = defaultdict(float)
     for commitment in instance.get("commitments", []):
         committed[commitment["line"], int(commitment["month"])] += float(commitment["quantity"])
 
+    return dict(committed)
+
+
+def _expansions(instance: dict[str, Any], lines: list[str], *, money_unit: float) -> dict[str, Any]:
+    """The expansions: line, first active month, year of the capex, capacity added, capex."""
+    start_year, start_month = _start(instance)
     expansions: list[str] = []
     expansion_line: dict[str, str] = {}
     expansion_active: dict[str, int] = {}
@@ -184,6 +243,19 @@ def prepare(instance: dict[str, Any], *, money_unit: float = 1.0) -> PeerData:
         capex[eid] = float(expansion["capex"]) / money_unit
         expansions_of_line[expansion["line"]].append(eid)
 
+    return {
+        "expansions": expansions,
+        "expansion_line": expansion_line,
+        "expansion_active": expansion_active,
+        "expansion_year": expansion_year,
+        "added_capacity": added_capacity,
+        "capex": capex,
+        "expansions_of_line": expansions_of_line,
+    }
+
+
+def _needs(instance: dict[str, Any], months: list[int], items: list[str]) -> dict[str, Any]:
+    """The need classes in order of first appearance, their needs per month, by item and tier."""
     class_position: dict[NeedClass, int] = {}
     need: dict[tuple[int, int], float] = {}
     for record in instance.get("needs", []):
@@ -205,6 +277,17 @@ def prepare(instance: dict[str, Any], *, money_unit: float = 1.0) -> PeerData:
         classes_of_item[item].append(c)
         classes_of_tier[priority].append(c)
 
+    return {
+        "classes": classes,
+        "need": need,
+        "classes_of_item": classes_of_item,
+        "classes_of_tier": dict(sorted(classes_of_tier.items())),
+        "tiers": sorted(classes_of_tier),
+    }
+
+
+def _supply(instance: dict[str, Any], months: list[int], items: list[str]) -> dict[str, Any]:
+    """Foreign supply per (item, month) and the stock per item."""
     foreign_supply = {(i, t): 0.0 for i in items for t in months}
     for supply in instance.get("foreign_supply", []):
         foreign_supply[supply["item"], int(supply["month"])] += float(supply["quantity"])
@@ -212,6 +295,22 @@ def prepare(instance: dict[str, Any], *, money_unit: float = 1.0) -> PeerData:
     for record in instance.get("stock", []):
         stock[record["item"]] += float(record["quantity"])
 
+    return {"foreign_supply": foreign_supply, "stock": stock}
+
+
+def _funds(
+    instance: dict[str, Any],
+    years: list[int],
+    lines: list[str],
+    line_item: dict[str, str],
+    expansions: list[str],
+    expansion_line: dict[str, str],
+    *,
+    money_unit: float,
+) -> dict[str, Any]:
+    """The funds' budgets, and which lines and expansions each may pay."""
+    category = {item["id"]: item["category"] for item in instance.get("items", [])}
+    producers = {p["id"]: p for p in instance.get("producers", [])}
     funds: list[str] = []
     budget: dict[tuple[str, int], float] = {}
     fund_line_pairs: list[tuple[str, str]] = []
@@ -241,45 +340,16 @@ def prepare(instance: dict[str, Any], *, money_unit: float = 1.0) -> PeerData:
                     funds_of_expansion[eid].append(fid)
                     expansions_of_fund[fid].append(eid)
 
-    return PeerData(
-        months=months,
-        year_of_month=year_of_month,
-        years=years,
-        months_of_year=months_of_year,
-        weights=weights,
-        items=items,
-        lines=lines,
-        line_item=line_item,
-        lines_of_item=lines_of_item,
-        capacity=capacity,
-        price=price,
-        lead_time=lead_time,
-        min_rate=min_rate,
-        committed=dict(committed),
-        expansions=expansions,
-        expansion_line=expansion_line,
-        expansion_active=expansion_active,
-        expansion_year=expansion_year,
-        added_capacity=added_capacity,
-        capex=capex,
-        expansions_of_line=expansions_of_line,
-        classes=classes,
-        need=need,
-        classes_of_item=classes_of_item,
-        classes_of_tier=dict(sorted(classes_of_tier.items())),
-        tiers=sorted(classes_of_tier),
-        foreign_supply=foreign_supply,
-        stock=stock,
-        funds=funds,
-        budget=budget,
-        fund_line_pairs=fund_line_pairs,
-        funds_of_line=funds_of_line,
-        lines_of_fund=lines_of_fund,
-        fund_expansion_pairs=fund_expansion_pairs,
-        funds_of_expansion=funds_of_expansion,
-        expansions_of_fund=expansions_of_fund,
-        money_unit=money_unit,
-    )
+    return {
+        "funds": funds,
+        "budget": budget,
+        "fund_line_pairs": fund_line_pairs,
+        "funds_of_line": funds_of_line,
+        "lines_of_fund": lines_of_fund,
+        "fund_expansion_pairs": fund_expansion_pairs,
+        "funds_of_expansion": funds_of_expansion,
+        "expansions_of_fund": expansions_of_fund,
+    }
 
 
 def hold_bound(optimum: float, tolerance: tuple[float, float] = HOLD_TOLERANCE) -> float:

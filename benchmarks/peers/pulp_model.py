@@ -40,6 +40,7 @@ class PulpPlan:
     def __init__(self, data: PeerData, *, mode: str = "lp") -> None:
         self.data = data
         prob = pulp.LpProblem("kuznia", pulp.LpMinimize)
+        self.prob = prob
         months, lines, items = data.months, data.lines, data.items
         classes = range(len(data.classes))
 
@@ -56,6 +57,28 @@ class PulpPlan:
         else:
             z = prob.add_variable_dicts("z", data.expansions, lowBound=0, upBound=1)
 
+        self.x, self.q, self.b, self.h, self.v, self.u, self.z = x, q, b, h, v, u, z
+        self._production()
+        self._balances()
+        self._payments()
+        if mode == "milp":
+            self._min_rates()
+        self.weighted_unit_months_short = {
+            p: pulp.lpSum(
+                data.weights[data.classes[c][3]] * b[c, t]
+                for c in data.classes_of_tier[p]
+                for t in months
+            )
+            for p in data.tiers
+        }
+        self.total_cost = pulp.lpSum(
+            data.price[line, t] * x[line, t] for line in lines for t in months
+        ) + pulp.lpSum(data.capex[e] * z[e] for e in data.expansions)
+
+    def _production(self) -> None:
+        """Capacity with expansions; before the lead time only commitments; commitments met."""
+        data, prob, x, z = self.data, self.prob, self.x, self.z
+        months, lines = data.months, data.lines
         # capacity, plus expansions once active
         for line in lines:
             for t in months:
@@ -75,6 +98,11 @@ class PulpPlan:
         for (line, t), quantity in data.committed.items():
             prob += x[line, t] >= quantity
 
+    def _balances(self) -> None:
+        """Stock of each item and backlog of each need class, month to month."""
+        data, prob, x, q, b, h = self.data, self.prob, self.x, self.q, self.b, self.h
+        months, items = data.months, data.items
+        classes = range(len(data.classes))
         for i in items:
             for t in months:
                 before = h[i, t - 1] if t > 0 else data.stock[i]
@@ -87,6 +115,10 @@ class PulpPlan:
                 before = b[c, t - 1] if t > 0 else 0.0
                 prob += b[c, t] == before + data.need[c, t] - q[c, t]
 
+    def _payments(self) -> None:
+        """Each line's yearly bill and each expansion's capex paid by funds, within budgets."""
+        data, prob, x, v, u, z = self.data, self.prob, self.x, self.v, self.u, self.z
+        lines = data.lines
         for line in lines:
             for y in data.years:
                 if not data.funds_of_line[line] and all(
@@ -110,27 +142,17 @@ class PulpPlan:
                 if paid_lines or paid_capex:
                     prob += pulp.lpSum(paid_lines) + pulp.lpSum(paid_capex) <= data.budget[f, y]
 
-        if mode == "milp":
-            rated = [line for line in lines if data.min_rate[line] > 0]
-            used = prob.add_variable_dicts("used", rated, cat=pulp.LpBinary)
-            for line in rated:
-                for t in months:
-                    if t >= data.lead_time[line]:
-                        prob += x[line, t] >= data.min_rate[line] * used[line]
-                    prob += x[line, t] <= data.max_capacity(line) * used[line]
-
-        self.weighted_unit_months_short = {
-            p: pulp.lpSum(
-                data.weights[data.classes[c][3]] * b[c, t]
-                for c in data.classes_of_tier[p]
-                for t in months
-            )
-            for p in data.tiers
-        }
-        self.total_cost = pulp.lpSum(
-            data.price[line, t] * x[line, t] for line in lines for t in months
-        ) + pulp.lpSum(data.capex[e] * z[e] for e in data.expansions)
-        self.prob = prob
+    def _min_rates(self) -> None:
+        """milp: a used line delivers at least its minimum rate from its lead time on."""
+        data, prob, x = self.data, self.prob, self.x
+        months, lines = data.months, data.lines
+        rated = [line for line in lines if data.min_rate[line] > 0]
+        used = prob.add_variable_dicts("used", rated, cat=pulp.LpBinary)
+        for line in rated:
+            for t in months:
+                if t >= data.lead_time[line]:
+                    prob += x[line, t] >= data.min_rate[line] * used[line]
+                prob += x[line, t] <= data.max_capacity(line) * used[line]
 
 
 def solve(

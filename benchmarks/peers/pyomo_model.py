@@ -56,6 +56,18 @@ def build(data: PeerData, *, mode: str = "lp") -> pyo.ConcreteModel:
     m.u = pyo.Var(m.FE, domain=pyo.NonNegativeReals)  # payments for capex
     m.z = pyo.Var(m.E, domain=pyo.Binary if mode == "milp" else pyo.UnitInterval)
 
+    _production(m, data)
+    _balances(m, data)
+    _payments(m, data)
+    if mode == "milp":
+        _min_rates(m, data)
+    _objectives(m, data)
+    return m
+
+
+def _production(m: Any, data: PeerData) -> None:
+    """Capacity with expansions; before the lead time only commitments; commitments met."""
+
     def capacity_rule(m: Any, line: str, t: int) -> Any:
         added = sum(
             data.added_capacity[e] * m.z[e]
@@ -79,6 +91,10 @@ def build(data: PeerData, *, mode: str = "lp") -> pyo.ConcreteModel:
         rule=lambda m, line, t: m.x[line, t] >= data.committed[line, t],
     )
 
+
+def _balances(m: Any, data: PeerData) -> None:
+    """Stock of each item and backlog of each need class, month to month."""
+
     def stock_rule(m: Any, item: str, t: int) -> Any:
         before = m.h[item, t - 1] if t > 0 else data.stock[item]
         delivered = sum(m.x[line, t] for line in data.lines_of_item[item])
@@ -92,6 +108,10 @@ def build(data: PeerData, *, mode: str = "lp") -> pyo.ConcreteModel:
         return m.b[c, t] == before + data.need[c, t] - m.q[c, t]
 
     m.backlog = pyo.Constraint(m.C, m.T, rule=backlog_rule)
+
+
+def _payments(m: Any, data: PeerData) -> None:
+    """Each line's yearly bill and each expansion's capex paid by funds, within budgets."""
 
     def line_payment_rule(m: Any, line: str, y: int) -> Any:
         bill = sum(data.price[line, t] * m.x[line, t] for t in data.months_of_year[y])
@@ -121,21 +141,27 @@ def build(data: PeerData, *, mode: str = "lp") -> pyo.ConcreteModel:
 
     m.budget = pyo.Constraint(m.F, m.Y, rule=budget_rule)
 
-    if mode == "milp":
-        m.LR = pyo.Set(initialize=[line for line in data.lines if data.min_rate[line] > 0])
-        m.used = pyo.Var(m.LR, domain=pyo.Binary)
 
-        def min_rate_rule(m: Any, line: str, t: int) -> Any:
-            if t < data.lead_time[line]:
-                return pyo.Constraint.Skip
-            return m.x[line, t] >= data.min_rate[line] * m.used[line]
+def _min_rates(m: Any, data: PeerData) -> None:
+    """milp: a used line delivers at least its minimum rate from its lead time on."""
+    m.LR = pyo.Set(initialize=[line for line in data.lines if data.min_rate[line] > 0])
+    m.used = pyo.Var(m.LR, domain=pyo.Binary)
 
-        m.min_rate = pyo.Constraint(m.LR, m.T, rule=min_rate_rule)
-        m.only_if_used = pyo.Constraint(
-            m.LR,
-            m.T,
-            rule=lambda m, line, t: m.x[line, t] <= data.max_capacity(line) * m.used[line],
-        )
+    def min_rate_rule(m: Any, line: str, t: int) -> Any:
+        if t < data.lead_time[line]:
+            return pyo.Constraint.Skip
+        return m.x[line, t] >= data.min_rate[line] * m.used[line]
+
+    m.min_rate = pyo.Constraint(m.LR, m.T, rule=min_rate_rule)
+    m.only_if_used = pyo.Constraint(
+        m.LR,
+        m.T,
+        rule=lambda m, line, t: m.x[line, t] <= data.max_capacity(line) * m.used[line],
+    )
+
+
+def _objectives(m: Any, data: PeerData) -> None:
+    """The tiers' weighted unit-months short and the cost, deactivated; an empty hold list."""
 
     def short_rule(m: Any, p: int) -> Any:
         return sum(
@@ -154,7 +180,6 @@ def build(data: PeerData, *, mode: str = "lp") -> pyo.ConcreteModel:
     m.tier_objective.deactivate()
     m.cost_objective.deactivate()
     m.hold = pyo.ConstraintList()
-    return m
 
 
 def solve(

@@ -154,7 +154,7 @@ def create_app(
 
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KuzniaError)
-    async def domain_error(request: Request, error: KuzniaError) -> JSONResponse:
+    async def domain_error(_request: Request, error: KuzniaError) -> JSONResponse:
         problems = [problem.rendered() for problem in error.problems]
         return JSONResponse(
             error_body(type(error).__name__, error.detail, problems),
@@ -177,7 +177,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+    async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
         name = _HTTP_ERRORS.get(error.status_code, "HTTPError")
         return JSONResponse(
             error_body(name, str(error.detail)),
@@ -186,7 +186,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(DataError)
-    async def unstorable(request: Request, error: DataError) -> JSONResponse:
+    async def unstorable(_request: Request, _error: DataError) -> JSONResponse:
         # Values PostgreSQL refuses where SQLite takes them (text with a NUL character, a
         # number beyond its column's range) are the request's fault, not the server's.
         return JSONResponse(
@@ -199,7 +199,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StaleDataError)
-    async def stale(request: Request, error: StaleDataError) -> JSONResponse:
+    async def stale(_request: Request, _error: StaleDataError) -> JSONResponse:
         return JSONResponse(
             error_body(
                 "StaleVersion",
@@ -209,7 +209,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+    async def unexpected(request: Request, _error: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return JSONResponse(
             error_body("InternalError", "an unexpected error; it was logged"), status_code=500

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine, select, update
 
 from kuznia.db import session_scope
@@ -34,7 +35,8 @@ class TestLogin:
         assert token not in stored
         assert all(len(value) == 64 for value in stored)
 
-    def test_passwords_are_stored_as_argon2_hashes(self, engine: Engine, api: Api) -> None:
+    @pytest.mark.usefixtures("api")
+    def test_passwords_are_stored_as_argon2_hashes(self, engine: Engine) -> None:
         with session_scope(engine) as session:
             hashes = session.scalars(select(User.password_hash)).all()
         assert all(value.startswith("$argon2id$") for value in hashes)

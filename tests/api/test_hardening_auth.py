@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine, select, update
 
 from kuznia.auth import service as auth_service
@@ -220,9 +221,8 @@ def add_demo_planner_and_admin(engine: Engine) -> None:
 
 
 class TestServeWarnings:
-    def test_demo_users_and_a_public_address_are_warned_about(
-        self, api: Api, engine: Engine
-    ) -> None:
+    @pytest.mark.usefixtures("api")
+    def test_demo_users_and_a_public_address_are_warned_about(self, engine: Engine) -> None:
         add_demo_planner_and_admin(engine)
 
         warnings = serve_warnings(engine=engine, host="0.0.0.0")
@@ -232,11 +232,13 @@ class TestServeWarnings:
             "listening on 0.0.0.0, beyond this machine: serve behind an HTTPS proxy",
         ]
 
-    def test_no_warning_on_loopback_without_demo_users(self, api: Api, engine: Engine) -> None:
+    @pytest.mark.usefixtures("api")
+    def test_no_warning_on_loopback_without_demo_users(self, engine: Engine) -> None:
         assert serve_warnings(engine=engine, host="127.0.0.1") == []
         assert serve_warnings(engine=engine, host="::1") == []
 
-    def test_deactivated_demo_users_are_not_warned_about(self, api: Api, engine: Engine) -> None:
+    @pytest.mark.usefixtures("api")
+    def test_deactivated_demo_users_are_not_warned_about(self, engine: Engine) -> None:
         add_demo_planner_and_admin(engine)
         with session_scope(engine) as session:
             session.execute(

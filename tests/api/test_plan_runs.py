@@ -173,7 +173,8 @@ def test_a_failed_run_shows_only_a_generic_message_and_its_reference(
         reference = shown["message"].rsplit(" ", 1)[1]
     (logged,) = caplog.records
     assert logged.getMessage() == f"plan run {run['id']} failed (reference {reference})"
-    assert logged.exc_info is not None and "months" in str(logged.exc_info[1])
+    assert logged.exc_info is not None
+    assert "months" in str(logged.exc_info[1])
 
 
 class TestShortfalls:

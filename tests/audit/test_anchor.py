@@ -179,7 +179,7 @@ class TestKeyFile:
         assert keys._keyring(None, None) == ring
 
     def test_a_short_or_missing_key_is_refused_naming_where_it_came_from(
-        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+        self, tmp_path: Path
     ) -> None:
         with pytest.raises(keys.AuditKeyError) as short:
             keys._keyring("too-short", None)
@@ -219,8 +219,10 @@ class TestAnchor:
 
         assert checked(engine) is None
         broken = checked(engine, anchor)
-        assert broken is not None and broken[0] == 5
-        assert "is not the anchored" in broken[1] and "rewritten up to this event" in broken[1]
+        assert broken is not None
+        assert broken[0] == 5
+        assert "is not the anchored" in broken[1]
+        assert "rewritten up to this event" in broken[1]
 
     def test_an_intact_chain_passes_an_earlier_anchor(self, engine: Engine) -> None:
         write_some(engine)

@@ -80,7 +80,8 @@ class TestRecording:
         renamed = recorded[1]
         assert json.loads(renamed.before or "")["name"] == "Shells"
         assert json.loads(renamed.after or "")["name"] == "155 mm shells"
-        assert recorded[0].before is None and recorded[3].after is None
+        assert recorded[0].before is None
+        assert recorded[3].after is None
         assert [e.prev_hash for e in recorded[1:]] == [e.hash for e in recorded[:-1]]
 
     def test_an_intact_chain_verifies(self, engine: Engine) -> None:
@@ -100,7 +101,8 @@ class TestRecording:
         (imported,) = events(engine)
         after = json.loads(imported.after or "")
         assert (imported.action, imported.entity) == ("import", "registry")
-        assert after["counts"]["lines"] == 4 and len(after["sha256"]) == 64
+        assert after["counts"]["lines"] == 4
+        assert len(after["sha256"]) == 64
 
     def test_a_partners_link_to_a_fund_is_recorded_on_the_organisation(
         self, engine: Engine
@@ -169,7 +171,8 @@ class TestTampering:
         with session_scope(engine) as session:
             outcome = verify(session=session)
 
-        assert outcome.first_break is not None and outcome.first_break.seq == 3
+        assert outcome.first_break is not None
+        assert outcome.first_break.seq == 3
         assert "previous hash does not match event 2's hash" in outcome.first_break.problem
 
     def test_a_deleted_event_is_named_as_missing(self, engine: Engine) -> None:
@@ -192,7 +195,8 @@ class TestTampering:
         with session_scope(engine) as session:
             outcome = verify(session=session)
 
-        assert outcome.first_break is not None and outcome.first_break.seq == 3
+        assert outcome.first_break is not None
+        assert outcome.first_break.seq == 3
         assert "previous hash does not match event 2" in outcome.first_break.problem
 
     def test_events_cut_off_the_end_are_caught_by_the_head(self, engine: Engine) -> None:
@@ -202,7 +206,8 @@ class TestTampering:
         with session_scope(engine) as session:
             outcome = verify(session=session)
 
-        assert outcome.first_break is not None and outcome.first_break.seq == 4
+        assert outcome.first_break is not None
+        assert outcome.first_break.seq == 4
         assert "head names event 5" in outcome.first_break.problem
 
 

@@ -63,7 +63,9 @@ def test_rows_written_through_the_services_match_the_chain(world: World) -> None
         outcome = reconcile(session=session)
 
     assert [found.describe() for found in outcome.mismatches] == []
-    assert outcome.consistent and outcome.rows > 10 and outcome.events > 10
+    assert outcome.consistent
+    assert outcome.rows > 10
+    assert outcome.events > 10
 
 
 def tamper(engine: Engine, *statements: str) -> None:
@@ -127,7 +129,8 @@ def test_kuznia_audit_reconcile_names_the_rows_and_exits_4(world: World) -> None
     assert "match the audit chain" in consistent.output
     assert differing.exit_code == full.exit_code == 4
     expected = f"receipts {receipt}: lot is 'lot-8' in the row but 'lot-7' per the chain"
-    assert expected in differing.output and expected in full.output
+    assert expected in differing.output
+    assert expected in full.output
     assert "is intact" in full.output
 
 

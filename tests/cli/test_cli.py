@@ -52,7 +52,9 @@ class TestGenerate:
     def test_writes_a_valid_instance(self, runner, tmp_path):
         path = generated(runner, tmp_path / "f.json")
         instance = read_instance(path)
-        assert instance.lines and instance.items and instance.funds
+        assert instance.lines
+        assert instance.items
+        assert instance.funds
         assert "Wrote" in kuznia(runner, "generate", "tiny", "--output", tmp_path / "g.json").output
 
     def test_the_same_seed_writes_the_same_file(self, runner, tmp_path):
@@ -155,7 +157,8 @@ class TestPlan:
         assert result.exit_code == 2
         assert "lines[0].item" in result.output
         assert 'unknown item "zzz"' in result.output
-        assert not output.exists() and not excel.exists()
+        assert not output.exists()
+        assert not excel.exists()
         assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
 
     def test_an_infeasible_instance_exits_3_and_names_the_conflict(self, runner, tmp_path):
@@ -187,7 +190,8 @@ class TestPlan:
         # stage (feasible, higher tiers optimal), written with status "time_limit"
         assert result.exit_code in {0, 4, 5}, result.output
         if result.exit_code == 4:
-            assert not output.exists() and not excel.exists()
+            assert not output.exists()
+            assert not excel.exists()
         else:
             expected = "optimal" if result.exit_code == 0 else "time_limit"
             assert json.loads(output.read_text())["status"] == expected

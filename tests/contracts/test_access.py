@@ -31,9 +31,8 @@ def lines(api: Api, user: str, path: str, **filters: Any) -> list[str]:
 
 
 class TestProducer:
-    def test_a_producer_sees_its_own_contracts_and_guarantees_only(
-        self, api: Api, approved: dict[str, Any]
-    ) -> None:
+    @pytest.mark.usefixtures("approved")
+    def test_a_producer_sees_its_own_contracts_and_guarantees_only(self, api: Api) -> None:
         assert lines(api, "producer", CONTRACTS) == ["l1"]
         assert lines(api, "other_producer", CONTRACTS) == ["l2"]
         assert lines(api, "producer", GUARANTEES) == ["l1"]
@@ -70,9 +69,8 @@ class TestProducer:
 
 
 class TestPartner:
-    def test_a_partner_sees_what_its_fund_pays_for_and_only_its_own_rows(
-        self, api: Api, approved: dict[str, Any]
-    ) -> None:
+    @pytest.mark.usefixtures("approved")
+    def test_a_partner_sees_what_its_fund_pays_for_and_only_its_own_rows(self, api: Api) -> None:
         contracts = api.get("partner", CONTRACTS).json()["items"]
         guarantees = api.get("partner", GUARANTEES).json()["items"]
 
@@ -112,9 +110,8 @@ class TestPartner:
 
 
 class TestEveryoneElse:
-    def test_planners_and_auditors_see_all_and_filter(
-        self, api: Api, approved: dict[str, Any]
-    ) -> None:
+    @pytest.mark.usefixtures("approved")
+    def test_planners_and_auditors_see_all_and_filter(self, api: Api) -> None:
         assert lines(api, "planner", CONTRACTS) == ["l1", "l2"]
         assert lines(api, "auditor", CONTRACTS) == ["l1", "l2"]
         assert lines(api, "auditor", GUARANTEES) == ["l1", "l2"]

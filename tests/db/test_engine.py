@@ -76,10 +76,14 @@ class TestSessions:
         assert item_codes(engine) == ["fpv"]
 
     def test_session_scope_rolls_back_when_the_block_raises(self, engine: Engine) -> None:
-        with pytest.raises(RuntimeError), session_scope(engine) as session:
-            session.add(models.Item(code="fpv", name="FPV", category="drones"))
-            session.flush()
-            raise RuntimeError("stop")
+        def add_then_fail() -> None:
+            with session_scope(engine) as session:
+                session.add(models.Item(code="fpv", name="FPV", category="drones"))
+                session.flush()
+                raise RuntimeError("stop")
+
+        with pytest.raises(RuntimeError, match="stop"):
+            add_then_fail()
 
         assert item_codes(engine) == []
 

@@ -3,7 +3,6 @@ backend."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -63,10 +62,10 @@ EVERY_TABLE = {
 
 
 @pytest.fixture
-def migrated(empty_engine: Engine) -> Iterator[Engine]:
+def migrated(empty_engine: Engine) -> Engine:
     """A database of its own, migrated here (the shared `engine` must keep its schema)."""
     upgrade(engine=empty_engine)
-    yield empty_engine
+    return empty_engine
 
 
 def test_an_empty_database_is_at_no_revision(empty_engine: Engine) -> None:

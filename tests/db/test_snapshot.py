@@ -126,7 +126,8 @@ class TestRoundTrip:
         load(engine, varied())
         with session_scope(engine) as session:
             item = session.scalars(select(models.Item).where(models.Item.code == "art-155")).one()
-            assert item.unit == "pcs" and item.defaulted == ["unit"]
+            assert item.unit == "pcs"
+            assert item.defaulted == ["unit"]
             item.unit = "rounds"
 
         exported = document(unload(engine))
@@ -139,7 +140,8 @@ class TestRoundTrip:
         load(engine, varied())
         with session_scope(engine) as session:
             need = session.scalars(select(models.Need).order_by(models.Need.id)).first()
-            assert need is not None and need.quantity_is_int
+            assert need is not None
+            assert need.quantity_is_int
             need.quantity = 900.5
 
         exported = document(unload(engine))

@@ -128,7 +128,8 @@ def test_the_shipped_schema_is_the_shared_one_file_by_file() -> None:
 
 
 class TestReleases:
-    def test_every_release_is_valid_ocds(self, engine: Engine, contracts: dict[str, int]) -> None:
+    @pytest.mark.usefixtures("contracts")
+    def test_every_release_is_valid_ocds(self, engine: Engine) -> None:
         package = export(engine, sensitive_items=frozenset({"drones"}))
 
         assert validate_package(package, schema_dir=SCHEMA_DIR) == []
@@ -136,7 +137,8 @@ class TestReleases:
         assert len(package["releases"]) == 4
         assert (package["version"], package["publishedDate"]) == ("1.1", "2026-12-20T12:00:00Z")
 
-    def test_a_contract_in_delivery(self, engine: Engine, contracts: dict[str, int]) -> None:
+    @pytest.mark.usefixtures("contracts")
+    def test_a_contract_in_delivery(self, engine: Engine) -> None:
         release = release_of(export(engine), "-l1")
         run = release["ocid"].split("-")[-2]
 
@@ -164,9 +166,8 @@ class TestReleases:
             ("2026-12", 200.0, {"name": "pcs", "value": {"amount": 3100.0, "currency": "USD"}}),
         ]
 
-    def test_accepted_value_is_paid_by_each_fund_in_its_share(
-        self, engine: Engine, contracts: dict[str, int]
-    ) -> None:
+    @pytest.mark.usefixtures("contracts")
+    def test_accepted_value_is_paid_by_each_fund_in_its_share(self, engine: Engine) -> None:
         (contract,) = release_of(export(engine), "-l1")["contracts"]
 
         # November: 100 accepted x 3,100; December: 150 (the 20 reversed, the 50 after the
@@ -182,8 +183,9 @@ class TestReleases:
             ("2026-12-08T00:00:00Z", "buyer", 310_000.0),
         ]
 
+    @pytest.mark.usefixtures("contracts")
     def test_milestones_met_when_the_schedule_is_accepted_and_scheduled_until_due(
-        self, engine: Engine, contracts: dict[str, int]
+        self, engine: Engine
     ) -> None:
         l1 = release_of(export(engine), "-l1")["contracts"][0]["implementation"]["milestones"]
         l2 = release_of(export(engine), "-l2")["contracts"][0]["implementation"]["milestones"]
@@ -215,8 +217,9 @@ class TestReleases:
 
 
 class TestWithheld:
+    @pytest.mark.usefixtures("contracts")
     def test_a_sensitive_items_quantities_and_prices_are_left_out_and_declared(
-        self, engine: Engine, contracts: dict[str, int]
+        self, engine: Engine
     ) -> None:
         package = export(engine, sensitive_items=frozenset({"drones"}))
         release = release_of(package, "-l2")
@@ -233,15 +236,15 @@ class TestWithheld:
         ]
         assert "quantity" in release_of(package, "-l1")["contracts"][0]["items"][0]
 
-    def test_an_item_code_is_as_sensitive_as_its_category(
-        self, engine: Engine, contracts: dict[str, int]
-    ) -> None:
+    @pytest.mark.usefixtures("contracts")
+    def test_an_item_code_is_as_sensitive_as_its_category(self, engine: Engine) -> None:
         release = release_of(export(engine, sensitive_items=frozenset({"fpv"})), "-l2")
 
         assert "quantity" not in release["contracts"][0]["items"][0]
 
+    @pytest.mark.usefixtures("contracts")
     def test_depot_locations_are_withheld_by_default_and_published_when_allowed(
-        self, engine: Engine, contracts: dict[str, int]
+        self, engine: Engine
     ) -> None:
         withheld = release_of(export(engine), "-l1")
         published_package = export(engine, withhold_depot_locations=False)
@@ -260,9 +263,8 @@ class TestWithheld:
 
 
 class TestValidation:
-    def test_a_code_outside_the_codelists_is_named_with_its_path(
-        self, engine: Engine, contracts: dict[str, int]
-    ) -> None:
+    @pytest.mark.usefixtures("contracts")
+    def test_a_code_outside_the_codelists_is_named_with_its_path(self, engine: Engine) -> None:
         package = export(engine)
         package["releases"][1]["contracts"][0]["status"] = "signed"
         package["releases"][0]["parties"][0]["roles"] = ["ministry"]
@@ -277,7 +279,8 @@ class TestValidation:
             "contractStatus.csv",
         ]
 
-    def test_the_package_itself_is_checked(self, engine: Engine, contracts: dict[str, int]) -> None:
+    @pytest.mark.usefixtures("contracts")
+    def test_the_package_itself_is_checked(self, engine: Engine) -> None:
         package = export(engine)
         del package["publisher"]
 
@@ -292,8 +295,9 @@ class TestCommand:
         runner = CliRunner(env={"KUZNIA_DATABASE_URL": url, **env})
         return runner.invoke(app, ["export", "ocds", *arguments])
 
+    @pytest.mark.usefixtures("contracts")
     def test_writes_a_valid_package_and_says_what_was_withheld(
-        self, engine: Engine, contracts: dict[str, int], tmp_path: Path
+        self, engine: Engine, tmp_path: Path
     ) -> None:
         output = tmp_path / "out" / "ocds.json"
 
@@ -316,8 +320,9 @@ class TestCommand:
         assert [r["ocid"][:12] for r in package["releases"]] == ["ocds-a1b2c3-"] * 4
         assert validate_package(package, schema_dir=SCHEMA_DIR) == []
 
+    @pytest.mark.usefixtures("contracts")
     def test_refuses_to_write_what_breaks_the_codelists(
-        self, engine: Engine, contracts: dict[str, int], tmp_path: Path
+        self, engine: Engine, tmp_path: Path
     ) -> None:
         schema = tmp_path / "ocds"
         shutil.copytree(SCHEMA_DIR, schema)

@@ -186,9 +186,10 @@ class TestRoundTrip:
     def test_what_excel_makes_of_typed_months_is_read_as_the_month(
         self, edit: Callable[[Callable[[Workbook], None]], Path], tiny_workbook: Path
     ) -> None:
-        # Typing 2026-01 into a cell formatted General gives the date 2026-01-01.
-        change = cells(Settings={"B3": dt.datetime(2026, 1, 1)})
-        dates = {"B1": dt.datetime(2026, 1, 1), "C1": dt.datetime(2026, 2, 1)}
+        # Typing 2026-01 into a cell formatted General gives the date 2026-01-01. Excel cells hold
+        # naive datetimes (openpyxl refuses a timezone), hence DTZ001.
+        change = cells(Settings={"B3": dt.datetime(2026, 1, 1)})  # noqa: DTZ001
+        dates = {"B1": dt.datetime(2026, 1, 1), "C1": dt.datetime(2026, 2, 1)}  # noqa: DTZ001
 
         path = edit(lambda book: (change(book), cells(Capacity_by_month=dates)(book)))
 
@@ -312,7 +313,13 @@ class TestBadCells:
     ) -> None:
         path = edit(
             cells(
-                Needs={"C5": dt.datetime(2026, 3, 1), "C6": 2.5, "E8": "attack", "F10": 0},
+                # a naive datetime, as an Excel cell holds one (openpyxl refuses a timezone)
+                Needs={
+                    "C5": dt.datetime(2026, 3, 1),  # noqa: DTZ001
+                    "C6": 2.5,
+                    "E8": "attack",
+                    "F10": 0,
+                },
                 Lines={"D3": "lots", "F4": -1},
                 Items={"D2": True},
                 Producers={"C3": "public"},
@@ -647,7 +654,8 @@ def test_the_tiny_workbook_holds_the_rows_the_tests_edit(tiny_workbook: Path) ->
         1,
     ]
     assert [cell.value for cell in book["JV partners"][2]] == ["p001", "GB", 0.378]
-    assert book["Stock"].max_row == 2 and book["Commitments"].max_row == 2
+    assert book["Stock"].max_row == 2
+    assert book["Commitments"].max_row == 2
 
 
 def with_computed_value(path: Path, title: str, cell: str, value: str, target: Path) -> Path:

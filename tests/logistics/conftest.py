@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -40,7 +39,7 @@ class World:
 
 
 @pytest.fixture
-def world(api: Api, engine: Engine) -> Iterator[World]:
+def world(api: Api, engine: Engine) -> World:
     with session_scope(engine) as session:
         auth_service.add_organisation(
             session=session, name="Depot South", kind=OrganisationKind.depot
@@ -86,4 +85,4 @@ def world(api: Api, engine: Engine) -> Iterator[World]:
     )
     assert login.status_code == 200, login.text
     api.tokens["south"] = login.json()["token"]
-    yield World(api, engine, *ids)
+    return World(api, engine, *ids)

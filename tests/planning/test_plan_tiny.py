@@ -145,7 +145,8 @@ class TestStockAndForeignSupply:
         result = plan(build(doc))
         assert result.tiers[0].unit_months_short == pytest.approx(0)
         stock = result.stock.set_index("month")["quantity"]
-        assert stock[0] == pytest.approx(10) and stock[1] == pytest.approx(20)
+        assert stock[0] == pytest.approx(10)
+        assert stock[1] == pytest.approx(20)
 
 
 class TestTiers:
@@ -186,7 +187,8 @@ class TestTiers:
         doc["needs"] = [need("a", 0, 15)]
         result = plan(build(doc))
         by_line = result.deliveries.set_index("line")["quantity"]
-        assert by_line["l2"] == pytest.approx(10) and by_line["l1"] == pytest.approx(5)
+        assert by_line["l2"] == pytest.approx(10)
+        assert by_line["l1"] == pytest.approx(5)
         assert result.cost == pytest.approx(20)
 
 

@@ -255,7 +255,7 @@ def tolerance(scale: float, mode: str) -> float:
     return (1e-6 if mode == "lp" else 1e-5) * max(1.0, abs(scale))
 
 
-def delivered(doc: dict[str, Any], result) -> dict[tuple[str, int], float]:
+def delivered(result) -> dict[tuple[str, int], float]:
     """Quantity per (line, month); what the deliveries table leaves out is zero."""
     quantity: dict[tuple[str, int], float] = defaultdict(float)
     for row in result.deliveries.itertuples():
@@ -357,7 +357,7 @@ def fund_may_pay(doc: dict[str, Any], fund: dict[str, Any], line_id: str) -> boo
 
 def delivery_value(doc: dict[str, Any], result) -> float:
     lines = {line["id"]: line for line in doc["lines"]}
-    return sum(q * price(lines[line], t) for (line, t), q in delivered(doc, result).items())
+    return sum(q * price(lines[line], t) for (line, t), q in delivered(result).items())
 
 
 def capex(doc: dict[str, Any], result) -> float:
@@ -380,37 +380,56 @@ class ReferenceLP:
         self.upper: list[float] = []
         self.eq: list[tuple[dict[int, float], float]] = []
         self.le: list[tuple[dict[int, float], float]] = []
-        months, years = doc["months"], years_of(doc)
-        commitment = committed(doc)
+        self.classes = need_classes(doc)
+        # The variables are numbered in the order these add them.
+        self._production()
+        self._capacity()
+        self._needs()
+        self._item_balance()
+        self._payments()
+
+    def _production(self) -> None:
+        """x[l,t] with the commitments as lower bounds; z[e] in [0, 1]."""
+        doc, commitment = self.doc, committed(self.doc)
         for line in doc["lines"]:
-            for t in range(months):
+            for t in range(doc["months"]):
                 # capacity (with expansions) is a row from the lead time on; before it, only
                 # commitments arrive
                 upper = math.inf if t >= line["lead_time"] else commitment[(line["id"], t)]
                 self.var(("x", line["id"], t), commitment[(line["id"], t)], upper)
         for e in doc.get("expansions", []):
             self.var(("z", e["id"]), 0.0, 1.0)
+
+    def _capacity(self) -> None:
+        """x[l,t] - sum of added capacity * z[e] <= capacity, from the lead time on."""
+        doc = self.doc
         for line in doc["lines"]:
-            for t in range(line["lead_time"], months):
+            for t in range(line["lead_time"], doc["months"]):
                 row = {self.names[("x", line["id"], t)]: 1.0}
                 for e in doc.get("expansions", []):
                     if e["line"] == line["id"] and t >= e["start"] + e["delay"]:
                         row[self.names[("z", e["id"])]] = -e["added_capacity"]
                 self.le.append((row, capacity(line, t)))
-        self.classes = need_classes(doc)
+
+    def _needs(self) -> None:
+        """q[c,t] + b[c,t] - b[c,t-1] = need[c,t]."""
         for c, needed in self.classes.items():
-            for t in range(months):
+            for t in range(self.doc["months"]):
                 q, b = self.var(("q", c, t)), self.var(("b", c, t))
                 row = {q: 1.0, b: 1.0}
                 if t:
                     row[self.names[("b", c, t - 1)]] = -1.0
                 self.eq.append((row, needed[t]))
+
+    def _item_balance(self) -> None:
+        """h[i,t] - h[i,t-1] - production + deliveries = foreign supply (+ stock at t = 0)."""
+        doc = self.doc
         stock0 = defaultdict(float, {s["item"]: s["quantity"] for s in doc.get("stock", [])})
         supply: dict[tuple[str, int], float] = defaultdict(float)
         for s in doc.get("foreign_supply", []):
             supply[(s["item"], s["month"])] += s["quantity"]
         for item in doc["items"]:
-            for t in range(months):
+            for t in range(doc["months"]):
                 h = self.var(("h", item["id"], t))
                 row = {h: 1.0}
                 if t:
@@ -424,11 +443,16 @@ class ReferenceLP:
                 self.eq.append(
                     (row, supply[(item["id"], t)] + (stock0[item["id"]] if t == 0 else 0))
                 )
+
+    def _payments(self) -> None:
+        """pay[f,l,y] covers a line's spending in year y, pay[f,e] an expansion's capex; the
+        payments of each fund and year within its budget."""
+        doc = self.doc
         budget_rows: dict[tuple[str, int], dict[int, float]] = defaultdict(dict)
         for line in doc["lines"]:
-            for y in years:
+            for y in years_of(doc):
                 row: dict[int, float] = {}
-                for t in range(months):
+                for t in range(doc["months"]):
                     if year_of(doc, t) == y:
                         row[self.names[("x", line["id"], t)]] = -price(line, t)
                 for fund in doc["funds"]:
@@ -520,12 +544,13 @@ class ReferenceLP:
 @given(doc=instances(), mode=st.sampled_from(["lp", "milp"]))
 def test_deliveries_stay_within_capacity_lead_time_and_commitments(doc, mode):
     result = solve(doc, mode)
-    quantity, commitment = delivered(doc, result), committed(doc)
+    quantity, commitment = delivered(result), committed(doc)
     lines = {line["id"]: line for line in doc["lines"]}
     assert set(result.deliveries["line"]) <= set(lines)
     for row in result.deliveries.itertuples():
         line = lines[row.line]
-        assert row.item == line["item"] and row.producer == line["producer"]
+        assert row.item == line["item"]
+        assert row.producer == line["producer"]
         assert row.price == price(line, row.month)
     for line in doc["lines"]:
         for t in range(doc["months"]):
@@ -557,7 +582,7 @@ def test_chosen_expansions_are_scaled_by_their_level(doc, mode):
 @given(doc=instances(), mode=st.sampled_from(["lp", "milp"]))
 def test_stock_recomputed_from_the_instance_never_goes_negative_and_matches(doc, mode):
     result = solve(doc, mode)
-    quantity = delivered(doc, result)
+    quantity = delivered(result)
     served = served_by_class(doc, result)
     reported = {
         (row.item, int(row.month)): float(row.quantity) for row in result.stock.itertuples()
@@ -646,7 +671,7 @@ def test_payments_are_eligible_within_budget_and_equal_to_spend(doc, mode):
     paid = for_lines.groupby(["line", "year"])["amount"].sum()
     spend: dict[tuple[str, int], float] = defaultdict(float)
     lines = {line["id"]: line for line in doc["lines"]}
-    for (line, t), q in delivered(doc, result).items():
+    for (line, t), q in delivered(result).items():
         spend[(line, year_of(doc, t))] += q * price(lines[line], t)
     for key in set(spend) | set(paid.index):
         assert math.isclose(paid.get(key, 0.0), spend[key], rel_tol=1e-6, abs_tol=dropped + 1e-6), (
@@ -737,7 +762,7 @@ def test_milp_is_never_better_than_lp_and_keeps_min_rates(doc):
     # tier is held by a row with INSTANCE.md's 1e-6 absolute slack, which a lower tier may
     # spend (seen: tier 1 +1.5e-6 bought tier 2 -4.4e-6), hence the wider tolerance.
     assert lexicographic_compare(tier_vector(lp.tiers), tier_vector(milp.tiers), 1e-5) <= 0
-    quantity = delivered(doc, milp)
+    quantity = delivered(milp)
     for line in doc["lines"]:
         rate = line.get("min_rate", 0)
         used = any(quantity[(line["id"], t)] > 0 for t in range(doc["months"]))
@@ -795,7 +820,8 @@ def test_milp_holds_a_tier_of_zero_and_then_minimises_cost():
     ]
     doc["needs"] = [need("a", 0, 10), need("a", 1, 5, operation="offensive")]
     lp = plan(build(doc), options=SolveOptions(mode="lp"))
-    assert lp.status == SolveStatus.OPTIMAL and lp.cost == 1500
+    assert lp.status == SolveStatus.OPTIMAL
+    assert lp.cost == 1500
     milp = plan(build(doc), options=SolveOptions(mode="milp"))
     assert milp.status == SolveStatus.OPTIMAL, milp.conflicts
     assert milp.tiers[0].weighted_unit_months_short == 0

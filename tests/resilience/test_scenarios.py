@@ -269,7 +269,8 @@ class TestEvaluation:
         # r2's dearer line covers the struck months: nothing short, 10 + 2 * 20 paid
         assert outcome.weighted_unit_months_short == [0.0]
         assert planned.tiers[0].weighted_unit_months_short == 0
-        assert outcome.cost == pytest.approx(50) and planned.cost == pytest.approx(50)
+        assert outcome.cost == pytest.approx(50)
+        assert planned.cost == pytest.approx(50)
 
     def test_a_window_commitment_through_a_strike_is_what_planning_the_changed_instance_gives(
         self,

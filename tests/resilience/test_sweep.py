@@ -99,7 +99,8 @@ class TestSampling:
             ]
         )
         assert 1 - kept.mean() == pytest.approx(0.3, abs=0.01)
-        assert (kept >= 0).all() and (kept <= 1).all()
+        assert (kept >= 0).all()
+        assert (kept <= 1).all()
 
     def test_settings_out_of_range_name_the_field_and_the_value(self):
         with pytest.raises(SweepInputError, match=r"^strike_probability: .* got 1.5$"):
@@ -130,7 +131,8 @@ class TestEvaluation:
         # 10, 20, 30, 40 short in months 0..3: 100 unit-months, 300 weighted (defensive)
         assert result.reoptimised.weighted_unit_months_short == [pytest.approx(300)]
         assert result.fixed_contracts.weighted_unit_months_short == [pytest.approx(300)]
-        assert result.reoptimised.coverage == 0 and result.fixed_contracts.coverage == 0
+        assert result.reoptimised.coverage == 0
+        assert result.fixed_contracts.coverage == 0
         assert result.region_months_struck == 4
 
     def test_the_first_tier_from_the_base_basis_reaches_the_same_optimum(self):
@@ -180,7 +182,8 @@ class TestOnDask:
         with_one = run_sweep(
             plan_input=plan_input, scenarios=12, seed=11, settings=settings, workers=1
         )
-        assert with_two.workers == 2 and with_one.workers == 1
+        assert with_two.workers == 2
+        assert with_one.workers == 1
         assert comparable(with_two) == comparable(with_one)
         assert [r.index for r in with_one.results] == list(range(12))
         other_seed = run_sweep(

@@ -8,7 +8,7 @@ from functools import cache
 
 import pytest
 
-from kuznia.instance.schema import Fund, Instance, Line, Producer
+from kuznia.instance.schema import Fund, Instance, Producer
 from kuznia.instance.validate import check_instance
 from kuznia.synthetic import SIZES, generate
 
@@ -35,7 +35,7 @@ def per_month(value: float | list[float], months: int) -> list[float]:
     return list(value) if isinstance(value, list) else [value] * months
 
 
-def eligible(fund: Fund, line: Line, producer: Producer, category: str) -> bool:
+def eligible(fund: Fund, producer: Producer, category: str) -> bool:
     rules = fund.eligible
     return (
         (not rules.categories or category in rules.categories)
@@ -78,19 +78,25 @@ def assert_valid(inst: Instance) -> None:
     for producer in inst.producers:
         shares = [partner.share for partner in producer.partners]
         assert (producer.ownership == "joint_venture") == bool(shares)
-        assert all(0 < share <= 1 for share in shares) and sum(shares) <= 1
+        assert all(0 < share <= 1 for share in shares)
+        assert sum(shares) <= 1
     for line in inst.lines:
-        assert line.producer in producers and line.item in items
+        assert line.producer in producers
+        assert line.item in items
         for value in (line.capacity, line.price):
             assert not isinstance(value, list) or len(value) == months
         capacity = per_month(line.capacity, months)
         assert all(line.min_rate <= c for c in capacity[line.lead_time :])
     for expansion in inst.expansions:
-        assert expansion.line in lines and 0 <= expansion.start < months
+        assert expansion.line in lines
+        assert 0 <= expansion.start < months
     for need in inst.needs:
-        assert need.item in items and need.grouping in groupings and need.month < months
+        assert need.item in items
+        assert need.grouping in groupings
+        assert need.month < months
     for supply in inst.foreign_supply:
-        assert supply.item in items and supply.month < months
+        assert supply.item in items
+        assert supply.month < months
     assert all(stock.item in items for stock in inst.stock)
     for fund in inst.funds:
         assert set(fund.budget) <= horizon_years
@@ -111,7 +117,7 @@ def assert_valid(inst: Instance) -> None:
             fund
             for fund in inst.funds
             if fund.budget.get(year, 0) > 0
-            and eligible(fund, line, producers[line.producer], items[line.item].category)
+            and eligible(fund, producers[line.producer], items[line.item].category)
         ]
         assert funds, f"commitment on {line.id} in {year}: no eligible fund"
         paying.update(fund.id for fund in funds)
@@ -149,7 +155,8 @@ class TestValidity:
         assert 3_500 <= len(big.producers) <= 6_500
         assert 14_000 <= len(big.lines) <= 26_000
         assert [item.id for item in big.items] == [item.id for item in national.items]
-        assert big.groupings == national.groupings and big.months == national.months
+        assert big.groupings == national.groupings
+        assert big.months == national.months
         assert 2 <= capacity_value_per_state_budget(big) <= 4.5
 
 
@@ -181,14 +188,16 @@ class TestNational:
         assert 350 <= len(national.producers) <= 650
         assert 1_400 <= len(national.lines) <= 2_600
         assert len(national.groupings) == 10
-        assert national.start == "2026-01" and national.months == 36
+        assert national.start == "2026-01"
+        assert national.months == 36
 
     def test_producers_are_state_private_and_joint_ventures_in_regions(self) -> None:
         national = instance("national")
         ownership = Counter(producer.ownership for producer in national.producers)
         assert set(ownership) == {"state", "private", "joint_venture"}
         ventures = [p for p in national.producers if p.ownership == "joint_venture"]
-        assert ventures and all(venture.partners for venture in ventures)
+        assert ventures
+        assert all(venture.partners for venture in ventures)
         regions = {producer.region for producer in national.producers}
         assert 12 <= len(regions) <= 24
         assert all(re.fullmatch(r"region-\d{2}", region) for region in regions)
@@ -243,7 +252,8 @@ class TestNational:
         assert any(fund.eligible.ownership for fund in partners)
         assert any(fund.kind == "eu" for fund in funds)
         jv = [fund for fund in funds if fund.kind == "jv"]
-        assert jv and all(fund.eligible.ownership == ["joint_venture"] for fund in jv)
+        assert jv
+        assert all(fund.eligible.ownership == ["joint_venture"] for fund in jv)
 
     def test_some_lines_ramp_five_to_twenty_fold_and_others_are_flat(self) -> None:
         national = instance("national")
@@ -252,8 +262,11 @@ class TestNational:
             for line in national.lines
             if isinstance(line.capacity, list) and line.capacity[0] >= 10
         ]
-        assert growth and min(growth) >= 4 and max(growth) <= 25
-        assert any(g >= 15 for g in growth) and any(g <= 7 for g in growth)
+        assert growth
+        assert min(growth) >= 4
+        assert max(growth) <= 25
+        assert any(g >= 15 for g in growth)
+        assert any(g <= 7 for g in growth)
         flat = [line for line in national.lines if not isinstance(line.capacity, list)]
         assert len(flat) > len(national.lines) / 2
 
@@ -307,7 +320,8 @@ class TestEconomy:
         assert 100_000 <= sum(e for e in employees if e is not None) <= 300_000
         line_items = {line.item for line in richer.lines}
         for order in richer.export_orders:
-            assert order.item in line_items and order.month >= richer.months // 2
+            assert order.item in line_items
+            assert order.month >= richer.months // 2
             assert re.fullmatch(r"[A-Z]{2}", order.buyer)
         stripped = richer.model_copy(
             update={

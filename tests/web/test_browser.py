@@ -155,7 +155,8 @@ def test_a_producer_reaches_only_its_own_producer(
     shoot(page, "producer-own")
 
     response = page.goto(f"{live.url}/industry/producers/2")
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
     shoot(page, "producer-other-404")
 
@@ -191,7 +192,8 @@ def test_depot_staff_record_a_receipt_and_see_it_in_the_ledger(
     # the contracts open for delivery are offered
     offered = page.locator("#contracts-open option").first
     contract, item = offered.get_attribute("value"), offered.get_attribute("data-item")
-    assert contract and item
+    assert contract
+    assert item
     before = stock_now(page, "d-01", item)
     shoot(page, "ledger")
 

@@ -43,7 +43,7 @@ def routes(found: Sequence[BaseRoute]) -> Iterator[APIRoute]:
             yield from routes(route.original_router.routes)
 
 
-def page_posts(pages: Pages) -> list[str]:
+def page_posts() -> list[str]:
     """Every page path that takes a POST, its parameters set to 1."""
     return sorted(
         re.sub(r"\{[^}]+\}", "1", route.path)
@@ -59,8 +59,9 @@ def field_error(html: str, field: str) -> str:
 
 
 class TestCsrf:
-    def test_the_pages_take_these_posts(self, pages: Pages) -> None:
-        assert page_posts(pages) == [
+    @pytest.mark.usefixtures("pages")
+    def test_the_pages_take_these_posts(self) -> None:
+        assert page_posts() == [
             "/account/password",
             "/contracts/1/1",  # /contracts/{id}/{sign, complete, terminate}
             "/contracts/1/production",
@@ -93,7 +94,7 @@ class TestCsrf:
             path: attacker.post(
                 path, data={"mode": "lp", "version": "1"}, headers=headers, follow_redirects=False
             ).status_code
-            for path in page_posts(pages)
+            for path in page_posts()
         }
 
         assert set(answers.values()) == {403}, answers
@@ -147,7 +148,8 @@ class TestCsrf:
         cookie = response.headers["set-cookie"]
         value = response.cookies[CSRF_COOKIE]
         assert cookie.startswith(f"{CSRF_COOKIE}={value};")
-        assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+        assert "HttpOnly" in cookie
+        assert "SameSite=strict" in cookie
         assert f'<input type="hidden" name="csrf_token" value="{value}">' in response.text
 
     def test_a_page_carries_the_session_s_token_for_forms_and_htmx(self, pages: Pages) -> None:

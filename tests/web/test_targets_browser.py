@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import BrowserContext, expect
@@ -47,7 +47,7 @@ def test_a_planner_follows_a_category_from_target_to_plan_to_actual(
     live: LiveKuznia, context: BrowserContext
 ) -> None:
     number, item, category = delivered(live)
-    this_month = date.today().strftime("%Y-%m")
+    this_month = datetime.now(UTC).date().strftime("%Y-%m")
     page = context.new_page()
     log_in(page, live, "planner")
     panel = page.locator("#targets-panel")

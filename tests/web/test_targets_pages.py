@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.web.conftest import Execution, Pages
 from tests.web.test_pages import field_error
 
@@ -42,7 +44,8 @@ def test_a_planner_adds_a_target_and_reads_it_against_the_plan(
     assert "No targets yet." in planner.get("/targets").text
 
 
-def test_the_services_messages_show_beside_the_fields(pages: Pages, execution: Execution) -> None:
+@pytest.mark.usefixtures("execution")
+def test_the_services_messages_show_beside_the_fields(pages: Pages) -> None:
     planner = pages.as_user("planner")
 
     response = planner.post(
@@ -61,9 +64,8 @@ def test_the_services_messages_show_beside_the_fields(pages: Pages, execution: E
     assert planner.get("/targets").text.count('class="target"') == 0
 
 
-def test_an_auditor_reads_targets_without_the_form_and_others_may_not(
-    pages: Pages, execution: Execution
-) -> None:
+@pytest.mark.usefixtures("execution")
+def test_an_auditor_reads_targets_without_the_form_and_others_may_not(pages: Pages) -> None:
     pages.as_user("planner").post("/targets", data=X2)
 
     auditor = pages.as_user("auditor").get("/targets")
@@ -76,7 +78,8 @@ def test_an_auditor_reads_targets_without_the_form_and_others_may_not(
         assert 'href="/targets"' not in pages.as_user(user).get("/overview").text, user
 
 
-def test_the_page_is_in_ukrainian(pages: Pages, execution: Execution) -> None:
+@pytest.mark.usefixtures("execution")
+def test_the_page_is_in_ukrainian(pages: Pages) -> None:
     pages.as_user("planner").post("/targets", data=X2)
 
     page = pages.as_user("planner", language="uk").get("/targets?as_of=2026-11-05").text

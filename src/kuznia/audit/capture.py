@@ -43,16 +43,16 @@ def install(session_class: type[Session]) -> None:
 
 def _after_flush(session: Session, _context: Any) -> None:
     found = [
-        *(_change("create", obj, before=False) for obj in session.new),
-        *(_change("update", obj, before=True) for obj in session.dirty),
-        *(_change("delete", obj, before=True) for obj in session.deleted),
+        *(_change("create", obj) for obj in session.new),
+        *(_change("update", obj) for obj in session.dirty),
+        *(_change("delete", obj) for obj in session.deleted),
     ]
     changes = [change for change in found if change is not None]
     if changes:
         append(connection=session.connection(), actor=actor_of(session), changes=changes)
 
 
-def _change(action: str, obj: Any, *, before: bool) -> Change | None:
+def _change(action: str, obj: Any) -> Change | None:
     """The change of one object: its columns, and its links through association tables (an
     organisation's funds), before and after; None for an update that changed neither."""
     if type(obj) in _NOT_AUDITED:

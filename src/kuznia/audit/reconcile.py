@@ -185,7 +185,7 @@ def _as_column(column: Any, value: Any) -> Any:
 
 def _same(left: Any, right: Any) -> bool:
     if isinstance(left, bool) or isinstance(right, bool):
-        return left == right
+        return bool(left == right)
     if isinstance(left, (int, float)) and isinstance(right, (int, float)):
         return math.isclose(left, right, rel_tol=_TOLERANCE, abs_tol=_TOLERANCE)
     return bool(left == right)

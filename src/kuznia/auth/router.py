@@ -7,7 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from kuznia.auth import repository, service
-from kuznia.auth.dependencies import ScopeDep, SessionDep, SettingsDep, TokenDep
+from kuznia.auth.dependencies import (
+    ScopeDep,
+    SessionDep,
+    SettingsDep,
+    TokenDep,
+    current_scope,
+)
 from kuznia.auth.permissions import Action
 from kuznia.auth.schemas import (
     LoginRequest,
@@ -78,9 +84,12 @@ def login(
 
 
 @router.post(
-    "/auth/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Log out: revoke this token"
+    "/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Log out: revoke this token",
+    dependencies=[Depends(current_scope)],  # a valid token of an active user
 )
-def logout(session: SessionDep, scope: ScopeDep, token: TokenDep) -> Response:
+def logout(session: SessionDep, token: TokenDep) -> Response:
     service.logout(session=session, token=token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -106,7 +115,8 @@ def change_password(
 @router.get("/auth/me", response_model=UserRead, summary="The user this token belongs to")
 def me(session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     user = repository.user_by_id(session=session, user_id=scope.user_id)
-    assert user is not None
+    if user is None:  # the scope was just made from this user's token
+        raise NotFound(f"user {scope.user_id} not found")
     return _user(user)
 
 

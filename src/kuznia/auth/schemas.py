@@ -24,7 +24,7 @@ class TokenRead(Schema):
     """A new login token: shown once, only its hash is stored."""
 
     token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 (the OAuth 2 token type, not a secret)
     expires_at: datetime
 
 

@@ -39,7 +39,7 @@ from kuznia.models import ApiToken, Organisation, OrganisationKind, Role, User
 from kuznia.models.base import as_utc
 from kuznia.pagination import PageParams
 
-TOKEN_PREFIX = "kz_"
+TOKEN_PREFIX = "kz_"  # noqa: S105 (the visible prefix of every token, not a secret)
 
 # The organisations each role can belong to.
 ROLE_KINDS: dict[Role, frozenset[OrganisationKind]] = {

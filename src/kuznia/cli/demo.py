@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -222,9 +222,9 @@ def add_demo_execution(
 ) -> ExecutionDemo:
     """Depots, an approved and signed plan, and a few days of the ledger, while the registry
     has no contracts (see the module's docstring); what was made. Needs the demo users."""
-    tell = say or (lambda message: None)
+    tell = say or (lambda _message: None)
     done = ExecutionDemo()
-    today = today or date.today()
+    today = today or datetime.now(UTC).date()
     planner, depot_user = _demo_user(Role.planner), _demo_user(Role.logistics)
     with session_scope(engine) as session:
         scope = _scope_of(session, planner)

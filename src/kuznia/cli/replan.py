@@ -10,7 +10,7 @@ registry is empty.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -58,7 +58,7 @@ def replan_command(
     """Re-plan from the actual state up to today: the remaining horizon from --start, depot
     stock, signed contracts and guarantees held as commitments, needs less what was
     dispatched, approved expansions as capacity, budgets less what was paid."""
-    start = start or month_of(date.today())
+    start = start or month_of(datetime.now(UTC).date())
     if not is_month(start):
         errors.print(f'[bold red]Invalid --start[/]: "{start}" is not a month YYYY-MM.')
         raise typer.Exit(NOTHING_DONE)

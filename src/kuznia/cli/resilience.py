@@ -474,7 +474,7 @@ def critical_command(
     ) as progress:
         task = progress.add_task("Re-plans without a producer or region", total=None)
 
-        def on_progress(done: int, total: int, failed: int) -> None:
+        def on_progress(done: int, total: int, _failed: int) -> None:
             progress.update(task, completed=done, total=total)
 
         try:

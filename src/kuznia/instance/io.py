@@ -257,6 +257,24 @@ def _describe(found: _Type, plural: bool = False) -> str:
         return ("numbers" if plural else "a number") + bounds
     if members:
         return " or ".join(_describe(member, plural) for member in members)
+    generic = _describe_generic(annotation, plural)
+    if generic is not None:
+        return generic
+    if annotation is bool:
+        return "true or false"
+    if annotation is int:
+        return ("integers" if plural else "an integer") + bounds
+    if annotation is float:
+        return ("numbers" if plural else "a number") + bounds
+    if annotation is str:
+        return _describe_string(found, plural)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "objects" if plural else "an object"
+    return str(annotation)
+
+
+def _describe_generic(annotation: Any, plural: bool) -> str | None:
+    """A Literal, list or dict type in words; None for any other type."""
     origin = typing.get_origin(annotation)
     if origin is typing.Literal:
         values = ", ".join(json.dumps(value) for value in typing.get_args(annotation))
@@ -269,25 +287,18 @@ def _describe(found: _Type, plural: bool = False) -> str:
     if origin is dict:
         value = _Type.of(typing.get_args(annotation)[1])
         return ("objects" if plural else "an object") + " of " + _describe(value, plural=True)
-    if annotation is bool:
-        return "true or false"
-    if annotation is int:
-        return ("integers" if plural else "an integer") + bounds
-    if annotation is float:
-        return ("numbers" if plural else "a number") + bounds
-    if annotation is str:
-        for constraint in found.constraints:
-            pattern = getattr(constraint, "pattern", None)
-            if pattern is not None:
-                return _PATTERN_NAMES.get(pattern, f"a string matching {pattern}")
-        if any(
-            isinstance(c, annotated_types.MinLen) and c.min_length > 0 for c in found.constraints
-        ):
-            return "non-empty strings" if plural else "a non-empty string"
-        return "strings" if plural else "a string"
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return "objects" if plural else "an object"
-    return str(annotation)
+    return None
+
+
+def _describe_string(found: _Type, plural: bool) -> str:
+    """A string type in words: its pattern's name, non-empty or any."""
+    for constraint in found.constraints:
+        pattern = getattr(constraint, "pattern", None)
+        if pattern is not None:
+            return _PATTERN_NAMES.get(pattern, f"a string matching {pattern}")
+    if any(isinstance(c, annotated_types.MinLen) and c.min_length > 0 for c in found.constraints):
+        return "non-empty strings" if plural else "a non-empty string"
+    return "strings" if plural else "a string"
 
 
 def _bounds(constraints: Sequence[Any]) -> str:

@@ -177,6 +177,55 @@ def build_package(
     return export
 
 
+def _release_items(
+    contract: models.Contract,
+    schedule: list[tuple[str, float, float]],
+    depots_by_month: dict[str, set[int]],
+    *,
+    registry: OcdsRegistry,
+    unit_name: str,
+    sensitive: bool,
+    withhold_depots: bool,
+) -> list[dict[str, Any]]:
+    """One item per scheduled month; a sensitive item without quantity and price, and the
+    depots that received it unless their locations are withheld."""
+    items = []
+    for month, quantity, price in schedule:
+        entry: dict[str, Any] = {
+            "id": month,
+            "description": f"{_item_name(registry, contract.item)}, deliveries due in {month}",
+            "classification": {
+                "scheme": ITEM_SCHEME,
+                "id": contract.item,
+                "description": _item_name(registry, contract.item),
+            },
+            "unit": {"name": unit_name},
+        }
+        if not sensitive:
+            entry["quantity"] = quantity
+            entry["unit"]["value"] = {"amount": price, "currency": contract.currency}
+        depots = sorted(depots_by_month.get(month, ()))
+        if depots and not withhold_depots:
+            entry["deliveryAddresses"] = [_address(registry.depots[d]) for d in depots]
+        items.append(entry)
+    return items
+
+
+def _tags(contract: models.Contract, accepted: Sequence[Accepted], *, cancelled: bool) -> list[str]:
+    """The release's tags: award (or its cancellation), contract, and what happened since."""
+    tags = ["awardCancellation" if cancelled else "award", "contract"]
+    if len(contract.versions) > 1:
+        tags.append("contractAmendment")
+    if accepted or contract.status in (
+        models.ContractStatus.in_delivery,
+        models.ContractStatus.completed,
+    ):
+        tags.append("implementation")
+    if contract.status in models.CLOSED:
+        tags.append("contractTermination")
+    return tags
+
+
 def contract_release(
     contract: models.Contract,
     *,
@@ -239,26 +288,15 @@ def contract_release(
     for receipt in accepted:
         if receipt.quantity > 0:
             depots_by_month[month_of(receipt.day)].add(receipt.depot_id)
-    unit_name = item.unit if item is not None else "pcs"
-    items = []
-    for month, quantity, price in schedule:
-        entry: dict[str, Any] = {
-            "id": month,
-            "description": f"{_item_name(registry, contract.item)}, deliveries due in {month}",
-            "classification": {
-                "scheme": ITEM_SCHEME,
-                "id": contract.item,
-                "description": _item_name(registry, contract.item),
-            },
-            "unit": {"name": unit_name},
-        }
-        if not sensitive:
-            entry["quantity"] = quantity
-            entry["unit"]["value"] = {"amount": price, "currency": currency}
-        depots = sorted(depots_by_month.get(month, ()))
-        if depots and not options.withhold_depot_locations:
-            entry["deliveryAddresses"] = [_address(registry.depots[d]) for d in depots]
-        items.append(entry)
+    items = _release_items(
+        contract,
+        schedule,
+        depots_by_month,
+        registry=registry,
+        unit_name=item.unit if item is not None else "pcs",
+        sensitive=sensitive,
+        withhold_depots=options.withhold_depot_locations,
+    )
     if sensitive:
         rationale = f"{contract.item} is a sensitive item: how many are bought is not published"
         withhold("contracts/items/quantity", "Quantity of a sensitive item", rationale)
@@ -315,16 +353,7 @@ def contract_release(
             }
             for version in contract.versions[1:]
         ]
-    tags = ["awardCancellation" if cancelled else "award", "contract"]
-    if len(contract.versions) > 1:
-        tags.append("contractAmendment")
-    if accepted or contract.status in (
-        models.ContractStatus.in_delivery,
-        models.ContractStatus.completed,
-    ):
-        tags.append("implementation")
-    if contract.status in models.CLOSED:
-        tags.append("contractTermination")
+    tags = _tags(contract, accepted, cancelled=cancelled)
     release: dict[str, Any] = {
         "ocid": ocid,
         "id": f"{ocid}-{_stamp(as_of)}",

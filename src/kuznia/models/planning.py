@@ -26,7 +26,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from kuznia.instance.schema import Instance
 from kuznia.models.base import Base, FromInstance, Versioned, enum_type, utc_now
-from kuznia.models.types import exact_json
+from kuznia.models.types import EnumString, exact_json
+from kuznia.planning.solve import SolveStatus
 
 SETTINGS_ID = 1
 # The instance format's currency when a document names none.
@@ -100,7 +101,7 @@ class PlanRun(Versioned, Base):
     progress: Mapped[float] = mapped_column(Double, default=0.0)
     message: Mapped[str] = mapped_column(Text, default="")
     # The planning core's outcome (`optimal`, `infeasible`, `time_limit`, ...), once finished.
-    solve_status: Mapped[str | None] = mapped_column(String, nullable=True)
+    solve_status: Mapped[SolveStatus | None] = mapped_column(EnumString(SolveStatus), nullable=True)
     cost: Mapped[float | None] = mapped_column(Double, nullable=True)
     coverage: Mapped[float | None] = mapped_column(Double, nullable=True)
     # The worker process solving the run (on this machine), so a cancel can stop it.

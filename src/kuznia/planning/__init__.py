@@ -8,7 +8,7 @@ Imports numpy, scipy, highspy, pandas and the instance format; nothing of the we
 """
 
 from kuznia.planning.inputs import PlanInput
-from kuznia.planning.model import PlanningModel, build_model
+from kuznia.planning.model import PlanningModel, SolveMode, build_model
 from kuznia.planning.plan import plan
 from kuznia.planning.results import PlanReport, PlanResult, Tier
 from kuznia.planning.solve import SolveOptions, SolveStatus, StageReport
@@ -18,6 +18,7 @@ __all__ = [
     "PlanReport",
     "PlanResult",
     "PlanningModel",
+    "SolveMode",
     "SolveOptions",
     "SolveStatus",
     "StageReport",

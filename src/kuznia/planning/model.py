@@ -21,6 +21,7 @@ Reductions (same optimum, fewer variables; see docs/benchmarks.md):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -162,13 +163,17 @@ class Layout:
     export_month: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))  # per y column
 
 
+# lp: expansions in [0, 1], no minimum rates; milp: whole expansions and minimum rates.
+SolveMode = Literal["lp", "milp"]
+
+
 @dataclass
 class PlanningModel:
     """The assembled model plus the layout to read solutions."""
 
     model: Model
     layout: Layout
-    mode: str
+    mode: SolveMode
 
 
 def money_unit(plan_input: PlanInput) -> float:
@@ -270,7 +275,7 @@ def define_expansions(
     plan_input: PlanInput,
     scale: FloatArray,
     deliveries: Deliveries,
-    mode: str,
+    mode: SolveMode,
     unit: FloatArray,
 ) -> tuple[IntArray, IntArray, IntArray]:
     """Expansions z[e] in [0, 1] (lp) or {0, 1} (milp). Where a line has expansions, its capacity
@@ -306,7 +311,7 @@ def define_expansions(
     return z, row_line, row_month
 
 
-def expansion_units(plan_input: PlanInput, scale: FloatArray, mode: str) -> FloatArray:
+def expansion_units(plan_input: PlanInput, scale: FloatArray, mode: SolveMode) -> FloatArray:
     """What one unit of an expansion's column is: its whole (milp), or in lp its added capacity
     in packs (an expansion that adds nothing stays counted whole)."""
     if mode == "milp" or plan_input.n_expansions == 0:
@@ -606,7 +611,7 @@ def define_exports(
     # capacity: into the line's capacity row where it has one, else a row of its own
     row_at = np.full((pi.n_lines, months), -1, dtype=np.int64)
     if "capacity" in model.rows and model.rows["capacity"].size:
-        row_line, row_month = _capacity_row_cells(model, deliveries, pi)
+        row_line, row_month = _capacity_row_cells(deliveries)
         row_at[row_line, row_month] = model.rows["capacity"].index
     has_row = row_at[line, month] >= 0
     model.add_coefficients(row_at[line[has_row], month[has_row]], y[has_row], 1.0)
@@ -639,9 +644,7 @@ def define_exports(
     return line, month
 
 
-def _capacity_row_cells(
-    model: Model, deliveries: Deliveries, pi: PlanInput
-) -> tuple[IntArray, IntArray]:
+def _capacity_row_cells(deliveries: Deliveries) -> tuple[IntArray, IntArray]:
     """(line, month) of each expansion capacity row, as `define_expansions` made them."""
     extra = deliveries.expansion_extra
     line, month = np.nonzero((extra > 0) & (deliveries.column_of >= 0))
@@ -678,7 +681,7 @@ def _export_min_rates(
     )
 
 
-def build_model(plan_input: PlanInput, *, mode: str = "lp") -> PlanningModel:
+def build_model(plan_input: PlanInput, *, mode: SolveMode = "lp") -> PlanningModel:
     """Assemble the whole model: vectorised, one pass per constraint family."""
     if mode not in ("lp", "milp"):
         raise ValueError(f'mode: must be "lp" or "milp", got "{mode}"')

@@ -29,7 +29,7 @@ import highspy
 import numpy as np
 
 from kuznia.planning.inputs import FloatArray
-from kuznia.planning.model import PlanningModel
+from kuznia.planning.model import PlanningModel, SolveMode
 
 TIER_RELATIVE_TOLERANCE = 1e-7
 TIER_ABSOLUTE_TOLERANCE = 1e-6
@@ -50,7 +50,7 @@ class SolveStatus(StrEnum):
 class SolveOptions:
     """Options of one plan solve."""
 
-    mode: str = "lp"
+    mode: SolveMode = "lp"
     time_limit: float | None = None  # seconds, whole solve
     mip_gap: float = 1e-4
     # first stage: dual simplex (fast on one tier with the lower tiers held out of the way);
@@ -179,6 +179,47 @@ def _set_objective(
     highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), cost)
 
 
+def _choose_lp_solver(highs: highspy.Highs, options: SolveOptions, *, first: bool) -> None:
+    """The first stage's method; later stages warm-start primal simplex or solve afresh."""
+    if first:
+        highs.setOptionValue("solver", options.method)
+    elif options.warm_start:
+        # the previous basis stays primal feasible after the fixings: primal simplex
+        highs.setOptionValue("solver", "simplex")
+        highs.setOptionValue("simplex_strategy", 4)
+    else:
+        highs.clearSolver()
+        highs.setOptionValue("solver", options.later_method)
+
+
+def _set_time_limit(highs: highspy.Highs, deadline: float | None) -> None:
+    """What remains until `deadline` as HiGHS's time limit (none without a deadline)."""
+    if deadline is not None:
+        # HiGHS measures time_limit against the object's total run time over every run
+        remaining = max(0.01, deadline - time.perf_counter())
+        highs.setOptionValue("time_limit", highs.getRunTime() + remaining)
+
+
+def _run_stage(highs: highspy.Highs, solution: Solution, *, retry_infeasible: bool) -> SolveStatus:
+    """Run HiGHS on the stage; with `retry_infeasible` (a later MIP stage), an infeasible
+    answer is checked once more without presolve, from the previous stage's solution."""
+    highs.run()
+    status = _STATUS.get(highs.getModelStatus(), SolveStatus.ERROR)
+    if retry_infeasible and status == SolveStatus.INFEASIBLE:
+        # The previous stage's solution satisfies every row held so far, so this stage
+        # cannot be infeasible; HiGHS's MIP presolve sometimes says so on a tight held row.
+        # Solve again without presolve, starting from that solution.
+        highs.setOptionValue("presolve", "off")
+        start = highspy.HighsSolution()
+        start.col_value = solution.col_value
+        start.value_valid = True
+        highs.setSolution(start)
+        highs.run()
+        highs.setOptionValue("presolve", "choose")
+        status = _STATUS.get(highs.getModelStatus(), SolveStatus.ERROR)
+    return status
+
+
 def solve_lexicographic(
     planning_model: PlanningModel,
     options: SolveOptions,
@@ -220,39 +261,15 @@ def solve_lexicographic(
         later = served[served_priority > int(name.split(":")[1])] if name != "cost" else served[:0]
         _set_bounds(highs, later, 0.0, 0.0)
         if not is_mip:
-            if first:
-                highs.setOptionValue("solver", options.method)
-            elif options.warm_start:
-                # the previous basis stays primal feasible after the fixings: primal simplex
-                highs.setOptionValue("solver", "simplex")
-                highs.setOptionValue("simplex_strategy", 4)
-            else:
-                highs.clearSolver()
-                highs.setOptionValue("solver", options.later_method)
+            _choose_lp_solver(highs, options, first=first)
         start_basis = (start_bases or {}).get(name)
         if start_basis is not None and not is_mip:
             highs.setOptionValue("solver", "simplex")
             highs.setOptionValue("simplex_strategy", 1)  # dual simplex from the given basis
             highs.setBasis(start_basis)
-        if deadline is not None:
-            # HiGHS measures time_limit against the object's total run time over every run
-            remaining = max(0.01, deadline - time.perf_counter())
-            highs.setOptionValue("time_limit", highs.getRunTime() + remaining)
+        _set_time_limit(highs, deadline)
         started = time.perf_counter()
-        highs.run()
-        status = _STATUS.get(highs.getModelStatus(), SolveStatus.ERROR)
-        if is_mip and not first and status == SolveStatus.INFEASIBLE:
-            # The previous stage's solution satisfies every row held so far, so this stage
-            # cannot be infeasible; HiGHS's MIP presolve sometimes says so on a tight held row.
-            # Solve again without presolve, starting from that solution.
-            highs.setOptionValue("presolve", "off")
-            start = highspy.HighsSolution()
-            start.col_value = solution.col_value
-            start.value_valid = True
-            highs.setSolution(start)
-            highs.run()
-            highs.setOptionValue("presolve", "choose")
-            status = _STATUS.get(highs.getModelStatus(), SolveStatus.ERROR)
+        status = _run_stage(highs, solution, retry_infeasible=is_mip and not first)
         seconds = time.perf_counter() - started
         info = highs.getInfo()
         has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
@@ -287,7 +304,7 @@ def solve_lexicographic(
                 solution.bases[name] = highs.getBasis()
         if name != "cost":
             if is_mip:
-                _hold_with_row(highs, n_cols, columns, costs, report.objective)
+                _hold_with_row(highs, columns, costs, report.objective)
                 _set_bounds(highs, later, 0.0, np.inf)
             else:
                 fixed[
@@ -304,14 +321,13 @@ def solve_lexicographic(
         and "exports" in model.objectives
         and solution.status == SolveStatus.OPTIMAL
     ):
-        _solve_exports(highs, planning_model, options, solution, deadline, on_stage)
+        _solve_exports(highs, planning_model, solution, deadline, on_stage)
     return solution
 
 
 def _solve_exports(
     highs: highspy.Highs,
     planning_model: PlanningModel,
-    options: SolveOptions,
     solution: Solution,
     deadline: float | None,
     on_stage: Callable[[str, str], None] | None,
@@ -418,7 +434,7 @@ def _set_bounds(highs: highspy.Highs, columns: np.ndarray, lower: float, upper: 
 
 
 def _hold_with_row(
-    highs: highspy.Highs, n_cols: int, columns: np.ndarray, costs: np.ndarray, optimum: float
+    highs: highspy.Highs, columns: np.ndarray, costs: np.ndarray, optimum: float
 ) -> None:
     """Add `objective <= optimum * (1 + rel) + abs` as a row."""
     limit = optimum + abs(optimum) * TIER_RELATIVE_TOLERANCE + TIER_ABSOLUTE_TOLERANCE

@@ -102,7 +102,8 @@ class WorkerPool:
         url = self.engine.url.render_as_string(hide_password=False)
         env = {**os.environ, "KUZNIA_DATABASE_URL": url}
         log.info("starting a plan worker")
-        return subprocess.Popen(
+        # Our own interpreter and module, no shell and no user input in the arguments.
+        return subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", WORKER_MODULE], env=env, stdin=subprocess.DEVNULL
         )
 

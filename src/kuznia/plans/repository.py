@@ -55,7 +55,7 @@ def get_run(
     *, session: Session, scope: Scope, run_id: int, action: Action = Action.read
 ) -> models.PlanRun:
     """The run with this id, or NotFound."""
-    run = session.scalars(
+    run: models.PlanRun | None = session.scalars(
         runs(scope=scope, action=action).where(models.PlanRun.id == run_id)
     ).first()
     if run is None:

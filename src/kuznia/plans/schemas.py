@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
@@ -11,12 +11,14 @@ from kuznia import models
 from kuznia.instance.vocabulary import Operation as Operation
 from kuznia.models import PlanRunStatus
 from kuznia.models.base import as_utc
+from kuznia.planning.model import SolveMode
+from kuznia.planning.solve import SolveStatus
 
 
 class PlanRunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    mode: Literal["lp", "milp"] = Field(
+    mode: SolveMode = Field(
         default="lp", description="lp, or milp (whole expansions, minimum rates)."
     )
     time_limit: float | None = Field(
@@ -44,7 +46,7 @@ class PlanRunRead(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-    solve_status: str | None = Field(
+    solve_status: SolveStatus | None = Field(
         description="optimal, infeasible, time_limit, ... once finished."
     )
     cost: float | None

@@ -169,7 +169,7 @@ def _store(
             run_id=run_id,
             expected=[_RUNNING],
             status=models.PlanRunStatus.finished,
-            solve_status=result.status.value,
+            solve_status=result.status,
             progress=1.0,
             finished_at=datetime.now(UTC),
             message=result.report.message or result.status.value,

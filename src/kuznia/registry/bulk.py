@@ -72,7 +72,8 @@ def _copy(connection: Connection, table: Table, rows: list[Row]) -> None:
         f"({', '.join(preparer.quote(name) for name in names)}) FROM STDIN"
     )
     driver_connection = connection.connection.driver_connection
-    assert driver_connection is not None
+    if driver_connection is None:
+        raise RuntimeError("COPY needs an open psycopg connection; this one is closed")
     with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(

@@ -53,7 +53,7 @@ class Special:
     column: str | None = None
 
 
-def _partner_rows(producer: schema.Producer, key: int, keys: Keys) -> list[Row]:
+def _partner_rows(producer: schema.Producer, key: int, _keys: Keys) -> list[Row]:
     rows = []
     for partner in producer.partners:
         share, share_is_int = stored_number(partner.share)
@@ -68,7 +68,7 @@ def _partner_rows(producer: schema.Producer, key: int, keys: Keys) -> list[Row]:
     return rows
 
 
-def _read_partners(session: Session, codes_of: Codes) -> dict[int, Any]:
+def _read_partners(session: Session, _codes_of: Codes) -> dict[int, Any]:
     partners: dict[int, list[dict[str, Any]]] = {}
     for row in rows_in_order(session, models.JointVenturePartner):
         partners.setdefault(row.producer_id, []).append(
@@ -77,7 +77,7 @@ def _read_partners(session: Session, codes_of: Codes) -> dict[int, Any]:
     return partners
 
 
-def _budget_rows(fund: schema.Fund, key: int, keys: Keys) -> list[Row]:
+def _budget_rows(fund: schema.Fund, key: int, _keys: Keys) -> list[Row]:
     rows = []
     for year, amount in fund.budget.items():
         stored, is_int = stored_number(amount)
@@ -85,7 +85,7 @@ def _budget_rows(fund: schema.Fund, key: int, keys: Keys) -> list[Row]:
     return rows
 
 
-def _read_budgets(session: Session, codes_of: Codes) -> dict[int, Any]:
+def _read_budgets(session: Session, _codes_of: Codes) -> dict[int, Any]:
     budgets: dict[int, dict[str, int | float]] = {}
     for row in rows_in_order(session, models.FundBudget):
         budgets.setdefault(row.fund_id, {})[f"{row.year:04d}"] = given_number(

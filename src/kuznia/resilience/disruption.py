@@ -16,6 +16,7 @@ Three ways to apply a scenario, one meaning:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -180,22 +181,7 @@ def apply_scenario(instance: Instance, scenario: Scenario) -> Instance:
         document["lines"][struck_line]["capacity"] = [
             _number(v) for v in plan_input.capacity[struck_line] * kept[struck_line]
         ]
-    if document.get("commitments"):
-        line_index = {line_id: k for k, line_id in enumerate(plan_input.line_ids)}
-        after = committed_after(plan_input, kept)
-        window_of = {int(k): w for w, k in enumerate(plan_input.window_commitment)}
-        windows = window_after(plan_input, kept)
-        for k, record in enumerate(document["commitments"]):
-            if record.get("month") is None:
-                # a window: its quantity, bounded by what is left of its months' capacity
-                w = window_of[k]
-                if windows[w] < plan_input.window_quantity[w]:
-                    record["quantity"] = _number(windows[w])
-                continue
-            line, month = line_index[record["line"]], record["month"]
-            total = plan_input.committed[line, month]
-            if after[line, month] < total:
-                record["quantity"] = _number(record["quantity"] * after[line, month] / total)
+    _scale_commitments(document, plan_input, kept)
     item_index = {item_id: k for k, item_id in enumerate(plan_input.item_ids)}
     for record in document.get("foreign_supply", []):
         factor = disruption.foreign_supply_kept[item_index[record["item"]], record["month"]]
@@ -208,6 +194,33 @@ def apply_scenario(instance: Instance, scenario: Scenario) -> Instance:
         ]
         if factor != 1.0:
             record["quantity"] = _number(record["quantity"] * factor)
+    _set_budgets(document, plan_input, disruption)
+    return Instance.model_validate(document)
+
+
+def _scale_commitments(document: dict[str, Any], plan_input: PlanInput, kept: FloatArray) -> None:
+    """Each commitment in `document` scaled to what its struck line still delivers."""
+    if not document.get("commitments"):
+        return
+    line_index = {line_id: k for k, line_id in enumerate(plan_input.line_ids)}
+    after = committed_after(plan_input, kept)
+    window_of = {int(k): w for w, k in enumerate(plan_input.window_commitment)}
+    windows = window_after(plan_input, kept)
+    for k, record in enumerate(document["commitments"]):
+        if record.get("month") is None:
+            # a window: its quantity, bounded by what is left of its months' capacity
+            w = window_of[k]
+            if windows[w] < plan_input.window_quantity[w]:
+                record["quantity"] = _number(windows[w])
+            continue
+        line, month = line_index[record["line"]], record["month"]
+        total = plan_input.committed[line, month]
+        if after[line, month] < total:
+            record["quantity"] = _number(record["quantity"] * after[line, month] / total)
+
+
+def _set_budgets(document: dict[str, Any], plan_input: PlanInput, disruption: Disruption) -> None:
+    """The funds' budgets in `document` set to the disrupted ones, for the years that changed."""
     for fund, record in enumerate(document.get("funds", [])):
         changed = np.nonzero(disruption.budget[fund] != plan_input.budget[fund])[0]
         if changed.size:
@@ -215,7 +228,6 @@ def apply_scenario(instance: Instance, scenario: Scenario) -> Instance:
             for year in changed:
                 budget[str(plan_input.years[year])] = _number(disruption.budget[fund, year])
             record["budget"] = budget
-    return Instance.model_validate(document)
 
 
 def struck_expansions(instance: Instance, scenario: Scenario) -> list[str]:

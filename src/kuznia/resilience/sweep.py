@@ -456,7 +456,8 @@ def _short_outcome(outcome: Outcome, priorities: list[int]) -> dict[str, Any]:
 
 def _warm_dict(warm: list[WarmStart]) -> dict[str, Any]:
     def median(name: str) -> float:
-        return round(statistics.median(getattr(w, name) for w in warm), 4)
+        seconds: float = round(statistics.median(getattr(w, name) for w in warm), 4)
+        return seconds
 
     saved = [w.lexicographic_cold - w.lexicographic_warm for w in warm]
     saved_first = [w.first_stage_cold - w.first_stage_from_base for w in warm]

@@ -182,10 +182,9 @@ def _target(session: Session, target_id: int) -> Target:
     return target
 
 
-def _check(session: Session, fields: dict[str, Any]) -> None:
-    """Raise InvalidInput naming every field that breaks a target's rules."""
+def _what_problems(fields: dict[str, Any], known: dict[str, str]) -> list[FieldProblem]:
+    """The category (required, known) and the item (known, in that category); no item is None."""
     problems: list[FieldProblem] = []
-    known = repository.item_categories(session=session)
     category, item = fields.get("category"), fields.get("item")
     if not category:
         problems.append(FieldProblem("category", "required"))
@@ -207,38 +206,56 @@ def _check(session: Session, fields: dict[str, Any]) -> None:
             )
     else:
         fields["item"] = None
+    return problems
+
+
+def _when_problems(fields: dict[str, Any]) -> list[FieldProblem]:
+    """The period, and the base month (YYYY-MM, before the period, within reach); no base
+    month is None."""
+    problems: list[FieldProblem] = []
     period, base = fields.get("period") or "", fields.get("base_month")
     first = None
     try:
         first = period_months(period)[0]
     except ValueError as error:
         problems.append(FieldProblem("period", str(error)))
-    if base:
-        if _MONTH.match(base) is None:
-            problems.append(
-                FieldProblem("base_month", f'a month is written YYYY-MM (1900-2199), got "{base}"')
-            )
-        elif first is not None and base >= first:
-            problems.append(
-                FieldProblem(
-                    "base_month", f'"{base}" is not before the period\'s first month {first}'
-                )
-            )
-        elif first is not None and months_between(base, first) > MAX_SPAN:
-            problems.append(
-                FieldProblem(
-                    "base_month", f'"{base}" is more than {MAX_SPAN} months before {first}'
-                )
-            )
-    else:
+    if not base:
         fields["base_month"] = None
+    elif _MONTH.match(base) is None:
+        problems.append(
+            FieldProblem("base_month", f'a month is written YYYY-MM (1900-2199), got "{base}"')
+        )
+    elif first is not None and base >= first:
+        problems.append(
+            FieldProblem("base_month", f'"{base}" is not before the period\'s first month {first}')
+        )
+    elif first is not None and months_between(base, first) > MAX_SPAN:
+        problems.append(
+            FieldProblem("base_month", f'"{base}" is more than {MAX_SPAN} months before {first}')
+        )
+    return problems
+
+
+def _how_many_problems(fields: dict[str, Any]) -> list[FieldProblem]:
+    """A quantity, or a multiple of the base month: one of them."""
     quantity, multiple = fields.get("quantity"), fields.get("multiple")
     if quantity is None and multiple is None:
-        problems.append(FieldProblem("quantity", "give a quantity, or a multiple and a base month"))
-    elif quantity is not None and multiple is not None:
-        problems.append(FieldProblem("multiple", "give a quantity or a multiple, not both"))
-    elif multiple is not None and not base:
-        problems.append(FieldProblem("base_month", "a multiple needs the base month it multiplies"))
+        return [FieldProblem("quantity", "give a quantity, or a multiple and a base month")]
+    if quantity is not None and multiple is not None:
+        return [FieldProblem("multiple", "give a quantity or a multiple, not both")]
+    if multiple is not None and not fields.get("base_month"):
+        return [FieldProblem("base_month", "a multiple needs the base month it multiplies")]
+    return []
+
+
+def _check(session: Session, fields: dict[str, Any]) -> None:
+    """Raise InvalidInput naming every field that breaks a target's rules."""
+    known = repository.item_categories(session=session)
+    problems = [
+        *_what_problems(fields, known),
+        *_when_problems(fields),
+        *_how_many_problems(fields),
+    ]
     if problems:
         raise InvalidInput(
             "; ".join(f"{problem.field}: {problem.message}" for problem in problems),

@@ -81,7 +81,8 @@ def install_error_pages(app: FastAPI) -> None:
         app.exception_handlers[key] = _for_pages(handler)
 
     async def needs_login(request: Request, error: Exception) -> Response:
-        assert isinstance(error, LoginRequired)
+        if not isinstance(error, LoginRequired):  # registered for LoginRequired only
+            raise TypeError(f"needs_login got {type(error).__name__}")
         return login_redirect(request, error)
 
     app.exception_handlers[LoginRequired] = needs_login

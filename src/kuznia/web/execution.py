@@ -9,7 +9,7 @@ so a page shows what its viewer's scope may read and nothing more.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,12 +18,13 @@ from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.logistics import reports
 from kuznia.logistics import service as logistics_service
+from kuznia.logistics.repository import LedgerModel
 from kuznia.pagination import MAX_LIMIT, PageParams
 
 
 def today() -> date:
-    """The day the ledger pages open on: the server's calendar day."""
-    return date.today()
+    """The day the ledger pages open on: today in UTC, as the ledger's own date checks."""
+    return datetime.now(UTC).date()
 
 
 def read_day(text: str | None, default: date) -> tuple[date, bool]:
@@ -53,7 +54,7 @@ def ledger_rows(
     *,
     session: Session,
     scope: Scope,
-    model: logistics_service.LedgerModel,
+    model: LedgerModel,
     filters: dict[str, Any],
     limit: int = 5 * MAX_LIMIT,
 ) -> list[dict[str, Any]]:

@@ -45,7 +45,7 @@ def _login_page(
 
 
 @router.get("/", include_in_schema=False)
-def home(request: Request) -> Response:
+def home() -> Response:
     """The start page: the overview (which asks for a login first if needed)."""
     return RedirectResponse("/overview", status_code=303)
 

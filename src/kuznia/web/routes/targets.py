@@ -139,9 +139,7 @@ def create_target(
 
 
 @router.post("/targets/{target_id}/delete", include_in_schema=False, response_class=HTMLResponse)
-def delete_target(
-    request: Request, session: SessionDep, viewer: ViewerDep, target_id: Key
-) -> Response:
+def delete_target(session: SessionDep, viewer: ViewerDep, target_id: Key) -> Response:
     _require_write(viewer)
     # removed already (a second click): the page shows it gone either way
     with suppress(NotFound):
