@@ -42,7 +42,7 @@ def events(pages: Pages, **filters: str) -> int:
 
 def receipt(
     pages: Pages,
-    contract: int,
+    contract: int | str,
     *,
     key: str = "r-1",
     received: str = "40",
@@ -372,7 +372,7 @@ class TestLedger:
                            reason="two crates wet")  # fmt: skip
         html = client.get(response.headers["location"]).text
 
-        assert '<label for="f-receipt-contract_id">Contract id</label>' in form
+        assert '<label for="f-receipt-contract_id">Contract number</label>' in form
         assert re.search(r'name="client_key" value="[0-9a-f]{32}"', form)
         assert response.status_code == 303
         assert notice(html) == "The receipt is recorded."
@@ -385,13 +385,30 @@ class TestLedger:
     ) -> None:
         form = pages.as_user("logistics").get(f"/ledger?day={DAY}").text
 
-        offered = re.findall(r'<option value="(\d+)" data-item="([^"]+)">([^<]+)</option>', form)
+        offered = re.findall(
+            r'<option value="([^"]+)" data-id="(\d+)" data-item="([^"]+)">([^<]+)</option>', form
+        )
 
         # C-1 and C-2 are signed; C-3 is a draft and takes no receipt.
-        assert [(int(i), item, unescape(text)) for i, item, text in offered] == [
-            (execution.c1, "art-155", "C-1 · p1 · 155 mm round"),
-            (execution.c2, "fpv", "C-2 · p2 · FPV drone"),
+        assert [(n, int(i), item, unescape(text)) for n, i, item, text in offered] == [
+            ("C-1", execution.c1, "art-155", "C-1 · p1 · 155 mm round"),
+            ("C-2", execution.c2, "fpv", "C-2 · p2 · FPV drone"),
         ]
+
+    def test_a_receipt_names_its_contract_by_the_number_on_the_papers(
+        self, pages: Pages, execution: Execution
+    ) -> None:
+        by_number = receipt(pages, "C-2", key="r-number", received="12", accepted="12")
+        unknown = receipt(pages, "K-9-x", key="r-unknown")
+
+        assert by_number.status_code == 303
+        (recorded,) = api(pages, "logistics", "/receipts")["items"]
+        assert (recorded["contract_id"], recorded["accepted"]) == (execution.c2, 12)
+        assert unknown.status_code == 422
+        assert field_error(unknown.text, "receipt-contract_id") == (
+            "No contract is numbered K-9-x: enter the number on the delivery papers (or the "
+            "contract's id)."
+        )
 
     def test_a_form_sent_twice_with_its_key_records_once(
         self, pages: Pages, execution: Execution

@@ -16,8 +16,8 @@ from starlette.exceptions import HTTPException
 from kuznia.api import API_PREFIX
 from kuznia.errors import KuzniaError
 from kuznia.web.i18n import N_
-from kuznia.web.pages import render
-from kuznia.web.session import LoginRequired, login_url
+from kuznia.web.pages import Viewer, render
+from kuznia.web.session import SESSION_COOKIE, LoginRequired, current_viewer, login_url
 
 log = logging.getLogger("kuznia.web")
 
@@ -55,7 +55,8 @@ def error_page(
     return render(
         request,
         template,
-        {
+        viewer=_viewer_of(request),
+        context={
             "status": status,
             "title": TITLES.get(status, TITLES[500] if status >= 500 else TITLES[400]),
             "hint": HINTS.get(status),
@@ -64,6 +65,22 @@ def error_page(
         status_code=status,
         headers=headers,
     )
+
+
+def _viewer_of(request: Request) -> Viewer | None:
+    """The logged-in person an error page is for (its menu stays), or None."""
+    if not request.cookies.get(SESSION_COOKIE):
+        return None
+    try:
+        session = request.app.state.sessions()
+    except AttributeError:
+        return None
+    try:
+        return current_viewer(request, session)
+    except Exception:  # no valid session, or the database is what failed: a page without menu
+        return None
+    finally:
+        session.close()
 
 
 def login_redirect(request: Request, error: LoginRequired) -> Response:
@@ -102,6 +119,19 @@ def _for_pages(api_handler: Handler) -> Handler:
             )
         if type(error).__name__ == "StaleDataError":
             status = 409
-        return error_page(request, status, None)
+        return error_page(request, status, _validation_detail(error) if status == 422 else None)
 
     return handle
+
+
+def _validation_detail(error: Any) -> str | None:
+    """What a request's values got wrong, field by field ('a: Input should be a valid
+    integer, got "K-1"'), from a validation error's list of problems."""
+    problems = error.errors() if callable(getattr(error, "errors", None)) else []
+    parts = []
+    for problem in problems:
+        field = ".".join(str(part) for part in problem.get("loc", ())[1:]) or "request"
+        value = problem.get("input")
+        shown = f' ("{value}")' if isinstance(value, str | int | float) else ""
+        parts.append(f"{field}{shown}: {problem.get('msg', '')}")
+    return "; ".join(parts) or None

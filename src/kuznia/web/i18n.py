@@ -10,6 +10,7 @@ they are); a message missing from a catalog shows in English rather than breakin
 from __future__ import annotations
 
 import gettext
+import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -88,12 +89,47 @@ class Language:
         text = translations(self.code).gettext(message)
         return text % values if values else text
 
+    def term(self, value: Any) -> str:
+        """A word from data (a category, unit, status, ownership, audit action or entity: see
+        kuznia.web.vocabulary) in this language; one no catalog knows as it is, with spaces
+        for underscores ('—' for none)."""
+        if value is None or value == "":
+            return "—"
+        text = str(getattr(value, "value", value))
+        translated = translations(self.code).gettext(text)
+        return translated if translated != text else text.replace("_", " ")
+
     def number(self, value: float | None, digits: int = 0) -> str:
         """A number with this language's grouping and decimal signs ('—' for none)."""
         if value is None:
             return "—"
+        if value != 0 and abs(value) < 0.5 * 10.0**-digits:
+            # never '0,00' for what is not zero: three significant digits ('0,000555')
+            return self.significant(value)
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(value, format=pattern, locale=self.code)
+
+    def significant(self, value: float | None, figures: int = 3) -> str:
+        """A number to `figures` significant digits (at least the integer part)."""
+        if value is None:
+            return "—"
+        if value == 0:
+            return "0"
+        magnitude = math.floor(math.log10(abs(value)))
+        digits = max(0, figures - 1 - magnitude)
+        rounded = round(value, digits)
+        pattern = "#,##0" + ("." + "#" * digits if digits else "")
+        return format_decimal(rounded, format=pattern, locale=self.code)
+
+    def quantity(self, value: float | None, unit: str | None, digits: int = 0) -> str:
+        """A quantity with its unit in this language ('1 200 шт.')."""
+        text = self.number(value, digits)
+        return f"{text}\u00a0{self.term(unit)}" if unit and value is not None else text
+
+    def money(self, amount: float | None, currency: str | None, digits: int = 2) -> str:
+        """An amount of money with its currency ('718,00 USD'; millions: `millions`)."""
+        text = self.number(amount, digits)
+        return f"{text}\u00a0{currency}" if currency and amount is not None else text
 
     def percent(self, share: float | None, digits: int = 1) -> str:
         """A share 0..1 as a percentage."""

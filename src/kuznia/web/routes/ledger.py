@@ -69,6 +69,11 @@ KINDS: dict[str, type[models.Receipt] | type[models.Dispatch]] = {
 NOUNS = {"receipts": "receipt", "dispatches": "dispatch"}
 
 CHOOSE_DEPOT = N_("Choose a depot.")
+CHOOSE_CONTRACT = N_("Enter the contract number from the delivery papers.")
+NO_SUCH_CONTRACT = N_(
+    "No contract is numbered %(number)s: enter the number on the delivery papers (or the "
+    "contract's id)."
+)
 NOT_YOUR_DEPOT = N_("This depot is not one of your organisation's depots.")
 SUM_MISMATCH = N_("Received must be accepted plus rejected: %(sum)s.")
 REJECTION_NEEDS_REASON = N_("Say why some was rejected.")
@@ -255,10 +260,17 @@ def record_receipt(
     if not state.values["depot"]:
         errors["depot"] = CHOOSE_DEPOT
     contract_id = None
-    try:
-        contract_id = forms.whole_number(state.values["contract_id"])
-    except forms.FormError as error:
-        errors["contract_id"] = str(error)
+    if not state.values["contract_id"]:
+        errors["contract_id"] = lang.gettext(CHOOSE_CONTRACT)
+    else:
+        try:  # the number on the delivery papers, or the contract's id
+            contract_id = logistics_service.receivable_contract_id(
+                session=session, scope=viewer.scope, reference=state.values["contract_id"]
+            )
+        except NotFound:
+            errors["contract_id"] = lang.gettext(
+                NO_SUCH_CONTRACT, number=state.values["contract_id"]
+            )
     day = forms.day_field(form, errors)
     received = forms.quantity(form, "received", errors, positive=True)
     accepted = forms.quantity(form, "accepted", errors, positive=False)
