@@ -395,6 +395,22 @@ class TestLedger:
             ("C-2", execution.c2, "fpv", "C-2 · p2 · FPV drone"),
         ]
 
+    def test_the_dispatch_form_offers_what_the_depot_holds_with_the_quantity(
+        self, pages: Pages, execution: Execution
+    ) -> None:
+        empty = pages.as_user("logistics").get(f"/ledger?day={DAY}").text
+        receipt(pages, "C-2", key="r-fpv", received="12", accepted="12")
+
+        form = pages.as_user("logistics").get(f"/ledger?day={DAY}").text
+        select = form.split('id="f-dispatch-item"')[1].split("</select>")[0]
+
+        assert '<option value="">nothing in stock</option>' in empty
+        assert re.findall(r'<optgroup label="([^"]+)">', select) == ["D North (d-north)"]
+        assert [
+            unescape(o) for o in re.findall(r'<option value="fpv">([^<]+)</option>', select)
+        ] == ["FPV drone (fpv) · 12\u00a0pcs"]
+        assert 'value="art-155"' not in select
+
     def test_a_receipt_names_its_contract_by_the_number_on_the_papers(
         self, pages: Pages, execution: Execution
     ) -> None:

@@ -136,6 +136,26 @@ def _stock_rows(
     ]
 
 
+def _stock_options(
+    stock: list[dict[str, Any]],
+    depots: list[dict[str, Any]],
+    items: list[dict[str, Any]],
+    lang: Language,
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """What the dispatch form offers: per depot, the items it holds now, with the quantity
+    ('155 mm HE round (art-155-he) · 1 200 rounds')."""
+    by_code = {item["code"]: item for item in items}
+    held: dict[str, list[tuple[str, str]]] = {}
+    for row in sorted(stock, key=lambda r: (r["depot"], r["item"])):
+        if row["quantity"] <= 1e-9:
+            continue
+        item = by_code.get(row["item"], {})
+        quantity = lang.quantity(row["quantity"], item.get("unit"))
+        label = f"{item.get('name', row['item'])} ({row['item']}) · {quantity}"
+        held.setdefault(row["depot"], []).append((row["item"], label))
+    return [(f"{d['name']} ({d['code']})", held[d["code"]]) for d in depots if d["code"] in held]
+
+
 def _contracts_open(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
     """The contracts taking deliveries now, what the receipt form offers to choose from (depot
     staff see their numbers, producers and items, not their terms)."""
@@ -206,7 +226,7 @@ def _ledger_page(
             "stock": _stock_rows(report["stock"], stock_now, names),
             "names": names,
             "depot_options": [(d["code"], f"{d['name']} ({d['code']})") for d in depots],
-            "item_options": [(item["code"], f"{item['name']} ({item['code']})") for item in items],
+            "stock_options": _stock_options(stock_now, depots, items, language_of(request)),
             "grouping_options": [
                 (g["code"], f"{g['name'] or g['code']} ({g['code']})")
                 for g in results.records(session=session, scope=scope, section=GROUPINGS)
