@@ -79,6 +79,8 @@ class Language:
     """What a page needs to speak one language: messages, numbers, money and months."""
 
     code: str
+    # the instance's currency, written after every amount that names none
+    currency: str = ""
 
     @property
     def locale(self) -> Locale:
@@ -121,14 +123,24 @@ class Language:
         pattern = "#,##0" + ("." + "#" * digits if digits else "")
         return format_decimal(rounded, format=pattern, locale=self.code)
 
+    def form_number(self, value: Any) -> Any:
+        """A number as a form field shows it, grouped by spaces, which the form reads back
+        ('7 140 000 000', '0,5'); anything else (what a person typed) as it is."""
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return value
+        text = format_decimal(value, format="#,##0.######", locale="en")
+        text = text.replace(",", " ")
+        return text.replace(".", ",") if self.code == "uk" else text
+
     def quantity(self, value: float | None, unit: str | None, digits: int = 0) -> str:
         """A quantity with its unit in this language ('1 200 шт.')."""
         text = self.number(value, digits)
         return f"{text}\u00a0{self.term(unit)}" if unit and value is not None else text
 
-    def money(self, amount: float | None, currency: str | None, digits: int = 2) -> str:
+    def money(self, amount: float | None, currency: str | None = None, digits: int = 2) -> str:
         """An amount of money with its currency ('718,00 USD'; millions: `millions`)."""
         text = self.number(amount, digits)
+        currency = currency or self.currency
         return f"{text}\u00a0{currency}" if currency and amount is not None else text
 
     def percent(self, share: float | None, digits: int = 1) -> str:
@@ -143,6 +155,7 @@ class Language:
         if amount is None:
             return "—"
         text = f"{self.number(amount / 1e6, 1)} {self.gettext('M')}"
+        currency = currency or self.currency
         return f"{text} {currency}" if currency else text
 
     def month(self, start: str | None, month: int) -> str:
