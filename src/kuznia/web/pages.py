@@ -20,7 +20,6 @@ from kuznia.web import assets
 from kuznia.web.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES, LANGUAGES, Language, negotiate
 from kuznia.web.nav import sections_for
 
-
 CURRENCY_SECONDS = 60.0
 
 
