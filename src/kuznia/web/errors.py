@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,8 +17,8 @@ from starlette.exceptions import HTTPException
 
 from kuznia.api import API_PREFIX
 from kuznia.errors import KuzniaError
-from kuznia.web.i18n import N_
-from kuznia.web.pages import Viewer, render
+from kuznia.web.i18n import N_, Language
+from kuznia.web.pages import Viewer, language_of, render
 from kuznia.web.session import SESSION_COOKIE, LoginRequired, current_viewer, login_url
 
 log = logging.getLogger("kuznia.web")
@@ -52,6 +54,8 @@ def error_page(
 ) -> Response:
     """An error page (or, for an HTMX request, a small fragment it can show)."""
     template = "_error_fragment.html" if request.headers.get("hx-request") else "error.html"
+    language = language_of(request)
+    said = _in_words(detail, language) if detail and status < 500 else None
     return render(
         request,
         template,
@@ -60,10 +64,34 @@ def error_page(
             "status": status,
             "title": TITLES.get(status, TITLES[500] if status >= 500 else TITLES[400]),
             "hint": HINTS.get(status),
-            "detail": detail if status < 500 else None,
+            # what went wrong in the page's language where Kuznia can say it; else the
+            # service's own words, marked as English (they name fields and values exactly)
+            "said": said,
+            "detail": detail if status < 500 and said is None else None,
         },
         status_code=status,
         headers=headers,
+    )
+
+
+FORBIDDEN = re.compile(r"^role (\w+) may not (read|write) (\w+)$")
+FORBIDDEN_SAID = N_("The role %(role)s may not %(action)s: %(what)s.")
+ACTIONS = {"read": N_("see"), "write": N_("change")}
+
+
+def _in_words(detail: str, language: Language) -> str | None:
+    """A service's refusal said in the page's language, when it is one Kuznia knows how to
+    say ('role planner may not read users' -> 'Роль «планувальник» не може переглядати:
+    користувачі.'); None for the others."""
+    found = FORBIDDEN.match(detail)
+    if found is None:
+        return None
+    role, action, resource = found.groups()
+    return language.gettext(
+        FORBIDDEN_SAID,
+        role=language.term(role),
+        action=language.gettext(ACTIONS[action]),
+        what=language.term(resource),
     )
 
 
@@ -111,7 +139,10 @@ def _for_pages(api_handler: Handler) -> Handler:
         if isinstance(error, KuzniaError):
             return error_page(request, error.status, error.detail, error.headers or None)
         if isinstance(error, HTTPException):
-            return error_page(request, error.status_code, str(error.detail))
+            # the HTTP status's own phrase ('Not Found') says nothing the title does not
+            detail = str(error.detail)
+            standard = detail.lower() == HTTPStatus(error.status_code).phrase.lower()
+            return error_page(request, error.status_code, None if standard else detail)
         status = 422 if type(error).__name__ in ("RequestValidationError", "DataError") else 500
         if status == 500:
             log.exception(
