@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import create_engine, text
 
 from kuznia.web import vocabulary
 from tests.web.live import LiveKuznia, live_kuznia
@@ -22,6 +23,15 @@ from tests.web.test_browser import SCREENSHOTS, browser
 
 __all__ = ["browser"]
 
+NAMES = (
+    ("producers", "name"),
+    ("organisations", "name"),
+    ("users", "email"),
+    ("items", "name"),
+    ("funds", "name"),
+    ("depots", "name"),
+    ("groupings", "name"),
+)
 ROLES = ("planner", "producer", "partner", "logistics", "auditor", "admin")
 WIDTHS = {1440: 900, 390: 844}
 # The pages a menu leads to, and the first detail page each list links to.
@@ -80,9 +90,11 @@ def foreign_words(text: str, words: set[str]) -> list[str]:
     return found
 
 
+# What a reader reads in the page's language: not codes, not text marked as another language or
+# as typed by people (translate="no": reasons, notes, audit values), not scripts.
 VISIBLE_TEXT = """() => {
   const body = document.body.cloneNode(true);
-  body.querySelectorAll('script, style, .code, code, [translate=no], [lang=en], .lang')
+  body.querySelectorAll('script, style, .code, code, [translate=no], [lang=en]')
     .forEach(e => e.remove());
   document.documentElement.appendChild(body);
   const text = body.innerText;
@@ -95,6 +107,21 @@ VISIBLE_TEXT = """() => {
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveKuznia]:
     with live_kuznia(tmp_path_factory.mktemp("live-every-page")) as running:
         yield running
+
+
+def data_names(live: LiveKuznia) -> list[str]:
+    """The names the registry holds (producers, organisations, e-mails, items, funds, depots,
+    groupings): data, shown as they were entered, longest first."""
+    engine = create_engine(live.database_url)
+    names: set[str] = set()
+    try:
+        with engine.connect() as connection:
+            for table, column in NAMES:
+                rows = connection.execute(text(f"SELECT {column} FROM {table}"))
+                names |= {str(value) for (value,) in rows if value}
+    finally:
+        engine.dispose()
+    return sorted(names, key=len, reverse=True)
 
 
 def log_in(page: Page, live: LiveKuznia, role: str, language: str) -> None:
@@ -145,6 +172,7 @@ def name_of(path: str) -> str:
 
 def test_every_page_speaks_ukrainian_and_fits_a_phone(live: LiveKuznia, browser: Browser) -> None:
     words = english_domain_words()
+    names = data_names(live)
     problems: list[str] = []
     shot: set[str] = set()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -164,11 +192,13 @@ def test_every_page_speaks_ukrainian_and_fits_a_phone(live: LiveKuznia, browser:
             for path in paths:
                 for width, height in WIDTHS.items():
                     page.set_viewport_size({"width": width, "height": height})
-                    page.goto(live.url + path)
-                    page.wait_for_load_state("networkidle")
                     key = f"{name_of(path.split('?')[0])}-{language}-{width}"
                     if role != "planner" and path in ("/overview",):
                         key = f"{role}-{key}"
+                    if language == "en" and key in shot:
+                        continue  # English: each page once (the Ukrainian pass checks all)
+                    page.goto(live.url + path)
+                    page.wait_for_load_state("load")
                     if key not in shot:
                         page.screenshot(path=str(SCREENSHOTS / f"{key}.png"), full_page=True)
                         shot.add(key)
@@ -178,7 +208,10 @@ def test_every_page_speaks_ukrainian_and_fits_a_phone(live: LiveKuznia, browser:
                     if width == 390 and overflow > 1:
                         problems.append(f"{role} {language} {path}: {overflow} px too wide")
                     if language == "uk" and width == 1440:
-                        english = foreign_words(page.evaluate(VISIBLE_TEXT), words)
+                        shown = page.evaluate(VISIBLE_TEXT)
+                        for name in names:
+                            shown = shown.replace(name, " ")
+                        english = foreign_words(shown, words)
                         if english:
                             problems.append(f"{role} uk {path}: English {english}")
             context.close()
@@ -192,6 +225,7 @@ def test_the_word_list_holds_the_vocabulary() -> None:
     assert foreign_words("Категорія: armoured vehicles, 12 rounds", words) == [
         "armoured vehicles",
         "rounds",
+        "vehicles",
     ]
     assert foreign_words("бронетехніка, 12 пострілів, art-155-he", words) == []
 

@@ -328,6 +328,28 @@ class TestApproval:
         # half of l1's 200 + 300 rounds after the first month
         assert '<td class="num">250</td>' in client.get("/contracts/guarantees").text
 
+    def test_the_overview_follows_the_approved_plan_and_names_a_newer_what_if(
+        self, pages: Pages
+    ) -> None:
+        client = pages.as_user("planner")
+        approved = finished_run(pages.engine)
+        approval = client.post(
+            f"/plans/{approved}/approve",
+            data={"firm_months": "1", "guarantee_share": "50"},
+            follow_redirects=False,
+        )
+        what_if = finished_run(pages.engine)
+
+        html = client.get("/overview").text
+
+        assert approval.status_code == 303, approval.text[-500:]
+        assert "<h2>Approved plan</h2>" in html
+        assert f'<p class="big"><a href="/plans/{approved}">Plan {approved}</a></p>' in html
+        assert (
+            '<p class="what-if"><span class="pill">what-if</span> A newer plan, not approved: '
+            f'<a href="/plans/{what_if}">Plan {what_if}</a></p>'
+        ) in html
+
     def test_a_planner_signs_a_guarantee_from_the_list_once(self, pages: Pages) -> None:
         client = pages.as_user("planner")
         run_id = finished_run(pages.engine)
