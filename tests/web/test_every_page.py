@@ -193,7 +193,7 @@ def test_every_page_speaks_ukrainian_and_fits_a_phone(live: LiveKuznia, browser:
                 for width, height in WIDTHS.items():
                     page.set_viewport_size({"width": width, "height": height})
                     key = f"{name_of(path.split('?')[0])}-{language}-{width}"
-                    if role != "planner" and path in ("/overview",):
+                    if role != "planner" and path in ("/overview", "/ledger"):
                         key = f"{role}-{key}"
                     if language == "en" and key in shot:
                         continue  # English: each page once (the Ukrainian pass checks all)

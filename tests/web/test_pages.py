@@ -201,6 +201,13 @@ class TestNeeds:
 
         assert "Needs: 2" in html
 
+    def test_a_quantity_carries_its_item_s_unit_in_the_language(self, pages: Pages) -> None:
+        english = pages.as_user("planner").get("/needs?item=fpv").text
+        ukrainian = pages.as_user("auditor", language="uk").get("/needs?item=fpv").text
+
+        assert re.search(r'<td class="num nowrap">[\d,]+\u00a0pcs</td>', english)
+        assert re.search(r'<td class="num nowrap">[\d\u00a0]+\u00a0шт\.</td>', ukrainian)
+
     def test_a_bad_quantity_is_said_next_to_the_field(self, pages: Pages) -> None:
         client = pages.as_user("planner")
 

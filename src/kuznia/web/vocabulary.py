@@ -56,7 +56,19 @@ CATEGORIES = (
     N_("ground_robots"),
 )
 UNITS = (N_("rounds"), N_("pcs"), N_("vehicles"), N_("systems"))
-AUDIT_ACTIONS = (N_("create"), N_("update"), N_("delete"))
+AUDIT_ACTIONS = (
+    N_("create"),
+    N_("update"),
+    N_("delete"),
+    N_("status"),
+    N_("approve"),
+    N_("sign"),
+    N_("amend"),
+    N_("complete"),
+    N_("terminate"),
+    N_("reverse"),
+    N_("revoke_tokens"),
+)
 # The audit chain's entities: the tables it records (kuznia.models).
 AUDIT_ENTITIES = (
     N_("items"),
