@@ -36,7 +36,7 @@ demo: $(STAMP)
 	$(BIN)/kuznia generate national --seed $(SEED) --output out/national.json
 	$(BIN)/kuznia plan --input out/national.json --output out/result.json --excel out/plan.xlsx
 	@echo
-	@echo "The web application: run 'make serve', then open http://127.0.0.1:8000/"
+	@echo "The web application: run 'make serve', then open $$($(BIN)/python -c 'from kuznia.cli.demo import served_url; print(served_url())')"
 	@$(BIN)/kuznia demo-users --show
 
 # The web application on the national data set, with a demo login for every role and, the
@@ -48,7 +48,9 @@ serve: $(STAMP)
 	KUZNIA_DATABASE_URL=$(DEMO_DB) $(BIN)/kuznia demo-users --data out/national.json --execution
 	KUZNIA_DATABASE_URL=$(DEMO_DB) $(BIN)/kuznia serve
 
+# The browser tests need /usr/bin/chromium: installed first when missing (scripts/ensure-chromium.sh).
 test: $(STAMP)
+	scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest -q -n 2
 
 # The gates (configured in pyproject.toml): ruff with complexity (C90, max 12), bandit (S),

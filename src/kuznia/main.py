@@ -121,6 +121,10 @@ def create_app(
         app.state.workers = pool
         if pool is not None:
             pool.start()
+        if workers and hasattr(app.state, "web_results"):
+            from kuznia.web import warmup  # the web extra may be missing: imported when served
+
+            warmup.start(app)
         try:
             yield
         finally:

@@ -199,7 +199,7 @@ def test_depot_staff_record_a_receipt_and_see_it_in_the_ledger(
 
     receipt = page.locator("#receipt")
     receipt.get_by_label("Depot").select_option("d-01")
-    receipt.get_by_label("Contract id").fill(contract)
+    receipt.get_by_label("Contract number").fill(contract)
     receipt.get_by_label("Received").fill("12")
     receipt.get_by_label("Accepted").fill("10")
     receipt.get_by_label("Rejected").fill("2")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import Engine, delete, func, select
 from typer.testing import CliRunner
 
 from kuznia.audit import verify
 from kuznia.auth import service as auth_service
-from kuznia.cli.demo import DEMO_USERS, add_demo_execution, add_demo_users
+from kuznia.cli.demo import DEMO_USERS, add_demo_execution, add_demo_users, served_url
 from kuznia.cli.main import app
 from kuznia.db import session_scope
 from kuznia.models import (
@@ -129,3 +130,12 @@ def test_a_demo_database_made_before_targets_gets_them_once(engine: Engine) -> N
         "artillery_ammunition (art-155-he) 553 in 2026-11",
     ]
     assert once_more.targets == []
+
+
+def test_the_printed_address_is_the_one_kuznia_serve_listens_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KUZNIA_PORT", "9123")
+    monkeypatch.delenv("KUZNIA_HOST", raising=False)
+
+    assert served_url() == "http://127.0.0.1:9123/"

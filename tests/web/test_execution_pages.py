@@ -43,7 +43,7 @@ def events(pages: Pages, **filters: str) -> int:
 
 def receipt(
     pages: Pages,
-    contract: int,
+    contract: int | str,
     *,
     key: str = "r-1",
     received: str = "40",
@@ -339,6 +339,28 @@ class TestApproval:
         # half of l1's 200 + 300 rounds after the first month
         assert '<td class="num">250</td>' in client.get("/contracts/guarantees").text
 
+    def test_the_overview_follows_the_approved_plan_and_names_a_newer_what_if(
+        self, pages: Pages
+    ) -> None:
+        client = pages.as_user("planner")
+        approved = finished_run(pages.engine)
+        approval = client.post(
+            f"/plans/{approved}/approve",
+            data={"firm_months": "1", "guarantee_share": "50"},
+            follow_redirects=False,
+        )
+        what_if = finished_run(pages.engine)
+
+        html = client.get("/overview").text
+
+        assert approval.status_code == 303, approval.text[-500:]
+        assert "<h2>Approved plan</h2>" in html
+        assert f'<p class="big"><a href="/plans/{approved}">Plan {approved}</a></p>' in html
+        assert (
+            '<p class="what-if"><span class="pill">what-if</span> A newer plan, not approved: '
+            f'<a href="/plans/{what_if}">Plan {what_if}</a></p>'
+        ) in html
+
     def test_a_planner_signs_a_guarantee_from_the_list_once(self, pages: Pages) -> None:
         client = pages.as_user("planner")
         run_id = finished_run(pages.engine)
@@ -383,7 +405,7 @@ class TestLedger:
                            reason="two crates wet")  # fmt: skip
         html = client.get(response.headers["location"]).text
 
-        assert '<label for="f-receipt-contract_id">Contract id</label>' in form
+        assert '<label for="f-receipt-contract_id">Contract number</label>' in form
         assert re.search(r'name="client_key" value="[0-9a-f]{32}"', form)
         assert response.status_code == 303
         assert notice(html) == "The receipt is recorded."
@@ -397,13 +419,46 @@ class TestLedger:
     ) -> None:
         form = pages.as_user("logistics").get(f"/ledger?day={DAY}").text
 
-        offered = re.findall(r'<option value="(\d+)" data-item="([^"]+)">([^<]+)</option>', form)
+        offered = re.findall(
+            r'<option value="([^"]+)" data-id="(\d+)" data-item="([^"]+)">([^<]+)</option>', form
+        )
 
         # C-1 and C-2 are signed; C-3 is a draft and takes no receipt.
-        assert [(int(i), item, unescape(text)) for i, item, text in offered] == [
-            (execution.c1, "art-155", "C-1 · p1 · 155 mm round"),
-            (execution.c2, "fpv", "C-2 · p2 · FPV drone"),
+        assert [(n, int(i), item, unescape(text)) for n, i, item, text in offered] == [
+            ("C-1", execution.c1, "art-155", "C-1 · p1 · 155 mm round"),
+            ("C-2", execution.c2, "fpv", "C-2 · p2 · FPV drone"),
         ]
+
+    def test_the_dispatch_form_offers_what_the_depot_holds_with_the_quantity(
+        self, pages: Pages, execution: Execution
+    ) -> None:
+        empty = pages.as_user("logistics").get(f"/ledger?day={DAY}").text
+        receipt(pages, "C-2", key="r-fpv", received="12", accepted="12")
+
+        form = pages.as_user("logistics").get(f"/ledger?day={DAY}").text
+        select = form.split('id="f-dispatch-item"')[1].split("</select>")[0]
+
+        assert '<option value="">nothing in stock</option>' in empty
+        assert re.findall(r'<optgroup label="([^"]+)">', select) == ["D North (d-north)"]
+        assert [
+            unescape(o) for o in re.findall(r'<option value="fpv">([^<]+)</option>', select)
+        ] == ["FPV drone (fpv) · 12\u00a0pcs"]
+        assert 'value="art-155"' not in select
+
+    def test_a_receipt_names_its_contract_by_the_number_on_the_papers(
+        self, pages: Pages, execution: Execution
+    ) -> None:
+        by_number = receipt(pages, "C-2", key="r-number", received="12", accepted="12")
+        unknown = receipt(pages, "K-9-x", key="r-unknown")
+
+        assert by_number.status_code == 303
+        (recorded,) = api(pages, "logistics", "/receipts")["items"]
+        assert (recorded["contract_id"], recorded["accepted"]) == (execution.c2, 12)
+        assert unknown.status_code == 422
+        assert field_error(unknown.text, "receipt-contract_id") == (
+            "No contract is numbered K-9-x: enter the number on the delivery papers (or the "
+            "contract's id)."
+        )
 
     def test_a_form_sent_twice_with_its_key_records_once(
         self, pages: Pages, execution: Execution

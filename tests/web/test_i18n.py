@@ -91,3 +91,50 @@ def test_a_failed_runs_message_is_translated_with_its_reference() -> None:
     assert progress_message(stored, Language("uk")) == (
         "Розрахунок не вдався; номер звернення 0123456789ab"
     )
+
+
+def test_a_small_value_keeps_three_significant_digits_and_never_reads_zero() -> None:
+    english, ukrainian = Language("en"), Language("uk")
+
+    assert ukrainian.number(0.000555, 2) == "0,000555"
+    assert english.number(0.004, 1) == "0.004"
+    assert english.number(-0.0123) == "-0.0123"
+    assert english.number(0.0) == "0"
+    assert english.number(0.006, 2) == "0.01"  # rounds to a non-zero value as asked
+
+
+def test_amounts_carry_their_currency_and_quantities_their_unit_in_the_language() -> None:
+    english, ukrainian = Language("en", currency="USD"), Language("uk", currency="USD")
+
+    assert english.money(718) == "718.00\u00a0USD"
+    assert ukrainian.money(718) == "718,00\u00a0USD"
+    assert english.millions(35_948_000_000) == "35,948.0 M USD"
+    assert ukrainian.quantity(1200, "rounds") == "1\u00a0200\u00a0пострілів"
+    assert english.quantity(3, "pcs") == "3\u00a0pcs"
+    assert ukrainian.term("armoured_vehicles") == "бронетехніка"
+    assert english.term("armoured_vehicles") == "armoured vehicles"
+    assert ukrainian.term("a_category_no_catalog_knows") == "a category no catalog knows"
+
+
+def test_a_form_shows_a_number_grouped_and_reads_it_back() -> None:
+    from kuznia.web import forms
+
+    assert Language("en").form_number(7_140_000_000.0) == "7 140 000 000"
+    assert Language("uk").form_number(1234.5) == "1 234,5"
+    assert forms.number(Language("uk").form_number(1234.5)) == 1234.5
+    assert forms.number(Language("en").form_number(7_140_000_000.0)) == 7_140_000_000
+
+
+def test_every_domain_word_has_a_ukrainian_and_an_english_word() -> None:
+    from kuznia.web import vocabulary
+
+    ukrainian, english = catalog("uk"), catalog("en")
+    for name in dir(vocabulary):
+        terms = getattr(vocabulary, name)
+        if not (name.isupper() and isinstance(terms, tuple)):
+            continue
+        for term in terms:
+            assert ukrainian.get(term), f"no Ukrainian for {name} {term!r}"
+            assert term in english, f"{name} {term!r} missing from locale/en"
+            if "_" in term:
+                assert english[term] == term.replace("_", " "), f"no English words for {term!r}"

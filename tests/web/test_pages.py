@@ -184,6 +184,27 @@ class TestErrors:
         assert response.status_code == 404
         assert response.headers["content-type"].startswith("text/html")
 
+    def test_an_error_page_keeps_the_menu_and_says_what_went_wrong(self, pages: Pages) -> None:
+        missing = pages.as_user("planner").get("/plans/999999")
+        refused = pages.as_user("producer", language="uk").get("/audit")
+        unreadable = pages.as_user("planner").get("/plans/compare?a=x&b=2")
+
+        assert missing.status_code == 404
+        assert '<nav aria-label="Main" class="main-nav">' in missing.text
+        assert '<p class="detail">plan run 999999 not found</p>' in missing.text
+        assert refused.status_code == 403
+        assert '<a href="/contracts">Контракти</a>' in refused.text
+        assert (
+            '<p class="detail">Роль «виробник» не може переглядати: журнал аудиту.</p>'
+            in refused.text
+        )
+        assert unreadable.status_code == 422
+        assert '<nav aria-label="Main" class="main-nav">' in unreadable.text
+        assert (
+            '<p class="detail">a (&#34;x&#34;): Input should be a valid integer, unable to parse '
+            "string as an integer</p>"
+        ) in unreadable.text
+
     def test_the_api_still_answers_json(self, pages: Pages) -> None:
         response = pages.anonymous().get("/api/v1/lines")
 
@@ -201,6 +222,13 @@ class TestNeeds:
         html = pages.as_user("planner").get("/needs?item=art-155").text
 
         assert "Needs: 2" in html
+
+    def test_a_quantity_carries_its_item_s_unit_in_the_language(self, pages: Pages) -> None:
+        english = pages.as_user("planner").get("/needs?item=fpv").text
+        ukrainian = pages.as_user("auditor", language="uk").get("/needs?item=fpv").text
+
+        assert re.search(r'<td class="num nowrap">[\d,]+\u00a0pcs</td>', english)
+        assert re.search(r'<td class="num nowrap">[\d\u00a0]+\u00a0шт\.</td>', ukrainian)
 
     def test_a_bad_quantity_is_said_next_to_the_field(self, pages: Pages) -> None:
         client = pages.as_user("planner")

@@ -487,6 +487,14 @@ def _share(contract: dict[str, Any], share: float) -> int:
     return max(1, round(float(contract["terms"]["quantity"]) * share))
 
 
+def served_url() -> str:
+    """The web application's address `kuznia serve` would listen on (KUZNIA_HOST, KUZNIA_PORT)."""
+    from kuznia.settings import Settings
+
+    settings = Settings()
+    return f"http://{settings.host}:{settings.port}/"
+
+
 def _print_logins(rows: list[tuple[DemoUser, bool | None, str]], url: str) -> None:
     """One line per login, not a table: a table would cut emails short in a narrow log."""
     console.print("Demo logins (for trying Kuznia on this machine only):", highlight=False)
@@ -512,8 +520,13 @@ def demo_users(
         bool, typer.Option("--show", help="Only print the demo logins; touch no database.")
     ] = False,
     url: Annotated[
-        str, typer.Option("--url", help="Where the application is served, to print.")
-    ] = "http://127.0.0.1:8000/",
+        str | None,
+        typer.Option(
+            "--url",
+            help="Where the application is served, to print (default: `kuznia serve`'s "
+            "address, KUZNIA_HOST and KUZNIA_PORT).",
+        ),
+    ] = None,
     execution: Annotated[
         bool,
         typer.Option(
@@ -529,6 +542,7 @@ def demo_users(
 ) -> None:
     """Create an organisation and a user for every role (planner, producer, partner,
     logistics, auditor, admin) and print their logins; running it again changes nothing."""
+    url = url or served_url()
     if show:
         _print_logins([(user, None, "") for user in DEMO_USERS], url)
         return

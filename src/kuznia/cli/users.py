@@ -129,7 +129,8 @@ def serve(
     host: Annotated[str | None, typer.Option("--host", help="Address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port (default 8000).")] = None,
 ) -> None:
-    """Serve the API (and its documentation at /api/v1/docs) on 127.0.0.1:8000 by default."""
+    """Serve the web application and the API (documentation at /api/v1/docs) on 127.0.0.1:8000 by
+    default; prints both addresses."""
     import uvicorn
 
     from kuznia.main import create_app
@@ -150,5 +151,7 @@ def serve(
         for warning in serve_warnings(engine=engine, host=host):
             errors.print(f"[yellow]Warning[/]: {warning}", highlight=False)
     app = create_app(settings=settings)
-    console.print(f"Kuznia on http://{host}:{port}/api/v1/docs (database {where})", highlight=False)
+    address = f"[{host}]" if ":" in host else host
+    console.print(f"Kuznia on http://{address}:{port}/ (database {where})", highlight=False)
+    console.print(f"API documentation: http://{address}:{port}/api/v1/docs", highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="info")

@@ -194,6 +194,11 @@ def open_contracts(*, session: Session) -> Sequence[Contract]:
     ).all()
 
 
+def contract_id_by_number(*, session: Session, number: str) -> int | None:
+    """The id of the contract with this number (as on its delivery papers), or None."""
+    return session.scalar(select(Contract.id).where(Contract.number == number))
+
+
 def item_exists(*, session: Session, code: str) -> bool:
     """Whether the registry has an item with this code."""
     return session.scalar(select(Item.id).where(Item.code == code)) is not None

@@ -252,6 +252,20 @@ def receivable_contracts(*, session: Session, scope: Scope) -> list[dict[str, An
     ]
 
 
+def receivable_contract_id(*, session: Session, scope: Scope, reference: str) -> int:
+    """The id of the contract a receipt names: its number from the delivery papers
+    ('K-1-l0008') or its id; NotFound naming the field and the value when there is none."""
+    scope.require("receipts", Action.write)
+    text = reference.strip()
+    found = repository.contract_id_by_number(session=session, number=text)
+    if found is None and text.isdigit():
+        return int(text)
+    if found is None:
+        message = f"no contract numbered {text!r}"
+        raise NotFound(message, problems=[FieldProblem("contract_id", message)])
+    return found
+
+
 def record_receipt(
     *, session: Session, scope: Scope, body: ReceiptCreate
 ) -> tuple[dict[str, Any], bool]:

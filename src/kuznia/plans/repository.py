@@ -51,6 +51,18 @@ def latest_finished_run(*, session: Session, scope: Scope) -> models.PlanRun | N
     ).first()
 
 
+def approved_run(*, session: Session, scope: Scope) -> models.PlanRun | None:
+    """The run the newest contracts were approved from (the plan in force), or None."""
+    newest = (
+        select(models.Contract.plan_run_id)
+        .where(models.Contract.plan_run_id.is_not(None))
+        .order_by(models.Contract.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return session.scalars(runs(scope=scope).where(models.PlanRun.id == newest).limit(1)).first()
+
+
 def get_run(
     *, session: Session, scope: Scope, run_id: int, action: Action = Action.read
 ) -> models.PlanRun:

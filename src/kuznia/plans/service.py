@@ -243,6 +243,14 @@ def latest_finished_run(*, session: Session, scope: Scope) -> models.PlanRun | N
     return repository.latest_finished_run(session=session, scope=scope)
 
 
+def approved_run(*, session: Session, scope: Scope) -> models.PlanRun | None:
+    """The approved plan (the run the contracts came from); None if no plan is approved yet or
+    the caller may read no plan runs."""
+    if scope.access("plan_runs", Action.read) is Access.none:
+        return None
+    return repository.approved_run(session=session, scope=scope)
+
+
 def run_instance(*, session: Session, scope: Scope, run_id: int) -> dict[str, Any]:
     """The instance snapshot a run solved."""
     scope.require("instance", Action.read)

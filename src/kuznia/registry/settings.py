@@ -64,6 +64,12 @@ def get_settings(*, session: Session, scope: Scope) -> dict[str, Any]:
     return _read(row)
 
 
+def currency(*, session: Session) -> str | None:
+    """The registry's currency (what every amount is in), or None before there are settings."""
+    row = session.get(models.PlanningSettings, models.SETTINGS_ID)
+    return row.currency if row is not None else None
+
+
 def put_settings(*, session: Session, scope: Scope, body: SettingsWrite) -> dict[str, Any]:
     """Set the horizon and weights; refused (409) if records would fall outside the horizon."""
     scope.require("settings", Action.write)

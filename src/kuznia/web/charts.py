@@ -42,7 +42,7 @@ def coverage_heatmap(matrix: Matrix, lang: Language, start: str | None) -> Figur
             {
                 "type": "heatmap",
                 "x": _months(lang, start, matrix.months),
-                "y": [category.replace("_", " ") for category in matrix.rows],
+                "y": [lang.term(category) for category in matrix.rows],
                 "z": [
                     [None if v is None else round(v * 100, 1) for v in row] for row in matrix.values
                 ],
@@ -77,7 +77,7 @@ def growth_lines(growth: Growth, lang: Language, start: str | None) -> Figure:
         {
             "type": "scatter",
             "mode": "lines+markers",
-            "name": category.replace("_", " "),
+            "name": lang.term(category),
             "x": x,
             "y": ratios,
             "line": {"color": PALETTE[k % len(PALETTE)]},
@@ -103,8 +103,9 @@ def growth_lines(growth: Growth, lang: Language, start: str | None) -> Figure:
             lang,
             height=380,
             yaxis={
-                "title": {"text": lang.gettext("× baseline month")},
-                "rangemode": "tozero",
+                # a log scale: one category growing ×1,000 leaves the others readable
+                "title": {"text": lang.gettext("× baseline month (log scale)")},
+                "type": "log",
                 "automargin": True,
             },
             xaxis={"automargin": True, "tickangle": -45},
@@ -114,7 +115,7 @@ def growth_lines(growth: Growth, lang: Language, start: str | None) -> Figure:
 
 def supply_bars(shares: list[SupplyShare], lang: Language) -> Figure:
     """Per category, the domestic and foreign shares of supply (stacked to 100%)."""
-    y = [share.category.replace("_", " ") for share in shares]
+    y = [lang.term(share.category) for share in shares]
     domestic = [round(share.domestic_share * 100, 1) for share in shares]
     return {
         "data": [
@@ -195,9 +196,7 @@ def money_sankey(flows: Flows, lang: Language, currency: str) -> Figure:
     colour = {"fund": "#0072B2", "category": "#009E73", "producer": "#E69F00"}
     million = lang.gettext("M")
     labels = [
-        lang.gettext("other producers")
-        if kind == "producer" and name == "…"
-        else name.replace("_", " ")
+        lang.gettext("other producers") if kind == "producer" and name == "…" else lang.term(name)
         for name, kind in zip(flows.nodes, flows.kinds, strict=True)
     ]
     return {

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,8 +17,8 @@ from starlette.exceptions import HTTPException
 
 from kuznia.api import API_PREFIX
 from kuznia.errors import KuzniaError
-from kuznia.web.i18n import N_
-from kuznia.web.pages import render
+from kuznia.web.i18n import N_, Language
+from kuznia.web.pages import language_of, render
 from kuznia.web.session import LoginRequired, login_url, viewer_of
 
 log = logging.getLogger("kuznia.web")
@@ -52,18 +54,44 @@ def error_page(
 ) -> Response:
     """An error page (or, for an HTMX request, a small fragment it can show)."""
     template = "_error_fragment.html" if request.headers.get("hx-request") else "error.html"
+    language = language_of(request)
+    said = _in_words(detail, language) if detail and status < 500 else None
     return render(
         request,
         template,
-        {
+        context={
             "status": status,
             "title": TITLES.get(status, TITLES[500] if status >= 500 else TITLES[400]),
             "hint": HINTS.get(status),
-            "detail": detail if status < 500 else None,
+            # what went wrong in the page's language where Kuznia can say it; else the
+            # service's own words, marked as English (they name fields and values exactly)
+            "said": said,
+            "detail": detail if status < 500 and said is None else None,
         },
         viewer=viewer_of(request) if status < 500 else None,
         status_code=status,
         headers=headers,
+    )
+
+
+FORBIDDEN = re.compile(r"^role (\w+) may not (read|write) (\w+)$")
+FORBIDDEN_SAID = N_("The role %(role)s may not %(action)s: %(what)s.")
+ACTIONS = {"read": N_("see"), "write": N_("change")}
+
+
+def _in_words(detail: str, language: Language) -> str | None:
+    """A service's refusal said in the page's language, when it is one Kuznia knows how to
+    say ('role planner may not read users' -> 'Роль «планувальник» не може переглядати:
+    користувачі.'); None for the others."""
+    found = FORBIDDEN.match(detail)
+    if found is None:
+        return None
+    role, action, resource = found.groups()
+    return language.gettext(
+        FORBIDDEN_SAID,
+        role=language.term(role),
+        action=language.gettext(ACTIONS[action]),
+        what=language.term(resource),
     )
 
 
@@ -96,7 +124,10 @@ def _for_pages(api_handler: Handler) -> Handler:
         if isinstance(error, KuzniaError):
             return error_page(request, error.status, error.detail, error.headers or None)
         if isinstance(error, HTTPException):
-            return error_page(request, error.status_code, str(error.detail))
+            # the HTTP status's own phrase ('Not Found') says nothing the title does not
+            detail = str(error.detail)
+            standard = detail.lower() == HTTPStatus(error.status_code).phrase.lower()
+            return error_page(request, error.status_code, None if standard else detail)
         status = 422 if type(error).__name__ in ("RequestValidationError", "DataError") else 500
         if status == 500:
             log.exception(
@@ -104,6 +135,19 @@ def _for_pages(api_handler: Handler) -> Handler:
             )
         if type(error).__name__ == "StaleDataError":
             status = 409
-        return error_page(request, status, None)
+        return error_page(request, status, _validation_detail(error) if status == 422 else None)
 
     return handle
+
+
+def _validation_detail(error: Any) -> str | None:
+    """What a request's values got wrong, field by field ('a: Input should be a valid
+    integer, got "K-1"'), from a validation error's list of problems."""
+    problems = error.errors() if callable(getattr(error, "errors", None)) else []
+    parts = []
+    for problem in problems:
+        field = ".".join(str(part) for part in problem.get("loc", ())[1:]) or "request"
+        value = problem.get("input")
+        shown = f' ("{value}")' if isinstance(value, str | int | float) else ""
+        parts.append(f"{field}{shown}: {problem.get('msg', '')}")
+    return "; ".join(parts) or None

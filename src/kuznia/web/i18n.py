@@ -79,6 +79,8 @@ class Language:
     """What a page needs to speak one language: messages, numbers, money and months."""
 
     code: str
+    # the instance's currency, written after every amount that names none
+    currency: str = ""
 
     @property
     def locale(self) -> Locale:
@@ -89,10 +91,23 @@ class Language:
         text = translations(self.code).gettext(message)
         return text % values if values else text
 
+    def term(self, value: Any) -> str:
+        """A word from data (a category, unit, status, ownership, audit action or entity: see
+        kuznia.web.vocabulary) in this language; one no catalog knows as it is, with spaces
+        for underscores ('—' for none)."""
+        if value is None or value == "":
+            return "—"
+        text = str(getattr(value, "value", value))
+        translated = translations(self.code).gettext(text)
+        return translated if translated != text else text.replace("_", " ")
+
     def number(self, value: float | None, digits: int = 0) -> str:
         """A number with this language's grouping and decimal signs ('—' for none)."""
         if value is None:
             return "—"
+        if value != 0 and abs(value) < 0.5 * 10.0**-digits:
+            # never '0,00' for what is not zero: three significant digits ('0,000555')
+            return self.significant(value)
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(value, format=pattern, locale=self.code)
 
@@ -112,6 +127,26 @@ class Language:
             text = text.rstrip("0").rstrip(decimal_sign)
         return text
 
+    def form_number(self, value: Any) -> Any:
+        """A number as a form field shows it, grouped by spaces, which the form reads back
+        ('7 140 000 000', '0,5'); anything else (what a person typed) as it is."""
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return value
+        text = format_decimal(value, format="#,##0.######", locale="en")
+        text = text.replace(",", " ")
+        return text.replace(".", ",") if self.code == "uk" else text
+
+    def quantity(self, value: float | None, unit: str | None, digits: int = 0) -> str:
+        """A quantity with its unit in this language ('1 200 шт.')."""
+        text = self.number(value, digits)
+        return f"{text}\u00a0{self.term(unit)}" if unit and value is not None else text
+
+    def money(self, amount: float | None, currency: str | None = None, digits: int = 2) -> str:
+        """An amount of money with its currency ('718,00 USD'; millions: `millions`)."""
+        text = self.number(amount, digits)
+        currency = currency or self.currency
+        return f"{text}\u00a0{currency}" if currency and amount is not None else text
+
     def percent(self, share: float | None, digits: int = 1) -> str:
         """A share 0..1 as a percentage."""
         if share is None:
@@ -124,6 +159,7 @@ class Language:
         if amount is None:
             return "—"
         text = f"{self.number(amount / 1e6, 1)} {self.gettext('M')}"
+        currency = currency or self.currency
         return f"{text} {currency}" if currency else text
 
     def month(self, start: str | None, month: int) -> str:

@@ -4,6 +4,7 @@ is given (the language, the viewer, the navigation, the current path)."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -11,13 +12,15 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from markupsafe import Markup
 
 from kuznia.auth.permissions import Scope
 from kuznia.web import assets
 from kuznia.web.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES, LANGUAGES, Language, negotiate
 from kuznia.web.nav import sections_for
+
+CURRENCY_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,27 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["tojson_script"] = _to_json
+    # a domain word in the page's language: `categories|map("term")|join(", ")`
+    env.filters["term"] = pass_context(lambda context, value: context["lang"].term(value))
     env.globals["asset"] = assets.url
     return env
+
+
+def instance_currency(request: Request) -> str:
+    """The registry's currency (planning settings), written after amounts; read once a minute."""
+    now = time.monotonic()
+    cached = getattr(request.app.state, "web_currency", None)
+    if cached is not None and now - cached[1] < CURRENCY_SECONDS:
+        return str(cached[0])
+    from kuznia.registry import settings  # pages are imported before the registry is
+
+    try:
+        with request.app.state.sessions() as session:
+            currency = settings.currency(session=session) or ""
+    except Exception:  # no registry yet, or a database that fails: amounts without currency
+        return ""
+    request.app.state.web_currency = (currency, now)
+    return currency
 
 
 def language_of(request: Request) -> Language:
@@ -87,6 +109,8 @@ def render(
 
     csrf_token, new_cookie = csrf.token_for(request)
     language = language_of(request)
+    currency = (context or {}).get("currency") or (instance_currency(request) if viewer else "")
+    language = Language(language.code, currency=str(currency or ""))
     path = request.url.path
     full = path + ("?" + request.url.query if request.url.query else "")
     values: dict[str, Any] = {

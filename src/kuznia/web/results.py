@@ -126,6 +126,11 @@ def latest_finished_run(*, session: Session, scope: Scope) -> models.PlanRun | N
     return plans_service.latest_finished_run(session=session, scope=scope)
 
 
+def approved_run(*, session: Session, scope: Scope) -> models.PlanRun | None:
+    """The approved plan (the run the contracts came from), or None."""
+    return plans_service.approved_run(session=session, scope=scope)
+
+
 def get_run(*, session: Session, scope: Scope, run_id: int) -> models.PlanRun:
     """One run the caller may read (NotFound otherwise)."""
     return plans_service.get_run(session=session, scope=scope, run_id=run_id)

@@ -69,6 +69,11 @@ KINDS: dict[str, type[models.Receipt] | type[models.Dispatch]] = {
 NOUNS = {"receipts": "receipt", "dispatches": "dispatch"}
 
 CHOOSE_DEPOT = N_("Choose a depot.")
+CHOOSE_CONTRACT = N_("Enter the contract number from the delivery papers.")
+NO_SUCH_CONTRACT = N_(
+    "No contract is numbered %(number)s: enter the number on the delivery papers (or the "
+    "contract's id)."
+)
 NOT_YOUR_DEPOT = N_("This depot is not one of your organisation's depots.")
 SUM_MISMATCH = N_("Received must be accepted plus rejected: %(sum)s.")
 REJECTION_NEEDS_REASON = N_("Say why some was rejected.")
@@ -129,6 +134,26 @@ def _stock_rows(
         for (depot, item), values in sorted(rows.items())
         if abs(values.get("end_of_day", 0.0)) > 1e-9 or abs(values.get("now", 0.0)) > 1e-9
     ]
+
+
+def _stock_options(
+    stock: list[dict[str, Any]],
+    depots: list[dict[str, Any]],
+    items: list[dict[str, Any]],
+    lang: Language,
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """What the dispatch form offers: per depot, the items it holds now, with the quantity
+    ('155 mm HE round (art-155-he) · 1 200 rounds')."""
+    by_code = {item["code"]: item for item in items}
+    held: dict[str, list[tuple[str, str]]] = {}
+    for row in sorted(stock, key=lambda r: (r["depot"], r["item"])):
+        if row["quantity"] <= 1e-9:
+            continue
+        item = by_code.get(row["item"], {})
+        quantity = lang.quantity(row["quantity"], item.get("unit"))
+        label = f"{item.get('name', row['item'])} ({row['item']}) · {quantity}"
+        held.setdefault(row["depot"], []).append((row["item"], label))
+    return [(f"{d['name']} ({d['code']})", held[d["code"]]) for d in depots if d["code"] in held]
 
 
 def _contracts_open(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
@@ -201,7 +226,7 @@ def _ledger_page(
             "stock": _stock_rows(report["stock"], stock_now, names),
             "names": names,
             "depot_options": [(d["code"], f"{d['name']} ({d['code']})") for d in depots],
-            "item_options": [(item["code"], f"{item['name']} ({item['code']})") for item in items],
+            "stock_options": _stock_options(stock_now, depots, items, language_of(request)),
             "grouping_options": [
                 (g["code"], f"{g['name'] or g['code']} ({g['code']})")
                 for g in results.records(session=session, scope=scope, section=GROUPINGS)
@@ -255,10 +280,17 @@ def record_receipt(
     if not state.values["depot"]:
         errors["depot"] = CHOOSE_DEPOT
     contract_id = None
-    try:
-        contract_id = forms.whole_number(state.values["contract_id"])
-    except forms.FormError as error:
-        errors["contract_id"] = str(error)
+    if not state.values["contract_id"]:
+        errors["contract_id"] = lang.gettext(CHOOSE_CONTRACT)
+    else:
+        try:  # the number on the delivery papers, or the contract's id
+            contract_id = logistics_service.receivable_contract_id(
+                session=session, scope=viewer.scope, reference=state.values["contract_id"]
+            )
+        except NotFound:
+            errors["contract_id"] = lang.gettext(
+                NO_SUCH_CONTRACT, number=state.values["contract_id"]
+            )
     day = forms.day_field(form, errors)
     received = forms.quantity(form, "received", errors, positive=True)
     accepted = forms.quantity(form, "accepted", errors, positive=False)

@@ -31,9 +31,15 @@ def overview(
     months = settings["months"] if settings else 0
     start = settings["start"] if settings else None
     currency = settings["currency"] if settings else ""
-    run = results.latest_finished_run(session=session, scope=scope)
+    # the plan in force (the one the contracts came from), else the newest one; a newer
+    # finished run that nobody approved is named as a what-if beside it
+    approved = results.approved_run(session=session, scope=scope)
+    newest = results.latest_finished_run(session=session, scope=scope)
+    run = approved or newest
     context: dict[str, Any] = {
         "run": run,
+        "approved": approved is not None,
+        "what_if": newest if approved and newest and newest.id > approved.id else None,
         "settings": settings,
         "may_plan": may_write(scope, "plan_runs"),
         "may_read_plans": may_read(scope, "plan_runs"),
