@@ -52,6 +52,21 @@ class Settings(BaseSettings):
         description="A file whose first line is the audit chain's HMAC key; later lines are "
         "retired keys still used to verify old events.",
     )
+    # The ledger's rules (kuznia.logistics.service; decision 0010).
+    over_delivery_tolerance: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Share of a contract's quantity that may be accepted beyond it (0.02: "
+        "2 %); beyond that, more is a planner's amendment, not a receipt.",
+    )
+    closed_period_days: int = Field(
+        default=31,
+        ge=0,
+        le=36500,
+        description="Receipts, dispatches and production reports dated more than this many "
+        "days ago fall in a closed period: refused; a planner corrects them by reversal.",
+    )
     # The OCDS export (`kuznia export ocds`, kuznia.io.ocds).
     ocds_ocid_prefix: str = Field(
         default="ocds-kuznia",

@@ -22,6 +22,7 @@ EVERY_TABLE = {
     "audit_head",
     "commitments",
     "contract_deliveries",
+    "contract_delivery_points",
     "contract_funding",
     "contract_versions",
     "contracts",
@@ -34,6 +35,7 @@ EVERY_TABLE = {
     "fund_eligibility",
     "funds",
     "groupings",
+    "guarantee_delivery_points",
     "guarantees",
     "items",
     "joint_venture_partners",
@@ -73,7 +75,7 @@ def test_upgrade_creates_every_table_on_an_empty_database(empty_engine: Engine) 
     upgrade(engine=empty_engine)
 
     assert set(inspect(empty_engine).get_table_names()) == EVERY_TABLE
-    assert current_revision(engine=empty_engine) == head_revision() == "0006"
+    assert current_revision(engine=empty_engine) == head_revision() == "0009"
     assert is_up_to_date(engine=empty_engine)
 
 
@@ -81,7 +83,7 @@ def test_upgrade_twice_changes_nothing(migrated: Engine) -> None:
     upgrade(engine=migrated)
 
     assert set(inspect(migrated).get_table_names()) == EVERY_TABLE
-    assert current_revision(engine=migrated) == "0006"
+    assert current_revision(engine=migrated) == "0009"
 
 
 def test_migrations_build_exactly_what_the_models_describe(migrated: Engine) -> None:
