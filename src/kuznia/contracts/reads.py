@@ -70,8 +70,14 @@ def contract_read(contract: models.Contract, *, funds: frozenset[str] | None) ->
         "closed_at": contract.closed_at,
         "termination_reason": contract.termination_reason,
         "terms": version_read(current_terms(contract), funds=funds),
+        "delivery_points": delivery_points(contract),
         "version": contract.version,
     }
+
+
+def delivery_points(record: models.Contract | models.Guarantee) -> list[str]:
+    """The codes of the depots a contract or guarantee is delivered to, in code order."""
+    return sorted(point.depot.code for point in record.delivery_points)
 
 
 def list_contracts(
@@ -131,6 +137,7 @@ def guarantee_read(guarantee: models.Guarantee, *, funds: frozenset[str] | None)
         "created_at": guarantee.created_at,
         "signed_at": guarantee.signed_at,
         "closed_at": guarantee.closed_at,
+        "delivery_points": delivery_points(guarantee),
         "version": guarantee.version,
     }
 

@@ -3,7 +3,8 @@ receipts with acceptance, dispatches), stock, and the execution reports.
 
 Every submission to the ledger carries the client's `client_key`: a retry with the same key
 and the same content answers with the stored record, a different content under a used key is
-refused. Quantities are finite, positive, and at most `MAX_QUANTITY` (so no sum overflows).
+refused. Quantities are whole units of the item (JSON integers: 2.5 or 1e-9 is refused with 422
+naming the field), positive, and at most `MAX_QUANTITY` (so no sum overflows a BIGINT).
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from kuznia.models.base import as_utc
 from kuznia.models.execution import CLIENT_KEY_LENGTH, ContractStatus
 from kuznia.pagination import MAX_DB_INT
 
-# More units than any delivery holds, few enough that sums of millions of them stay exact
-# enough and finite.
-MAX_QUANTITY = 1e12
+# More units than any delivery holds, few enough that sums of millions of them fit a BIGINT.
+MAX_QUANTITY = 10**12
 
 ClientKey = Annotated[
     str,
@@ -31,8 +31,8 @@ ClientKey = Annotated[
         "another content is refused (409).",
     ),
 ]
-Positive = Annotated[float, Field(gt=0, le=MAX_QUANTITY, allow_inf_nan=False)]
-NonNegative = Annotated[float, Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False)]
+Positive = Annotated[int, Field(gt=0, le=MAX_QUANTITY, description="Whole units of the item.")]
+NonNegative = Annotated[int, Field(ge=0, le=MAX_QUANTITY, description="Whole units of the item.")]
 RecordId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
 Code = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -92,7 +92,7 @@ class StockRead(BaseModel):
     depot_id: int
     depot: str
     item: str
-    quantity: float
+    quantity: int
 
 
 # --- the ledger --------------------------------------------------------------------------------
@@ -157,7 +157,7 @@ class ProductionReportRead(_LedgerRead):
     contract: str = Field(description="The contract's number.")
     producer: str
     item: str
-    quantity: float
+    quantity: int
     lot: str
     note: str
 
@@ -169,9 +169,9 @@ class ReceiptRead(_LedgerRead):
     contract: str = Field(description="The contract's number.")
     item: str
     lot: str
-    received: float
-    accepted: float
-    rejected: float
+    received: int
+    accepted: int
+    rejected: int
     reason: str
 
 
@@ -180,7 +180,7 @@ class DispatchRead(_LedgerRead):
     depot: str
     item: str
     grouping: str
-    quantity: float
+    quantity: int
     note: str
 
 
@@ -190,27 +190,27 @@ class DispatchRead(_LedgerRead):
 class DailyReceived(BaseModel):
     depot: str
     item: str
-    received: float
-    accepted: float
-    rejected: float
+    received: int
+    accepted: int
+    rejected: int
 
 
 class DailyProduced(BaseModel):
     producer: str
     item: str
-    quantity: float
+    quantity: int
 
 
 class DailyForwarded(BaseModel):
     grouping: str
     item: str
-    quantity: float
+    quantity: int
 
 
 class DailyStock(BaseModel):
     depot: str
     item: str
-    quantity: float
+    quantity: int
 
 
 class DailyReport(BaseModel):

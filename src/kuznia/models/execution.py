@@ -98,6 +98,9 @@ class Contract(Versioned, Base):
     versions: Mapped[list[ContractVersion]] = relationship(
         back_populates="contract", order_by="ContractVersion.number"
     )
+    delivery_points: Mapped[list[ContractDeliveryPoint]] = relationship(
+        order_by="ContractDeliveryPoint.depot_id", cascade="all, delete-orphan"
+    )
 
 
 class ContractVersion(Base):
@@ -181,6 +184,8 @@ class ContractDeliveryPoint(Base):
         ForeignKey("depots.id", ondelete="RESTRICT"), primary_key=True, index=True
     )
 
+    depot: Mapped[Depot] = relationship(lazy="joined")
+
 
 class GuaranteeDeliveryPoint(Base):
     """A depot that receives purchases under a guarantee (as for contracts)."""
@@ -193,6 +198,8 @@ class GuaranteeDeliveryPoint(Base):
     depot_id: Mapped[int] = mapped_column(
         ForeignKey("depots.id", ondelete="RESTRICT"), primary_key=True, index=True
     )
+
+    depot: Mapped[Depot] = relationship(lazy="joined")
 
 
 class GuaranteeStatus(StrEnum):
@@ -229,6 +236,10 @@ class Guarantee(Versioned, Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    delivery_points: Mapped[list[GuaranteeDeliveryPoint]] = relationship(
+        order_by="GuaranteeDeliveryPoint.depot_id", cascade="all, delete-orphan"
+    )
 
 
 def _ledger_sign(*quantities: str) -> CheckConstraint:

@@ -315,7 +315,12 @@ def record_production(
         errors.update(forms.validation_errors(error, PRODUCTION_FIELDS))
         return again(422)
     outcome = forms.submit(
-        lambda: logistics_service.record_production(session=session, scope=viewer.scope, body=body),
+        lambda: logistics_service.record_production(
+            session=session,
+            scope=viewer.scope,
+            body=body,
+            settings=request.app.state.settings,
+        ),
         session=session,
         state=state,
         fields=PRODUCTION_FIELDS,
