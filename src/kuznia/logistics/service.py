@@ -90,7 +90,6 @@ OVER_DELIVERY = "over_delivery"
 NOT_A_DELIVERY_POINT = "not_a_delivery_point"
 CLOSED_PERIOD = "closed_period"
 BEFORE_CONTRACT = "before_contract"
-FUTURE_DAY = "future_day"
 # Who corrects records of closed days (planners), beside those who record them.
 CORRECTIONS = "ledger_corrections"
 
@@ -712,7 +711,7 @@ def _check_day(
 def _day_problems(day: date, rules: Settings) -> list[FieldProblem]:
     latest = datetime.now(UTC).date() + timedelta(days=DAYS_AHEAD_ALLOWED)
     if day > latest:
-        return [FieldProblem("day", f"{day.isoformat()} is in the future", FUTURE_DAY)]
+        return [FieldProblem("day", f"{day.isoformat()} is in the future")]
     closed = _closed_problem(day, rules)
     return [] if closed is None else [closed]
 
