@@ -505,16 +505,16 @@ def forwarded_on(*, session: Session, scope: Scope, day: date, depot_id: int | N
 
 def stock_at_end_of(
     *, session: Session, scope: Scope, day: date, depot_id: int | None
-) -> dict[tuple[str, str], float]:
+) -> dict[tuple[str, str], int]:
     """Stock per (depot code, item) at the end of a day, from the ledger: accepted receipts
     less dispatches, both up to and including that day."""
     access = reach(scope, "depot_stock")
     if access is Access.none:
         return {}
-    totals: dict[tuple[str, str], float] = {}
+    totals: dict[tuple[str, str], int] = {}
     for model, column, sign in (
-        (Receipt, Receipt.accepted, 1.0),
-        (Dispatch, Dispatch.quantity, -1.0),
+        (Receipt, Receipt.accepted, 1),
+        (Dispatch, Dispatch.quantity, -1),
     ):
         statement = (
             select(Depot.code, model.item, func.sum(column))
@@ -527,7 +527,7 @@ def stock_at_end_of(
         if depot_id is not None:
             statement = statement.where(model.depot_id == depot_id)
         for code, item, total in session.execute(statement).all():
-            totals[(code, item)] = totals.get((code, item), 0.0) + sign * float(total or 0.0)
+            totals[(code, item)] = totals.get((code, item), 0) + sign * int(total or 0)
     return totals
 
 

@@ -240,10 +240,16 @@ class ContractProgress(BaseModel):
     produced_to_date: float
     accepted_to_date: float
     late: float = Field(description="scheduled_to_date - accepted_to_date, when positive.")
-    projected_total: float = Field(
-        description="What the contract reaches by the end of its schedule at the pace kept so far."
+    left: float = Field(description="scheduled_total - accepted_to_date, when positive.")
+    projected_total: float | None = Field(
+        description="What an open contract (signed or in delivery) reaches by the end of its "
+        "schedule at the pace kept so far, never beyond what is left; None for a completed or "
+        "terminated contract."
     )
     at_risk: bool = Field(description="projected_total falls short of scheduled_total.")
+    accepted_above_produced: float = Field(
+        description="Accepted beyond what the producer reported making (0: none), flagged."
+    )
     first_month: str | None
     last_month: str | None
 
