@@ -16,9 +16,9 @@ Plan versus actual, per contract (signed, in delivery or completed; its current 
 - late = scheduled to date - accepted to date, when positive;
 - left = the whole schedule - accepted to date, when positive;
 - projected total (open contracts only: signed or in delivery, `models.OPEN_FOR_DELIVERY`):
-  what is accepted plus what the pace kept since the schedule began (what is done, the larger
-  of produced and accepted, over the days elapsed) brings by the end of its last month, never
-  more than is left. A completed or terminated contract projects nothing (None): its
+  what the pace kept since the schedule began (what is done, the larger of produced and
+  accepted, over the days elapsed) reaches by the end of its last month, never more than the
+  whole schedule (what is accepted plus what is left). A completed or terminated contract projects nothing (None): its
   deliveries are over;
 - at risk: an open contract whose projected total falls short of its whole schedule. A
   contract whose schedule has not begun, or that is fully accepted, is not at risk. The pace
@@ -215,7 +215,7 @@ def contract_progress(
         if as_of >= began:
             elapsed = (as_of - began).days + 1
             remaining_days = max((ends - as_of).days, 0)
-            projected = accepted + min(done / elapsed * remaining_days, left)
+            projected = min(done * (elapsed + remaining_days) / elapsed, max(total, accepted))
             at_risk = left > 0 and projected < total - TOLERANCE
     return {
         "contract_id": contract.id,
