@@ -387,10 +387,11 @@ class TestLedger:
 
         offered = re.findall(r'<option value="(\d+)" data-item="([^"]+)">([^<]+)</option>', form)
 
-        # C-1 and C-2 are signed; C-3 is a draft and takes no receipt.
+        # C-1 and C-2 are signed; C-3 is a draft and takes no receipt. Each names the depots
+        # of the user's that receive it (decision 0010): Depot North's user runs d-north.
         assert [(int(i), item, unescape(text)) for i, item, text in offered] == [
-            (execution.c1, "art-155", "C-1 · p1 · 155 mm round"),
-            (execution.c2, "fpv", "C-2 · p2 · FPV drone"),
+            (execution.c1, "art-155", "C-1 · p1 · 155 mm round → d-north"),
+            (execution.c2, "fpv", "C-2 · p2 · FPV drone → d-north"),
         ]
 
     def test_a_form_sent_twice_with_its_key_records_once(
