@@ -18,7 +18,7 @@ from kuznia.auth.permissions import Scope
 from kuznia.db import session_scope
 from kuznia.db.engine import SQLITE_BEGIN
 from kuznia.db.session import session_factory
-from kuznia.errors import Conflict, InvalidInput, KuzniaError, StaleVersion
+from kuznia.errors import Conflict, Forbidden, InvalidInput, KuzniaError, StaleVersion
 from kuznia.logistics import service
 from kuznia.logistics.schemas import ReceiptCreate, ReversalCreate
 from kuznia.models import AuditEvent, Contract, DepotStock, Receipt, Role, User
@@ -311,13 +311,13 @@ class TestDays:
         recorded = record("r-1", recent, default)
         entered_late = record("r-2", old, kept_open)
 
-        def reverse(scope: Scope, key: str) -> Any:
+        def reverse(scope: Scope, key: str, record: Any = None) -> Any:
             with session_scope(world.engine) as session:
                 return service.reverse(
                     session=session,
                     scope=scope,
                     model=Receipt,
-                    record_id=entered_late["id"],
+                    record_id=(record or entered_late)["id"],
                     body=ReversalCreate(client_key=key, reason="wrong lot"),
                     settings=default,
                 )[0]
@@ -325,6 +325,8 @@ class TestDays:
         with pytest.raises(InvalidInput) as by_depot:
             reverse(north, "x-1")
         by_planner = reverse(planner, "x-2")
+        with pytest.raises(Forbidden):  # an open day is its depot's to correct
+            reverse(planner, "x-3", recorded)
 
         opens = (today - timedelta(days=31)).isoformat()
         assert closed.value.problems[0].message == (

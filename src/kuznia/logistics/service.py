@@ -449,8 +449,10 @@ def reverse(
     """Correct a record by a reversal: a new record naming it, its quantities negated, on its
     day; stock moves back (refused, like any change, if that would leave less than zero). A
     record is reversed once; a reversal is not reversed. Those who record reverse records of
-    open days; planners correct closed days. The reversal, and whether it is new."""
-    corrects = scope.access(CORRECTIONS, Action.write) is Access.all
+    open days; planners (and only they) correct closed days. The reversal, and whether it is
+    new."""
+    records = scope.access(repository.RESOURCES[model], Action.write) is not Access.none
+    corrects = not records and scope.access(CORRECTIONS, Action.write) is Access.all
     if not corrects:
         scope.require(repository.RESOURCES[model], Action.write)
     found = repository.get_ledger_row(
@@ -475,11 +477,15 @@ def reverse(
     earlier = repository.reversal_of(session=session, model=model, record_id=original.id)
     if earlier is not None:
         raise Conflict(f"{noun} {original.id} was already reversed by {noun} {earlier}")
-    if not corrects:
-        closed = _closed_problem(original.day, _rules(settings))
-        if closed is not None:
-            message = f"{noun} {original.id}'s day {closed.message}"
-            raise InvalidInput(message, problems=[FieldProblem("day", message, CLOSED_PERIOD)])
+    closed = _closed_problem(original.day, _rules(settings))
+    if corrects and closed is None:
+        raise Forbidden(
+            f"{noun} {original.id} is of an open day ({original.day.isoformat()}): it is "
+            "corrected by those who recorded it; planners correct closed periods"
+        )
+    if not corrects and closed is not None:
+        message = f"{noun} {original.id}'s day {closed.message}"
+        raise InvalidInput(message, problems=[FieldProblem("day", message, CLOSED_PERIOD)])
     reversal = _negated(original, client_key=body.client_key, fields=fields, user=scope.user_id)
     replayed = _insert(session, scope, reversal, fields)
     if replayed is not None:
