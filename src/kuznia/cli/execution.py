@@ -224,8 +224,7 @@ def _print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     table = Table(title=title, title_justify="left")
     for index, column in enumerate(columns):
         numeric = any(
-            isinstance(row[index], int | float) and not isinstance(row[index], bool)
-            for row in rows
+            isinstance(row[index], int | float) and not isinstance(row[index], bool) for row in rows
         )
         table.add_column(column, justify="right" if numeric else "left")
     for row in rows:
