@@ -668,7 +668,8 @@ def _ledger(world: World) -> None:
             f"/contracts/{contract['id']}/delivery-points",
             json={"version": contract["version"], "depots": ["d-north"]},
         )
-    world.ledger["/receipts"] = _receipt(world, "l1", accepted=100)["id"]
+    # 20: within the 32 the contract holds (decision 0010 refuses over-delivery)
+    world.ledger["/receipts"] = _receipt(world, "l1", accepted=20)["id"]
     world.ledger["/receipts partner"] = _receipt(world, "l2")["id"]
     world.ledger["/dispatches"] = _dispatch(world)["id"]
     world.ledger["/production-reports"] = _report(world)["id"]
