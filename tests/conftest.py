@@ -17,5 +17,10 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 # key file into the user's data directory (tests/audit/test_keys.py tests that default).
 os.environ.setdefault("KUZNIA_AUDIT_KEY", "test-audit-key-not-secret-0123456789abcdef")
 
+# The tests' ledgers are dated in 2026 (fixed days beside fixed schedules): their days stay
+# open for as long as the suite lives. The closed-period tests give their own settings
+# (tests/logistics/test_exact_ledger.py); the default, 31 days, is tested there too.
+os.environ.setdefault("KUZNIA_CLOSED_PERIOD_DAYS", "36500")
+
 # Databases for every test that needs one (tests/db/fixtures.py): SQLite, and PostgreSQL too.
 pytest_plugins = ["tests.db.fixtures"]

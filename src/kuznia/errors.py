@@ -11,8 +11,11 @@ Exception tree:
      │    ├── StaleVersion (409)   an update named a version that is no longer current
      │    ├── ClientKeyReused (409)
      │    │                        a submission's client key was used before for other content
-     │    └── InsufficientStock (409)
-     │                             a dispatch or a reversal would take more than a depot holds
+     │    ├── InsufficientStock (409)
+     │    │                        a dispatch or a reversal would take more than a depot holds
+     │    ├── OverDelivery (409)   a receipt would accept more than its contract has left
+     │    └── NotADeliveryPoint (409)
+     │                             a receipt at a depot its contract is not delivered to
      ├── InvalidInput (422)        a value breaks a rule; `problems` names every field
      └── TooManyAttempts (429)     too many failed logins for an account or an address:
                                    wait `retry_after` seconds (sent as Retry-After)
@@ -121,6 +124,36 @@ class InsufficientStock(Conflict):
         self.item = item
         self.held = held
         self.asked = asked
+
+
+class OverDelivery(Conflict):
+    """Raised when a receipt would accept more than its contract has left (beyond the
+    tolerance): `left` units of contract `contract` remain, `asked` were to be accepted."""
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        contract: str,
+        left: int,
+        asked: int,
+        problems: Sequence[FieldProblem] = (),
+    ) -> None:
+        super().__init__(detail, problems=problems)
+        self.contract = contract
+        self.left = left
+        self.asked = asked
+
+
+class NotADeliveryPoint(Conflict):
+    """Raised when a receipt names a depot that contract `contract` is not delivered to."""
+
+    def __init__(
+        self, detail: str, *, contract: str, depot: str, problems: Sequence[FieldProblem] = ()
+    ) -> None:
+        super().__init__(detail, problems=problems)
+        self.contract = contract
+        self.depot = depot
 
 
 class InvalidInput(KuzniaError):

@@ -102,6 +102,21 @@ class Settings(BaseSettings):
         ge=1,
         description="The most rows one sheet of an imported workbook may have.",
     )
+    # The ledger's rules (kuznia.logistics.service; decision 0010).
+    over_delivery_tolerance: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Share of a contract's quantity that may be accepted beyond it (0.02: "
+        "2 %); beyond that, more is a planner's amendment, not a receipt.",
+    )
+    closed_period_days: int = Field(
+        default=31,
+        ge=0,
+        le=36500,
+        description="Receipts, dispatches and production reports dated more than this many "
+        "days ago fall in a closed period: refused; a planner corrects them by reversal.",
+    )
     # The OCDS export (`kuznia export ocds`, kuznia.io.ocds).
     ocds_ocid_prefix: str = Field(
         default="ocds-kuznia",

@@ -132,6 +132,8 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "POST /contracts/{contract_id}/complete": (200, 403,  403,    403,     403,    403,      401),
     "POST /contracts/{contract_id}/terminate": (200, 403, 403,    403,     403,    403,      401),
     "POST /contracts/{contract_id}/amendments": (201, 403, 403,   403,     403,    403,      401),
+    "PUT /contracts/{contract_id}/delivery-points": (200, 403, 403, 403,   403,    403,      401),
+    "PUT /guarantees/{guarantee_id}/delivery-points": (200, 403, 403, 403, 403,    403,      401),
     "GET /guarantees":                      (200,   403,  200,    200,     200,    403,      401),
     "GET /guarantees/{guarantee_id}":       (200,   403,  200,    200,     200,    403,      401),
     "POST /guarantees/{guarantee_id}/sign": (200,   403,  403,    403,     403,    403,      401),
@@ -581,6 +583,28 @@ def _amend(world: World, role: str) -> Call:
     return Call("POST", f"/contracts/{contract['id']}/amendments", json=body)
 
 
+def _a_depot(world: World) -> str:
+    """A depot to name as a delivery point (made once, by the ministry)."""
+    if not world.read("/depots", code="d-matrix"):
+        world.ministry("POST", "/depots", json={"code": "d-matrix", "name": "Matrix"})
+    return "d-matrix"
+
+
+@_request("PUT /contracts/{contract_id}/delivery-points")
+def _route_contract(world: World, role: str) -> Call:
+    contract = _contract(world, role)
+    body = {"version": contract["version"], "depots": [_a_depot(world)]}
+    return Call("PUT", f"/contracts/{contract['id']}/delivery-points", json=body)
+
+
+@_request("PUT /guarantees/{guarantee_id}/delivery-points")
+def _route_guarantee(world: World, role: str) -> Call:
+    aimed = _aimed(world, role, "guarantees", fresh=True)
+    guarantee = world.ministry("GET", f"/guarantees/{aimed['id']}")
+    body = {"version": guarantee["version"], "depots": [_a_depot(world)]}
+    return Call("PUT", f"/guarantees/{guarantee['id']}/delivery-points", json=body)
+
+
 @_request("GET /guarantees")
 def _guarantees(world: World, role: str) -> Call:
     return Call("GET", "/guarantees")
@@ -673,7 +697,17 @@ def _ledger(world: World) -> None:
         json={"code": "d-north", "name": "North", "organisation_id": depot_organisation["id"]},
     )
     world.ledger["depot"] = depot["id"]
-    world.ledger["/receipts"] = _receipt(world, "l1", accepted=100)["id"]
+    # d-north was made after approval: it receives the contracts once a planner says so
+    # (decision 0010: approval gives the depots that exist then).
+    for line in ("l1", "l2"):
+        contract = world.ministry("GET", f"/contracts/{world.approved.contracts[line]['id']}")
+        world.ministry(
+            "PUT",
+            f"/contracts/{contract['id']}/delivery-points",
+            json={"version": contract["version"], "depots": ["d-north"]},
+        )
+    # 20: within the 32 the contract holds (decision 0010 refuses over-delivery)
+    world.ledger["/receipts"] = _receipt(world, "l1", accepted=20)["id"]
     world.ledger["/receipts partner"] = _receipt(world, "l2")["id"]
     world.ledger["/dispatches"] = _dispatch(world)["id"]
     world.ledger["/production-reports"] = _report(world)["id"]

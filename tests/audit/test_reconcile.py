@@ -89,10 +89,11 @@ def test_a_receipt_a_stock_row_and_a_users_role_changed_by_raw_sql_are_each_name
         f"UPDATE users SET role = 'admin' WHERE id = {user}",
     )
 
+    # ledger quantities are whole units (decision 0010): 1120, not 1120.0
     assert reconciled(world.engine) == [
-        f"receipts {receipt}: received is 1120.0 in the row but 120.0 per the chain",
-        f"receipts {receipt}: accepted is 1100.0 in the row but 100.0 per the chain",
-        f"depot_stocks {world.north}/art-155: quantity is 1070.0 in the row but 70.0 per the chain",
+        f"receipts {receipt}: received is 1120 in the row but 120 per the chain",
+        f"receipts {receipt}: accepted is 1100 in the row but 100 per the chain",
+        f"depot_stocks {world.north}/art-155: quantity is 1070 in the row but 70 per the chain",
         f"users {user}: role is 'admin' in the row but 'producer' per the chain",
     ]
 

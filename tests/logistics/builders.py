@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from kuznia.models import (
     Contract,
     ContractDelivery,
+    ContractDeliveryPoint,
     ContractFunding,
     ContractStatus,
     ContractVersion,
@@ -57,9 +58,11 @@ def add_contract(
     funds: Sequence[tuple[str, float]] = (("state", 1.0),),
     status: ContractStatus = ContractStatus.signed,
     plan_run_id: int | None = None,
+    depots: Sequence[str] | None = None,
 ) -> Contract:
     """A contract whose version 1 delivers `schedule` (month -> quantity) at `price`, paid by
-    `funds` (code, share) in each year of the schedule."""
+    `funds` (code, share) in each year of the schedule, delivered to the depots with the codes
+    `depots` (None: every depot there is, as approval gives)."""
     contract = Contract(
         number=number,
         producer=producer,
@@ -88,6 +91,12 @@ def add_contract(
         ContractFunding(fund=fund, year=year, amount=amount * share, share=share)
         for fund, share in funds
         for year, amount in sorted(by_year.items())
+    ]
+    chosen = select(Depot.id).order_by(Depot.id)
+    if depots is not None:
+        chosen = chosen.where(Depot.code.in_(list(depots)))
+    contract.delivery_points = [
+        ContractDeliveryPoint(depot_id=depot_id) for depot_id in session.scalars(chosen)
     ]
     session.add(contract)
     session.flush()

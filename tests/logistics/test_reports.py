@@ -389,6 +389,47 @@ class TestPlanVsActual:
             },
         ]  # fmt: skip
 
+    def test_the_pace_never_projects_beyond_the_schedule(self, progress: World) -> None:
+        # C-2 on 13 November: 300 accepted in 13 days, 17 left: 300 x 30/13 = 692.3 at that
+        # pace, but the contract is for 600: 600 is projected, 300 left.
+        report = self.report(progress, "planner", as_of="2026-11-13")
+
+        c2 = next(row for row in report["contracts"] if row["number"] == "C-2")
+        assert (c2["projected_total"], c2["left"], c2["at_risk"]) == (600, 300, False)
+
+    def test_accepted_above_produced_is_flagged(self, progress: World) -> None:
+        # C-1: produced 200, accepted 180: nothing to flag. C-2: p2 reported nothing, the depot
+        # accepted 300: 300 above produced.
+        report = self.report(progress, "planner", as_of="2026-11-15")
+
+        assert {row["number"]: row["accepted_above_produced"] for row in report["contracts"]} == {
+            "C-1": 0,
+            "C-2": 300,
+        }
+
+    def test_a_completed_contract_projects_nothing_and_is_not_late(self, progress: World) -> None:
+        # C-2 gets its other 300 on the 20th and is completed: as of the 25th 600 x 25/30 = 500
+        # was due and 600 accepted; nothing is left, nothing projected, nothing late.
+        receipt(
+            progress, "south", "s-2", depot="d-south", contract=progress.c2, day="2026-11-20",
+            accepted=300,
+        )  # fmt: skip
+        version = progress.api.get("planner", f"{API}/contracts/{progress.c2}").json()["version"]
+        completed = progress.api.post(
+            "planner", f"{API}/contracts/{progress.c2}/complete", json={"version": version}
+        )
+        assert completed.status_code == 200, completed.text
+
+        report = self.report(progress, "planner", as_of="2026-11-25")
+
+        c2 = next(row for row in report["contracts"] if row["number"] == "C-2")
+        keep = ("status", "scheduled_to_date", "accepted_to_date", "late", "left",
+                "projected_total", "at_risk")  # fmt: skip
+        assert {k: c2[k] for k in keep} == {
+            "status": "completed", "scheduled_to_date": 500, "accepted_to_date": 600,
+            "late": 0, "left": 0, "projected_total": None, "at_risk": False,
+        }  # fmt: skip
+
     def test_need_classes_share_dispatches_by_priority(self, progress: World) -> None:
         report = self.report(progress, "planner", as_of="2026-11-15")
 

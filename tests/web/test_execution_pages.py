@@ -423,10 +423,11 @@ class TestLedger:
             r'<option value="([^"]+)" data-id="(\d+)" data-item="([^"]+)">([^<]+)</option>', form
         )
 
-        # C-1 and C-2 are signed; C-3 is a draft and takes no receipt.
+        # C-1 and C-2 are signed; C-3 is a draft and takes no receipt. Each names the depots
+        # of the user's that receive it (decision 0010): Depot North's user runs d-north.
         assert [(n, int(i), item, unescape(text)) for n, i, item, text in offered] == [
-            ("C-1", execution.c1, "art-155", "C-1 · p1 · 155 mm round"),
-            ("C-2", execution.c2, "fpv", "C-2 · p2 · FPV drone"),
+            ("C-1", execution.c1, "art-155", "C-1 · p1 · 155 mm round → d-north"),
+            ("C-2", execution.c2, "fpv", "C-2 · p2 · FPV drone → d-north"),
         ]
 
     def test_the_dispatch_form_offers_what_the_depot_holds_with_the_quantity(

@@ -157,6 +157,8 @@ POLICY: dict[str, dict[Action, dict[Role, Access]]] = {
         Action.read: {Role.planner: _ALL, Role.auditor: _ALL, Role.logistics: _OWN},
         Action.write: {Role.logistics: _OWN},
     },
+    # Correcting the ledger of closed periods by reversal is a planner's decision.
+    "ledger_corrections": {Action.read: {}, Action.write: {Role.planner: _ALL}},
     "depot_stock": {
         Action.read: {Role.planner: _ALL, Role.auditor: _ALL, Role.logistics: _OWN},
         Action.write: {},

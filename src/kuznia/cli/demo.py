@@ -377,16 +377,16 @@ def _record_days(engine: Engine, done: ExecutionDemo, today: date) -> None:
     if not chosen or not groupings:
         return
     depot_codes = [code for code, _, _ in DEMO_DEPOTS]
-    delivered = 0.0
+    delivered = 0
     for index, day in enumerate(days):
-        arriving: list[float] = []
+        arriving: list[int] = []
         for number, contract in enumerate(chosen):
             if number == 0 and index == DEMO_DAYS - 1:
                 # the last day brings what is left: the first contract is delivered in full
-                arriving.append(float(contract["terms"]["quantity"]) - delivered)
+                arriving.append(round(float(contract["terms"]["quantity"])) - delivered)
             else:
                 share = 1 / DEMO_DAYS if number == 0 else 0.08 + 0.03 * number
-                arriving.append(float(_share(contract, share)))
+                arriving.append(_share(contract, share))
         delivered += arriving[0]
         with session_scope(engine) as session:
             maker = _scope_of(session, _demo_user(Role.producer))
@@ -408,9 +408,9 @@ def _record_days(engine: Engine, done: ExecutionDemo, today: date) -> None:
             for number, contract in enumerate(chosen):
                 depot = depot_codes[number % len(depot_codes)]
                 received = arriving[number]
-                rejected = 0.0
+                rejected = 0
                 if number > 0 and (index + number) % 5 == 3:
-                    rejected = float(max(1, round(received * 0.05)))
+                    rejected = max(1, round(received * 0.05))
                     done.rejections += 1
                 logistics_service.record_receipt(
                     session=session,
@@ -439,7 +439,7 @@ def _record_days(engine: Engine, done: ExecutionDemo, today: date) -> None:
                             item=contract["item"],
                             grouping=groupings[(index + number) % len(groupings)],
                             day=day,
-                            quantity=float(sent),
+                            quantity=sent,
                             note="demo convoy",
                         ),
                     )

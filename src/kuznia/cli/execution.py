@@ -223,7 +223,9 @@ def _print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
         return
     table = Table(title=title, title_justify="left")
     for index, column in enumerate(columns):
-        numeric = any(isinstance(row[index], float) for row in rows)
+        numeric = any(
+            isinstance(row[index], int | float) and not isinstance(row[index], bool) for row in rows
+        )
         table.add_column(column, justify="right" if numeric else "left")
     for row in rows:
         table.add_row(*(_shown(value) for value in row))
@@ -233,6 +235,10 @@ def _print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
 def _shown(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if value is None:
+        return "—"
     return str(value)
 
 

@@ -23,6 +23,7 @@ from kuznia.contracts.terms import (
     funding_rows,
     split_value,
     units,
+    whole_units,
 )
 from kuznia.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from kuznia.instance.months import add_months, year_of
@@ -106,15 +107,22 @@ def approve_run(
     made_contracts: list[models.Contract] = []
     made_guarantees: list[models.Guarantee] = []
     exposure: dict[str, float] = defaultdict(float)
+    depots = repository.every_depot_id(session=session)
     for plan in plans:
-        firm_deliveries = [d for d in plan.deliveries if d[0] < firm]
-        later = [d for d in plan.deliveries if d[0] >= firm]
+        firm_deliveries = _whole(d for d in plan.deliveries if d[0] < firm)
+        later = _whole(d for d in plan.deliveries if d[0] >= firm)
         if firm_deliveries:
             contract = _contract(plan, firm_deliveries, run_id, start, currency, reason, scope)
+            contract.delivery_points = [
+                models.ContractDeliveryPoint(depot_id=depot) for depot in depots
+            ]
             session.add(contract)
             made_contracts.append(contract)
         if later:
             guarantee, funds = _guarantee(plan, later, run_id, start, guarantee_share)
+            guarantee.delivery_points = [
+                models.GuaranteeDeliveryPoint(depot_id=depot) for depot in depots
+            ]
             session.add(guarantee)
             made_guarantees.append(guarantee)
             for fund, share in funds.items():
@@ -183,6 +191,18 @@ def approve_run(
             for fund in sorted(set(contracted) | set(exposure))
         ],
     }
+
+
+def _whole(deliveries: Iterable[tuple[int, float, float]]) -> list[tuple[int, float, float]]:
+    """Deliveries in whole units, their total kept (largest remainder, `terms.whole_units`);
+    months left with nothing are dropped (decision 0010)."""
+    rows = list(deliveries)
+    quantities = whole_units([quantity for _, quantity, _ in rows])
+    return [
+        (month, float(quantity), price)
+        for (month, _, price), quantity in zip(rows, quantities, strict=True)
+        if quantity > 0
+    ]
 
 
 def _line_plans(*, session: Session, run_id: int, start: str) -> list[_LinePlan]:
@@ -281,7 +301,7 @@ def _guarantee(
         producer=plan.producer,
         line=plan.line,
         item=plan.item,
-        quantity=units(share * sum(quantity for _, quantity, _ in deliveries)),
+        quantity=float(whole_units([share * sum(quantity for _, quantity, _ in deliveries)])[0]),
         price=max(price for _, _, price in deliveries),
         start=add_months(start, min(month for month, _, _ in deliveries)),
         end=add_months(start, max(month for month, _, _ in deliveries)),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -70,8 +71,14 @@ def contract_read(contract: models.Contract, *, funds: frozenset[str] | None) ->
         "closed_at": contract.closed_at,
         "termination_reason": contract.termination_reason,
         "terms": version_read(current_terms(contract), funds=funds),
+        "delivery_points": delivery_points(contract),
         "version": contract.version,
     }
+
+
+def delivery_points(record: models.Contract | models.Guarantee) -> list[str]:
+    """The codes of the depots a contract or guarantee is delivered to, in code order."""
+    return sorted(point.depot.code for point in record.delivery_points)
 
 
 def list_contracts(
@@ -131,6 +138,7 @@ def guarantee_read(guarantee: models.Guarantee, *, funds: frozenset[str] | None)
         "created_at": guarantee.created_at,
         "signed_at": guarantee.signed_at,
         "closed_at": guarantee.closed_at,
+        "delivery_points": delivery_points(guarantee),
         "version": guarantee.version,
     }
 
@@ -188,19 +196,27 @@ class MonthAgainstSchedule:
     accepted: float | None
     scheduled_so_far: float
     accepted_so_far: float
+    # Behind: a month before `as_of`'s whose accepted so far is short of its scheduled so
+    # far, unless everything scheduled was accepted in the end.
+    late: bool = False
 
 
 def schedule_against_accepted(
-    deliveries: Sequence[Mapping[str, Any]], receipts: Sequence[Mapping[str, Any]]
+    deliveries: Sequence[Mapping[str, Any]],
+    receipts: Sequence[Mapping[str, Any]],
+    as_of: date | None = None,
 ) -> list[MonthAgainstSchedule]:
     """Month by month, a contract's schedule (`deliveries` of its terms) against the accepted
-    quantities of its `receipts` (each with a `day` and `accepted`)."""
+    quantities of its `receipts` (each with a `day` and `accepted`); with `as_of`, the months
+    before its month that were behind are `late` (none once everything is accepted)."""
     scheduled = {d["month"]: d for d in deliveries}
     accepted: dict[str, float] = defaultdict(float)
     for receipt in receipts:
         accepted[month_of(receipt["day"])] += float(receipt["accepted"])
     rows: list[MonthAgainstSchedule] = []
     total_scheduled = total_accepted = 0.0
+    delivered_all = sum(accepted.values()) + 1e-9 >= sum(float(d["quantity"]) for d in deliveries)
+    current = month_of(as_of) if as_of is not None else None
     for month in sorted(set(scheduled) | set(accepted)):
         delivery = scheduled.get(month)
         total_scheduled += float(delivery["quantity"]) if delivery else 0.0
@@ -212,6 +228,10 @@ def schedule_against_accepted(
                 accepted=accepted.get(month),
                 scheduled_so_far=total_scheduled,
                 accepted_so_far=total_accepted,
+                late=current is not None
+                and not delivered_all
+                and month < current
+                and total_accepted + 1e-9 < total_scheduled,
             )
         )
     return rows

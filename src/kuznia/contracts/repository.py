@@ -102,6 +102,7 @@ def contracts(*, session: Session, scope: Scope, action: Action = Action.read) -
         .options(
             selectinload(models.Contract.versions).selectinload(models.ContractVersion.deliveries),
             selectinload(models.Contract.versions).selectinload(models.ContractVersion.funding),
+            selectinload(models.Contract.delivery_points),
         )
         .order_by(models.Contract.id)
     )
@@ -229,6 +230,46 @@ def run_line_payments(*, session: Session, run_id: int) -> Sequence[models.PlanR
         .where(payment.run_id == run_id, payment.line.is_not(None), payment.expansion.is_(None))
         .order_by(payment.line, payment.year, payment.fund)
     ).all()
+
+
+def every_depot_id(*, session: Session) -> list[int]:
+    """The ids of every depot, in id order (approval's delivery points, decision 0010)."""
+    return list(session.scalars(select(models.Depot.id).order_by(models.Depot.id)))
+
+
+def depots_by_code(*, session: Session, codes: Iterable[str]) -> dict[str, models.Depot]:
+    """The depots with these codes, by code (codes without a depot are left out)."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    found = session.scalars(select(models.Depot).where(models.Depot.code.in_(wanted)))
+    return {depot.code: depot for depot in found}
+
+
+def delivery_point_codes(*, session: Session, contract_id: int) -> list[str]:
+    """The codes of the depots a contract is delivered to, in code order."""
+    point = models.ContractDeliveryPoint
+    return list(
+        session.scalars(
+            select(models.Depot.code)
+            .join(point, point.depot_id == models.Depot.id)
+            .where(point.contract_id == contract_id)
+            .order_by(models.Depot.code)
+        )
+    )
+
+
+def guarantee_delivery_point_codes(*, session: Session, guarantee_id: int) -> list[str]:
+    """The codes of the depots a guarantee is delivered to, in code order."""
+    point = models.GuaranteeDeliveryPoint
+    return list(
+        session.scalars(
+            select(models.Depot.code)
+            .join(point, point.depot_id == models.Depot.id)
+            .where(point.guarantee_id == guarantee_id)
+            .order_by(models.Depot.code)
+        )
+    )
 
 
 def existing_fund_codes(*, session: Session, codes: Iterable[str]) -> frozenset[str]:

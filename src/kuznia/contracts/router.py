@@ -13,6 +13,7 @@ from kuznia.contracts.schemas import (
     ApproveRequest,
     ContractRead,
     ContractVersionRead,
+    DeliveryPointsUpdate,
     GuaranteeRead,
     TerminateRequest,
     VersionBody,
@@ -166,6 +167,32 @@ def amend_contract(
         session=session, scope=scope, contract_id=contract_id, body=body
     )
     return service.read_contract(session=session, scope=scope, contract_id=contract.id)
+
+
+@router.put(
+    "/contracts/{contract_id}/delivery-points",
+    response_model=ContractRead,
+    summary="Set the depots a contract is delivered to (a receipt elsewhere is refused)",
+)
+def put_contract_delivery_points(
+    session: SessionDep, scope: ScopeDep, contract_id: Key, body: DeliveryPointsUpdate
+) -> dict[str, Any]:
+    return service.set_contract_delivery_points(
+        session=session, scope=scope, contract_id=contract_id, body=body
+    )
+
+
+@router.put(
+    "/guarantees/{guarantee_id}/delivery-points",
+    response_model=GuaranteeRead,
+    summary="Set the depots a guarantee is delivered to",
+)
+def put_guarantee_delivery_points(
+    session: SessionDep, scope: ScopeDep, guarantee_id: Key, body: DeliveryPointsUpdate
+) -> dict[str, Any]:
+    return service.set_guarantee_delivery_points(
+        session=session, scope=scope, guarantee_id=guarantee_id, body=body
+    )
 
 
 @router.get("/guarantees", response_model=Page[GuaranteeRead], summary="List guarantees")

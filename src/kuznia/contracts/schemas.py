@@ -50,6 +50,16 @@ class VersionBody(_Request):
     version: Version
 
 
+class DeliveryPointsUpdate(_Request):
+    version: Version
+    depots: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        min_length=1,
+        max_length=10000,
+        description="The codes of the depots that receive it (all of them: this replaces the "
+        "list). A receipt at any other depot is refused.",
+    )
+
+
 class TerminateRequest(_Request):
     version: Version
     reason: Reason
@@ -128,6 +138,9 @@ class ContractRead(BaseModel):
     closed_at: datetime | None
     termination_reason: str | None
     terms: ContractVersionRead = Field(description="The version in force.")
+    delivery_points: list[str] = Field(
+        description="The codes of the depots that receive it (a receipt elsewhere is refused)."
+    )
     version: int = Field(description="The record's version (send it back to change it).")
 
     @field_validator("created_at", "signed_at", "closed_at")
@@ -160,6 +173,7 @@ class GuaranteeRead(BaseModel):
     created_at: datetime
     signed_at: datetime | None
     closed_at: datetime | None
+    delivery_points: list[str] = Field(description="The codes of the depots that receive it.")
     version: int
 
     @field_validator("created_at", "signed_at", "closed_at")

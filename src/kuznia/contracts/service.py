@@ -3,7 +3,8 @@ façade the routers, the web and the CLI call.
 
 The work lives along its seams: `approval` (a plan run into draft contracts and guarantees),
 `lifecycle` (sign, complete, terminate, start delivery, as `transitions` allows),
-`amendments` (a new version of a contract's terms), `reads` (what the API shows) and `terms`
+`amendments` (a new version of a contract's terms), `delivery_points` (the depots that
+receive a contract or guarantee), `reads` (what the API shows) and `terms`
 (money, quantities and funding in numbers).
 """
 
@@ -11,6 +12,10 @@ from __future__ import annotations
 
 from kuznia.contracts.amendments import amend_contract
 from kuznia.contracts.approval import approve_run
+from kuznia.contracts.delivery_points import (
+    set_contract_delivery_points,
+    set_guarantee_delivery_points,
+)
 from kuznia.contracts.lifecycle import (
     complete_contract,
     fulfil_guarantees,
@@ -72,6 +77,8 @@ __all__ = [
     "read_guarantee",
     "run_approval",
     "schedule_against_accepted",
+    "set_contract_delivery_points",
+    "set_guarantee_delivery_points",
     "sign_contract",
     "sign_guarantee",
     "split_value",

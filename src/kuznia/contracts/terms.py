@@ -4,6 +4,7 @@ split so it adds up, the version in force, and a guarantee's funds as stored."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,6 +22,19 @@ def cents(amount: float) -> float:
 def units(quantity: float) -> float:
     """A quantity without the solver's noise in its last digits."""
     return round(quantity + 0.0, 6)
+
+
+def whole_units(quantities: Sequence[float]) -> list[int]:
+    """Quantities rounded to whole units so that they add up to their sum rounded (largest
+    remainder: each is rounded down, and the units still missing go to the largest
+    remainders, the earlier on a tie): [0.5, 0.5, 1.0] -> [1, 0, 1]."""
+    total = math.floor(sum(quantities) + 0.5 + 1e-9)
+    floors = [math.floor(quantity + 1e-9) for quantity in quantities]
+    missing = total - sum(floors)
+    order = sorted(range(len(quantities)), key=lambda i: (-(quantities[i] - floors[i]), i))
+    for index in order[: max(missing, 0)]:
+        floors[index] += 1
+    return floors
 
 
 def split_value(

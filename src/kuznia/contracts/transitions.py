@@ -8,9 +8,11 @@ buttons a contract's page offers):
                complete   in_delivery                    -> completed
                terminate  draft, signed, in_delivery     -> terminated   (with a reason)
                amend      draft, signed, in_delivery     -> (unchanged; a new version)
+               route      draft, signed, in_delivery     -> (unchanged; new delivery points)
     guarantee  sign       draft                          -> signed
                fulfil     signed                         -> fulfilled    (its total bought)
                terminate  draft, signed                  -> terminated
+               route      draft, signed                  -> (unchanged; new delivery points)
 
 Deliveries (production reports, receipts, dispatches) are taken only by a contract in
 `models.OPEN_FOR_DELIVERY`: signed or in delivery.
@@ -48,6 +50,7 @@ CONTRACT_MOVES: dict[str, Move[ContractStatus]] = {
         Move("complete", "completed", frozenset({_C.in_delivery}), _C.completed),
         Move("terminate", "terminated", _OPEN, _C.terminated),
         Move("amend", "amended", _OPEN, None),
+        Move("route", "given new delivery points", _OPEN, None),
     )
 }
 GUARANTEE_MOVES: dict[str, Move[GuaranteeStatus]] = {
@@ -56,11 +59,14 @@ GUARANTEE_MOVES: dict[str, Move[GuaranteeStatus]] = {
         Move("sign", "signed", frozenset({_G.draft}), _G.signed),
         Move("fulfil", "fulfilled", frozenset({_G.signed}), _G.fulfilled),
         Move("terminate", "terminated", frozenset({_G.draft, _G.signed}), _G.terminated),
+        Move("route", "given new delivery points", frozenset({_G.draft, _G.signed}), None),
     )
 }
 
-# The actions a person chooses on a contract's page (`deliver` happens by recording one).
+# The actions a person chooses on a contract's page (`deliver` happens by recording one;
+# `amend` and `route` have forms of their own).
 CONTRACT_ACTIONS = ("sign", "complete", "terminate")
+GUARANTEE_ACTIONS = ("sign", "terminate")
 
 
 def contract_actions(status: ContractStatus) -> frozenset[str]:

@@ -45,8 +45,12 @@ def open_books(
     ).all()
     entered = []
     for item, quantity in stock:
+        # the ledger counts whole units: the registry's stock enters rounded to the unit
+        units = round(quantity)
+        if units <= 0:
+            continue
         balance = models.OpeningBalance(
-            depot_id=depot.id, item=item, day=day, quantity=float(quantity), created_by_id=user_id
+            depot_id=depot.id, item=item, day=day, quantity=units, created_by_id=user_id
         )
         session.add(balance)
         entered.append(balance)

@@ -14,11 +14,18 @@ Plan versus actual, per contract (signed, in delivery or completed; its current 
 - scheduled to date: the months before the as-of day's month in full, and that month pro rata
   by day (a schedule of 300 in a 30-day month has 100 due by the 10th);
 - late = scheduled to date - accepted to date, when positive;
-- at risk: at the pace kept since the schedule began (what is done, the larger of produced and
-  accepted, over the days elapsed), the contract would not reach its whole schedule by the end
-  of its last month. A contract whose schedule has not begun, or that is fully accepted, is
-  not at risk. The pace is a straight line: a schedule that ramps up shows as at risk until
-  output picks up, a warning meant to be early.
+- left = the whole schedule - accepted to date, when positive;
+- projected total (open contracts only: signed or in delivery, `models.OPEN_FOR_DELIVERY`):
+  what the pace kept since the schedule began (what is done, the larger of produced and
+  accepted, over the days elapsed) reaches by the end of its last month, never more than the
+  whole schedule (what is accepted plus what is left). A completed or terminated contract projects nothing (None): its
+  deliveries are over;
+- at risk: an open contract whose projected total falls short of its whole schedule. A
+  contract whose schedule has not begun, or that is fully accepted, is not at risk. The pace
+  is a straight line: a schedule that ramps up shows as at risk until output picks up, a
+  warning meant to be early;
+- accepted above produced: what the depots accepted beyond what the producer reported making
+  (0 when not), flagged: either the producer's reports are late, or a receipt is wrong.
 
 Per need class (item, grouping, priority, operation) of a plan run (the given one, or the
 newest run a contract in force was approved from): what the run serves the class, scheduled to
@@ -44,7 +51,15 @@ from kuznia.errors import NotFound
 from kuznia.instance.months import add_months, first_day, last_day, month_number, year_of
 from kuznia.instance.vocabulary import OPERATIONS
 from kuznia.logistics import repository
-from kuznia.models import IN_FORCE, Contract, PlanRun, ProductionReport, Receipt, Role
+from kuznia.models import (
+    IN_FORCE,
+    OPEN_FOR_DELIVERY,
+    Contract,
+    PlanRun,
+    ProductionReport,
+    Receipt,
+    Role,
+)
 
 OPERATION_ORDER = {operation: order for order, operation in enumerate(OPERATIONS)}
 # Quantities this close count as equal (sums of floating-point ledger rows).
@@ -69,9 +84,9 @@ def daily_report(
         {
             "depot": code,
             "item": item,
-            "received": float(received),
-            "accepted": float(accepted),
-            "rejected": float(rejected),
+            "received": int(received),
+            "accepted": int(accepted),
+            "rejected": int(rejected),
         }
         for code, item, received, accepted, rejected in repository.received_on(
             session=session, scope=scope, day=day, depot_id=depot_id
@@ -81,14 +96,14 @@ def daily_report(
         []
         if depot_id is not None
         else [
-            {"producer": producer, "item": item, "quantity": float(quantity)}
+            {"producer": producer, "item": item, "quantity": int(quantity)}
             for producer, item, quantity in repository.produced_on(
                 session=session, scope=scope, day=day
             )
         ]
     )
     forwarded = [
-        {"grouping": grouping, "item": item, "quantity": float(quantity)}
+        {"grouping": grouping, "item": item, "quantity": int(quantity)}
         for grouping, item, quantity in repository.forwarded_on(
             session=session, scope=scope, day=day, depot_id=depot_id
         )
@@ -191,14 +206,17 @@ def contract_progress(
     months = sorted(month for month, _ in schedule)
     first, last = (months[0], months[-1]) if months else (None, None)
     done = max(produced, accepted)
-    projected, at_risk = total, False
-    if first is not None and last is not None:
+    left = total - accepted if total - accepted > TOLERANCE else 0.0
+    is_open = contract.status in OPEN_FOR_DELIVERY
+    projected: float | None = total if is_open else None
+    at_risk = False
+    if is_open and first is not None and last is not None:
         began, ends = first_day(first), last_day(last)
         if as_of >= began:
             elapsed = (as_of - began).days + 1
             remaining_days = max((ends - as_of).days, 0)
-            projected = done * (elapsed + remaining_days) / elapsed
-            at_risk = accepted < total - TOLERANCE and projected < total - TOLERANCE
+            projected = min(done * (elapsed + remaining_days) / elapsed, max(total, accepted))
+            at_risk = left > 0 and projected < total - TOLERANCE
     return {
         "contract_id": contract.id,
         "number": contract.number,
@@ -211,7 +229,9 @@ def contract_progress(
         "produced_to_date": produced,
         "accepted_to_date": accepted,
         "late": due - accepted if due - accepted > TOLERANCE else 0.0,
+        "left": left,
         "projected_total": projected,
+        "accepted_above_produced": accepted - produced if accepted - produced > TOLERANCE else 0.0,
         "at_risk": at_risk,
         "first_month": first,
         "last_month": last,

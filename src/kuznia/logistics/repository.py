@@ -15,7 +15,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
-    case,
     false,
     func,
     select,
@@ -34,6 +33,7 @@ from kuznia.models import (
     OPEN_FOR_DELIVERY,
     Contract,
     ContractDelivery,
+    ContractDeliveryPoint,
     ContractFunding,
     ContractVersion,
     Depot,
@@ -63,10 +63,6 @@ RESOURCES: dict[type[Any], str] = {
     Receipt: "receipts",
     Dispatch: "dispatches",
 }
-# Float noise: a stock this close to zero after a change counts as zero (0.3 received, then
-# 0.1 and 0.2 dispatched, leaves -2.8e-17 in binary floating point).
-STOCK_TOLERANCE = 1e-9
-
 STOCKS: Table = DepotStock.__table__  # type: ignore[assignment]
 
 
@@ -187,11 +183,69 @@ def grouping_exists(*, session: Session, code: str) -> bool:
     return session.scalar(select(Grouping.id).where(Grouping.code == code)) is not None
 
 
-def open_contracts(*, session: Session) -> Sequence[Contract]:
-    """Contracts that take deliveries now (signed or in delivery), by number."""
+def open_contracts(*, session: Session, depot_ids: Iterable[int] | None) -> Sequence[Contract]:
+    """Contracts that take deliveries now (signed or in delivery), by number; with
+    `depot_ids`, only those delivered to one of these depots."""
+    statement = select(Contract).where(Contract.status.in_(OPEN_FOR_DELIVERY))
+    if depot_ids is not None:
+        points = select(ContractDeliveryPoint.contract_id).where(
+            ContractDeliveryPoint.depot_id.in_(sorted(set(depot_ids)))
+        )
+        statement = statement.where(Contract.id.in_(points))
+    return session.scalars(statement.order_by(Contract.number)).all()
+
+
+def lock_contract(*, session: Session, contract_id: int) -> Contract | None:
+    """The contract with this id as committed now, its row locked until the transaction ends
+    (SELECT ... FOR UPDATE on PostgreSQL: a receipt and a termination of one contract take
+    turns, and the later one sees what the earlier committed; SQLite's writers take turns
+    already)."""
     return session.scalars(
-        select(Contract).where(Contract.status.in_(OPEN_FOR_DELIVERY)).order_by(Contract.number)
-    ).all()
+        select(Contract)
+        .where(Contract.id == contract_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def contracted_quantity(*, session: Session, contract: Contract) -> float:
+    """The quantity of the contract's version in force."""
+    quantity = session.scalar(
+        select(ContractVersion.quantity).where(
+            ContractVersion.contract_id == contract.id,
+            ContractVersion.number == contract.current_version,
+        )
+    )
+    return float(quantity or 0.0)
+
+
+def accepted_total(*, session: Session, contract_id: int) -> int:
+    """Everything accepted under a contract so far, every day, reversals netted."""
+    total = session.scalar(
+        select(func.sum(Receipt.accepted)).where(Receipt.contract_id == contract_id)
+    )
+    return int(total or 0)
+
+
+def first_month(*, session: Session, contract_id: int) -> str | None:
+    """The earliest month any version of the contract schedules a delivery in (YYYY-MM)."""
+    return session.scalar(
+        select(func.min(ContractDelivery.month))
+        .join(ContractVersion, ContractVersion.id == ContractDelivery.version_id)
+        .where(ContractVersion.contract_id == contract_id)
+    )
+
+
+def delivery_point_codes(*, session: Session, contract_id: int) -> list[str]:
+    """The codes of the depots a contract is delivered to, in code order."""
+    return list(
+        session.scalars(
+            select(Depot.code)
+            .join(ContractDeliveryPoint, ContractDeliveryPoint.depot_id == Depot.id)
+            .where(ContractDeliveryPoint.contract_id == contract_id)
+            .order_by(Depot.code)
+        )
+    )
 
 
 def contract_id_by_number(*, session: Session, number: str) -> int | None:
@@ -317,7 +371,7 @@ def noun(model: LedgerModel) -> str:
 # --- stock -------------------------------------------------------------------------------------
 
 
-def change_stock(*, session: Session, depot_id: int, item: str, delta: float) -> float | None:
+def change_stock(*, session: Session, depot_id: int, item: str, delta: int) -> int | None:
     """Add `delta` (negative to take away) to a depot's stock of an item, unless that would
     leave less than zero: the new quantity, or None when refused (nothing changed).
 
@@ -332,16 +386,14 @@ def change_stock(*, session: Session, depot_id: int, item: str, delta: float) ->
         .where(
             STOCKS.c.depot_id == depot_id,
             STOCKS.c.item == item,
-            STOCKS.c.quantity + delta >= -STOCK_TOLERANCE,
+            STOCKS.c.quantity + delta >= 0,
         )
-        .values(
-            quantity=case((STOCKS.c.quantity + delta > 0, STOCKS.c.quantity + delta), else_=0.0)
-        )
+        .values(quantity=STOCKS.c.quantity + delta)
         .returning(STOCKS.c.quantity)
     ).scalar_one_or_none()
-    before: float | None
+    before: int | None
     if after is not None:
-        before = float(after) - delta
+        before = int(after) - delta
     elif delta < 0:
         return None
     else:
@@ -353,7 +405,7 @@ def change_stock(*, session: Session, depot_id: int, item: str, delta: float) ->
             set_={"quantity": STOCKS.c.quantity + values.excluded.quantity},
         ).returning(STOCKS.c.quantity)
         after = session.execute(upsert).scalar_one()
-        before = None if float(after) == delta else float(after) - delta
+        before = None if int(after) == delta else int(after) - delta
     key = f"{depot_id}/{item}"
     change = (
         Change(
@@ -367,15 +419,15 @@ def change_stock(*, session: Session, depot_id: int, item: str, delta: float) ->
         else Change("update", "depot_stocks", key, {"quantity": before}, {"quantity": after})
     )
     record(session=session, changes=[change])
-    return float(after)
+    return int(after)
 
 
-def stock_quantity(*, session: Session, depot_id: int, item: str) -> float:
+def stock_quantity(*, session: Session, depot_id: int, item: str) -> int:
     """What a depot holds of an item now (0 without a row)."""
     quantity = session.scalar(
         select(DepotStock.quantity).where(DepotStock.depot_id == depot_id, DepotStock.item == item)
     )
-    return float(quantity or 0.0)
+    return int(quantity or 0)
 
 
 def list_stock(
@@ -467,17 +519,17 @@ def forwarded_on(*, session: Session, scope: Scope, day: date, depot_id: int | N
 
 def stock_at_end_of(
     *, session: Session, scope: Scope, day: date, depot_id: int | None
-) -> dict[tuple[str, str], float]:
+) -> dict[tuple[str, str], int]:
     """Stock per (depot code, item) at the end of a day, from the ledger: accepted receipts
     and foreign receipts less dispatches, all up to and including that day."""
     access = reach(scope, "depot_stock")
     if access is Access.none:
         return {}
-    totals: dict[tuple[str, str], float] = {}
+    totals: dict[tuple[str, str], int] = {}
     for model, column, sign in (
-        (Receipt, Receipt.accepted, 1.0),
-        (ForeignReceipt, ForeignReceipt.quantity, 1.0),
-        (Dispatch, Dispatch.quantity, -1.0),
+        (Receipt, Receipt.accepted, 1),
+        (ForeignReceipt, ForeignReceipt.quantity, 1),
+        (Dispatch, Dispatch.quantity, -1),
     ):
         statement = (
             select(Depot.code, model.item, func.sum(column))
@@ -490,7 +542,7 @@ def stock_at_end_of(
         if depot_id is not None:
             statement = statement.where(model.depot_id == depot_id)
         for code, item, total in session.execute(statement).all():
-            totals[(code, item)] = totals.get((code, item), 0.0) + sign * float(total or 0.0)
+            totals[(code, item)] = totals.get((code, item), 0) + sign * int(total or 0)
     # The opening balance (the registry's stock when execution started) is stock too.
     opening = (
         select(Depot.code, OpeningBalance.item, func.sum(OpeningBalance.quantity))
@@ -503,7 +555,7 @@ def stock_at_end_of(
     if depot_id is not None:
         opening = opening.where(OpeningBalance.depot_id == depot_id)
     for code, item, total in session.execute(opening).all():
-        totals[(code, item)] = totals.get((code, item), 0.0) + float(total or 0.0)
+        totals[(code, item)] = totals.get((code, item), 0) + int(total or 0)
     return totals
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from kuznia.auth.dependencies import ScopeDep, SessionDep
+from kuznia.auth.dependencies import ScopeDep, SessionDep, SettingsDep
 from kuznia.logistics import reports, service
 from kuznia.logistics.schemas import (
     DailyReport,
@@ -133,9 +133,16 @@ def list_stock(
     summary="Report output made for one of the producer's contracts",
 )
 def post_production_report(
-    session: SessionDep, scope: ScopeDep, body: ProductionReportCreate, response: Response
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    body: ProductionReportCreate,
+    response: Response,
 ) -> dict[str, Any]:
-    return _answer(response, service.record_production(session=session, scope=scope, body=body))
+    return _answer(
+        response,
+        service.record_production(session=session, scope=scope, body=body, settings=settings),
+    )
 
 
 @production.get(
@@ -181,12 +188,22 @@ def get_production_report(session: SessionDep, scope: ScopeDep, record_id: Key) 
     summary="Correct a production report by a reversal",
 )
 def reverse_production_report(
-    session: SessionDep, scope: ScopeDep, record_id: Key, body: ReversalCreate, response: Response
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    record_id: Key,
+    body: ReversalCreate,
+    response: Response,
 ) -> dict[str, Any]:
     return _answer(
         response,
         service.reverse(
-            session=session, scope=scope, model=ProductionReport, record_id=record_id, body=body
+            session=session,
+            scope=scope,
+            model=ProductionReport,
+            record_id=record_id,
+            body=body,
+            settings=settings,
         ),
     )
 
@@ -202,9 +219,15 @@ def reverse_production_report(
     summary="Record what arrived at a depot and how acceptance judged it",
 )
 def post_receipt(
-    session: SessionDep, scope: ScopeDep, body: ReceiptCreate, response: Response
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    body: ReceiptCreate,
+    response: Response,
 ) -> dict[str, Any]:
-    return _answer(response, service.record_receipt(session=session, scope=scope, body=body))
+    return _answer(
+        response, service.record_receipt(session=session, scope=scope, body=body, settings=settings)
+    )
 
 
 @receipts.get("", response_model=Page[ReceiptRead], summary="List receipts, newest first")
@@ -244,12 +267,22 @@ def get_receipt(session: SessionDep, scope: ScopeDep, record_id: Key) -> dict[st
     summary="Correct a receipt by a reversal (its accepted quantity leaves stock)",
 )
 def reverse_receipt(
-    session: SessionDep, scope: ScopeDep, record_id: Key, body: ReversalCreate, response: Response
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    record_id: Key,
+    body: ReversalCreate,
+    response: Response,
 ) -> dict[str, Any]:
     return _answer(
         response,
         service.reverse(
-            session=session, scope=scope, model=Receipt, record_id=record_id, body=body
+            session=session,
+            scope=scope,
+            model=Receipt,
+            record_id=record_id,
+            body=body,
+            settings=settings,
         ),
     )
 
@@ -265,9 +298,16 @@ def reverse_receipt(
     summary="Record items a depot sent to a grouping (they leave its stock)",
 )
 def post_dispatch(
-    session: SessionDep, scope: ScopeDep, body: DispatchCreate, response: Response
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    body: DispatchCreate,
+    response: Response,
 ) -> dict[str, Any]:
-    return _answer(response, service.record_dispatch(session=session, scope=scope, body=body))
+    return _answer(
+        response,
+        service.record_dispatch(session=session, scope=scope, body=body, settings=settings),
+    )
 
 
 @dispatches.get("", response_model=Page[DispatchRead], summary="List dispatches, newest first")
@@ -307,12 +347,22 @@ def get_dispatch(session: SessionDep, scope: ScopeDep, record_id: Key) -> dict[s
     summary="Correct a dispatch by a reversal (its quantity returns to stock)",
 )
 def reverse_dispatch(
-    session: SessionDep, scope: ScopeDep, record_id: Key, body: ReversalCreate, response: Response
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    record_id: Key,
+    body: ReversalCreate,
+    response: Response,
 ) -> dict[str, Any]:
     return _answer(
         response,
         service.reverse(
-            session=session, scope=scope, model=Dispatch, record_id=record_id, body=body
+            session=session,
+            scope=scope,
+            model=Dispatch,
+            record_id=record_id,
+            body=body,
+            settings=settings,
         ),
     )
 

@@ -3,7 +3,8 @@ receipts with acceptance, dispatches), stock, and the execution reports.
 
 Every submission to the ledger carries the client's `client_key`: a retry with the same key
 and the same content answers with the stored record, a different content under a used key is
-refused. Quantities are finite, positive, and at most `MAX_QUANTITY` (so no sum overflows).
+refused. Quantities are whole units of the item (JSON integers: 2.5 or 1e-9 is refused with 422
+naming the field), positive, and at most `MAX_QUANTITY` (so no sum overflows a BIGINT).
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from kuznia.models.execution import CLIENT_KEY_LENGTH, ContractStatus
 from kuznia.pagination import MAX_DB_INT
 from kuznia.text import Code, Location, Lot, Name, Note
 
-# More units than any delivery holds, few enough that sums of millions of them stay exact
-# enough and finite.
-MAX_QUANTITY = 1e12
+# More units than any delivery holds, few enough that sums of millions of them fit a BIGINT.
+MAX_QUANTITY = 10**12
 
 ClientKey = Annotated[
     str,
@@ -32,8 +32,8 @@ ClientKey = Annotated[
         "another content is refused (409).",
     ),
 ]
-Positive = Annotated[float, Field(gt=0, le=MAX_QUANTITY, allow_inf_nan=False)]
-NonNegative = Annotated[float, Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False)]
+Positive = Annotated[int, Field(gt=0, le=MAX_QUANTITY, description="Whole units of the item.")]
+NonNegative = Annotated[int, Field(ge=0, le=MAX_QUANTITY, description="Whole units of the item.")]
 RecordId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
 
 
@@ -92,7 +92,7 @@ class StockRead(BaseModel):
     depot_id: int
     depot: str
     item: str
-    quantity: float
+    quantity: int
 
 
 # --- the ledger --------------------------------------------------------------------------------
@@ -157,7 +157,7 @@ class ProductionReportRead(_LedgerRead):
     contract: str = Field(description="The contract's number.")
     producer: str
     item: str
-    quantity: float
+    quantity: int
     lot: str
     note: str
 
@@ -169,9 +169,9 @@ class ReceiptRead(_LedgerRead):
     contract: str = Field(description="The contract's number.")
     item: str
     lot: str
-    received: float
-    accepted: float
-    rejected: float
+    received: int
+    accepted: int
+    rejected: int
     reason: str
 
 
@@ -180,7 +180,7 @@ class DispatchRead(_LedgerRead):
     depot: str
     item: str
     grouping: str
-    quantity: float
+    quantity: int
     note: str
 
 
@@ -190,27 +190,27 @@ class DispatchRead(_LedgerRead):
 class DailyReceived(BaseModel):
     depot: str
     item: str
-    received: float
-    accepted: float
-    rejected: float
+    received: int
+    accepted: int
+    rejected: int
 
 
 class DailyProduced(BaseModel):
     producer: str
     item: str
-    quantity: float
+    quantity: int
 
 
 class DailyForwarded(BaseModel):
     grouping: str
     item: str
-    quantity: float
+    quantity: int
 
 
 class DailyStock(BaseModel):
     depot: str
     item: str
-    quantity: float
+    quantity: int
 
 
 class DailyReport(BaseModel):
@@ -240,10 +240,16 @@ class ContractProgress(BaseModel):
     produced_to_date: float
     accepted_to_date: float
     late: float = Field(description="scheduled_to_date - accepted_to_date, when positive.")
-    projected_total: float = Field(
-        description="What the contract reaches by the end of its schedule at the pace kept so far."
+    left: float = Field(description="scheduled_total - accepted_to_date, when positive.")
+    projected_total: float | None = Field(
+        description="What an open contract (signed or in delivery) reaches by the end of its "
+        "schedule at the pace kept so far, never beyond what is left; None for a completed or "
+        "terminated contract."
     )
     at_risk: bool = Field(description="projected_total falls short of scheduled_total.")
+    accepted_above_produced: float = Field(
+        description="Accepted beyond what the producer reported making (0: none), flagged."
+    )
     first_month: str | None
     last_month: str | None
 

@@ -13,6 +13,20 @@ record is returned instead.
 Stock per depot and item never goes below zero: it changes by one conditional UPDATE
 (`repository.change_stock`), and a change that would leave less than zero is refused with
 `InsufficientStock` (409), the whole request rolled back, nothing recorded.
+
+Quantities are whole units of the item (decision 0010), so stock and totals reconcile to the
+unit. A receipt is taken only at one of its contract's delivery points (`NotADeliveryPoint`,
+409), and only up to what the contract has left: its version in force's quantity less
+everything accepted under it (reversals netted), plus `KUZNIA_OVER_DELIVERY_TOLERANCE` of that
+quantity (default 0); beyond that it is refused (`OverDelivery`, 409, naming what is left):
+more is a planner's amendment. Receipts and production reports lock their contract's row
+first (`repository.lock_contract`), as status changes do, so nothing is recorded under a
+contract after it was terminated or completed.
+
+Days: a record dated in the future (more than a day ahead of UTC), before its contract's first
+scheduled month (any version), or in a closed period (more than `KUZNIA_CLOSED_PERIOD_DAYS`
+days ago) is refused (422 naming the day). A record of a closed day is corrected by a
+planner's reversal: depot staff and producers reverse only records of open days.
 """
 
 from __future__ import annotations
@@ -32,10 +46,14 @@ from kuznia.errors import (
     ClientKeyReused,
     Conflict,
     FieldProblem,
+    Forbidden,
     InvalidInput,
+    NotADeliveryPoint,
     NotFound,
+    OverDelivery,
     ensure_version,
 )
+from kuznia.instance.months import first_day
 from kuznia.logistics import opening, repository
 from kuznia.logistics.repository import LedgerModel
 from kuznia.logistics.schemas import (
@@ -56,6 +74,7 @@ from kuznia.models import (
     Receipt,
 )
 from kuznia.pagination import PageParams
+from kuznia.settings import Settings
 
 # A contract takes deliveries and production reports while it is signed or in delivery.
 # A day may be a day ahead of UTC's: the user's calendar is east of Greenwich.
@@ -68,6 +87,12 @@ InsufficientStock = errors.InsufficientStock
 RESOURCES = repository.RESOURCES
 RECEIVED_MISMATCH = "received_mismatch"
 REJECTION_NEEDS_REASON = "rejection_needs_reason"
+OVER_DELIVERY = "over_delivery"
+NOT_A_DELIVERY_POINT = "not_a_delivery_point"
+CLOSED_PERIOD = "closed_period"
+BEFORE_CONTRACT = "before_contract"
+# Who corrects records of closed days (planners), beside those who record them.
+CORRECTIONS = "ledger_corrections"
 
 
 # --- depots ------------------------------------------------------------------------------------
@@ -181,7 +206,7 @@ def depot_stock(
 
 
 def _take_or_add(
-    session: Session, *, depot: Depot, item: str, delta: float, what: str, field: str
+    session: Session, *, depot: Depot, item: str, delta: int, what: str, field: str
 ) -> None:
     """Change the depot's stock by `delta`, or raise InsufficientStock naming the depot, the
     item, what it holds and what `what` asks for."""
@@ -207,11 +232,20 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.6g}"
 
 
+def _rules(settings: Settings | None) -> Settings:
+    """The settings the ledger's rules read (the environment's unless given)."""
+    return settings if settings is not None else Settings()
+
+
 # --- recording ---------------------------------------------------------------------------------
 
 
 def record_production(
-    *, session: Session, scope: Scope, body: ProductionReportCreate
+    *,
+    session: Session,
+    scope: Scope,
+    body: ProductionReportCreate,
+    settings: Settings | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Record a producer's output for one of its contracts on a day; the record, and whether
     it is new (False: the same submission was stored before under its client key)."""
@@ -226,9 +260,11 @@ def record_production(
     stored = _stored(session, scope, ProductionReport, body.client_key, fields)
     if stored is not None:
         return stored, False
-    _check_day(body.day)
+    rules = _rules(settings)
+    _check_day(body.day, rules)
     own = repository.producer_code(session=session, producer_id=scope.producer_id)
     contract = _delivering_contract(session, body.contract_id, producer=own or "")
+    _check_day(body.day, rules, contract=contract, session=session)
     report = ProductionReport(
         client_key=body.client_key,
         organisation_id=scope.organisation_id,
@@ -243,13 +279,31 @@ def record_production(
 
 
 def receivable_contracts(*, session: Session, scope: Scope) -> list[dict[str, Any]]:
-    """What a depot may receive under (contracts signed or in delivery): number, producer and
-    item, no terms. For those who record receipts, who do not read contracts themselves."""
-    scope.require("receipts", Action.write)
-    return [
-        {"id": c.id, "number": c.number, "producer": c.producer, "item": c.item}
-        for c in repository.open_contracts(session=session)
-    ]
+    """What the caller's depots may receive under (contracts signed or in delivery delivered to
+    one of them): number, producer, item and the depots, no terms. For those who record
+    receipts, who do not read contracts themselves."""
+    access = scope.require("receipts", Action.write)
+    own = sorted(scope.depot_ids) if access is Access.own else None
+    found = []
+    for contract in repository.open_contracts(session=session, depot_ids=own):
+        codes = repository.delivery_point_codes(session=session, contract_id=contract.id)
+        if own is not None:
+            mine = {
+                depot.code
+                for depot in (session.get(Depot, depot_id) for depot_id in own)
+                if depot is not None
+            }
+            codes = [code for code in codes if code in mine]
+        found.append(
+            {
+                "id": contract.id,
+                "number": contract.number,
+                "producer": contract.producer,
+                "item": contract.item,
+                "depots": codes,
+            }
+        )
+    return found
 
 
 def receivable_contract_id(*, session: Session, scope: Scope, reference: str) -> int:
@@ -267,7 +321,7 @@ def receivable_contract_id(*, session: Session, scope: Scope, reference: str) ->
 
 
 def record_receipt(
-    *, session: Session, scope: Scope, body: ReceiptCreate
+    *, session: Session, scope: Scope, body: ReceiptCreate, settings: Settings | None = None
 ) -> tuple[dict[str, Any], bool]:
     """Record what arrived at one of the caller's depots under a contract and how acceptance
     judged it; the accepted quantity adds to the depot's stock of the contract's item. The
@@ -293,8 +347,9 @@ def record_receipt(
     )
     if stored is not None:
         return stored, False
+    rules = _rules(settings)
     problems: list[FieldProblem] = []
-    if not math.isclose(received, body.received, rel_tol=1e-9, abs_tol=1e-9):
+    if received != body.received:
         problems.append(
             FieldProblem(
                 "received",
@@ -311,7 +366,7 @@ def record_receipt(
                 REJECTION_NEEDS_REASON,
             )
         )
-    problems.extend(_day_problems(body.day))
+    problems.extend(_day_problems(body.day, rules))
     if problems:
         raise InvalidInput(
             "the receipt cannot be recorded: " + "; ".join(p.message for p in problems),
@@ -319,6 +374,9 @@ def record_receipt(
         )
     depot = _writable_depot(scope, "receipts", body.depot, depot)
     contract = _delivering_contract(session, body.contract_id)
+    _check_day(body.day, rules, contract=contract, session=session)
+    _check_delivery_point(session, contract, depot)
+    _check_left(session, contract, body.accepted, rules)
     receipt = Receipt(
         client_key=body.client_key,
         organisation_id=scope.organisation_id,
@@ -347,7 +405,7 @@ def record_receipt(
 
 
 def record_dispatch(
-    *, session: Session, scope: Scope, body: DispatchCreate
+    *, session: Session, scope: Scope, body: DispatchCreate, settings: Settings | None = None
 ) -> tuple[dict[str, Any], bool]:
     """Record items one of the caller's depots sent to a grouping; they leave its stock,
     which must hold them. The record, and whether it is new."""
@@ -369,7 +427,7 @@ def record_dispatch(
     )
     if stored is not None:
         return stored, False
-    problems = _day_problems(body.day)
+    problems = _day_problems(body.day, _rules(settings))
     if not repository.item_exists(session=session, code=body.item):
         problems.append(FieldProblem("item", f'unknown item "{body.item}"'))
     if not repository.grouping_exists(session=session, code=body.grouping):
@@ -405,14 +463,29 @@ def record_dispatch(
 
 
 def reverse(
-    *, session: Session, scope: Scope, model: LedgerModel, record_id: int, body: ReversalCreate
+    *,
+    session: Session,
+    scope: Scope,
+    model: LedgerModel,
+    record_id: int,
+    body: ReversalCreate,
+    settings: Settings | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Correct a record by a reversal: a new record naming it, its quantities negated, on its
     day; stock moves back (refused, like any change, if that would leave less than zero). A
-    record is reversed once; a reversal is not reversed. The reversal, and whether it is new."""
-    scope.require(repository.RESOURCES[model], Action.write)
+    record is reversed once; a reversal is not reversed. Those who record reverse records of
+    open days; planners (and only they) correct closed days. The reversal, and whether it is
+    new."""
+    records = scope.access(repository.RESOURCES[model], Action.write) is not Access.none
+    corrects = not records and scope.access(CORRECTIONS, Action.write) is Access.all
+    if not corrects:
+        scope.require(repository.RESOURCES[model], Action.write)
     found = repository.get_ledger_row(
-        session=session, model=model, scope=scope, record_id=record_id, action=Action.write
+        session=session,
+        model=model,
+        scope=scope,
+        record_id=record_id,
+        action=Action.read if corrects else Action.write,
     )
     original = found[0]
     noun = repository.noun(model)
@@ -429,6 +502,15 @@ def reverse(
     earlier = repository.reversal_of(session=session, model=model, record_id=original.id)
     if earlier is not None:
         raise Conflict(f"{noun} {original.id} was already reversed by {noun} {earlier}")
+    closed = _closed_problem(original.day, _rules(settings))
+    if corrects and closed is None:
+        raise Forbidden(
+            f"{noun} {original.id} is of an open day ({original.day.isoformat()}): it is "
+            "corrected by those who recorded it; planners correct closed periods"
+        )
+    if not corrects and closed is not None:
+        message = f"{noun} {original.id}'s day {closed.message}"
+        raise InvalidInput(message, problems=[FieldProblem("day", message, CLOSED_PERIOD)])
     reversal = _negated(
         original,
         client_key=body.client_key,
@@ -647,17 +729,96 @@ def _insert(
 # --- checks ------------------------------------------------------------------------------------
 
 
-def _check_day(day: date) -> None:
-    problems = _day_problems(day)
+def _check_day(
+    day: date,
+    rules: Settings,
+    *,
+    contract: Contract | None = None,
+    session: Session | None = None,
+) -> None:
+    """InvalidInput naming the day if it is in the future or a closed period, or (given the
+    contract) before the contract's first scheduled month."""
+    problems = _day_problems(day, rules) if contract is None else []
+    if contract is not None and session is not None:
+        month = repository.first_month(session=session, contract_id=contract.id)
+        if month is not None and day < first_day(month):
+            problems.append(
+                FieldProblem(
+                    "day",
+                    f"{day.isoformat()} is before contract {contract.number}'s first month {month}",
+                    BEFORE_CONTRACT,
+                )
+            )
     if problems:
         raise InvalidInput(problems[0].message, problems=problems)
 
 
-def _day_problems(day: date) -> list[FieldProblem]:
+def _day_problems(day: date, rules: Settings) -> list[FieldProblem]:
     latest = datetime.now(UTC).date() + timedelta(days=DAYS_AHEAD_ALLOWED)
     if day > latest:
         return [FieldProblem("day", f"{day.isoformat()} is in the future")]
-    return []
+    closed = _closed_problem(day, rules)
+    return [] if closed is None else [closed]
+
+
+def _closed_problem(day: date, rules: Settings) -> FieldProblem | None:
+    """The problem of a day in a closed period (more than `closed_period_days` days ago)."""
+    opens = datetime.now(UTC).date() - timedelta(days=rules.closed_period_days)
+    if day >= opens:
+        return None
+    return FieldProblem(
+        "day",
+        f"{day.isoformat()} is in a closed period (days before {opens.isoformat()} are closed; "
+        "a planner corrects them by reversal)",
+        CLOSED_PERIOD,
+    )
+
+
+def _check_delivery_point(session: Session, contract: Contract, depot: Depot) -> None:
+    """NotADeliveryPoint unless the contract is delivered to this depot."""
+    points = repository.delivery_point_codes(session=session, contract_id=contract.id)
+    if depot.code in points:
+        return
+    message = (
+        f'contract {contract.number} is not delivered to depot "{depot.code}": its delivery '
+        f"points are {', '.join(points) or 'none'} (a planner changes them)"
+    )
+    raise NotADeliveryPoint(
+        message,
+        contract=contract.number,
+        depot=depot.code,
+        problems=[FieldProblem("depot", message, NOT_A_DELIVERY_POINT)],
+    )
+
+
+def _check_left(session: Session, contract: Contract, accepted: int, rules: Settings) -> None:
+    """OverDelivery if accepting `accepted` more would take the contract beyond its quantity
+    in force (plus the tolerance), naming what is left."""
+    if accepted <= 0:
+        return
+    quantity = repository.contracted_quantity(session=session, contract=contract)
+    so_far = repository.accepted_total(session=session, contract_id=contract.id)
+    limit = math.floor(quantity * (1 + rules.over_delivery_tolerance) + 1e-9)
+    if so_far + accepted <= limit:
+        return
+    left = max(limit - so_far, 0)
+    allowance = (
+        f" (with the tolerance of {rules.over_delivery_tolerance:.2%}: {_number(limit)})"
+        if limit != math.floor(quantity + 1e-9)
+        else ""
+    )
+    message = (
+        f"contract {contract.number} has {_number(left)} left to accept: "
+        f"{_number(quantity)} contracted{allowance}, {_number(so_far)} accepted so far; this "
+        f"receipt accepts {_number(accepted)}. More than the contract is a planner's amendment"
+    )
+    raise OverDelivery(
+        message,
+        contract=contract.number,
+        left=left,
+        asked=accepted,
+        problems=[FieldProblem("accepted", message, OVER_DELIVERY)],
+    )
 
 
 def _writable_depot(scope: Scope, resource: str, code: str, depot: Depot | None) -> Depot:
@@ -681,8 +842,10 @@ def _delivering_contract(
     session: Session, contract_id: int, *, producer: str | None = None
 ) -> Contract:
     """The contract with this id (of `producer`, when given), which must be signed or in
-    delivery; another producer's contract and no contract get the same answer (issue 12)."""
-    contract = repository.contract(session=session, contract_id=contract_id)
+    delivery, its row locked until the transaction ends (so it cannot be terminated or
+    completed under this record); another producer's contract and no contract get the same
+    answer (issue 12)."""
+    contract = repository.lock_contract(session=session, contract_id=contract_id)
     if contract is None or (producer is not None and contract.producer != producer):
         message = f"contract {contract_id} not found"
         raise NotFound(message, problems=[FieldProblem("contract_id", message)])

@@ -4,7 +4,9 @@ Contracts and guarantees name producers, lines, items and funds by code, like pl
 signed contract is a document that does not change when the registry is replaced. A contract's
 terms live in versions; an amendment adds a version and never edits one.
 
-The daily ledger (production reports, receipts with acceptance, dispatches) is append-only: a
+The daily ledger (production reports, receipts with acceptance, dispatches) counts whole units
+of the item (BIGINT columns: no float noise, stock and totals reconcile to the unit). It is
+append-only: a
 correction is a reversal, a row with `reverses_id` set and the quantities negated, and a row can
 be reversed once. Every submission carries the client's key, unique per kind, so a retried
 request is recorded once. Stock per depot and item is kept in `depot_stocks`, whose CHECK (and
@@ -17,6 +19,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -95,6 +98,9 @@ class Contract(Versioned, Base):
     versions: Mapped[list[ContractVersion]] = relationship(
         back_populates="contract", order_by="ContractVersion.number"
     )
+    delivery_points: Mapped[list[ContractDeliveryPoint]] = relationship(
+        order_by="ContractDeliveryPoint.depot_id", cascade="all, delete-orphan"
+    )
 
 
 class ContractVersion(Base):
@@ -164,6 +170,38 @@ class ContractFunding(Base):
     share: Mapped[float] = mapped_column(Double)
 
 
+class ContractDeliveryPoint(Base):
+    """A depot that receives deliveries under a contract: a receipt at any other depot is
+    refused. Set at approval (decision 0010), changed by planners; each change counts a new
+    `Contract.version` and is recorded in the audit chain."""
+
+    __tablename__ = "contract_delivery_points"
+
+    contract_id: Mapped[int] = mapped_column(
+        ForeignKey("contracts.id", ondelete="CASCADE"), primary_key=True
+    )
+    depot_id: Mapped[int] = mapped_column(
+        ForeignKey("depots.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+
+    depot: Mapped[Depot] = relationship(lazy="joined")
+
+
+class GuaranteeDeliveryPoint(Base):
+    """A depot that receives purchases under a guarantee (as for contracts)."""
+
+    __tablename__ = "guarantee_delivery_points"
+
+    guarantee_id: Mapped[int] = mapped_column(
+        ForeignKey("guarantees.id", ondelete="CASCADE"), primary_key=True
+    )
+    depot_id: Mapped[int] = mapped_column(
+        ForeignKey("depots.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+
+    depot: Mapped[Depot] = relationship(lazy="joined")
+
+
 class GuaranteeStatus(StrEnum):
     draft = "draft"
     signed = "signed"
@@ -199,6 +237,10 @@ class Guarantee(Versioned, Base):
     signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
+    delivery_points: Mapped[list[GuaranteeDeliveryPoint]] = relationship(
+        order_by="GuaranteeDeliveryPoint.depot_id", cascade="all, delete-orphan"
+    )
+
 
 def _ledger_sign(*quantities: str) -> CheckConstraint:
     """Originals carry quantities >= 0; a reversal (reverses_id set) carries them <= 0."""
@@ -230,7 +272,7 @@ class ProductionReport(Base):
         ForeignKey("contracts.id", ondelete="RESTRICT"), index=True
     )
     day: Mapped[date] = mapped_column(Date, index=True)
-    quantity: Mapped[float] = mapped_column(Double)
+    quantity: Mapped[int] = mapped_column(BigInteger)
     lot: Mapped[str] = mapped_column(String, default="")
     note: Mapped[str] = mapped_column(Text, default="")
     reverses_id: Mapped[int | None] = mapped_column(
@@ -269,9 +311,9 @@ class Receipt(Base):
     item: Mapped[str] = mapped_column(String, index=True)
     day: Mapped[date] = mapped_column(Date, index=True)
     lot: Mapped[str] = mapped_column(String, default="")
-    received: Mapped[float] = mapped_column(Double)
-    accepted: Mapped[float] = mapped_column(Double)
-    rejected: Mapped[float] = mapped_column(Double)
+    received: Mapped[int] = mapped_column(BigInteger)
+    accepted: Mapped[int] = mapped_column(BigInteger)
+    rejected: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(Text, default="")
     reverses_id: Mapped[int | None] = mapped_column(
         ForeignKey("receipts.id", ondelete="RESTRICT"), nullable=True, unique=True
@@ -327,7 +369,7 @@ class Dispatch(Base):
     item: Mapped[str] = mapped_column(String, index=True)
     grouping: Mapped[str] = mapped_column(String, index=True)
     day: Mapped[date] = mapped_column(Date, index=True)
-    quantity: Mapped[float] = mapped_column(Double)
+    quantity: Mapped[int] = mapped_column(BigInteger)
     note: Mapped[str] = mapped_column(Text, default="")
     reverses_id: Mapped[int | None] = mapped_column(
         ForeignKey("dispatches.id", ondelete="RESTRICT"), nullable=True, unique=True
@@ -348,4 +390,4 @@ class DepotStock(Base):
         ForeignKey("depots.id", ondelete="RESTRICT"), primary_key=True
     )
     item: Mapped[str] = mapped_column(String, primary_key=True)
-    quantity: Mapped[float] = mapped_column(Double, default=0.0)
+    quantity: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -141,8 +141,9 @@ class FormState:
     client_key: str = field(default_factory=execution.new_client_key)
 
 
-def quantity(form: Any, name: str, errors: dict[str, str], *, positive: bool) -> float | None:
-    """A quantity typed into the form, or None with a message under `name`."""
+def quantity(form: Any, name: str, errors: dict[str, str], *, positive: bool) -> int | None:
+    """A ledger quantity typed into the form (whole units of the item), or None with a message
+    under `name`."""
     try:
         value = float(number(str(form.get(name, ""))))
     except FormError as error:
@@ -151,7 +152,10 @@ def quantity(form: Any, name: str, errors: dict[str, str], *, positive: bool) ->
     if (positive and value <= 0) or value < 0 or not math.isfinite(value):
         errors[name] = POSITIVE if positive else NOT_NEGATIVE
         return None
-    return value
+    if not value.is_integer():
+        errors[name] = NOT_A_WHOLE_NUMBER
+        return None
+    return int(value)
 
 
 def day_field(form: Any, errors: dict[str, str]) -> date | None:

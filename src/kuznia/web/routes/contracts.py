@@ -23,6 +23,7 @@ from kuznia import models
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
 from kuznia.contracts import service as contracts_service
+from kuznia.contracts.schemas import DeliveryPointsUpdate
 from kuznia.contracts.transitions import CONTRACT_ACTIONS, CONTRACT_MOVES
 from kuznia.errors import Conflict, KuzniaError, NotFound, StaleVersion
 from kuznia.logistics import service as logistics_service
@@ -46,7 +47,9 @@ DONE = {
     "terminate": N_("The contract is terminated."),
     "reported": N_("The output is reported."),
     "reported-again": N_("This form had been sent already: it is recorded once."),
+    "delivery-points": N_("The delivery points are changed."),
 }
+CHOOSE_A_DEPOT = N_("Choose at least one depot.")
 NOT_NOW = {
     "sign": N_("Only a draft contract can be signed; this one is %(status)s now."),
     "complete": N_("Only a contract in delivery can be completed; this one is %(status)s now."),
@@ -231,6 +234,14 @@ def render_contract(
     status = contract.status
     actions = contracts_service.contract_actions(status)
     may_change = may_write(scope, "contracts")
+    may_route = may_change and status in CONTRACT_MOVES["route"].source
+    depots = (
+        logistics_service.list_depots(
+            session=session, scope=scope, filters={}, page=PageParams(limit=1000, offset=0)
+        )[0]
+        if may_route
+        else []
+    )
     done = request.query_params.get("done", "")
     return render(
         request,
@@ -244,13 +255,15 @@ def render_contract(
             ),
             "as_of": as_of,
             "months": contracts_service.schedule_against_accepted(
-                read["terms"]["deliveries"], receipts
+                read["terms"]["deliveries"], receipts, as_of
             ),
             "receipts": receipts,
             "may_read_plans": may_read(scope, "plan_runs"),
             "may_sign": may_change and "sign" in actions,
             "may_complete": may_change and "complete" in actions,
             "may_terminate": may_change and "terminate" in actions,
+            "may_route": may_route,
+            "depots": depots,
             "done": DONE.get(done),
             "errors": errors or {},
             "general": general or [],
@@ -315,7 +328,12 @@ def record_production(
         errors.update(forms.validation_errors(error, PRODUCTION_FIELDS))
         return again(422)
     outcome = forms.submit(
-        lambda: logistics_service.record_production(session=session, scope=viewer.scope, body=body),
+        lambda: logistics_service.record_production(
+            session=session,
+            scope=viewer.scope,
+            body=body,
+            settings=request.app.state.settings,
+        ),
         session=session,
         state=state,
         fields=PRODUCTION_FIELDS,
@@ -326,6 +344,58 @@ def record_production(
     _, created = outcome
     done = "reported" if created else "reported-again"
     return RedirectResponse(f"/contracts/{contract_id}?done={done}", status_code=303)
+
+
+@router.post(
+    "/contracts/{contract_id}/delivery-points",
+    include_in_schema=False,
+    response_class=HTMLResponse,
+)
+def change_delivery_points(
+    request: Request, session: SessionDep, viewer: ViewerDep, contract_id: Key, form: forms.FormDep
+) -> Response:
+    """A planner sets the depots a contract is delivered to, on the version the page showed."""
+    scope = viewer.scope
+    scope.require("contracts", Action.write)
+    lang = language_of(request)
+    try:
+        version = int(str(form.get("version", "")))
+    except ValueError:
+        version = 0
+    codes = sorted({str(code) for code in form.getlist("depots") if str(code).strip()})
+    if not codes:
+        return render_contract(
+            request,
+            session,
+            viewer,
+            contract_id,
+            errors={"depots": CHOOSE_A_DEPOT},
+            status_code=422,
+        )
+    state = forms.FormState(values={})
+    outcome = forms.submit(
+        lambda: contracts_service.set_contract_delivery_points(
+            session=session,
+            scope=scope,
+            contract_id=contract_id,
+            body=DeliveryPointsUpdate(version=version or 1, depots=codes),
+        ),
+        session=session,
+        state=state,
+        fields=("depots",),
+        lang=lang,
+    )
+    if isinstance(outcome, forms.Refused):
+        return render_contract(
+            request,
+            session,
+            viewer,
+            contract_id,
+            errors=state.errors,
+            general=state.general,
+            status_code=outcome.status_code,
+        )
+    return RedirectResponse(f"/contracts/{contract_id}?done=delivery-points", status_code=303)
 
 
 @router.post(

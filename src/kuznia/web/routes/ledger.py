@@ -296,9 +296,7 @@ def record_receipt(
     accepted = forms.quantity(form, "accepted", errors, positive=False)
     # nothing rejected may be left empty
     rejected = (
-        forms.quantity(form, "rejected", errors, positive=False)
-        if state.values["rejected"]
-        else 0.0
+        forms.quantity(form, "rejected", errors, positive=False) if state.values["rejected"] else 0
     )
 
     def again(status_code: int) -> HTMLResponse:
@@ -345,7 +343,12 @@ def record_receipt(
         return None
 
     outcome = forms.submit(
-        lambda: logistics_service.record_receipt(session=session, scope=viewer.scope, body=body),
+        lambda: logistics_service.record_receipt(
+            session=session,
+            scope=viewer.scope,
+            body=body,
+            settings=request.app.state.settings,
+        ),
         session=session,
         state=state,
         fields=RECEIPT_FIELDS,
@@ -436,7 +439,12 @@ def record_dispatch(
         return None
 
     outcome = forms.submit(
-        lambda: logistics_service.record_dispatch(session=session, scope=viewer.scope, body=body),
+        lambda: logistics_service.record_dispatch(
+            session=session,
+            scope=viewer.scope,
+            body=body,
+            settings=request.app.state.settings,
+        ),
         session=session,
         state=state,
         fields=DISPATCH_FIELDS,
@@ -512,7 +520,12 @@ def reverse_entry(
     # a conflict other than the stock's: reversed already, or itself a reversal
     outcome = forms.submit(
         lambda: logistics_service.reverse(
-            session=session, scope=viewer.scope, model=model, record_id=record_id, body=body
+            session=session,
+            scope=viewer.scope,
+            model=model,
+            record_id=record_id,
+            body=body,
+            settings=request.app.state.settings,
         ),
         session=session,
         state=state,

@@ -2,7 +2,7 @@
 execution starts), and plan runs that say whether they are re-plans and of which run.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-07 05:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("depot_id", sa.Integer(), nullable=False),
         sa.Column("item", sa.String(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("quantity", sa.Double(), nullable=False),
+        sa.Column("quantity", sa.BigInteger(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.CheckConstraint("quantity >= 0", name=op.f("ck_opening_balances_quantity_non_negative")),

@@ -1,0 +1,99 @@
+"""Delivery points: the depots that receive a contract's (or a guarantee's) deliveries.
+
+Approval gives every contract and guarantee every depot that exists then (decision 0010); a
+planner narrows or widens the list. A change replaces the whole list, is made on the version
+read (the record's `version` counts it, so two planners cannot overwrite each other) and is
+recorded in the audit chain: one event per point added or removed (the ORM capture) and one
+`delivery_points` event with the lists before and after. A receipt at a depot not on its
+contract's list is refused by the logistics service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from kuznia import models
+from kuznia.audit.chain import Change, record
+from kuznia.auth.permissions import Action, Scope
+from kuznia.contracts import repository
+from kuznia.contracts.lifecycle import check_move, conditional_move
+from kuznia.contracts.reads import delivery_points, read_contract, read_guarantee
+from kuznia.contracts.schemas import DeliveryPointsUpdate
+from kuznia.contracts.transitions import CONTRACT_MOVES, GUARANTEE_MOVES
+from kuznia.errors import FieldProblem, InvalidInput
+
+UNKNOWN_DEPOT = "unknown_depot"
+
+
+def set_contract_delivery_points(
+    *, session: Session, scope: Scope, contract_id: int, body: DeliveryPointsUpdate
+) -> dict[str, Any]:
+    """Replace the depots a contract (draft, signed or in delivery) is delivered to."""
+    contract = repository.get_contract(
+        session=session, scope=scope, contract_id=contract_id, action=Action.write
+    )
+    move = CONTRACT_MOVES["route"]
+    check_move(contract, body.version, move)
+    depots = _depots(session, body.depots)
+    before = delivery_points(contract)
+    conditional_move(session, repository.CONTRACTS, contract, body.version, move, {})
+    session.refresh(contract)
+    contract.delivery_points = [models.ContractDeliveryPoint(depot_id=depot.id) for depot in depots]
+    session.flush()
+    _record(session, "contracts", contract_id, before, [depot.code for depot in depots])
+    session.expire_all()
+    return read_contract(session=session, scope=scope, contract_id=contract_id)
+
+
+def set_guarantee_delivery_points(
+    *, session: Session, scope: Scope, guarantee_id: int, body: DeliveryPointsUpdate
+) -> dict[str, Any]:
+    """Replace the depots a guarantee (draft or signed) is delivered to."""
+    guarantee = repository.get_guarantee(
+        session=session, scope=scope, guarantee_id=guarantee_id, action=Action.write
+    )
+    move = GUARANTEE_MOVES["route"]
+    check_move(guarantee, body.version, move)
+    depots = _depots(session, body.depots)
+    before = delivery_points(guarantee)
+    conditional_move(session, repository.GUARANTEES, guarantee, body.version, move, {})
+    session.refresh(guarantee)
+    guarantee.delivery_points = [
+        models.GuaranteeDeliveryPoint(depot_id=depot.id) for depot in depots
+    ]
+    session.flush()
+    _record(session, "guarantees", guarantee_id, before, [depot.code for depot in depots])
+    session.expire_all()
+    return read_guarantee(session=session, scope=scope, guarantee_id=guarantee_id)
+
+
+def _depots(session: Session, codes: list[str]) -> list[models.Depot]:
+    """The depots with these codes, in code order; InvalidInput naming every unknown code."""
+    found = repository.depots_by_code(session=session, codes=codes)
+    unknown = sorted(set(codes) - set(found))
+    if unknown:
+        problems = [
+            FieldProblem(f"depots[{codes.index(code)}]", f'unknown depot "{code}"', UNKNOWN_DEPOT)
+            for code in unknown
+        ]
+        raise InvalidInput("; ".join(problem.message for problem in problems), problems=problems)
+    return [found[code] for code in sorted(found)]
+
+
+def _record(
+    session: Session, table: str, record_id: int, before: list[str], after: list[str]
+) -> None:
+    record(
+        session=session,
+        changes=[
+            Change(
+                "delivery_points",
+                table,
+                str(record_id),
+                before={"delivery_points": before},
+                after={"delivery_points": after},
+            )
+        ],
+    )
