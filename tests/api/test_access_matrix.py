@@ -118,6 +118,8 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "GET /plan-runs/{run_id}/expansions":   (200,   403,  200,    403,     200,    403,      401),
     "GET /plan-runs/{run_id}/allocations":  (200,   403,  200,    403,     403,    403,      401),
     "GET /plan-runs/{run_id}/shortfalls":   (200,   403,  200,    403,     403,    403,      401),
+    "GET /plan-runs/{run_id}/shortfalls/{number}/close":
+                                            (200,   403,  200,    403,     403,    403,      401),
     "GET /plan-runs/{run_id}/exports":      (200,   403,  200,    403,     403,    403,      401),
     "GET /plan-runs/{run_id}/surplus":      (200,   403,  200,    403,     403,    403,      401),
     "GET /plan-runs/{run_id}/economy":      (200,   403,  200,    403,     200,    403,      401),
@@ -170,6 +172,8 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "DELETE /targets/{target_id}":          (204,   403,  403,    403,     403,    403,      401),
     "GET /audit/events":                    (403,   200,  200,    403,     403,    403,      401),
     "GET /audit/verify":                    (403,   200,  200,    403,     403,    403,      401),
+    "GET /audit/head":                      (403,   200,  200,    403,     403,    403,      401),
+    "GET /audit/reconcile":                 (403,   403,  200,    403,     403,    403,      401),
 }
 # fmt: on
 
@@ -437,6 +441,16 @@ def _audit_events(world: World, role: str) -> Call:
 @_request("GET /audit/verify")
 def _audit_verify(world: World, role: str) -> Call:
     return Call("GET", "/audit/verify")
+
+
+@_request("GET /audit/head")
+def _audit_head(world: World, role: str) -> Call:
+    return Call("GET", "/audit/head")
+
+
+@_request("GET /audit/reconcile")
+def _audit_reconcile(world: World, role: str) -> Call:
+    return Call("GET", "/audit/reconcile")
 
 
 # --- contracts and guarantees: a producer aims at its own (line l1's), a partner at those its
@@ -1056,6 +1070,11 @@ for _part in (
     "economy",
 ):
     _run_part(_part)
+
+
+@_request("GET /plan-runs/{run_id}/shortfalls/{number}/close")
+def _close_shortfall(world: World, role: str) -> Call:
+    return Call("GET", f"/plan-runs/{world.finished_run}/shortfalls/1/close")
 
 
 @_request("POST /plan-runs/{run_id}/money-curve")
