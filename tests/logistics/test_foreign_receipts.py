@@ -31,7 +31,8 @@ def test_an_arrival_adds_to_the_depots_stock_and_the_replans(world: World) -> No
     stock = world.api.get("logistics", f"{API}/depots/{world.north}/stock").json()["items"]
     assert [(row["item"], row["quantity"]) for row in stock] == [("art-155", 500)]
     with session_scope(world.engine) as session:
-        assert read_actuals(session=session, start="2027-01").stock == {"art-155": 500}
+        # the registry's stock (fpv 7) is the opening balance; the arrivals add 500 art-155
+        assert read_actuals(session=session, start="2027-01").stock == {"art-155": 500, "fpv": 7}
 
 
 def test_a_retry_gives_the_stored_record_and_adds_nothing(world: World) -> None:

@@ -49,6 +49,7 @@ from kuznia import models
 from kuznia.auth import service as auth_service
 from kuznia.auth.permissions import Scope
 from kuznia.contracts import service as contracts_service
+from kuznia.contracts.schemas import DeliveryPointsUpdate
 from kuznia.instance import Instance, dump_instance, parse_instance
 from kuznia.logistics import repository as logistics_repository
 from kuznia.logistics import service as logistics_service
@@ -356,6 +357,16 @@ def approved_books(session: Session) -> Books:
             session=session, scope=scope, body=DepotCreate(code=code, name=f"Depot {code}")
         )
         books.depots[code] = made["id"]
+    # The depots came after the approval: a planner routes every contract to both (decision 0010).
+    for contract_id in books.contracts.values():
+        contract = session.get(models.Contract, contract_id)
+        assert contract is not None
+        contracts_service.set_contract_delivery_points(
+            session=session,
+            scope=scope,
+            contract_id=contract_id,
+            body=DeliveryPointsUpdate(version=contract.version, depots=list(books.depots)),
+        )
     return books
 
 

@@ -9,7 +9,7 @@ and including the re-plan day (`today`, this month included):
   schedule), split by the version's funding shares of that year (of the whole version for a
   year it does not fund); and the capex of every expansion an approved plan run chose, per
   fund and year as that run's payments say;
-- stock: the depots' ledger, opening balance + accepted - dispatched, per item; the registry's
+- stock: the depots' ledger, opening balance + accepted + foreign arrivals - dispatched, per item; the registry's
   stock is added only while no opening balance was entered (a database from before the rule),
   so stock never vanishes nor counts twice; None (the registry's stock) while there is no depot;
 - dispatched: per item and grouping, credited against needs by `roll_forward`;
@@ -166,6 +166,12 @@ def _stock(session: Session, day: date) -> dict[str, float] | None:
         .group_by(models.Receipt.item)
     ):
         stock[item] += float(quantity or 0.0)
+    for item, quantity in session.execute(
+        select(models.ForeignReceipt.item, func.sum(models.ForeignReceipt.quantity))
+        .where(models.ForeignReceipt.day <= day)
+        .group_by(models.ForeignReceipt.item)
+    ):
+        stock[item] += float(quantity or 0.0)  # foreign deliveries on arrival
     for item, quantity in session.execute(
         select(models.Dispatch.item, func.sum(models.Dispatch.quantity))
         .where(models.Dispatch.day <= day)
