@@ -30,18 +30,20 @@ def test_a_hand_computed_curve() -> None:
     assert [round(v, 6) for v in curve["cost"]] == [10, 15, 20, 20, 20]
 
 
-def test_the_first_steps_slope_is_the_budgets_marginal_value() -> None:
+def test_the_first_step_is_the_budgets_marginal_value() -> None:
     instance = build(_budget_bound())
     (explanation,) = plan(instance).explanations
     (budget,) = [r for r in explanation["reasons"] if r["code"] == "budget"]
-    marginal = budget["funds"][0]["marginal_value_per_million"]  # weighted unit-months per 1e6
+    (claim,) = budget["claims"]  # measured by re-solving with `amount` more (decision 0014)
+    (effect,) = claim["effects"]
 
-    curve = money_curve(instance, fund="state", year=2026, maximum=2, steps=1)
+    curve = money_curve(instance, fund="state", year=2026, maximum=claim["amount"], steps=1)
     weighted = list(curve["weighted_unit_months_short"])
-    slope = (weighted[0] - weighted[1]) / (2 / 1e6)
 
-    assert math.isclose(slope, marginal, rel_tol=1e-6)
-    assert math.isclose(marginal, 1.5e6, rel_tol=1e-6)
+    # +1 M closes the 5 unit-months (weight 3) that 10 more would: 15 weighted unit-months
+    assert (budget["fund"], budget["year"], claim["exact"]) == ("state", 2026, True)
+    assert math.isclose(weighted[1] - weighted[0], effect["change"], rel_tol=1e-9)
+    assert math.isclose(effect["change"], -15.0, rel_tol=1e-9)
 
 
 def _lexicographic(curve) -> list[tuple[float, ...]]:
