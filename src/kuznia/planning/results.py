@@ -803,7 +803,7 @@ def claim_text(claim: dict[str, Any], start: str | None = None) -> str:
 
 def reason_text(reason: dict[str, Any], start: str | None = None) -> str:
     """One line per reason: what binds, where and when, and what each claim changes per tier."""
-    code = reason["code"]
+    code = str(reason["code"])
     if "claims" not in reason and code in ("capacity", "budget", "lead_time"):
         return code  # a reason stored before claims were measured
     claims = "; ".join(claim_text(c, start) for c in reason.get("claims", []))
