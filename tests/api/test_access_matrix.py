@@ -1351,7 +1351,8 @@ class TestExportOrdersReach:
 
         codes = {offer["code"] for offer in response.json()["items"]}
         assert "x-shared" in codes
-        assert hidden["code"] not in codes and not_its_item["code"] not in codes
+        assert hidden["code"] not in codes
+        assert not_its_item["code"] not in codes
         for offer in (hidden, not_its_item):
             found = world.send("producer", Call("GET", f"/export-orders/{offer['id']}"))
             assert found.status_code == 404
@@ -1367,7 +1368,8 @@ class TestExportOrdersReach:
         assert (shared["shared"], shared["version"]) == (True, 2)
         seen = world.send("producer", Call("GET", f"/export-orders/{offer['id']}"))
         assert seen.status_code == 200
-        assert seen.json()["price"] == 7 and seen.json()["buyer"] == "FI"
+        assert seen.json()["price"] == 7
+        assert seen.json()["buyer"] == "FI"
 
     def test_an_unknown_item_is_named(self, world: World) -> None:
         body = {"code": world.code("x"), "item": "nope", "month": 0, "quantity": 1, "price": 1}

@@ -27,7 +27,8 @@ def test_an_arrival_adds_to_the_depots_stock_and_the_replans(world: World) -> No
     )
 
     assert first.status_code == 201, first.text
-    assert first.json()["country"] == "PL" and first.json()["depot"] == "d-north"
+    assert first.json()["country"] == "PL"
+    assert first.json()["depot"] == "d-north"
     stock = world.api.get("logistics", f"{API}/depots/{world.north}/stock").json()["items"]
     assert [(row["item"], row["quantity"]) for row in stock] == [("art-155", 500)]
     with session_scope(world.engine) as session:

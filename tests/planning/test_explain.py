@@ -217,7 +217,8 @@ class TestShape:
         result = plan(build(doc), options=SolveOptions(explain_seconds=0))
         (reason,) = explanation(result, "a")["reasons"]
         (claim,) = reason["claims"]  # a span is never estimated
-        assert claim["kind"] == "capacity_month" and claim["exact"] is False
+        assert claim["kind"] == "capacity_month"
+        assert claim["exact"] is False
         assert len(claim["months"]) == 1
         assert effect(claim) == {1: -3.0}
 

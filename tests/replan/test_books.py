@@ -66,8 +66,9 @@ class TestOpeningBalance:
 
 
 class TestBudgets:
+    @pytest.mark.usefixtures("books")
     def test_every_fund_year_is_its_original_less_what_was_paid_in_any_status_and_the_capex(
-        self, engine: Engine, books: Books
+        self, engine: Engine
     ) -> None:
         _, rolled = replanned(engine)
 
@@ -83,8 +84,9 @@ class TestBudgets:
 
 
 class TestStockAndNeeds:
+    @pytest.mark.usefixtures("books")
     def test_stock_is_the_ledger_up_to_the_replan_day_opening_balance_included(
-        self, engine: Engine, books: Books
+        self, engine: Engine
     ) -> None:
         actuals, rolled = replanned(engine)
 
@@ -108,8 +110,9 @@ class TestStockAndNeeds:
             ("fpv", "g-south"): 60,
         }
 
+    @pytest.mark.usefixtures("books")
     def test_needs_are_credited_with_every_dispatch_this_month_included(
-        self, engine: Engine, books: Books
+        self, engine: Engine
     ) -> None:
         _, rolled = replanned(engine)
 
@@ -131,8 +134,9 @@ class TestStockAndNeeds:
 
 
 class TestCommitmentsAndExpansions:
+    @pytest.mark.usefixtures("books")
     def test_open_contracts_arrears_and_the_guarantees_windows_less_what_was_bought(
-        self, engine: Engine, books: Books
+        self, engine: Engine
     ) -> None:
         actuals, rolled = replanned(engine)
 
@@ -152,8 +156,9 @@ class TestCommitmentsAndExpansions:
             ("l3", 25, 80),
         ]
 
+    @pytest.mark.usefixtures("books")
     def test_an_approved_expansion_is_capacity_from_its_month_and_no_longer_an_option(
-        self, engine: Engine, books: Books
+        self, engine: Engine
     ) -> None:
         _, rolled = replanned(engine)
 
@@ -162,7 +167,8 @@ class TestCommitmentsAndExpansions:
         assert lines == {"l1": [140, 140, 140], "l2": 50, "l3": 60}
         assert [(e.id, e.start, e.delay) for e in rolled.expansions] == [("e2", 0, 1)]
 
-    def test_the_next_instance_plans_within_the_books(self, engine: Engine, books: Books) -> None:
+    @pytest.mark.usefixtures("books")
+    def test_the_next_instance_plans_within_the_books(self, engine: Engine) -> None:
         _, rolled = replanned(engine)
 
         result = plan(rolled)

@@ -292,7 +292,8 @@ class TestEvaluation:
         planned = plan(apply_scenario(instance, strike))
         assert apply_scenario(instance, strike).commitments[0].quantity == 0
         assert outcome.weighted_unit_months_short == [0.0]
-        assert outcome.cost == pytest.approx(50) and planned.cost == pytest.approx(50)
+        assert outcome.cost == pytest.approx(50)
+        assert planned.cost == pytest.approx(50)
 
     def test_held_contracts_deliver_the_contract_or_what_the_strike_left(self):
         plan_input = PlanInput.from_instance(build(two_regions()))

@@ -109,7 +109,8 @@ def test_the_execution_demo_records_through_the_services_once(engine: Engine) ->
     ]
     assert second.targets == []
     # The first demo depot started execution: the registry's stock is its opening balance.
-    assert opened and [(item, q) for _, item, q in opened] == [tuple(r) for r in registry_stock]
+    assert opened
+    assert [(item, q) for _, item, q in opened] == [tuple(r) for r in registry_stock]
     assert {code for code, _, _ in opened} == {"d-01"}
 
 

@@ -101,19 +101,24 @@ def test_a_partner_sees_its_funds_part_and_no_exports(pages: Pages, run_id: int)
     page = partner.get(f"/economy?run={run_id}")
 
     assert page.status_code == 200
-    assert 'id="regions"' not in page.text and 'id="curve-form"' not in page.text
+    assert 'id="regions"' not in page.text
+    assert 'id="curve-form"' not in page.text
     rows = _cells(page.text, "fund-regions")[1:]
-    assert rows and rows[0][0] == "dk" and {row[0] for row in rows[1:]} <= {""}
+    assert rows
+    assert rows[0][0] == "dk"
+    assert {row[0] for row in rows[1:]} <= {""}
     assert partner.get(f"/exports?run={run_id}").status_code == 403
-    assert 'href="/exports"' not in page.text and 'href="/economy"' in page.text
+    assert 'href="/exports"' not in page.text
+    assert 'href="/economy"' in page.text
 
 
 @pytest.mark.parametrize(
     ("language", "titles"),
     [("en", ("Exports", "Economy")), ("uk", ("Експорт", "Економіка"))],
 )
+@pytest.mark.usefixtures("run_id")
 def test_both_pages_speak_both_languages(
-    pages: Pages, run_id: int, language: str, titles: tuple[str, str]
+    pages: Pages, language: str, titles: tuple[str, str]
 ) -> None:
     client = pages.as_user("planner", language=language)
     for path, title in zip(("/exports", "/economy"), titles, strict=True):

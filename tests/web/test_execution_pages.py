@@ -430,8 +430,9 @@ class TestLedger:
             ("C-2", execution.c2, "fpv", "C-2 · p2 · FPV drone → d-north"),
         ]
 
+    @pytest.mark.usefixtures("execution")
     def test_the_dispatch_form_offers_what_the_depot_holds_with_the_quantity(
-        self, pages: Pages, execution: Execution
+        self, pages: Pages
     ) -> None:
         empty = pages.as_user("logistics").get(f"/ledger?day={DAY}").text
         receipt(pages, "C-2", key="r-fpv", received="12", accepted="12")

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from kuznia.db import session_scope
 from kuznia.models import AuditEvent
-from tests.web.conftest import Execution, Pages
+from tests.web.conftest import Pages
 from tests.web.test_execution_pages import DAY
 from tests.web.test_security import page_posts
 
@@ -50,13 +50,14 @@ def keeps_navigation(html: str) -> bool:
     ["a\x00b", "a\x1bb", "a\x7fb"],
     ids=["nul", "escape", "delete"],
 )
+@pytest.mark.usefixtures("execution")
 def test_a_control_character_in_any_form_is_refused_with_the_navigation_kept(
-    pages: Pages, execution: Execution, hostile: str
+    pages: Pages, hostile: str
 ) -> None:
     clients = {user: pages.as_user(user) for user in ("planner", "logistics", "producer")}
     before = audit_events(pages)  # after the logins, which are writes of their own
     answers = {}
-    for path in page_posts(pages):
+    for path in page_posts():
         if path in LAST:
             continue
         client = clients[POSTER.get(path, "planner")]
@@ -67,8 +68,9 @@ def test_a_control_character_in_any_form_is_refused_with_the_navigation_kept(
     assert audit_events(pages) == before
 
 
+@pytest.mark.usefixtures("execution")
 def test_a_lone_surrogate_s_bytes_in_a_form_are_read_as_a_replacement_character(
-    pages: Pages, execution: Execution
+    pages: Pages,
 ) -> None:
     # A browser cannot encode "\ud800"; a hand-made request sends its would-be bytes
     # (ED A0 80), which the form parser reads as U+FFFD: a plain character, no surrogate
@@ -94,8 +96,9 @@ def test_a_lone_surrogate_s_bytes_in_a_form_are_read_as_a_replacement_character(
     assert audit_events(pages) == before
 
 
+@pytest.mark.usefixtures("execution")
 def test_a_note_over_its_length_is_refused_on_the_form_with_the_navigation_kept(
-    pages: Pages, execution: Execution
+    pages: Pages,
 ) -> None:
     client = pages.as_user("logistics")
     before = audit_events(pages)
@@ -115,9 +118,8 @@ def test_a_note_over_its_length_is_refused_on_the_form_with_the_navigation_kept(
     assert audit_events(pages) == before
 
 
-def test_a_form_over_the_body_limit_is_refused_before_it_is_read(
-    pages: Pages, execution: Execution
-) -> None:
+@pytest.mark.usefixtures("execution")
+def test_a_form_over_the_body_limit_is_refused_before_it_is_read(pages: Pages) -> None:
     client = pages.as_user("logistics")
     before = audit_events(pages)
 

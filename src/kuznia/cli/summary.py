@@ -50,6 +50,16 @@ def print_summary(console: Console, result: PlanResult, *, top: int = 10) -> Non
         f"capital {_money(result.capex)})"
     )
 
+    _print_coverage(console, result)
+    _print_shortfalls(console, result, top=top)
+    _print_spend(console, result)
+    _print_capacity(console, result)
+    _print_exports_and_economy(console, result)
+    _print_expansions(console, result)
+
+
+def _print_coverage(console: Console, result: PlanResult) -> None:
+    """Coverage by category, operation and grouping, least covered first."""
     for key, label in (
         ("category", "Category"),
         ("operation", "Operation"),
@@ -67,6 +77,9 @@ def print_summary(console: Console, result: PlanResult, *, top: int = 10) -> Non
             )
         console.print(coverage)
 
+
+def _print_shortfalls(console: Console, result: PlanResult, *, top: int) -> None:
+    """The `top` largest shortfalls with their reasons, or that every need is covered."""
     if result.explanations:
         shortfalls = Table(
             title=f"Largest shortfalls ({len(result.explanations)} need classes short)",
@@ -88,6 +101,9 @@ def print_summary(console: Console, result: PlanResult, *, top: int = 10) -> Non
     else:
         console.print("[green]Every need is covered in time.[/]")
 
+
+def _print_spend(console: Console, result: PlanResult) -> None:
+    """Spend per fund and year against the budget (years with neither left out)."""
     spend = Table(title="Spend per fund and year", title_justify="left")
     for column in ("Fund", "Kind", "Year", "Budget", "Spent", "Used"):
         spend.add_column(column, justify="left" if column in ("Fund", "Kind") else "right")
@@ -104,6 +120,9 @@ def print_summary(console: Console, result: PlanResult, *, top: int = 10) -> Non
         )
     console.print(spend)
 
+
+def _print_capacity(console: Console, result: PlanResult) -> None:
+    """Capacity use by category, from lead time on."""
     use = result.capacity_use.groupby("category", as_index=False)[["capacity", "delivered"]].sum()
     capacity = Table(title="Capacity use by category (from lead time on)", title_justify="left")
     for column in ("Category", "Capacity", "Delivered", "Used"):
@@ -115,8 +134,9 @@ def print_summary(console: Console, result: PlanResult, *, top: int = 10) -> Non
         )
     console.print(capacity)
 
-    _print_exports_and_economy(console, result)
 
+def _print_expansions(console: Console, result: PlanResult) -> None:
+    """The expansions chosen, the largest by capital first."""
     if len(result.expansions):
         chosen = result.expansions.sort_values("capex", ascending=False)
         console.print(

@@ -204,7 +204,7 @@ def explain_shortfalls(
         structural[int(c)] = fixed
         mine: list[_Candidate] = []
         spans = _capacity_candidates(
-            pi, binding, capacity_of_item[item], priority, int(last_short[c]), has_duals
+            binding, capacity_of_item[item], priority, int(last_short[c]), has_duals
         )
         budgets = _budget_candidates(
             pi, binding, funds_of_item[item], priority, int(last_short[c]), has_duals
@@ -227,7 +227,7 @@ def explain_shortfalls(
     for c in short_classes:
         item, priority = int(pi.class_item[c]), int(pi.class_priority[c])
         reasons = structural[int(c)] + _reasons(
-            pi, candidates[int(c)], measured, lead_lines.get(int(c)), binding
+            pi, candidates[int(c)], measured, lead_lines.get(int(c))
         )
         reasons = reasons[: 1 + _SUPPORTING]
         if reasons:
@@ -299,7 +299,6 @@ def _measure(
 
 
 def _capacity_candidates(
-    pi: PlanInput,
     binding: Binding,
     entries: np.ndarray,
     priority: int,
@@ -429,7 +428,6 @@ def _reasons(
     candidates: list[_Candidate],
     measured: dict[tuple[Any, ...], list[dict[str, float]]],
     lead: tuple[list[dict[str, Any]], list[int]] | None,
-    binding: Binding,
 ) -> list[dict[str, Any]]:
     """The class's reasons with their claims (no claim, no reason), ranked by effect."""
     by_reason: dict[tuple[Any, ...], dict[str, Any]] = {}

@@ -577,7 +577,24 @@ def economy_tables(
     for name in figures:
         shared[name] = shared[name] * shared["share"]
 
-    # by category: each delivery and export in its item's category; jobs by output value share
+    by_category = _economy_by_category(pi, deliveries, export_supply, paid, jobs)
+    return {
+        "by_region": total_by(producers, "region"),
+        "by_ownership": total_by(producers, "ownership"),
+        "by_partner_country": total_by(shared, "country"),
+        "by_category": total_by(by_category, "category"),
+    }
+
+
+def _economy_by_category(
+    pi: PlanInput,
+    deliveries: pd.DataFrame,
+    export_supply: pd.DataFrame,
+    paid: pd.DataFrame,
+    jobs: FloatArray,
+) -> pd.DataFrame:
+    """Each delivery, export and payment in its item's category, with each producer's jobs
+    shared out by the value of each category's output (deliveries plus exports)."""
     category_of = dict(zip(pi.item_ids, pi.item_category, strict=True))
     parts = []
     for frame, value, name in (
@@ -619,12 +636,7 @@ def economy_tables(
         by_category["jobs"] = share * by_category["producer"].map(
             dict(zip(pi.producer_ids, jobs, strict=True))
         ).to_numpy(dtype=np.float64)
-    return {
-        "by_region": total_by(producers, "region"),
-        "by_ownership": total_by(producers, "ownership"),
-        "by_partner_country": total_by(shared, "country"),
-        "by_category": total_by(by_category, "category"),
-    }
+    return by_category
 
 
 def share_out_service(
@@ -803,7 +815,7 @@ def claim_text(claim: dict[str, Any], start: str | None = None) -> str:
 
 def reason_text(reason: dict[str, Any], start: str | None = None) -> str:
     """One line per reason: what binds, where and when, and what each claim changes per tier."""
-    code = reason["code"]
+    code = str(reason["code"])
     if "claims" not in reason and code in ("capacity", "budget", "lead_time"):
         return code  # a reason stored before claims were measured
     claims = "; ".join(claim_text(c, start) for c in reason.get("claims", []))

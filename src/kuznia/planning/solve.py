@@ -261,12 +261,7 @@ def solve_lexicographic(
         later = served[served_priority > int(name.split(":")[1])] if name != "cost" else served[:0]
         _set_bounds(highs, later, 0.0, 0.0)
         if not is_mip:
-            _choose_lp_solver(highs, options, first=first)
-        start_basis = (start_bases or {}).get(name)
-        if start_basis is not None and not is_mip:
-            highs.setOptionValue("solver", "simplex")
-            highs.setOptionValue("simplex_strategy", 1)  # dual simplex from the given basis
-            highs.setBasis(start_basis)
+            _start_lp_stage(highs, options, (start_bases or {}).get(name), first=first)
         _set_time_limit(highs, deadline)
         started = time.perf_counter()
         status = _run_stage(highs, solution, retry_infeasible=is_mip and not first)
@@ -285,31 +280,18 @@ def solve_lexicographic(
         if on_stage:
             on_stage(name, status.value)
         if status != SolveStatus.OPTIMAL:
-            solution.status = status
-            if has_solution and status == SolveStatus.TIME_LIMIT and is_mip:
-                result = highs.getSolution()
-                solution.col_value = np.array(result.col_value)
-                solution.row_value = np.array(result.row_value)
+            _keep_stopped_stage(highs, solution, status, keep=has_solution and is_mip)
             break
-        result = highs.getSolution()
-        col_value = np.array(result.col_value)
-        solution.col_value = col_value
-        solution.row_value = np.array(result.row_value)
-        solution.finished.append(name)
-        if not is_mip:
-            col_dual = np.array(result.col_dual)
-            row_dual = np.array(result.row_dual)
-            solution.duals[name] = (col_dual, row_dual)
-            if name != "cost":
-                solution.bases[name] = highs.getBasis()
+        _keep_optimal_stage(highs, solution, name, is_mip=is_mip)
         if name != "cost":
             if is_mip:
                 _hold_with_row(highs, columns, costs, report.objective)
                 _set_bounds(highs, later, 0.0, np.inf)
             else:
+                col_dual, row_dual = solution.duals[name]
                 fixed[
                     _hold_by_fixing(
-                        highs, col_value, np.array(result.row_value), col_dual, row_dual
+                        highs, solution.col_value, solution.row_value, col_dual, row_dual
                     )
                 ] = True
                 free = (np.abs(col_dual[later]) <= _ZERO_DUAL) & ~fixed[later]
@@ -323,6 +305,47 @@ def solve_lexicographic(
     ):
         _solve_exports(highs, planning_model, solution, deadline, on_stage)
     return solution
+
+
+def _start_lp_stage(
+    highs: highspy.Highs,
+    options: SolveOptions,
+    start_basis: highspy.HighsBasis | None,
+    *,
+    first: bool,
+) -> None:
+    """An lp stage's solver, and dual simplex from `start_basis` when one is given."""
+    _choose_lp_solver(highs, options, first=first)
+    if start_basis is not None:
+        highs.setOptionValue("solver", "simplex")
+        highs.setOptionValue("simplex_strategy", 1)  # dual simplex from the given basis
+        highs.setBasis(start_basis)
+
+
+def _keep_stopped_stage(
+    highs: highspy.Highs, solution: Solution, status: SolveStatus, *, keep: bool
+) -> None:
+    """The status of a stage that was not optimal; its values when a milp ran out of time with
+    a feasible solution (`keep`)."""
+    solution.status = status
+    if keep and status == SolveStatus.TIME_LIMIT:
+        result = highs.getSolution()
+        solution.col_value = np.array(result.col_value)
+        solution.row_value = np.array(result.row_value)
+
+
+def _keep_optimal_stage(
+    highs: highspy.Highs, solution: Solution, name: str, *, is_mip: bool
+) -> None:
+    """An optimal stage's values, and for an lp its duals and (a tier's) basis."""
+    result = highs.getSolution()
+    solution.col_value = np.array(result.col_value)
+    solution.row_value = np.array(result.row_value)
+    solution.finished.append(name)
+    if not is_mip:
+        solution.duals[name] = (np.array(result.col_dual), np.array(result.row_dual))
+        if name != "cost":
+            solution.bases[name] = highs.getBasis()
 
 
 def _solve_exports(

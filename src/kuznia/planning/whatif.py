@@ -10,6 +10,7 @@ what the change costs a lower tier (a trade-off). Everything here is pure: array
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -194,32 +195,23 @@ def close_shortfall(
         return {**answer, "status": "time_limit"}
     left_short, result = outcome
     if left_short <= 1e-6:
-        spent = result.budget_use.set_index(["fund", "year"])["spent"]
-        for f in funds:
-            for y, year in enumerate(pi.years):
-                extra = float(spent.get((pi.fund_ids[f], year), 0.0)) - float(pi.budget[f, y])
-                if extra > 0.5:
-                    answer["money"].append(
-                        {"fund": pi.fund_ids[f], "year": int(year), "amount": round(extra, 2)}
-                    )
+        answer["money"] = _money_above_budget(pi, funds, result.budget_use)
         answer.update(closes=True, by="money")
     elif may_deliver.any():
-        low, high = 0, int(np.ceil(total_need))
-        outcome = short_after(with_step(high), tiers_only=True)
-        if outcome is None:
+
+        def closes(step: int) -> bool | None:
+            outcome = short_after(with_step(step), tiers_only=True)
+            return None if outcome is None else bool(outcome[0] <= 1e-6)
+
+        in_time, step = _least_closing_step(closes, int(np.ceil(total_need)))
+        if not in_time:
             return {**answer, "status": "time_limit"}
-        if outcome[0] <= 1e-6:
-            while high - low > 1:
-                middle = (low + high) // 2
-                outcome = short_after(with_step(middle), tiers_only=True)
-                if outcome is None:
-                    return {**answer, "status": "time_limit"}
-                low, high = (low, middle) if outcome[0] <= 1e-6 else (middle, high)
+        if step is not None:
             answer["capacity"] = [
                 {
                     "line": pi.line_ids[int(line)],
                     "months": [int(m) for m in np.nonzero(may_deliver[k])[0]],
-                    "units_per_month": float(high),
+                    "units_per_month": float(step),
                 }
                 for k, line in enumerate(lines)
                 if may_deliver[k].any()
@@ -227,6 +219,38 @@ def close_shortfall(
             answer.update(closes=True, by="money_and_capacity")
     answer["seconds"] = round(time.perf_counter() - started, 3)
     return answer
+
+
+def _money_above_budget(
+    pi: PlanInput, funds: np.ndarray, budget_use: pd.DataFrame
+) -> list[dict[str, Any]]:
+    """What the plan spends above each fund's budget per year (amounts over half a unit)."""
+    spent = budget_use.set_index(["fund", "year"])["spent"]
+    money = []
+    for f in funds:
+        for y, year in enumerate(pi.years):
+            extra = float(spent.get((pi.fund_ids[f], year), 0.0)) - float(pi.budget[f, y])
+            if extra > 0.5:
+                money.append({"fund": pi.fund_ids[f], "year": int(year), "amount": round(extra, 2)})
+    return money
+
+
+def _least_closing_step(closes: Callable[[int], bool | None], high: int) -> tuple[bool, int | None]:
+    """(in time, the least step in 1..`high` that `closes` the class, or None if `high` does not),
+    by bisection; `closes` answers None when the time ran out."""
+    low = 0
+    closed = closes(high)
+    if closed is None:
+        return False, None
+    if not closed:
+        return True, None
+    while high - low > 1:
+        middle = (low + high) // 2
+        closed = closes(middle)
+        if closed is None:
+            return False, None
+        low, high = (low, middle) if closed else (middle, high)
+    return True, high
 
 
 def _class_short(allocations: pd.DataFrame, pi: PlanInput, c: int) -> float:

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from kuznia import models
-from kuznia.instance.vocabulary import Operation as Operation
+from kuznia.instance.schema import Operation as Operation
 from kuznia.models import PlanRunStatus
 from kuznia.models.base import as_utc
 from kuznia.planning.model import SolveMode

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session, selectinload
@@ -60,7 +60,7 @@ def next_instance(*, session: Session, start: str, today: date | None = None) ->
 
 def read_actuals(*, session: Session, start: str, today: date | None = None) -> Actuals:
     """The state of execution up to and including the re-plan day `today`."""
-    day = today or date.today()
+    day = today or datetime.now(UTC).date()
     contracts = session.scalars(
         select(models.Contract)
         .order_by(models.Contract.id)

@@ -231,22 +231,38 @@ def _commitments(
                 record | {"from": max(0, record["from"] - shift), "to": record["to"] - shift}
             )
     for contract in actuals.contracts:
-        owed_before = sum(
-            quantity
-            for month, quantity in contract.months.items()
-            if months_between(actuals.start, month) < 0
-        )
-        arrears = max(0.0, owed_before - contract.accepted)
-        schedule = committed[contract.line]
-        schedule[0] += arrears
-        # What was accepted beyond the past schedule counts against the coming months.
-        ahead = max(0.0, contract.accepted - owed_before)
-        for month, quantity in sorted(contract.months.items()):
-            index = months_between(actuals.start, month)
-            if 0 <= index < months:
-                taken = min(ahead, quantity)
-                ahead -= taken
-                schedule[index] += quantity - taken
+        _add_contract(committed[contract.line], contract, actuals.start)
+    windows += _guarantee_windows(actuals, months)
+    records: list[dict[str, Any]] = []
+    for line, schedule in sorted(committed.items()):
+        made = _within_capacity(schedule, capacity[line])
+        for index, quantity in enumerate(made):
+            if quantity > 1e-9:
+                records.append({"line": line, "month": index, "quantity": _number(quantity)})
+    return records + windows
+
+
+def _add_contract(schedule: list[float], contract: Scheduled, start: str) -> None:
+    """Adds a contract's arrears to the first month of `schedule` and its coming months to
+    theirs, less what was accepted beyond the past schedule."""
+    months = len(schedule)
+    owed_before = sum(
+        quantity for month, quantity in contract.months.items() if months_between(start, month) < 0
+    )
+    schedule[0] += max(0.0, owed_before - contract.accepted)
+    # What was accepted beyond the past schedule counts against the coming months.
+    ahead = max(0.0, contract.accepted - owed_before)
+    for month, quantity in sorted(contract.months.items()):
+        index = months_between(start, month)
+        if 0 <= index < months:
+            taken = min(ahead, quantity)
+            ahead -= taken
+            schedule[index] += quantity - taken
+
+
+def _guarantee_windows(actuals: Actuals, months: int) -> list[dict[str, Any]]:
+    """The guarantees' remaining quantities as window commitments within the horizon."""
+    windows = []
     for guarantee in actuals.guarantees:
         first = max(0, months_between(actuals.start, guarantee.start))
         last = min(months - 1, months_between(actuals.start, guarantee.end))
@@ -260,13 +276,7 @@ def _commitments(
                 "quantity": _number(guarantee.remaining),
             }
         )
-    records: list[dict[str, Any]] = []
-    for line, schedule in sorted(committed.items()):
-        made = _within_capacity(schedule, capacity[line])
-        for index, quantity in enumerate(made):
-            if quantity > 1e-9:
-                records.append({"line": line, "month": index, "quantity": _number(quantity)})
-    return records + windows
+    return windows
 
 
 def _within_capacity(schedule: list[float], capacity: Any) -> list[float]:

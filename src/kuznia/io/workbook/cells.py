@@ -94,7 +94,7 @@ def _read_whole(value: object, column: Column) -> _Converted:
     return int(number), None
 
 
-def _read_text(value: object, column: Column) -> _Converted:
+def _read_text(value: object) -> _Converted:
     if isinstance(value, str):
         return value, None
     number = _number_of(value)
@@ -113,7 +113,7 @@ def _read_choice(value: object, column: Column) -> _Converted:
 _ANSWERS: Final = {"yes": True, "no": False, "true": True, "false": False}
 
 
-def _read_yes_no(value: object, column: Column) -> _Converted:
+def _read_yes_no(value: object) -> _Converted:
     if isinstance(value, bool):
         return value, None
     if isinstance(value, str) and value.strip().lower() in _ANSWERS:
@@ -122,7 +122,7 @@ def _read_yes_no(value: object, column: Column) -> _Converted:
 
 
 def _read_names(value: object, column: Column) -> _Converted:
-    text, _ = _read_text(value, column)
+    text, _ = _read_text(value)
     if not isinstance(text, str):
         return None, _not_a("a comma-separated list", value)
     names = [name.strip() for name in text.split(",") if name.strip()]
@@ -134,7 +134,7 @@ def _read_names(value: object, column: Column) -> _Converted:
     return names, None
 
 
-def _read_year(value: object, column: Column) -> _Converted:
+def _read_year(value: object) -> _Converted:
     if isinstance(value, str):
         return value.strip(), None  # a year that is not 4 digits is reported by the instance
     number = _number_of(value)
@@ -143,7 +143,7 @@ def _read_year(value: object, column: Column) -> _Converted:
     return str(int(number)), None
 
 
-def _read_month(value: object, column: Column) -> _Converted:
+def _read_month(value: object) -> _Converted:
     if isinstance(value, str):
         return value.strip(), None  # not YYYY-MM: reported by the instance
     # Excel turns 2026-01 typed into a cell formatted General into the date 2026-01-01.
@@ -153,15 +153,26 @@ def _read_month(value: object, column: Column) -> _Converted:
     return None, f"must be a month written YYYY-MM, got {render(value)}"
 
 
-CONVERTERS: Final[dict[Kind, Callable[[object, Column], _Converted]]] = {
+# Readers by the column's kind: some read the value alone, the others also its column's bounds or
+# choices.
+_BY_VALUE: Final[dict[Kind, Callable[[object], _Converted]]] = {
     Kind.TEXT: _read_text,
+    Kind.YES_NO: _read_yes_no,
+    Kind.YEAR: _read_year,
+    Kind.MONTH: _read_month,
+}
+_BY_COLUMN: Final[dict[Kind, Callable[[object, Column], _Converted]]] = {
     Kind.NUMBER: _read_number,
     Kind.SHARE: _read_number,
     Kind.WHOLE: _read_whole,
     Kind.POSITIVE_WHOLE: _read_whole,
     Kind.CHOICE: _read_choice,
-    Kind.YES_NO: _read_yes_no,
     Kind.NAMES: _read_names,
-    Kind.YEAR: _read_year,
-    Kind.MONTH: _read_month,
 }
+
+
+def convert(value: object, column: Column) -> _Converted:
+    """A cell's value read as its column's kind, or None and the message saying why not."""
+    if column.kind in _BY_VALUE:
+        return _BY_VALUE[column.kind](value)
+    return _BY_COLUMN[column.kind](value, column)

@@ -11,7 +11,7 @@ from typing import Any
 
 from kuznia.instance import FORMAT
 from kuznia.instance.errors import Segments
-from kuznia.io.workbook.cells import CONVERTERS, blank, listing, render, says_by_month
+from kuznia.io.workbook.cells import blank, convert, listing, render, says_by_month
 from kuznia.io.workbook.layout import (
     BY_MONTH,
     BY_MONTH_COLUMNS,
@@ -78,7 +78,7 @@ class Assembler:
         self._partners(self.tables.get(PARTNERS.title), document["producers"])
         self._budgets(self.tables.get(FUND_BUDGETS.title), document["funds"])
         for title, field_name in BY_MONTH_FIELDS.items():
-            by_line = self._by_month(self.tables.get(title), field_name)
+            by_line = self._by_month(self.tables.get(title))
             self._per_month(document["lines"], field_name, by_line)
         return document
 
@@ -93,23 +93,8 @@ class Assembler:
         first_row: dict[str, int] = {}
         weights: dict[str, Any] = {}
         for row, values in table.rows:
-            raw_key = table.value(values, "setting")
-            key = raw_key.strip() if isinstance(raw_key, str) else raw_key
-            key_where = table.where(row, "setting")
-            if blank(key):
-                self.problems.append(key_where.problem("a value with no setting name"))
-                continue
-            if not isinstance(key, str) or key not in settings:
-                self.problems.append(
-                    key_where.problem(
-                        f"unknown setting {render(key)}; the settings are {listing(settings)}"
-                    )
-                )
-                continue
-            if key in first_row:
-                self.problems.append(
-                    key_where.problem(f'setting "{key}" given twice, first in row {first_row[key]}')
-                )
+            key = self._setting_key(table, row, values, settings, first_row)
+            if key is None:
                 continue
             first_row[key] = row
             where = Where(SETTINGS, row, key, table.where(row, "value").letter)
@@ -121,6 +106,44 @@ class Assembler:
                 weights[key.removeprefix("operation_weights.")] = value
             else:
                 document[key] = value
+        self._required_settings(first_row)
+        if weights:
+            document["operation_weights"] = weights
+        start, months = document.get("start"), document.get("months")
+        if isinstance(start, str) and MONTH_LABEL.fullmatch(start) and isinstance(months, int):
+            self.plan_months = month_labels(start, min(months, 600))
+
+    def _setting_key(
+        self,
+        table: Table,
+        row: int,
+        values: list[object],
+        settings: dict[str, Any],
+        first_row: dict[str, int],
+    ) -> str | None:
+        """The row's setting name, or None (reported) if blank, unknown or given twice."""
+        raw_key = table.value(values, "setting")
+        key = raw_key.strip() if isinstance(raw_key, str) else raw_key
+        key_where = table.where(row, "setting")
+        if blank(key):
+            self.problems.append(key_where.problem("a value with no setting name"))
+            return None
+        if not isinstance(key, str) or key not in settings:
+            self.problems.append(
+                key_where.problem(
+                    f"unknown setting {render(key)}; the settings are {listing(settings)}"
+                )
+            )
+            return None
+        if key in first_row:
+            self.problems.append(
+                key_where.problem(f'setting "{key}" given twice, first in row {first_row[key]}')
+            )
+            return None
+        return key
+
+    def _required_settings(self, first_row: dict[str, int]) -> None:
+        """Reports each required setting with no row (unless the sheet is already incomplete)."""
         for setting in SETTINGS_ROWS:
             if setting.required and setting.header not in first_row:
                 if SETTINGS not in self.incomplete:
@@ -128,11 +151,6 @@ class Assembler:
                         SETTINGS, f'the setting "{setting.header}" is required: add a row for it'
                     )
                 self.located[_setting_location(setting.header)] = COVERED
-        if weights:
-            document["operation_weights"] = weights
-        start, months = document.get("start"), document.get("months")
-        if isinstance(start, str) and MONTH_LABEL.fullmatch(start) and isinstance(months, int):
-            self.plan_months = month_labels(start, min(months, 600))
 
     def _records(self, table: Table | None, spec: SheetSpec) -> list[dict[str, Any]]:
         """One record per row of a sheet whose columns are the records' fields."""
@@ -226,7 +244,7 @@ class Assembler:
             if "amount" in budget:
                 funds[index]["budget"][year] = budget["amount"]
 
-    def _by_month(self, table: Table | None, field_name: str) -> dict[str, MonthRow]:
+    def _by_month(self, table: Table | None) -> dict[str, MonthRow]:
         """The rows of a by-month sheet by line id."""
         by_line: dict[str, MonthRow] = {}
         if table is None:
@@ -349,7 +367,7 @@ class Assembler:
             if column.required:
                 self._report(where, "required, but the cell is empty")
             return ABSENT
-        value, message = CONVERTERS[column.kind](raw, column)
+        value, message = convert(raw, column)
         if message is not None:
             self._report(where, message)
             return ABSENT

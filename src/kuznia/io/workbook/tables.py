@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -177,6 +178,36 @@ class SheetReader:
             self._sheet_problem(title, f"row 1 must hold the column names: {listing(expected)}")
             self.incomplete.add(title)
             return table
+        self._columns(table, headers, expected, known)
+        reported_columns: set[int] = set()
+        known_positions = list(table.columns.values())
+        for row, cells in enumerate(rows, start=2):
+            values = self._row_values(title, row, cells, headers)
+            for position, value in enumerate(values):
+                unheaded = _at(headers, position) is None and not blank(value)
+                if unheaded and position not in reported_columns:
+                    reported_columns.add(position)
+                    letter = get_column_letter(position + 1)
+                    self.problems.append(
+                        Where(title, row, None, letter).problem(
+                            f"a value in column {letter}, which has no name in row 1"
+                        )
+                    )
+            # A row is a record when a known column holds something; values only in other
+            # columns are reported above, and fully empty rows are skipped.
+            if any(not blank(values[at]) for at in known_positions if at < len(values)):
+                table.rows.append((row, values))
+        return table
+
+    def _columns(
+        self,
+        table: Table,
+        headers: list[str | None],
+        expected: list[str],
+        known: Callable[[str | None], bool],
+    ) -> None:
+        """Row 1's known columns into the table; twice-given, unknown and missing ones reported."""
+        title = table.title
         for position, header in enumerate(headers):
             if header is None:
                 continue
@@ -194,39 +225,27 @@ class SheetReader:
             if header not in table.columns and header not in _absent_allowed(title):
                 self._sheet_problem(title, f'column "{header}" is missing from row 1')
                 self.incomplete.add(title)
-        reported_columns: set[int] = set()
-        known_positions = list(table.columns.values())
-        for row, cells in enumerate(rows, start=2):
-            values: list[object] = []
-            for cell in cells:
-                value = cell.value
-                if value is None:
-                    values.append(None)
-                    continue
-                # The common cells take the short way: text, and numbers in General cells.
-                kind = type(value)
-                if cell.data_type not in "sn" or (
-                    kind is not str and not (kind is float or kind is int)
-                ):
-                    value = self._value(title, row, cell, _at(headers, cell.column - 1))
-                elif kind is int and cell.style_array.numFmtId != 0 and "." in cell.number_format:
-                    value = float(value)  # a decimal number written without decimals
-                values.append(value)
-            for position, value in enumerate(values):
-                unheaded = _at(headers, position) is None and not blank(value)
-                if unheaded and position not in reported_columns:
-                    reported_columns.add(position)
-                    letter = get_column_letter(position + 1)
-                    self.problems.append(
-                        Where(title, row, None, letter).problem(
-                            f"a value in column {letter}, which has no name in row 1"
-                        )
-                    )
-            # A row is a record when a known column holds something; values only in other
-            # columns are reported above, and fully empty rows are skipped.
-            if any(not blank(values[at]) for at in known_positions if at < len(values)):
-                table.rows.append((row, values))
-        return table
+
+    def _row_values(
+        self, title: str, row: int, cells: Any, headers: list[str | None]
+    ) -> list[object]:
+        """The values of one row's cells, the uncommon cells read through `_value`."""
+        values: list[object] = []
+        for cell in cells:
+            value = cell.value
+            if value is None:
+                values.append(None)
+                continue
+            # The common cells take the short way: text, and numbers in General cells.
+            kind = type(value)
+            if cell.data_type not in "sn" or (
+                kind is not str and not (kind is float or kind is int)
+            ):
+                value = self._value(title, row, cell, _at(headers, cell.column - 1))
+            elif kind is int and cell.style_array.numFmtId != 0 and "." in cell.number_format:
+                value = float(value)  # a decimal number written without decimals
+            values.append(value)
+        return values
 
     def _value(
         self, title: str, row: int, cell: ReadOnlyCell | EmptyCell, header: str | None

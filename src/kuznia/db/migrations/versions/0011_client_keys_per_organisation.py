@@ -29,14 +29,15 @@ def upgrade() -> None:
     for table in _TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("organisation_id", sa.Integer(), nullable=True))
+    # The table names below come from the fixed tuples, never from input.
     for table in _TABLES:
         op.execute(
-            f"UPDATE {table} SET organisation_id = (SELECT users.organisation_id FROM users "
+            f"UPDATE {table} SET organisation_id = (SELECT users.organisation_id FROM users "  # noqa: S608
             f"WHERE users.id = {table}.created_by_id)"
         )
     for table in ("receipts", "dispatches"):
         op.execute(
-            f"UPDATE {table} SET organisation_id = (SELECT depots.organisation_id FROM depots "
+            f"UPDATE {table} SET organisation_id = (SELECT depots.organisation_id FROM depots "  # noqa: S608
             f"WHERE depots.id = {table}.depot_id) WHERE organisation_id IS NULL"
         )
     for table in _TABLES:
