@@ -162,7 +162,8 @@ def _given_funding(
     value: float,
     problems: list[FieldProblem],
 ) -> list[tuple[str, int, float]]:
-    assert body.funding is not None
+    if body.funding is None:  # never: called only for an amendment that names its funding
+        return []
     known = repository.existing_fund_codes(session=session, codes=(f.fund for f in body.funding))
     seen: dict[tuple[str, int], int] = {}
     for index, row in enumerate(body.funding):

@@ -59,47 +59,16 @@ def approve_run(
     """Turn a finished run's plan into draft contracts (one per producer and line, for the
     first `firm_months` months) and guarantees (one per line, for the months after), in one
     transaction; a summary of what was made."""
-    scope.require(repository.RESOURCE, Action.write)
-    plans_repository.get_run(session=session, scope=scope, run_id=run_id)
-    run = repository.lock_run(session=session, run_id=run_id)
-    if run is None:  # deleted between the two reads
-        raise NotFound(f"plan run {run_id} not found")
-    if run.status is not models.PlanRunStatus.finished:
-        raise Conflict(
-            f"plan run {run_id} is {run.status.value}: only a finished run with a plan can be "
-            "approved"
-        )
-    if run.cost is None:
-        raise Conflict(
-            f"plan run {run_id} finished without a plan (solve status {run.solve_status}): "
-            "there is nothing to approve"
-        )
-    if repository.run_is_approved(session=session, run_id=run_id):
-        raise Conflict(f"plan run {run_id} is approved already: its contracts exist")
+    run = _approvable_run(session=session, scope=scope, run_id=run_id)
     start, months, currency = run.start, run.months, run.currency
-    firm = months if firm_months is None else firm_months
-    if firm > months:
-        raise InvalidInput(
-            f"firm_months {firm} is beyond the run's horizon",
-            problems=[
-                FieldProblem(
-                    "firm_months", f"{firm} is beyond the run's horizon of {months} months"
-                )
-            ],
-        )
+    firm = _firm_months(firm_months, months)
     plans = _line_plans(session=session, run_id=run_id, start=start)
     if not plans:
         raise Conflict(f"plan run {run_id} plans no deliveries: there is nothing to approve")
 
-    numbers = [f"{kind}-{run_id}-{plan.line}" for plan in plans for kind in ("K", "G")]
-    taken = [
-        *session.scalars(select(models.Contract.number).where(models.Contract.number.in_(numbers))),
-        *session.scalars(
-            select(models.Guarantee.number).where(models.Guarantee.number.in_(numbers))
-        ),
-    ]
-    if taken:
-        raise Conflict(f"contract or guarantee numbers taken already: {', '.join(sorted(taken))}")
+    _refuse_taken_numbers(
+        session, [f"{kind}-{run_id}-{plan.line}" for plan in plans for kind in ("K", "G")]
+    )
 
     reason = f"approved from plan run {run_id}" + (
         f" (the first {firm} of {months} months)" if firm < months else ""
@@ -191,6 +160,55 @@ def approve_run(
             for fund in sorted(set(contracted) | set(exposure))
         ],
     }
+
+
+def _approvable_run(*, session: Session, scope: Scope, run_id: int) -> models.PlanRun:
+    """The run, locked, if the caller may approve it and it is a finished, unapproved plan."""
+    scope.require(repository.RESOURCE, Action.write)
+    plans_repository.get_run(session=session, scope=scope, run_id=run_id)
+    run = repository.lock_run(session=session, run_id=run_id)
+    if run is None:  # deleted between the two reads
+        raise NotFound(f"plan run {run_id} not found")
+    if run.status is not models.PlanRunStatus.finished:
+        raise Conflict(
+            f"plan run {run_id} is {run.status.value}: only a finished run with a plan can be "
+            "approved"
+        )
+    if run.cost is None:
+        raise Conflict(
+            f"plan run {run_id} finished without a plan (solve status {run.solve_status}): "
+            "there is nothing to approve"
+        )
+    if repository.run_is_approved(session=session, run_id=run_id):
+        raise Conflict(f"plan run {run_id} is approved already: its contracts exist")
+    return run
+
+
+def _firm_months(firm_months: int | None, months: int) -> int:
+    """The firm window asked for (the whole horizon when None), within the horizon."""
+    firm = months if firm_months is None else firm_months
+    if firm > months:
+        raise InvalidInput(
+            f"firm_months {firm} is beyond the run's horizon",
+            problems=[
+                FieldProblem(
+                    "firm_months", f"{firm} is beyond the run's horizon of {months} months"
+                )
+            ],
+        )
+    return firm
+
+
+def _refuse_taken_numbers(session: Session, numbers: list[str]) -> None:
+    """Conflict when a contract or guarantee already has one of `numbers`."""
+    taken = [
+        *session.scalars(select(models.Contract.number).where(models.Contract.number.in_(numbers))),
+        *session.scalars(
+            select(models.Guarantee.number).where(models.Guarantee.number.in_(numbers))
+        ),
+    ]
+    if taken:
+        raise Conflict(f"contract or guarantee numbers taken already: {', '.join(sorted(taken))}")
 
 
 def _whole(deliveries: Iterable[tuple[int, float, float]]) -> list[tuple[int, float, float]]:

@@ -94,7 +94,7 @@ def _guarantee_funded_by(codes: Iterable[str]) -> ColumnElement[bool]:
     return or_(*conditions) if conditions else false()
 
 
-def contracts(*, session: Session, scope: Scope, action: Action = Action.read) -> Select[Any]:
+def contracts(*, scope: Scope, action: Action = Action.read) -> Select[Any]:
     """The contracts this caller reaches for `action` (Forbidden without access), by id."""
     access = scope.require(RESOURCE, action)
     statement = (
@@ -120,7 +120,7 @@ def list_contracts(
     *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams
 ) -> tuple[Sequence[models.Contract], int]:
     """A page of the contracts the caller may read, filtered, in id order, and the total."""
-    statement = contracts(session=session, scope=scope)
+    statement = contracts(scope=scope)
     contract = models.Contract
     if filters.get("status") is not None:
         statement = statement.where(contract.status == filters["status"])
@@ -142,10 +142,8 @@ def get_contract(
     action: Action = Action.read,
 ) -> models.Contract:
     """The contract with this id if the caller reaches it; NotFound otherwise."""
-    contract = session.scalars(
-        contracts(session=session, scope=scope, action=action).where(
-            models.Contract.id == contract_id
-        )
+    contract: models.Contract | None = session.scalars(
+        contracts(scope=scope, action=action).where(models.Contract.id == contract_id)
     ).first()
     if contract is None:
         raise NotFound(f"contract {contract_id} not found")
@@ -187,7 +185,7 @@ def get_guarantee(
     *, session: Session, scope: Scope, guarantee_id: int, action: Action = Action.read
 ) -> models.Guarantee:
     """The guarantee with this id if the caller reaches it; NotFound otherwise."""
-    guarantee = session.scalars(
+    guarantee: models.Guarantee | None = session.scalars(
         guarantees(session=session, scope=scope, action=action).where(
             models.Guarantee.id == guarantee_id
         )

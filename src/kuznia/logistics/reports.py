@@ -132,10 +132,10 @@ def plan_vs_actual(
     ids = [contract.id for contract in contracts]
     schedules = repository.schedules(session=session, contract_ids=ids)
     accepted = repository.totals_to_date(
-        session=session, model=repository.Receipt, as_of=as_of, contract_ids=ids
+        session=session, model=Receipt, as_of=as_of, contract_ids=ids
     )
     produced = repository.totals_to_date(
-        session=session, model=repository.ProductionReport, as_of=as_of, contract_ids=ids
+        session=session, model=ProductionReport, as_of=as_of, contract_ids=ids
     )
     progress = [
         contract_progress(

@@ -139,7 +139,9 @@ def list_depots(
 
 def get_depot(*, session: Session, scope: Scope, depot_id: int, action: Action) -> Depot:
     """The depot with this id if the caller reaches it; NotFound otherwise."""
-    depot = session.scalars(depots(scope=scope, action=action).where(Depot.id == depot_id)).first()
+    depot: Depot | None = session.scalars(
+        depots(scope=scope, action=action).where(Depot.id == depot_id)
+    ).first()
     if depot is None:
         raise NotFound(f"depot {depot_id} not found")
     return depot
@@ -280,7 +282,8 @@ def ledger(*, model: LedgerModel, scope: Scope, action: Action) -> Select[Any]:
         ).join(Contract, Contract.id == ProductionReport.contract_id)
     if access is Access.own:
         statement = statement.where(_own_ledger(model, scope))
-    return statement.order_by(model.id.desc())
+    ordered: Select[Any] = statement.order_by(model.id.desc())
+    return ordered
 
 
 def list_ledger(

@@ -834,7 +834,8 @@ def _writable_depot(scope: Scope, resource: str, code: str, depot: Depot | None)
 
 def _depot(session: Session, depot_id: int) -> Depot:
     depot = session.get(Depot, depot_id)
-    assert depot is not None  # a ledger row's depot is kept by its foreign key
+    if depot is None:  # never: a ledger row's depot is kept by its foreign key
+        raise LookupError(f"depot {depot_id} of a ledger row is gone")
     return depot
 
 

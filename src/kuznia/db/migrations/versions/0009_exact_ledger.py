@@ -68,12 +68,14 @@ def upgrade() -> None:
             batch_op.create_index(
                 batch_op.f(f"ix_{table}_delivery_points_depot_id"), ["depot_id"], unique=False
             )
+
         op.execute(
             f"INSERT INTO {table}_delivery_points ({table}_id, depot_id) "
             f"SELECT {owner}.id, depots.id FROM {owner} CROSS JOIN depots"
         )
 
     dialect = op.get_bind().dialect.name
+
     op.execute(f"UPDATE production_reports SET quantity = {_round('quantity', dialect)}")
     op.execute(f"UPDATE dispatches SET quantity = {_round('quantity', dialect)}")
     accepted, rejected = _round("accepted", dialect), _round("rejected", dialect)

@@ -32,12 +32,12 @@ def upgrade() -> None:
     # The table names below come from the fixed tuples, never from input.
     for table in _TABLES:
         op.execute(
-            f"UPDATE {table} SET organisation_id = (SELECT users.organisation_id FROM users "  # noqa: S608
+            f"UPDATE {table} SET organisation_id = (SELECT users.organisation_id FROM users "
             f"WHERE users.id = {table}.created_by_id)"
         )
     for table in ("receipts", "dispatches"):
         op.execute(
-            f"UPDATE {table} SET organisation_id = (SELECT depots.organisation_id FROM depots "  # noqa: S608
+            f"UPDATE {table} SET organisation_id = (SELECT depots.organisation_id FROM depots "
             f"WHERE depots.id = {table}.depot_id) WHERE organisation_id IS NULL"
         )
     for table in _TABLES:
