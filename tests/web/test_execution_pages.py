@@ -649,7 +649,7 @@ class TestAudit:
 
         assert f"event {newest['seq']}" in html
         assert newest["hash"] in html
-        assert "<strong>create</strong> depot_stocks" in html
+        assert "<strong>create</strong> depot stocks" in html  # the entity in words (issue 14)
         assert '<tr class="changed"><th scope="row">quantity</th>' in html
 
     @pytest.mark.usefixtures("execution")
