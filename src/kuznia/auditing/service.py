@@ -50,6 +50,8 @@ ENTITY_RESOURCES: dict[str, str] = {
     "contract_versions": "contracts",
     "contract_deliveries": "contracts",
     "contract_funding": "contracts",
+    "contract_delivery_points": "contracts",
+    "guarantee_delivery_points": "contracts",
     "guarantees": "contracts",
     "production_reports": "production_reports",
     "receipts": "receipts",
