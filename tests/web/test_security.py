@@ -64,6 +64,7 @@ class TestCsrf:
         assert page_posts() == [
             "/account/password",
             "/contracts/1/1",  # /contracts/{id}/{sign, complete, terminate}
+            "/contracts/1/delivery-points",
             "/contracts/1/production",
             "/contracts/guarantees/1/sign",
             "/funds/1",
