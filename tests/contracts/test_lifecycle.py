@@ -188,10 +188,12 @@ def test_signing_is_an_audit_event_by_the_planner(
 
     with session_scope(engine) as session:
         events = session.scalars(
-            select(models.AuditEvent).where(
+            select(models.AuditEvent)
+            .where(
                 models.AuditEvent.entity == "contracts",
                 models.AuditEvent.entity_id == str(draft["id"]),
             )
+            .order_by(models.AuditEvent.seq)  # in chain order: PostgreSQL gives no order else
         ).all()
         actions = [(event.action, event.actor) for event in events]
         (sign,) = [event for event in events if event.action == "sign"]

@@ -38,7 +38,7 @@ app = typer.Typer(
 )
 kuznia.add_typer(app, name="targets")
 console = Console() if Console().is_terminal else Console(width=132)
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # a refusal is one line per problem, never wrapped
 
 
 @app.command("add")
