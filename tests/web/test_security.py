@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -19,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from starlette.routing import BaseRoute
 
+import kuznia.web
 from kuznia.db import session_scope
 from kuznia.models import ApiToken, AuditEvent
 from kuznia.web import web_router
@@ -287,3 +289,15 @@ class TestPasswordPage:
         assert response.status_code == 400
         assert field_error(response.text, "current_password") == "Enter your current password."
         assert field_error(response.text, "repeated_password") == "The two new passwords differ."
+
+
+def test_every_post_form_in_the_templates_carries_the_token() -> None:
+    templates = Path(kuznia.web.__file__).parent / "templates"
+    missing = [
+        f"{path.name}: {line.strip()[:60]}"
+        for path in sorted(templates.glob("*.html"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if re.search(r'<form[^>]*method="post"', line) and "csrf_field" not in line
+    ]
+
+    assert missing == []
