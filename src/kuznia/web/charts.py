@@ -16,7 +16,7 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 DOMESTIC, FOREIGN = "#0072B2", "#E69F00"
 
 
-def _layout(lang: Language, **extra: Any) -> dict[str, Any]:
+def chart_layout(lang: Language, **extra: Any) -> dict[str, Any]:
     layout: dict[str, Any] = {
         "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
         "font": {"family": "system-ui, sans-serif", "size": 13},
@@ -61,7 +61,7 @@ def coverage_heatmap(matrix: Matrix, lang: Language, start: str | None) -> Figur
                 "ygap": 1,
             }
         ],
-        "layout": _layout(
+        "layout": chart_layout(
             lang,
             height=max(260, 32 * len(matrix.rows) + 90),
             yaxis={"automargin": True, "autorange": "reversed"},
@@ -99,7 +99,7 @@ def growth_lines(growth: Growth, lang: Language, start: str | None) -> Figure:
         )
     return {
         "data": data,
-        "layout": _layout(
+        "layout": chart_layout(
             lang,
             height=380,
             yaxis={
@@ -141,7 +141,7 @@ def supply_bars(shares: list[SupplyShare], lang: Language) -> Figure:
                 "hovertemplate": "%{y}: %{x:.1f}%<extra>%{fullData.name}</extra>",
             },
         ],
-        "layout": _layout(
+        "layout": chart_layout(
             lang,
             barmode="stack",
             legend={
@@ -181,7 +181,7 @@ def spend_bars(spends: list[Spend], lang: Language, currency: str) -> Figure:
                 "hovertemplate": f"%{{x}}: %{{y:,.1f}} {million} {currency}<extra>%{{fullData.name}}</extra>",
             },
         ],
-        "layout": _layout(
+        "layout": chart_layout(
             lang,
             barmode="group",
             height=340,
@@ -220,7 +220,7 @@ def money_sankey(flows: Flows, lang: Language, currency: str) -> Figure:
                 },
             }
         ],
-        "layout": _layout(lang, height=max(360, 18 * len(flows.nodes))),
+        "layout": chart_layout(lang, height=max(360, 18 * len(flows.nodes))),
     }
 
 
@@ -252,7 +252,7 @@ def ramp_chart(
         )
     return {
         "data": data,
-        "layout": _layout(
+        "layout": chart_layout(
             lang,
             height=220,
             showlegend=True,

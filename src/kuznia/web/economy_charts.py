@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kuznia.web.charts import PALETTE, Figure, _layout
+from kuznia.web.charts import PALETTE, Figure, chart_layout
 from kuznia.web.i18n import Language
 
 
@@ -30,7 +30,7 @@ def region_bars(rows: list[dict[str, Any]], lang: Language, currency: str) -> Fi
             }
             for k, (key, label) in enumerate(series)
         ],
-        "layout": _layout(
+        "layout": chart_layout(
             lang,
             barmode="group",
             height=360,
@@ -58,7 +58,7 @@ def curve_lines(rows: list[dict[str, Any]], lang: Language, currency: str) -> Fi
             }
             for k, tier in enumerate(tiers)
         ],
-        "layout": _layout(
+        "layout": chart_layout(
             lang,
             height=340,
             xaxis={"title": {"text": f"+{million} {currency}"}, "automargin": True},

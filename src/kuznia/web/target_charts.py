@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kuznia.web.charts import PALETTE, Figure, _layout
+from kuznia.web.charts import PALETTE, Figure, chart_layout
 from kuznia.web.i18n import Language
 
 PLAN, ACTUAL, TARGET = PALETTE[0], PALETTE[2], PALETTE[5]
@@ -45,7 +45,7 @@ def target_chart(target: dict[str, Any], lang: Language) -> Figure:
                 "hovertemplate": "%{x}: %{y:,.0f}<extra></extra>",
             },
         ],
-        "layout": _layout(
+        "layout": chart_layout(
             lang,
             height=300,
             barmode="group",
