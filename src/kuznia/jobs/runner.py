@@ -36,9 +36,20 @@ def failure_reference() -> str:
     return uuid.uuid4().hex[:12]
 
 
+# Where this process's work is recorded as running: the machine's name, or a Dask worker's
+# address ("dask:tcp://...") when the work runs on a cluster (kuznia.cluster).
+_HOST: dict[str, str] = {}
+
+
 def this_host() -> str:
-    """The name of this machine, as workers record it beside their process id."""
-    return socket.gethostname()
+    """The name of this machine (or the Dask worker this process is), as workers record it
+    beside their process id."""
+    return _HOST.get("label") or socket.gethostname()
+
+
+def run_as(label: str) -> None:
+    """Record this process's work as running at `label` (a Dask worker's address)."""
+    _HOST["label"] = label
 
 
 def worker_alive(pid: int | None) -> bool:

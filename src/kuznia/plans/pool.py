@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,9 +73,8 @@ class WorkerPool:
         with self._lock:
             self.processes = [p for p in self.processes if p.poll() is None]
             with session_scope(self.engine) as session:
-                _fail_the_dead(session)
-                queued = len(repository.queued_run_ids(session=session))
-                queued += jobs_repository.queued_job_count(session=session)
+                fail_the_dead(session, dead=_died_here)
+                queued = queued_count(session)
             while queued > 0 and len(self.processes) < self.limit:
                 self.processes.append(self._spawn())
                 queued -= 1
@@ -103,19 +103,25 @@ def _died_here(host: str | None, pid: int | None) -> bool:
     return host in (None, this_host()) and not worker_alive(pid)
 
 
-def _fail_the_dead(session: Session) -> None:
-    """Mark as failed the runs and jobs whose worker on this machine died unfinished."""
+def queued_count(session: Session) -> int:
+    """Plan runs and jobs waiting for a worker."""
+    runs = len(repository.queued_run_ids(session=session))
+    return runs + jobs_repository.queued_job_count(session=session)
+
+
+def fail_the_dead(session: Session, *, dead: Callable[[str | None, int | None], bool]) -> None:
+    """Mark as failed the runs and jobs whose worker is `dead(host, pid)`."""
     ended: dict[str, Any] = {
         "status": models.PlanRunStatus.failed,
         "finished_at": datetime.now(UTC),
     }
     running = [models.PlanRunStatus.running]
     for run in repository.running_runs(session=session):
-        if _died_here(run.worker_host, run.worker_pid):
+        if dead(run.worker_host, run.worker_pid):
             message = "the worker stopped before the run finished"
             repository.move_run(session, run_id=run.id, expected=running, message=message, **ended)
     for job in jobs_repository.running_jobs(session=session):
-        if _died_here(job.worker_host, job.worker_pid):
+        if dead(job.worker_host, job.worker_pid):
             message = "the worker stopped before the job finished"
             jobs_repository.move_job(
                 session, job_id=job.id, expected=running, message=message, **ended

@@ -37,6 +37,10 @@ _RUNNING = models.PlanRunStatus.running
 FAILED_MESSAGE = "The solve failed; reference {reference}"
 
 
+class RunCancelled(Exception):
+    """The run was cancelled while it was solved: stop, and write nothing more."""
+
+
 def claim_next(*, engine: Engine) -> int | None:
     """Mark the oldest queued run as this process's and return its id; None if none waits."""
     while True:
@@ -85,7 +89,9 @@ def solve_run(*, engine: Engine, run_id: int) -> None:
             return
         done = stages.index(stage) + (0 if event == "start" else 1)
         label = labels.get(stage) or f"priority tier {stage.split(':')[1]}"
-        _set(engine, run_id, progress=min(0.98, done / (len(stages) + 1)), message=label)
+        if not _set(engine, run_id, progress=min(0.98, done / (len(stages) + 1)), message=label):
+            # cancelled meanwhile: stop at this stage, on whatever machine the solve runs
+            raise RunCancelled(f"plan run {run_id} was cancelled")
 
     solve_options = SolveOptions(
         mode=options.get("mode", "lp"),
@@ -261,6 +267,8 @@ def work(*, engine: Engine) -> int:
     while (run_id := claim_next(engine=engine)) is not None:
         try:
             solve_run(engine=engine, run_id=run_id)
+        except RunCancelled:
+            pass
         except Exception:  # a broken run must not take the queue down with it
             reference = failure_reference()
             log.exception("plan run %s failed (reference %s)", run_id, reference)
