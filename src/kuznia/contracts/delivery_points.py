@@ -10,8 +10,6 @@ contract's list is refused by the logistics service.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from kuznia import models
@@ -20,7 +18,7 @@ from kuznia.auth.permissions import Action, Scope
 from kuznia.contracts import repository
 from kuznia.contracts.lifecycle import check_move, conditional_move
 from kuznia.contracts.reads import delivery_points, read_contract, read_guarantee
-from kuznia.contracts.schemas import DeliveryPointsUpdate
+from kuznia.contracts.schemas import ContractRead, DeliveryPointsUpdate, GuaranteeRead
 from kuznia.contracts.transitions import CONTRACT_MOVES, GUARANTEE_MOVES
 from kuznia.errors import FieldProblem, InvalidInput
 
@@ -29,7 +27,7 @@ UNKNOWN_DEPOT = "unknown_depot"
 
 def set_contract_delivery_points(
     *, session: Session, scope: Scope, contract_id: int, body: DeliveryPointsUpdate
-) -> dict[str, Any]:
+) -> ContractRead:
     """Replace the depots a contract (draft, signed or in delivery) is delivered to."""
     contract = repository.get_contract(
         session=session, scope=scope, contract_id=contract_id, action=Action.write
@@ -49,7 +47,7 @@ def set_contract_delivery_points(
 
 def set_guarantee_delivery_points(
     *, session: Session, scope: Scope, guarantee_id: int, body: DeliveryPointsUpdate
-) -> dict[str, Any]:
+) -> GuaranteeRead:
     """Replace the depots a guarantee (draft or signed) is delivered to."""
     guarantee = repository.get_guarantee(
         session=session, scope=scope, guarantee_id=guarantee_id, action=Action.write

@@ -19,6 +19,7 @@ from kuznia.audit.chain import Change, record
 from kuznia.auth.permissions import Action, Scope
 from kuznia.contracts import repository
 from kuznia.contracts.reads import get_contract, read_guarantee
+from kuznia.contracts.schemas import GuaranteeRead
 from kuznia.contracts.transitions import CONTRACT_MOVES, GUARANTEE_MOVES, Move, ordered
 from kuznia.errors import Conflict, FieldProblem, InvalidInput, StaleVersion, ensure_version
 
@@ -189,7 +190,7 @@ def _reason(reason: str) -> str:
 
 def sign_guarantee(
     *, session: Session, scope: Scope, guarantee_id: int, version: int
-) -> dict[str, Any]:
+) -> GuaranteeRead:
     """Sign a draft guarantee."""
     return _move_guarantee(
         session=session,
@@ -204,7 +205,7 @@ def sign_guarantee(
 
 def terminate_guarantee(
     *, session: Session, scope: Scope, guarantee_id: int, version: int, reason: str
-) -> dict[str, Any]:
+) -> GuaranteeRead:
     """End a draft or signed guarantee; the reason is kept in the audit chain (a guarantee has
     no column for it)."""
     return _move_guarantee(
@@ -227,7 +228,7 @@ def _move_guarantee(
     move: Move[GuaranteeStatus],
     reason: str | None,
     **values: Any,
-) -> dict[str, Any]:
+) -> GuaranteeRead:
     guarantee = repository.get_guarantee(
         session=session, scope=scope, guarantee_id=guarantee_id, action=Action.write
     )

@@ -203,7 +203,7 @@ def sign_guarantee(
         now = contracts_service.read_guarantee(
             session=session, scope=viewer.scope, guarantee_id=guarantee_id
         )
-        done = "signed" if now["status"] is models.GuaranteeStatus.signed else "not-signed"
+        done = "signed" if now.status is models.GuaranteeStatus.signed else "not-signed"
     return RedirectResponse(f"/contracts/guarantees?done={done}", status_code=303)
 
 
@@ -249,13 +249,13 @@ def render_contract(
         {
             "contract": read,
             "versions": list(reversed(versions)),
-            "terms": read["terms"],
+            "terms": read.terms,
             "progress": execution.contract_progress(
                 session=session, contract=contract, as_of=as_of
             ),
             "as_of": as_of,
             "months": contracts_service.schedule_against_accepted(
-                read["terms"]["deliveries"], receipts, as_of
+                read.terms.deliveries, receipts, as_of
             ),
             "receipts": receipts,
             "may_read_plans": may_read(scope, "plan_runs"),
