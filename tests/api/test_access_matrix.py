@@ -1144,6 +1144,7 @@ class TestProducerReach:
         noun = section.removesuffix("s")
         assert response.json() == {
             "error": "NotFound",
+            "code": "not_found",
             "detail": f"{noun} {record_id} not found",
             "problems": [],
         }

@@ -434,16 +434,13 @@ def change_contract(
         )
 
     def change() -> models.Contract:
-        if action == "sign":
-            return contracts_service.sign_contract(
-                session=session, scope=scope, contract_id=contract_id, version=version
-            )
-        if action == "complete":
-            return contracts_service.complete_contract(
-                session=session, scope=scope, contract_id=contract_id, version=version
-            )
-        return contracts_service.terminate_contract(
-            session=session, scope=scope, contract_id=contract_id, version=version, reason=reason
+        return contracts_service.change_contract(
+            session=session,
+            scope=scope,
+            contract_id=contract_id,
+            version=version,
+            action=action,
+            reason=reason,
         )
 
     state = forms.FormState(values=values)
