@@ -21,18 +21,12 @@ from typing import Any
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kuznia.errors import FieldProblem, InvalidInput, KuzniaError
+from kuznia.errors import BodyTooLarge, FieldProblem, InvalidInput
 from kuznia.instance.errors import format_path
 from kuznia.text import text_problem
 
 # Methods whose body is read; others pass untouched.
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-class BodyTooLarge(KuzniaError):
-    """Raised (answered) when a request's body is larger than `Settings.max_body_bytes`."""
-
-    status = 413
 
 
 class BodyLimit:
@@ -98,7 +92,12 @@ def _error(scope: Scope, detail: str) -> tuple[bytes, bytes]:
     """The refusal as the API's error JSON, or as a short page for the pages."""
     path: str = scope.get("path", "")
     if path.startswith("/api/") or path == "/api":
-        body = {"error": BodyTooLarge.__name__, "detail": detail, "problems": []}
+        body = {
+            "error": BodyTooLarge.__name__,
+            "code": BodyTooLarge.code,
+            "detail": detail,
+            "problems": [],
+        }
         return json.dumps(body).encode(), b"application/json"
     page = (
         "<!doctype html><html lang=en><meta charset=utf-8><title>Too large</title>"

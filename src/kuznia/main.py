@@ -1,7 +1,7 @@
 """The web application: the API and the pages (kuznia.web) in one FastAPI app.
 
-Every API error leaves as JSON of one shape, `{"error": ClassName, "detail": text, "problems":
-[{"field", "message"}]}`: domain errors with their own status, a request that breaks the
+Every API error leaves as JSON of one shape, `{"error": ClassName, "code": machine code,
+"detail": text, "problems": [{"field", "message"}]}` (the codes: docs/errors.md): domain errors with their own status, a request that breaks the
 schema with 422 and every bad field named, anything unexpected with 500 and no internals.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, JsonValue
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
@@ -26,7 +26,23 @@ from kuznia.api import api_router
 from kuznia.auth.service import limit_hashing
 from kuznia.db import database_engine
 from kuznia.db.session import session_factory
-from kuznia.errors import KuzniaError
+from kuznia.errors import (
+    BadRequest,
+    BodyTooLarge,
+    Conflict,
+    Forbidden,
+    HTTPError,
+    InternalError,
+    InvalidInput,
+    KuzniaError,
+    MethodNotAllowed,
+    NotAuthenticated,
+    NotFound,
+    StaleVersion,
+    TooManyAttempts,
+    UnsupportedMediaType,
+    error_codes,
+)
 from kuznia.instance.errors import format_path
 from kuznia.instance.io import describe_errors
 from kuznia.limits import BodyLimit, refuse_unsafe_text
@@ -36,17 +52,21 @@ from kuznia.web import install_web
 
 log = logging.getLogger("kuznia")
 
-_HTTP_ERRORS = {
-    400: "BadRequest",
-    401: "NotAuthenticated",
-    403: "Forbidden",
-    404: "NotFound",
-    405: "MethodNotAllowed",
-    409: "Conflict",
-    413: "TooLarge",
-    415: "UnsupportedMediaType",
-    422: "InvalidInput",
-    429: "TooManyAttempts",
+# The error an HTTP status raised by the framework answers as (any other: KuzniaError's).
+_HTTP_ERRORS: dict[int, type[KuzniaError]] = {
+    error.status: error
+    for error in (
+        BadRequest,
+        NotAuthenticated,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        Conflict,
+        BodyTooLarge,
+        UnsupportedMediaType,
+        InvalidInput,
+        TooManyAttempts,
+    )
 }
 
 
@@ -64,6 +84,10 @@ class ErrorBody(BaseModel):
     """The one shape of every error the API returns."""
 
     error: str = Field(description="The error's name: NotFound, Forbidden, InvalidInput, ...")
+    code: str = Field(
+        description="The error's machine code, one per kind of error (docs/errors.md).",
+        json_schema_extra={"enum": list[JsonValue](sorted(set(error_codes().values())))},
+    )
     detail: str = Field(description="What went wrong, for people.")
     problems: list[ErrorProblem] = Field(description="Every bad field (422); else empty.")
 
@@ -85,12 +109,14 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def error_body(
-    error: str, detail: str, problems: list[dict[str, str]] | None = None
+    error: type[KuzniaError], detail: str, problems: list[dict[str, str]] | None = None
 ) -> dict[str, Any]:
-    """The one shape of every error the API returns (ErrorBody), its text always encodable:
-    a message quoting a request's lone surrogate says it escaped rather than fail as a 500."""
+    """The one shape of every error the API returns (ErrorBody) for an `error` of that type,
+    its text always encodable: a message quoting a request's lone surrogate says it escaped
+    rather than fail as a 500."""
     return {
-        "error": error,
+        "error": error.__name__,
+        "code": error.code,
         "detail": _encodable(detail),
         "problems": [
             {
@@ -172,7 +198,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def domain_error(_request: Request, error: KuzniaError) -> JSONResponse:
         problems = [problem.rendered() for problem in error.problems]
         return JSONResponse(
-            error_body(type(error).__name__, error.detail, problems),
+            error_body(type(error), error.detail, problems),
             status_code=error.status,
             headers=error.headers or None,
         )
@@ -183,7 +209,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         count = len(problems)
         return JSONResponse(
             error_body(
-                "InvalidInput",
+                InvalidInput,
                 f"{count} problem{'s' if count != 1 else ''} in the request: "
                 + "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5]),
                 problems,
@@ -193,9 +219,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
-        name = _HTTP_ERRORS.get(error.status_code, "HTTPError")
         return JSONResponse(
-            error_body(name, str(error.detail)),
+            error_body(_HTTP_ERRORS.get(error.status_code, HTTPError), str(error.detail)),
             status_code=error.status_code,
             headers=getattr(error, "headers", None),
         )
@@ -206,7 +231,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         # number beyond its column's range) are the request's fault, not the server's.
         return JSONResponse(
             error_body(
-                "InvalidInput",
+                InvalidInput,
                 "the database cannot hold a value of the request: text with a NUL character "
                 "or a number out of range",
             ),
@@ -217,7 +242,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def stale(_request: Request, _error: StaleDataError) -> JSONResponse:
         return JSONResponse(
             error_body(
-                "StaleVersion",
+                StaleVersion,
                 "the record was changed by someone else meanwhile: read it again and reapply",
             ),
             status_code=409,
@@ -227,7 +252,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, _error: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return JSONResponse(
-            error_body("InternalError", "an unexpected error; it was logged"), status_code=500
+            error_body(InternalError, "an unexpected error; it was logged"), status_code=500
         )
 
 

@@ -44,6 +44,11 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
+def page_of(items: Sequence[T], total: int, page: PageParams) -> Page[T]:
+    """`items`, the page `page` of a list of `total` records, as the API answers it."""
+    return Page(items=list(items), total=total, limit=page.limit, offset=page.offset)
+
+
 def paginate(
     *, session: Session, statement: Select[Any], page: PageParams
 ) -> tuple[Sequence[Any], int]:

@@ -1169,6 +1169,7 @@ class TestProducerReach:
         noun = section.removesuffix("s")
         assert response.json() == {
             "error": "NotFound",
+            "code": "not_found",
             "detail": f"{noun} {record_id} not found",
             "problems": [],
         }

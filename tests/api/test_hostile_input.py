@@ -77,7 +77,7 @@ def assert_refused(response: Any, status: int, field: str | None = None) -> dict
     """The answer is `status`, in the one error shape, naming `field` among its problems."""
     assert response.status_code == status, response.text
     body: dict[str, Any] = response.json()
-    assert set(body) == {"error", "detail", "problems"}
+    assert set(body) == {"error", "code", "detail", "problems"}
     if field is not None:
         assert field in [problem["field"] for problem in body["problems"]], body
     return body

@@ -82,6 +82,7 @@ class TestCreate:
         assert response.status_code == 409
         assert response.json() == {
             "error": "Conflict",
+            "code": "conflict",
             "detail": 'a grouping with code "g-east" exists',
             "problems": [],
         }

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from kuznia.contracts.reads import schedule_against_accepted
+from kuznia.contracts.schemas import DeliveryRead
 
 SCHEDULE = [
-    {"month": "2026-10", "quantity": 100.0, "price": 1.0},
-    {"month": "2026-11", "quantity": 100.0, "price": 1.0},
+    DeliveryRead(month="2026-10", quantity=100.0, price=1.0, value=100.0),
+    DeliveryRead(month="2026-11", quantity=100.0, price=1.0, value=100.0),
 ]
 
 

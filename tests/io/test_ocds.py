@@ -62,7 +62,7 @@ def contracts(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]
     run_id = finished_run(engine)
     with session_scope(engine) as session:
         summary = service.approve_run(session=session, scope=scope, run_id=run_id, firm_months=2)
-        ids = {contract["line"]: contract["id"] for contract in summary["contracts"]}
+        ids = {contract.line: contract.id for contract in summary.contracts}
         contract = service.sign_contract(
             session=session, scope=scope, contract_id=ids["l1"], version=1
         )

@@ -197,6 +197,7 @@ class TestDispatches:
         )
         assert response.json() == {
             "error": "InsufficientStock",
+            "code": "insufficient_stock",
             "detail": message,
             "problems": [{"field": "quantity", "message": message}],
         }

@@ -328,15 +328,15 @@ def approved_books(session: Session) -> Books:
     summary = contracts_service.approve_run(
         session=session, scope=scope, run_id=run.id, firm_months=3
     )
-    for made in summary["contracts"]:
-        books.contracts[made["line"]] = made["id"]
+    for made in summary.contracts:
+        books.contracts[made.line] = made.id
         contracts_service.sign_contract(
-            session=session, scope=scope, contract_id=made["id"], version=1
+            session=session, scope=scope, contract_id=made.id, version=1
         )
-    for made in summary["guarantees"]:
-        books.guarantees[made["line"]] = made["id"]
+    for made in summary.guarantees:
+        books.guarantees[made.line] = made.id
         contracts_service.sign_guarantee(
-            session=session, scope=scope, guarantee_id=made["id"], version=1
+            session=session, scope=scope, guarantee_id=made.id, version=1
         )
     extra = models.Guarantee(
         number="G-x",

@@ -50,6 +50,7 @@ def test_a_change_on_a_stale_version_is_409_and_changes_nothing(api: Api) -> Non
     assert stale.status_code == 409
     assert stale.json() == {
         "error": "StaleVersion",
+        "code": "stale_version",
         "detail": f"target {target['id']} is at version 2, the update was made on version 1: "
         "read it again and reapply the change",
         "problems": [],

@@ -42,6 +42,8 @@ KEYED = "hmac-sha256"
 class AuditKeyError(KuzniaError):
     """The audit key is missing, unreadable or too short."""
 
+    code = "audit_key"
+
 
 @dataclass(frozen=True)
 class Keyring:

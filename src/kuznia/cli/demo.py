@@ -37,7 +37,7 @@ from kuznia.auth.permissions import Scope
 from kuznia.cli.app import app as kuznia
 from kuznia.cli.db import NOTHING_DONE, database
 from kuznia.contracts import service as contracts_service
-from kuznia.contracts.schemas import AmendmentRequest, DeliveryTerms
+from kuznia.contracts.schemas import AmendmentRequest, ContractRead, DeliveryTerms
 from kuznia.db import session_scope
 from kuznia.errors import KuzniaError
 from kuznia.instance import InstanceError, read_instance
@@ -199,8 +199,8 @@ def _demo_user(role: Role) -> DemoUser:
     return next(user for user in DEMO_USERS if user.role is role)
 
 
-def _all_contracts(session: Session, scope: Scope, **filters: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
+def _all_contracts(session: Session, scope: Scope, **filters: Any) -> list[ContractRead]:
+    found: list[ContractRead] = []
     while True:
         rows, total = contracts_service.list_contracts(
             session=session,
@@ -280,11 +280,11 @@ def add_demo_execution(
         except KuzniaError as error:
             done.skipped = f"plan {run_id} could not be approved: {error.detail}"
             return done
-        for contract in approval["contracts"]:
+        for contract in approval.contracts:
             contracts_service.sign_contract(
-                session=session, scope=scope, contract_id=contract["id"], version=1
+                session=session, scope=scope, contract_id=contract.id, version=1
             )
-        done.contracts, done.guarantees = len(approval["contracts"]), len(approval["guarantees"])
+        done.contracts, done.guarantees = len(approval.contracts), len(approval.guarantees)
     tell(f"Approved plan {run_id}: {done.contracts} contracts signed; recording the ledger...")
     _record_days(engine, done, today)
     _add_targets(engine, done, today)
@@ -311,17 +311,15 @@ def _add_targets(engine: Engine, done: ExecutionDemo, today: date) -> None:
         if completed:
             contract = completed[0]
             scheduled = sum(
-                float(row["quantity"])
-                for row in contract["terms"]["deliveries"]
-                if row["month"] == this_month
+                float(row.quantity) for row in contract.terms.deliveries if row.month == this_month
             )
             category = targets_service.categories(session=session, scope=scope)
-            of_item = next((c for c, items in category.items() if contract["item"] in items), None)
+            of_item = next((c for c, items in category.items() if contract.item in items), None)
             if scheduled > 0 and of_item is not None:
                 wanted.append(
-                    TargetCreate(category=of_item, item=contract["item"], period=this_month,
+                    TargetCreate(category=of_item, item=contract.item, period=this_month,
                                  quantity=scheduled, base_month=add_months(this_month, -1),
-                                 note=f"{contract['number']}'s schedule this month")
+                                 note=f"{contract.number}'s schedule this month")
                 )  # fmt: skip
         for body in wanted:
             try:
@@ -331,26 +329,26 @@ def _add_targets(engine: Engine, done: ExecutionDemo, today: date) -> None:
             done.targets.append(targets_workbook.target_label(made))
 
 
-def _chosen_contracts(session: Session, scope: Scope) -> list[dict[str, Any]]:
+def _chosen_contracts(session: Session, scope: Scope) -> list[ContractRead]:
     """The contracts the demo delivers: one of the demo producer's, one the demo partner's
     fund pays, then one of each further item, up to DEMO_CONTRACTS."""
     contracts = _all_contracts(session, scope, status="signed")
     producer, fund = _first_producer(session), _partner_fund(session)
-    chosen: list[dict[str, Any]] = []
+    chosen: list[ContractRead] = []
     for wanted in (
-        lambda c: c["producer"] == producer,
-        lambda c: any(row["fund"] == fund for row in c["terms"]["funding"]),
+        lambda c: c.producer == producer,
+        lambda c: any(row.fund == fund for row in c.terms.funding),
     ):
         found = next((c for c in contracts if wanted(c) and c not in chosen), None)
         if found is not None:
             chosen.append(found)
-    items = {c["item"] for c in chosen}
+    items = {c.item for c in chosen}
     for contract in contracts:
         if len(chosen) >= DEMO_CONTRACTS:
             break
-        if contract["item"] not in items:
+        if contract.item not in items:
             chosen.append(contract)
-            items.add(contract["item"])
+            items.add(contract.item)
     return chosen
 
 
@@ -383,7 +381,7 @@ def _record_days(engine: Engine, done: ExecutionDemo, today: date) -> None:
         for number, contract in enumerate(chosen):
             if number == 0 and index == DEMO_DAYS - 1:
                 # the last day brings what is left: the first contract is delivered in full
-                arriving.append(round(float(contract["terms"]["quantity"])) - delivered)
+                arriving.append(round(float(contract.terms.quantity)) - delivered)
             else:
                 share = 1 / DEMO_DAYS if number == 0 else 0.08 + 0.03 * number
                 arriving.append(_share(contract, share))
@@ -391,16 +389,16 @@ def _record_days(engine: Engine, done: ExecutionDemo, today: date) -> None:
         with session_scope(engine) as session:
             maker = _scope_of(session, _demo_user(Role.producer))
             for number, contract in enumerate(chosen):
-                if contract["producer"] == producer:
+                if contract.producer == producer:
                     logistics_service.record_production(
                         session=session,
                         scope=maker,
                         body=ProductionReportCreate(
-                            client_key=f"demo-{day.isoformat()}-production-{contract['id']}",
-                            contract_id=contract["id"],
+                            client_key=f"demo-{day.isoformat()}-production-{contract.id}",
+                            contract_id=contract.id,
                             day=day,
                             quantity=arriving[number],
-                            lot=f"L{day:%m%d}-{contract['id']}",
+                            lot=f"L{day:%m%d}-{contract.id}",
                         ),
                     )
                     done.production_reports += 1
@@ -416,11 +414,11 @@ def _record_days(engine: Engine, done: ExecutionDemo, today: date) -> None:
                     session=session,
                     scope=staff,
                     body=ReceiptCreate(
-                        client_key=f"demo-{day.isoformat()}-receipt-{contract['id']}",
+                        client_key=f"demo-{day.isoformat()}-receipt-{contract.id}",
                         depot=depot,
-                        contract_id=contract["id"],
+                        contract_id=contract.id,
                         day=day,
-                        lot=f"L{day:%m%d}-{contract['id']}",
+                        lot=f"L{day:%m%d}-{contract.id}",
                         received=received,
                         accepted=received - rejected,
                         rejected=rejected,
@@ -434,9 +432,9 @@ def _record_days(engine: Engine, done: ExecutionDemo, today: date) -> None:
                         session=session,
                         scope=staff,
                         body=DispatchCreate(
-                            client_key=f"demo-{day.isoformat()}-dispatch-{contract['id']}",
+                            client_key=f"demo-{day.isoformat()}-dispatch-{contract.id}",
                             depot=depot,
-                            item=contract["item"],
+                            item=contract.item,
                             grouping=groupings[(index + number) % len(groupings)],
                             day=day,
                             quantity=sent,
@@ -447,7 +445,7 @@ def _record_days(engine: Engine, done: ExecutionDemo, today: date) -> None:
     with session_scope(engine) as session:
         scope = _scope_of(session, _demo_user(Role.planner))
         first = contracts_service.get_contract(
-            session=session, scope=scope, contract_id=chosen[0]["id"]
+            session=session, scope=scope, contract_id=chosen[0].id
         )
         if first.status is models.ContractStatus.in_delivery:
             contracts_service.complete_contract(
@@ -456,23 +454,23 @@ def _record_days(engine: Engine, done: ExecutionDemo, today: date) -> None:
             done.completed.append(first.number)
 
 
-def _reschedule(session: Session, scope: Scope, contract: dict[str, Any], today: date) -> None:
+def _reschedule(session: Session, scope: Scope, contract: ContractRead, today: date) -> None:
     """Amend a contract to deliver its quantity over the month before today's, today's and
     the next, at its first price (its funding rescaled by the service)."""
     this_month = month_of(today)
     months = [add_months(this_month, step) for step in (-1, 0, 1)]
-    total = float(contract["terms"]["quantity"])
+    total = float(contract.terms.quantity)
     each = round(total / len(months))
     quantities = [float(each), float(each), total - 2 * each]
     if quantities[-1] <= 0:
         quantities = [0.0, 0.0, total]
-    price = float(contract["terms"]["deliveries"][0]["price"])
+    price = float(contract.terms.deliveries[0].price)
     contracts_service.amend_contract(
         session=session,
         scope=scope,
-        contract_id=contract["id"],
+        contract_id=contract.id,
         body=AmendmentRequest(
-            version=contract["version"],
+            version=contract.version,
             reason=f"deliveries moved to {months[0]} to {months[-1]}: the line started late",
             deliveries=[
                 DeliveryTerms(month=month, quantity=quantity, price=price)
@@ -482,9 +480,9 @@ def _reschedule(session: Session, scope: Scope, contract: dict[str, Any], today:
     )
 
 
-def _share(contract: dict[str, Any], share: float) -> int:
+def _share(contract: ContractRead, share: float) -> int:
     """A whole number of units, at least one: `share` of the contract's quantity."""
-    return max(1, round(float(contract["terms"]["quantity"]) * share))
+    return max(1, round(float(contract.terms.quantity) * share))
 
 
 def served_url() -> str:

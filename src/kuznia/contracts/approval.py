@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +15,12 @@ from kuznia import models
 from kuznia.audit.chain import Change, record
 from kuznia.auth.permissions import Action, Scope
 from kuznia.contracts import repository
+from kuznia.contracts.schemas import (
+    ApprovalRead,
+    ApprovedContract,
+    ApprovedGuarantee,
+    FundTotal,
+)
 from kuznia.contracts.terms import (
     NOISE,
     cents,
@@ -55,7 +60,7 @@ def approve_run(
     run_id: int,
     firm_months: int | None = None,
     guarantee_share: float = 1.0,
-) -> dict[str, Any]:
+) -> ApprovalRead:
     """Turn a finished run's plan into draft contracts (one per producer and line, for the
     first `firm_months` months) and guarantees (one per line, for the months after), in one
     transaction; a summary of what was made."""
@@ -118,48 +123,35 @@ def approve_run(
     for contract in made_contracts:
         for row in contract.versions[0].funding:
             contracted[row.fund] += row.amount
-    return {
-        "plan_run_id": run_id,
-        "firm_months": firm,
-        "guarantee_share": guarantee_share,
-        "contracts": [
-            {
-                "id": contract.id,
-                "number": contract.number,
-                "producer": contract.producer,
-                "line": contract.line,
-                "item": contract.item,
-                "quantity": contract.versions[0].quantity,
-                "value": contract.versions[0].value,
-            }
+    return ApprovalRead(
+        plan_run_id=run_id,
+        firm_months=firm,
+        guarantee_share=guarantee_share,
+        contracts=[
+            ApprovedContract(
+                id=contract.id,
+                number=contract.number,
+                producer=contract.producer,
+                line=contract.line,
+                item=contract.item,
+                quantity=contract.versions[0].quantity,
+                value=contract.versions[0].value,
+            )
             for contract in made_contracts
         ],
-        "guarantees": [
-            {
-                name: getattr(guarantee, name)
-                for name in (
-                    "id",
-                    "number",
-                    "producer",
-                    "line",
-                    "item",
-                    "quantity",
-                    "price",
-                    "start",
-                    "end",
-                )
-            }
+        guarantees=[
+            ApprovedGuarantee.model_validate(guarantee, from_attributes=True)
             for guarantee in made_guarantees
         ],
-        "funds": [
-            {
-                "fund": fund,
-                "contracted": cents(contracted.get(fund, 0.0)),
-                "guaranteed": cents(exposure.get(fund, 0.0)),
-            }
+        funds=[
+            FundTotal(
+                fund=fund,
+                contracted=cents(contracted.get(fund, 0.0)),
+                guaranteed=cents(exposure.get(fund, 0.0)),
+            )
             for fund in sorted(set(contracted) | set(exposure))
         ],
-    }
+    )
 
 
 def _approvable_run(*, session: Session, scope: Scope, run_id: int) -> models.PlanRun:

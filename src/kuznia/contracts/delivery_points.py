@@ -10,6 +10,7 @@ contract's list is refused by the logistics service.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,8 +21,8 @@ from kuznia.auth.permissions import Action, Scope
 from kuznia.contracts import repository
 from kuznia.contracts.lifecycle import check_move, conditional_move
 from kuznia.contracts.reads import delivery_points, read_contract, read_guarantee
-from kuznia.contracts.schemas import DeliveryPointsUpdate
-from kuznia.contracts.transitions import CONTRACT_MOVES, GUARANTEE_MOVES
+from kuznia.contracts.schemas import ContractRead, DeliveryPointsUpdate, GuaranteeRead
+from kuznia.contracts.transitions import CONTRACT_MOVES, GUARANTEE_MOVES, Move
 from kuznia.errors import FieldProblem, InvalidInput
 
 UNKNOWN_DEPOT = "unknown_depot"
@@ -29,44 +30,45 @@ UNKNOWN_DEPOT = "unknown_depot"
 
 def set_contract_delivery_points(
     *, session: Session, scope: Scope, contract_id: int, body: DeliveryPointsUpdate
-) -> dict[str, Any]:
+) -> ContractRead:
     """Replace the depots a contract (draft, signed or in delivery) is delivered to."""
     contract = repository.get_contract(
         session=session, scope=scope, contract_id=contract_id, action=Action.write
     )
-    move = CONTRACT_MOVES["route"]
-    check_move(contract, body.version, move)
-    depots = _depots(session, body.depots)
-    before = delivery_points(contract)
-    conditional_move(session, repository.CONTRACTS, contract, body.version, move, {})
-    session.refresh(contract)
-    contract.delivery_points = [models.ContractDeliveryPoint(depot_id=depot.id) for depot in depots]
-    session.flush()
-    _record(session, "contracts", contract_id, before, [depot.code for depot in depots])
-    session.expire_all()
+    _route(session, contract, body, CONTRACT_MOVES["route"], models.ContractDeliveryPoint)
     return read_contract(session=session, scope=scope, contract_id=contract_id)
 
 
 def set_guarantee_delivery_points(
     *, session: Session, scope: Scope, guarantee_id: int, body: DeliveryPointsUpdate
-) -> dict[str, Any]:
+) -> GuaranteeRead:
     """Replace the depots a guarantee (draft or signed) is delivered to."""
     guarantee = repository.get_guarantee(
         session=session, scope=scope, guarantee_id=guarantee_id, action=Action.write
     )
-    move = GUARANTEE_MOVES["route"]
-    check_move(guarantee, body.version, move)
-    depots = _depots(session, body.depots)
-    before = delivery_points(guarantee)
-    conditional_move(session, repository.GUARANTEES, guarantee, body.version, move, {})
-    session.refresh(guarantee)
-    guarantee.delivery_points = [
-        models.GuaranteeDeliveryPoint(depot_id=depot.id) for depot in depots
-    ]
-    session.flush()
-    _record(session, "guarantees", guarantee_id, before, [depot.code for depot in depots])
-    session.expire_all()
+    _route(session, guarantee, body, GUARANTEE_MOVES["route"], models.GuaranteeDeliveryPoint)
     return read_guarantee(session=session, scope=scope, guarantee_id=guarantee_id)
+
+
+def _route(
+    session: Session,
+    record: models.Contract | models.Guarantee,
+    body: DeliveryPointsUpdate,
+    move: Move[Any],
+    point: Callable[..., Any],
+) -> None:
+    """Give `record` the depots of `body` as its delivery points (rows made by `point`), on
+    the version `body` read, and record the lists before and after."""
+    check_move(record, body.version, move)
+    depots = _depots(session, body.depots)
+    before = delivery_points(record)
+    table = repository.CONTRACTS if isinstance(record, models.Contract) else repository.GUARANTEES
+    conditional_move(session, table, record, body.version, move, {})
+    session.refresh(record)
+    record.delivery_points = [point(depot_id=depot.id) for depot in depots]
+    session.flush()
+    _record(session, table.name, record.id, before, [depot.code for depot in depots])
+    session.expire_all()
 
 
 def _depots(session: Session, codes: list[str]) -> list[models.Depot]:

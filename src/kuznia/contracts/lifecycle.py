@@ -19,6 +19,7 @@ from kuznia.audit.chain import Change, record
 from kuznia.auth.permissions import Action, Scope
 from kuznia.contracts import repository
 from kuznia.contracts.reads import get_contract, read_guarantee
+from kuznia.contracts.schemas import GuaranteeRead
 from kuznia.contracts.transitions import CONTRACT_MOVES, GUARANTEE_MOVES, Move, ordered
 from kuznia.errors import Conflict, FieldProblem, InvalidInput, StaleVersion, ensure_version
 
@@ -26,17 +27,42 @@ ContractStatus = models.ContractStatus
 GuaranteeStatus = models.GuaranteeStatus
 
 
-def sign_contract(
-    *, session: Session, scope: Scope, contract_id: int, version: int
+# What a person's move stamps on a contract besides its status.
+_STAMPED = {"sign": "signed_at", "complete": "closed_at", "terminate": "closed_at"}
+
+
+def change_contract(
+    *,
+    session: Session,
+    scope: Scope,
+    contract_id: int,
+    version: int,
+    action: str,
+    reason: str | None = None,
 ) -> models.Contract:
-    """Sign a draft contract."""
+    """Sign, complete or terminate a contract (`action`: one of `CONTRACT_ACTIONS`) on the
+    version read; a termination says why (`reason`, not empty)."""
+    if action not in _STAMPED:
+        raise ValueError(f"no action {action!r} on contracts")
+    values: dict[str, Any] = {_STAMPED[action]: datetime.now(UTC)}
+    if action == "terminate":
+        values["termination_reason"] = _reason(reason or "")
     return _move_contract(
         session=session,
         scope=scope,
         contract_id=contract_id,
         version=version,
-        move=CONTRACT_MOVES["sign"],
-        signed_at=datetime.now(UTC),
+        move=CONTRACT_MOVES[action],
+        **values,
+    )
+
+
+def sign_contract(
+    *, session: Session, scope: Scope, contract_id: int, version: int
+) -> models.Contract:
+    """Sign a draft contract."""
+    return change_contract(
+        session=session, scope=scope, contract_id=contract_id, version=version, action="sign"
     )
 
 
@@ -44,13 +70,8 @@ def complete_contract(
     *, session: Session, scope: Scope, contract_id: int, version: int
 ) -> models.Contract:
     """Close a contract in delivery as completed."""
-    return _move_contract(
-        session=session,
-        scope=scope,
-        contract_id=contract_id,
-        version=version,
-        move=CONTRACT_MOVES["complete"],
-        closed_at=datetime.now(UTC),
+    return change_contract(
+        session=session, scope=scope, contract_id=contract_id, version=version, action="complete"
     )
 
 
@@ -58,14 +79,13 @@ def terminate_contract(
     *, session: Session, scope: Scope, contract_id: int, version: int, reason: str
 ) -> models.Contract:
     """End a draft, signed or in-delivery contract early, saying why."""
-    return _move_contract(
+    return change_contract(
         session=session,
         scope=scope,
         contract_id=contract_id,
         version=version,
-        move=CONTRACT_MOVES["terminate"],
-        closed_at=datetime.now(UTC),
-        termination_reason=_reason(reason),
+        action="terminate",
+        reason=reason,
     )
 
 
@@ -189,7 +209,7 @@ def _reason(reason: str) -> str:
 
 def sign_guarantee(
     *, session: Session, scope: Scope, guarantee_id: int, version: int
-) -> dict[str, Any]:
+) -> GuaranteeRead:
     """Sign a draft guarantee."""
     return _move_guarantee(
         session=session,
@@ -204,7 +224,7 @@ def sign_guarantee(
 
 def terminate_guarantee(
     *, session: Session, scope: Scope, guarantee_id: int, version: int, reason: str
-) -> dict[str, Any]:
+) -> GuaranteeRead:
     """End a draft or signed guarantee; the reason is kept in the audit chain (a guarantee has
     no column for it)."""
     return _move_guarantee(
@@ -227,7 +247,7 @@ def _move_guarantee(
     move: Move[GuaranteeStatus],
     reason: str | None,
     **values: Any,
-) -> dict[str, Any]:
+) -> GuaranteeRead:
     guarantee = repository.get_guarantee(
         session=session, scope=scope, guarantee_id=guarantee_id, action=Action.write
     )

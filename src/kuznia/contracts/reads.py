@@ -4,20 +4,31 @@ partner sees only its own funds' rows of the funding)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.contracts import repository
+from kuznia.contracts.schemas import (
+    ContractRead,
+    ContractVersionRead,
+    DeliveryRead,
+    FundingRead,
+    GuaranteeFund,
+    GuaranteeRead,
+)
 from kuznia.contracts.terms import cents, current_terms, guarantee_funds
 from kuznia.errors import NotFound
 from kuznia.instance.months import month_of
 from kuznia.pagination import PageParams
+
+Record = TypeVar("Record", models.Contract, models.Guarantee)
+Shown = TypeVar("Shown", ContractRead, GuaranteeRead)
 
 
 def get_contract(*, session: Session, scope: Scope, contract_id: int) -> models.Contract:
@@ -28,52 +39,76 @@ def get_contract(*, session: Session, scope: Scope, contract_id: int) -> models.
 
 def version_read(
     version: models.ContractVersion, *, funds: frozenset[str] | None
-) -> dict[str, Any]:
+) -> ContractVersionRead:
     """A version as the API shows it; with `funds`, only those funds' rows of its funding."""
-    return {
-        "number": version.number,
-        "created_at": version.created_at,
-        "reason": version.reason,
-        "quantity": version.quantity,
-        "value": version.value,
-        "deliveries": [
-            {
-                "month": d.month,
-                "quantity": d.quantity,
-                "price": d.price,
-                "value": cents(d.quantity * d.price),
-            }
+    return ContractVersionRead(
+        number=version.number,
+        created_at=version.created_at,
+        reason=version.reason,
+        quantity=version.quantity,
+        value=version.value,
+        deliveries=[
+            DeliveryRead(
+                month=d.month, quantity=d.quantity, price=d.price, value=cents(d.quantity * d.price)
+            )
             for d in version.deliveries
         ],
-        "funding": [
-            {"fund": f.fund, "year": f.year, "amount": f.amount, "share": f.share}
+        funding=[
+            FundingRead(fund=f.fund, year=f.year, amount=f.amount, share=f.share)
             for f in version.funding
             if funds is None or f.fund in funds
         ],
-    }
+    )
 
 
-def contract_read(contract: models.Contract, *, funds: frozenset[str] | None) -> dict[str, Any]:
+# What a contract and a guarantee show alike, read off the record as it is.
+_SHARED = (
+    "id",
+    "number",
+    "plan_run_id",
+    "producer",
+    "line",
+    "item",
+    "status",
+    "created_at",
+    "signed_at",
+    "closed_at",
+    "version",
+)
+
+
+def _shared(record: models.Contract | models.Guarantee) -> dict[str, Any]:
+    """The fields a contract and a guarantee show alike, and their delivery points."""
+    shown = {name: getattr(record, name) for name in _SHARED}
+    return shown | {"delivery_points": delivery_points(record)}
+
+
+def contract_read(contract: models.Contract, *, funds: frozenset[str] | None) -> ContractRead:
     """A contract as the API shows it, with the terms in force."""
-    return {
-        "id": contract.id,
-        "number": contract.number,
-        "plan_run_id": contract.plan_run_id,
-        "producer": contract.producer,
-        "line": contract.line,
-        "item": contract.item,
-        "currency": contract.currency,
-        "status": contract.status,
-        "current_version": contract.current_version,
-        "versions": len(contract.versions),
-        "created_at": contract.created_at,
-        "signed_at": contract.signed_at,
-        "closed_at": contract.closed_at,
-        "termination_reason": contract.termination_reason,
-        "terms": version_read(current_terms(contract), funds=funds),
-        "delivery_points": delivery_points(contract),
-        "version": contract.version,
-    }
+    return ContractRead(
+        **_shared(contract),
+        currency=contract.currency,
+        current_version=contract.current_version,
+        versions=len(contract.versions),
+        termination_reason=contract.termination_reason,
+        terms=version_read(current_terms(contract), funds=funds),
+    )
+
+
+def guarantee_read(guarantee: models.Guarantee, *, funds: frozenset[str] | None) -> GuaranteeRead:
+    """A guarantee as the API shows it; with `funds`, only those of its funds."""
+    return GuaranteeRead(
+        **_shared(guarantee),
+        quantity=guarantee.quantity,
+        price=guarantee.price,
+        start=guarantee.start,
+        end=guarantee.end,
+        funds=[
+            GuaranteeFund(fund=entry["fund"], share=entry["share"])
+            for entry in guarantee_funds(guarantee)
+            if funds is None or entry["fund"] in funds
+        ],
+    )
 
 
 def delivery_points(record: models.Contract | models.Guarantee) -> list[str]:
@@ -81,24 +116,50 @@ def delivery_points(record: models.Contract | models.Guarantee) -> list[str]:
     return sorted(point.depot.code for point in record.delivery_points)
 
 
+def _with_funding(
+    session: Session, scope: Scope, records: Sequence[Record], read: Callable[..., Shown]
+) -> list[Shown]:
+    """`records` as `read` shows them, with the funding the caller's scope sees (a partner
+    only its own funds')."""
+    funds = repository.funding_view(session=session, scope=scope)
+    return [read(record, funds=funds) for record in records]
+
+
 def list_contracts(
-    *, session: Session, scope: Scope, filters: Mapping[str, Any], page: Any
-) -> tuple[list[dict[str, Any]], int]:
+    *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams
+) -> tuple[list[ContractRead], int]:
     """A page of contracts as the API shows them."""
     rows, total = repository.list_contracts(
         session=session, scope=scope, filters=filters, page=page
     )
-    funds = repository.funding_view(session=session, scope=scope)
-    return [contract_read(row, funds=funds) for row in rows], total
+    return _with_funding(session, scope, rows, contract_read), total
 
 
-def read_contract(*, session: Session, scope: Scope, contract_id: int) -> dict[str, Any]:
+def read_contract(*, session: Session, scope: Scope, contract_id: int) -> ContractRead:
     """One contract as the API shows it."""
     contract = repository.get_contract(session=session, scope=scope, contract_id=contract_id)
-    return contract_read(contract, funds=repository.funding_view(session=session, scope=scope))
+    return _with_funding(session, scope, [contract], contract_read)[0]
 
 
-def contract_versions(*, session: Session, scope: Scope, contract_id: int) -> list[dict[str, Any]]:
+def list_guarantees(
+    *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams
+) -> tuple[list[GuaranteeRead], int]:
+    """A page of guarantees as the API shows them."""
+    rows, total = repository.list_guarantees(
+        session=session, scope=scope, filters=filters, page=page
+    )
+    return _with_funding(session, scope, rows, guarantee_read), total
+
+
+def read_guarantee(*, session: Session, scope: Scope, guarantee_id: int) -> GuaranteeRead:
+    """One guarantee as the API shows it."""
+    guarantee = repository.get_guarantee(session=session, scope=scope, guarantee_id=guarantee_id)
+    return _with_funding(session, scope, [guarantee], guarantee_read)[0]
+
+
+def contract_versions(
+    *, session: Session, scope: Scope, contract_id: int
+) -> list[ContractVersionRead]:
     """Every version of a contract, oldest first."""
     contract = repository.get_contract(session=session, scope=scope, contract_id=contract_id)
     funds = repository.funding_view(session=session, scope=scope)
@@ -107,7 +168,7 @@ def contract_versions(*, session: Session, scope: Scope, contract_id: int) -> li
 
 def contract_version(
     *, session: Session, scope: Scope, contract_id: int, number: int
-) -> dict[str, Any]:
+) -> ContractVersionRead:
     """One version of a contract."""
     contract = repository.get_contract(session=session, scope=scope, contract_id=contract_id)
     for version in contract.versions:
@@ -116,48 +177,6 @@ def contract_version(
                 version, funds=repository.funding_view(session=session, scope=scope)
             )
     raise NotFound(f"contract {contract.number} has no version {number}")
-
-
-def guarantee_read(guarantee: models.Guarantee, *, funds: frozenset[str] | None) -> dict[str, Any]:
-    """A guarantee as the API shows it; with `funds`, only those of its funds."""
-    return {
-        "id": guarantee.id,
-        "number": guarantee.number,
-        "plan_run_id": guarantee.plan_run_id,
-        "producer": guarantee.producer,
-        "line": guarantee.line,
-        "item": guarantee.item,
-        "quantity": guarantee.quantity,
-        "price": guarantee.price,
-        "start": guarantee.start,
-        "end": guarantee.end,
-        "funds": [
-            entry for entry in guarantee_funds(guarantee) if funds is None or entry["fund"] in funds
-        ],
-        "status": guarantee.status,
-        "created_at": guarantee.created_at,
-        "signed_at": guarantee.signed_at,
-        "closed_at": guarantee.closed_at,
-        "delivery_points": delivery_points(guarantee),
-        "version": guarantee.version,
-    }
-
-
-def list_guarantees(
-    *, session: Session, scope: Scope, filters: Mapping[str, Any], page: Any
-) -> tuple[list[dict[str, Any]], int]:
-    """A page of guarantees as the API shows them."""
-    rows, total = repository.list_guarantees(
-        session=session, scope=scope, filters=filters, page=page
-    )
-    funds = repository.funding_view(session=session, scope=scope)
-    return [guarantee_read(row, funds=funds) for row in rows], total
-
-
-def read_guarantee(*, session: Session, scope: Scope, guarantee_id: int) -> dict[str, Any]:
-    """One guarantee as the API shows it."""
-    guarantee = repository.get_guarantee(session=session, scope=scope, guarantee_id=guarantee_id)
-    return guarantee_read(guarantee, funds=repository.funding_view(session=session, scope=scope))
 
 
 @dataclass(frozen=True)
@@ -202,29 +221,29 @@ class MonthAgainstSchedule:
 
 
 def schedule_against_accepted(
-    deliveries: Sequence[Mapping[str, Any]],
+    deliveries: Sequence[DeliveryRead],
     receipts: Sequence[Mapping[str, Any]],
     as_of: date | None = None,
 ) -> list[MonthAgainstSchedule]:
     """Month by month, a contract's schedule (`deliveries` of its terms) against the accepted
     quantities of its `receipts` (each with a `day` and `accepted`); with `as_of`, the months
     before its month that were behind are `late` (none once everything is accepted)."""
-    scheduled = {d["month"]: d for d in deliveries}
+    scheduled = {d.month: d for d in deliveries}
     accepted: dict[str, float] = defaultdict(float)
     for receipt in receipts:
         accepted[month_of(receipt["day"])] += float(receipt["accepted"])
     rows: list[MonthAgainstSchedule] = []
     total_scheduled = total_accepted = 0.0
-    delivered_all = sum(accepted.values()) + 1e-9 >= sum(float(d["quantity"]) for d in deliveries)
+    delivered_all = sum(accepted.values()) + 1e-9 >= sum(d.quantity for d in deliveries)
     current = month_of(as_of) if as_of is not None else None
     for month in sorted(set(scheduled) | set(accepted)):
         delivery = scheduled.get(month)
-        total_scheduled += float(delivery["quantity"]) if delivery else 0.0
+        total_scheduled += delivery.quantity if delivery else 0.0
         total_accepted += accepted.get(month, 0.0)
         rows.append(
             MonthAgainstSchedule(
                 month=month,
-                scheduled=delivery["quantity"] if delivery else None,
+                scheduled=delivery.quantity if delivery else None,
                 accepted=accepted.get(month),
                 scheduled_so_far=total_scheduled,
                 accepted_so_far=total_accepted,

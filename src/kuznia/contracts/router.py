@@ -1,7 +1,7 @@
 """`/api/v1/plan-runs/{run_id}/approve`, `/api/v1/contracts` and `/api/v1/guarantees`: approve a
 plan into contracts and guarantees, sign, amend, complete and terminate them, read them."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query, status
 
@@ -19,7 +19,7 @@ from kuznia.contracts.schemas import (
     VersionBody,
 )
 from kuznia.models import ContractStatus, GuaranteeStatus
-from kuznia.pagination import MAX_DB_INT, Key, Page, PageParams, page_params
+from kuznia.pagination import MAX_DB_INT, Key, Page, PageParams, page_of, page_params
 
 router = APIRouter(tags=["contracts"])
 PageDep = Annotated[PageParams, Depends(page_params)]
@@ -43,7 +43,7 @@ def approve_run(
     scope: ScopeDep,
     run_id: Key,
     body: Annotated[ApproveRequest, Body(default_factory=ApproveRequest)],
-) -> dict[str, Any]:
+) -> ApprovalRead:
     return service.approve_run(
         session=session,
         scope=scope,
@@ -66,7 +66,7 @@ def list_contracts(
     fund: Annotated[
         str | None, Query(max_length=200, description="Only those this fund pays a share of.")
     ] = None,
-) -> dict[str, Any]:
+) -> Page[ContractRead]:
     filters = {
         "status": status,
         "producer": producer,
@@ -76,7 +76,7 @@ def list_contracts(
         "fund": fund,
     }
     rows, total = service.list_contracts(session=session, scope=scope, filters=filters, page=page)
-    return {"items": rows, "total": total, **page.model_dump()}
+    return page_of(rows, total, page)
 
 
 @router.get(
@@ -84,7 +84,7 @@ def list_contracts(
     response_model=ContractRead,
     summary="A contract with its terms in force",
 )
-def get_contract(session: SessionDep, scope: ScopeDep, contract_id: Key) -> dict[str, Any]:
+def get_contract(session: SessionDep, scope: ScopeDep, contract_id: Key) -> ContractRead:
     return service.read_contract(session=session, scope=scope, contract_id=contract_id)
 
 
@@ -93,7 +93,9 @@ def get_contract(session: SessionDep, scope: ScopeDep, contract_id: Key) -> dict
     response_model=list[ContractVersionRead],
     summary="Every version of a contract's terms, oldest first",
 )
-def list_versions(session: SessionDep, scope: ScopeDep, contract_id: Key) -> list[dict[str, Any]]:
+def list_versions(
+    session: SessionDep, scope: ScopeDep, contract_id: Key
+) -> list[ContractVersionRead]:
     return service.contract_versions(session=session, scope=scope, contract_id=contract_id)
 
 
@@ -104,7 +106,7 @@ def list_versions(session: SessionDep, scope: ScopeDep, contract_id: Key) -> lis
 )
 def get_version(
     session: SessionDep, scope: ScopeDep, contract_id: Key, number: VersionNumber
-) -> dict[str, Any]:
+) -> ContractVersionRead:
     return service.contract_version(
         session=session, scope=scope, contract_id=contract_id, number=number
     )
@@ -115,7 +117,7 @@ def get_version(
 )
 def sign_contract(
     session: SessionDep, scope: ScopeDep, contract_id: Key, body: VersionBody
-) -> dict[str, Any]:
+) -> ContractRead:
     contract = service.sign_contract(
         session=session, scope=scope, contract_id=contract_id, version=body.version
     )
@@ -129,7 +131,7 @@ def sign_contract(
 )
 def complete_contract(
     session: SessionDep, scope: ScopeDep, contract_id: Key, body: VersionBody
-) -> dict[str, Any]:
+) -> ContractRead:
     contract = service.complete_contract(
         session=session, scope=scope, contract_id=contract_id, version=body.version
     )
@@ -143,7 +145,7 @@ def complete_contract(
 )
 def terminate_contract(
     session: SessionDep, scope: ScopeDep, contract_id: Key, body: TerminateRequest
-) -> dict[str, Any]:
+) -> ContractRead:
     contract = service.terminate_contract(
         session=session,
         scope=scope,
@@ -162,7 +164,7 @@ def terminate_contract(
 )
 def amend_contract(
     session: SessionDep, scope: ScopeDep, contract_id: Key, body: AmendmentRequest
-) -> dict[str, Any]:
+) -> ContractRead:
     contract = service.amend_contract(
         session=session, scope=scope, contract_id=contract_id, body=body
     )
@@ -176,7 +178,7 @@ def amend_contract(
 )
 def put_contract_delivery_points(
     session: SessionDep, scope: ScopeDep, contract_id: Key, body: DeliveryPointsUpdate
-) -> dict[str, Any]:
+) -> ContractRead:
     return service.set_contract_delivery_points(
         session=session, scope=scope, contract_id=contract_id, body=body
     )
@@ -189,7 +191,7 @@ def put_contract_delivery_points(
 )
 def put_guarantee_delivery_points(
     session: SessionDep, scope: ScopeDep, guarantee_id: Key, body: DeliveryPointsUpdate
-) -> dict[str, Any]:
+) -> GuaranteeRead:
     return service.set_guarantee_delivery_points(
         session=session, scope=scope, guarantee_id=guarantee_id, body=body
     )
@@ -208,7 +210,7 @@ def list_guarantees(
     fund: Annotated[
         str | None, Query(max_length=200, description="Only those this fund is to pay for.")
     ] = None,
-) -> dict[str, Any]:
+) -> Page[GuaranteeRead]:
     filters = {
         "status": status,
         "producer": producer,
@@ -218,11 +220,11 @@ def list_guarantees(
         "fund": fund,
     }
     rows, total = service.list_guarantees(session=session, scope=scope, filters=filters, page=page)
-    return {"items": rows, "total": total, **page.model_dump()}
+    return page_of(rows, total, page)
 
 
 @router.get("/guarantees/{guarantee_id}", response_model=GuaranteeRead, summary="A guarantee")
-def get_guarantee(session: SessionDep, scope: ScopeDep, guarantee_id: Key) -> dict[str, Any]:
+def get_guarantee(session: SessionDep, scope: ScopeDep, guarantee_id: Key) -> GuaranteeRead:
     return service.read_guarantee(session=session, scope=scope, guarantee_id=guarantee_id)
 
 
@@ -233,7 +235,7 @@ def get_guarantee(session: SessionDep, scope: ScopeDep, guarantee_id: Key) -> di
 )
 def sign_guarantee(
     session: SessionDep, scope: ScopeDep, guarantee_id: Key, body: VersionBody
-) -> dict[str, Any]:
+) -> GuaranteeRead:
     return service.sign_guarantee(
         session=session, scope=scope, guarantee_id=guarantee_id, version=body.version
     )
@@ -246,7 +248,7 @@ def sign_guarantee(
 )
 def terminate_guarantee(
     session: SessionDep, scope: ScopeDep, guarantee_id: Key, body: TerminateRequest
-) -> dict[str, Any]:
+) -> GuaranteeRead:
     return service.terminate_guarantee(
         session=session,
         scope=scope,

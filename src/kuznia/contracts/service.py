@@ -17,6 +17,7 @@ from kuznia.contracts.delivery_points import (
     set_guarantee_delivery_points,
 )
 from kuznia.contracts.lifecycle import (
+    change_contract,
     complete_contract,
     fulfil_guarantees,
     sign_contract,
@@ -58,6 +59,7 @@ __all__ = [
     "amend_contract",
     "approve_run",
     "cents",
+    "change_contract",
     "complete_contract",
     "contract_actions",
     "contract_read",

@@ -66,7 +66,6 @@ GUARANTEE_MOVES: dict[str, Move[GuaranteeStatus]] = {
 # The actions a person chooses on a contract's page (`deliver` happens by recording one;
 # `amend` and `route` have forms of their own).
 CONTRACT_ACTIONS = ("sign", "complete", "terminate")
-GUARANTEE_ACTIONS = ("sign", "terminate")
 
 
 def contract_actions(status: ContractStatus) -> frozenset[str]:

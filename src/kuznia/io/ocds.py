@@ -354,21 +354,7 @@ def contract_release(
             for version in contract.versions[1:]
         ]
     tags = _tags(contract, accepted, cancelled=cancelled)
-    release: dict[str, Any] = {
-        "ocid": ocid,
-        "id": f"{ocid}-{_stamp(as_of)}",
-        "date": _datetime(as_of),
-        "tag": tags,
-        "initiationType": "tender",
-        "language": "en",
-        "parties": parties,
-        "buyer": buyer,
-        "awards": [award],
-        "contracts": [contract_section],
-    }
-    if withheld:
-        release["withheldInformation"] = withheld
-    return release
+    return _release(ocid, as_of, tags, parties, buyer, award, contract_section, withheld)
 
 
 @dataclass(frozen=True)
@@ -497,6 +483,21 @@ def guarantee_release(
     tags = ["awardCancellation" if cancelled else "award", "contract"]
     if guarantee.status in _ENDED:
         tags.append("contractTermination")
+    return _release(ocid, as_of, tags, parties, buyer, award, contract_section, withheld)
+
+
+def _release(
+    ocid: str,
+    as_of: datetime,
+    tags: list[str],
+    parties: list[dict[str, Any]],
+    buyer: dict[str, Any],
+    award: dict[str, Any],
+    contract: dict[str, Any],
+    withheld: list[dict[str, str]],
+) -> dict[str, Any]:
+    """One release of `ocid` as of `as_of`: its one award and one contract, and what of them
+    is withheld (the field is left out when nothing is)."""
     release: dict[str, Any] = {
         "ocid": ocid,
         "id": f"{ocid}-{_stamp(as_of)}",
@@ -507,7 +508,7 @@ def guarantee_release(
         "parties": parties,
         "buyer": buyer,
         "awards": [award],
-        "contracts": [contract_section],
+        "contracts": [contract],
     }
     if withheld:
         release["withheldInformation"] = withheld

@@ -14,7 +14,6 @@ from kuznia.jobs import service as jobs_service
 from kuznia.jobs.registry import JobContext, handles
 from kuznia.plans import economy, repository, service
 from kuznia.plans.economy import MoneyCurveRequest
-from kuznia.plans.schemas import ShortfallClose
 
 CLOSE = "close"
 CURVE = "curve"
@@ -59,7 +58,7 @@ def close(context: JobContext) -> dict[str, Any]:
             number=int(context.params["number"]),
             time_limit=CLOSE_SECONDS,
         )
-    return ShortfallClose.model_validate(answer).model_dump(mode="json")
+    return answer.model_dump(mode="json")
 
 
 @handles(CURVE)

@@ -8,8 +8,8 @@ from pydantic import Field, create_model
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep
 from kuznia.jobs.schemas import JobRead
-from kuznia.pagination import MAX_DB_INT, Key, Page, PageParams, page_params
-from kuznia.plans import economy, repository, service
+from kuznia.pagination import MAX_DB_INT, Key, Page, PageParams, page_of, page_params
+from kuznia.plans import economy, service
 from kuznia.plans import jobs as plan_jobs
 from kuznia.plans.economy import MoneyCurveRequest
 from kuznia.plans.schemas import (
@@ -32,7 +32,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 )
 def start_run(
     request: Request, session: SessionDep, scope: ScopeDep, body: PlanRunCreate
-) -> dict[str, Any]:
+) -> PlanRunRead:
     run = service.start_run(session=session, scope=scope, body=body)
     session.commit()
     pool = getattr(request.app.state, "workers", None)
@@ -42,26 +42,22 @@ def start_run(
 
 
 @router.get("", response_model=Page[PlanRunRead], summary="List plan runs, newest first")
-def list_runs(session: SessionDep, scope: ScopeDep, page: PageDep) -> dict[str, Any]:
-    runs, total = repository.list_runs(session=session, scope=scope, page=page)
-    return {
-        "items": [service.run_read(run, scope=scope) for run in runs],
-        "total": total,
-        **page.model_dump(),
-    }
+def list_runs(session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[PlanRunRead]:
+    runs, total = service.list_runs(session=session, scope=scope, page=page)
+    return page_of([service.run_read(run, scope=scope) for run in runs], total, page)
 
 
 @router.get("/{run_id}", response_model=PlanRunRead, summary="A run's status and progress")
-def get_run(session: SessionDep, scope: ScopeDep, run_id: Key) -> dict[str, Any]:
+def get_run(session: SessionDep, scope: ScopeDep, run_id: Key) -> PlanRunRead:
     return service.run_read(
-        repository.get_run(session=session, scope=scope, run_id=run_id), scope=scope
+        service.get_run(session=session, scope=scope, run_id=run_id), scope=scope
     )
 
 
 @router.post(
     "/{run_id}/cancel", response_model=PlanRunRead, summary="Cancel a queued or running run"
 )
-def cancel_run(session: SessionDep, scope: ScopeDep, run_id: Key) -> dict[str, Any]:
+def cancel_run(session: SessionDep, scope: ScopeDep, run_id: Key) -> PlanRunRead:
     return service.run_read(
         service.cancel_run(session=session, scope=scope, run_id=run_id), scope=scope
     )
@@ -118,7 +114,7 @@ def read_shortfalls(
     operation: Annotated[
         Operation | None, Query(description="Only needs of this operation type.")
     ] = None,
-) -> dict[str, Any]:
+) -> Page[dict[str, Any]]:
     rows, total = service.shortfall_page(
         session=session,
         scope=scope,
@@ -132,7 +128,7 @@ def read_shortfalls(
         },
         page=page,
     )
-    return {"items": rows, "total": total, **page.model_dump()}
+    return page_of(rows, total, page)
 
 
 @router.post(
@@ -194,7 +190,7 @@ def _result_route(table: str) -> None:
         month: Annotated[
             int | None, Query(ge=0, le=MAX_DB_INT, description="Only rows of this month.")
         ] = None,
-    ) -> dict[str, Any]:
+    ) -> Page[dict[str, Any]]:
         rows, total = service.result_page(
             session=session,
             scope=scope,
@@ -203,7 +199,7 @@ def _result_route(table: str) -> None:
             filters={"item": item, "line": line, "fund": fund, "month": month},
             page=page,
         )
-        return {"items": rows, "total": total, **page.model_dump()}
+        return page_of(rows, total, page)
 
 
 for _table in RESULT_ROWS:

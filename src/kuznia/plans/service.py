@@ -25,7 +25,13 @@ from kuznia.pagination import PageParams
 from kuznia.planning import PlanInput, SolveOptions, whatif
 from kuznia.planning.results import reason_text
 from kuznia.plans import repository
-from kuznia.plans.schemas import RESULT_TABLES, PlanRunCreate
+from kuznia.plans.schemas import (
+    RESULT_TABLES,
+    PlanRunCreate,
+    PlanRunRead,
+    ShortfallClose,
+    TierRead,
+)
 from kuznia.registry.settings import instance_document
 
 _FINISHED = (
@@ -35,35 +41,35 @@ _FINISHED = (
 )
 
 
-def run_read(run: models.PlanRun, *, scope: Scope) -> dict[str, Any]:
+def run_read(run: models.PlanRun, *, scope: Scope) -> PlanRunRead:
     """A run as the API shows it; a partner does not see the tiers of the troops' needs."""
     partner = scope.access("plan_runs", Action.read) is Access.own
-    return {
-        "id": run.id,
-        "status": run.status,
-        "progress": run.progress,
-        "message": run.message,
-        "options": run.options,
-        "kind": run.kind,
-        "replan_of": run.replan_of,
-        "created_at": run.created_at,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-        "solve_status": run.solve_status,
-        "cost": None if partner else run.cost,
-        "coverage": None if partner else run.coverage,
-        "tiers": []
+    return PlanRunRead(
+        id=run.id,
+        status=run.status,
+        progress=run.progress,
+        message=run.message,
+        options=run.options,
+        kind=run.kind,
+        replan_of=run.replan_of,
+        created_at=run.created_at,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        solve_status=run.solve_status,
+        cost=None if partner else run.cost,
+        coverage=None if partner else run.coverage,
+        tiers=[]
         if partner
         else [
-            {
-                "priority": t.priority,
-                "weighted_unit_months_short": t.weighted_unit_months_short,
-                "unit_months_short": t.unit_months_short,
-            }
+            TierRead(
+                priority=t.priority,
+                weighted_unit_months_short=t.weighted_unit_months_short,
+                unit_months_short=t.unit_months_short,
+            )
             for t in run.tiers
         ],
-        "version": run.version,
-    }
+        version=run.version,
+    )
 
 
 def start_run(*, session: Session, scope: Scope, body: PlanRunCreate) -> models.PlanRun:
@@ -184,7 +190,7 @@ def close_shortfall(
     run_id: int,
     number: int,
     time_limit: float = CLOSE_SECONDS,
-) -> dict[str, Any]:
+) -> ShortfallClose:
     """The extra money per fund and year (or capacity) that closes a run's `number`-th
     shortfall, found by re-solving the run's snapshot (planning.whatif.close_shortfall)."""
     shortfall = repository.shortfall_by_number(
@@ -210,16 +216,16 @@ def close_shortfall(
         SolveOptions(mode=options.get("mode", "lp"), mip_gap=options.get("mip_gap", 1e-4)),
         time_limit=time_limit,
     )
-    return {
-        "run_id": run_id,
-        "number": number,
-        "item": shortfall.item,
-        "grouping": shortfall.grouping,
-        "priority": shortfall.priority,
-        "operation": shortfall.operation,
-        "currency": run.currency,
+    return ShortfallClose(
+        run_id=run_id,
+        number=number,
+        item=shortfall.item,
+        grouping=shortfall.grouping,
+        priority=shortfall.priority,
+        operation=shortfall.operation,
+        currency=run.currency,
         **answer,
-    }
+    )
 
 
 def list_runs(

@@ -203,7 +203,7 @@ def sign_guarantee(
         now = contracts_service.read_guarantee(
             session=session, scope=viewer.scope, guarantee_id=guarantee_id
         )
-        done = "signed" if now["status"] is models.GuaranteeStatus.signed else "not-signed"
+        done = "signed" if now.status is models.GuaranteeStatus.signed else "not-signed"
     return RedirectResponse(f"/contracts/guarantees?done={done}", status_code=303)
 
 
@@ -249,13 +249,13 @@ def render_contract(
         {
             "contract": read,
             "versions": list(reversed(versions)),
-            "terms": read["terms"],
+            "terms": read.terms,
             "progress": execution.contract_progress(
                 session=session, contract=contract, as_of=as_of
             ),
             "as_of": as_of,
             "months": contracts_service.schedule_against_accepted(
-                read["terms"]["deliveries"], receipts, as_of
+                read.terms.deliveries, receipts, as_of
             ),
             "receipts": receipts,
             "may_read_plans": may_read(scope, "plan_runs"),
@@ -434,16 +434,13 @@ def change_contract(
         )
 
     def change() -> models.Contract:
-        if action == "sign":
-            return contracts_service.sign_contract(
-                session=session, scope=scope, contract_id=contract_id, version=version
-            )
-        if action == "complete":
-            return contracts_service.complete_contract(
-                session=session, scope=scope, contract_id=contract_id, version=version
-            )
-        return contracts_service.terminate_contract(
-            session=session, scope=scope, contract_id=contract_id, version=version, reason=reason
+        return contracts_service.change_contract(
+            session=session,
+            scope=scope,
+            contract_id=contract_id,
+            version=version,
+            action=action,
+            reason=reason,
         )
 
     state = forms.FormState(values=values)

@@ -12,6 +12,7 @@ shown next to the field it is about.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -331,16 +332,11 @@ def record_receipt(
         return again(422)
 
     def refused(error: KuzniaError) -> int | None:
-        if isinstance(error, NotFound):  # another organisation's depot or contract, or none
-            errors.update(forms.by_field(error.problems, RECEIPT_FIELDS)[0])
-            if "depot" in errors:
-                errors["depot"] = NOT_YOUR_DEPOT
-            return 404
         if isinstance(error, Conflict) and not isinstance(error, ClientKeyReused):
             # the contract is not signed or in delivery (or no longer)
             errors["contract_id"] = error.detail
             return 409
-        return None
+        return _not_yours(error, errors, RECEIPT_FIELDS)
 
     outcome = forms.submit(
         lambda: logistics_service.record_receipt(
@@ -364,15 +360,7 @@ def record_receipt(
     if isinstance(outcome, forms.Refused):
         return again(outcome.status_code)
     stored, created = outcome
-    return RedirectResponse(
-        _ledger_url(
-            stored["day"],
-            view_depot,
-            saved=f"receipt-{stored['id']}",
-            **({} if created else {"again": "1"}),
-        ),
-        status_code=303,
-    )
+    return _saved(stored, created, view_depot, "receipt")
 
 
 @router.post("/ledger/dispatches", include_in_schema=False, response_class=HTMLResponse)
@@ -426,17 +414,12 @@ def record_dispatch(
         return again(422)
 
     def refused(error: KuzniaError) -> int | None:
-        if isinstance(error, NotFound):  # another organisation's depot or contract, or none
-            errors.update(forms.by_field(error.problems, DISPATCH_FIELDS)[0])
-            if "depot" in errors:
-                errors["depot"] = NOT_YOUR_DEPOT
-            return 404
         if isinstance(error, InsufficientStock):
             errors["quantity"] = lang.gettext(
                 NOT_ENOUGH, held=_amount(lang, error.held), item=error.item, depot=error.depot
             )
             return 409
-        return None
+        return _not_yours(error, errors, DISPATCH_FIELDS)
 
     outcome = forms.submit(
         lambda: logistics_service.record_dispatch(
@@ -454,15 +437,7 @@ def record_dispatch(
     if isinstance(outcome, forms.Refused):
         return again(outcome.status_code)
     stored, created = outcome
-    return RedirectResponse(
-        _ledger_url(
-            stored["day"],
-            view_depot,
-            saved=f"dispatch-{stored['id']}",
-            **({} if created else {"again": "1"}),
-        ),
-        status_code=303,
-    )
+    return _saved(stored, created, view_depot, "dispatch")
 
 
 @router.post(
@@ -536,14 +511,28 @@ def reverse_entry(
     if isinstance(outcome, forms.Refused):
         return again(outcome.status_code)
     stored, created = outcome
+    return _saved(stored, created, view_depot, NOUNS[kind], corrected="1")
+
+
+def _not_yours(error: KuzniaError, errors: dict[str, str], fields: Sequence[str]) -> int | None:
+    """404 for a depot or contract of another organisation (or none), said beside its field;
+    None for any other refusal."""
+    if not isinstance(error, NotFound):
+        return None
+    errors.update(forms.by_field(error.problems, fields)[0])
+    if "depot" in errors:
+        errors["depot"] = NOT_YOUR_DEPOT
+    return 404
+
+
+def _saved(
+    stored: Mapping[str, Any], created: bool, depot: str, noun: str, **extra: str
+) -> RedirectResponse:
+    """Back to the ledger on the entry's day, naming the entry saved (and, when the form had
+    been sent before, that it is recorded once)."""
+    again = {} if created else {"again": "1"}
     return RedirectResponse(
-        _ledger_url(
-            stored["day"],
-            view_depot,
-            saved=f"{NOUNS[kind]}-{stored['id']}",
-            corrected="1",
-            **({} if created else {"again": "1"}),
-        ),
+        _ledger_url(stored["day"], depot, saved=f"{noun}-{stored['id']}", **extra, **again),
         status_code=303,
     )
 

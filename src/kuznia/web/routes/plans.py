@@ -21,7 +21,7 @@ from kuznia.errors import Conflict, Forbidden
 from kuznia.instance.vocabulary import OPERATIONS
 from kuznia.pagination import Key, PageParams
 from kuznia.plans import service as plans_service
-from kuznia.plans.schemas import PlanRunCreate
+from kuznia.plans.schemas import PlanRunCreate, PlanRunRead
 from kuznia.web import forms, results, summaries
 from kuznia.web.i18n import N_, Language
 from kuznia.web.nav import may_write
@@ -70,7 +70,7 @@ def progress_message(message: str, lang: Language) -> str:
     return lang.gettext(message)
 
 
-def _run_view(run: models.PlanRun, viewer: Viewer) -> dict[str, Any]:
+def _run_view(run: models.PlanRun, viewer: Viewer) -> PlanRunRead:
     """A run as the plans service shows it to this viewer (a partner sees no tiers or cost)."""
     return plans_service.run_read(run, scope=viewer.scope)
 
