@@ -189,26 +189,38 @@ def update_user(
     active: bool | None = None,
     role: Role | None = None,
     password: str | None = None,
+    organisation: str | None = None,
 ) -> User:
-    """Change a user's role, password or whether it may log in; deactivating or a new password
-    revokes its tokens."""
+    """Change a user's role, organisation, password or whether it may log in; deactivating,
+    a new password or another organisation revokes its tokens."""
     user = repository.user_by_id(session=session, user_id=user_id)
     if user is None:
         raise NotFound(f"user {user_id} not found")
     ensure_version(current=user.version, given=version, what=f"user {user_id}")
-    if role is not None and role is not user.role:
-        if user.organisation.kind not in ROLE_KINDS[role]:
+    moved = organisation is not None and organisation != user.organisation.name
+    target = user.organisation
+    if moved:
+        found = repository.organisation_by_name(session=session, name=str(organisation))
+        if found is None:
             raise InvalidInput(
-                f"role {role.value} does not fit organisation {user.organisation.name!r}",
-                problems=[FieldProblem("role", f"role {role.value} does not fit the organisation")],
+                f'unknown organisation "{organisation}"',
+                problems=[FieldProblem("organisation", f'unknown organisation "{organisation}"')],
             )
-        user.role = role
+        target = found
+    new_role = role if role is not None else user.role
+    if (moved or new_role is not user.role) and target.kind not in ROLE_KINDS[new_role]:
+        raise InvalidInput(
+            f"role {new_role.value} does not fit organisation {target.name!r}",
+            problems=[FieldProblem("role", f"role {new_role.value} does not fit the organisation")],
+        )
+    user.role = new_role
+    user.organisation = target
     if password is not None:
         _check_new_password(password, email=user.email)
         user.password_hash = hash_password(password)
     if active is not None:
         user.active = active
-    if password is not None or active is False:
+    if password is not None or active is False or moved:
         repository.revoke_tokens_of(session=session, user_id=user.id, when=datetime.now(UTC))
     session.flush()
     return user

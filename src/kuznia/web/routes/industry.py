@@ -231,6 +231,8 @@ def producer_page(
                 for line in lines
             },
             "may_edit": may_write(scope, LINES.name),
+            "may_edit_expansions": may_write(scope, EXPANSIONS.name),
+            "saved": request.query_params.get("saved"),
             "may_read_plans": may_read(scope, "plan_runs"),
         },
         viewer=viewer,
