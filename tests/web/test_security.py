@@ -83,6 +83,7 @@ class TestCsrf:
             "/plans",
             "/plans/1/approve",
             "/plans/1/cancel",
+            "/registry/import",
             "/targets",
             "/targets/1/delete",
         ]

@@ -18,6 +18,7 @@ from kuznia.web.routes import (
     account,
     audit,
     contracts,
+    downloads,
     economy,
     exports,
     funds,
@@ -42,8 +43,10 @@ def web_router() -> APIRouter:
     """Every page's route; those that change something need the CSRF token (kuznia.web.csrf)."""
     router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.protect)])
     # progress before contracts: /contracts/progress is not a contract's id
-    modules = (account, overview, industry, industry_edit, needs, funds, plans, progress, contracts, ledger)
+    modules = (account, overview, industry, needs, funds, plans, progress, contracts, ledger)
     for module in (*modules, targets, exports, economy, audit, users, password, asset_routes):
+        router.include_router(module.router)
+    for module in (industry_edit, downloads):
         router.include_router(module.router)
     return router
 
