@@ -86,6 +86,8 @@ class TestCsrf:
             "/registry/import",
             "/targets",
             "/targets/1/delete",
+            "/users",
+            "/users/1",
         ]
 
     @pytest.mark.parametrize("origin", [None, "null"])

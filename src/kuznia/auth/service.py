@@ -51,6 +51,9 @@ ROLE_KINDS: dict[Role, frozenset[OrganisationKind]] = {
     Role.admin: frozenset({OrganisationKind.ministry}),
 }
 
+# The most organisations a form offers to choose from (a ministry has a few hundred at most).
+MAX_ORGANISATIONS = 5000
+
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
@@ -224,6 +227,24 @@ def update_user(
         repository.revoke_tokens_of(session=session, user_id=user.id, when=datetime.now(UTC))
     session.flush()
     return user
+
+
+def get_user(*, session: Session, scope: Scope, user_id: int) -> User:
+    """One user, for a caller who may read users."""
+    scope.require("users", Action.read)
+    user = repository.user_by_id(session=session, user_id=user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return user
+
+
+def list_organisations(*, session: Session, scope: Scope) -> Sequence[Organisation]:
+    """Every organisation in id order, for a caller who may read them."""
+    scope.require("organisations", Action.read)
+    found, _ = repository.list_organisations(
+        session=session, page=PageParams(limit=MAX_ORGANISATIONS, offset=0)
+    )
+    return found
 
 
 def list_users(*, session: Session, scope: Scope, page: PageParams) -> tuple[Sequence[User], int]:
