@@ -119,3 +119,17 @@ class TestOcds:
         client = pages.as_user(role)
         assert 'href="/registry/ocds"' not in client.get("/contracts").text
         assert client.get("/registry/ocds").status_code == 403
+
+
+class TestUploadLimit:
+    def test_a_workbook_above_the_body_limit_reaches_the_import(self, pages: Pages) -> None:
+        """A national registry workbook is about 1.3 MB, above the 1 MiB of other requests."""
+        client = pages.as_user("planner")
+        junk = b"PK" + b"\0" * (2 * 1024 * 1024)
+
+        response = client.post("/registry/import", files={"workbook": ("big.xlsx", junk, XLSX)})
+
+        assert response.status_code == 422
+        assert "not an Excel workbook" in response.text
+        refused = client.post("/needs", files={"workbook": ("big.xlsx", junk, XLSX)})
+        assert refused.status_code == 413
