@@ -15,7 +15,7 @@ The schemas then bound every text field's length and character set (`kuznia.text
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from fastapi import Request
@@ -32,17 +32,22 @@ _WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 class BodyLimit:
     """ASGI middleware refusing a body of more than `max_bytes` bytes with 413."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, uploads: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # paths that take an uploaded file (the registry workbook), and their own limit
+        self.uploads = dict(uploads or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _WITH_BODY:
             await self.app(scope, receive, send)
             return
+        limit = self.uploads.get(scope.get("path", ""), self.max_bytes)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, send)
+        if declared is not None and declared > limit:
+            await self._refuse(scope, send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -55,8 +60,8 @@ class BodyLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, send)
+            if size > limit:
+                await self._refuse(scope, send, limit)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -67,10 +72,10 @@ class BodyLimit:
             send,
         )
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
+        setting = "KUZNIA_MAX_UPLOAD_BYTES" if limit != self.max_bytes else "KUZNIA_MAX_BODY_BYTES"
         detail = (
-            f"the request's body is larger than {self.max_bytes} bytes "
-            "(KUZNIA_MAX_BODY_BYTES): send less, or split it"
+            f"the request's body is larger than {limit} bytes ({setting}): send less, or split it"
         )
         body, content_type = _error(scope, detail)
         await send(

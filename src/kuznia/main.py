@@ -182,7 +182,11 @@ def create_app(
         redoc_url=None,
         dependencies=[Depends(refuse_unsafe_text)],
     )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        uploads={"/registry/import": settings.max_upload_bytes},
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(app.state.engine)

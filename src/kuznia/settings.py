@@ -89,6 +89,11 @@ class Settings(BaseSettings):
         ge=1024,
         description="The largest request body, in bytes (JSON and forms); larger: 413.",
     )
+    max_upload_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=1024,
+        description="The largest uploaded file (a registry workbook on the web), in bytes.",
+    )
     import_max_bytes: int = Field(
         default=50 * 1024 * 1024,
         ge=1,

@@ -107,3 +107,34 @@ class TestUsers:
         assert response.json()["problems"] == [
             {"field": "producer", "message": 'unknown producer "p99"'}
         ]
+
+
+class TestMoving:
+    def test_a_user_moved_to_another_producer_sees_that_producer_s_lines(self, api: Api) -> None:
+        user = api.get("producer", "/api/v1/auth/me").json()
+
+        response = api.patch(
+            "admin",
+            f"/api/v1/users/{user['id']}",
+            json={"version": user["version"], "organisation": "Producer Two"},
+        )
+
+        assert response.status_code == 200
+        assert response.json()["organisation"] == "Producer Two"
+        assert api.get("producer", "/api/v1/lines").status_code == 401  # its tokens end
+        token = login(api, "p1@producer.test").json()["token"]
+        lines = api.client.get("/api/v1/lines", headers={"Authorization": f"Bearer {token}"})
+        assert [line["code"] for line in lines.json()["items"]] == ["l2"]
+
+    def test_a_move_to_an_organisation_of_another_kind_is_refused(self, api: Api) -> None:
+        user = api.get("producer", "/api/v1/auth/me").json()
+
+        response = api.patch(
+            "admin",
+            f"/api/v1/users/{user['id']}",
+            json={"version": user["version"], "organisation": "Partner DK"},
+        )
+
+        assert response.status_code == 422
+        assert response.json()["problems"][0]["field"] == "role"
+        assert api.get("producer", "/api/v1/auth/me").json()["organisation"] == "Producer One"

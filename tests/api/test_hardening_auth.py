@@ -94,7 +94,11 @@ class TestPasswordPolicy:
 
         assert response.status_code == 422
         assert response.json()["problems"] == [
-            {"field": "password", "message": "the password has 8 characters: it needs at least 12"}
+            {
+                "field": "password",
+                "message": "the password has 8 characters: it needs at least 12",
+                "code": "password_too_short",
+            }
         ]
 
     def test_a_common_password_is_refused(self, api: Api) -> None:
@@ -102,7 +106,11 @@ class TestPasswordPolicy:
 
         assert response.status_code == 422
         assert response.json()["problems"] == [
-            {"field": "password", "message": "the password is on the list of common passwords"}
+            {
+                "field": "password",
+                "message": "the password is on the list of common passwords",
+                "code": "password_common",
+            }
         ]
 
     def test_the_email_s_name_is_refused_as_a_password(self, api: Api) -> None:
@@ -112,7 +120,11 @@ class TestPasswordPolicy:
 
         assert response.status_code == 422
         assert response.json()["problems"] == [
-            {"field": "password", "message": "the password is the e-mail's name: choose another"}
+            {
+                "field": "password",
+                "message": "the password is the e-mail's name: choose another",
+                "code": "password_email_name",
+            }
         ]
 
     def test_an_admin_setting_a_weak_password_is_refused(self, api: Api) -> None:
@@ -194,7 +206,11 @@ class TestPasswordChange:
 
         assert response.status_code == 422
         assert response.json()["problems"] == [
-            {"field": "new_password", "message": "the password is on the list of common passwords"}
+            {
+                "field": "new_password",
+                "message": "the password is on the list of common passwords",
+                "code": "password_common",
+            }
         ]
 
     def test_changing_needs_a_token(self, api: Api) -> None:

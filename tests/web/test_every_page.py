@@ -42,7 +42,17 @@ DETAILS = (
     r"/plans/\d+$",
     r"/contracts/\d+$",
 )
-EXTRA = ("/industry/lines", "/contracts/guarantees", "/contracts/progress", "/account/password")
+EXTRA = (
+    "/industry/lines",
+    "/contracts/guarantees",
+    "/contracts/progress",
+    "/account/password",
+    "/industry/stock",
+    "/industry/lines/1/edit",
+    "/industry/expansions/1/edit",
+    "/registry",
+    "/users/1/edit",
+)
 COMMON_UI_WORDS = (
     "Save",
     "Cancel",

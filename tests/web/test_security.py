@@ -71,6 +71,9 @@ class TestCsrf:
             "/contracts/1/production",
             "/contracts/guarantees/1/sign",
             "/funds/1",
+            "/industry/expansions/1",
+            "/industry/lines/1",
+            "/industry/stock/1",
             "/ledger/1/1/reverse",
             "/ledger/dispatches",
             "/ledger/receipts",
@@ -82,8 +85,11 @@ class TestCsrf:
             "/plans/1/approve",
             "/plans/1/cancel",
             "/plans/1/shortfalls/1/close",
+            "/registry/import",
             "/targets",
             "/targets/1/delete",
+            "/users",
+            "/users/1",
         ]
 
     @pytest.mark.parametrize("origin", [None, "null"])

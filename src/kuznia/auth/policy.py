@@ -22,6 +22,11 @@ from kuznia.errors import FieldProblem
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
+# The codes of a password's problems (FieldProblem.code), for callers that word them.
+TOO_SHORT = "password_too_short"
+TOO_LONG = "password_too_long"
+COMMON = "password_common"
+EMAIL_NAME = "password_email_name"
 # local@domain, printable ASCII without spaces; the finer points of RFC 5322 are not needed
 # for a login name.
 _EMAIL = re.compile(r"^[!-?A-~]+@[!-?A-~]+$")
@@ -65,6 +70,7 @@ def password_problems(password: str, *, email: str, field: str = "password") -> 
                 field,
                 f"the password has {len(password)} characters: it needs at least "
                 f"{MIN_PASSWORD_LENGTH}",
+                TOO_SHORT,
             )
         ]
     if len(password) > MAX_PASSWORD_LENGTH:
@@ -72,11 +78,14 @@ def password_problems(password: str, *, email: str, field: str = "password") -> 
             FieldProblem(
                 field,
                 f"the password has {len(password)} characters: at most {MAX_PASSWORD_LENGTH}",
+                TOO_LONG,
             )
         ]
     folded = password.casefold()
     if folded in common_passwords():
-        return [FieldProblem(field, "the password is on the list of common passwords")]
+        return [FieldProblem(field, "the password is on the list of common passwords", COMMON)]
     if folded == normalise_email(email).split("@", 1)[0]:
-        return [FieldProblem(field, "the password is the e-mail's name: choose another")]
+        return [
+            FieldProblem(field, "the password is the e-mail's name: choose another", EMAIL_NAME)
+        ]
     return []

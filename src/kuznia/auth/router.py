@@ -163,6 +163,7 @@ def update_user(
         active=body.active,
         role=body.role,
         password=body.password,
+        organisation=body.organisation,
     )
     return _user(user)
 

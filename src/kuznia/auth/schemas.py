@@ -78,6 +78,9 @@ class UserUpdate(Schema):
     password: str | None = Field(
         default=None, max_length=1024, description="At least 12 characters, not a common one."
     )
+    organisation: Annotated[
+        Name | None, Field(min_length=1, description="Move the user to this organisation.")
+    ] = None
 
 
 class UserRead(Schema):

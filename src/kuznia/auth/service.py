@@ -51,6 +51,9 @@ ROLE_KINDS: dict[Role, frozenset[OrganisationKind]] = {
     Role.admin: frozenset({OrganisationKind.ministry}),
 }
 
+# The most organisations a form offers to choose from (a ministry has a few hundred at most).
+MAX_ORGANISATIONS = 5000
+
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
@@ -189,29 +192,59 @@ def update_user(
     active: bool | None = None,
     role: Role | None = None,
     password: str | None = None,
+    organisation: str | None = None,
 ) -> User:
-    """Change a user's role, password or whether it may log in; deactivating or a new password
-    revokes its tokens."""
+    """Change a user's role, organisation, password or whether it may log in; deactivating,
+    a new password or another organisation revokes its tokens."""
     user = repository.user_by_id(session=session, user_id=user_id)
     if user is None:
         raise NotFound(f"user {user_id} not found")
     ensure_version(current=user.version, given=version, what=f"user {user_id}")
-    if role is not None and role is not user.role:
-        if user.organisation.kind not in ROLE_KINDS[role]:
+    moved = organisation is not None and organisation != user.organisation.name
+    target = user.organisation
+    if moved:
+        found = repository.organisation_by_name(session=session, name=str(organisation))
+        if found is None:
             raise InvalidInput(
-                f"role {role.value} does not fit organisation {user.organisation.name!r}",
-                problems=[FieldProblem("role", f"role {role.value} does not fit the organisation")],
+                f'unknown organisation "{organisation}"',
+                problems=[FieldProblem("organisation", f'unknown organisation "{organisation}"')],
             )
-        user.role = role
+        target = found
+    new_role = role if role is not None else user.role
+    if (moved or new_role is not user.role) and target.kind not in ROLE_KINDS[new_role]:
+        raise InvalidInput(
+            f"role {new_role.value} does not fit organisation {target.name!r}",
+            problems=[FieldProblem("role", f"role {new_role.value} does not fit the organisation")],
+        )
+    user.role = new_role
+    user.organisation = target
     if password is not None:
         _check_new_password(password, email=user.email)
         user.password_hash = hash_password(password)
     if active is not None:
         user.active = active
-    if password is not None or active is False:
+    if password is not None or active is False or moved:
         repository.revoke_tokens_of(session=session, user_id=user.id, when=datetime.now(UTC))
     session.flush()
     return user
+
+
+def get_user(*, session: Session, scope: Scope, user_id: int) -> User:
+    """One user, for a caller who may read users."""
+    scope.require("users", Action.read)
+    user = repository.user_by_id(session=session, user_id=user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return user
+
+
+def list_organisations(*, session: Session, scope: Scope) -> Sequence[Organisation]:
+    """Every organisation in id order, for a caller who may read them."""
+    scope.require("organisations", Action.read)
+    found, _ = repository.list_organisations(
+        session=session, page=PageParams(limit=MAX_ORGANISATIONS, offset=0)
+    )
+    return found
 
 
 def list_users(*, session: Session, scope: Scope, page: PageParams) -> tuple[Sequence[User], int]:

@@ -5,21 +5,46 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.contracts import repository as contracts_repository
 from kuznia.contracts.terms import guarantee_funds
+from kuznia.errors import Conflict, Forbidden, NotFound
 from kuznia.io.ocds import (
     Accepted,
     Export,
     Guaranteed,
     OcdsOptions,
     OcdsRegistry,
+    SchemaMissing,
     build_package,
+    validate_package,
 )
 from kuznia.models.base import as_utc
 from kuznia.registry import repository as registry_repository
+
+
+def published_package(
+    *, session: Session, scope: Scope, options: OcdsOptions, schema_dir: Path, as_of: datetime
+) -> dict[str, Any]:
+    """The release package of every contract and guarantee as of `as_of`, validated against
+    the OCDS schema in `schema_dir`; for those who read every contract (planners, auditors)."""
+    if scope.require("contracts", Action.read) is not Access.all:
+        raise Forbidden("only planners and auditors download the whole OCDS package")
+    export = export_package(session=session, options=options, as_of=as_of)
+    if not export.contracts and not export.guarantees:
+        raise NotFound("no contracts to publish yet: approve a plan run first")
+    try:
+        problems = validate_package(export.package, schema_dir=schema_dir)
+    except SchemaMissing as error:
+        raise Conflict(f"the OCDS package cannot be validated: {error}") from None
+    if problems:
+        raise Conflict(f"the OCDS package breaks the schema: {'; '.join(problems[:3])}")
+    return export.package
 
 
 def export_package(*, session: Session, options: OcdsOptions, as_of: datetime) -> Export:

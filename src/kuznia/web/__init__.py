@@ -19,10 +19,12 @@ from kuznia.web.routes import (
     analyses,
     audit,
     contracts,
+    downloads,
     economy,
     exports,
     funds,
     industry,
+    industry_edit,
     ledger,
     needs,
     overview,
@@ -45,6 +47,8 @@ def web_router() -> APIRouter:
     modules = (account, overview, industry, needs, funds, plans, progress, contracts, ledger)
     others = (targets, exports, economy, analyses, audit, users, password, asset_routes)
     for module in (*modules, *others):
+        router.include_router(module.router)
+    for module in (industry_edit, downloads):
         router.include_router(module.router)
     return router
 

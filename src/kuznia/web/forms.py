@@ -8,7 +8,7 @@ Numbers may be written as people write them in either language: `1200`, `1 200`,
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Annotated, Any, TypeVar
@@ -49,9 +49,14 @@ STALE = N_(
 )
 
 
-async def form_data(request: Request) -> FormData:
-    """The posted form, read before a (synchronous) route runs in its worker thread."""
-    return await request.form()
+async def form_data(request: Request) -> AsyncIterator[FormData]:
+    """The posted form, read before a (synchronous) route runs in its worker thread; its
+    uploaded files are closed once the route is done."""
+    form = await request.form()
+    try:
+        yield form
+    finally:
+        await form.close()
 
 
 FormDep = Annotated[FormData, Depends(form_data)]

@@ -32,7 +32,7 @@ from kuznia.pagination import Key, PageParams
 from kuznia.registry.sections import ITEMS, PRODUCERS
 from kuznia.web import execution, forms, results
 from kuznia.web.i18n import N_
-from kuznia.web.nav import may_read, may_write
+from kuznia.web.nav import may_read, may_write, reads_all
 from kuznia.web.pages import Viewer, language_of, render
 from kuznia.web.session import ViewerDep
 
@@ -101,6 +101,7 @@ def _lists_context(session: Session, viewer: Viewer, shown: dict[str, str]) -> d
         "producer_filter": not own_producer,
         "may_approve": may_write(scope, "contracts"),
         "may_read_plans": may_read(scope, "plan_runs"),
+        "may_publish": reads_all(scope, "contracts"),
         "role": scope.role.value,
     }
 

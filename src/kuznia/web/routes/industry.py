@@ -18,8 +18,9 @@ from kuznia.auth.permissions import Action
 from kuznia.instance.vocabulary import OWNERSHIPS
 from kuznia.pagination import Key
 from kuznia.registry import service as registry_service
-from kuznia.registry.sections import EXPANSIONS, ITEMS, LINES, PRODUCERS
+from kuznia.registry.sections import EXPANSIONS, ITEMS, LINES, PRODUCERS, STOCK
 from kuznia.web import charts, results, summaries
+from kuznia.web.i18n import N_
 from kuznia.web.nav import may_read, may_write, reads_all
 from kuznia.web.pages import language_of, render
 from kuznia.web.session import ViewerDep
@@ -85,6 +86,16 @@ def _page(request: Request, total: int) -> tuple[int, int]:
         number = 1
     pages = max(1, ceil(total / PAGE_SIZE))
     return min(number, pages), pages
+
+
+def _links(scope: Any) -> list[tuple[str, str]]:
+    """The industry's other pages this caller may open: the stock, the registry workbook."""
+    links = []
+    if may_read(scope, STOCK.name):
+        links.append(("/industry/stock", N_("Stock")))
+    if reads_all(scope, "instance"):
+        links.append(("/registry", N_("Registry workbook")))
+    return links
 
 
 @router.get("/industry", include_in_schema=False, response_class=HTMLResponse)
@@ -154,6 +165,7 @@ def _industry(request: Request, session: Any, viewer: Any, *, tab: str) -> HTMLR
             "months": months,
             "full_reader": reads_all(scope, "plan_runs"),
             "producer_ids": {p["code"]: p["id"] for p in producers},
+            "links": _links(scope),
         },
         viewer=viewer,
     )
@@ -231,6 +243,8 @@ def producer_page(
                 for line in lines
             },
             "may_edit": may_write(scope, LINES.name),
+            "may_edit_expansions": may_write(scope, EXPANSIONS.name),
+            "saved": request.query_params.get("saved"),
             "may_read_plans": may_read(scope, "plan_runs"),
         },
         viewer=viewer,

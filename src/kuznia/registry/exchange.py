@@ -1,0 +1,82 @@
+"""The registry as a workbook, for a caller's scope: written for those who read the whole
+registry, and read back from an uploaded workbook all or nothing, replacing the registry
+(audited as one `replace` of the registry by kuznia.registry.snapshot).
+
+A workbook that cannot be read or breaks the format raises `WorkbookRefused` with every bad
+cell (sheet, row, column): nothing is written then.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kuznia.auth.permissions import Action, Scope
+from kuznia.errors import Conflict
+from kuznia.instance.errors import InstanceError
+from kuznia.io.workbook import (
+    CellProblem,
+    WorkbookError,
+    read_registry_workbook,
+    write_registry_workbook,
+)
+from kuznia.registry.snapshot import (
+    ImportReport,
+    RegistryEmptyError,
+    export_instance,
+    import_instance,
+)
+
+__all__ = ["WorkbookRefused", "import_registry_workbook", "registry_workbook"]
+
+
+class WorkbookRefused(Exception):
+    """Raised when an uploaded workbook cannot be imported; `problems` holds every bad cell."""
+
+    def __init__(self, problems: list[CellProblem]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in the workbook")
+
+
+def registry_workbook(*, session: Session, scope: Scope) -> bytes:
+    """The registry as the workbook people fill in (the empty template when there is none);
+    for those who read the whole registry (planners, auditors)."""
+    scope.require("instance", Action.read)
+    try:
+        instance = export_instance(session=session)
+    except RegistryEmptyError:
+        instance = None
+    except InstanceError as error:
+        shown = "; ".join(str(problem) for problem in error.problems[:5])
+        raise Conflict(f"the registry breaks the format: {shown}") from None
+    with tempfile.TemporaryDirectory(prefix="kuznia-registry-") as folder:
+        path = Path(folder) / "registry.xlsx"
+        write_registry_workbook(instance, path)
+        return path.read_bytes()
+
+
+def import_registry_workbook(*, session: Session, scope: Scope, content: bytes) -> ImportReport:
+    """Replace the registry with the one in the workbook `content` (planners only); raises
+    WorkbookRefused with every bad cell, having written nothing."""
+    scope.require("instance", Action.write)
+    with tempfile.TemporaryDirectory(prefix="kuznia-upload-") as folder:
+        path = Path(folder) / "upload.xlsx"
+        path.write_bytes(content)
+        try:
+            instance = read_registry_workbook(path)
+        except WorkbookError as error:
+            raise WorkbookRefused(error.problems) from None
+    try:
+        return import_instance(session=session, instance=instance, replace=True)
+    except InstanceError as error:
+        raise WorkbookRefused(
+            [CellProblem(None, None, None, None, str(problem)) for problem in error.problems]
+        ) from None
+    except IntegrityError as error:
+        first = str(error.orig).strip().splitlines()[0] if error.orig else "integrity"
+        raise Conflict(
+            f"the registry cannot be replaced: other records refer to it ({first[:200]})"
+        ) from None

@@ -1,0 +1,180 @@
+"""Changing the industry on the web: a line's ramp, price and lead time, an expansion, the
+stock, through the registry service (versioned and audited as through the API); a producer's
+user changes its own lines only, another producer's answers 404 and nothing is written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.web.conftest import Pages
+from tests.web.test_pages import field_error
+from tests.web.test_security import audit_events
+
+
+def api(pages: Pages, path: str) -> Any:
+    token = pages.as_user("planner").cookies["kuznia_session"]
+    return (
+        pages.anonymous().get(f"/api/v1{path}", headers={"Authorization": f"Bearer {token}"}).json()
+    )
+
+
+def line_form(pages: Pages, code: str, **changes: str) -> dict[str, str]:
+    """The form of line `code` as the edit page fills it, with `changes`."""
+    line = api(pages, f"/lines/{pages.record_id('/lines', code=code)}")
+    months = len(line["capacity"]) if isinstance(line["capacity"], list) else 3
+    form = {"version": str(line["version"]), "lead_time": str(line["lead_time"])}
+    form["min_rate"] = str(line["min_rate"])
+    for series in ("capacity", "price"):
+        values = line[series] if isinstance(line[series], list) else [line[series]] * months
+        form.update({f"{series}.{m}": str(v) for m, v in enumerate(values)})
+    return {**form, **changes}
+
+
+class TestLines:
+    def test_a_producer_changes_its_own_line_s_ramp_and_price(self, pages: Pages) -> None:
+        line_id = pages.record_id("/lines", code="l1")
+        client = pages.as_user("producer")
+        page = client.get(f"/industry/lines/{line_id}/edit")
+        assert page.status_code == 200
+        assert 'name="capacity.2"' in page.text
+        before = audit_events(pages)
+
+        response = client.post(
+            f"/industry/lines/{line_id}",
+            data=line_form(pages, "l1", **{"capacity.1": "260", "price.0": "1 500,5"}),
+            follow_redirects=False,
+        )
+
+        assert response.status_code == 303, response.text
+        assert response.headers["location"].endswith(f"saved={line_id}")
+        line = api(pages, f"/lines/{line_id}")
+        assert line["capacity"] == [100, 260, 300.0]
+        assert line["price"][0] == 1500.5
+        assert line["version"] == 2
+        assert audit_events(pages) > before
+
+    def test_a_producer_cannot_open_or_change_another_producer_s_line(self, pages: Pages) -> None:
+        line_id = pages.record_id("/lines", code="l2")
+        form = line_form(pages, "l2", lead_time="9")
+        client = pages.as_user("producer")
+        before = audit_events(pages)
+
+        assert client.get(f"/industry/lines/{line_id}/edit").status_code == 404
+        response = client.post(f"/industry/lines/{line_id}", data=form)
+
+        assert response.status_code == 404
+        assert audit_events(pages) == before
+        assert api(pages, f"/lines/{line_id}")["lead_time"] != 9
+
+    def test_a_bad_month_is_marked_beside_its_field_and_nothing_is_written(
+        self, pages: Pages
+    ) -> None:
+        line_id = pages.record_id("/lines", code="l2")
+        before = audit_events(pages)
+
+        response = pages.as_user("planner").post(
+            f"/industry/lines/{line_id}",
+            data=line_form(pages, "l2", **{"capacity.1": "lots", "lead_time": "2.5"}),
+        )
+
+        assert response.status_code == 422
+        assert field_error(response.text, "capacity-1") == (
+            "Enter a number, for example 1200 or 12.5."
+        )
+        assert field_error(response.text, "lead_time") == "Enter a whole number, for example 3."
+        assert 'value="lots"' in response.text
+        assert audit_events(pages) == before
+
+    def test_a_negative_rate_is_marked_in_the_page_s_language(self, pages: Pages) -> None:
+        line_id = pages.record_id("/lines", code="l2")
+
+        response = pages.as_user("planner", language="uk").post(
+            f"/industry/lines/{line_id}", data=line_form(pages, "l2", min_rate="-2")
+        )
+
+        assert response.status_code == 422
+        assert field_error(response.text, "min_rate") == "Введіть 0 або більше."
+
+    def test_a_month_left_empty_is_marked_beside_it(self, pages: Pages) -> None:
+        line_id = pages.record_id("/lines", code="l2")
+        form = line_form(pages, "l2")
+        form = {k: v for k, v in form.items() if k != "price.2"}  # a month left out
+
+        response = pages.as_user("planner").post(f"/industry/lines/{line_id}", data=form)
+
+        assert response.status_code == 422
+        assert field_error(response.text, "price-2") == "This field is required."
+
+    def test_a_stale_version_is_refused_above_the_form(self, pages: Pages) -> None:
+        line_id = pages.record_id("/lines", code="l2")
+        form = line_form(pages, "l2", version="99")
+
+        response = pages.as_user("planner").post(f"/industry/lines/{line_id}", data=form)
+
+        assert response.status_code == 409
+        assert "Someone else changed this record" in response.text
+
+    def test_an_auditor_may_not_open_the_form(self, pages: Pages) -> None:
+        line_id = pages.record_id("/lines", code="l1")
+        assert pages.as_user("auditor").get(f"/industry/lines/{line_id}/edit").status_code == 403
+
+
+class TestExpansionsAndStock:
+    def test_a_planner_changes_an_expansion(self, pages: Pages) -> None:
+        expansion_id = pages.record_id("/expansions", code="e1")
+        client = pages.as_user("planner")
+        assert client.get(f"/industry/expansions/{expansion_id}/edit").status_code == 200
+
+        response = client.post(
+            f"/industry/expansions/{expansion_id}",
+            data={
+                "version": "1",
+                "added_capacity": "450",
+                "capex": "11000000",
+                "start": "1",
+                "delay": "2",
+            },
+            follow_redirects=False,
+        )
+
+        assert response.status_code == 303, response.text
+        expansion = api(pages, f"/expansions/{expansion_id}")
+        assert (expansion["added_capacity"], expansion["start"], expansion["delay"]) == (450, 1, 2)
+
+    def test_another_producer_s_expansion_answers_404(self, pages: Pages) -> None:
+        expansion_id = pages.record_id("/expansions", code="e1")
+        client = pages.as_user("other_producer")
+        assert client.get(f"/industry/expansions/{expansion_id}/edit").status_code == 404
+
+    def test_a_planner_changes_the_stock_of_an_item(self, pages: Pages) -> None:
+        stock = api(pages, "/stock?item=fpv")["items"][0]
+        client = pages.as_user("planner")
+
+        response = client.post(
+            f"/industry/stock/{stock['id']}",
+            data={"version": str(stock["version"]), "quantity": "12"},
+            follow_redirects=True,
+        )
+
+        assert response.status_code == 200
+        assert api(pages, f"/stock/{stock['id']}")["quantity"] == 12
+        assert 'class="saved"' in response.text
+
+    def test_a_negative_stock_is_marked_beside_the_quantity(self, pages: Pages) -> None:
+        stock = api(pages, "/stock?item=fpv")["items"][0]
+
+        response = pages.as_user("planner").post(
+            f"/industry/stock/{stock['id']}",
+            data={"version": str(stock["version"]), "quantity": "-3"},
+        )
+
+        assert response.status_code == 422
+        assert field_error(response.text, "quantity") == "Enter 0 or more."
+
+    def test_a_producer_may_not_change_stock(self, pages: Pages) -> None:
+        stock = api(pages, "/stock?item=fpv")["items"][0]
+        client = pages.as_user("producer")
+        response = client.post(
+            f"/industry/stock/{stock['id']}", data={"version": "1", "quantity": "1"}
+        )
+        assert response.status_code == 403
