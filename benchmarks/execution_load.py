@@ -241,7 +241,7 @@ class Server:
                 start_new_session=True,
             )
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def wait_ready(self, timeout: float = 300.0) -> None:
         began = time.monotonic()
         while time.monotonic() - began < timeout:
             if self.process.poll() is not None:
