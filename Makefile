@@ -74,9 +74,10 @@ bench-api: $(STAMP)
 bench-resilience: $(STAMP)
 	$(BIN)/python benchmarks/resilience.py --output docs/benchmarks-resilience.md
 
-# PostgreSQL from KUZNIA_BENCH_DATABASE_URL (default: the local `test` database); EVENTS=10000 for a short run
+# PostgreSQL from KUZNIA_BENCH_DATABASE_URL (default: the local `test` database); RUNS runs of
+# EVENTS single events, then of BATCH_EVENTS in batches of 500; WORKERS server processes
 bench-execution: $(STAMP)
-	$(BIN)/python benchmarks/execution_load.py --events $(or $(EVENTS),100000) --output docs/benchmarks-execution.md --summary docs/benchmarks.md
+	$(BIN)/python benchmarks/execution_load.py --events $(or $(EVENTS),20000) --batch-events $(or $(BATCH_EVENTS),100000) --runs $(or $(RUNS),3) --workers $(or $(WORKERS),2) --output docs/benchmarks-execution.md --summary docs/benchmarks.md
 
 clean:
 	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache

@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     token_hours: float = Field(
         default=12.0, gt=0, description="Hours a login token stays valid unless revoked."
     )
+    token_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="Seconds a process remembers an authenticated token instead of reading it "
+        "again; a token revoked in another process (kuznia serve --workers N) is refused "
+        "within this bound (at once in the process that revoked it); 0: read every time.",
+    )
     login_account_free_failures: int = Field(
         default=5,
         ge=1,

@@ -165,6 +165,7 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "GET /dispatches":                      (200,   403,  200,    403,     403,    200,      401),
     "GET /dispatches/{record_id}":          (200,   403,  200,    403,     403,    200,      401),
     "POST /dispatches/{record_id}/reverse": (403,   403,  403,    403,     403,    201,      401),
+    "POST /ledger-batches":                 (403,   403,  403,    403,     403,    201,      401),
     "GET /reports/daily":                   (200,   403,  200,    200,     200,    200,      401),
     "GET /reports/plan-vs-actual":          (200,   403,  200,    200,     200,    200,      401),
     "GET /targets":                         (200,   403,  200,    403,     403,    403,      401),
@@ -819,6 +820,17 @@ def _record_receipt(world: World, role: str) -> Call:
         "reason": "dented",
     }
     return Call("POST", "/receipts", json=body)
+
+
+@_request("POST /ledger-batches")
+def _record_day(world: World, role: str) -> Call:
+    contract = world.approved.contracts["l1"] if world.approved else {}
+    receipt = {"kind": "receipt", "client_key": world.code("receipt"), "depot": "d-north",
+               "contract_id": contract["id"], "day": TODAY, "received": 1, "accepted": 1,
+               "rejected": 0}  # fmt: skip
+    dispatch = {"kind": "dispatch", "client_key": world.code("dispatch"), "depot": "d-north",
+                "item": "art-155", "grouping": "g-east", "day": TODAY, "quantity": 1}  # fmt: skip
+    return Call("POST", "/ledger-batches", json={"events": [receipt, dispatch]})
 
 
 @_request("POST /dispatches")

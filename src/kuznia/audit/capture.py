@@ -3,6 +3,12 @@
 After each flush, the session's created, changed and deleted objects are recorded with their
 columns before and after, in the same transaction. Writes the ORM does not see (bulk inserts,
 conditional updates) are recorded by their services with `kuznia.audit.chain.record`.
+
+The events of one transaction are appended together when it commits (`kuznia.audit.chain`
+keeps them pending until then): one lock of the chain's head, one multi-row insert and one
+update of the head per transaction, however many flushes it made, and the head is locked only
+for the commit's last moment instead of from the first write to the end of the request. Events
+of a SAVEPOINT that is rolled back are dropped with it.
 """
 
 from __future__ import annotations
@@ -10,10 +16,17 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from kuznia import models
-from kuznia.audit.chain import Change, actor_of, append
+from kuznia.audit.chain import (
+    Change,
+    append_on_commit,
+    append_pending,
+    defer,
+    drop_pending,
+    forget_pending,
+)
 
 # Rows that are not writes of their own: the chain itself, and a plan run's result rows
 # (written by the worker as one finished run, recorded as the run's change).
@@ -39,6 +52,10 @@ def install(session_class: type[Session]) -> None:
     sessionmaker's listeners are keyed by its id, which a new one may reuse)."""
     if not event.contains(session_class, "after_flush", _after_flush):
         event.listen(session_class, "after_flush", _after_flush)
+        event.listen(session_class, "before_commit", _before_commit)
+        event.listen(session_class, "after_soft_rollback", _after_soft_rollback)
+        event.listen(session_class, "after_transaction_end", _after_transaction_end)
+    append_on_commit(session_class)
 
 
 def _after_flush(session: Session, _context: Any) -> None:
@@ -49,7 +66,24 @@ def _after_flush(session: Session, _context: Any) -> None:
     ]
     changes = [change for change in found if change is not None]
     if changes:
-        append(connection=session.connection(), actor=actor_of(session), changes=changes)
+        defer(session=session, changes=changes)
+
+
+def _before_commit(session: Session) -> None:
+    # A SAVEPOINT's release appends nothing: its events wait for the outer commit.
+    if session.in_nested_transaction():
+        return
+    session.flush()  # the last writes, so their events go with the others
+    append_pending(session=session)
+
+
+def _after_soft_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    drop_pending(session=session, transaction=previous_transaction)
+
+
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        forget_pending(session=session)
 
 
 def _change(action: str, obj: Any) -> Change | None:

@@ -8,6 +8,11 @@ same fields without the scheme (`sha256`); they are accepted only before the fir
 Appending locks the head row (`SELECT ... FOR UPDATE`; on SQLite the writer already holds the
 database lock), numbers the events after the head and moves the head, all in the writer's
 transaction: the events land with the write they describe, or not at all.
+
+A session's events wait in the session until its transaction commits (`defer`, by
+`kuznia.audit.capture` and `record`), and are then appended in one go (`append_pending`): one
+lock of the head, one multi-row insert, one update of the head per transaction, never a round
+trip per event; a rolled-back SAVEPOINT drops the events recorded inside it.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from kuznia.audit.keys import KEYED, UNKEYED, Keyring, keyring
 from kuznia.models.audit import GENESIS_HASH, HEAD_ID, AuditEvent, AuditHead
@@ -30,6 +35,8 @@ from kuznia.models.base import as_utc
 
 # Where a session keeps who is writing through it (set once the caller is known).
 ACTOR_KEY = "kuznia.audit.actor"
+# Where a session keeps the events waiting for its commit: (transaction, actor, change) each.
+PENDING_KEY = "kuznia.audit.pending"
 # A stored value longer than this is recorded by its digest: a plan run's instance snapshot is
 # megabytes, and the digest proves it as well.
 LONGEST_VALUE = 4096
@@ -92,15 +99,76 @@ def actor_of(session: Session) -> Actor:
 
 
 def record(*, session: Session, changes: Iterable[Change]) -> None:
-    """Append events for writes made outside the ORM's unit of work (bulk inserts, conditional
-    updates); the ORM's own writes are recorded by `kuznia.audit.capture`."""
-    append(connection=session.connection(), actor=actor_of(session), changes=changes)
+    """Record writes made outside the ORM's unit of work (bulk inserts, conditional updates);
+    the ORM's own writes are recorded by `kuznia.audit.capture`. Appended when the session's
+    transaction commits, with its other events."""
+    defer(session=session, changes=changes)
+
+
+# Session classes whose commits append their pending events (`kuznia.audit.capture.install`).
+_DEFERRING: set[type[Session]] = set()
+
+
+def append_on_commit(session_class: type[Session]) -> None:
+    """Let sessions of `session_class` keep their events until commit (its commit hooks
+    call `append_pending`)."""
+    _DEFERRING.add(session_class)
+
+
+def defer(*, session: Session, changes: Iterable[Change]) -> None:
+    """Keep `changes` to append when the session's transaction commits, tagged with the
+    innermost transaction (a SAVEPOINT's, if one is open) so a rollback can drop them; a
+    session without the commit hooks appends at once."""
+    pending = list(changes)
+    if not pending:
+        return
+    actor = actor_of(session)
+    if not isinstance(session, tuple(_DEFERRING)):
+        append(connection=session.connection(), actor=actor, changes=pending)
+        return
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    waiting: list[tuple[SessionTransaction | None, Actor, Change]]
+    waiting = session.info.setdefault(PENDING_KEY, [])
+    waiting.extend((transaction, actor, change) for change in pending)
+
+
+def append_pending(*, session: Session) -> int:
+    """Append the session's pending events to the chain, in its transaction; how many."""
+    waiting = session.info.pop(PENDING_KEY, [])
+    if not waiting:
+        return 0
+    return _append_rows(session.connection(), [(actor, change) for _, actor, change in waiting])
+
+
+def drop_pending(*, session: Session, transaction: SessionTransaction) -> None:
+    """Forget the pending events of a rolled-back transaction and of those inside it."""
+    waiting = session.info.get(PENDING_KEY)
+    if not waiting or not (transaction.nested or transaction.parent is None):
+        return
+    session.info[PENDING_KEY] = [entry for entry in waiting if not _within(entry[0], transaction)]
+
+
+def forget_pending(*, session: Session) -> None:
+    """Forget every pending event (the session's transaction ended)."""
+    session.info.pop(PENDING_KEY, None)
+
+
+def _within(inner: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while inner is not None:
+        if inner is outer:
+            return True
+        inner = inner.parent
+    return False
 
 
 def append(*, connection: Connection, actor: Actor, changes: Iterable[Change]) -> int:
     """Append one event per change after the chain's head, in the connection's transaction;
     the number of events appended."""
-    pending = list(changes)
+    return _append_rows(connection, [(actor, change) for change in changes])
+
+
+def _append_rows(connection: Connection, pending: list[tuple[Actor, Change]]) -> int:
+    """Lock the head, insert the events after it in one statement, move the head."""
     if not pending:
         return 0
     head = connection.execute(
@@ -112,12 +180,13 @@ def append(*, connection: Connection, actor: Actor, changes: Iterable[Change]) -
     else:
         seq, prev_hash = head.seq, head.hash
     ring = keyring()
+    at = datetime.now(UTC)
     rows = []
-    for change in pending:
+    for actor, change in pending:
         seq += 1
         row = {
             "seq": seq,
-            "at": datetime.now(UTC),
+            "at": at,
             "actor_id": actor.user_id,
             "actor": actor.name,
             "action": change.action,

@@ -57,9 +57,12 @@ def bearer_token(credentials: Credentials) -> str:
 TokenDep = Annotated[str, Depends(bearer_token)]
 
 
-def current_scope(session: SessionDep, token: TokenDep) -> Scope:
-    """The scope of the user whose token the request carries."""
-    return auth_service.authenticate(session=session, token=token)
+def current_scope(session: SessionDep, token: TokenDep, settings: SettingsDep) -> Scope:
+    """The scope of the user whose token the request carries (remembered for
+    `token_cache_seconds`: `kuznia.auth.cache`)."""
+    return auth_service.authenticate(
+        session=session, token=token, cache_seconds=settings.token_cache_seconds
+    )
 
 
 ScopeDep = Annotated[Scope, Depends(current_scope)]

@@ -22,10 +22,12 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from kuznia.audit import Actor, set_actor
 from kuznia.auth import policy, repository, throttle
+from kuznia.auth.cache import tokens
 from kuznia.auth.permissions import Action, Scope
 from kuznia.errors import (
     Conflict,
@@ -226,6 +228,7 @@ def update_user(
     if password is not None or active is False or moved:
         repository.revoke_tokens_of(session=session, user_id=user.id, when=datetime.now(UTC))
     session.flush()
+    _forget_tokens(session, user_id=user.id)
     return user
 
 
@@ -324,6 +327,7 @@ def change_password(
         session=session, user_id=user.id, when=datetime.now(UTC), but=hash_token(token)
     )
     session.flush()
+    _forget_tokens(session, user_id=user.id)
     return user
 
 
@@ -333,19 +337,50 @@ def logout(*, session: Session, token: str) -> None:
     if record is not None and record.revoked_at is None:
         record.revoked_at = datetime.now(UTC)
         session.flush()
+        _forget_tokens(session, token_hash=record.token_hash)
 
 
-def authenticate(*, session: Session, token: str) -> Scope:
-    """The scope of the user a live token belongs to."""
-    record = repository.token_by_hash(session=session, token_hash=hash_token(token))
+def _forget_tokens(
+    session: Session, *, user_id: int | None = None, token_hash: str | None = None
+) -> None:
+    """Forget a user's (or one) remembered tokens in this process now, and again when the
+    session commits (a request between the two may have remembered the token as it was)."""
+
+    def forget(_session: Session | None = None) -> None:
+        if user_id is not None:
+            tokens.forget_user(user_id)
+        if token_hash is not None:
+            tokens.forget(token_hash)
+
+    forget()
+    event.listen(session, "after_commit", forget, once=True)
+
+
+def authenticate(*, session: Session, token: str, cache_seconds: float = 0.0) -> Scope:
+    """The scope of the user a live token belongs to; with `cache_seconds`, a token this
+    process authenticated less than that ago is not read again (`kuznia.auth.cache`)."""
+    token_hash = hash_token(token)
     now = datetime.now(UTC)
+    remembered = tokens.get(token_hash, seconds=cache_seconds, now=now)
+    if remembered is not None:
+        set_actor(session, Actor(name=remembered.email, user_id=remembered.scope.user_id))
+        return remembered.scope
+    record = repository.token_by_hash(session=session, token_hash=token_hash)
     if record is None or record.revoked_at is not None or as_utc(record.expires_at) <= now:
         raise NotAuthenticated("the token is unknown, expired or revoked: log in again")
     user = record.user
     if not user.active:
         raise NotAuthenticated("the user is not active")
     set_actor(session, Actor(name=user.email, user_id=user.id))
-    return user_scope(session=session, user=user)
+    scope = user_scope(session=session, user=user)
+    tokens.put(
+        token_hash,
+        scope=scope,
+        email=user.email,
+        expires_at=as_utc(record.expires_at),
+        seconds=cache_seconds,
+    )
+    return scope
 
 
 def user_scope(*, session: Session, user: User) -> Scope:

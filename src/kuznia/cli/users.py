@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from kuznia.auth import service as auth_service
 from kuznia.auth.policy import normalise_email
@@ -124,13 +125,36 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+SQLITE_ONE_WRITER = (
+    "SQLite is single-writer: every write takes the one database lock, so more server "
+    "processes would only wait for each other. Serve it with --workers 1, or set "
+    "KUZNIA_DATABASE_URL to PostgreSQL to serve with several processes."
+)
+
+
+def workers_problem(*, database_url: str, workers: int) -> str | None:
+    """Why `kuznia serve` cannot run `workers` processes on this database, or None."""
+    if workers > 1 and make_url(database_url).get_backend_name() == "sqlite":
+        return f"--workers {workers}: {SQLITE_ONE_WRITER}"
+    return None
+
+
 @kuznia.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option("--host", help="Address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port (default 8000).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Server processes (PostgreSQL only; SQLite is single-writer: 1). Each keeps "
+            "its own plan-run pool and remembers tokens for KUZNIA_TOKEN_CACHE_SECONDS.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web application and the API (documentation at /api/v1/docs) on 127.0.0.1:8000 by
-    default; prints both addresses."""
+    default, in one process or, on PostgreSQL, `--workers N`; prints both addresses."""
     import uvicorn
 
     from kuznia.main import create_app
@@ -138,6 +162,10 @@ def serve(
     from kuznia.web.assets import VENDOR, AssetMissing, vendor_file
 
     settings = Settings()
+    problem = workers_problem(database_url=settings.database_url, workers=workers)
+    if problem is not None:
+        errors.print(f"[bold red]Not served[/]: {escape(problem)}", highlight=False)
+        raise typer.Exit(NOTHING_DONE)
     try:
         for name in VENDOR:
             vendor_file(name)
@@ -150,8 +178,21 @@ def serve(
         # reachable and migrated (else a clear message and exit); say what is risky
         for warning in serve_warnings(engine=engine, host=host):
             errors.print(f"[yellow]Warning[/]: {warning}", highlight=False)
-    app = create_app(settings=settings)
     address = f"[{host}]" if ":" in host else host
-    console.print(f"Kuznia on http://{address}:{port}/ (database {where})", highlight=False)
+    processes = "" if workers == 1 else f", {workers} processes"
+    console.print(
+        f"Kuznia on http://{address}:{port}/ (database {where}{processes})", highlight=False
+    )
     console.print(f"API documentation: http://{address}:{port}/api/v1/docs", highlight=False)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(settings=settings), host=host, port=port, log_level="info")
+    else:
+        # each process builds its own application (and engine) from the environment
+        uvicorn.run(
+            "kuznia.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )

@@ -223,10 +223,28 @@ def _clean_loc(loc: Sequence[str | int], root: type[BaseModel]) -> tuple[Segment
     segments: list[str | int] = []
     for part in loc:
         if found is not None and found.members and isinstance(part, str):
-            continue  # a union member's tag: the members here are numbers and lists
+            # a union member's tag: of a tagged union of models (its `kind`), that member;
+            # else (numbers and lists) the union stays
+            found = _tagged_member(found, part) or found
+            continue
         segments.append(part)
         found = found.child(part) if found is not None else None
     return tuple(segments), found
+
+
+def _tagged_member(union: _Type, tag: str) -> _Type | None:
+    """The member of a union of models whose Literal field holds `tag` (pydantic's name for
+    the member of a tagged union), or None."""
+    for member in union.members:
+        model = member.annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            continue
+        for field in model.model_fields.values():
+            if typing.get_origin(field.annotation) is typing.Literal and tag in typing.get_args(
+                field.annotation
+            ):
+                return member
+    return None
 
 
 def _message(found: _Type | None, details: list[Mapping[str, Any]]) -> str:

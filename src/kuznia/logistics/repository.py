@@ -260,6 +260,130 @@ def item_exists(*, session: Session, code: str) -> bool:
     return session.scalar(select(Item.id).where(Item.code == code)) is not None
 
 
+# --- many at once (a depot's day in one request) ------------------------------------------------
+
+
+def by_client_keys(
+    *, session: Session, model: LedgerModel, organisation_id: int, client_keys: Iterable[str]
+) -> dict[str, Any]:
+    """The records of one kind the organisation stored under any of these keys, by key."""
+    wanted = sorted(set(client_keys))
+    if not wanted:
+        return {}
+    rows: Sequence[Any] = session.scalars(
+        select(model).where(model.organisation_id == organisation_id, model.client_key.in_(wanted))
+    ).all()
+    return {row.client_key: row for row in rows}
+
+
+def depots_by_codes(*, session: Session, codes: Iterable[str]) -> dict[str, Depot]:
+    """The depots with these codes, whoever runs them, by code."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    return {
+        depot.code: depot for depot in session.scalars(select(Depot).where(Depot.code.in_(wanted)))
+    }
+
+
+def lock_contracts(*, session: Session, contract_ids: Iterable[int]) -> dict[int, Contract]:
+    """The contracts with these ids as committed now, their rows locked in id order until the
+    transaction ends (as `lock_contract`, for many)."""
+    wanted = sorted(set(contract_ids))
+    if not wanted:
+        return {}
+    rows = session.scalars(
+        select(Contract)
+        .where(Contract.id.in_(wanted))
+        .order_by(Contract.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {contract.id: contract for contract in rows}
+
+
+def contract_terms(
+    *, session: Session, contracts: Sequence[Contract]
+) -> dict[int, tuple[float, int, str | None, frozenset[str]]]:
+    """For each contract: the quantity of its version in force, everything accepted under it
+    so far, its first scheduled month and its delivery points' codes."""
+    ids = [contract.id for contract in contracts]
+    if not ids:
+        return {}
+    in_force = {
+        (row.contract_id, row.number): float(row.quantity)
+        for row in session.execute(
+            select(
+                ContractVersion.contract_id, ContractVersion.number, ContractVersion.quantity
+            ).where(ContractVersion.contract_id.in_(ids))
+        )
+    }
+    accepted = dict(
+        session.execute(
+            select(Receipt.contract_id, func.sum(Receipt.accepted))
+            .where(Receipt.contract_id.in_(ids))
+            .group_by(Receipt.contract_id)
+        ).all()
+    )
+    first = dict(
+        session.execute(
+            select(ContractVersion.contract_id, func.min(ContractDelivery.month))
+            .join(ContractVersion, ContractVersion.id == ContractDelivery.version_id)
+            .where(ContractVersion.contract_id.in_(ids))
+            .group_by(ContractVersion.contract_id)
+        ).all()
+    )
+    points: dict[int, set[str]] = {contract_id: set() for contract_id in ids}
+    for contract_id, code in session.execute(
+        select(ContractDeliveryPoint.contract_id, Depot.code)
+        .join(Depot, Depot.id == ContractDeliveryPoint.depot_id)
+        .where(ContractDeliveryPoint.contract_id.in_(ids))
+    ):
+        points[contract_id].add(code)
+    return {
+        contract.id: (
+            in_force.get((contract.id, contract.current_version), 0.0),
+            int(accepted.get(contract.id) or 0),
+            first.get(contract.id),
+            frozenset(points[contract.id]),
+        )
+        for contract in contracts
+    }
+
+
+def existing_codes(
+    *, session: Session, model: type[Item] | type[Grouping], codes: Iterable[str]
+) -> set[str]:
+    """Which of these codes the registry has (items or groupings)."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return set()
+    return set(session.scalars(select(model.code).where(model.code.in_(wanted))))
+
+
+def lock_stocks(
+    *, session: Session, pairs: Iterable[tuple[int, str]]
+) -> dict[tuple[int, str], int]:
+    """What each depot holds of each item now, for these (depot id, item) pairs, their rows
+    locked in order until the transaction ends; a pair without a row is left out (0)."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    depot_ids = sorted({depot_id for depot_id, _ in wanted})
+    items = sorted({item for _, item in wanted})
+    rows = session.execute(
+        select(STOCKS.c.depot_id, STOCKS.c.item, STOCKS.c.quantity)
+        .where(STOCKS.c.depot_id.in_(depot_ids), STOCKS.c.item.in_(items))
+        .order_by(STOCKS.c.depot_id, STOCKS.c.item)
+        .with_for_update()
+    )
+    return {
+        (row.depot_id, row.item): int(row.quantity)
+        for row in rows
+        if (row.depot_id, row.item) in wanted
+    }
+
+
 # --- the ledger --------------------------------------------------------------------------------
 
 

@@ -9,14 +9,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep, SettingsDep
-from kuznia.logistics import reports, service
+from kuznia.logistics import batch, reports, service
 from kuznia.logistics.schemas import (
+    MOST_BATCH_EVENTS,
     DailyReport,
     DepotCreate,
     DepotRead,
     DepotUpdate,
     DispatchCreate,
     DispatchRead,
+    LedgerBatch,
+    LedgerBatchRead,
     PlanVsActual,
     ProductionReportCreate,
     ProductionReportRead,
@@ -44,6 +47,7 @@ receipts = APIRouter(prefix="/receipts", tags=["receipts"])
 dispatches = APIRouter(prefix="/dispatches", tags=["dispatches"])
 stock = APIRouter(prefix="/depot-stock", tags=["stock"])
 execution_reports = APIRouter(prefix="/reports", tags=["execution reports"])
+ledger_batches = APIRouter(prefix="/ledger-batches", tags=["ledger batches"])
 
 
 def _stored(model: type[Any]) -> dict[int | str, dict[str, Any]]:
@@ -406,5 +410,46 @@ def get_plan_vs_actual(
     return reports.plan_vs_actual(session=session, scope=scope, as_of=as_of, plan_run_id=plan_run)
 
 
-for _router in (depots, stock, production, receipts, dispatches, execution_reports):
+# --- a depot's day in one request --------------------------------------------------------------
+
+
+@ledger_batches.post(
+    "",
+    response_model=LedgerBatchRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {
+            "model": LedgerBatchRead,
+            "description": "A retry: every event was stored before under its client key with "
+            "the same content; nothing was recorded.",
+        }
+    },
+    summary="Record a depot's day: many receipts and dispatches, all or none",
+    description="The events are checked in their order by the rules of POST /receipts and "
+    "POST /dispatches; the first that breaks one refuses the whole request (4xx, its field "
+    "named `events[i].field`) and nothing is recorded. Each event keeps its own client key: "
+    "sent again, an event stored before is answered with `created` false and recorded once. "
+    f"At most {MOST_BATCH_EVENTS} events per request.",
+)
+def post_ledger_batch(
+    session: SessionDep,
+    scope: ScopeDep,
+    settings: SettingsDep,
+    body: LedgerBatch,
+    response: Response,
+) -> dict[str, Any]:
+    return _answer(
+        response, batch.record_day(session=session, scope=scope, body=body, settings=settings)
+    )
+
+
+for _router in (
+    depots,
+    stock,
+    production,
+    receipts,
+    dispatches,
+    ledger_batches,
+    execution_reports,
+):
     router.include_router(_router)

@@ -10,7 +10,7 @@ naming the field), positive, and at most `MAX_QUANTITY` (so no sum overflows a B
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -134,6 +134,51 @@ class DispatchCreate(Submission):
 class ReversalCreate(Submission):
     client_key: ClientKey
     reason: Annotated[Note, Field(min_length=1, description="Why the record is corrected.")]
+
+
+# --- a depot's day in one request ---------------------------------------------------------------
+
+# The most events one batch may carry (a depot's day; more go in further batches).
+MOST_BATCH_EVENTS = 2000
+
+
+class BatchReceipt(ReceiptCreate):
+    kind: Literal["receipt"] = Field(description="A receipt (the fields of POST /receipts).")
+
+
+class BatchDispatch(DispatchCreate):
+    kind: Literal["dispatch"] = Field(description="A dispatch (the fields of POST /dispatches).")
+
+
+BatchEvent = Annotated[BatchReceipt | BatchDispatch, Field(discriminator="kind")]
+
+
+class LedgerBatch(Submission):
+    events: list[BatchEvent] = Field(
+        min_length=1,
+        max_length=MOST_BATCH_EVENTS,
+        description="Receipts and dispatches in the order they happened, each with its own "
+        "client key: all are recorded or none (the first bad one is named by its index).",
+    )
+
+
+class BatchEventRead(BaseModel):
+    index: int = Field(description="The event's place in the request's `events` (from 0).")
+    kind: Literal["receipt", "dispatch"]
+    client_key: str
+    id: int = Field(description="The receipt's or dispatch's id (GET /receipts/{id}, ...).")
+    created: bool = Field(
+        description="False for an event stored before under its client key (a retry)."
+    )
+
+
+class LedgerBatchRead(BaseModel):
+    recorded: int = Field(description="Events recorded by this request.")
+    stored_before: int = Field(
+        description="Events found stored under their client keys with the same content "
+        "(retries): recorded nothing."
+    )
+    events: list[BatchEventRead]
 
 
 class _LedgerRead(BaseModel):

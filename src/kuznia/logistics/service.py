@@ -32,7 +32,7 @@ planner's reversal: depot staff and producers reverse only records of open days.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -348,25 +348,7 @@ def record_receipt(
     if stored is not None:
         return stored, False
     rules = _rules(settings)
-    problems: list[FieldProblem] = []
-    if received != body.received:
-        problems.append(
-            FieldProblem(
-                "received",
-                f"received must be accepted + rejected = {_number(received)}, "
-                f"got {_number(body.received)}",
-                RECEIVED_MISMATCH,
-            )
-        )
-    if body.rejected > 0 and not body.reason.strip():
-        problems.append(
-            FieldProblem(
-                "reason",
-                f"a rejection ({_number(body.rejected)}) needs a reason",
-                REJECTION_NEEDS_REASON,
-            )
-        )
-    problems.extend(_day_problems(body.day, rules))
+    problems = receipt_problems(body, rules)
     if problems:
         raise InvalidInput(
             "the receipt cannot be recorded: " + "; ".join(p.message for p in problems),
@@ -402,6 +384,32 @@ def record_receipt(
         # What it bought counts against the line's guarantees: a total reached fulfils one.
         contracts_service.fulfil_guarantees(session=session, line=contract.line)
     return _ledger_read((receipt, depot.code, contract.number), None), True
+
+
+def receipt_problems(body: ReceiptCreate, rules: Settings) -> list[FieldProblem]:
+    """What is wrong with a receipt on its face: received is not accepted + rejected, a
+    rejection without a reason, a day in the future or a closed period."""
+    problems: list[FieldProblem] = []
+    received = body.accepted + body.rejected
+    if received != body.received:
+        problems.append(
+            FieldProblem(
+                "received",
+                f"received must be accepted + rejected = {_number(received)}, "
+                f"got {_number(body.received)}",
+                RECEIVED_MISMATCH,
+            )
+        )
+    if body.rejected > 0 and not body.reason.strip():
+        problems.append(
+            FieldProblem(
+                "reason",
+                f"a rejection ({_number(body.rejected)}) needs a reason",
+                REJECTION_NEEDS_REASON,
+            )
+        )
+    problems.extend(_day_problems(body.day, rules))
+    return problems
 
 
 def record_dispatch(
@@ -741,16 +749,22 @@ def _check_day(
     problems = _day_problems(day, rules) if contract is None else []
     if contract is not None and session is not None:
         month = repository.first_month(session=session, contract_id=contract.id)
-        if month is not None and day < first_day(month):
-            problems.append(
-                FieldProblem(
-                    "day",
-                    f"{day.isoformat()} is before contract {contract.number}'s first month {month}",
-                    BEFORE_CONTRACT,
-                )
-            )
+        early = before_contract(day, contract, month)
+        if early is not None:
+            problems.append(early)
     if problems:
         raise InvalidInput(problems[0].message, problems=problems)
+
+
+def before_contract(day: date, contract: Contract, month: str | None) -> FieldProblem | None:
+    """The problem of a day before the contract's first scheduled `month`, or None."""
+    if month is None or day >= first_day(month):
+        return None
+    return FieldProblem(
+        "day",
+        f"{day.isoformat()} is before contract {contract.number}'s first month {month}",
+        BEFORE_CONTRACT,
+    )
 
 
 def _day_problems(day: date, rules: Settings) -> list[FieldProblem]:
@@ -777,13 +791,23 @@ def _closed_problem(day: date, rules: Settings) -> FieldProblem | None:
 def _check_delivery_point(session: Session, contract: Contract, depot: Depot) -> None:
     """NotADeliveryPoint unless the contract is delivered to this depot."""
     points = repository.delivery_point_codes(session=session, contract_id=contract.id)
+    refused = not_a_delivery_point(contract, depot, points)
+    if refused is not None:
+        raise refused
+
+
+def not_a_delivery_point(
+    contract: Contract, depot: Depot, points: Collection[str]
+) -> NotADeliveryPoint | None:
+    """The refusal of a receipt at a depot that is not among the contract's delivery
+    `points` (codes), or None."""
     if depot.code in points:
-        return
+        return None
     message = (
         f'contract {contract.number} is not delivered to depot "{depot.code}": its delivery '
-        f"points are {', '.join(points) or 'none'} (a planner changes them)"
+        f"points are {', '.join(sorted(points)) or 'none'} (a planner changes them)"
     )
-    raise NotADeliveryPoint(
+    return NotADeliveryPoint(
         message,
         contract=contract.number,
         depot=depot.code,
@@ -798,9 +822,21 @@ def _check_left(session: Session, contract: Contract, accepted: int, rules: Sett
         return
     quantity = repository.contracted_quantity(session=session, contract=contract)
     so_far = repository.accepted_total(session=session, contract_id=contract.id)
+    refused = over_delivery(
+        contract, quantity=quantity, so_far=so_far, accepted=accepted, rules=rules
+    )
+    if refused is not None:
+        raise refused
+
+
+def over_delivery(
+    contract: Contract, *, quantity: float, so_far: int, accepted: int, rules: Settings
+) -> OverDelivery | None:
+    """The refusal of accepting `accepted` more under a contract of `quantity` in force that
+    has accepted `so_far`, beyond the tolerance; or None."""
     limit = math.floor(quantity * (1 + rules.over_delivery_tolerance) + 1e-9)
-    if so_far + accepted <= limit:
-        return
+    if accepted <= 0 or so_far + accepted <= limit:
+        return None
     left = max(limit - so_far, 0)
     allowance = (
         f" (with the tolerance of {rules.over_delivery_tolerance:.2%}: {_number(limit)})"
@@ -812,7 +848,7 @@ def _check_left(session: Session, contract: Contract, accepted: int, rules: Sett
         f"{_number(quantity)} contracted{allowance}, {_number(so_far)} accepted so far; this "
         f"receipt accepts {_number(accepted)}. More than the contract is a planner's amendment"
     )
-    raise OverDelivery(
+    return OverDelivery(
         message,
         contract=contract.number,
         left=left,
