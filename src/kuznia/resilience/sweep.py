@@ -291,6 +291,7 @@ class SweepSummary:
     scheduler: str | None
     retries: int
     seconds: dict[str, float] = field(default_factory=dict)
+    started_from_base: bool = False  # scenarios started from the base plan's bases
 
     def distribution(self, evaluation: str) -> dict[str, Any]:
         """Coverage percentiles overall and per category, expected weighted shortfall, and the
@@ -383,7 +384,15 @@ class SweepSummary:
                     "fixed_contracts_median": _median(
                         [r.fixed_contracts.seconds for r in self.results]
                     ),
+                    "reoptimised_cpu_median": _median(
+                        [r.reoptimised.cpu_seconds for r in self.results]
+                    ),
+                    "fixed_contracts_cpu_median": _median(
+                        [r.fixed_contracts.cpu_seconds for r in self.results]
+                    ),
                 },
+                "base_plan_cpu_seconds": round(self.base.cpu_seconds, 3),
+                "started_from_base": self.started_from_base,
                 "warm_start": _warm_dict(warm) if warm else None,
             },
         }
@@ -466,6 +475,7 @@ def run_sweep(
         scheduler=scheduler,
         retries=retries,
         seconds=seconds,
+        started_from_base=bool(base.stage_bases),
     )
 
 
