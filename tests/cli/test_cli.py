@@ -146,7 +146,14 @@ class TestPlan:
         output = tmp_path / "r.json"
         result = kuznia(runner, "plan", "--input", instance, "--mode", "milp", "-o", output)
         assert result.exit_code == 0, result.output
-        assert json.loads(output.read_text())["mode"] == "milp"
+        document = json.loads(output.read_text())
+        assert document["mode"] == "milp"
+        # the gap each stage reached, in the result and in the summary, within the asked 1e-4
+        stages = document["report"]["stages"]
+        assert [s["name"] for s in stages][:2] == ["tier:1", "tier:2"]
+        assert all(0 <= s["mip_gap"] <= 1e-4 for s in stages if s["mip_gap"] is not None)
+        assert any(s["mip_gap"] is not None for s in stages)
+        assert "MIP gap reached per stage: tier:1 " in " ".join(result.output.split())
 
     def test_invalid_input_exits_2_names_the_path_and_writes_nothing(self, runner, tmp_path):
         doc = instance_dict()

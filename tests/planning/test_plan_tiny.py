@@ -228,6 +228,9 @@ class TestExpansionsAndModes:
         milp = plan(build(doc), options=SolveOptions(mode="milp"))
         assert lp.cost == pytest.approx(5)
         assert milp.cost == pytest.approx(16)  # 8 in each month once the line is used
+        # milp stages report the gap reached; lp results have no such field
+        assert [s["mip_gap"] for s in milp.to_dict()["report"]["stages"]] == [0.0, 0.0]
+        assert all("mip_gap" not in s for s in lp.to_dict()["report"]["stages"])
 
 
 class TestCommitments:

@@ -4,6 +4,7 @@ reported by scenario index."""
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 from kuznia.planning import PlanInput, SolveOptions
+from kuznia.planning.solve import basis_arrays, basis_from_arrays
 from kuznia.resilience import (
     Contracts,
     Disruption,
@@ -26,7 +28,14 @@ from kuznia.resilience import (
 )
 from kuznia.resilience.runner import Failure
 from kuznia.resilience.sampling import CHECK_STREAM
-from kuznia.resilience.sweep import ScenarioResult, SweepBase, evaluate_scenario, first_stage
+from kuznia.resilience.sweep import (
+    ScenarioResult,
+    SweepBase,
+    evaluate_scenario,
+    first_stage,
+    same_optimum,
+    stage_starts,
+)
 from kuznia.synthetic import generate
 from tests.planning.builders import build, instance_dict, need
 
@@ -148,6 +157,43 @@ class TestEvaluation:
         assert warm == pytest.approx(cold, rel=1e-9)
         assert cold_iterations > 0
 
+    def test_a_scenario_from_the_base_plans_bases_reaches_the_cold_optimum(self):
+        plan_input = PlanInput.from_instance(generate("small", seed=7))
+        template = template_for(plan_input)
+        options = SolveOptions(threads=1)
+        _, base = reoptimise(template, Disruption.none(plan_input), options=options)
+        starts = stage_starts(base, template.planning_model.model.n_cols)
+        # small: every tier begins with most columns free; the cost stage does not
+        assert set(starts) == {"tier:1", "tier:2", "tier:3"}
+        bases = {name: basis_from_arrays(arrays) for name, arrays in starts.items()}
+        settings = SweepSettings(strike_probability=0.1, foreign_shortfall_mean=0.3)
+        for index in range(6):
+            disruption = sample_disruption(plan_input, settings, seed=2, index=index)
+            cold, cold_solution = reoptimise(template, disruption, options=options)
+            warm, warm_solution = reoptimise(
+                template, disruption, options=options, start_bases=bases
+            )
+            assert cold.status == warm.status == "optimal"
+            assert warm.weighted_unit_months_short == pytest.approx(
+                cold.weighted_unit_months_short, rel=1e-9, abs=1e-9
+            )
+            assert warm.cost == pytest.approx(cold.cost, rel=1e-9)
+            assert same_optimum(cold, warm)
+            # the start was taken: tier 1 is not solved from scratch
+            cold_first, warm_first = cold_solution.stages[0], warm_solution.stages[0]
+            assert warm_first.iterations < cold_first.iterations
+
+    def test_a_basis_survives_the_trip_to_a_worker(self):
+        plan_input = PlanInput.from_instance(generate("tiny", seed=3))
+        template = template_for(plan_input)
+        _, base = reoptimise(template, Disruption.none(plan_input), options=SolveOptions())
+        original = base.bases["tier:1"]
+        shipped = pickle.loads(pickle.dumps(basis_arrays(original)))  # noqa: S301 (our own bytes)
+        again = basis_from_arrays(shipped)
+        assert list(again.col_status) == list(original.col_status)
+        assert list(again.row_status) == list(original.row_status)
+        assert again.valid
+
 
 def failing_on_two(index: int, *, base: SweepBase) -> ScenarioResult:
     """Scenario 2 always fails; the others are evaluated as usual."""
@@ -261,9 +307,11 @@ class TestOnDask:
         )
         warm = summary.to_dict()["execution"]["warm_start"]
         assert warm["scenarios"] == 3
+        assert warm["same_optimum_from_base"] == 3
         assert set(warm["median_seconds"]) == {
             "lexicographic_cold",
             "lexicographic_warm",
+            "lexicographic_from_base",
             "first_stage_cold",
             "first_stage_from_base",
         }

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.console import Console
 from rich.table import Table
 
 from kuznia.planning.results import PlanResult, reason_text
+
+
+def mip_gaps(result: PlanResult) -> str:
+    """Each lexicographic stage with the relative MIP gap HiGHS reached ("tier:1 0.00%, ...")."""
+    parts = []
+    for stage in result.report.stages:
+        gap = stage.mip_gap
+        shown = f"{gap:.2%}" if gap is not None and math.isfinite(gap) else "—"
+        parts.append(f"{stage.name} {shown}")
+    return ", ".join(parts)
 
 
 def _money(value: float) -> str:
@@ -50,6 +62,8 @@ def print_summary(console: Console, result: PlanResult, *, top: int = 10) -> Non
         f"capital {_money(result.capex)})"
     )
 
+    if result.mode == "milp":
+        console.print("MIP gap reached per stage: " + mip_gaps(result))
     _print_coverage(console, result)
     _print_shortfalls(console, result, top=top)
     _print_spend(console, result)

@@ -187,11 +187,20 @@ class PlanResult:
                         "status": s.status.value,
                         "seconds": round(s.seconds, 4),
                         "iterations": s.iterations,
+                        # milp: the relative gap HiGHS reached in the stage (null: none known)
+                        **({"mip_gap": _gap(s.mip_gap)} if self.mode == "milp" else {}),
                     }
                     for s in self.report.stages
                 ],
             },
         }
+
+
+def _gap(gap: float | None) -> float | None:
+    """A stage's MIP gap as JSON: a plain number, or null where HiGHS has none (infinite)."""
+    if gap is None or not np.isfinite(gap):
+        return None
+    return round(float(gap), 8)
 
 
 def coverage_table(allocations: pd.DataFrame, key: str, months: int) -> pd.DataFrame:

@@ -76,6 +76,8 @@ class StageReport:
     seconds: float
     iterations: int
     mip_gap: float | None = None
+    # columns whose bounds were not fixed when the stage began (earlier stages fix the rest)
+    free_columns: int = 0
 
 
 @dataclass
@@ -90,8 +92,31 @@ class Solution:
     duals: dict[str, tuple[FloatArray, FloatArray]] = field(default_factory=dict)
     # stages that ended optimal, in order
     finished: list[str] = field(default_factory=list)
-    # stage name -> HiGHS's optimal basis of that stage (lp tiers), to warm-start a what-if
+    # stage name -> HiGHS's optimal basis of that stage (lp tiers and cost), to warm-start a
+    # what-if or a scenario
     bases: dict[str, highspy.HighsBasis] = field(default_factory=dict)
+
+
+# a basis as two arrays of HiGHS's status codes (columns, rows): picklable, unlike HighsBasis
+BasisArrays = tuple[np.ndarray, np.ndarray]
+_BASIS_STATUS = {int(status): status for status in highspy.HighsBasisStatus.__members__.values()}
+
+
+def basis_arrays(basis: highspy.HighsBasis) -> BasisArrays:
+    """A HiGHS basis as status-code arrays (to ship it to another process)."""
+    return (
+        np.fromiter((int(s) for s in basis.col_status), np.int8, len(basis.col_status)),
+        np.fromiter((int(s) for s in basis.row_status), np.int8, len(basis.row_status)),
+    )
+
+
+def basis_from_arrays(arrays: BasisArrays) -> highspy.HighsBasis:
+    """The HiGHS basis of `basis_arrays`' output."""
+    basis = highspy.HighsBasis()
+    basis.col_status = [_BASIS_STATUS[int(s)] for s in arrays[0]]
+    basis.row_status = [_BASIS_STATUS[int(s)] for s in arrays[1]]
+    basis.valid = True
+    return basis
 
 
 _STATUS = {
@@ -230,8 +255,10 @@ def solve_lexicographic(
 ) -> Solution:
     """Solve tier after tier, then cost; stop at the first stage that is not optimal.
     `tiers_only`: stop after the last tier (no cost stage, no exports), as a what-if needs.
-    `start_bases`: each tier stage starts from this basis (lp; a what-if starts from the plan's
-    bases: a start only, the optimum is the same, reached sooner)."""
+    `start_bases`: a stage named there starts from that basis by dual simplex (lp; a what-if or
+    a scenario starts from the plan's bases: a start only, the optimum is the same, reached
+    sooner; without presolve, so a stage that earlier fixings leave small is better solved
+    afresh: see `kuznia.resilience.sweep.stage_starts`)."""
     model = planning_model.model
     is_mip = planning_model.mode == "milp" and bool(model.integrality().any())
     highs = make_highs(planning_model, options)
@@ -262,6 +289,8 @@ def solve_lexicographic(
         _set_bounds(highs, later, 0.0, 0.0)
         if not is_mip:
             _start_lp_stage(highs, options, (start_bases or {}).get(name), first=first)
+        lp = highs.getLp()
+        free_columns = int(np.count_nonzero(np.array(lp.col_lower_) < np.array(lp.col_upper_)))
         _set_time_limit(highs, deadline)
         started = time.perf_counter()
         status = _run_stage(highs, solution, retry_infeasible=is_mip and not first)
@@ -275,6 +304,7 @@ def solve_lexicographic(
             seconds=seconds,
             iterations=int(info.simplex_iteration_count + max(0, info.ipm_iteration_count)),
             mip_gap=float(info.mip_gap) if is_mip else None,
+            free_columns=free_columns,
         )
         solution.stages.append(report)
         if on_stage:
@@ -344,8 +374,7 @@ def _keep_optimal_stage(
     solution.finished.append(name)
     if not is_mip:
         solution.duals[name] = (np.array(result.col_dual), np.array(result.row_dual))
-        if name != "cost":
-            solution.bases[name] = highs.getBasis()
+        solution.bases[name] = highs.getBasis()
 
 
 def _solve_exports(

@@ -15,6 +15,7 @@ are reported by scenario index in the summary, never dropped silently.
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections.abc import Callable
@@ -27,7 +28,15 @@ import numpy as np
 
 from kuznia.planning.inputs import FloatArray, IntArray, PlanInput
 from kuznia.planning.jsonable import STATISTIC_DIGITS, plain
-from kuznia.planning.solve import SolveOptions, SolveStatus, make_highs
+from kuznia.planning.solve import (
+    BasisArrays,
+    Solution,
+    SolveOptions,
+    SolveStatus,
+    basis_arrays,
+    basis_from_arrays,
+    make_highs,
+)
 from kuznia.resilience.disruption import Disruption
 from kuznia.resilience.evaluation import Outcome, hold_contracts, reoptimise
 from kuznia.resilience.models import Contracts, ScenarioTemplate, disrupted_model, template_for
@@ -58,6 +67,8 @@ class SweepBase:
     stream: int = SWEEP_STREAM
     # the base's first-stage basis (column and row statuses), to measure warm starts from it
     first_stage_basis: tuple[IntArray, IntArray] | None = None
+    # stage name -> the base plan's basis of that stage: a scenario starts there (`stage_starts`)
+    stage_bases: dict[str, BasisArrays] | None = None
 
 
 @dataclass(frozen=True)
@@ -66,10 +77,13 @@ class WarmStart:
 
     lexicographic_cold: float  # solve.py defaults: later stages presolved afresh (ipm)
     lexicographic_warm: float  # solve.py's warm_start: later stages from the previous basis
+    lexicographic_from_base: float  # stages from the base plan's bases (`stage_starts`)
     first_stage_cold: float
     first_stage_from_base: float  # the first tier, from the base plan's first-tier basis
     first_stage_cold_iterations: int
     first_stage_from_base_iterations: int
+    # tier values and cost from the base plan's bases equal the cold ones (within 1e-9 relative)
+    same_optimum: bool = True
 
 
 @dataclass(frozen=True)
@@ -90,7 +104,14 @@ def evaluate_scenario(index: int, *, base: SweepBase) -> ScenarioResult:
     disruption = sample_disruption(
         base.plan_input, base.settings, seed=base.seed, index=index, stream=base.stream
     )
-    reoptimised, _solution = reoptimise(template, disruption, options=base.options)
+    starts = (
+        {name: basis_from_arrays(arrays) for name, arrays in base.stage_bases.items()}
+        if base.stage_bases
+        else None
+    )
+    reoptimised, _solution = reoptimise(
+        template, disruption, options=base.options, start_bases=starts
+    )
     fixed = hold_contracts(template, disruption, base.contracts, options=base.options)
     warm = (
         measure_warm_start(
@@ -98,7 +119,7 @@ def evaluate_scenario(index: int, *, base: SweepBase) -> ScenarioResult:
             disruption,
             basis=base.first_stage_basis,
             options=base.options,
-            cold_seconds=reoptimised.seconds,
+            from_base=reoptimised if starts else None,
         )
         if base.first_stage_basis is not None
         else None
@@ -134,6 +155,23 @@ def foreign_shortfall_share(plan_input: PlanInput, disruption: Disruption) -> fl
 
 
 # --- Warm starts -------------------------------------------------------------------------------
+
+# A scenario's stage starts from the base plan's basis of that stage while at least this share
+# of the columns is still free when the stage begins (in the base plan's solve). A start basis
+# turns presolve off; once earlier stages have fixed most columns, presolving the stage afresh
+# leaves a tiny model that is faster than any start (national: tiers 1 and 2 start from the
+# base, 88% of the columns free; tier 3 and the cost, 25% free, are solved afresh).
+START_FREE_SHARE: Final = 0.5
+
+
+def stage_starts(solution: Solution, n_cols: int) -> dict[str, BasisArrays]:
+    """The base plan's bases of the stages a scenario should start from (`START_FREE_SHARE`)."""
+    return {
+        stage.name: basis_arrays(solution.bases[stage.name])
+        for stage in solution.stages
+        if stage.name in solution.bases and stage.free_columns >= START_FREE_SHARE * n_cols
+    }
+
 
 _BASIS_STATUS = list(highspy.HighsBasisStatus.__members__.values())
 
@@ -194,23 +232,46 @@ def measure_warm_start(
     *,
     basis: tuple[IntArray, IntArray],
     options: SolveOptions,
-    cold_seconds: float,
+    from_base: Outcome | None = None,
 ) -> WarmStart:
-    """Time one scenario's re-optimisation with solve.py's stage-to-stage warm start, and its
-    first tier cold and from the base plan's first-tier basis."""
+    """Time one scenario's re-optimisation cold, with solve.py's stage-to-stage warm start, and
+    (`from_base`: the outcome of the sweep's solve from the base plan's bases) from the base;
+    and its first tier cold and from the base plan's first-tier basis."""
+    cold, _ = reoptimise(template, disruption, options=options)
     warm, _ = reoptimise(template, disruption, options=replace(options, warm_start=True))
     cold_first, cold_iterations, _, _ = first_stage(template, disruption, options=options)
     warm_first, warm_iterations, _, _ = first_stage(
         template, disruption, options=options, basis=basis
     )
     return WarmStart(
-        lexicographic_cold=cold_seconds,
+        lexicographic_cold=cold.seconds,
         lexicographic_warm=warm.seconds,
+        lexicographic_from_base=from_base.seconds if from_base else cold.seconds,
         first_stage_cold=cold_first,
         first_stage_from_base=warm_first,
         first_stage_cold_iterations=cold_iterations,
         first_stage_from_base_iterations=warm_iterations,
+        same_optimum=from_base is None or same_optimum(cold, from_base),
     )
+
+
+def same_optimum(a: Outcome, b: Outcome, *, rel: float = 1e-9) -> bool:
+    """Same status, and every tier's weighted shortfall and the cost equal within `rel`
+    (the floating-point noise of summing the same optimum along another simplex path)."""
+    if a.status != b.status:
+        return False
+    values_a = [*a.weighted_unit_months_short, a.cost]
+    values_b = [*b.weighted_unit_months_short, b.cost]
+    return all(
+        abs(x - y) <= rel * max(1.0, abs(x)) or (math.isnan(x) and math.isnan(y))
+        for x, y in zip(values_a, values_b, strict=True)
+    )
+
+
+def _solved_columns(template: ScenarioTemplate) -> int:
+    """Columns of the lexicographic stages (the model before its export part, if any)."""
+    model = template.planning_model.model
+    return model.export_start[0] if model.export_start is not None else model.n_cols
 
 
 @dataclass
@@ -230,6 +291,7 @@ class SweepSummary:
     scheduler: str | None
     retries: int
     seconds: dict[str, float] = field(default_factory=dict)
+    started_from_base: bool = False  # scenarios started from the base plan's bases
 
     def distribution(self, evaluation: str) -> dict[str, Any]:
         """Coverage percentiles overall and per category, expected weighted shortfall, and the
@@ -322,7 +384,15 @@ class SweepSummary:
                     "fixed_contracts_median": _median(
                         [r.fixed_contracts.seconds for r in self.results]
                     ),
+                    "reoptimised_cpu_median": _median(
+                        [r.reoptimised.cpu_seconds for r in self.results]
+                    ),
+                    "fixed_contracts_cpu_median": _median(
+                        [r.fixed_contracts.cpu_seconds for r in self.results]
+                    ),
                 },
+                "base_plan_cpu_seconds": round(self.base.cpu_seconds, 3),
+                "started_from_base": self.started_from_base,
                 "warm_start": _warm_dict(warm) if warm else None,
             },
         }
@@ -340,11 +410,14 @@ def run_sweep(
     options: SolveOptions | None = None,
     retries: int = 2,
     measure_warm_starts: bool = False,
+    start_from_base: bool = True,
     evaluate: Callable[..., ScenarioResult] = evaluate_scenario,
     on_progress: ProgressCallback | None = None,
 ) -> SweepSummary:
     """Plan the base, then evaluate `scenarios` sampled disruptions on Dask: a LocalCluster of
-    `workers` processes, the cluster at `scheduler`, or `client` (left open)."""
+    `workers` processes, the cluster at `scheduler`, or `client` (left open).
+    `start_from_base`: each scenario's re-optimisation starts from the base plan's bases
+    (`stage_starts`; the same optimum as cold)."""
     settings = settings or SweepSettings()
     options = options or SolveOptions(threads=1)
     if scenarios <= 0:
@@ -370,6 +443,9 @@ def run_sweep(
         seed=seed,
         options=options,
         first_stage_basis=basis,
+        stage_bases=(
+            stage_starts(base_solution, _solved_columns(template)) if start_from_base else None
+        ),
     )
     seconds["base_plan"] = time.perf_counter() - began
 
@@ -399,6 +475,7 @@ def run_sweep(
         scheduler=scheduler,
         retries=retries,
         seconds=seconds,
+        started_from_base=bool(base.stage_bases),
     )
 
 
@@ -468,6 +545,7 @@ def _warm_dict(warm: list[WarmStart]) -> dict[str, Any]:
             for name in (
                 "lexicographic_cold",
                 "lexicographic_warm",
+                "lexicographic_from_base",
                 "first_stage_cold",
                 "first_stage_from_base",
             )
@@ -476,7 +554,12 @@ def _warm_dict(warm: list[WarmStart]) -> dict[str, Any]:
             "first_stage_cold": median("first_stage_cold_iterations"),
             "first_stage_from_base": median("first_stage_from_base_iterations"),
         },
+        "same_optimum_from_base": sum(w.same_optimum for w in warm),
         "median_saved_seconds_per_scenario": {
+            "from_base": round(
+                statistics.median(w.lexicographic_cold - w.lexicographic_from_base for w in warm),
+                4,
+            ),
             "stage_to_stage": round(statistics.median(saved), 4),
             "first_stage_from_base": round(statistics.median(saved_first), 4),
         },
