@@ -101,7 +101,7 @@ def apply_command(
     output: Path = typer.Option(..., "--output", "-o", help="Changed instance to write."),
 ) -> None:
     """Write the instance with the scenario's changes applied."""
-    from kuznia.resilience import apply_scenario, struck_expansions
+    from kuznia.resilience import apply_scenario, approximate_expansions
 
     instance = _read_instance(input)
     changes = _read_scenario(scenario, instance)
@@ -112,13 +112,15 @@ def apply_command(
         f"Applied scenario [bold]{changes.name}[/] ({len(changes.changes)} change(s)) to "
         f"{input}; wrote [bold]{output}[/] ({changed.name})."
     )
-    kept = struck_expansions(instance, changes)
-    if kept:
+    approximate = approximate_expansions(instance, changes)
+    if approximate:
         console.print(
-            f"[yellow]Note[/]: {len(kept)} expansion(s) on struck lines ({', '.join(kept[:5])}"
-            f"{', ...' if len(kept) > 5 else ''}) keep their added capacity in the written file: "
-            "the format holds it as one number from its active month on. `kuznia scenario "
-            "compare` and `kuznia sweep` take it out in the struck months too."
+            f"[yellow]Note[/]: {len(approximate)} expansion(s) on struck lines "
+            f"({', '.join(approximate[:5])}{', ...' if len(approximate) > 5 else ''}) are active "
+            "before the strike and again after it; the format holds an expansion's added "
+            "capacity as one number from its active month on, so the written file starts them "
+            "after the strike: nothing struck is delivered, and the months before the strike "
+            "lose them too. `kuznia scenario compare` and `kuznia sweep` keep those months."
         )
 
 
