@@ -121,6 +121,22 @@ class TestScenarioCompare:
         held = [p["base_contracts_held"] for p in plans]
         assert [h["tiers"]["1"] for h in held] == [0, 60, 180]
         assert [h["coverage"] for h in held] == pytest.approx([1, 2 / 3, 0])
+        # the whole year struck: q takes over p's 10 a month, the state fund pays 60, not 30
+        comparisons = json.loads(output.read_text())["comparisons"]
+        assert [c["second"] for c in comparisons] == ["r1-dark", "r1-all-year"]
+        year = comparisons[1]
+        assert [(t["month"], t["losing"], t["gaining"]) for t in year["takeovers"]] == [
+            (
+                month,
+                [{"producer": "p", "first": 10.0, "second": 0.0, "change": -10.0}],
+                [{"producer": "q", "first": 0.0, "second": 10.0, "change": 10.0}],
+            )
+            for month in range(3)
+        ]
+        assert [(s["fund"], s["change"]) for s in year["spend"]] == [("state", 30.0)]
+        assert year["reasons"][0]["text"] == "capacity of p for a struck in months 0-2 (-30 units)"
+        assert "Who takes over" in result.output
+        assert "state spends more in 2026 (+30)" in result.output
 
 
 class TestSweep:

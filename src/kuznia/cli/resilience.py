@@ -131,15 +131,17 @@ def compare_command(
         ..., "--scenario", "-s", help="Scenario file; give --scenario more than once to compare."
     ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the comparison."),
+    top: int = typer.Option(10, "--top", help="Rows of who takes over to print per scenario."),
 ) -> None:
-    """Plan the base and each scenario; print them side by side: tier shortfalls, coverage per
-    category, cost, and coverage if the base plan's contracts are held."""
+    """Plan the base and each scenario; print them side by side (tier shortfalls, coverage per
+    category, cost, coverage if the base plan's contracts are held), then for each scenario who
+    takes over, spend per fund and year, and why coverage rises or falls."""
     from kuznia.planning import PlanInput, SolveOptions
+    from kuznia.planning.compare import PlanTables, capacity_rows, compare_plans
     from kuznia.resilience import (
         Contracts,
         Disruption,
         disruption_of,
-        hold_contracts,
         plan_scenario,
         reoptimise,
         template_for,
@@ -153,41 +155,26 @@ def compare_command(
     _, base_solution = reoptimise(template, Disruption.none(plan_input), options=options)
     contracts = Contracts.from_solution(template, base_solution)
     columns: list[dict[str, Any]] = []
+    tables: list[Any] = []
     for name, disruption in [("base", Disruption.none(plan_input))] + [
         (s.name, disruption_of(plan_input, s)) for s in loaded
     ]:
         with console.status(f"Planning {name} ..."):
             result = plan_scenario(template, disruption, options=options)
-            held = hold_contracts(template, disruption, contracts, options=options)
-        columns.append(
-            {
-                "name": name,
-                "status": result.status.value,
-                "tiers": {str(t.priority): t.weighted_unit_months_short for t in result.tiers},
-                "coverage": result.coverage if result.has_plan else None,
-                "coverage_by_category": {
-                    str(row.category): float(row.coverage)
-                    for row in result.coverage_by("category").itertuples()
-                }
-                if result.has_plan
-                else {},
-                "cost": result.cost if result.has_plan else None,
-                "base_contracts_held": {
-                    "status": held.status,
-                    "coverage": held.coverage,
-                    "tiers": {
-                        str(p): v
-                        for p, v in zip(
-                            plan_input.priorities, held.weighted_unit_months_short, strict=True
-                        )
-                    },
-                    "coverage_by_category": dict(
-                        zip(template.categories, held.category_coverage, strict=True)
-                    ),
-                },
-            }
+            columns.append(
+                _comparison_column(name, result, template, disruption, contracts, options)
+            )
+        tables.append(
+            PlanTables.from_result(
+                result, name=name, capacity=capacity_rows(plan_input, disruption.capacity_kept)
+            )
         )
+    comparisons = [
+        compare_plans(tables[0], other) for other in tables[1:] if not math.isnan(other.cost)
+    ]
     _print_comparison(columns, plan_input.priorities, template.categories, plan_input.currency)
+    for comparison in comparisons:
+        _print_explanation(comparison, top=top)
     if output:
         _write_json(
             output,
@@ -195,8 +182,77 @@ def compare_command(
                 "format": "kuznia-scenario-comparison/1",
                 "instance": instance.name,
                 "plans": _clean(columns),
+                "comparisons": [c.to_dict() for c in comparisons],
             },
         )
+
+
+def _comparison_column(
+    name: str, result: Any, template: Any, disruption: Any, contracts: Any, options: Any
+) -> dict[str, Any]:
+    """One plan of `kuznia scenario compare`: re-planned, and with the base contracts held."""
+    from kuznia.resilience import hold_contracts
+
+    plan_input = template.plan_input
+    held = hold_contracts(template, disruption, contracts, options=options)
+    return {
+        "name": name,
+        "status": result.status.value,
+        "tiers": {str(t.priority): t.weighted_unit_months_short for t in result.tiers},
+        "coverage": result.coverage if result.has_plan else None,
+        "coverage_by_category": {
+            str(row.category): float(row.coverage)
+            for row in result.coverage_by("category").itertuples()
+        }
+        if result.has_plan
+        else {},
+        "cost": result.cost if result.has_plan else None,
+        "base_contracts_held": {
+            "status": held.status,
+            "coverage": held.coverage,
+            "unfunded": held.unfunded,
+            "tiers": {
+                str(p): v
+                for p, v in zip(plan_input.priorities, held.weighted_unit_months_short, strict=True)
+            },
+            "coverage_by_category": dict(
+                zip(template.categories, held.category_coverage, strict=True)
+            ),
+        },
+    }
+
+
+def _print_explanation(comparison: Any, *, top: int) -> None:
+    """Why a scenario's plan differs from the base: the verdict, spend per fund and year, and
+    who takes over."""
+    console.print(
+        f"\n[bold]{escape(comparison.second)}[/] against base: {escape(comparison.verdict)}",
+        soft_wrap=True,
+    )
+    moved = [s for s in comparison.spend if abs(s.change) > 0.5]
+    if moved:
+        spend = Table(title="Spend per fund and year", title_justify="left")
+        for column in ("fund", "year", "base", comparison.second, "change"):
+            spend.add_column(column, justify="left" if column == "fund" else "right")
+        for s in moved:
+            spend.add_row(s.fund, str(s.year), _money(s.first), _money(s.second), _money(s.change))
+        console.print(spend)
+    if comparison.takeovers:
+        table = Table(
+            title=f"Who takes over (largest {min(top, len(comparison.takeovers))} of "
+            f"{len(comparison.takeovers)} item-months)",
+            title_justify="left",
+        )
+        for column in ("item", "month", "delivering less", "delivering more"):
+            table.add_column(column, justify="right" if column == "month" else "left")
+        for takeover in comparison.takeovers[:top]:
+            table.add_row(
+                takeover.item,
+                str(takeover.month),
+                ", ".join(f"{s.producer} {_number(s.change)}" for s in takeover.losing) or "—",
+                ", ".join(f"{s.producer} +{_number(s.change)}" for s in takeover.gaining) or "—",
+            )
+        console.print(table)
 
 
 def _print_comparison(
@@ -226,6 +282,10 @@ def _print_comparison(
     table.add_row(
         "  held: coverage",
         *[_percent(c["base_contracts_held"]["coverage"]) for c in columns],
+    )
+    table.add_row(
+        f"  held: contracts unfunded ({currency})",
+        *[_money(c["base_contracts_held"]["unfunded"]) for c in columns],
         end_section=True,
     )
     for category in categories:
