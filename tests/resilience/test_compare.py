@@ -97,7 +97,10 @@ class TestWhoTakesOver:
         ]
         assert comparison.capacity == []
         assert comparison.reasons[0].text == "state spends less in 2026 (-10)"
-        assert comparison.verdict.startswith("Coverage falls by 33.3%: state spends less")
+        assert comparison.verdict.startswith(
+            "Coverage falls by 33.3%, tier 1 shortfall rises by 30 weighted unit-months: "
+            "state spends less in 2026 (-10)"
+        )
         assert comparison.to_dict()["tiers"] == [
             {"key": "1", "first": 0.0, "second": 30.0, "change": 30.0}
         ]

@@ -242,6 +242,13 @@ class Comparison:
             head = "Coverage is the same"
         else:
             head = f"Coverage {'rises' if change > 0 else 'falls'} by {abs(change):.1%}"
+        tier = next((d for d in self.tiers if abs(d.change or 0.0) > 1e-6), None)
+        if tier is not None and tier.change is not None:
+            verb = "rises" if tier.change > 0 else "falls"
+            head += (
+                f", tier {tier.key} shortfall {verb} by {abs(tier.change):,.0f} weighted "
+                "unit-months"
+            )
         if not self.reasons:
             return f"{head}; no money or capacity moved."
         return f"{head}: {'; '.join(r.text for r in self.reasons[:3])}."

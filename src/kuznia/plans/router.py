@@ -8,7 +8,7 @@ from pydantic import Field, create_model
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep
 from kuznia.pagination import MAX_DB_INT, Key, Page, PageParams, page_params
-from kuznia.plans import economy, repository, service
+from kuznia.plans import comparison, economy, repository, service
 from kuznia.plans.economy import MoneyCurveRequest
 from kuznia.plans.schemas import (
     RESULT_ROWS,
@@ -230,3 +230,21 @@ def post_money_curve(
     session: SessionDep, scope: ScopeDep, run_id: Key, body: MoneyCurveRequest
 ) -> dict[str, Any]:
     return economy.run_money_curve(session=session, scope=scope, run_id=run_id, body=body)
+
+
+@router.get(
+    "/{run_id}/compare/{other_id}",
+    response_model=dict[str, Any],
+    summary="Two runs compared: tiers, coverage, cost, spend per fund, who takes over, and why",
+    description="Every change is the second run (`other_id`) minus the first (`run_id`). "
+    "`takeovers`: per item and month, the producers delivering less and more; `spend`: per fund "
+    "and calendar year; `capacity`: producer-item capacity that differs between the runs' "
+    "snapshots; `reasons` and `verdict`: the largest moves of money and capacity behind the "
+    "change of coverage (kuznia-plan-comparison/1). Planners and auditors.",
+)
+def compare_runs(
+    session: SessionDep, scope: ScopeDep, run_id: Key, other_id: Key
+) -> dict[str, Any]:
+    return comparison.compare_runs(
+        session=session, scope=scope, first_id=run_id, second_id=other_id
+    ).to_dict()
