@@ -208,13 +208,17 @@ class CapacityChange:
 @dataclass(frozen=True)
 class Reason:
     """One move of money or capacity that explains a change of coverage: `kind` is `fund` (a
-    fund's spend in a year), `category` (delivery value of a category) or `capacity` (a
-    producer's capacity of an item); `change` in money or units."""
+    fund's spend in a `year`), `category` (delivery value of a category) or `capacity` (a
+    producer's capacity of an `item` in `months`); `subject` the fund, category or producer;
+    `change` in money or units; `text` in English (the web says it in its own words)."""
 
     kind: str
     subject: str
     change: float
     text: str
+    year: int | None = None
+    item: str | None = None
+    months: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -413,9 +417,10 @@ def reasons(comparison: Comparison) -> list[Reason]:
                     abs(s.change) / money,
                     Reason(
                         "fund",
-                        f"{s.fund} {s.year}",
+                        s.fund,
                         s.change,
                         f"{s.fund} {verb} in {s.year} ({_signed(s.change)})",
+                        year=s.year,
                     ),
                 )
             )
@@ -445,10 +450,12 @@ def reasons(comparison: Comparison) -> list[Reason]:
                     abs(c.change) / units,
                     Reason(
                         "capacity",
-                        f"{c.producer} {c.item}",
+                        c.producer,
                         c.change,
                         f"capacity of {c.producer} for {c.item} {verb} in {months} "
                         f"({_signed(c.change)} units)",
+                        item=c.item,
+                        months=c.months,
                     ),
                 )
             )
