@@ -236,6 +236,10 @@ class TestPlanRobust:
             5,
             "--robust-seed",
             2,
+            "--robust-check",
+            7,
+            "--robust-check-seed",
+            11,
             "--output",
             output,
         )
@@ -249,13 +253,21 @@ class TestPlanRobust:
             - check["robust"]["expected_weighted_unit_months_short"]["1"]
         )
         assert (plan["robust"]["scenarios"], plan["robust"]["seed"]) == (5, 2)
+        assert (check["scenarios"], check["seed"]) == (7, 11)
+        assert plan["robust"]["chosen"] in ("robust", "deterministic")
         assert "Robust plan (5 scenarios, seed 2)" in result.output
+        assert "7 fresh scenarios (seed 11)" in result.output
+        assert f"Returned: the {plan['robust']['chosen']} plan" in result.output
+        assert "Warning: 5 scenarios: with fewer than 50" in " ".join(result.output.split())
 
     def test_robust_needs_at_least_one_scenario_and_lp(self, runner, tmp_path):
         base = write(tmp_path / "base.json", two_regions())
         result = kuznia(runner, "plan", "--input", base, "--robust", 0)
         assert result.exit_code == 2
         assert "--robust: must be at least 1 scenario, got 0" in result.stderr
+        result = kuznia(runner, "plan", "--input", base, "--robust", 3, "--robust-check", 0)
+        assert result.exit_code == 2
+        assert "--robust-check: must be at least 1 scenario, got 0" in result.stderr
         result = kuznia(runner, "plan", "--input", base, "--robust", 3, "--mode", "milp")
         assert result.exit_code == 2
         assert '--mode must be "lp", got "milp"' in " ".join(result.stderr.split())

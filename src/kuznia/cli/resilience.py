@@ -629,6 +629,8 @@ def robust_plan(
     scenarios: int,
     seed: int,
     options: Any,
+    check_scenarios: int = 40,
+    check_seed: int | None = None,
     on_progress: Any = None,
 ) -> Any:
     """`kuznia plan --robust N`: the robust plan as a PlanResult (exit 2 on bad options)."""
@@ -639,6 +641,8 @@ def robust_plan(
 
     if scenarios <= 0:
         _fail(f"--robust: must be at least 1 scenario, got {scenarios}")
+    if check_scenarios <= 0:
+        _fail(f"--robust-check: must be at least 1 scenario, got {check_scenarios}")
     if options.mode != "lp":
         _fail(f'--robust: the robust plan is an LP; --mode must be "lp", got "{options.mode}"')
     try:
@@ -646,6 +650,8 @@ def robust_plan(
             plan_input=PlanInput.from_instance(instance),
             scenarios=scenarios,
             seed=seed,
+            check_scenarios=check_scenarios,
+            check_seed=check_seed,
             options=replace(options, threads=1),
             on_progress=on_progress,
         )
@@ -654,25 +660,28 @@ def robust_plan(
 
 
 def print_robust(result: Any) -> None:
-    """The robust plan's value against the deterministic plan on fresh scenarios."""
+    """The robust plan's value against the deterministic plan on fresh scenarios, with the
+    confidence interval of each tier's paired difference, and which plan was returned."""
     robust = getattr(result, "robust", None)
     if not robust or "check" not in robust:
         return
     check = robust["check"]
+    seed = f"seed {check['seed']}" if check.get("seed") is not None else "given"
     table = Table(
         title=f"Robust plan ({robust['scenarios']} scenarios, seed {robust['seed']}) against the "
-        f"deterministic plan on {check['scenarios']} fresh scenarios, contracts held",
+        f"deterministic plan on {check['scenarios']} fresh scenarios ({seed}), contracts held",
         title_justify="left",
     )
-    for column in ("", "Robust", "Deterministic", "Saved by robust"):
+    confidence = f"{check.get('confidence', 0.95):.0%}"
+    for column in ("", "Robust", "Deterministic", f"Robust - deterministic ({confidence} CI)"):
         table.add_column(column, justify="left" if not column else "right")
-    saved = check["value"]["expected_weighted_unit_months_short_saved"]
     for p, value in check["robust"]["expected_weighted_unit_months_short"].items():
+        difference = check.get("difference", {}).get(p, {})
         table.add_row(
             f"expected tier {p} weighted unit-months short",
             _number(value),
             _number(check["deterministic"]["expected_weighted_unit_months_short"][p]),
-            _number(saved[p]),
+            _interval_text(difference),
         )
     table.add_row(
         "mean coverage",
@@ -690,9 +699,25 @@ def print_robust(result: Any) -> None:
         "cost of contracts",
         _money(check["robust"]["cost"]),
         _money(check["deterministic"]["cost"]),
-        _money(-check["value"]["extra_cost"]),
+        _money(check["value"]["extra_cost"]),
     )
     console.print(table)
+    if "chosen" in robust:
+        console.print(
+            f"Returned: the [bold]{robust['chosen']}[/] plan ({escape(robust['decision'])}).",
+            soft_wrap=True,
+        )
+    for warning in robust.get("warnings", []):
+        console.print(f"[yellow]Warning[/]: {escape(warning)}", soft_wrap=True)
+
+
+def _interval_text(difference: dict[str, Any]) -> str:
+    mean, low, high = difference.get("mean"), difference.get("low"), difference.get("high")
+    if mean is None:
+        return "—"
+    if low is None or high is None:
+        return f"{mean:+,.0f}"
+    return f"{mean:+,.0f} [{low:+,.0f}, {high:+,.0f}]"
 
 
 def _clean(value: Any) -> Any:
