@@ -576,6 +576,9 @@ def _check_summary(outcomes: list[Outcome], priorities: list[int], cost: float) 
             str(p): _round(weighted[:, k].mean()) if len(optimal) else None
             for k, p in enumerate(priorities)
         },
+        "expected_weighted_unit_months_short_interval": {
+            str(p): _interval(weighted[:, k]) for k, p in enumerate(priorities)
+        },
         "coverage_mean": _round(coverage.mean()) if coverage.size else None,
         "coverage_p5": _round(np.percentile(coverage, 5)) if coverage.size else None,
         "cost": _round(cost),
