@@ -2,13 +2,13 @@
 (a seed the robust plan never saw), with 95% confidence intervals per tier; writes the section
 of docs/benchmarks-resilience.md between its markers.
 
-    python benchmarks/robust.py --size small --scenarios 20 60 --check 100 --check-seed 101 \\
-        --output docs/benchmarks-resilience.md
+    python benchmarks/robust.py --size small --scenarios 20 60 --robust-seed 0 --check 100 \\
+        --check-seed 101 --output docs/benchmarks-resilience.md
     python benchmarks/robust.py --size national --scenarios 5 --check 10 --check-seed 101 \\
         --output docs/benchmarks-resilience.md
 
 Instances: `kuznia generate SIZE --seed 7`; the robust plan's own scenarios from seed 0 (the
-CLI's default `--robust-seed`), default sweep settings. The difference is robust minus
+CLI's default `--robust-seed`) unless `--robust-seed` says otherwise, default sweep settings. The difference is robust minus
 deterministic per fresh scenario (paired: both plans held under the same scenario), its mean
 with a Student-t interval; a tier is decided only where that interval excludes 0.
 """
@@ -26,12 +26,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTANCE_SEED = 7
-ROBUST_SEED = 0
-BEGIN = "<!-- robust-vs-deterministic:{size}:begin -->"
-END = "<!-- robust-vs-deterministic:{size}:end -->"
+BEGIN = "<!-- robust-vs-deterministic:{key}:begin -->"
+END = "<!-- robust-vs-deterministic:{key}:end -->"
 
 
-def measure(size: str, scenarios: int, check: int, check_seed: int) -> dict[str, Any]:
+def measure(size: str, scenarios: int, seed: int, check: int, check_seed: int) -> dict[str, Any]:
     """The robust plan of `size` over `scenarios`, checked on `check` fresh scenarios."""
     from kuznia.planning import PlanInput
     from kuznia.resilience import plan_robust
@@ -42,7 +41,7 @@ def measure(size: str, scenarios: int, check: int, check_seed: int) -> dict[str,
     result = plan_robust(
         plan_input=plan_input,
         scenarios=scenarios,
-        seed=ROBUST_SEED,
+        seed=seed,
         check_scenarios=check,
         check_seed=check_seed,
     )
@@ -67,18 +66,20 @@ def _diff(interval: dict[str, Any]) -> str:
 def section(size: str, runs: list[dict[str, Any]], args: argparse.Namespace, wall: float) -> str:
     command = (
         f"python benchmarks/robust.py --size {size} --scenarios "
-        f"{' '.join(str(n) for n in args.scenarios)} --check {args.check} --check-seed "
-        f"{args.check_seed} --output docs/benchmarks-resilience.md"
+        f"{' '.join(str(n) for n in args.scenarios)} --robust-seed {args.robust_seed} --check "
+        f"{args.check} --check-seed {args.check_seed} --output docs/benchmarks-resilience.md"
     )
+    key = f"{size}-{args.robust_seed}"
     today = dt.datetime.now(dt.UTC).date().isoformat()
     tiers = list(runs[0]["robust"]["check"]["difference"])
     lines = [
-        BEGIN.format(size=size),
-        f"### `{size}`: robust against deterministic on {args.check} fresh scenarios",
+        BEGIN.format(key=key),
+        f"### `{size}`, robust seed {args.robust_seed}: robust against deterministic on "
+        f"{args.check} fresh scenarios",
         "",
         f"Produced by `{command}` on {today} ({platform.machine()}, Python "
         f"{platform.python_version()}), in {wall:.0f} s. Instance `kuznia generate {size} --seed "
-        f"{INSTANCE_SEED}`; robust scenarios seed {ROBUST_SEED}; check seed {args.check_seed} "
+        f"{INSTANCE_SEED}`; robust scenarios seed {args.robust_seed}; check seed {args.check_seed} "
         "(another stream: scenarios the robust plan never saw). Expected weighted unit-months "
         "short with contracts held, mean [95% CI]; difference = robust - deterministic, paired "
         "per scenario.",
@@ -113,7 +114,7 @@ def section(size: str, runs: list[dict[str, Any]], args: argparse.Namespace, wal
             f"{robust['seconds']['check']:.1f} | {r['cost'] / 1e6:,.1f} M / {d['cost'] / 1e6:,.1f} M"
             f" | {r['coverage_mean']:.1%} / {d['coverage_mean']:.1%} | {robust['decision']} |"
         )
-    lines.append(END.format(size=size))
+    lines.append(END.format(key=key))
     return "\n".join(lines)
 
 
@@ -121,6 +122,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", default="small")
     parser.add_argument("--scenarios", type=int, nargs="+", default=[20, 60])
+    parser.add_argument("--robust-seed", type=int, default=0)
     parser.add_argument("--check", type=int, default=100)
     parser.add_argument("--check-seed", type=int, default=101)
     parser.add_argument("--output", type=Path)
@@ -131,14 +133,15 @@ def main() -> None:
     runs = []
     for n in args.scenarios:
         print(f"{args.size}: robust over {n} scenarios ...", flush=True)
-        runs.append(measure(args.size, n, args.check, args.check_seed))
+        runs.append(measure(args.size, n, args.robust_seed, args.check, args.check_seed))
     text = section(args.size, runs, args, time.perf_counter() - began)
     print(text)
     if args.json:
         args.json.write_text(json.dumps(runs, indent=1))
     if args.output:
         document = args.output.read_text()
-        begin, end = BEGIN.format(size=args.size), END.format(size=args.size)
+        key = f"{args.size}-{args.robust_seed}"
+        begin, end = BEGIN.format(key=key), END.format(key=key)
         if begin in document:
             head, rest = document.split(begin, 1)
             document = head + text + rest.split(end, 1)[1]
