@@ -202,6 +202,29 @@ class TestEarnsItsName:
         assert robust["check"]["seed"] is None
         assert robust["check"]["stream"] == "given scenarios"
 
+    def test_possibly_much_worse_within_the_noise_is_not_good_enough(self):
+        # the check strikes q (the robust plan's hedge, l2) in some scenarios and p (l1, all the
+        # deterministic plan has) in others: the paired differences swing both ways, the
+        # interval holds 0 but reaches far above 5% of the deterministic shortfall
+        plan_input = PlanInput.from_instance(build(hedging_pays()))
+        mixed = [strike(plan_input, "q"), strike(plan_input, "p")] * 2 + [strike(plan_input, "q")]
+        result = plan_robust(
+            plan_input=plan_input,
+            scenarios=10,
+            seed=1,
+            settings=R1_AT_RISK,
+            check_disruptions=mixed,
+        )
+        difference = result.robust["check"]["difference"]["1"]
+        deterministic = result.robust["check"]["deterministic"]
+        assert difference["low"] < 0 < difference["high"]
+        assert difference["high"] > 0.05 * deterministic["expected_weighted_unit_months_short"]["1"]
+        assert result.robust["chosen"] == "deterministic"
+        assert result.robust["decision"].startswith(
+            "tier 1: the robust contracts may fall short by up to"
+        )
+        assert contracts_of(result)["l2"].sum() == 0
+
     def test_within_the_noise_on_every_tier_the_cheaper_contracts_win(self):
         # nothing struck in the check: both plans cover everything, the robust one costs more
         plan_input = PlanInput.from_instance(build(hedging_pays()))

@@ -20,9 +20,11 @@ under every fresh scenario (`kuznia.resilience.evaluation.hold_contracts`), pair
 confidence interval per tier.
 
 A robust plan earns its name or is not returned: tier by tier, the first tier whose paired
-difference is beyond the noise (its confidence interval excludes 0) decides; robust contracts
-worse there, or within the noise on every tier but dearer, give way to the deterministic plan,
-and the result says so (`robust["chosen"]`, `robust["decision"]`). Few scenarios overfit (on
+difference is beyond the noise (its confidence interval excludes 0) decides, and every tier
+above it must be shown no worse (the interval's upper end within `MARGIN` of the deterministic
+shortfall); robust contracts worse, possibly worse by more than the margin, or within the noise
+on every tier but dearer, give way to the deterministic plan, and the result says so
+(`robust["chosen"]`, `robust["decision"]`). Few scenarios overfit (on
 `small`, N = 20 was worse than the deterministic plan): below `RECOMMENDED_SCENARIOS` the result
 warns.
 """
@@ -69,6 +71,9 @@ RECOMMENDED_SCENARIOS: Final = 50
 # below this many fresh scenarios the confidence intervals are too wide to tell much
 RECOMMENDED_CHECK_SCENARIOS: Final = 30
 CONFIDENCE: Final = 0.95
+# a robust plan is returned only where, at every tier above the one that decides, it is shown
+# to fall short by no more than this share of the deterministic plan's expected shortfall
+MARGIN: Final = 0.05
 # a paired difference of weighted unit-months this small is rounding, not a difference
 _NOISE: Final = 1e-6
 
@@ -418,7 +423,12 @@ def plan_robust(
     robust_check = _check_summary(held_robust, priorities, result.cost)
     deterministic_check = _check_summary(held_deterministic, priorities, deterministic.cost)
     differences = _paired_differences(held_robust, held_deterministic, priorities)
-    chosen, decision = _decide(differences, priorities, result.cost, deterministic.cost)
+    chosen, decision = _decide(
+        differences,
+        deterministic_check["expected_weighted_unit_months_short"],
+        priorities,
+        (result.cost, deterministic.cost),
+    )
     if chosen == "deterministic":
         began = time.perf_counter()
         result = _as_plan(template, deterministic_contracts, report)
@@ -495,28 +505,40 @@ def _paired_differences(
 
 def _decide(
     differences: dict[str, dict[str, float | None]],
+    deterministic: dict[str, float | None],
     priorities: list[int],
-    robust_cost: float,
-    deterministic_cost: float,
+    costs: tuple[float, float],
 ) -> tuple[str, str]:
-    """Which plan to return, and why: the first tier whose difference is beyond the noise
-    decides; within the noise on every tier, the cheaper contracts."""
+    """Which plan to return, and why. Tier by tier: robust worse beyond the noise (interval
+    above 0), or possibly worse by more than `MARGIN` of the deterministic shortfall (interval
+    reaching above it): the deterministic plan; robust better beyond the noise: the robust plan;
+    otherwise the next tier. Within the noise on every tier: the cheaper contracts."""
     for p in priorities:
         interval = differences[str(p)]
         low, high, mean = interval["low"], interval["high"], interval["mean"]
         if low is None or high is None or mean is None:
             continue
+        ci = f"{CONFIDENCE:.0%} interval"
         if low > _NOISE:
             return "deterministic", (
                 f"tier {p}: the robust contracts fall short by {mean:,.1f} more weighted "
-                f"unit-months on average ({CONFIDENCE:.0%} interval {low:,.1f} to {high:,.1f}); "
+                f"unit-months on average ({ci} {low:,.1f} to {high:,.1f}); "
                 "the deterministic plan is returned"
             )
         if high < -_NOISE:
             return "robust", (
                 f"tier {p}: the robust contracts fall short by {-mean:,.1f} fewer weighted "
-                f"unit-months on average ({CONFIDENCE:.0%} interval {-high:,.1f} to {-low:,.1f})"
+                f"unit-months on average ({ci} {-high:,.1f} to {-low:,.1f})"
             )
+        margin = MARGIN * abs(deterministic[str(p)] or 0.0) + _NOISE
+        if high > margin:
+            return "deterministic", (
+                f"tier {p}: the robust contracts may fall short by up to {high:,.1f} more "
+                f"weighted unit-months ({ci} {low:+,.1f} to {high:+,.1f}, more than "
+                f"{MARGIN:.0%} of the deterministic plan's {deterministic[str(p)] or 0:,.1f}); "
+                "not shown to be no worse, the deterministic plan is returned"
+            )
+    robust_cost, deterministic_cost = costs
     if robust_cost <= deterministic_cost * (1 + 1e-9) + 1e-6:
         return "robust", "every tier within the noise; the robust contracts cost no more"
     return "deterministic", (
