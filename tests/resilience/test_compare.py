@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 
 from kuznia.planning import PlanInput, SolveOptions, plan
-from kuznia.planning.compare import PlanTables, capacity_rows, compare_plans
+from kuznia.planning.compare import (
+    PlanTables,
+    capacity_rows,
+    capacity_rows_of_instance,
+    compare_plans,
+)
 from kuznia.resilience import (
     Disruption,
     apply_scenario,
@@ -134,3 +139,21 @@ class TestApplyAgreesWithCompare:
         assert comparison.costs[0].change == pytest.approx(0, abs=1e-6)
         assert comparison.takeovers == []
         assert all(s.change == pytest.approx(0, abs=1e-6) for s in comparison.spend)
+
+
+class TestCapacityOfASnapshot:
+    def test_a_snapshots_capacity_is_read_as_the_arrays_read_it(self):
+        # l1: 5, 6, 7 a month plus e1's 10 from month 1; l2: 10 a month
+        doc = two_lines()
+        doc["lines"][0]["capacity"] = [5, 6, 7]
+        doc["expansions"] = [
+            {"id": "e1", "line": "l1", "start": 0, "delay": 1, "added_capacity": 10, "capex": 3}
+        ]
+        from_snapshot = capacity_rows_of_instance(doc)
+        from_arrays = capacity_rows(PlanInput.from_instance(build(doc)))
+
+        def key(row: dict[str, Any]) -> tuple[str, str, int]:
+            return (row["producer"], row["item"], row["month"])
+
+        assert sorted(from_snapshot, key=key) == sorted(from_arrays, key=key)
+        assert [r["capacity"] for r in sorted(from_snapshot, key=key)] == [5, 16, 17, 10, 10, 10]
