@@ -124,6 +124,8 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "GET /plan-runs/{run_id}/exports":      (200,   403,  200,    403,     403,    403,      401),
     "GET /plan-runs/{run_id}/surplus":      (200,   403,  200,    403,     403,    403,      401),
     "GET /plan-runs/{run_id}/economy":      (200,   403,  200,    403,     200,    403,      401),
+    "GET /plan-runs/{run_id}/compare/{other_id}":
+                                            (200,   403,  200,    403,     403,    403,      401),
     "POST /plan-runs/{run_id}/money-curve": (202,   403,  403,    403,     403,    403,      401),
     "GET /jobs":                            (200,   403,  200,    403,     403,    403,      401),
     "GET /jobs/{job_id}":                   (200,   403,  200,    403,     403,    403,      401),
@@ -1086,6 +1088,11 @@ for _part in (
     "economy",
 ):
     _run_part(_part)
+
+
+@_request("GET /plan-runs/{run_id}/compare/{other_id}")
+def _compare_runs(world: World, role: str) -> Call:
+    return Call("GET", f"/plan-runs/{world.finished_run}/compare/{world.finished_run}")
 
 
 @_request("POST /plan-runs/{run_id}/shortfalls/{number}/close")

@@ -121,6 +121,22 @@ class TestScenarioCompare:
         held = [p["base_contracts_held"] for p in plans]
         assert [h["tiers"]["1"] for h in held] == [0, 60, 180]
         assert [h["coverage"] for h in held] == pytest.approx([1, 2 / 3, 0])
+        # the whole year struck: q takes over p's 10 a month, the state fund pays 60, not 30
+        comparisons = json.loads(output.read_text())["comparisons"]
+        assert [c["second"] for c in comparisons] == ["r1-dark", "r1-all-year"]
+        year = comparisons[1]
+        assert [(t["month"], t["losing"], t["gaining"]) for t in year["takeovers"]] == [
+            (
+                month,
+                [{"producer": "p", "first": 10.0, "second": 0.0, "change": -10.0}],
+                [{"producer": "q", "first": 0.0, "second": 10.0, "change": 10.0}],
+            )
+            for month in range(3)
+        ]
+        assert [(s["fund"], s["change"]) for s in year["spend"]] == [("state", 30.0)]
+        assert year["reasons"][0]["text"] == "capacity of p for a struck in months 0-2 (-30 units)"
+        assert "Who takes over" in result.output
+        assert "state spends more in 2026 (+30)" in result.output
 
 
 class TestSweep:
@@ -220,6 +236,10 @@ class TestPlanRobust:
             5,
             "--robust-seed",
             2,
+            "--robust-check",
+            7,
+            "--robust-check-seed",
+            11,
             "--output",
             output,
         )
@@ -233,13 +253,21 @@ class TestPlanRobust:
             - check["robust"]["expected_weighted_unit_months_short"]["1"]
         )
         assert (plan["robust"]["scenarios"], plan["robust"]["seed"]) == (5, 2)
+        assert (check["scenarios"], check["seed"]) == (7, 11)
+        assert plan["robust"]["chosen"] in ("robust", "deterministic")
         assert "Robust plan (5 scenarios, seed 2)" in result.output
+        assert "7 fresh scenarios (seed 11)" in result.output
+        assert f"Returned: the {plan['robust']['chosen']} plan" in result.output
+        assert "Warning: 5 scenarios: with fewer than 50" in " ".join(result.output.split())
 
     def test_robust_needs_at_least_one_scenario_and_lp(self, runner, tmp_path):
         base = write(tmp_path / "base.json", two_regions())
         result = kuznia(runner, "plan", "--input", base, "--robust", 0)
         assert result.exit_code == 2
         assert "--robust: must be at least 1 scenario, got 0" in result.stderr
+        result = kuznia(runner, "plan", "--input", base, "--robust", 3, "--robust-check", 0)
+        assert result.exit_code == 2
+        assert "--robust-check: must be at least 1 scenario, got 0" in result.stderr
         result = kuznia(runner, "plan", "--input", base, "--robust", 3, "--mode", "milp")
         assert result.exit_code == 2
         assert '--mode must be "lp", got "milp"' in " ".join(result.stderr.split())

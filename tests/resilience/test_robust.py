@@ -7,13 +7,16 @@ from typing import Any
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from kuznia.planning import PlanInput, SolveOptions, SolveStatus
 from kuznia.resilience import (
     Disruption,
     SweepInputError,
     SweepSettings,
+    disruption_of,
     hold_contracts,
+    parse_scenario,
     plan_robust,
     reoptimise,
     sample_disruption,
@@ -90,6 +93,17 @@ class TestValue:
         assert saved == pytest.approx(expected_deterministic - expected_robust)
         assert check["deterministic"]["cost"] == 60  # 10 a month at 1
         assert check["value"]["extra_cost"] == pytest.approx(result.cost - 60)
+        # paired: robust minus deterministic per fresh scenario, mean +- t(0.975, 19) sd / sqrt(20)
+        paired = np.array([held_by_hand(robust, s) - held_by_hand(deterministic, s) for s in fresh])
+        half = stats.t.ppf(0.975, 19) * paired.std(ddof=1) / np.sqrt(20)
+        assert check["difference"]["1"] == {
+            "mean": pytest.approx(paired.mean()),
+            "low": pytest.approx(paired.mean() - half),
+            "high": pytest.approx(paired.mean() + half),
+        }
+        assert check["difference"]["1"]["high"] < 0  # better beyond the noise
+        assert result.robust["chosen"] == "robust"
+        assert result.robust["decision"].startswith("tier 1: the robust contracts fall short by")
 
     def test_in_its_own_scenarios_nothing_is_short(self):
         plan_input = PlanInput.from_instance(build(hedging_pays()))
@@ -153,3 +167,106 @@ class TestModel:
         assert document["status"] == "optimal"
         assert document["robust"]["scenarios"] == 3
         assert document["robust"]["check"]["scenarios"] == 4
+
+
+def strike(plan_input: PlanInput, producer: str) -> Disruption:
+    """`producer` struck over the whole horizon."""
+    changes = {"kind": "capacity_loss", "producers": [producer]}
+    document = {"format": "kuznia-scenario/1", "name": "s", "changes": [changes]}
+    return disruption_of(plan_input, parse_scenario(document))
+
+
+class TestEarnsItsName:
+    def test_robust_contracts_worse_out_of_sample_give_way_to_the_deterministic_plan(self):
+        # hedged against r1's strikes, the robust plan buys some of l2 (q, region r2); the
+        # planner checks it on scenarios where q is struck all year: every robust contract on
+        # l2 is lost while the deterministic plan (only l1) loses nothing, in each of the 5
+        plan_input = PlanInput.from_instance(build(hedging_pays()))
+        result = plan_robust(
+            plan_input=plan_input,
+            scenarios=10,
+            seed=1,
+            settings=R1_AT_RISK,
+            check_disruptions=[strike(plan_input, "q")] * 5,
+        )
+        robust = result.robust
+        assert robust["chosen"] == "deterministic"
+        difference = robust["check"]["difference"]["1"]
+        assert difference["low"] == difference["high"] == difference["mean"] > 0
+        assert robust["decision"].startswith("tier 1: the robust contracts fall short by")
+        assert robust["decision"].endswith("the deterministic plan is returned")
+        # the plan returned is the deterministic one: 10 a month from l1 at 1
+        assert contracts_of(result)["l2"].sum() == 0
+        assert contracts_of(result)["l1"].tolist() == [10.0] * 6
+        assert result.cost == pytest.approx(60)
+        assert robust["check"]["seed"] is None
+        assert robust["check"]["stream"] == "given scenarios"
+
+    def test_possibly_much_worse_within_the_noise_is_not_good_enough(self):
+        # the check strikes q (the robust plan's hedge, l2) in some scenarios and p (l1, all the
+        # deterministic plan has) in others: the paired differences swing both ways, the
+        # interval holds 0 but reaches far above 5% of the deterministic shortfall
+        plan_input = PlanInput.from_instance(build(hedging_pays()))
+        mixed = [strike(plan_input, "q"), strike(plan_input, "p")] * 2 + [strike(plan_input, "q")]
+        result = plan_robust(
+            plan_input=plan_input,
+            scenarios=10,
+            seed=1,
+            settings=R1_AT_RISK,
+            check_disruptions=mixed,
+        )
+        difference = result.robust["check"]["difference"]["1"]
+        deterministic = result.robust["check"]["deterministic"]
+        assert difference["low"] < 0 < difference["high"]
+        assert difference["high"] > 0.05 * deterministic["expected_weighted_unit_months_short"]["1"]
+        assert result.robust["chosen"] == "deterministic"
+        assert result.robust["decision"].startswith(
+            "tier 1: the robust contracts may fall short by up to"
+        )
+        assert contracts_of(result)["l2"].sum() == 0
+
+    def test_within_the_noise_on_every_tier_the_cheaper_contracts_win(self):
+        # nothing struck in the check: both plans cover everything, the robust one costs more
+        plan_input = PlanInput.from_instance(build(hedging_pays()))
+        result = plan_robust(
+            plan_input=plan_input,
+            scenarios=10,
+            seed=1,
+            settings=R1_AT_RISK,
+            check_disruptions=[Disruption.none(plan_input)] * 3,
+        )
+        assert result.robust["check"]["difference"]["1"] == {"mean": 0, "low": 0, "high": 0}
+        assert result.robust["chosen"] == "deterministic"
+        assert result.robust["decision"].startswith("every tier within the noise, and the robust")
+        assert result.cost == pytest.approx(60)
+
+    def test_few_scenarios_are_warned_about(self):
+        plan_input = PlanInput.from_instance(build(hedging_pays()))
+        result = plan_robust(
+            plan_input=plan_input, scenarios=3, seed=1, settings=R1_AT_RISK, check_scenarios=4
+        )
+        warnings = result.robust["warnings"]
+        assert len(warnings) == 2
+        assert warnings[0].startswith("3 scenarios: with fewer than 50")
+        assert warnings[1].startswith("4 fresh scenarios: with fewer than 30")
+
+    def test_the_check_draws_from_the_seed_the_planner_chooses(self):
+        plan_input = PlanInput.from_instance(build(hedging_pays()))
+
+        def check(check_seed: int | None) -> dict[str, Any]:
+            result = plan_robust(
+                plan_input=plan_input,
+                scenarios=5,
+                seed=1,
+                settings=R1_AT_RISK,
+                check_scenarios=12,
+                check_seed=check_seed,
+            )
+            return dict(result.robust["check"])
+
+        default, same, other = check(None), check(1), check(9)
+        assert default["seed"] == same["seed"] == 1
+        assert other["seed"] == 9
+        assert default["robust"] == same["robust"]
+        assert default["robust"] != other["robust"]
+        assert other["scenarios"] == 12

@@ -417,6 +417,36 @@ class TestPlans:
         assert f"<h1>Plan {first} and plan {second}</h1>" in html
         assert "artillery ammunition" in html
 
+    def test_a_comparison_says_who_takes_over_and_which_fund_spends_less(
+        self, pages: Pages
+    ) -> None:
+        first = pages.start_plan()
+        solve_queued(pages.engine)
+        client = pages.as_user("planner")
+        response = client.post(
+            f"/funds/{pages.record_id('/funds', code='state')}",
+            data={"version": "1", "name": "State budget", "kind": "state",
+                  "budget.2026": "100000", "budget.2027": "5000000000"},
+            follow_redirects=False,
+        )  # fmt: skip
+        assert response.status_code == 303, response.text
+        second = pages.start_plan()
+        solve_queued(pages.engine)
+
+        html = client.get(f"/plans/compare?a={first}&b={second}").text
+
+        # the state paid 13.55 M in 2026, 0.1 M after the cut: p1 delivers 468 rounds less
+        assert 'State budget <span class="code">state</span> spends less in 2026' in html
+        assert (
+            '<tr><th scope="row">State budget <span class="code">state</span></th>'
+            '<td class="num">2026</td><td class="num">13.6</td><td class="num">0.1</td>'
+        ) in html
+        assert "Who takes over" in html
+        assert '<span class="code">p1</span> <span class="down">−468</span>' in html
+        uk = pages.as_user("planner", language="uk").get(f"/plans/compare?a={first}&b={second}")
+        assert "Хто перебирає виробництво" in uk.text
+        assert "витрачає менше у 2026" in uk.text
+
     def test_a_partner_sees_what_its_funds_pay_but_no_shortfalls(self, pages: Pages) -> None:
         run_id = pages.start_plan()
         solve_queued(pages.engine)

@@ -103,6 +103,12 @@ def plan(
         None, "--robust", help="Robust plan over N sampled strike/foreign-supply scenarios."
     ),
     robust_seed: int = typer.Option(0, "--robust-seed", help="Seed of the robust scenarios."),
+    robust_check: int = typer.Option(
+        40, "--robust-check", help="Fresh scenarios the robust plan is checked on (out of sample)."
+    ),
+    robust_check_seed: int | None = typer.Option(
+        None, "--robust-check-seed", help="Seed of the check's scenarios (default: --robust-seed)."
+    ),
 ) -> None:
     """Plan an instance: cover the most important needs first, then at the least cost.
 
@@ -153,6 +159,8 @@ def plan(
                 instance,
                 scenarios=robust,
                 seed=robust_seed,
+                check_scenarios=robust_check,
+                check_seed=robust_check_seed,
                 options=options,
                 on_progress=on_progress,
             )

@@ -101,7 +101,7 @@ def apply_command(
     output: Path = typer.Option(..., "--output", "-o", help="Changed instance to write."),
 ) -> None:
     """Write the instance with the scenario's changes applied."""
-    from kuznia.resilience import apply_scenario, struck_expansions
+    from kuznia.resilience import apply_scenario, approximate_expansions
 
     instance = _read_instance(input)
     changes = _read_scenario(scenario, instance)
@@ -112,13 +112,15 @@ def apply_command(
         f"Applied scenario [bold]{changes.name}[/] ({len(changes.changes)} change(s)) to "
         f"{input}; wrote [bold]{output}[/] ({changed.name})."
     )
-    kept = struck_expansions(instance, changes)
-    if kept:
+    approximate = approximate_expansions(instance, changes)
+    if approximate:
         console.print(
-            f"[yellow]Note[/]: {len(kept)} expansion(s) on struck lines ({', '.join(kept[:5])}"
-            f"{', ...' if len(kept) > 5 else ''}) keep their added capacity in the written file: "
-            "the format holds it as one number from its active month on. `kuznia scenario "
-            "compare` and `kuznia sweep` take it out in the struck months too."
+            f"[yellow]Note[/]: {len(approximate)} expansion(s) on struck lines "
+            f"({', '.join(approximate[:5])}{', ...' if len(approximate) > 5 else ''}) are active "
+            "before the strike and again after it; the format holds an expansion's added "
+            "capacity as one number from its active month on, so the written file starts them "
+            "after the strike: nothing struck is delivered, and the months before the strike "
+            "lose them too. `kuznia scenario compare` and `kuznia sweep` keep those months."
         )
 
 
@@ -129,15 +131,17 @@ def compare_command(
         ..., "--scenario", "-s", help="Scenario file; give --scenario more than once to compare."
     ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the comparison."),
+    top: int = typer.Option(10, "--top", help="Rows of who takes over to print per scenario."),
 ) -> None:
-    """Plan the base and each scenario; print them side by side: tier shortfalls, coverage per
-    category, cost, and coverage if the base plan's contracts are held."""
+    """Plan the base and each scenario; print them side by side (tier shortfalls, coverage per
+    category, cost, coverage if the base plan's contracts are held), then for each scenario who
+    takes over, spend per fund and year, and why coverage rises or falls."""
     from kuznia.planning import PlanInput, SolveOptions
+    from kuznia.planning.compare import PlanTables, capacity_rows, compare_plans
     from kuznia.resilience import (
         Contracts,
         Disruption,
         disruption_of,
-        hold_contracts,
         plan_scenario,
         reoptimise,
         template_for,
@@ -151,41 +155,26 @@ def compare_command(
     _, base_solution = reoptimise(template, Disruption.none(plan_input), options=options)
     contracts = Contracts.from_solution(template, base_solution)
     columns: list[dict[str, Any]] = []
+    tables: list[Any] = []
     for name, disruption in [("base", Disruption.none(plan_input))] + [
         (s.name, disruption_of(plan_input, s)) for s in loaded
     ]:
         with console.status(f"Planning {name} ..."):
             result = plan_scenario(template, disruption, options=options)
-            held = hold_contracts(template, disruption, contracts, options=options)
-        columns.append(
-            {
-                "name": name,
-                "status": result.status.value,
-                "tiers": {str(t.priority): t.weighted_unit_months_short for t in result.tiers},
-                "coverage": result.coverage if result.has_plan else None,
-                "coverage_by_category": {
-                    str(row.category): float(row.coverage)
-                    for row in result.coverage_by("category").itertuples()
-                }
-                if result.has_plan
-                else {},
-                "cost": result.cost if result.has_plan else None,
-                "base_contracts_held": {
-                    "status": held.status,
-                    "coverage": held.coverage,
-                    "tiers": {
-                        str(p): v
-                        for p, v in zip(
-                            plan_input.priorities, held.weighted_unit_months_short, strict=True
-                        )
-                    },
-                    "coverage_by_category": dict(
-                        zip(template.categories, held.category_coverage, strict=True)
-                    ),
-                },
-            }
+            columns.append(
+                _comparison_column(name, result, template, disruption, contracts, options)
+            )
+        tables.append(
+            PlanTables.from_result(
+                result, name=name, capacity=capacity_rows(plan_input, disruption.capacity_kept)
+            )
         )
+    comparisons = [
+        compare_plans(tables[0], other) for other in tables[1:] if not math.isnan(other.cost)
+    ]
     _print_comparison(columns, plan_input.priorities, template.categories, plan_input.currency)
+    for comparison in comparisons:
+        _print_explanation(comparison, top=top)
     if output:
         _write_json(
             output,
@@ -193,8 +182,77 @@ def compare_command(
                 "format": "kuznia-scenario-comparison/1",
                 "instance": instance.name,
                 "plans": _clean(columns),
+                "comparisons": [c.to_dict() for c in comparisons],
             },
         )
+
+
+def _comparison_column(
+    name: str, result: Any, template: Any, disruption: Any, contracts: Any, options: Any
+) -> dict[str, Any]:
+    """One plan of `kuznia scenario compare`: re-planned, and with the base contracts held."""
+    from kuznia.resilience import hold_contracts
+
+    plan_input = template.plan_input
+    held = hold_contracts(template, disruption, contracts, options=options)
+    return {
+        "name": name,
+        "status": result.status.value,
+        "tiers": {str(t.priority): t.weighted_unit_months_short for t in result.tiers},
+        "coverage": result.coverage if result.has_plan else None,
+        "coverage_by_category": {
+            str(row.category): float(row.coverage)
+            for row in result.coverage_by("category").itertuples()
+        }
+        if result.has_plan
+        else {},
+        "cost": result.cost if result.has_plan else None,
+        "base_contracts_held": {
+            "status": held.status,
+            "coverage": held.coverage,
+            "unfunded": held.unfunded,
+            "tiers": {
+                str(p): v
+                for p, v in zip(plan_input.priorities, held.weighted_unit_months_short, strict=True)
+            },
+            "coverage_by_category": dict(
+                zip(template.categories, held.category_coverage, strict=True)
+            ),
+        },
+    }
+
+
+def _print_explanation(comparison: Any, *, top: int) -> None:
+    """Why a scenario's plan differs from the base: the verdict, spend per fund and year, and
+    who takes over."""
+    console.print(
+        f"\n[bold]{escape(comparison.second)}[/] against base: {escape(comparison.verdict)}",
+        soft_wrap=True,
+    )
+    moved = [s for s in comparison.spend if abs(s.change) > 0.5]
+    if moved:
+        spend = Table(title="Spend per fund and year", title_justify="left")
+        for column in ("fund", "year", "base", comparison.second, "change"):
+            spend.add_column(column, justify="left" if column == "fund" else "right")
+        for s in moved:
+            spend.add_row(s.fund, str(s.year), _money(s.first), _money(s.second), _money(s.change))
+        console.print(spend)
+    if comparison.takeovers:
+        table = Table(
+            title=f"Who takes over (largest {min(top, len(comparison.takeovers))} of "
+            f"{len(comparison.takeovers)} item-months)",
+            title_justify="left",
+        )
+        for column in ("item", "month", "delivering less", "delivering more"):
+            table.add_column(column, justify="right" if column == "month" else "left")
+        for takeover in comparison.takeovers[:top]:
+            table.add_row(
+                takeover.item,
+                str(takeover.month),
+                ", ".join(f"{s.producer} {_number(s.change)}" for s in takeover.losing) or "—",
+                ", ".join(f"{s.producer} +{_number(s.change)}" for s in takeover.gaining) or "—",
+            )
+        console.print(table)
 
 
 def _print_comparison(
@@ -224,6 +282,10 @@ def _print_comparison(
     table.add_row(
         "  held: coverage",
         *[_percent(c["base_contracts_held"]["coverage"]) for c in columns],
+    )
+    table.add_row(
+        f"  held: contracts unfunded ({currency})",
+        *[_money(c["base_contracts_held"]["unfunded"]) for c in columns],
         end_section=True,
     )
     for category in categories:
@@ -574,6 +636,8 @@ def robust_plan(
     scenarios: int,
     seed: int,
     options: Any,
+    check_scenarios: int = 40,
+    check_seed: int | None = None,
     on_progress: Any = None,
 ) -> Any:
     """`kuznia plan --robust N`: the robust plan as a PlanResult (exit 2 on bad options)."""
@@ -584,6 +648,8 @@ def robust_plan(
 
     if scenarios <= 0:
         _fail(f"--robust: must be at least 1 scenario, got {scenarios}")
+    if check_scenarios <= 0:
+        _fail(f"--robust-check: must be at least 1 scenario, got {check_scenarios}")
     if options.mode != "lp":
         _fail(f'--robust: the robust plan is an LP; --mode must be "lp", got "{options.mode}"')
     try:
@@ -591,6 +657,8 @@ def robust_plan(
             plan_input=PlanInput.from_instance(instance),
             scenarios=scenarios,
             seed=seed,
+            check_scenarios=check_scenarios,
+            check_seed=check_seed,
             options=replace(options, threads=1),
             on_progress=on_progress,
         )
@@ -599,25 +667,28 @@ def robust_plan(
 
 
 def print_robust(result: Any) -> None:
-    """The robust plan's value against the deterministic plan on fresh scenarios."""
+    """The robust plan's value against the deterministic plan on fresh scenarios, with the
+    confidence interval of each tier's paired difference, and which plan was returned."""
     robust = getattr(result, "robust", None)
     if not robust or "check" not in robust:
         return
     check = robust["check"]
+    seed = f"seed {check['seed']}" if check.get("seed") is not None else "given"
     table = Table(
         title=f"Robust plan ({robust['scenarios']} scenarios, seed {robust['seed']}) against the "
-        f"deterministic plan on {check['scenarios']} fresh scenarios, contracts held",
+        f"deterministic plan on {check['scenarios']} fresh scenarios ({seed}), contracts held",
         title_justify="left",
     )
-    for column in ("", "Robust", "Deterministic", "Saved by robust"):
+    confidence = f"{check.get('confidence', 0.95):.0%}"
+    for column in ("", "Robust", "Deterministic", f"Robust - deterministic ({confidence} CI)"):
         table.add_column(column, justify="left" if not column else "right")
-    saved = check["value"]["expected_weighted_unit_months_short_saved"]
     for p, value in check["robust"]["expected_weighted_unit_months_short"].items():
+        difference = check.get("difference", {}).get(p, {})
         table.add_row(
             f"expected tier {p} weighted unit-months short",
             _number(value),
             _number(check["deterministic"]["expected_weighted_unit_months_short"][p]),
-            _number(saved[p]),
+            _interval_text(difference),
         )
     table.add_row(
         "mean coverage",
@@ -635,9 +706,25 @@ def print_robust(result: Any) -> None:
         "cost of contracts",
         _money(check["robust"]["cost"]),
         _money(check["deterministic"]["cost"]),
-        _money(-check["value"]["extra_cost"]),
+        _money(check["value"]["extra_cost"]),
     )
     console.print(table)
+    if "chosen" in robust:
+        console.print(
+            f"Returned: the [bold]{robust['chosen']}[/] plan ({escape(robust['decision'])}).",
+            soft_wrap=True,
+        )
+    for warning in robust.get("warnings", []):
+        console.print(f"[yellow]Warning[/]: {escape(warning)}", soft_wrap=True)
+
+
+def _interval_text(difference: dict[str, Any]) -> str:
+    mean, low, high = difference.get("mean"), difference.get("low"), difference.get("high")
+    if mean is None:
+        return "—"
+    if low is None or high is None:
+        return f"{mean:+,.0f}"
+    return f"{mean:+,.0f} [{low:+,.0f}, {high:+,.0f}]"
 
 
 def _clean(value: Any) -> Any:

@@ -9,7 +9,7 @@ from pydantic import Field, create_model
 from kuznia.auth.dependencies import ScopeDep, SessionDep
 from kuznia.jobs.schemas import JobRead
 from kuznia.pagination import MAX_DB_INT, Key, Page, PageParams, page_of, page_params
-from kuznia.plans import economy, service
+from kuznia.plans import comparison, economy, service
 from kuznia.plans import jobs as plan_jobs
 from kuznia.plans.economy import MoneyCurveRequest
 from kuznia.plans.schemas import (
@@ -251,3 +251,21 @@ def post_money_curve(
 ) -> JobRead:
     job = plan_jobs.start_curve(session=session, scope=scope, run_id=run_id, body=body)
     return _queued(request, session, job)
+
+
+@router.get(
+    "/{run_id}/compare/{other_id}",
+    response_model=dict[str, Any],
+    summary="Two runs compared: tiers, coverage, cost, spend per fund, who takes over, and why",
+    description="Every change is the second run (`other_id`) minus the first (`run_id`). "
+    "`takeovers`: per item and month, the producers delivering less and more; `spend`: per fund "
+    "and calendar year; `capacity`: producer-item capacity that differs between the runs' "
+    "snapshots; `reasons` and `verdict`: the largest moves of money and capacity behind the "
+    "change of coverage (kuznia-plan-comparison/1). Planners and auditors.",
+)
+def compare_runs(
+    session: SessionDep, scope: ScopeDep, run_id: Key, other_id: Key
+) -> dict[str, Any]:
+    return comparison.compare_runs(
+        session=session, scope=scope, first_id=run_id, second_id=other_id
+    ).to_dict()

@@ -20,6 +20,7 @@ from kuznia.resilience.disruption import (
     Disruption,
     apply_disruption,
     apply_scenario,
+    approximate_expansions,
     disruption_of,
     struck_expansions,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "SweepSummary",
     "apply_disruption",
     "apply_scenario",
+    "approximate_expansions",
     "check_scenario",
     "close_client",
     "connect",

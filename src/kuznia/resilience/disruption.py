@@ -7,10 +7,17 @@ Three ways to apply a scenario, one meaning:
   `Disruption`s directly);
 - `disrupted_model(template, disruption)`: the planning model of the base with bounds, right-hand
   sides and capacity coefficients changed. Same columns and rows as the base model, so a base
-  solution or basis fits it, and a capacity loss also takes out the capacity that chosen
-  expansions add to a struck line: the instance format holds an expansion's added capacity as
-  one number from its active month on and cannot lose some months of it, so `apply_scenario`
-  leaves it (and `kuznia scenario apply` says so).
+  solution or basis fits it.
+
+One meaning of a strike: a struck line delivers at most kept[l,t] (capacity[l,t] + what its
+expansions add), expansions included. The instance format holds an expansion's added capacity as
+one number from its active month on, so `apply_scenario` writes a struck expansion as:
+- exact: the strike covers the expansion's first active months (fully): it becomes active after
+  the strike (`delay` grows, its capex is paid when it was); or one share is lost over every
+  active month: its added capacity is scaled by what is left;
+- otherwise approximate, never delivering what is struck: it becomes active after the strike's
+  last struck month, losing the months between its start and the strike too
+  (`approximate_expansions` names them; `kuznia scenario apply` says so).
 """
 
 from __future__ import annotations
@@ -195,7 +202,43 @@ def apply_scenario(instance: Instance, scenario: Scenario) -> Instance:
         if factor != 1.0:
             record["quantity"] = _number(record["quantity"] * factor)
     _set_budgets(document, plan_input, disruption)
+    for e, (delay, added) in _struck_expansion_records(plan_input, kept).items():
+        document["expansions"][e]["delay"] = delay
+        document["expansions"][e]["added_capacity"] = _number(added)
     return Instance.model_validate(document)
+
+
+def _struck_expansion_records(
+    plan_input: PlanInput, kept: FloatArray
+) -> dict[int, tuple[int, float]]:
+    """Expansion index -> (delay, added capacity) as `apply_scenario` writes a struck expansion
+    (see the module docstring)."""
+    pi = plan_input
+    written: dict[int, tuple[int, float]] = {}
+    for e in range(pi.n_expansions):
+        active = np.arange(pi.months) >= pi.expansion_active[e]
+        row = kept[pi.expansion_line[e]]
+        struck = active & (row < 1.0)
+        if not struck.any():
+            continue
+        delay = int(pi.expansion_active[e] - pi.expansion_start[e])
+        if np.all(row[active] == row[active][0]):
+            written[e] = (delay, float(pi.expansion_capacity[e] * row[active][0]))
+            continue
+        last_struck = int(np.nonzero(struck)[0][-1])
+        written[e] = (last_struck + 1 - int(pi.expansion_start[e]), float(pi.expansion_capacity[e]))
+    return written
+
+
+def _exact_expansion(plan_input: PlanInput, kept: FloatArray, e: int) -> bool:
+    """Whether `apply_scenario` writes struck expansion `e` exactly (module docstring)."""
+    pi = plan_input
+    active = np.arange(pi.months) >= pi.expansion_active[e]
+    row = kept[pi.expansion_line[e]]
+    if np.all(row[active] == row[active][0]):
+        return True
+    last_struck = int(np.nonzero(active & (row < 1.0))[0][-1])
+    return bool(np.all(row[int(pi.expansion_active[e]) : last_struck + 1] == 0.0))
 
 
 def _scale_commitments(document: dict[str, Any], plan_input: PlanInput, kept: FloatArray) -> None:
@@ -231,12 +274,23 @@ def _set_budgets(document: dict[str, Any], plan_input: PlanInput, disruption: Di
 
 
 def struck_expansions(instance: Instance, scenario: Scenario) -> list[str]:
-    """Expansions whose line loses capacity in the scenario: `apply_scenario` keeps their added
-    capacity (the format cannot hold a loss of some months), `disrupted_model` takes it out."""
+    """Expansions whose line loses capacity in the scenario in a month they are active: both
+    `apply_scenario` and `disrupted_model` take their added capacity out there."""
     plan_input = PlanInput.from_instance(instance)
     kept = disruption_of(plan_input, scenario).capacity_kept
-    struck = np.asarray((kept < 1.0).any(axis=1), dtype=bool)[plan_input.expansion_line]
-    return [plan_input.expansion_ids[e] for e in np.nonzero(struck)[0]]
+    return [plan_input.expansion_ids[e] for e in _struck_expansion_records(plan_input, kept)]
+
+
+def approximate_expansions(instance: Instance, scenario: Scenario) -> list[str]:
+    """Struck expansions that `apply_scenario` can only write approximately: made active after
+    the strike, they also lose the months between their start and the strike."""
+    plan_input = PlanInput.from_instance(instance)
+    kept = disruption_of(plan_input, scenario).capacity_kept
+    return [
+        plan_input.expansion_ids[e]
+        for e in _struck_expansion_records(plan_input, kept)
+        if not _exact_expansion(plan_input, kept, e)
+    ]
 
 
 def _number(value: float) -> int | float:

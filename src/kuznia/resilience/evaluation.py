@@ -4,7 +4,7 @@ plan's contracts held."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import highspy
 import numpy as np
@@ -17,8 +17,10 @@ from kuznia.resilience.disruption import Disruption, apply_disruption
 from kuznia.resilience.models import (
     Contracts,
     ScenarioTemplate,
+    budget_changed,
     define_disruption,
     define_fixed_contracts,
+    honour_contracts,
     planning_model_for,
 )
 
@@ -36,6 +38,8 @@ class Outcome:
     seconds: float
     iterations: int
     cpu_seconds: float = 0.0  # this process's CPU time for the evaluation
+    # held contracts: what the contracts would cost that a changed budget leaves unpaid
+    unfunded: float = 0.0
 
 
 def outcome_of(
@@ -86,7 +90,8 @@ def outcome_of(
         category_need > 0, 1.0 - category_short / np.where(category_need > 0, category_need, 1), 1.0
     )
     total_need = float(need.sum())
-    columns, costs = model.objectives["cost"]
+    # the template's cost: a held-contracts model may order its last stage otherwise
+    columns, costs = template.planning_model.model.objectives["cost"]
     return Outcome(
         status=solution.status.value,
         weighted_unit_months_short=[float(v) for v in weighted],
@@ -132,12 +137,23 @@ def hold_contracts(
     began, cpu = time.perf_counter(), time.process_time()
     numbers = define_disruption(template, disruption)
     held = define_fixed_contracts(template, disruption, numbers, contracts)
-    planning_model = planning_model_for(template, held)
+    changed = budget_changed(template, disruption)
+    planning_model = (
+        honour_contracts(template, held) if changed else planning_model_for(template, held)
+    )
     solution = solve_lexicographic(planning_model, options)
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
-    return outcome_of(
+    outcome = outcome_of(
         template, planning_model, solution, held.group_need, seconds=seconds, cpu_seconds=cpu
     )
+    if not changed or solution.status != SolveStatus.OPTIMAL:
+        return outcome
+    columns, costs = template.planning_model.model.objectives["cost"]
+    contracted = solution.col_value.copy()
+    contracted[columns] = held.col_upper[columns]
+    unfunded = float(costs @ (contracted[columns] - solution.col_value[columns]))
+    money_unit = template.planning_model.layout.money_unit
+    return replace(outcome, unfunded=max(0.0, unfunded * money_unit))
 
 
 def plan_scenario(

@@ -5,7 +5,9 @@ capacity coefficients changed: same columns and rows, so a base solution or basi
 
 `fixed_contract_model` is the base plan's contracts held under a disruption: deliveries fixed to
 min(planned deliveries, disrupted capacity), expansions as planned, no new contracts; only
-stock and allocation adapt (docs/decisions/0005-resilience.md).
+stock and allocation adapt (docs/decisions/0005-resilience.md). Where the disruption changes a
+budget, the contracts are held only as far as the budgets pay for them: a fund cut leaves the
+contracts it paid unfunded (`Outcome.unfunded`).
 """
 
 from __future__ import annotations
@@ -236,8 +238,11 @@ def define_fixed_contracts(
     contracts: Contracts,
 ) -> DisruptedNumbers:
     """Contracts held: x[l,t] = min(contracted x[l,t], kept[l,t] (capacity[l,t] + sum_{e of l,
-    active} added[e] level[e])), z[e] = level[e]; no new contracts, so budgets do not bind (what
-    is contracted is paid). Only stock and allocation adapt.
+    active} added[e] level[e])), z[e] = level[e]; no new contracts. Only stock and allocation
+    adapt. Budgets as planned do not bind (what is contracted was paid within them); where the
+    disruption changed a budget (`budget_changed`), committed'[l,t] <= x[l,t] <= the held
+    delivery and 0 <= z[e] <= level[e] within the changed budgets: what no fund can pay any
+    more is not delivered.
     """
     pi = template.plan_input
     model = template.planning_model.model
@@ -264,7 +269,11 @@ def define_fixed_contracts(
     col_lower[z] = contracts.expansion_level * layout.expansion_unit
     col_upper[z] = col_lower[z]
     row_upper = numbers.row_upper.copy()
-    row_upper[model.rows["budget"].index] = np.inf
+    if budget_changed(template, disruption):
+        col_lower[x] = np.minimum(numbers.col_lower[x], col_upper[x])
+        col_lower[z] = 0.0
+    else:
+        row_upper[model.rows["budget"].index] = np.inf
     return replace(
         numbers,
         col_lower=col_lower,
@@ -272,6 +281,22 @@ def define_fixed_contracts(
         row_upper=row_upper,
         delivery_upper=delivered,
     )
+
+
+def budget_changed(template: ScenarioTemplate, disruption: Disruption) -> bool:
+    """Whether the disruption changes any fund's budget in any year."""
+    return not np.array_equal(disruption.budget, template.plan_input.budget)
+
+
+def honour_contracts(template: ScenarioTemplate, numbers: DisruptedNumbers) -> PlanningModel:
+    """The held-contracts model whose last stage, after the tiers, pays for as many contracted
+    deliveries as the budgets allow (not the cheapest: a contract is not dropped to save money)."""
+    planning_model = planning_model_for(template, numbers)
+    model = planning_model.model
+    columns, costs = model.objectives["cost"]
+    objectives = dict(model.objectives)
+    objectives["cost"] = (columns, -costs)
+    return replace(planning_model, model=replace(model, objectives=objectives))
 
 
 def fixed_contract_model(

@@ -334,24 +334,3 @@ def deliveries_per_month(
         if row["line"] == line and 0 <= int(row["month"]) < months:
             found[int(row["month"])] += float(row["quantity"])
     return found
-
-
-@dataclass(frozen=True)
-class Difference:
-    key: str
-    first: float | None
-    second: float | None
-
-    @property
-    def change(self) -> float | None:
-        if self.first is None or self.second is None:
-            return None
-        return self.second - self.first
-
-
-def differences(first: Mapping[str, float], second: Mapping[str, float]) -> list[Difference]:
-    """Two plans' values side by side, for every key either has."""
-    return [
-        Difference(key, first.get(key), second.get(key))
-        for key in sorted(set(first) | set(second), key=str)
-    ]

@@ -20,6 +20,7 @@ from kuznia.contracts import service as contracts_service
 from kuznia.errors import Conflict, Forbidden
 from kuznia.instance.vocabulary import OPERATIONS
 from kuznia.pagination import Key, PageParams
+from kuznia.plans import comparison as comparison_service
 from kuznia.plans import service as plans_service
 from kuznia.plans.schemas import PlanRunCreate, PlanRunRead
 from kuznia.web import forms, results, summaries
@@ -30,6 +31,7 @@ from kuznia.web.session import ViewerDep
 
 router = APIRouter()
 SHORTFALL_PAGE = 25
+TAKEOVER_ROWS = 20  # item-months of who takes over on the compare page, largest moves first
 # What the approval form proposes: three months firm, the rest as guarantees of all of it.
 DEFAULT_FIRM_MONTHS = 3
 FIRM_MONTHS_RANGE = N_("Enter a whole number of months from 0 to %(months)s (the plan's horizon).")
@@ -162,58 +164,38 @@ def _option_message(field: str) -> str:
 def compare(
     request: Request, session: SessionDep, viewer: ViewerDep, a: int = 0, b: int = 0
 ) -> Response:
-    """Two plans side by side: shortfall per tier, coverage per category, cost."""
+    """Two plans side by side: shortfall per tier, coverage, cost, spend per fund and year, who
+    takes over, and why (kuznia.plans.comparison)."""
     scope = viewer.scope
     if scope.access("plan_runs", Action.read) is not Access.all:
         raise Forbidden("comparing plans shows the needs' tiers: planners and auditors only")
     if a < 1 or b < 1:
         return RedirectResponse("/plans#compare", status_code=303)
     cache = request.app.state.web_results
+
+    def read_table(run: models.PlanRun, name: str) -> list[dict[str, Any]]:
+        return results.table(session=session, scope=scope, run=run, name=name, cache=cache)
+
+    comparison = comparison_service.compare_runs(
+        session=session, scope=scope, first_id=a, second_id=b, read_table=read_table
+    )
     first = results.get_run(session=session, scope=scope, run_id=a)
     second = results.get_run(session=session, scope=scope, run_id=b)
-    for run in (first, second):
-        if run.status is not models.PlanRunStatus.finished or run.cost is None:
-            raise Conflict(f"plan run {run.id} has no plan to compare ({run.status.value})")
     settings = results.horizon(session=session, scope=scope)
-    months = settings["months"] if settings else 0
-    category_of = results.categories_of_items(session=session, scope=scope)
-
-    def coverage(run: models.PlanRun) -> dict[str, float]:
-        rows = results.table(session=session, scope=scope, run=run, name="allocations", cache=cache)
-        run_months = max((int(r["month"]) for r in rows), default=months - 1) + 1
-        return {
-            c.key: c.coverage
-            for c in summaries.coverage_by_category(rows, category_of, max(months, run_months))
-        }
-
-    def capex(run: models.PlanRun) -> float:
-        return sum(
-            float(e["capex"]) * float(e["level"])
-            for e in results.table(
-                session=session, scope=scope, run=run, name="expansions", cache=cache
-            )
-        )
-
     return render(
         request,
         "compare.html",
         {
             "first": first,
             "second": second,
-            "tiers": summaries.differences(
-                {str(t.priority): t.weighted_unit_months_short for t in first.tiers},
-                {str(t.priority): t.weighted_unit_months_short for t in second.tiers},
-            ),
-            "units": summaries.differences(
-                {str(t.priority): t.unit_months_short for t in first.tiers},
-                {str(t.priority): t.unit_months_short for t in second.tiers},
-            ),
-            "categories": summaries.differences(coverage(first), coverage(second)),
-            "costs": [
-                summaries.Difference("total", first.cost, second.cost),
-                summaries.Difference("capital", capex(first), capex(second)),
-            ],
-            "overall": summaries.Difference("coverage", first.coverage, second.coverage),
+            "comparison": comparison,
+            "tiers": comparison.tiers,
+            "categories": comparison.coverage_by["category"],
+            "costs": [c for c in comparison.costs if c.key != "deliveries"],
+            "overall": comparison.coverage,
+            "spend": [s for s in comparison.spend if abs(s.change) >= 0.5],
+            "takeovers": comparison.takeovers[:TAKEOVER_ROWS],
+            "labels": results.labels(session=session, scope=scope),
             "currency": settings["currency"] if settings else "",
         },
         viewer=viewer,
