@@ -99,6 +99,7 @@ def solve_run(*, engine: Engine, run_id: int) -> None:
         mode=options.get("mode", "lp"),
         time_limit=options.get("time_limit"),
         mip_gap=options.get("mip_gap", 1e-4),
+        measure_explanations=True,  # the pages show them
     )
     result = plan(instance, options=solve_options, on_progress=on_progress)
     without = None
