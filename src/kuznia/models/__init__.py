@@ -39,6 +39,7 @@ from kuznia.models.planning import (
     PlanRunPayment,
     PlanRunShortfall,
     PlanRunStatus,
+    PlanRunSummary,
     PlanRunTier,
 )
 from kuznia.models.supply import Commitment, ExportOrder, ForeignSupply, Stock
@@ -93,6 +94,7 @@ __all__ = [
     "PlanRunPayment",
     "PlanRunShortfall",
     "PlanRunStatus",
+    "PlanRunSummary",
     "PlanRunTier",
     "PlanningSettings",
     "Producer",

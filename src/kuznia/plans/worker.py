@@ -28,6 +28,7 @@ from kuznia.planning import SolveOptions, plan
 from kuznia.planning.curves import tiers_and_cost
 from kuznia.planning.jsonable import plain
 from kuznia.planning.results import PlanResult
+from kuznia.plans import summary
 from kuznia.plans.repository import move_run, oldest_queued_run_id, run_snapshot
 from kuznia.registry.snapshot import insert_rows
 
@@ -226,6 +227,8 @@ def _store(
                 for e in result.explanations
             ],
         )
+        # what the pages show, summed once now (the overview reads it, not the rows)
+        summary.store(session.connection(), run_id=run_id)
 
 
 _SHORTFALL_FIELDS = [
