@@ -94,6 +94,13 @@ def test_the_worker_keeps_sums_that_give_the_pages_figures_exactly(
         summaries.spend_against_budget(funds, plans_summary.payment_rows(kept)),
         summaries.spend_against_budget(funds, payments),
     )
+    with session_scope(pages.engine) as session:
+        run = results.get_run(session=session, scope=PLANNER, run_id=run_id)
+        expansions = results.table(session=session, scope=PLANNER, run=run, name="expansions")
+    assert _close(
+        summaries.money_flows(*plans_summary.flow_rows(kept), category_of),
+        summaries.money_flows(payments, deliveries, expansions, category_of),
+    )
     delivered: dict[str, float] = {}
     for row in deliveries:
         delivered[row["line"]] = delivered.get(row["line"], 0.0) + row["quantity"]

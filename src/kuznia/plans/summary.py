@@ -8,7 +8,8 @@ equal). They are a full reader's view: a partner's pages still read its own rows
 
     allocations: by item, by operation and by grouping, per month: need, served, backlog
     deliveries:  by item and month: quantity, value; by line: quantity
-    payments:    by fund and year: amount
+    payments:    by fund and year: amount; by fund and line or expansion: amount
+    owners:      each delivering line's producer and item; each expansion's line
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import Connection, Table, func, insert, select
 from kuznia import models
 
 SUMMARIES: Table = models.PlanRunSummary.__table__  # type: ignore[assignment]
-VERSION = 1
+VERSION = 2
 
 
 def summarise(connection: Connection, *, run_id: int) -> dict[str, Any]:
@@ -62,8 +63,29 @@ def summarise(connection: Connection, *, run_id: int) -> dict[str, Any]:
         .group_by(payment.fund, payment.year)
         .order_by(payment.fund, payment.year)
     )
+    by_target = connection.execute(
+        select(payment.fund, payment.line, payment.expansion, func.sum(payment.amount))
+        .where(payment.run_id == run_id)
+        .group_by(payment.fund, payment.line, payment.expansion)
+        .order_by(payment.fund, payment.line, payment.expansion)
+    )
+    owners = connection.execute(
+        select(delivery.line, delivery.producer, delivery.item)
+        .where(delivery.run_id == run_id)
+        .distinct()
+        .order_by(delivery.line)
+    )
+    expansion = models.PlanRunExpansion
+    expansions = connection.execute(
+        select(expansion.expansion, expansion.line)
+        .where(expansion.run_id == run_id)
+        .order_by(expansion.id)
+    )
     return {
         "version": VERSION,
+        "paid_to": [[f, line, e, float(a)] for f, line, e, a in by_target],
+        "line_owners": [[str(line), str(p), str(i)] for line, p, i in owners],
+        "expansion_lines": [[str(e), str(line)] for e, line in expansions],
         "allocations": {
             "item": allocations_by(allocation.item),
             "operation": allocations_by(allocation.operation),
@@ -123,3 +145,20 @@ def payment_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {"fund": fund, "year": year, "amount": amount} for fund, year, amount in summary["payments"]
     ]
+
+
+def flow_rows(
+    summary: dict[str, Any],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Payments per fund and line or expansion, each line's producer and item, and each
+    expansion's line: the rows `kuznia.web.summaries.money_flows` reads."""
+    payments = [
+        {"fund": fund, "line": line, "expansion": expansion, "amount": amount}
+        for fund, line, expansion, amount in summary["paid_to"]
+    ]
+    owners = [
+        {"line": line, "producer": producer, "item": item}
+        for line, producer, item in summary["line_owners"]
+    ]
+    expansions = [{"expansion": e, "line": line} for e, line in summary["expansion_lines"]]
+    return payments, owners, expansions

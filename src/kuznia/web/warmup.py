@@ -4,8 +4,8 @@ request threads' priority,
   force and the newest plan if they finished before the sums were kept (a run finished since
   has them from its worker);
 - the templates of the pages a planner opens first are compiled;
-- the result tables the funds and industry pages read of the newest plan are read into the
-  pages' cache, as planners, auditors and admins read them.
+- the deliveries the industry pages read of the newest plan are read into the pages' cache,
+  as planners, auditors and admins read them.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from kuznia.web import results
 from kuznia.web.pages import environment
 
 log = logging.getLogger("kuznia.web")
-# What the funds and industry pages read of a plan (the overview and the plan page read its
+# What the industry pages read of a plan (the overview, the plan and the funds pages read its
 # sums; the shortfalls are read a page at a time).
-TABLES = ("payments", "deliveries", "expansions")
+TABLES = ("deliveries",)
 # The templates compiled at start (the rest compile on first use, in milliseconds each).
 TEMPLATES = ("login.html", "overview.html", "plan.html", "plans.html", "funds.html")
 # The scope the cached tables are read in: a full reader's (the cache keys on the reach).
