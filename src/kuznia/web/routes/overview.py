@@ -47,10 +47,12 @@ def overview(
         "full_reader": reads_all(scope, "plan_runs"),
         "currency": currency,
     }
+    report: dict[str, Any] = {"targets": []}
     if may_read(scope, "targets"):
-        context["targets"] = targets_service.target_summary(
+        report = targets_service.target_report(
             session=session, scope=scope, as_of=execution.today()
         )
+        context["targets"] = targets_service.summary_of(report)
     category_of = results.categories_of_items(session=session, scope=scope)
     if run is not None and months:
         allocations, deliveries, payments = _plan_rows(session, scope, run, cache)
@@ -65,7 +67,9 @@ def overview(
         context["baseline_months"] = [(t, lang.month(start, t)) for t in range(months)]
         context["growth"] = growth
         if deliveries:
-            context["growth_chart"] = charts.growth_lines(growth, lang, start)
+            shown = summaries.target_ratios(growth, report["targets"], start) if start else {}
+            context["growth_chart"] = charts.growth_lines(growth, lang, start, shown)
+            context["growth_targets"] = sorted(shown)
             last = growth.months[-1]
             context["growth_last"] = {
                 category: ratios[last] for category, ratios in sorted(growth.by_category.items())
