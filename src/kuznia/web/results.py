@@ -85,6 +85,14 @@ def categories_of_items(*, session: Session, scope: Scope) -> dict[str, str]:
     }
 
 
+def units_of_items(*, session: Session, scope: Scope) -> dict[str, str]:
+    """item code -> its unit ("pcs", "rounds"; the pages translate it)."""
+    return {
+        item["code"]: item.get("unit") or ""
+        for item in records(session=session, scope=scope, section=ITEMS)
+    }
+
+
 def labels(*, session: Session, scope: Scope) -> dict[str, dict[str, str]]:
     """What a planner calls each code: items, groupings and funds by name, lines by their
     producer's name (the code where there is no name or the caller may not read it)."""
