@@ -5,7 +5,8 @@ opens (the overview, the plan in force, funds, contracts, targets, plans, needs)
 again, and the plan's workbook (GET /api/v1/plan-runs/{id}/workbook); optionally after waiting
 some seconds (the start-up sums the plan in force for the pages meanwhile, kuznia.web.warmup).
 The server is started afresh for each of `--repeat` rounds; the medians are printed last,
-with the machine's load.
+each request's wall time and the server's CPU time for it (from /proc: what the request cost,
+whatever else shares the cores), with the machine's load.
 
     python benchmarks/web_first_request.py --database sqlite:///$PWD/out/demo.db --wait 0 --repeat 5
 """
@@ -26,10 +27,24 @@ import httpx
 PAGES = ("/overview", "/plans/{run}", "/funds", "/contracts", "/targets", "/plans", "/needs")
 
 
-def _timed(call: object) -> tuple[float, httpx.Response]:
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user and system) the server process has used so far, from /proc."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+CPU: dict[str, float] = {}  # the server's CPU seconds per request of the round running
+
+
+def _timed(call: object, pid: int = 0, key: str = "") -> tuple[float, httpx.Response]:
+    before = server_cpu(pid) if pid else 0.0
     moment = time.perf_counter()
     response = call()  # type: ignore[operator]
-    return time.perf_counter() - moment, response
+    wall = time.perf_counter() - moment
+    if pid:
+        CPU[key] = server_cpu(pid) - before
+    return wall, response
 
 
 def one_round(args: argparse.Namespace) -> dict[str, float]:
@@ -50,7 +65,8 @@ def one_round(args: argparse.Namespace) -> dict[str, float]:
         found["answering after start"] = time.perf_counter() - began
         time.sleep(args.wait)
         client = httpx.Client(base_url=base, timeout=120)
-        found["login page"], _ = _timed(lambda: client.get("/login"))
+        pid = server.pid
+        found["login page"], _ = _timed(lambda: client.get("/login"), pid, "login page")
         token = client.cookies.get("kuznia_csrf") or ""
         found["first login"], answer = _timed(
             lambda: client.post(
@@ -58,24 +74,27 @@ def one_round(args: argparse.Namespace) -> dict[str, float]:
                 data={"email": "planner@demo.kuznia", "password": "demo-planner-2026",
                       "next": "/overview", "csrf_token": token},
                 headers={"X-CSRF-Token": token},
-            )
+            ), pid, "first login",
         )  # fmt: skip
         if answer.status_code != 303:
             raise SystemExit(f"the login answered {answer.status_code}")
         run = ""
         for page in PAGES:
             path = page.format(run=run)
-            found[path if "{run}" not in page else "/plans/ID (plan in force)"], response = _timed(
-                lambda path=path: client.get(path)
-            )
+            key = path if "{run}" not in page else "/plans/ID (plan in force)"
+            found[key], response = _timed(lambda path=path: client.get(path), pid, key)
             if response.status_code != 200:
                 raise SystemExit(f"{path} answered {response.status_code}")
             if page == "/overview":
                 run = re.search(r'href="/plans/(\d+)"', response.text).group(1)  # type: ignore[union-attr]
-        found["/overview again"], _ = _timed(lambda: client.get("/overview"))
+        found["/overview again"], _ = _timed(
+            lambda: client.get("/overview"), pid, "/overview again"
+        )
         bearer = {"Authorization": f"Bearer {client.cookies.get('kuznia_session')}"}
         found["plan workbook"], response = _timed(
-            lambda: client.get(f"/api/v1/plan-runs/{run}/workbook", headers=bearer)
+            lambda: client.get(f"/api/v1/plan-runs/{run}/workbook", headers=bearer),
+            pid,
+            "plan workbook",
         )
         if response.status_code != 200:
             raise SystemExit(f"the workbook answered {response.status_code}")
@@ -83,6 +102,7 @@ def one_round(args: argparse.Namespace) -> dict[str, float]:
     finally:
         server.terminate()
         server.wait(30)
+    found.update({f"cpu {key}": seconds for key, seconds in CPU.items()})
     return found
 
 
@@ -97,12 +117,18 @@ def main() -> None:
     for number in range(1, args.repeat + 1):
         found = one_round(args)
         rounds.append(found)
-        shown = "; ".join(f"{k} {v:.2f} s" for k, v in found.items() if k != "workbook bytes")
+        shown = "; ".join(
+            f"{k} {v:.2f} s" for k, v in found.items() if k != "workbook bytes" and "cpu" not in k
+        )
         print(f"round {number} (load {os.getloadavg()[0]:.1f}): {shown}", flush=True)
-    print(f"medians of {args.repeat} rounds, waited {args.wait:.0f} s after the start:")
+    print(f"medians of {args.repeat} rounds, waited {args.wait:.0f} s after the start")
+    print("  request: wall s (server CPU s)")
     for key in rounds[0]:
-        if key != "workbook bytes":
-            print(f"  {key}: {statistics.median(r[key] for r in rounds):.2f} s")
+        if key != "workbook bytes" and not key.startswith("cpu "):
+            wall = statistics.median(r[key] for r in rounds)
+            cpu = [r[f"cpu {key}"] for r in rounds if f"cpu {key}" in r]
+            shown = f" ({statistics.median(cpu):.2f})" if cpu else ""
+            print(f"  {key}: {wall:.2f}{shown}")
     print(f"  workbook size: {rounds[0]['workbook bytes'] / 1e6:.1f} MB")
     print(f"  load average (1, 5, 15 min) at the end: {os.getloadavg()}")
 

@@ -90,3 +90,18 @@ def test_column_letters() -> None:
     assert [column_letter(k) for k in (0, 25, 26, 51, 52, 701, 702)] == [
         "A", "Z", "AA", "AZ", "BA", "ZZ", "AAA",
     ]  # fmt: skip
+
+
+def test_a_header_s_text_in_a_row_is_a_plain_cell(tmp_path: Path) -> None:
+    path = tmp_path / "h.xlsx"
+    write_xlsx([Table("S", ["Month", "=x"], [["Month", "=x"], ["=x", "Month"]])], path)
+
+    sheet = openpyxl.load_workbook(path)["S"]
+    assert sheet["A1"].font.b
+    assert not sheet["A2"].font.b
+    assert (sheet["B2"].value, sheet["B2"].quotePrefix, sheet["B1"].quotePrefix) == (
+        "=x",
+        True,
+        False,
+    )
+    assert (sheet["A3"].value, sheet["A3"].quotePrefix, sheet["B3"].font.b) == ("=x", True, False)

@@ -51,8 +51,8 @@ class _Strings:
     def cell(self, value: str, ref: str, style: int = 0) -> str:
         found = self.index.get(value)
         if found is None:
-            quoted = value.startswith(FORMULA_START)
-            found = (len(self.texts), QUOTED if quoted and not style else style)
+            # (its index, the style of a plain cell holding it: quoted if it looks like a formula)
+            found = (len(self.texts), QUOTED if value.startswith(FORMULA_START) else 0)
             self.index[value] = found
             self.texts.append(_ILLEGAL.sub("", value))
         number, shown = found if not style else (found[0], style)
