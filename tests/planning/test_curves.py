@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from kuznia.planning import plan
+from kuznia.planning import SolveOptions, plan
 from kuznia.planning.curves import money_curve, tiers_and_cost, with_extra_money
 from kuznia.synthetic import generate
 from tests.planning.builders import build, instance_dict, need
@@ -32,7 +32,7 @@ def test_a_hand_computed_curve() -> None:
 
 def test_the_first_step_is_the_budgets_marginal_value() -> None:
     instance = build(_budget_bound())
-    (explanation,) = plan(instance).explanations
+    (explanation,) = plan(instance, options=SolveOptions(measure_explanations=True)).explanations
     (budget,) = [r for r in explanation["reasons"] if r["code"] == "budget"]
     (claim,) = budget["claims"]  # measured by re-solving with `amount` more (decision 0014)
     (effect,) = claim["effects"]

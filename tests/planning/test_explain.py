@@ -17,7 +17,7 @@ from kuznia.planning.results import reason_text, significant
 from kuznia.planning.whatif import close_shortfall
 from tests.planning.builders import build, instance_dict, need
 
-OPTIONS = SolveOptions(explain_seconds=60)
+OPTIONS = SolveOptions(measure_explanations=True, explain_seconds=60)
 
 
 def explanation(result, item: str, priority: int | None = None) -> dict[str, Any]:

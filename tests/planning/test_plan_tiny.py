@@ -9,6 +9,9 @@ import pytest
 from kuznia.planning import SolveOptions, SolveStatus, plan
 from tests.planning.builders import build, instance_dict, need
 
+# The explanations as the pages and the CLI show them: every claim measured by re-solve.
+MEASURED = SolveOptions(measure_explanations=True)
+
 
 def reasons(result, item: str) -> dict[str, dict]:
     (explanation,) = [e for e in result.explanations if e["item"] == item]
@@ -31,7 +34,7 @@ class TestCapacity:
     def test_capacity_reason_names_the_line_and_what_a_unit_is_worth(self):
         doc = instance_dict(months=2, capacity=10)
         doc["needs"] = [need("a", 1, 25)]
-        result = plan(build(doc))
+        result = plan(build(doc), options=MEASURED)
         capacity = reasons(result, "a")["capacity"]
         assert capacity["line"] == "l1"
         # one more unit in month 0 or 1 saves one unit-month at the horizon end: 3 (defensive)
@@ -51,7 +54,7 @@ class TestLeadTime:
     def test_nothing_arrives_before_the_lead_time(self):
         doc = instance_dict(months=3, capacity=10, lead_time=2)
         doc["needs"] = [need("a", 0, 10)]
-        result = plan(build(doc))
+        result = plan(build(doc), options=MEASURED)
         (tier,) = result.tiers
         assert math.isclose(tier.unit_months_short, 20)  # short in months 0 and 1
         assert list(result.deliveries["month"]) == [2]
@@ -70,7 +73,7 @@ class TestBudget:
     def test_budget_limits_deliveries(self):
         doc = instance_dict(months=1, capacity=10, price=2.0, budget=10)
         doc["needs"] = [need("a", 0, 10)]
-        result = plan(build(doc))
+        result = plan(build(doc), options=MEASURED)
         assert math.isclose(result.tiers[0].unit_months_short, 5)
         assert math.isclose(result.cost, 10)
         budget = reasons(result, "a")["budget"]
@@ -95,7 +98,7 @@ class TestBudget:
         doc["funds"][0]["eligible"] = {"categories": ["drones"]}
         doc["items"].append({"id": "d", "name": "D", "category": "drones"})
         doc["needs"] = [need("a", 0, 5)]
-        result = plan(build(doc))
+        result = plan(build(doc), options=MEASURED)
         assert math.isclose(result.tiers[0].unit_months_short, 5)
         assert reasons(result, "a")["no_eligible_fund"]["lines"] == ["l1"]
 
@@ -125,7 +128,7 @@ class TestNoProducer:
         doc = instance_dict(months=1)
         doc["items"].append({"id": "m", "name": "Missile", "category": "missiles"})
         doc["needs"] = [need("m", 0, 2)]
-        result = plan(build(doc))
+        result = plan(build(doc), options=MEASURED)
         assert set(reasons(result, "m")) == {"no_producer"}
 
 

@@ -86,3 +86,50 @@ def test_utilisation_is_deliveries_over_capacity() -> None:
 
     assert use["l1"].share == pytest.approx(0.25)
     assert use["l2"].share is None
+
+
+def test_a_category_target_is_put_on_the_growth_scale() -> None:
+    deliveries = [
+        {"item": "art", "month": 0, "quantity": 10, "value": 100},
+        {"item": "art", "month": 2, "quantity": 200, "value": 2000},
+        {"item": "fpv", "month": 1, "quantity": 5, "value": 50},
+    ]
+    growth = summaries.output_growth(deliveries, CATEGORY, months=3, baseline=0)
+    target = {
+        "category": "artillery",
+        "item": None,
+        "months": [
+            {"month": "2025-12", "target": 999},  # before the horizon
+            {"month": "2026-01", "target": None},  # the base month: no target of its own
+            {"month": "2026-02", "target": 150},
+            {"month": "2026-03", "target": 150},
+            {"month": "2026-04", "target": 150},  # after it
+        ],
+    }
+    one_item = {**target, "item": "art", "months": [{"month": "2026-02", "target": 7}]}
+    no_base = {**target, "category": "drones"}  # nothing delivered in the baseline month
+
+    ratios = summaries.target_ratios(growth, [target, one_item, no_base], "2026-01")
+
+    # 150 a month against the 10 made in the baseline month: x15, as the lines read
+    assert ratios == {"artillery": [None, 15.0, 15.0]}
+    assert growth.base == {"artillery": 10.0}
+
+
+def test_the_growth_chart_draws_a_target_in_its_category_s_colour() -> None:
+    from kuznia.web.charts import growth_lines
+    from kuznia.web.i18n import Language
+
+    deliveries = [
+        {"item": "art", "month": 0, "quantity": 10, "value": 100},
+        {"item": "fpv", "month": 0, "quantity": 5, "value": 50},
+    ]
+    growth = summaries.output_growth(deliveries, CATEGORY, months=2, baseline=0)
+
+    figure = growth_lines(growth, Language("en"), "2026-01", {"drones": [None, 3.0]})
+
+    lines = {trace["name"]: trace for trace in figure["data"]}
+    target = lines["target: drones"]
+    assert target["y"] == [None, 3.0]
+    assert target["marker"]["color"] == lines["drones"]["line"]["color"]
+    assert figure["layout"]["yaxis"]["type"] == "log"

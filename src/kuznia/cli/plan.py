@@ -151,7 +151,9 @@ def plan(
         on_progress("validate", "start")
         instance = _read(input)
         on_progress("validate", "done")
-        options = SolveOptions(mode=mode.value, time_limit=time_limit, mip_gap=mip_gap)
+        options = SolveOptions(
+            mode=mode.value, time_limit=time_limit, mip_gap=mip_gap, measure_explanations=True
+        )
         if robust is None:
             result = run_plan(instance, options=options, on_progress=on_progress)  # type: ignore[arg-type]
         else:

@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kuznia.io.safety import neutralise_formulas
+from kuznia.io.xlsx import Table, write_xlsx
 from kuznia.planning.results import PlanResult, reason_text
 
 _HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
@@ -128,24 +128,27 @@ def write_tables_workbook(
     tables: dict[str, pd.DataFrame], descriptions: dict[str, str], path: str | Path | BinaryIO
 ) -> Path | BinaryIO:
     """Write `tables` to a workbook, one formatted sheet each after a "Read me" sheet that
-    says what each holds."""
+    says what each holds (streamed, `kuznia.io.xlsx`: a national plan's in about a second)."""
     if isinstance(path, str | Path):
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
     readme = pd.DataFrame(
         [(name, descriptions.get(name, "")) for name in tables], columns=["Sheet", "What it holds"]
     )
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        readme.to_excel(writer, sheet_name="Read me", index=False)
-        for name, frame in tables.items():
-            readable = frame.rename(columns=lambda c: str(c).replace("_", " ").capitalize())
-            readable.to_excel(writer, sheet_name=name, index=False)
-        for sheet in writer.book.worksheets:
-            _format(sheet)
-        neutralise_formulas(writer.book)
+    sheets = [_table("Read me", readme)]
+    sheets += [_table(name, frame) for name, frame in tables.items()]
+    write_xlsx(sheets, path)
     return path
 
 
+def _table(name: str, frame: pd.DataFrame) -> Table:
+    """A frame as a sheet: readable headers, its rows as plain Python values."""
+    header = [str(c).replace("_", " ").capitalize() for c in frame.columns]
+    return Table(name, header, [frame.iloc[:, k].tolist() for k in range(len(frame.columns))])
+
+
+# The registry workbook (io.workbook.writer) is built cell by cell with openpyxl and formatted
+# here; the result tables are streamed (write_tables_workbook).
 def _format(sheet: Worksheet) -> None:
     """Bold coloured header, frozen header row, filters, readable column widths and numbers."""
     if sheet.max_row < 1:

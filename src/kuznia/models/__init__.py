@@ -40,6 +40,7 @@ from kuznia.models.planning import (
     PlanRunPayment,
     PlanRunShortfall,
     PlanRunStatus,
+    PlanRunSummary,
     PlanRunTier,
 )
 from kuznia.models.supply import Commitment, ExportOrder, ForeignSupply, Stock
@@ -95,6 +96,7 @@ __all__ = [
     "PlanRunPayment",
     "PlanRunShortfall",
     "PlanRunStatus",
+    "PlanRunSummary",
     "PlanRunTier",
     "PlanningSettings",
     "Producer",

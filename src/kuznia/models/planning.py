@@ -234,3 +234,16 @@ class PlanRunShortfall(Base):
     first_short_month: Mapped[int] = mapped_column(Integer)
     last_short_month: Mapped[int] = mapped_column(Integer)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(exact_json(), default=list)
+
+
+class PlanRunSummary(Base):
+    """What the pages show of a finished run, summed when the run finished (`plans.summary`):
+    the result tables per item, operation, grouping, line and fund, a few thousand numbers
+    where the tables hold a hundred thousand rows."""
+
+    __tablename__ = "plan_run_summaries"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    summary: Mapped[dict[str, Any]] = mapped_column(exact_json())

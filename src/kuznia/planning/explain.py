@@ -18,9 +18,10 @@ trade-off a lower tier pays):
 - `lead_time`: the named lines deliver from the first month.
 A claim with `exact: true` is measured by re-solving the tiers with that change
 (`whatif.effects`), so it is exact for that step, whatever the basis' range. The duals of the
-lexicographic stages only rank the candidates (and choose the month); re-solves run within
-`SolveOptions.explain_seconds`, the largest classes first, the headline candidates of every
-class before the supporting ones. A candidate not measured in time is shown as an estimate
+lexicographic stages only rank the candidates (and choose the month); re-solves run only when
+`SolveOptions.measure_explanations` asks for them (the CLI's `plan` and the plan-run worker do),
+within `SolveOptions.explain_seconds`, the largest classes first, the headline candidates of
+every class before the supporting ones. A candidate not measured in time is shown as an estimate
 (`exact: false`, the dual's first-order value for the first unit in its month or the first
 million, on the one tier it helps) or not at all (a span is never estimated). A claim that moves
 no tier is dropped; a reason without a claim left is not a reason and is not shown.
@@ -268,7 +269,7 @@ def _measure(
     tier_stages = [s for s in solution.stages if s.name.startswith("tier:")]
     if any(s.status.value != "optimal" for s in tier_stages) or not tier_stages:
         return {}
-    allowed = options.explain_seconds
+    allowed = options.explain_seconds if options.measure_explanations else 0.0
     if allowed is None:
         allowed = max(_MIN_EXPLAIN_SECONDS, sum(s.seconds for s in solution.stages))
     measured: dict[tuple[Any, ...], list[dict[str, float]]] = {}

@@ -61,8 +61,12 @@ class SolveOptions:
     warm_start: bool = False  # True: later stages continue from the previous basis (primal simplex)
     threads: int = 1
     log_file: str | None = None  # HiGHS's own log of every stage, for diagnosis
-    # seconds the explanations may spend re-solving to measure each claim exactly (None: as long
-    # as the solve took, at least 5 s; 0: no re-solve, dual estimates only)
+    # measure the explanations' claims by re-solving (the CLI's `plan` and the plan-run worker,
+    # whose results the pages show); off, every claim is the duals' estimate and costs nothing
+    # (tests, curves, sweeps and other internal callers that never show the explanations)
+    measure_explanations: bool = False
+    # seconds the measuring may spend re-solving (None: as long as the solve took, at least 5 s;
+    # 0: no re-solve, dual estimates only)
     explain_seconds: float | None = None
 
 

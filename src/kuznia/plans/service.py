@@ -309,10 +309,13 @@ def run_workbook(*, session: Session, scope: Scope, run_id: int) -> bytes:
     for name in ("shortfalls", "deliveries", "payments", "expansions", "allocations"):
         model = RESULT_TABLES[name]
         columns = [c for c in model.__table__.columns if c.name not in ("id", "run_id")]
-        rows = session.execute(
+        # plain tuples through the connection: no ORM rows (a national run has about 100,000)
+        rows = session.connection().execute(
             select(*columns).where(model.run_id == run_id).order_by(model.id)
-        ).all()
-        frame = pd.DataFrame(rows, columns=[c.name for c in columns])
+        )
+        frame = pd.DataFrame.from_records(
+            [tuple(row) for row in rows], columns=[c.name for c in columns]
+        )
         if name == "shortfalls" and not frame.empty:
             frame["reasons"] = frame["reasons"].map(
                 lambda rs: "; ".join(reason_text(r, run.start) for r in rs)

@@ -26,6 +26,7 @@ from kuznia.planning import SolveOptions, plan
 from kuznia.planning.curves import tiers_and_cost
 from kuznia.planning.jsonable import plain
 from kuznia.planning.results import PlanResult
+from kuznia.plans import summary
 from kuznia.plans.repository import move_run, oldest_queued_run_id, run_snapshot
 from kuznia.registry.snapshot import insert_rows
 
@@ -97,6 +98,7 @@ def solve_run(*, engine: Engine, run_id: int) -> None:
         mode=options.get("mode", "lp"),
         time_limit=options.get("time_limit"),
         mip_gap=options.get("mip_gap", 1e-4),
+        measure_explanations=True,  # the pages show them
     )
     result = plan(instance, options=solve_options, on_progress=on_progress)
     without = None
@@ -223,6 +225,8 @@ def _store(
                 for e in result.explanations
             ],
         )
+        # what the pages show, summed once now (the overview reads it, not the rows)
+        summary.store(session.connection(), run_id=run_id)
 
 
 _SHORTFALL_FIELDS = [

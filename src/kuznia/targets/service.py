@@ -284,7 +284,11 @@ def target_report(
 
 def target_summary(*, session: Session, scope: Scope, as_of: date) -> dict[str, Any]:
     """How many targets there are, how many are off track as of a day, and their categories."""
-    report = target_report(session=session, scope=scope, as_of=as_of)
+    return summary_of(target_report(session=session, scope=scope, as_of=as_of))
+
+
+def summary_of(report: dict[str, Any]) -> dict[str, Any]:
+    """A report's count of targets, how many are off track, and their categories."""
     return {
         "count": len(report["targets"]),
         "off_track": report["off_track"],

@@ -70,9 +70,19 @@ def coverage_heatmap(matrix: Matrix, lang: Language, start: str | None) -> Figur
     }
 
 
-def growth_lines(growth: Growth, lang: Language, start: str | None) -> Figure:
-    """Output per month relative to the baseline month, per category, and all by value."""
+def growth_lines(
+    growth: Growth,
+    lang: Language,
+    start: str | None,
+    targets: dict[str, list[float | None]] | None = None,
+) -> Figure:
+    """Output per month relative to the baseline month, per category, and all by value; a
+    category's national target (on the same scale, `summaries.target_ratios`) as diamonds of
+    its line's colour."""
     x = _months(lang, start, growth.months)
+    colour = {
+        category: PALETTE[k % len(PALETTE)] for k, category in enumerate(sorted(growth.by_category))
+    }
     data: list[dict[str, Any]] = [
         {
             "type": "scatter",
@@ -85,6 +95,25 @@ def growth_lines(growth: Growth, lang: Language, start: str | None) -> Figure:
         }
         for k, (category, ratios) in enumerate(sorted(growth.by_category.items()))
     ]
+    for category, ratios in sorted((targets or {}).items()):
+        if category not in colour:
+            continue
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": lang.gettext("target: %(category)s", category=lang.term(category)),
+                "x": x,
+                "y": ratios,
+                "marker": {
+                    "color": colour[category],
+                    "symbol": "diamond-open",
+                    "size": 11,
+                    "line": {"width": 2},
+                },
+                "hovertemplate": "%{x}: ×%{y:.2f}<extra>%{fullData.name}</extra>",
+            }
+        )
     if growth.by_value is not None:
         data.append(
             {

@@ -21,6 +21,7 @@ from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.errors import KuzniaError
 from kuznia.pagination import PageParams
 from kuznia.plans import service as plans_service
+from kuznia.plans import summary as plans_summary
 from kuznia.registry import service as registry_service
 from kuznia.registry import settings as registry_settings
 from kuznia.registry.sections import FUNDS, GROUPINGS, ITEMS, LINES, PRODUCERS, Section
@@ -80,6 +81,14 @@ def categories_of_items(*, session: Session, scope: Scope) -> dict[str, str]:
     """item code -> its category."""
     return {
         item["code"]: item["category"]
+        for item in records(session=session, scope=scope, section=ITEMS)
+    }
+
+
+def units_of_items(*, session: Session, scope: Scope) -> dict[str, str]:
+    """item code -> its unit ("pcs", "rounds"; the pages translate it)."""
+    return {
+        item["code"]: item.get("unit") or ""
         for item in records(session=session, scope=scope, section=ITEMS)
     }
 
@@ -167,3 +176,22 @@ def table(
     if cacheable and cache is not None:
         cache.put(key, rows)
     return rows
+
+
+def summary(
+    *, session: Session, scope: Scope, run: models.PlanRun, cache: ResultCache | None = None
+) -> dict[str, Any] | None:
+    """The sums kept of a finished run's results (`plans.summary`), for a caller who reads
+    every run's results; None for anyone else, or for a run without them (then the pages sum
+    the rows themselves)."""
+    if run.status is not models.PlanRunStatus.finished or run.cost is None:
+        return None
+    if scope.access("plan_runs", Action.read) is not Access.all:
+        return None
+    key = (run.id, "summary")
+    if cache is not None and (kept := cache.get(key)) is not None:
+        return kept[0]
+    found = plans_summary.read(session.connection(), run_id=run.id)
+    if found is not None and cache is not None:
+        cache.put(key, [found])
+    return found

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from kuznia.instance.months import months_between
 from kuznia.planning.results import coverage_table
 
 OTHER = "…"
@@ -117,6 +118,8 @@ class Growth:
     by_category: dict[str, list[float]]
     by_value: list[float] | None
     without_baseline: list[str] = field(default_factory=list)
+    # each category's output in the baseline month (what a target's ratio is taken against)
+    base: dict[str, float] = field(default_factory=dict)
 
 
 def output_growth(
@@ -141,16 +144,39 @@ def output_growth(
     )
     by_category: dict[str, list[float]] = {}
     without: list[str] = []
+    bases: dict[str, float] = {}
     for category in quantity.index:
         base = float(quantity.at[category, baseline])
         if base > 0:
             by_category[str(category)] = [float(q) / base for q in quantity.loc[category]]
+            bases[str(category)] = base
         else:
             without.append(str(category))
     value = frame.groupby("month")["value"].sum().reindex(span, fill_value=0.0)
     base_value = float(value[baseline])
     by_value = [float(v) / base_value for v in value] if base_value > 0 else None
-    return Growth(baseline, span, by_category, by_value, without)
+    return Growth(baseline, span, by_category, by_value, without, bases)
+
+
+def target_ratios(
+    growth: Growth, targets: Sequence[Mapping[str, Any]], start: str
+) -> dict[str, list[float | None]]:
+    """Per category with a national target (a whole category's, not one item's): the target
+    of each horizon month as a multiple of the category's planned output in the baseline
+    month, on the growth chart's scale (None in months without a target). Targets of a
+    category without baseline output cannot be put on that scale and are left out."""
+    found: dict[str, list[float | None]] = {}
+    for target in targets:
+        category = target["category"]
+        base = growth.base.get(category)
+        if target.get("item") or not base:
+            continue
+        ratios = found.setdefault(category, [None] * len(growth.months))
+        for month in target["months"]:
+            t = months_between(start, month["month"])
+            if month["target"] and 0 <= t < len(ratios):
+                ratios[t] = (ratios[t] or 0.0) + float(month["target"]) / base
+    return found
 
 
 @dataclass(frozen=True)

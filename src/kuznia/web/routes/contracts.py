@@ -94,6 +94,7 @@ def _lists_context(session: Session, viewer: Viewer, shown: dict[str, str]) -> d
         "filtered": any(value for name, value in shown.items() if name != "plan"),
         "items": items,
         "item_names": {item["code"]: item["name"] for item in items},
+        "units": {item["code"]: item.get("unit") or "" for item in items},
         # a producer's user sees only its own producer: nothing to choose
         "producers": []
         if own_producer or not may_read(scope, PRODUCERS.name)
@@ -249,6 +250,7 @@ def render_contract(
         "contract.html",
         {
             "contract": read,
+            "unit": results.units_of_items(session=session, scope=scope).get(read.item, ""),
             "versions": list(reversed(versions)),
             "terms": read.terms,
             "progress": execution.contract_progress(

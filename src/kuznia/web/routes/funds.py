@@ -15,6 +15,7 @@ from kuznia.auth.permissions import Action
 from kuznia.errors import Forbidden
 from kuznia.instance.vocabulary import FUND_KINDS, OWNERSHIPS
 from kuznia.pagination import Key
+from kuznia.plans import summary as plans_summary
 from kuznia.registry import service as registry_service
 from kuznia.registry.sections import FUNDS, ITEMS, PRODUCERS
 from kuznia.web import charts, forms, results, summaries
@@ -40,15 +41,23 @@ def funds(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLRespo
     spends: list[summaries.Spend] = []
     sankey = None
     if run is not None:
-        payments = results.table(
-            session=session, scope=scope, run=run, name="payments", cache=cache
-        )
-        spends = summaries.spend_against_budget(found, payments)
+        kept = results.summary(session=session, scope=scope, run=run, cache=cache)
+        if kept is not None:  # the sums kept when the run finished: no row read
+            spends = summaries.spend_against_budget(found, plans_summary.payment_rows(kept))
+            paid, owners, expansions = plans_summary.flow_rows(kept)
+        else:
+            paid = results.table(
+                session=session, scope=scope, run=run, name="payments", cache=cache
+            )
+            spends = summaries.spend_against_budget(found, paid)
+            owners = results.table(
+                session=session, scope=scope, run=run, name="deliveries", cache=cache
+            )
+            expansions = results.table(
+                session=session, scope=scope, run=run, name="expansions", cache=cache
+            )
         flows = summaries.money_flows(
-            payments,
-            results.table(session=session, scope=scope, run=run, name="deliveries", cache=cache),
-            results.table(session=session, scope=scope, run=run, name="expansions", cache=cache),
-            results.categories_of_items(session=session, scope=scope),
+            paid, owners, expansions, results.categories_of_items(session=session, scope=scope)
         )
         if flows.values:
             sankey = charts.money_sankey(flows, lang, currency)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from kuznia.auth.dependencies import SessionDep
+from kuznia.plans import summary as plans_summary
 from kuznia.registry.sections import FOREIGN_SUPPLY, FUNDS, ITEMS, STOCK
 from kuznia.targets import service as targets_service
 from kuznia.web import charts, execution, results, summaries
@@ -46,21 +47,15 @@ def overview(
         "full_reader": reads_all(scope, "plan_runs"),
         "currency": currency,
     }
+    report: dict[str, Any] = {"targets": []}
     if may_read(scope, "targets"):
-        context["targets"] = targets_service.target_summary(
+        report = targets_service.target_report(
             session=session, scope=scope, as_of=execution.today()
         )
+        context["targets"] = targets_service.summary_of(report)
     category_of = results.categories_of_items(session=session, scope=scope)
     if run is not None and months:
-        allocations = results.table(
-            session=session, scope=scope, run=run, name="allocations", cache=cache
-        )
-        deliveries = results.table(
-            session=session, scope=scope, run=run, name="deliveries", cache=cache
-        )
-        payments = results.table(
-            session=session, scope=scope, run=run, name="payments", cache=cache
-        )
+        allocations, deliveries, payments = _plan_rows(session, scope, run, cache)
         if allocations:
             context["coverage"] = summaries.coverage_by_category(allocations, category_of, months)
             context["heatmap"] = charts.coverage_heatmap(
@@ -72,7 +67,9 @@ def overview(
         context["baseline_months"] = [(t, lang.month(start, t)) for t in range(months)]
         context["growth"] = growth
         if deliveries:
-            context["growth_chart"] = charts.growth_lines(growth, lang, start)
+            shown = summaries.target_ratios(growth, report["targets"], start) if start else {}
+            context["growth_chart"] = charts.growth_lines(growth, lang, start, shown)
+            context["growth_targets"] = sorted(shown)
             last = growth.months[-1]
             context["growth_last"] = {
                 category: ratios[last] for category, ratios in sorted(growth.by_category.items())
@@ -102,3 +99,23 @@ def overview(
             for row in results.records(session=session, scope=scope, section=STOCK)
         ]
     return render(request, "overview.html", context, viewer=viewer)
+
+
+def _plan_rows(
+    session: Any, scope: Any, run: Any, cache: results.ResultCache
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The allocations, deliveries and payments the panels are worked out from: the run's sums
+    per item, month, fund and year where they were kept (a full reader), else its rows as far
+    as the caller may read them (the same figures either way)."""
+    kept = results.summary(session=session, scope=scope, run=run, cache=cache)
+    if kept is not None:
+        return (
+            plans_summary.allocation_rows(kept, "item"),
+            plans_summary.delivery_rows(kept),
+            plans_summary.payment_rows(kept),
+        )
+    return (
+        results.table(session=session, scope=scope, run=run, name="allocations", cache=cache),
+        results.table(session=session, scope=scope, run=run, name="deliveries", cache=cache),
+        results.table(session=session, scope=scope, run=run, name="payments", cache=cache),
+    )

@@ -22,6 +22,7 @@ from kuznia.instance.vocabulary import OPERATIONS
 from kuznia.pagination import Key, PageParams
 from kuznia.plans import comparison as comparison_service
 from kuznia.plans import service as plans_service
+from kuznia.plans import summary as plans_summary
 from kuznia.plans.schemas import PlanRunCreate, PlanRunRead
 from kuznia.web import forms, results, summaries
 from kuznia.web.i18n import N_, Language
@@ -251,15 +252,22 @@ def _plan_page(
         context["approve_errors"] = approve_errors or {}
         context["approve_general"] = approve_general or []
         category_of = results.categories_of_items(session=session, scope=scope)
+        kept = results.summary(session=session, scope=scope, run=run, cache=cache)
         if context["full_reader"]:
-            allocations = results.table(
-                session=session, scope=scope, run=run, name="allocations", cache=cache
-            )
-            context["coverage"] = summaries.coverage_by_category(allocations, category_of, months)
+            by_item = by_operation = by_grouping = None
+            if kept is not None:  # the sums kept when the run finished: no row read
+                by_item = plans_summary.allocation_rows(kept, "item")
+                by_operation = plans_summary.allocation_rows(kept, "operation")
+                by_grouping = plans_summary.allocation_rows(kept, "grouping")
+            else:
+                by_item = by_operation = by_grouping = results.table(
+                    session=session, scope=scope, run=run, name="allocations", cache=cache
+                )
+            context["coverage"] = summaries.coverage_by_category(by_item, category_of, months)
             context["coverage_by_operation"] = summaries.coverage_by(
-                allocations, "operation", months
+                by_operation, "operation", months
             )
-            context["coverage_by_grouping"] = summaries.coverage_by(allocations, "grouping", months)
+            context["coverage_by_grouping"] = summaries.coverage_by(by_grouping, "grouping", months)
             try:
                 number = max(1, int(request.query_params.get("page", "1")))
             except ValueError:
@@ -286,8 +294,10 @@ def _plan_page(
         context["expansions"] = results.table(
             session=session, scope=scope, run=run, name="expansions", cache=cache
         )
-        payments = results.table(
-            session=session, scope=scope, run=run, name="payments", cache=cache
+        payments = (
+            plans_summary.payment_rows(kept)
+            if kept is not None
+            else results.table(session=session, scope=scope, run=run, name="payments", cache=cache)
         )
         spend: dict[tuple[str, int], float] = {}
         for row in payments:

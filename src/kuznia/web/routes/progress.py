@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
 from kuznia.logistics import reports
-from kuznia.web import execution
+from kuznia.web import execution, results
 from kuznia.web.nav import reads_all
 from kuznia.web.pages import render
 from kuznia.web.session import ViewerDep
@@ -73,6 +73,7 @@ def progress(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLRe
             "plan": plan_text if plan_run_id else "",
             "only": only,
             "report": report,
+            "units": results.units_of_items(session=session, scope=scope),
             "rows": shown,
             "total": len(rows),
             "page": number,
