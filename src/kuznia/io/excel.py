@@ -141,12 +141,12 @@ def write_tables_workbook(
             readable = frame.rename(columns=lambda c: str(c).replace("_", " ").capitalize())
             readable.to_excel(writer, sheet_name=name, index=False)
         for sheet in writer.book.worksheets:
-            _format(sheet)
+            format_sheet(sheet)
         neutralise_formulas(writer.book)
     return path
 
 
-def _format(sheet: Worksheet) -> None:
+def format_sheet(sheet: Worksheet) -> None:
     """Bold coloured header, frozen header row, filters, readable column widths and numbers."""
     if sheet.max_row < 1:
         return
