@@ -69,6 +69,7 @@ class TestCsrf:
             "/contracts/1/delivery-points",
             "/contracts/1/production",
             "/contracts/guarantees/1/sign",
+            "/exports/offers/1/share",
             "/funds/1",
             "/ledger/1/1/reverse",
             "/ledger/dispatches",
