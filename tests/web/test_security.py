@@ -73,6 +73,7 @@ class TestCsrf:
             "/funds/1",
             "/ledger/1/1/reverse",
             "/ledger/dispatches",
+            "/ledger/foreign-supply",
             "/ledger/receipts",
             "/login",
             "/logout",

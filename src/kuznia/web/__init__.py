@@ -20,6 +20,7 @@ from kuznia.web.routes import (
     contracts,
     economy,
     exports,
+    foreign_supply,
     funds,
     industry,
     ledger,
@@ -42,7 +43,17 @@ def web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.protect)])
     # progress before contracts: /contracts/progress is not a contract's id
     modules = (account, overview, industry, needs, funds, plans, progress, contracts, ledger)
-    for module in (*modules, targets, exports, economy, audit, users, password, asset_routes):
+    for module in (
+        *modules,
+        foreign_supply,
+        targets,
+        exports,
+        economy,
+        audit,
+        users,
+        password,
+        asset_routes,
+    ):
         router.include_router(module.router)
     return router
 
