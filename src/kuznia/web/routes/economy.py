@@ -83,6 +83,7 @@ def economy_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HT
                     )
                     context["curve"] = curve
                     context["curve_chart"] = curve_lines(curve["rows"], lang, run.currency)
+                    context["curve_tiers"], context["curve_steps"] = curve_steps(curve["rows"])
                     context["curve_query"] = urlencode(
                         {"run": run.id}
                         | {k: v for k, v in request.query_params.items() if k in CURVE_FIELDS}
@@ -91,6 +92,19 @@ def economy_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HT
                 context["curve_error"] = error.detail
                 status_code = 422
     return render(request, "economy.html", context, viewer=viewer, status_code=status_code)
+
+
+def curve_steps(rows: list[dict[str, Any]]) -> tuple[list[int], list[dict[str, Any]]]:
+    """The curve one row per step, each tier's figures side by side (as the workbook's first
+    sheet): the tiers, and per step its extra money, cost and rows by tier."""
+    tiers = sorted({int(row["priority"]) for row in rows})
+    steps: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        step = steps.setdefault(
+            int(row["step"]), {"extra": row["extra"], "cost": row["cost"], "tiers": {}}
+        )
+        step["tiers"][int(row["priority"])] = row
+    return tiers, [steps[k] for k in sorted(steps)]
 
 
 def _funds_of(run: Any) -> list[Any]:

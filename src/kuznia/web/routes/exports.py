@@ -81,6 +81,7 @@ def offers_view(session: Session, viewer: Viewer) -> dict[str, Any]:
     except NotFound:  # no settings, so no offers either
         horizon = {"start": None, "currency": ""}
     return {
+        "item_info": items,
         "offers": offers,
         "offers_start": horizon["start"],
         "offers_currency": horizon["currency"],
