@@ -9,10 +9,12 @@ import csv
 import io
 import re
 
+import openpyxl
 import pytest
 
 from tests.web.conftest import Pages, solve_queued
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OFFER = {"code": "x-1", "item": "art-155", "month": 2, "quantity": 5, "price": 5000, "buyer": "PL"}
 
 
@@ -93,6 +95,37 @@ def test_a_money_curve_is_drawn_and_downloaded(pages: Pages, run_id: int) -> Non
     bad = planner.get(f"/economy?run={run_id}&fund=state&year=2026&maximum=lots&steps=2")
     assert bad.status_code == 422
     assert "The curve needs a fund of the run" in bad.text
+
+
+def test_the_money_curve_downloads_as_a_workbook_in_the_pages_language(
+    pages: Pages, run_id: int
+) -> None:
+    query = f"run={run_id}&fund=state&year=2026&maximum=1&steps=2"
+    page = pages.as_user("planner", language="uk").get(f"/economy?{query}")
+    link = re.search(r'id="curve-xlsx" href="([^"]+)"', page.text)
+    assert link is not None
+    download = pages.as_user("planner", language="uk").get(link.group(1).replace("&amp;", "&"))
+    csv_rows = list(
+        csv.DictReader(
+            io.StringIO(pages.as_user("planner").get(f"/economy/curve.csv?{query}").text)
+        )
+    )
+
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith(XLSX)
+    assert f"money-curve-run{run_id}-state-2026.xlsx" in download.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(download.content))
+    assert book.sheetnames == ["Кроки", "За рівнями", "Пояснення"]
+    header, *steps = [[c.value for c in row] for row in book["Кроки"].iter_rows()]
+    assert header[1] == "Додаткові кошти (USD)"
+    assert [row[1] for row in steps] == [0, 500000, 1000000]
+    tiers = sorted({int(r["priority"]) for r in csv_rows})
+    assert len(header) == 3 + 3 * len(tiers)
+    by_tier = [[c.value for c in row] for row in book["За рівнями"].iter_rows(min_row=2)]
+    assert [(r[0], r[2], r[4]) for r in by_tier] == [
+        (int(r["step"]), int(r["priority"]), float(r["unit_months_short"])) for r in csv_rows
+    ]
+    assert pages.as_user("partner").get(link.group(1).replace("&amp;", "&")).status_code == 403
 
 
 def test_a_partner_sees_its_funds_part_and_no_exports(pages: Pages, run_id: int) -> None:

@@ -116,7 +116,7 @@ class TestMenu:
         [
             ("planner", PLANNER_MENU),
             ("auditor", [*PLANNER_MENU, "Audit", "Users"]),
-            ("producer", ["Overview", "Industry", "Contracts"]),
+            ("producer", ["Overview", "Industry", "Exports", "Contracts"]),
             ("partner", ["Overview", "Funds", "Plans", "Economy", "Contracts"]),
             ("logistics", ["Overview", "Ledger"]),
             ("admin", ["Overview", "Audit", "Users"]),

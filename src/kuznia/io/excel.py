@@ -149,7 +149,7 @@ def _table(name: str, frame: pd.DataFrame) -> Table:
 
 # The registry workbook (io.workbook.writer) is built cell by cell with openpyxl and formatted
 # here; the result tables are streamed (write_tables_workbook).
-def _format(sheet: Worksheet) -> None:
+def format_sheet(sheet: Worksheet) -> None:
     """Bold coloured header, frozen header row, filters, readable column widths and numbers."""
     if sheet.max_row < 1:
         return

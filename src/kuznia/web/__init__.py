@@ -22,6 +22,7 @@ from kuznia.web.routes import (
     downloads,
     economy,
     exports,
+    foreign_supply,
     funds,
     industry,
     industry_edit,
@@ -45,8 +46,8 @@ def web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.protect)])
     # progress before contracts: /contracts/progress is not a contract's id
     modules = (account, overview, industry, needs, funds, plans, progress, contracts, ledger)
-    others = (targets, exports, economy, analyses, audit, users, password, asset_routes)
-    for module in (*modules, *others):
+    others = (foreign_supply, targets, exports, economy, analyses, audit, users, password)
+    for module in (*modules, *others, asset_routes):
         router.include_router(module.router)
     for module in (industry_edit, downloads):
         router.include_router(module.router)

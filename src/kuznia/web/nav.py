@@ -29,9 +29,9 @@ SECTIONS = (
     Section("funds", "/funds", N_("Funds"), "funds"),
     Section("plans", "/plans", N_("Plans"), "plan_runs"),
     Section("targets", "/targets", N_("Targets"), "targets"),
-    # A run's exports and surplus are the ministry's; a partner sees where its funds' money
-    # lands on the economy page.
-    Section("exports", "/exports", N_("Exports"), "plan_runs", whole=True),
+    # A run's exports and surplus are the ministry's; a producer sees the export offers
+    # shared with it there; a partner sees where its funds' money lands on the economy page.
+    Section("exports", "/exports", N_("Exports"), "export_orders"),
     Section("economy", "/economy", N_("Economy"), "plan_runs"),
     # The long questions asked of plans (what would close a shortfall, money curves, ...).
     Section("analyses", "/analyses", N_("Analyses"), "jobs"),

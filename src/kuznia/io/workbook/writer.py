@@ -20,7 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kuznia.instance import Instance
-from kuznia.io.excel import _format
+from kuznia.io.excel import format_sheet
 from kuznia.io.safety import neutralise_formulas
 from kuznia.io.workbook.layout import (
     BY_MONTH,
@@ -198,7 +198,7 @@ def _documented_columns(labels: list[str]) -> Iterator[tuple[str, Sequence[Colum
 
 def _write_header(sheet: Worksheet, headers: Sequence[str]) -> None:
     sheet.append(list(headers))
-    _format(sheet)  # header style and frozen header row, as in the plan workbook
+    format_sheet(sheet)  # header style and frozen header row, as in the plan workbook
 
 
 def _append(sheet: Worksheet, values: Sequence[object]) -> None:
