@@ -5,6 +5,8 @@ when it is there, and may cancel it; /analyses lists them all."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from math import ceil
 from typing import Annotated, Any
@@ -14,21 +16,26 @@ from fastapi.responses import HTMLResponse, Response
 
 from kuznia import models
 from kuznia.auth.dependencies import SessionDep
+from kuznia.errors import NotFound
+from kuznia.io.curve_workbook import write_curve_workbook
 from kuznia.jobs import service as jobs_service
 from kuznia.jobs.schemas import JobRead
 from kuznia.pagination import Key, PageParams
+from kuznia.planning.curves import CURVE_COLUMNS
 from kuznia.plans import jobs as plan_jobs
 from kuznia.web import results
 from kuznia.web.economy_charts import curve_lines
 from kuznia.web.i18n import N_, Language
 from kuznia.web.nav import may_write
 from kuznia.web.pages import Viewer, language_of, render
+from kuznia.web.routes.economy import curve_steps, curve_words
 from kuznia.web.routes.plans import STATUS_NAMES, progress_message
 from kuznia.web.session import ViewerDep
 
 router = APIRouter()
 PAGE = 25
 MAX_PAGE = 100_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ACTIVE = ("queued", "running")
 KIND_NAMES = {
     plan_jobs.CLOSE: N_("What would close a shortfall"),
@@ -77,6 +84,7 @@ def job_context(request: Request, session: Any, viewer: Viewer, job: JobRead) ->
             context["labels"] = results.labels(session=session, scope=viewer.scope)
         elif job.kind == plan_jobs.CURVE:
             context["curve_chart"] = curve_lines(answer["rows"], lang, answer["currency"])
+            context["curve_tiers"], context["curve_steps"] = curve_steps(answer["rows"])
     return context
 
 
@@ -173,3 +181,43 @@ def close_shortfall(
     if pool is not None:
         pool.poke()
     return job_fragment(request, session, viewer, job, status_code=202)
+
+
+def _curve(session: Any, viewer: Viewer, job_id: int) -> dict[str, Any]:
+    """A finished money curve's answer, or NotFound (another kind, or not finished)."""
+    job = jobs_service.get_job(session=session, scope=viewer.scope, job_id=job_id)
+    if job.kind != plan_jobs.CURVE or job.result is None:
+        raise NotFound(f"analysis {job_id} has no money curve")
+    return job.result
+
+
+def _file_name(curve: dict[str, Any], suffix: str) -> str:
+    return f"money-curve-run{curve['run']}-{curve['fund']}-{curve['year']}.{suffix}"
+
+
+@router.get("/analyses/{job_id}/curve.csv", include_in_schema=False)
+def curve_csv(session: SessionDep, viewer: ViewerDep, job_id: Key) -> Response:
+    """A money curve's rows as CSV (one per step and tier), as the worker found them."""
+    curve = _curve(session, viewer, job_id)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CURVE_COLUMNS)
+    writer.writeheader()
+    writer.writerows(curve["rows"])
+    return Response(
+        out.getvalue(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{_file_name(curve, "csv")}"'},
+    )
+
+
+@router.get("/analyses/{job_id}/curve.xlsx", include_in_schema=False)
+def curve_xlsx(request: Request, session: SessionDep, viewer: ViewerDep, job_id: Key) -> Response:
+    """A money curve as a workbook: the steps with each tier side by side, and per tier."""
+    curve = _curve(session, viewer, job_id)
+    out = io.BytesIO()
+    write_curve_workbook(curve, out, words=curve_words(language_of(request)))
+    return Response(
+        out.getvalue(),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{_file_name(curve, "xlsx")}"'},
+    )
