@@ -70,6 +70,7 @@ class TestCsrf:
             "/contracts/1/delivery-points",
             "/contracts/1/production",
             "/contracts/guarantees/1/sign",
+            "/economy/curve",
             "/exports/offers/1/share",
             "/funds/1",
             "/industry/expansions/1",

@@ -3,30 +3,29 @@ by region (a chart of the regions), by ownership and by joint-venture partner co
 fund, where its money lands (fund x region). A partner sees only its own funds' part.
 
 The money curve (planners): each tier's shortfall against more money from one fund in one
-year, solved on the run's snapshot when asked (kuznia.plans.economy), drawn and downloadable
-as CSV."""
+year. The form asks for it; a worker solves it on the run's snapshot (a `curve` analysis,
+kuznia.plans.jobs) and its analysis page draws it, downloadable as CSV and Excel."""
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
 from kuznia.errors import InvalidInput
-from kuznia.io.curve_workbook import CurveWords, write_curve_workbook
-from kuznia.planning.curves import CURVE_COLUMNS
+from kuznia.io.curve_workbook import CurveWords
 from kuznia.plans import economy as economy_service
-from kuznia.web.economy_charts import curve_lines, region_bars
+from kuznia.plans import jobs as plan_jobs
+from kuznia.web import forms
+from kuznia.web.economy_charts import region_bars
 from kuznia.web.i18n import N_, Language
 from kuznia.web.nav import may_write
-from kuznia.web.pages import language_of, render
+from kuznia.web.pages import Viewer, language_of, render
 from kuznia.web.routes.exports import chosen_run
 from kuznia.web.session import ViewerDep
 
@@ -38,31 +37,27 @@ BAD_CURVE = N_(
 )
 
 
-def _curve_request(request: Request) -> economy_service.MoneyCurveRequest | None:
-    params = request.query_params
-    if not params.get("fund"):
-        return None
-    try:
-        return economy_service.MoneyCurveRequest(
-            fund=params.get("fund", ""),
-            year=int(params.get("year", "0")),
-            maximum=float(params.get("maximum", "0")) * 1e6,
-            steps=int(params.get("steps", "10")),
-        )
-    except (ValueError, ValidationError):
-        raise InvalidInput(BAD_CURVE) from None
-
-
 @router.get("/economy", include_in_schema=False, response_class=HTMLResponse)
 def economy_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    return _economy_page(request, session, viewer, curve_values=dict(request.query_params))
+
+
+def _economy_page(
+    request: Request,
+    session: Any,
+    viewer: Viewer,
+    *,
+    curve_values: dict[str, Any],
+    curve_error: str | None = None,
+) -> HTMLResponse:
     scope = viewer.scope
     scope.require("plan_runs", Action.read)
     lang = language_of(request)
     run = chosen_run(request, session, viewer)
-    context: dict[str, Any] = {"run": run, "economy": None, "curve": None, "curve_error": None}
-    context["may_curve"] = may_write(scope, "plan_runs")
-    context["curve_values"] = dict(request.query_params)
-    status_code = 200
+    context: dict[str, Any] = {"run": run, "economy": None, "curve_error": curve_error}
+    context["may_curve"] = may_write(scope, "jobs")
+    context["curve_values"] = curve_values
+    status_code = 422 if curve_error else 200
     if run is not None and run.economy is not None:
         economy = economy_service.run_economy(session=session, scope=scope, run_id=run.id)
         context["economy"] = economy
@@ -75,22 +70,6 @@ def economy_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HT
         context["funds"] = funds
         if context["may_curve"]:
             context["fund_codes"] = sorted({f.id for f in _funds_of(run)})
-            try:
-                body = _curve_request(request)
-                if body is not None:
-                    curve = economy_service.run_money_curve(
-                        session=session, scope=scope, run_id=run.id, body=body
-                    )
-                    context["curve"] = curve
-                    context["curve_chart"] = curve_lines(curve["rows"], lang, run.currency)
-                    context["curve_tiers"], context["curve_steps"] = curve_steps(curve["rows"])
-                    context["curve_query"] = urlencode(
-                        {"run": run.id}
-                        | {k: v for k, v in request.query_params.items() if k in CURVE_FIELDS}
-                    )
-            except InvalidInput as error:
-                context["curve_error"] = error.detail
-                status_code = 422
     return render(request, "economy.html", context, viewer=viewer, status_code=status_code)
 
 
@@ -111,35 +90,6 @@ def _funds_of(run: Any) -> list[Any]:
     from kuznia.instance import parse_instance
 
     return list(parse_instance(run.instance).funds)
-
-
-def _download(request: Request, session: SessionDep, viewer: ViewerDep) -> dict[str, Any]:
-    """The money curve a download link asks for (the page's form, as a query)."""
-    run = chosen_run(request, session, viewer)
-    body = _curve_request(request)
-    if run is None or body is None:
-        raise InvalidInput(BAD_CURVE)
-    return economy_service.run_money_curve(
-        session=session, scope=viewer.scope, run_id=run.id, body=body
-    )
-
-
-def _file_name(curve: dict[str, Any], suffix: str) -> str:
-    return f"money-curve-run{curve['run']}-{curve['fund']}-{curve['year']}.{suffix}"
-
-
-@router.get("/economy/curve.csv", include_in_schema=False)
-def curve_csv(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
-    curve = _download(request, session, viewer)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CURVE_COLUMNS)
-    writer.writeheader()
-    writer.writerows(curve["rows"])
-    return Response(
-        out.getvalue(),
-        media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{_file_name(curve, "csv")}"'},
-    )
 
 
 def curve_words(lang: Language) -> CurveWords:
@@ -171,14 +121,40 @@ def curve_words(lang: Language) -> CurveWords:
     )
 
 
-@router.get("/economy/curve.xlsx", include_in_schema=False)
-def curve_xlsx(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
-    """The money curve as a workbook: the steps with each tier side by side, and per tier."""
-    curve = _download(request, session, viewer)
-    out = io.BytesIO()
-    write_curve_workbook(curve, out, words=curve_words(language_of(request)))
-    return Response(
-        out.getvalue(),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{_file_name(curve, "xlsx")}"'},
-    )
+def _curve_request(values: Mapping[str, Any]) -> economy_service.MoneyCurveRequest:
+    """The money curve a form asks for (its amount in millions), or InvalidInput."""
+    try:
+        return economy_service.MoneyCurveRequest(
+            fund=str(values.get("fund", "")),
+            year=int(str(values.get("year", "0"))),
+            maximum=float(str(values.get("maximum", "0"))) * 1e6,
+            steps=int(str(values.get("steps", "10"))),
+        )
+    except (ValueError, ValidationError):
+        raise InvalidInput(BAD_CURVE) from None
+
+
+@router.post("/economy/curve", include_in_schema=False, response_class=HTMLResponse)
+def ask_curve(
+    request: Request, session: SessionDep, viewer: ViewerDep, form: forms.FormDep
+) -> Response:
+    """Ask for a money curve: queued for the worker pool; its analysis page follows it."""
+    values = {k: str(form.get(k, "")).strip() for k in ("run", *CURVE_FIELDS)}
+    try:
+        if not values["run"].isdigit() or len(values["run"]) > 11:
+            raise InvalidInput(BAD_CURVE)
+        job = plan_jobs.start_curve(
+            session=session,
+            scope=viewer.scope,
+            run_id=int(values["run"]),
+            body=_curve_request(values),
+        )
+    except InvalidInput as error:
+        return _economy_page(
+            request, session, viewer, curve_values=values, curve_error=error.detail
+        )
+    session.commit()
+    pool = getattr(request.app.state, "workers", None)
+    if pool is not None:
+        pool.poke()
+    return RedirectResponse(f"/analyses/{job.id}", status_code=303)
