@@ -19,6 +19,7 @@ from sqlalchemy import Engine, update
 from kuznia import models
 from kuznia.db import session_scope
 from tests.api.conftest import Api, make_api
+from tests.api.test_jobs import SHORT_NEED
 
 RUNS = "/api/v1/plan-runs"
 DASK = shutil.which("dask") or str(Path(sys.executable).with_name("dask"))
@@ -95,15 +96,7 @@ def wait_until_over(api: Api, path: str, seconds: float = 120) -> dict:  # type:
 
 
 def test_a_run_and_a_job_are_done_on_the_cluster(api: Api, engine: Engine) -> None:
-    need = {
-        "item": "fpv",
-        "grouping": "g-south",
-        "month": 0,
-        "quantity": 5000,
-        "operation": "defensive",
-        "priority": 2,
-    }
-    assert api.post("planner", "/api/v1/needs", json=need).status_code == 201
+    assert api.post("planner", "/api/v1/needs", json=SHORT_NEED).status_code == 201
 
     run = wait_until_over(api, f"{RUNS}/{api.post('planner', RUNS, json={}).json()['id']}")
     asked = api.post("planner", f"{RUNS}/{run['id']}/shortfalls/1/close").json()

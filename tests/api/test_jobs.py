@@ -25,6 +25,15 @@ from tests.api.conftest import Api, make_api
 
 RUNS = "/api/v1/plan-runs"
 JOBS = "/api/v1/jobs"
+# 5,000 FPV due in month 0 in the south: more than VARIED can make, so the plan falls short.
+SHORT_NEED = {
+    "item": "fpv",
+    "grouping": "g-south",
+    "month": 0,
+    "quantity": 5000,
+    "operation": "defensive",
+    "priority": 2,
+}
 
 
 @handles("test_boom")
@@ -48,15 +57,7 @@ def _cancelled_midway(context: JobContext) -> dict[str, Any]:
 @pytest.fixture
 def run_id(api: Api, engine: Engine) -> int:
     """VARIED with a need it cannot meet in month 0 (5,000 FPV), solved in-process."""
-    body = {
-        "item": "fpv",
-        "grouping": "g-south",
-        "month": 0,
-        "quantity": 5000,
-        "operation": "defensive",
-        "priority": 2,
-    }
-    assert api.post("planner", "/api/v1/needs", json=body).status_code == 201
+    assert api.post("planner", "/api/v1/needs", json=SHORT_NEED).status_code == 201
     run = api.post("planner", RUNS, json={}).json()
     work(engine=engine)
     return int(run["id"])
@@ -195,15 +196,7 @@ def api_with_workers(engine: Engine) -> Iterator[Api]:
 
 def test_a_worker_process_runs_a_job_queued_through_the_api(api_with_workers: Api) -> None:
     api = api_with_workers
-    body = {
-        "item": "fpv",
-        "grouping": "g-south",
-        "month": 0,
-        "quantity": 5000,
-        "operation": "defensive",
-        "priority": 2,
-    }
-    assert api.post("planner", "/api/v1/needs", json=body).status_code == 201
+    assert api.post("planner", "/api/v1/needs", json=SHORT_NEED).status_code == 201
     run = api.post("planner", RUNS, json={}).json()
     deadline = time.monotonic() + 120
     while api.get("planner", f"{RUNS}/{run['id']}").json()["status"] != "finished":

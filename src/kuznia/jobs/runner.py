@@ -10,13 +10,15 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
 import socket
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from kuznia import models
 from kuznia.errors import KuzniaError
@@ -78,6 +80,39 @@ def json_ready(value: Any) -> Any:
     return value
 
 
+def claimed_by_me() -> dict[str, Any]:
+    """What a worker writes as it claims a queued run or job: its status, process, machine."""
+    return {
+        "status": _RUNNING,
+        "worker_pid": os.getpid(),
+        "worker_host": this_host(),
+        "started_at": datetime.now(UTC),
+        "message": "starting",
+    }
+
+
+def claim_oldest(
+    *, engine: Engine, oldest: Callable[[Connection], int | None], claim: Callable[[int], bool]
+) -> int | None:
+    """Claim the `oldest` queued record with `claim` and give its id; None if none waits.
+    Another worker may take it first: then look again."""
+    while True:
+        with engine.connect() as connection:
+            record_id = oldest(connection)
+        if record_id is None:
+            return None
+        if claim(record_id):
+            return record_id
+
+
+def stop_local_worker(host: str | None, pid: int | None) -> None:
+    """Stop the worker process `pid` if it runs on this machine (it writes nothing more for
+    what was cancelled; stopping it frees the CPU at once). Elsewhere the work stops at its
+    next progress report."""
+    if host in (None, this_host()) and worker_alive(pid):
+        os.kill(pid or 0, signal.SIGTERM)
+
+
 def claim_job(*, engine: Engine, job_id: int) -> bool:
     """Mark a queued job as this process's; False if another took it or it is not queued."""
     with engine.begin() as connection:
@@ -86,24 +121,17 @@ def claim_job(*, engine: Engine, job_id: int) -> bool:
             job_id=job_id,
             expected=[models.PlanRunStatus.queued],
             actor=WORKER,
-            status=_RUNNING,
-            worker_pid=os.getpid(),
-            worker_host=this_host(),
-            started_at=datetime.now(UTC),
-            message="starting",
+            **claimed_by_me(),
         )
 
 
 def claim_next_job(*, engine: Engine) -> int | None:
     """Mark the oldest queued job as this process's and return its id; None if none waits."""
-    while True:
-        with engine.connect() as connection:
-            job_id = repository.oldest_queued_job_id(connection)
-        if job_id is None:
-            return None
-        if claim_job(engine=engine, job_id=job_id):
-            return job_id
-        # another worker took it first: look again
+    return claim_oldest(
+        engine=engine,
+        oldest=repository.oldest_queued_job_id,
+        claim=lambda job_id: claim_job(engine=engine, job_id=job_id),
+    )
 
 
 def run_job(*, engine: Engine, job_id: int) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +12,7 @@ from kuznia import models
 from kuznia.auth.permissions import Action, Scope
 from kuznia.errors import Conflict
 from kuznia.jobs import repository
-from kuznia.jobs.runner import this_host, worker_alive
+from kuznia.jobs.runner import stop_local_worker
 from kuznia.jobs.schemas import JobRead
 from kuznia.pagination import PageParams
 
@@ -67,8 +65,8 @@ def cancel_job(*, session: Session, scope: Scope, job_id: int) -> JobRead:
     job = repository.get_job(session=session, scope=scope, job_id=job_id, action=Action.write)
     if job.status in FINISHED:
         raise Conflict(f"job {job_id} is {job.status.value} already")
-    local = job.worker_host == this_host()
-    pid = job.worker_pid if job.status is models.PlanRunStatus.running and local else None
+    running = job.status is models.PlanRunStatus.running
+    host, pid = (job.worker_host, job.worker_pid) if running else (None, None)
     cancelled = repository.move_job(
         session,
         job_id=job_id,
@@ -79,8 +77,6 @@ def cancel_job(*, session: Session, scope: Scope, job_id: int) -> JobRead:
     )
     if not cancelled:
         raise Conflict(f"job {job_id} finished meanwhile")
-    if pid is not None and worker_alive(pid):
-        # The worker writes nothing more for a cancelled job; stopping it frees the CPU.
-        os.kill(pid, signal.SIGTERM)
+    stop_local_worker(host, pid)
     session.expire(job)
     return get_job(session=session, scope=scope, job_id=job_id)

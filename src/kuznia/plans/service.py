@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from io import BytesIO
@@ -20,7 +18,7 @@ from kuznia.errors import Conflict, Forbidden, NotFound
 from kuznia.instance import parse_instance
 from kuznia.instance.months import add_months
 from kuznia.io.excel import write_tables_workbook
-from kuznia.jobs.runner import this_host, worker_alive
+from kuznia.jobs.runner import stop_local_worker
 from kuznia.pagination import PageParams
 from kuznia.planning import PlanInput, SolveOptions, whatif
 from kuznia.planning.results import reason_text
@@ -93,8 +91,8 @@ def cancel_run(*, session: Session, scope: Scope, run_id: int) -> models.PlanRun
     run = repository.get_run(session=session, scope=scope, run_id=run_id, action=Action.write)
     if run.status in _FINISHED:
         raise Conflict(f"plan run {run_id} is {run.status.value} already")
-    local = run.worker_host in (None, this_host())
-    pid = run.worker_pid if run.status is models.PlanRunStatus.running and local else None
+    running = run.status is models.PlanRunStatus.running
+    host, pid = (run.worker_host, run.worker_pid) if running else (None, None)
     cancelled = repository.move_run(
         session,
         run_id=run_id,
@@ -105,9 +103,7 @@ def cancel_run(*, session: Session, scope: Scope, run_id: int) -> models.PlanRun
     )
     if not cancelled:
         raise Conflict(f"plan run {run_id} finished meanwhile")
-    if pid is not None and worker_alive(pid):
-        # The worker writes nothing more for a cancelled run; stopping it frees the CPU.
-        os.kill(pid, signal.SIGTERM)
+    stop_local_worker(host, pid)
     session.expire(run)
     return repository.get_run(session=session, scope=scope, run_id=run_id)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +20,7 @@ from kuznia.audit.chain import set_actor
 from kuznia.db import session_scope
 from kuznia.instance import Instance, parse_instance
 from kuznia.jobs.registry import WORKER
-from kuznia.jobs.runner import failure_reference, this_host
+from kuznia.jobs.runner import claim_oldest, claimed_by_me, failure_reference
 from kuznia.planning import SolveOptions, plan
 from kuznia.planning.curves import tiers_and_cost
 from kuznia.planning.jsonable import plain
@@ -44,25 +43,18 @@ class RunCancelled(Exception):
 
 def claim_next(*, engine: Engine) -> int | None:
     """Mark the oldest queued run as this process's and return its id; None if none waits."""
-    while True:
+
+    def claim(run_id: int) -> bool:
         with engine.begin() as connection:
-            run_id = oldest_queued_run_id(connection)
-            if run_id is None:
-                return None
-            claimed = move_run(
+            return move_run(
                 connection,
                 run_id=run_id,
                 expected=[models.PlanRunStatus.queued],
                 actor=WORKER,
-                status=_RUNNING,
-                worker_pid=os.getpid(),
-                worker_host=this_host(),
-                started_at=datetime.now(UTC),
-                message="starting",
+                **claimed_by_me(),
             )
-        if claimed:
-            return int(run_id)
-        # another worker took it first: look again
+
+    return claim_oldest(engine=engine, oldest=oldest_queued_run_id, claim=claim)
 
 
 def _set(engine: Engine, run_id: int, **values: Any) -> bool:
