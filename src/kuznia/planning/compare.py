@@ -511,6 +511,8 @@ def _delivery_value(deliveries: Sequence[Row], category_of: Mapping[str, str]) -
 
 def _capacity(first: Sequence[Row], second: Sequence[Row]) -> list[CapacityChange]:
     """Producer-item capacity over the horizon where it differs, largest change first."""
+    if first is second:  # one snapshot read once for both plans
+        return []
     per_month: dict[tuple[str, str, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
     for side, rows in enumerate((first, second)):
         for row in rows:
