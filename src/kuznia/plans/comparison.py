@@ -64,11 +64,17 @@ def compare_runs(
 
 
 def _snapshot(run: models.PlanRun) -> Snapshot:
-    """A run's snapshot: its items' categories and its capacity per producer, item and month."""
+    """A run's snapshot: its items' categories, its capacity per producer, item and month, and
+    its funds' budgets per year."""
     document: dict[str, Any] = json.loads(run.instance) if run.instance else {}
     return Snapshot(
         category_of={item["id"]: item["category"] for item in document.get("items", [])},
         capacity=capacity_rows_of_instance(document) if document.get("lines") else None,
+        budgets=[
+            {"fund": fund["id"], "year": int(year), "budget": float(amount)}
+            for fund in document.get("funds", [])
+            for year, amount in fund.get("budget", {}).items()
+        ],
     )
 
 
@@ -78,6 +84,7 @@ class Snapshot:
 
     category_of: dict[str, str]
     capacity: list[dict[str, Any]] | None
+    budgets: list[dict[str, Any]]
 
 
 def _tables(run: models.PlanRun, read: TableReader, snapshot: Snapshot) -> PlanTables:
@@ -94,4 +101,5 @@ def _tables(run: models.PlanRun, read: TableReader, snapshot: Snapshot) -> PlanT
         expansions=rows["expansions"],
         category_of=snapshot.category_of,
         capacity=snapshot.capacity,
+        budgets=snapshot.budgets,
     )
