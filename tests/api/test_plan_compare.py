@@ -50,13 +50,17 @@ def test_a_fund_cut_is_named_as_the_reason_the_shortfall_rises(
     ]
     assert body["verdict"] == (
         "Coverage is the same, tier 1 shortfall rises by 1,403 weighted unit-months: state "
-        "spends less in 2026 (-13,450,000); less money goes to artillery_ammunition (-1,450,000)."
+        "spends less in 2026 (-13,450,000); less money goes to artillery_ammunition (-1,450,000); "
+        "the budget of state for 2026 is cut (-1,249,900,000)."
     )
     (takeover,) = body["takeovers"]
     assert (takeover["item"], takeover["month"], takeover["gaining"]) == ("art-155", 0, [])
     assert [(s["producer"], s["first"]) for s in takeover["losing"]] == [("p1", 500.0)]
-    # the snapshots' capacity is the same: nothing struck
+    # the snapshots' capacity is the same: nothing struck; their budgets differ in 2026 only
     assert body["capacity"] == []
+    assert [(b["fund"], b["year"], b["second"]) for b in body["budgets"]] == [
+        ("state", 2026, 100000.0)
+    ]
     assert [c["key"] for c in body["coverage_by"]["category"]] == ["artillery_ammunition"]
 
 

@@ -101,10 +101,16 @@ class TestWhoTakesOver:
             ("shells", 1, pytest.approx(2 / 3))
         ]
         assert comparison.capacity == []
-        assert comparison.reasons[0].text == "state spends less in 2026 (-10)"
+        assert [(b.fund, b.year, b.first, b.second) for b in comparison.budgets or []] == [
+            ("state", 2026, 1000, 20)
+        ]
+        assert [r.text for r in comparison.reasons[:2]] == [
+            "the budget of state for 2026 is cut (-980)",
+            "state spends less in 2026 (-10)",
+        ]
         assert comparison.verdict.startswith(
             "Coverage falls by 33.3%, tier 1 shortfall rises by 30 weighted unit-months: "
-            "state spends less in 2026 (-10)"
+            "the budget of state for 2026 is cut (-980); state spends less in 2026 (-10)"
         )
         assert comparison.to_dict()["tiers"] == [
             {"key": "1", "first": 0.0, "second": 30.0, "change": 30.0}

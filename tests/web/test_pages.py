@@ -437,6 +437,7 @@ class TestPlans:
 
         # the state paid 13.55 M in 2026, 0.1 M after the cut: p1 delivers 468 rounds less
         assert 'State budget <span class="code">state</span> spends less in 2026' in html
+        assert 'The budget of State budget <span class="code">state</span> for 2026 is cut' in html
         assert (
             '<tr><th scope="row">State budget <span class="code">state</span></th>'
             '<td class="num">2026</td><td class="num">13.6</td><td class="num">0.1</td>'

@@ -5,7 +5,8 @@ It reads a plan as rows of its result tables (`PlanTables`), so a plan just solv
 (`PlanTables.from_result`) and a stored plan run compare alike:
 - tiers (weighted and plain unit-months short), coverage overall and by category, grouping and
   operation, cost (total, deliveries, capital);
-- spend per fund and calendar year, and delivery value per category: which money moved;
+- budgets (where known) and spend per fund and calendar year, and delivery value per category:
+  which money moved;
 - capacity per producer and item (stated capacity plus every expansion's), where given: which
   capacity was struck or added;
 - who takes over: per item and month, the producers that deliver less and those that deliver
@@ -53,6 +54,8 @@ class PlanTables:
     category_of: Mapping[str, str]  # item -> category
     # producer, item, month, capacity (stated plus every expansion's); None: not known
     capacity: Sequence[Row] | None = None
+    # fund, year, budget; None: not known
+    budgets: Sequence[Row] | None = None
 
     @classmethod
     def from_result(
@@ -76,6 +79,10 @@ class PlanTables:
             category_of={str(d["item"]): str(d["category"]) for d in deliveries}
             | {str(a["item"]): str(a["category"]) for a in rows(result.allocations)},
             capacity=capacity,
+            budgets=[
+                {"fund": r["fund"], "year": int(r["year"]), "budget": float(r["budget"])}
+                for r in rows(result.budget_use)
+            ],
         )
 
 
@@ -207,9 +214,9 @@ class CapacityChange:
 
 @dataclass(frozen=True)
 class Reason:
-    """One move of money or capacity that explains a change of coverage: `kind` is `fund` (a
-    fund's spend in a `year`), `category` (delivery value of a category) or `capacity` (a
-    producer's capacity of an `item` in `months`); `subject` the fund, category or producer;
+    """One move of money or capacity that explains a change of coverage: `kind` is `budget` (a
+    fund's budget in a `year`), `fund` (a fund's spend in a `year`), `category` (delivery value
+    of a category) or `capacity` (a producer's capacity of an `item` in `months`); `subject` the fund, category or producer;
     `change` in money or units; `text` in English (the web says it in its own words)."""
 
     kind: str
@@ -236,6 +243,7 @@ class Comparison:
     category_spend: list[Difference]
     takeovers: list[Takeover]
     capacity: list[CapacityChange] | None
+    budgets: list[SpendChange] | None  # a fund's budget in a year, where the plans' differ
     reasons: list[Reason] = field(default_factory=list)
 
     @property
@@ -324,6 +332,18 @@ class Comparison:
                 }
                 for c in self.capacity
             ],
+            "budgets": None
+            if self.budgets is None
+            else [
+                {
+                    "fund": b.fund,
+                    "year": b.year,
+                    "first": _plain(b.first),
+                    "second": _plain(b.second),
+                    "change": _plain(b.change),
+                }
+                for b in self.budgets
+            ],
             "reasons": [asdict(r) | {"change": _plain(r.change)} for r in self.reasons],
         }
 
@@ -369,6 +389,9 @@ def compare_plans(first: PlanTables, second: PlanTables) -> Comparison:
         takeovers=takeovers(first.deliveries, second.deliveries, category_of),
         capacity=_capacity(first.capacity, second.capacity)
         if first.capacity is not None and second.capacity is not None
+        else None,
+        budgets=_budgets(first.budgets, second.budgets)
+        if first.budgets is not None and second.budgets is not None
         else None,
     )
     comparison.reasons = reasons(comparison)
@@ -440,6 +463,21 @@ def reasons(comparison: Comparison) -> list[Reason]:
                     ),
                 )
             )
+    for b in comparison.budgets or []:
+        total = sum(abs(o.first) for o in comparison.budgets or []) or 1.0
+        verb = "rises" if b.change > 0 else "is cut"
+        ranked.append(
+            (
+                abs(b.change) / total,
+                Reason(
+                    "budget",
+                    b.fund,
+                    b.change,
+                    f"the budget of {b.fund} for {b.year} {verb} ({_signed(b.change)})",
+                    year=b.year,
+                ),
+            )
+        )
     if comparison.capacity:
         units = sum(abs(c.first) for c in comparison.capacity) or 1.0
         for c in comparison.capacity:
@@ -502,6 +540,19 @@ def _spend(first: Sequence[Row], second: Sequence[Row]) -> list[SpendChange]:
     return [SpendChange(f, y, a, b) for (f, y), (a, b) in sorted(paid.items())]
 
 
+def _budgets(first: Sequence[Row], second: Sequence[Row]) -> list[SpendChange]:
+    """Budgets per fund and year that differ between the plans."""
+    budget: dict[tuple[str, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for side, rows in enumerate((first, second)):
+        for row in rows:
+            budget[(str(row["fund"]), int(row["year"]))][side] += float(row["budget"])
+    return [
+        SpendChange(f, y, a, b)
+        for (f, y), (a, b) in sorted(budget.items())
+        if abs(b - a) > 1e-9 * max(abs(a), abs(b), 1.0)
+    ]
+
+
 def _delivery_value(deliveries: Sequence[Row], category_of: Mapping[str, str]) -> dict[str, float]:
     value: dict[str, float] = defaultdict(float)
     for row in deliveries:
@@ -511,6 +562,8 @@ def _delivery_value(deliveries: Sequence[Row], category_of: Mapping[str, str]) -
 
 def _capacity(first: Sequence[Row], second: Sequence[Row]) -> list[CapacityChange]:
     """Producer-item capacity over the horizon where it differs, largest change first."""
+    if first is second:  # one snapshot read once for both plans
+        return []
     per_month: dict[tuple[str, str, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
     for side, rows in enumerate((first, second)):
         for row in rows:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -56,13 +57,38 @@ def compare_runs(
         return rows
 
     reader = read_table or whole_table
-    first, second = (_tables(run, reader) for run in runs)
-    return compare_plans(first, second)
+    snapshot = _snapshot(runs[0])
+    # runs of one registry state share their snapshot: read it once (nothing struck between)
+    other = snapshot if runs[1].instance == runs[0].instance else _snapshot(runs[1])
+    return compare_plans(_tables(runs[0], reader, snapshot), _tables(runs[1], reader, other))
 
 
-def _tables(run: models.PlanRun, read: TableReader) -> PlanTables:
+def _snapshot(run: models.PlanRun) -> Snapshot:
+    """A run's snapshot: its items' categories, its capacity per producer, item and month, and
+    its funds' budgets per year."""
+    document: dict[str, Any] = json.loads(run.instance) if run.instance else {}
+    return Snapshot(
+        category_of={item["id"]: item["category"] for item in document.get("items", [])},
+        capacity=capacity_rows_of_instance(document) if document.get("lines") else None,
+        budgets=[
+            {"fund": fund["id"], "year": int(year), "budget": float(amount)}
+            for fund in document.get("funds", [])
+            for year, amount in fund.get("budget", {}).items()
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a comparison reads of a run's snapshot."""
+
+    category_of: dict[str, str]
+    capacity: list[dict[str, Any]] | None
+    budgets: list[dict[str, Any]]
+
+
+def _tables(run: models.PlanRun, read: TableReader, snapshot: Snapshot) -> PlanTables:
     """A stored run as the comparison reads it; categories and capacity from its snapshot."""
-    snapshot: dict[str, Any] = json.loads(run.instance) if run.instance else {}
     rows = {table: read(run, table) for table in TABLES}
     return PlanTables(
         name=f"plan {run.id}",
@@ -73,6 +99,7 @@ def _tables(run: models.PlanRun, read: TableReader) -> PlanTables:
         allocations=rows["allocations"],
         payments=rows["payments"],
         expansions=rows["expansions"],
-        category_of={item["id"]: item["category"] for item in snapshot.get("items", [])},
-        capacity=capacity_rows_of_instance(snapshot) if snapshot.get("lines") else None,
+        category_of=snapshot.category_of,
+        capacity=snapshot.capacity,
+        budgets=snapshot.budgets,
     )
