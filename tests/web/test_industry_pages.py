@@ -178,3 +178,10 @@ class TestExpansionsAndStock:
             f"/industry/stock/{stock['id']}", data={"version": "1", "quantity": "1"}
         )
         assert response.status_code == 403
+
+
+def test_depot_staff_read_the_stock_without_forms(pages: Pages) -> None:
+    html = pages.as_user("logistics").get("/industry/stock").text
+    assert 'id="stock"' in html
+    assert 'class="stock-form"' not in html
+    assert 'href="/industry"' not in html.split("<main", 1)[1]  # a page they may not open

@@ -23,7 +23,7 @@ from kuznia.pagination import Key
 from kuznia.registry import service as registry_service
 from kuznia.registry.sections import EXPANSIONS, ITEMS, LINES, PRODUCERS, STOCK, Section
 from kuznia.web import forms, results
-from kuznia.web.nav import may_write
+from kuznia.web.nav import may_read, may_write
 from kuznia.web.pages import Viewer, language_of, render
 from kuznia.web.session import ViewerDep
 
@@ -389,6 +389,7 @@ def _stock_page(
             "stock": results.records(session=session, scope=scope, section=STOCK),
             "items": items,
             "may_edit": may_write(scope, STOCK.name),
+            "may_read_industry": may_read(scope, PRODUCERS.name),
             "saved": request.query_params.get("saved"),
             "editing": editing,
             "values": values or {},
