@@ -9,6 +9,7 @@ curve-*, foreign-supply-*), none wider than a phone at 390 px."""
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from sqlalchemy import create_engine, select
 from kuznia import models
 from tests.web.live import LiveKuznia, live_kuznia
 from tests.web.test_browser import browser, context, log_in, shoot
+from tests.web.test_every_page import VISIBLE_TEXT, data_names, english_domain_words, foreign_words
 
 __all__ = ["browser", "context"]
 
@@ -62,9 +64,16 @@ def _api(live: LiveKuznia, page: Page) -> httpx.Client:
     )
 
 
-def _shoot_both_widths(page: Page, name: str) -> list[str]:
-    """Shoot the page at each width; the widths at which it is wider than the window."""
-    too_wide = []
+@functools.cache
+def _names(database_url: str) -> list[str]:
+    """The registry's names: data, shown as entered in any language."""
+    return data_names(LiveKuznia(url="", database_url=database_url))
+
+
+def _shoot_both_widths(page: Page, name: str, live: LiveKuznia) -> list[str]:
+    """Shoot the page at each width; what a person would trip over: wider than a phone at
+    390 px, or English domain words on a Ukrainian page."""
+    too_wide: list[str] = []
     for width, height in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": height})
         page.reload()
@@ -75,6 +84,13 @@ def _shoot_both_widths(page: Page, name: str) -> list[str]:
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         if width == 390 and overflow > 1:
             too_wide.append(f"{name}: {overflow} px too wide")
+        if name.endswith("-uk") and width == 1440:
+            shown = page.evaluate(VISIBLE_TEXT)
+            for data_name in _names(live.database_url):
+                shown = shown.replace(data_name, " ")
+            english = foreign_words(shown, english_domain_words())
+            if english:
+                too_wide.append(f"{name}: English {english}")
     page.set_viewport_size({"width": 1440, "height": 900})
     return too_wide
 
@@ -108,24 +124,24 @@ def test_a_planner_shares_an_offer_and_the_producer_then_sees_it(
     row.get_by_role("button", name="Share with its producers").click()
     expect(planner.get_by_role("status")).to_contain_text("The offer is shared")
     expect(planner.locator("#offer-x-demo")).to_contain_text("Stop sharing")
-    problems = _shoot_both_widths(planner, "exports-en")
+    problems = _shoot_both_widths(planner, "exports-en", live)
 
     producer.reload()
     shared = producer.locator("#offer-x-demo")
     expect(shared).to_be_visible()
     expect(shared).to_contain_text("PL")
     expect(producer.get_by_role("button", name="Stop sharing")).to_have_count(0)
-    problems += _shoot_both_widths(producer, "producer-exports-en")
+    problems += _shoot_both_widths(producer, "producer-exports-en", live)
     _in_ukrainian(producer, live)
     producer.reload()
     expect(producer.locator("#offers-heading")).to_have_text("Експортні пропозиції")
-    problems += _shoot_both_widths(producer, "producer-exports-uk")
+    problems += _shoot_both_widths(producer, "producer-exports-uk", live)
     producer_context.close()
 
     _in_ukrainian(planner, live)
     planner.reload()
     expect(planner.get_by_role("heading", level=1)).to_have_text("Експорт")
-    problems += _shoot_both_widths(planner, "exports-uk")
+    problems += _shoot_both_widths(planner, "exports-uk", live)
     assert not problems, problems
 
 
@@ -136,7 +152,7 @@ def test_a_planner_draws_a_money_curve_and_downloads_it(
     log_in(page, live, "planner")
     page.goto(f"{live.url}/economy")
     expect(page.get_by_role("heading", level=1)).to_have_text("Economy")
-    problems = _shoot_both_widths(page, "economy-en")
+    problems = _shoot_both_widths(page, "economy-en", live)
 
     form = page.locator("#curve-form")
     form.get_by_label("Fund").select_option(index=0)
@@ -150,14 +166,14 @@ def test_a_planner_draws_a_money_curve_and_downloads_it(
     steps = [[c.value for c in row] for row in book["Steps"].iter_rows(min_row=2)]
     assert [row[1] for row in steps] == [0, 50e6, 100e6, 150e6, 200e6]
     assert re.fullmatch(r"money-curve-run\d+-.+-\d{4}\.xlsx", download.value.suggested_filename)
-    problems += _shoot_both_widths(page, "curve-en")
+    problems += _shoot_both_widths(page, "curve-en", live)
 
     _in_ukrainian(page, live)
     page.reload()
     expect(page.locator("#curve-chart")).to_be_visible(timeout=120_000)
-    problems += _shoot_both_widths(page, "curve-uk")
+    problems += _shoot_both_widths(page, "curve-uk", live)
     page.goto(f"{live.url}/economy")
-    problems += _shoot_both_widths(page, "economy-uk")
+    problems += _shoot_both_widths(page, "economy-uk", live)
     assert not problems, problems
 
 
@@ -182,9 +198,9 @@ def test_a_depot_records_a_foreign_delivery_on_arrival(
     expect(saved).to_contain_text("Poland (PL)")
     expect(saved).to_contain_text("120")
     expect(page.locator("#foreign-by-country")).to_contain_text("Poland (PL)")
-    problems = _shoot_both_widths(page, "foreign-supply-en")
+    problems = _shoot_both_widths(page, "foreign-supply-en", live)
     _in_ukrainian(page, live)
     page.reload()
     expect(page.locator("#foreign-by-country")).to_contain_text("Польща (PL)")
-    problems += _shoot_both_widths(page, "foreign-supply-uk")
+    problems += _shoot_both_widths(page, "foreign-supply-uk", live)
     assert not problems, problems

@@ -28,6 +28,7 @@ FIELDS = (
 # Who may post each form (the rest are the planner's).
 POSTER = {
     "/ledger/dispatches": "logistics",
+    "/ledger/foreign-supply": "logistics",
     "/ledger/receipts": "logistics",
     "/ledger/1/1/reverse": "logistics",
     "/contracts/1/production": "producer",
