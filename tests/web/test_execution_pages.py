@@ -626,7 +626,7 @@ class TestPlanVersusActual:
         # due by 15 November: October's 100 and half of November's 300
         assert row is not None
         assert "late" in row.group(1).split()
-        assert '<strong class="flag flag-late">210</strong>' in html
+        assert '<strong class="flag flag-late">210\xa0pcs</strong>' in html
         assert "Contracts in force" in html
 
     @pytest.mark.usefixtures("execution")

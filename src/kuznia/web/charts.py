@@ -130,10 +130,19 @@ def growth_lines(
         "data": data,
         "layout": chart_layout(
             lang,
-            height=380,
+            # tall enough that a phone's one-entry-a-row legend leaves the lines room
+            height=460,
+            legend={
+                "orientation": "h",
+                "x": 0,
+                "y": 1.02,
+                "yanchor": "bottom",
+                "font": {"size": 11},
+            },
             yaxis={
-                # a log scale: one category growing ×1,000 leaves the others readable
-                "title": {"text": lang.gettext("× baseline month (log scale)")},
+                # a log scale (said beside the chart): one category growing ×1,000 leaves the
+                # others readable
+                "title": {"text": lang.gettext("× baseline month")},
                 "type": "log",
                 "automargin": True,
             },

@@ -1,5 +1,4 @@
-"""The first page after a start is as quick as the next: in a thread at start-up, below the
-request threads' priority,
+"""The first page after a start is as quick as the next: in a thread at start-up,
 - the sums the overview and the plan page read (`plans.summary`) are made for the plan in
   force and the newest plan if they finished before the sums were kept (a run finished since
   has them from its worker);
@@ -10,9 +9,7 @@ request threads' priority,
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import threading
 import time
 
@@ -34,9 +31,8 @@ TABLES = ("deliveries",)
 TEMPLATES = ("login.html", "overview.html", "plan.html", "plans.html", "funds.html")
 # The scope the cached tables are read in: a full reader's (the cache keys on the reach).
 FULL_READER = Scope(user_id=0, role=Role.planner, organisation_id=0)
-# Below the request threads and the password hashing (niceness 10, kuznia.auth.service): the
-# first login and the first pages go first.
-NICENESS = 15
+# The thread keeps the normal priority: niced, it would hold the interpreter's lock while the
+# system runs others, and the request threads waiting for that lock would wait with it.
 
 
 def _runs(session: Session) -> list[PlanRun]:
@@ -82,8 +78,6 @@ def start(app: FastAPI) -> threading.Thread:
     """`warm` in a daemon thread (a failure is logged: the pages then read on first use)."""
 
     def run() -> None:
-        with contextlib.suppress(OSError, AttributeError):  # not on every system
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
         try:
             warm(app)
         except Exception:  # the pages work without it, only slower the first time
