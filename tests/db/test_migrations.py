@@ -58,6 +58,7 @@ EVERY_TABLE = {
     "production_reports",
     "receipts",
     "export_orders",
+    "scenarios",
     "stocks",
     "targets",
     "users",
@@ -80,7 +81,7 @@ def test_upgrade_creates_every_table_on_an_empty_database(empty_engine: Engine) 
     upgrade(engine=empty_engine)
 
     assert set(inspect(empty_engine).get_table_names()) == EVERY_TABLE
-    assert current_revision(engine=empty_engine) == head_revision() == "0013"
+    assert current_revision(engine=empty_engine) == head_revision() == "0016"
     assert is_up_to_date(engine=empty_engine)
 
 
@@ -88,7 +89,7 @@ def test_upgrade_twice_changes_nothing(migrated: Engine) -> None:
     upgrade(engine=migrated)
 
     assert set(inspect(migrated).get_table_names()) == EVERY_TABLE
-    assert current_revision(engine=migrated) == "0013"
+    assert current_revision(engine=migrated) == "0016"
 
 
 def test_migrations_build_exactly_what_the_models_describe(migrated: Engine) -> None:

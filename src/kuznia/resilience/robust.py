@@ -328,6 +328,7 @@ def plan_robust(
     options: SolveOptions | None = None,
     check_scenarios: int = ROBUST_CHECK_SCENARIOS,
     on_progress: StageCallback | None = None,
+    check_seed: int | None = None,
 ) -> RobustPlanResult:
     """The robust plan over `scenarios` sampled disruptions of `seed`, as a plan result, with its
     value against the deterministic plan on `check_scenarios` fresh ones."""
@@ -375,10 +376,11 @@ def plan_robust(
         template, Disruption.none(plan_input), options=options
     )
     deterministic_contracts = Contracts.from_solution(template, deterministic_solution)
+    checked = seed if check_seed is None else check_seed
     held_robust: list[Outcome] = []
     held_deterministic: list[Outcome] = []
     for k in range(check_scenarios):
-        fresh = sample_disruption(plan_input, settings, seed=seed, index=k, stream=CHECK_STREAM)
+        fresh = sample_disruption(plan_input, settings, seed=checked, index=k, stream=CHECK_STREAM)
         held_robust.append(hold_contracts(template, fresh, contracts, options=options))
         held_deterministic.append(
             hold_contracts(template, fresh, deterministic_contracts, options=options)
@@ -403,6 +405,7 @@ def plan_robust(
         "objective": "expected weighted unit-months short per tier, lexicographic; then cost",
         "check": {
             "scenarios": check_scenarios,
+            "seed": checked,
             "stream": "fresh scenarios: another stream of the same seed",
             "evaluation": "contracts held: deliveries = min(contracted, disrupted capacity)",
             "robust": robust_check,
