@@ -102,7 +102,8 @@ def test_a_scenario_run_compares_the_struck_plan_with_the_base(
     response = api.post("planner", f"{SCENARIOS}/{stored['id']}/runs", json={"plan_run_id": run_id})
     assert response.status_code == 202, response.text
     job = response.json()
-    assert job["kind"] == "scenario" and job["status"] == "queued"
+    assert job["kind"] == "scenario"
+    assert job["status"] == "queued"
     result = finished(api, engine, job)["result"]
     base, changed = result["base"], result["changed"]
     assert base["deliveries_by_producer"].get("p1", 0) > 0
