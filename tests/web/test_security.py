@@ -82,8 +82,14 @@ class TestCsrf:
             "/plans/1/approve",
             "/plans/1/cancel",
             "/plans/1/shortfalls/1/close",
+            "/plans/replan",
             "/targets",
             "/targets/1/delete",
+            "/workbench/critical",
+            "/workbench/scenarios",
+            "/workbench/scenarios/1/delete",
+            "/workbench/scenarios/1/run",
+            "/workbench/sweeps",
         ]
 
     @pytest.mark.parametrize("origin", [None, "null"])

@@ -31,6 +31,7 @@ from kuznia.web.routes import (
     progress,
     targets,
     users,
+    workbench,
 )
 from kuznia.web.routes import assets as asset_routes
 from kuznia.web.security import SecurityHeaders
@@ -43,7 +44,7 @@ def web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.protect)])
     # progress before contracts: /contracts/progress is not a contract's id
     modules = (account, overview, industry, needs, funds, plans, progress, contracts, ledger)
-    others = (targets, exports, economy, analyses, audit, users, password, asset_routes)
+    others = (targets, exports, economy, analyses, workbench, audit, users, password, asset_routes)
     for module in (*modules, *others):
         router.include_router(module.router)
     return router
