@@ -139,7 +139,7 @@ def _robust(
     def on_stage(stage: str, event: str) -> None:
         if event == "start" and stage not in seen:
             seen.append(stage)
-            report(0.1 + 0.05 * len(seen), f"robust plan: {stage}")
+            report(min(0.9, 0.1 + 0.1 * len(seen)), "solving the robust plan")
 
     report(0.05, f"robust plan over {robust['scenarios']} scenarios")
     return plan_robust(

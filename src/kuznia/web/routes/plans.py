@@ -50,6 +50,7 @@ PROGRESS_MESSAGES = (
     N_("cancelled"),
     N_("optimal"),
     N_("the worker stopped before the run finished"),
+    N_("solving the robust plan"),
 )
 STATUS_NAMES = {
     "queued": N_("queued"),
@@ -60,6 +61,7 @@ STATUS_NAMES = {
 }
 _TIER = re.compile(r"^priority tier (\d+)$")
 _FAILED = re.compile(r"^The solve failed; reference ([0-9a-f]+)$")
+_ROBUST = re.compile(r"^robust plan over (\d+) scenarios$")
 
 
 def progress_message(message: str, lang: Language) -> str:
@@ -70,6 +72,9 @@ def progress_message(message: str, lang: Language) -> str:
     failed = _FAILED.match(message)
     if failed:
         return lang.gettext("The solve failed; reference %(reference)s", reference=failed.group(1))
+    robust = _ROBUST.match(message)
+    if robust:
+        return lang.gettext("robust plan over %(count)s scenarios", count=robust.group(1))
     return lang.gettext(message)
 
 

@@ -199,17 +199,18 @@ def describe_change(change: dict[str, Any], lang: Language) -> str:
     if kind == "budget_change":
         years = ", ".join(str(y) for y in change.get("years", [])) or lang.gettext("every year")
         factor = change.get("factor")
+        amount = "×" + format(float(factor), "g") if factor is not None else None
         return lang.gettext(
             "Budget of %(fund)s in %(years)s: %(change)s",
             fund=change.get("fund", ""),
             years=years,
-            change=f"×{factor:g}" if factor is not None else lang.number(change.get("amount")),
+            change=amount or lang.number(change.get("amount")),
         )
     what = ", ".join(change.get("categories", [])) or lang.gettext("all needs")
     return lang.gettext(
         "Surge of needs: %(what)s ×%(factor)s, %(months)s",
         what=what,
-        factor=f"{float(change.get('factor', 1)):g}",
+        factor=format(float(change.get("factor", 1)), "g"),
         months=months,
     )
 
