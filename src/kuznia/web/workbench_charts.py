@@ -44,7 +44,12 @@ def scenario_tiers(answer: dict[str, Any], lang: Language) -> Figure:
             lang,
             barmode="group",
             height=320,
-            yaxis={"title": {"text": lang.gettext("unit-months short")}, "automargin": True},
+            yaxis={
+                "title": {"text": lang.gettext("unit-months short")},
+                "type": "log",
+                "automargin": True,
+            },
+            xaxis={"automargin": True},
         ),
     }
 
@@ -121,6 +126,7 @@ def sweep_tiers(answer: dict[str, Any], lang: Language) -> Figure:
                 "type": "log",
                 "automargin": True,
             },
+            xaxis={"automargin": True},
         ),
     }
 
