@@ -106,6 +106,11 @@ def test_a_planner_strikes_the_most_critical_producer_sweeps_and_asks_for_a_robu
     expect(page).to_have_url(re.compile(r"/plans/\d+$"))
     robust = int(page.url.rsplit("/", 1)[1])
     expect(page.get_by_role("heading", name="Shortfalls and why")).to_be_visible(timeout=240_000)
+    expect(page.locator("table.robust")).to_contain_text("Tier 1: weighted unit-months short")
+    shoot(page, "workbench-robust-plan")
+    page.goto(f"{live.url}/plans/compare?a={plan}&b={robust}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Plan {plan} and plan {robust}")
+    shoot(page, "workbench-robust-compare")
     page.goto(f"{live.url}/plans")
     listed = page.locator("tbody tr", has=page.locator(f'a[href="/plans/{robust}"]'))
     expect(listed.locator(".badge.robust")).to_have_text("robust")
@@ -120,6 +125,7 @@ def test_a_planner_strikes_the_most_critical_producer_sweeps_and_asks_for_a_robu
         "analysis-scenario": f"/analyses/{scenario}",
         "analysis-critical": f"/analyses/{critical}",
         "plans-with-robust": "/plans",
+        "plan-robust": f"/plans/{robust}",
     }
     for language, link in (("en", None), ("uk", "Українська")):
         if link:

@@ -166,6 +166,9 @@ def test_the_plans_page_offers_the_robust_option_and_marks_robust_runs(
     listed = planner.get("/plans").text
     assert f'href="/plans/{run}"' in listed
     assert '<span class="badge robust">robust</span>' in listed
+    plan = planner.get(f"/plans/{run}").text
+    assert "checked against the ordinary plan on 3 fresh scenarios of seed 5" in plan
+    assert "Tier 1: weighted unit-months short" in plan
 
 
 def test_a_replan_from_the_plans_page_is_a_run_marked_as_a_replan(
