@@ -14,6 +14,7 @@ from kuznia.plans.router import router as plans_router
 from kuznia.registry.router import registry_routers, settings_router
 from kuznia.replan.router import router as replan_router
 from kuznia.targets.router import router as targets_router
+from kuznia.workbench.router import router as workbench_router
 
 API_PREFIX = "/api/v1"
 
@@ -33,4 +34,5 @@ def api_router() -> APIRouter:
     router.include_router(foreign_router)
     router.include_router(audit_router)
     router.include_router(targets_router)
+    router.include_router(workbench_router)
     return router

@@ -21,7 +21,7 @@ from kuznia.plans.worker import work
 
 log = logging.getLogger("kuznia.worker")
 # The modules that register job kinds (kuznia.jobs.registry.handles).
-KIND_MODULES = ("kuznia.plans.jobs",)
+KIND_MODULES = ("kuznia.plans.jobs", "kuznia.workbench.jobs")
 
 
 def register_kinds() -> None:

@@ -177,6 +177,14 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "GET /targets/{target_id}":             (200,   403,  200,    403,     403,    403,      401),
     "PATCH /targets/{target_id}":           (200,   403,  403,    403,     403,    403,      401),
     "DELETE /targets/{target_id}":          (204,   403,  403,    403,     403,    403,      401),
+    "GET /scenarios":                       (200,   403,  200,    403,     403,    403,      401),
+    "POST /scenarios":                      (201,   403,  403,    403,     403,    403,      401),
+    "GET /scenarios/{scenario_id}":         (200,   403,  200,    403,     403,    403,      401),
+    "PUT /scenarios/{scenario_id}":         (200,   403,  403,    403,     403,    403,      401),
+    "DELETE /scenarios/{scenario_id}":      (204,   403,  403,    403,     403,    403,      401),
+    "POST /scenarios/{scenario_id}/runs":   (202,   403,  403,    403,     403,    403,      401),
+    "POST /sweeps":                         (202,   403,  403,    403,     403,    403,      401),
+    "POST /critical":                       (202,   403,  403,    403,     403,    403,      401),
     "GET /audit/events":                    (403,   200,  200,    403,     403,    403,      401),
     "GET /audit/verify":                    (403,   200,  200,    403,     403,    403,      401),
     "GET /audit/head":                      (403,   200,  200,    403,     403,    403,      401),
@@ -1506,3 +1514,56 @@ class TestRunEconomy:
             200000,
         ]
         assert all(b <= a for a, b in itertools.pairwise(values))
+
+
+def _new_scenario(world: World) -> dict[str, Any]:
+    body = {
+        "name": world.code("strike"),
+        "changes": [{"kind": "capacity_loss", "producers": ["p1"], "last_month": 1}],
+    }
+    scenario: dict[str, Any] = world.ministry("POST", "/scenarios", json=body)
+    return scenario
+
+
+@_request("GET /scenarios")
+def _scenarios(world: World, role: str) -> Call:
+    return Call("GET", "/scenarios")
+
+
+@_request("POST /scenarios")
+def _add_scenario(world: World, role: str) -> Call:
+    body = {"name": world.code("surge"), "changes": [{"kind": "need_surge", "factor": 1.2}]}
+    return Call("POST", "/scenarios", json=body)
+
+
+@_request("GET /scenarios/{scenario_id}")
+def _read_scenario(world: World, role: str) -> Call:
+    return Call("GET", f"/scenarios/{_new_scenario(world)['id']}")
+
+
+@_request("PUT /scenarios/{scenario_id}")
+def _replace_scenario(world: World, role: str) -> Call:
+    scenario = _new_scenario(world)
+    body = {**scenario["document"], "version": scenario["version"], "description": "changed"}
+    return Call("PUT", f"/scenarios/{scenario['id']}", json=body)
+
+
+@_request("DELETE /scenarios/{scenario_id}")
+def _remove_scenario(world: World, role: str) -> Call:
+    return Call("DELETE", f"/scenarios/{_new_scenario(world)['id']}")
+
+
+@_request("POST /scenarios/{scenario_id}/runs")
+def _run_scenario(world: World, role: str) -> Call:
+    body = {"plan_run_id": world.finished_run}
+    return Call("POST", f"/scenarios/{_new_scenario(world)['id']}/runs", json=body)
+
+
+@_request("POST /sweeps")
+def _start_sweep(world: World, role: str) -> Call:
+    return Call("POST", "/sweeps", json={"plan_run_id": world.finished_run, "scenarios": 2})
+
+
+@_request("POST /critical")
+def _start_critical(world: World, role: str) -> Call:
+    return Call("POST", "/critical", json={"plan_run_id": world.finished_run, "top": 1})

@@ -107,7 +107,7 @@ class TestLogin:
 
 
 PLANNER_MENU = ["Overview", "Industry", "Needs", "Funds", "Plans", "Targets", "Exports",
-                "Economy", "Analyses", "Contracts", "Ledger"]  # fmt: skip
+                "Economy", "Analyses", "Workbench", "Contracts", "Ledger"]  # fmt: skip
 
 
 class TestMenu:

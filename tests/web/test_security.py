@@ -88,11 +88,17 @@ class TestCsrf:
             "/plans/1/approve",
             "/plans/1/cancel",
             "/plans/1/shortfalls/1/close",
+            "/plans/replan",
             "/registry/import",
             "/targets",
             "/targets/1/delete",
             "/users",
             "/users/1",
+            "/workbench/critical",
+            "/workbench/scenarios",
+            "/workbench/scenarios/1/delete",
+            "/workbench/scenarios/1/run",
+            "/workbench/sweeps",
         ]
 
     @pytest.mark.parametrize("origin", [None, "null"])

@@ -39,6 +39,7 @@ ENTITY_RESOURCES: dict[str, str] = {
     "commitments": "foreign_supply",
     "plan_runs": "plan_runs",
     "jobs": "jobs",
+    "scenarios": "scenarios",
     "plan_run_tiers": "plan_runs",
     "plan_run_deliveries": "plan_runs",
     "plan_run_payments": "plan_runs",

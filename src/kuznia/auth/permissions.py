@@ -116,6 +116,11 @@ POLICY: dict[str, dict[Action, dict[Role, Access]]] = {
         Action.read: {Role.planner: _ALL, Role.auditor: _ALL},
         Action.write: {Role.planner: _ALL},
     },
+    # Stored what-if scenarios (the workbench): planners write them; auditors read them.
+    "scenarios": {
+        Action.read: {Role.planner: _ALL, Role.auditor: _ALL},
+        Action.write: {Role.planner: _ALL},
+    },
     # The registry as one document (snapshot export) holds everything.
     "instance": {
         Action.read: {Role.planner: _ALL, Role.auditor: _ALL},

@@ -46,6 +46,7 @@ from kuznia.models.planning import (
 from kuznia.models.supply import Commitment, ExportOrder, ForeignSupply, Stock
 from kuznia.models.targets import Target
 from kuznia.models.user import ApiToken, Role, User
+from kuznia.models.workbench import Scenario
 
 __all__ = [
     "CLOSED",
@@ -103,6 +104,7 @@ __all__ = [
     "ProductionReport",
     "Receipt",
     "Role",
+    "Scenario",
     "Stock",
     "Target",
     "User",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from kuznia import models
 from kuznia.instance.schema import Operation as Operation
@@ -13,6 +13,25 @@ from kuznia.models import PlanRunStatus
 from kuznia.models.base import as_utc
 from kuznia.planning.model import SolveMode
 from kuznia.planning.solve import SolveStatus
+
+
+class RobustSettings(BaseModel):
+    """A robust plan: contracts chosen against `scenarios` sampled disruptions of `seed`, then
+    checked against the deterministic plan on `check_scenarios` fresh ones of `check_seed`."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    scenarios: int = Field(ge=1, le=500, description="Sampled scenarios the plan is chosen on.")
+    seed: int = Field(default=0, ge=0, le=2**31 - 1, description="Seed of those scenarios.")
+    check_scenarios: int = Field(
+        default=40, ge=1, le=2000, description="Fresh scenarios of the out-of-sample check."
+    )
+    check_seed: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**31 - 1,
+        description="Seed of the check's scenarios (default: `seed`, another stream).",
+    )
 
 
 class PlanRunCreate(BaseModel):
@@ -25,6 +44,17 @@ class PlanRunCreate(BaseModel):
         default=None, gt=0, le=86400, description="Seconds for the whole solve."
     )
     mip_gap: float = Field(default=1e-4, ge=0, le=1, description="Relative MIP gap (milp).")
+    robust: RobustSettings | None = Field(
+        default=None, description="Solve a robust plan (lp only) instead of the deterministic."
+    )
+
+    @model_validator(mode="after")
+    def _robust_is_lp(self) -> PlanRunCreate:
+        if self.robust is not None and self.mode != "lp":
+            raise ValueError(
+                f'robust: the robust plan is an LP; mode must be "lp", got "{self.mode}"'
+            )
+        return self
 
 
 class TierRead(BaseModel):
@@ -52,6 +82,11 @@ class PlanRunRead(BaseModel):
     cost: float | None
     coverage: float | None
     tiers: list[TierRead]
+    robust: dict[str, Any] | None = Field(
+        default=None,
+        description="For a robust plan: its scenarios, seed and the out-of-sample check against "
+        "the deterministic plan (expected shortfall per tier, coverage, cost of each).",
+    )
     version: int
 
     @field_validator("created_at", "started_at", "finished_at")

@@ -66,8 +66,17 @@ def run_read(run: models.PlanRun, *, scope: Scope) -> PlanRunRead:
             )
             for t in run.tiers
         ],
+        robust=None if partner else (run.report or {}).get("robust"),
         version=run.version,
     )
+
+
+def run_options(body: PlanRunCreate) -> dict[str, Any]:
+    """A run's stored options: `robust` only when asked for."""
+    options = body.model_dump(exclude={"robust"})
+    if body.robust is not None:
+        options["robust"] = body.robust.model_dump()
+    return options
 
 
 def start_run(*, session: Session, scope: Scope, body: PlanRunCreate) -> models.PlanRun:
@@ -77,7 +86,7 @@ def start_run(*, session: Session, scope: Scope, body: PlanRunCreate) -> models.
     run = models.PlanRun(
         created_by_id=scope.user_id,
         status=models.PlanRunStatus.queued,
-        options=body.model_dump(),
+        options=run_options(body),
         instance=json.dumps(document, ensure_ascii=False, allow_nan=False),
         message="waiting for a worker",
     )

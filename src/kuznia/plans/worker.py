@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,7 +93,16 @@ def solve_run(*, engine: Engine, run_id: int) -> None:
         mip_gap=options.get("mip_gap", 1e-4),
         measure_explanations=True,  # the pages show them
     )
-    result = plan(instance, options=solve_options, on_progress=on_progress)
+    robust = options.get("robust")
+    if robust:
+        result = _robust(
+            instance,
+            robust,
+            solve_options,
+            lambda share, label: _set(engine, run_id, progress=min(0.98, share), message=label),
+        )
+    else:
+        result = plan(instance, options=solve_options, on_progress=on_progress)
     without = None
     if instance.export_orders and result.has_plan:
         # The proof that exports take nothing from the troops: the same plan without export
@@ -114,6 +124,33 @@ def solve_run(*, engine: Engine, run_id: int) -> None:
             ],
         }
     _store(engine, run_id, result, without=without, regions=_regions(instance))
+
+
+def _robust(
+    instance: Instance, robust: dict[str, Any], options: SolveOptions, report: Any
+) -> PlanResult:
+    """The robust plan of the run's option `robust` (scenarios, seed, the check's size and
+    seed), its check against the deterministic plan kept in the run's report."""
+    from kuznia.planning import PlanInput
+    from kuznia.resilience import plan_robust
+
+    seen: list[str] = []
+
+    def on_stage(stage: str, event: str) -> None:
+        if event == "start" and stage not in seen:
+            seen.append(stage)
+            report(min(0.9, 0.1 + 0.1 * len(seen)), "solving the robust plan")
+
+    report(0.05, f"robust plan over {robust['scenarios']} scenarios")
+    return plan_robust(
+        plan_input=PlanInput.from_instance(instance),
+        scenarios=int(robust["scenarios"]),
+        seed=int(robust.get("seed", 0)),
+        options=replace(options, threads=1),
+        check_scenarios=int(robust.get("check_scenarios", 40)),
+        check_seed=robust.get("check_seed"),
+        on_progress=on_stage,
+    )
 
 
 def _regions(instance: Instance) -> dict[str, str]:
@@ -153,6 +190,8 @@ def _store(
     """Write the outcome and the result tables in one transaction, unless cancelled meanwhile."""
     document = result.to_dict()
     report = document["report"] | {"conflicts": result.conflicts}
+    if "robust" in document:
+        report["robust"] = document["robust"]
     has_plan = result.has_plan
     with session_scope(engine) as session:
         set_actor(session, WORKER)

@@ -34,6 +34,7 @@ from kuznia.web.routes import (
     progress,
     targets,
     users,
+    workbench,
 )
 from kuznia.web.routes import assets as asset_routes
 from kuznia.web.security import SecurityHeaders
@@ -46,8 +47,8 @@ def web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.protect)])
     # progress before contracts: /contracts/progress is not a contract's id
     modules = (account, overview, industry, needs, funds, plans, progress, contracts, ledger)
-    others = (foreign_supply, targets, exports, economy, analyses, audit, users, password)
-    for module in (*modules, *others, asset_routes):
+    others = (foreign_supply, targets, exports, economy, analyses, workbench, audit, users)
+    for module in (*modules, *others, password, asset_routes):
         router.include_router(module.router)
     for module in (industry_edit, downloads):
         router.include_router(module.router)

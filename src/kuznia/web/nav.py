@@ -35,6 +35,8 @@ SECTIONS = (
     Section("economy", "/economy", N_("Economy"), "plan_runs"),
     # The long questions asked of plans (what would close a shortfall, money curves, ...).
     Section("analyses", "/analyses", N_("Analyses"), "jobs"),
+    # The planner's workbench: scenarios, sweeps, critical producers (planners and auditors).
+    Section("workbench", "/workbench", N_("Workbench"), "scenarios", whole=True),
     # Contracts, guarantees and plan versus actual: producers see their own, partners those
     # their funds pay; the depots' staff record deliveries without reading contracts.
     Section("contracts", "/contracts", N_("Contracts"), "contracts"),

@@ -23,7 +23,7 @@ from kuznia.jobs.schemas import JobRead
 from kuznia.pagination import Key, PageParams
 from kuznia.planning.curves import CURVE_COLUMNS
 from kuznia.plans import jobs as plan_jobs
-from kuznia.web import results
+from kuznia.web import results, workbench_charts
 from kuznia.web.economy_charts import curve_lines
 from kuznia.web.i18n import N_, Language
 from kuznia.web.nav import may_write
@@ -31,6 +31,7 @@ from kuznia.web.pages import Viewer, language_of, render
 from kuznia.web.routes.economy import curve_steps, curve_words
 from kuznia.web.routes.plans import STATUS_NAMES, progress_message
 from kuznia.web.session import ViewerDep
+from kuznia.workbench import service as workbench
 
 router = APIRouter()
 PAGE = 25
@@ -40,13 +41,23 @@ ACTIVE = ("queued", "running")
 KIND_NAMES = {
     plan_jobs.CLOSE: N_("What would close a shortfall"),
     plan_jobs.CURVE: N_("Money curve"),
+    workbench.SCENARIO: N_("Scenario against a plan"),
+    workbench.SWEEP: N_("Sweep of sampled scenarios"),
+    workbench.CRITICAL: N_("Critical producers and regions"),
 }
 # What the workers say as they go, so that the catalogs can say it in every language.
 JOB_MESSAGES = (
     N_("solving again with unlimited money for the shortfall"),
+    N_("reading the snapshot"),
+    N_("planning the base"),
+    N_("planning under the scenario"),
+    N_("holding the base plan's contracts under the scenario"),
+    N_("planning the base and screening the producers"),
     N_("the worker stopped before the job finished"),
 )
 _STEPS = re.compile(r"^(\d+) of (\d+) steps solved$")
+_SCENARIOS = re.compile(r"^(\d+) of (\d+) scenarios planned$")
+_REPLANS = re.compile(r"^(\d+) of (\d+) re-plans without a producer or region$")
 _FAILED = re.compile(r"^The analysis failed; reference ([0-9a-f]+)$")
 
 
@@ -56,6 +67,18 @@ def job_message(message: str, lang: Language) -> str:
     if steps:
         return lang.gettext(
             "%(done)s of %(of)s steps solved", done=steps.group(1), of=steps.group(2)
+        )
+    scenarios = _SCENARIOS.match(message)
+    if scenarios:
+        return lang.gettext(
+            "%(done)s of %(of)s scenarios planned", done=scenarios.group(1), of=scenarios.group(2)
+        )
+    replans = _REPLANS.match(message)
+    if replans:
+        return lang.gettext(
+            "%(done)s of %(of)s re-plans without a producer or region",
+            done=replans.group(1),
+            of=replans.group(2),
         )
     failed = _FAILED.match(message)
     if failed:
@@ -85,6 +108,8 @@ def job_context(request: Request, session: Any, viewer: Viewer, job: JobRead) ->
         elif job.kind == plan_jobs.CURVE:
             context["curve_chart"] = curve_lines(answer["rows"], lang, answer["currency"])
             context["curve_tiers"], context["curve_steps"] = curve_steps(answer["rows"])
+        else:
+            context.update(workbench_charts.figures(job.kind, answer, lang))
     return context
 
 

@@ -17,13 +17,16 @@ from kuznia import models
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Access, Action
 from kuznia.contracts import service as contracts_service
-from kuznia.errors import Conflict, Forbidden
+from kuznia.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kuznia.instance.months import add_months
 from kuznia.instance.vocabulary import OPERATIONS
 from kuznia.pagination import Key, PageParams
 from kuznia.plans import comparison as comparison_service
 from kuznia.plans import service as plans_service
 from kuznia.plans import summary as plans_summary
 from kuznia.plans.schemas import PlanRunCreate, PlanRunRead
+from kuznia.replan import service as replan_service
+from kuznia.replan.schemas import ReplanCreate
 from kuznia.web import forms, results, summaries
 from kuznia.web.i18n import N_, Language
 from kuznia.web.nav import may_write
@@ -50,6 +53,7 @@ PROGRESS_MESSAGES = (
     N_("cancelled"),
     N_("optimal"),
     N_("the worker stopped before the run finished"),
+    N_("solving the robust plan"),
 )
 STATUS_NAMES = {
     "queued": N_("queued"),
@@ -60,6 +64,7 @@ STATUS_NAMES = {
 }
 _TIER = re.compile(r"^priority tier (\d+)$")
 _FAILED = re.compile(r"^The solve failed; reference ([0-9a-f]+)$")
+_ROBUST = re.compile(r"^robust plan over (\d+) scenarios$")
 
 
 def progress_message(message: str, lang: Language) -> str:
@@ -70,12 +75,24 @@ def progress_message(message: str, lang: Language) -> str:
     failed = _FAILED.match(message)
     if failed:
         return lang.gettext("The solve failed; reference %(reference)s", reference=failed.group(1))
+    robust = _ROBUST.match(message)
+    if robust:
+        return lang.gettext("robust plan over %(count)s scenarios", count=robust.group(1))
     return lang.gettext(message)
 
 
 def _run_view(run: models.PlanRun, viewer: Viewer) -> PlanRunRead:
     """A run as the plans service shows it to this viewer (a partner sees no tiers or cost)."""
     return plans_service.run_read(run, scope=viewer.scope)
+
+
+ROBUST_FIELDS = {
+    "robust_scenarios": "scenarios",
+    "robust_seed": "seed",
+    "check_scenarios": "check_scenarios",
+    "check_seed": "check_seed",
+}
+ROBUST_DEFAULTS = {"robust_scenarios": "20", "robust_seed": "0", "check_scenarios": "40"}
 
 
 def _start_form_values(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
@@ -90,6 +107,23 @@ def _start_form_values(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
             body["time_limit"] = float(forms.number(values["time_limit"]))
         except forms.FormError as error:
             errors["time_limit"] = str(error)
+    if form.get("robust"):
+        robust: dict[str, Any] = {}
+        for name, key in ROBUST_FIELDS.items():
+            text = str(form.get(name, "")).strip()
+            if not text:
+                continue
+            try:
+                number = forms.number(text)
+            except forms.FormError:
+                number = None
+            if not isinstance(number, int):
+                errors[name] = forms.NOT_A_WHOLE_NUMBER
+                continue
+            robust[key] = number
+        if "scenarios" not in robust and "robust_scenarios" not in errors:
+            errors["robust_scenarios"] = forms.REQUIRED
+        body["robust"] = robust
     return body, errors
 
 
@@ -105,11 +139,13 @@ def _plans_page(
     *,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
+    replan_error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     scope = viewer.scope
     scope.require("plan_runs", Action.read)
     found = results.runs(session=session, scope=scope, limit=100)
+    horizon = results.horizon(session=session, scope=scope)
     finished = [
         run for run in found if run.status is models.PlanRunStatus.finished and run.cost is not None
     ]
@@ -121,10 +157,13 @@ def _plans_page(
             "finished": finished,
             "may_plan": may_write(scope, "plan_runs"),
             "may_compare": scope.access("plan_runs", Action.read) is Access.all,
-            "values": values or {"mode": "lp", "time_limit": ""},
+            "values": values or {"mode": "lp", "time_limit": "", **ROBUST_DEFAULTS},
             "errors": errors or {},
+            "horizon": horizon,
+            "horizon_months": _horizon_months(horizon, language_of(request)),
+            "replan_error": replan_error,
             "status_names": STATUS_NAMES,
-            "registry_ready": results.horizon(session=session, scope=scope) is not None,
+            "registry_ready": horizon is not None,
         },
         viewer=viewer,
         status_code=status_code,
@@ -138,12 +177,16 @@ def start_plan(
     """Queue a solve of the registry as it is now and go to its page."""
     body, errors = _start_form_values(form)
     values = {"mode": body["mode"], "time_limit": str(form.get("time_limit", ""))}
+    values |= {name: str(form.get(name, "")) for name in ROBUST_FIELDS}
+    values["robust"] = "1" if form.get("robust") else ""
     if not errors:
         try:
             options = PlanRunCreate.model_validate(body)
         except ValidationError as error:
             for problem in error.errors(include_url=False):
                 field = str(problem["loc"][0]) if problem["loc"] else "mode"
+                if field == "robust":
+                    field = _robust_field(problem["loc"], body["mode"])
                 errors[field] = _option_message(field)
         else:
             run = plans_service.start_run(session=session, scope=viewer.scope, body=options)
@@ -155,7 +198,58 @@ def start_plan(
     return _plans_page(request, session, viewer, values=values, errors=errors, status_code=422)
 
 
+def _robust_field(location: tuple[Any, ...], mode: str) -> str:
+    """The form field of a robust setting the model refused (`mode` when it is not lp)."""
+    named = {key: name for name, key in ROBUST_FIELDS.items()}
+    if len(location) > 1 and str(location[1]) in named:
+        return named[str(location[1])]
+    return "mode" if mode != "lp" else "robust_scenarios"
+
+
+def _horizon_months(horizon: dict[str, Any] | None, lang: Language) -> list[tuple[str, str]]:
+    """The registry's months, as the re-plan's first month may be chosen."""
+    if not horizon or not horizon.get("start"):
+        return []
+    start = str(horizon["start"])
+    return [(add_months(start, t), lang.month(start, t)) for t in range(int(horizon["months"]))]
+
+
+@router.post("/plans/replan", include_in_schema=False, response_class=HTMLResponse)
+def start_replan(
+    request: Request, session: SessionDep, viewer: ViewerDep, form: forms.FormDep
+) -> Response:
+    """Re-plan from the actual state from the month chosen; go to the re-plan's run."""
+    start = str(form.get("start", "")).strip()
+    try:
+        body = ReplanCreate(start=start, plan=True)
+        _, run = replan_service.start_replan(session=session, scope=viewer.scope, body=body)
+    except ValidationError:
+        message = language_of(request).gettext(REPLAN_MONTH)
+        return _plans_page(request, session, viewer, replan_error=message, status_code=422)
+    except (InvalidInput, NotFound, Conflict) as error:
+        session.rollback()
+        return _plans_page(
+            request, session, viewer, replan_error=error.detail, status_code=error.status
+        )
+    session.commit()
+    pool = getattr(request.app.state, "workers", None)
+    if pool is not None:
+        pool.poke()
+    if run is None:
+        return RedirectResponse("/plans", status_code=303)
+    return RedirectResponse(f"/plans/{run.id}", status_code=303)
+
+
+REPLAN_MONTH = N_("Choose the re-plan's first month among the registry's months.")
+ROBUST_MESSAGE = N_(
+    "Enter whole numbers: 1 to 500 scenarios, 1 to 2000 for the check, seeds 0 or more; "
+    "the robust plan is lp only."
+)
+
+
 def _option_message(field: str) -> str:
+    if field in ROBUST_FIELDS:
+        return ROBUST_MESSAGE
     if field == "time_limit":
         return N_("Enter a number of seconds above 0 and at most 86400 (a day), or leave it empty.")
     return N_("Choose lp or milp.")

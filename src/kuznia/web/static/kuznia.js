@@ -31,7 +31,7 @@
 
   // plotly.min.js is loaded with `defer` before this file, so it is there by DOMContentLoaded.
   document.addEventListener("DOMContentLoaded", drawAll);
-  document.addEventListener("htmx:afterSettle", function (event) {
-    draw(event.target);
-  });
+  // After a swap: the whole document, since an element that replaced itself (outerHTML, as
+  // a polled analysis does) is no longer the event's target; drawn charts are skipped.
+  document.addEventListener("htmx:afterSettle", drawAll);
 })();

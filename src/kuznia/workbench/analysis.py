@@ -1,0 +1,255 @@
+"""What the workbench's jobs compute, on a plan run's snapshot (no database here): a scenario
+against the base, a sweep of sampled scenarios, and the critical producers and regions.
+
+How a sweep counts a producer as critical: in a scenario where some of the producer's lines
+lost capacity (it was struck), and the highest priority tier's shortfall came out above the
+base plan's. Beside that share, `impact` is the mean top-tier shortfall of the scenarios that
+struck it minus that of the scenarios that did not: the producers are ranked by it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from kuznia.instance import Instance
+from kuznia.planning import PlanInput, SolveOptions
+from kuznia.planning.jsonable import plain
+from kuznia.planning.results import PlanResult
+from kuznia.resilience import (
+    Contracts,
+    Disruption,
+    Scenario,
+    SweepSettings,
+    disruption_of,
+    find_critical,
+    hold_contracts,
+    plan_scenario,
+    reoptimise,
+    sample_disruption,
+    template_for,
+)
+from kuznia.resilience.sampling import SWEEP_STREAM
+
+Progress = Callable[[float, str], None]
+# Top-tier increases below this many weighted unit-months are solver noise, not a loss.
+NOISE = 1e-6
+# How many producers a scenario's answer lists by the change of their deliveries.
+PRODUCERS_SHOWN = 25
+
+
+def _number(value: float | None) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return float(plain(value))
+
+
+def plan_summary(result: PlanResult) -> dict[str, Any]:
+    """Tiers, coverage (overall, per category, per month), cost, spend per fund and
+    deliveries per producer of one plan."""
+    if not result.has_plan:
+        return {
+            "status": result.status.value,
+            "tiers": {str(t.priority): None for t in result.tiers},
+            "coverage": None,
+            "cost": None,
+            "coverage_by_category": {},
+            "coverage_by_month": [],
+            "spend_by_fund": {},
+            "deliveries_by_producer": {},
+        }
+    by_month = result.coverage_by("month")
+    spend = result.payments.groupby("fund")["amount"].sum() if len(result.payments) else {}
+    delivered = (
+        result.deliveries.groupby("producer")["quantity"].sum() if len(result.deliveries) else {}
+    )
+    return {
+        "status": result.status.value,
+        "tiers": {str(t.priority): _number(t.weighted_unit_months_short) for t in result.tiers},
+        "coverage": _number(result.coverage),
+        "cost": _number(result.cost),
+        "coverage_by_category": {
+            str(row.category): _number(float(row.coverage))
+            for row in result.coverage_by("category").itertuples()
+        },
+        "coverage_by_month": [_number(float(v)) for v in by_month["coverage"]],
+        "spend_by_fund": {str(k): _number(float(v)) for k, v in dict(spend).items()},
+        "deliveries_by_producer": {str(k): _number(float(v)) for k, v in dict(delivered).items()},
+    }
+
+
+def compare_scenario(
+    instance: Instance, scenario: Scenario, *, on_progress: Progress
+) -> dict[str, Any]:
+    """The base plan of the snapshot and the plan under the scenario, side by side, and what
+    the base plan's contracts achieve if held under it."""
+    plan_input = PlanInput.from_instance(instance)
+    template = template_for(plan_input)
+    options = SolveOptions(threads=1)
+    on_progress(0.05, "planning the base")
+    nothing = Disruption.none(plan_input)
+    base = plan_summary(plan_scenario(template, nothing, options=options))
+    on_progress(0.35, "planning under the scenario")
+    disruption = disruption_of(plan_input, scenario)
+    changed = plan_scenario(template, disruption, options=options)
+    after = plan_summary(changed)
+    on_progress(0.65, "holding the base plan's contracts under the scenario")
+    _, base_solution = reoptimise(template, nothing, options=options)
+    held = hold_contracts(
+        template, disruption, Contracts.from_solution(template, base_solution), options=options
+    )
+    producers = sorted(
+        set(base["deliveries_by_producer"]) | set(after["deliveries_by_producer"]),
+    )
+    rows = []
+    for producer in producers:
+        before = base["deliveries_by_producer"].get(producer) or 0.0
+        now = after["deliveries_by_producer"].get(producer) or 0.0
+        rows.append({"producer": producer, "base": before, "scenario": now, "change": now - before})
+    rows.sort(key=lambda row: (-abs(row["change"]), row["producer"]))
+    return {
+        "scenario": scenario.name,
+        "currency": plan_input.currency,
+        "start": instance.start,
+        "months": plan_input.months,
+        "priorities": plan_input.priorities,
+        "base": base,
+        "changed": after,
+        "held": {
+            "status": held.status,
+            "coverage": _number(held.coverage),
+            "tiers": {
+                str(p): _number(v)
+                for p, v in zip(plan_input.priorities, held.weighted_unit_months_short, strict=True)
+            },
+        },
+        "producers": rows[:PRODUCERS_SHOWN],
+    }
+
+
+def _spread(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p5": None, "p50": None, "p95": None, "mean": None}
+    p5, p50, p95 = np.percentile(np.asarray(values), [5, 50, 95])
+    return {
+        "p5": _number(float(p5)),
+        "p50": _number(float(p50)),
+        "p95": _number(float(p95)),
+        "mean": _number(float(np.mean(values))),
+    }
+
+
+def struck_producers(plan_input: PlanInput, disruption: Disruption) -> set[str]:
+    """The producers some of whose lines lost capacity in some month."""
+    lost = (disruption.capacity_kept < 1.0).any(axis=1)
+    return {plan_input.producer_ids[p] for p in np.unique(plan_input.line_producer[lost])}
+
+
+def run_sweep(
+    instance: Instance,
+    *,
+    scenarios: int,
+    seed: int,
+    settings: SweepSettings,
+    on_progress: Progress,
+) -> dict[str, Any]:
+    """Plan `scenarios` sampled disruptions of `seed` one after the other (progress after
+    each): each tier's shortfall, coverage per month, and how often each producer is critical."""
+    plan_input = PlanInput.from_instance(instance)
+    settings.check(regions=sorted(set(plan_input.producer_region)))
+    template = template_for(plan_input)
+    options = SolveOptions(threads=1)
+    on_progress(0.01, f"0 of {scenarios} scenarios planned")
+    base = plan_summary(plan_scenario(template, Disruption.none(plan_input), options=options))
+    top = str(plan_input.priorities[0]) if plan_input.priorities else None
+    outcomes: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    for k in range(scenarios):
+        disruption = sample_disruption(
+            plan_input, settings, seed=seed, index=k, stream=SWEEP_STREAM
+        )
+        summary = plan_summary(plan_scenario(template, disruption, options=options))
+        if summary["coverage"] is None:
+            failed.append({"scenario": k, "status": summary["status"]})
+        else:
+            outcomes.append(
+                summary | {"index": k, "struck": struck_producers(plan_input, disruption)}
+            )
+        on_progress((k + 1) / scenarios, f"{k + 1} of {scenarios} scenarios planned")
+    tiers: dict[str, dict[str, Any]] = {}
+    for p in plan_input.priorities:
+        values = [o["tiers"][str(p)] or 0.0 for o in outcomes]
+        tiers[str(p)] = {"values": values, **_spread(values)}
+    months = plan_input.months
+    by_month = [
+        {
+            "month": t,
+            "base": base["coverage_by_month"][t] if t < len(base["coverage_by_month"]) else None,
+            **_spread(
+                [o["coverage_by_month"][t] for o in outcomes if t < len(o["coverage_by_month"])]
+            ),
+        }
+        for t in range(months)
+    ]
+    return {
+        "scenarios": scenarios,
+        "seed": seed,
+        "settings": settings.to_dict(),
+        "evaluated": len(outcomes),
+        "failed": failed,
+        "start": instance.start,
+        "months": months,
+        "priorities": plan_input.priorities,
+        "base": {k: base[k] for k in ("status", "tiers", "coverage", "cost", "coverage_by_month")},
+        "tiers": tiers,
+        "coverage": _spread([o["coverage"] for o in outcomes]),
+        "coverage_by_month": by_month,
+        "producers": _critical_producers(plan_input, outcomes, base, top),
+    }
+
+
+def _critical_producers(
+    plan_input: PlanInput, outcomes: list[dict[str, Any]], base: dict[str, Any], top: str | None
+) -> list[dict[str, Any]]:
+    if top is None or not outcomes:
+        return []
+    base_top = base["tiers"].get(top) or 0.0
+    shortfall = np.array([o["tiers"][top] or 0.0 for o in outcomes])
+    rows: list[dict[str, Any]] = []
+    for producer, region in zip(plan_input.producer_ids, plan_input.producer_region, strict=True):
+        struck = np.array([producer in o["struck"] for o in outcomes])
+        if not struck.any():
+            continue
+        critical = struck & (shortfall > base_top + NOISE)
+        spared = shortfall[~struck]
+        impact = float(shortfall[struck].mean() - spared.mean()) if spared.size else None
+        rows.append(
+            {
+                "producer": producer,
+                "region": region,
+                "struck": int(struck.sum()),
+                "critical": int(critical.sum()),
+                "share_critical": _number(float(critical.mean())),
+                "impact": _number(impact),
+            }
+        )
+    rows.sort(key=lambda r: (-(r["impact"] or 0.0), -r["critical"], r["producer"]))
+    return rows
+
+
+def critical(instance: Instance, *, top: int, on_progress: Progress) -> dict[str, Any]:
+    """Producers (the screen's `top` re-planned) and regions ranked by the shortfall their
+    loss causes, and the Herfindahl index per item."""
+    plan_input = PlanInput.from_instance(instance)
+    on_progress(0.02, "planning the base and screening the producers")
+
+    def step(done: int, total: int, _failed: int) -> None:
+        on_progress(
+            done / max(total, 1), f"{done} of {total} re-plans without a producer or region"
+        )
+
+    report = find_critical(plan_input=plan_input, top=top, on_progress=step)
+    return report.to_dict()

@@ -1,0 +1,100 @@
+"""What the workbench's endpoints take and give."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kuznia.models.base import as_utc
+from kuznia.pagination import MAX_DB_INT
+
+# The most scenarios a sweep may sample, and producers a critical screen may re-plan.
+MAX_SWEEP = 2000
+MAX_TOP = 100
+
+
+class ScenarioWrite(BaseModel):
+    """A `kuznia-scenario/1` document: a name and changes applied in order
+    (`capacity_loss`, `foreign_supply_cut`, `budget_change`, `need_surge`; see the format)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: str = Field(default="kuznia-scenario/1", description="Always kuznia-scenario/1.")
+    name: str = Field(min_length=1, max_length=200, description="Unique among scenarios.")
+    description: str = Field(default="", max_length=4000)
+    changes: list[dict[str, Any]] = Field(
+        default_factory=list,
+        max_length=200,
+        description=(
+            "Each change an object with `kind`: capacity_loss (regions, producers, first_month, "
+            "last_month, share), foreign_supply_cut (items, categories, first_month, "
+            "last_month, share), budget_change (fund, years, factor or amount), need_surge "
+            "(categories, items, groupings, first_month, last_month, factor)."
+        ),
+    )
+
+
+class ScenarioUpdate(ScenarioWrite):
+    """The whole document again, with the version read (a stale version changes nothing)."""
+
+    version: int = Field(ge=1, le=MAX_DB_INT)
+
+
+class ScenarioRead(BaseModel):
+    """A stored scenario."""
+
+    id: int
+    name: str
+    description: str
+    document: dict[str, Any] = Field(description="The kuznia-scenario/1 document.")
+    version: int
+    created_at: datetime
+
+    @field_validator("created_at")
+    @classmethod
+    def _in_utc(cls, moment: datetime) -> datetime:
+        return as_utc(moment)
+
+
+class ScenarioRunCreate(BaseModel):
+    """Which finished plan run a scenario is run against."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    plan_run_id: int = Field(ge=1, le=MAX_DB_INT, description="A finished plan run.")
+
+
+class SweepCreate(BaseModel):
+    """A Monte Carlo sweep of a finished plan run's snapshot: sampled strikes and foreign
+    shortfalls, each scenario planned afresh."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    plan_run_id: int = Field(ge=1, le=MAX_DB_INT, description="A finished plan run.")
+    scenarios: int = Field(ge=1, le=MAX_SWEEP, description="How many scenarios to sample.")
+    seed: int = Field(default=0, ge=0, le=2**31 - 1, description="Same seed, same scenarios.")
+    strike_probability: float = Field(
+        default=0.02, ge=0, le=1, description="Chance that a strike starts, per region and month."
+    )
+    strike_months: float = Field(
+        default=2.0, ge=1, le=120, description="Mean length of a strike in months."
+    )
+    foreign_shortfall: float = Field(
+        default=0.2, ge=0, le=1, description="Mean share of each foreign delivery missed."
+    )
+    threshold: float = Field(
+        default=0.8, ge=0, le=1, description="Coverage below which a category falls short."
+    )
+
+
+class CriticalCreate(BaseModel):
+    """Critical producers and regions of a finished plan run's snapshot."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    plan_run_id: int = Field(ge=1, le=MAX_DB_INT, description="A finished plan run.")
+    top: int = Field(
+        default=10, ge=0, le=MAX_TOP, description="Producers of the screen to re-plan."
+    )
