@@ -311,8 +311,13 @@ def authenticate(*, session: Session, token: str) -> Scope:
     user = record.user
     if not user.active:
         raise NotAuthenticated("the user is not active")
-    organisation = user.organisation
     set_actor(session, Actor(name=user.email, user_id=user.id))
+    return user_scope(session=session, user=user)
+
+
+def user_scope(*, session: Session, user: User) -> Scope:
+    """What `user` may reach: their role, organisation, producer, funds and depots."""
+    organisation = user.organisation
     return Scope(
         user_id=user.id,
         role=user.role,
