@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
@@ -28,33 +28,33 @@ from kuznia.auth.schemas import (
 from kuznia.auth.throttle import ThrottleRules
 from kuznia.errors import NotFound
 from kuznia.models import Organisation, User
-from kuznia.pagination import Key, Page, PageParams, page_params
+from kuznia.pagination import Key, Page, PageParams, page_of, page_params
 
 router = APIRouter(tags=["auth"])
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-def _user(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "email": user.email,
-        "role": user.role,
-        "organisation": user.organisation.name,
-        "organisation_kind": user.organisation.kind,
-        "active": user.active,
-        "version": user.version,
-    }
+def _user(user: User) -> UserRead:
+    return UserRead(
+        id=user.id,
+        email=user.email,
+        role=user.role,
+        organisation=user.organisation.name,
+        organisation_kind=user.organisation.kind,
+        active=user.active,
+        version=user.version,
+    )
 
 
-def _organisation(organisation: Organisation) -> dict[str, Any]:
-    return {
-        "id": organisation.id,
-        "name": organisation.name,
-        "kind": organisation.kind,
-        "producer": organisation.producer.code if organisation.producer else None,
-        "funds": [fund.code for fund in organisation.funds],
-        "version": organisation.version,
-    }
+def _organisation(organisation: Organisation) -> OrganisationRead:
+    return OrganisationRead(
+        id=organisation.id,
+        name=organisation.name,
+        kind=organisation.kind,
+        producer=organisation.producer.code if organisation.producer else None,
+        funds=[fund.code for fund in organisation.funds],
+        version=organisation.version,
+    )
 
 
 @router.post(
@@ -71,7 +71,7 @@ def _organisation(organisation: Organisation) -> dict[str, Any]:
 )
 def login(
     request: Request, session: SessionDep, settings: SettingsDep, body: LoginRequest
-) -> dict[str, Any]:
+) -> TokenRead:
     token, record = service.login(
         session=session,
         email=body.email,
@@ -80,7 +80,7 @@ def login(
         address=request.client.host if request.client else None,
         rules=ThrottleRules.from_settings(settings),
     )
-    return {"token": token, "token_type": "bearer", "expires_at": record.expires_at}
+    return TokenRead(token=token, expires_at=record.expires_at)
 
 
 @router.post(
@@ -113,7 +113,7 @@ def change_password(
 
 
 @router.get("/auth/me", response_model=UserRead, summary="The user this token belongs to")
-def me(session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+def me(session: SessionDep, scope: ScopeDep) -> UserRead:
     user = repository.user_by_id(session=session, user_id=scope.user_id)
     if user is None:  # the scope was just made from this user's token
         raise NotFound(f"user {scope.user_id} not found")
@@ -121,10 +121,10 @@ def me(session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
 
 
 @router.get("/users", response_model=Page[UserRead], tags=["users"], summary="List users")
-def list_users(session: SessionDep, scope: ScopeDep, page: PageDep) -> dict[str, Any]:
+def list_users(session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[UserRead]:
     scope.require("users", Action.read)
     users, total = repository.list_users(session=session, page=page)
-    return {"items": [_user(u) for u in users], "total": total, **page.model_dump()}
+    return page_of([_user(u) for u in users], total, page)
 
 
 @router.post(
@@ -134,7 +134,7 @@ def list_users(session: SessionDep, scope: ScopeDep, page: PageDep) -> dict[str,
     tags=["users"],
     summary="Add a user",
 )
-def add_user(session: SessionDep, scope: ScopeDep, body: UserCreate) -> dict[str, Any]:
+def add_user(session: SessionDep, scope: ScopeDep, body: UserCreate) -> UserRead:
     scope.require("users", Action.write)
     user = service.add_user(
         session=session,
@@ -152,9 +152,7 @@ def add_user(session: SessionDep, scope: ScopeDep, body: UserCreate) -> dict[str
     tags=["users"],
     summary="Change a user (deactivating revokes its tokens)",
 )
-def update_user(
-    session: SessionDep, scope: ScopeDep, user_id: Key, body: UserUpdate
-) -> dict[str, Any]:
+def update_user(session: SessionDep, scope: ScopeDep, user_id: Key, body: UserUpdate) -> UserRead:
     scope.require("users", Action.write)
     user = service.update_user(
         session=session,
@@ -174,14 +172,12 @@ def update_user(
     tags=["users"],
     summary="List organisations",
 )
-def list_organisations(session: SessionDep, scope: ScopeDep, page: PageDep) -> dict[str, Any]:
+def list_organisations(
+    session: SessionDep, scope: ScopeDep, page: PageDep
+) -> Page[OrganisationRead]:
     scope.require("organisations", Action.read)
     organisations, total = repository.list_organisations(session=session, page=page)
-    return {
-        "items": [_organisation(o) for o in organisations],
-        "total": total,
-        **page.model_dump(),
-    }
+    return page_of([_organisation(o) for o in organisations], total, page)
 
 
 @router.post(
@@ -193,7 +189,7 @@ def list_organisations(session: SessionDep, scope: ScopeDep, page: PageDep) -> d
 )
 def add_organisation(
     session: SessionDep, scope: ScopeDep, body: OrganisationCreate
-) -> dict[str, Any]:
+) -> OrganisationRead:
     scope.require("organisations", Action.write)
     organisation = service.add_organisation(
         session=session, name=body.name, kind=body.kind, producer=body.producer, funds=body.funds
@@ -202,7 +198,7 @@ def add_organisation(
 
 
 @router.get("/users/{user_id}", response_model=UserRead, tags=["users"], summary="Read a user")
-def get_user(session: SessionDep, scope: ScopeDep, user_id: Key) -> dict[str, Any]:
+def get_user(session: SessionDep, scope: ScopeDep, user_id: Key) -> UserRead:
     scope.require("users", Action.read)
     user = repository.user_by_id(session=session, user_id=user_id)
     if user is None:

@@ -19,7 +19,7 @@ from kuznia import models
 from kuznia.audit.chain import Change, record
 from kuznia.auth.permissions import Action, Scope
 from kuznia.contracts import repository
-from kuznia.contracts.lifecycle import check_move, conditional_move
+from kuznia.contracts.lifecycle import check_move, conditional_move, table_of
 from kuznia.contracts.reads import delivery_points, read_contract, read_guarantee
 from kuznia.contracts.schemas import ContractRead, DeliveryPointsUpdate, GuaranteeRead
 from kuznia.contracts.transitions import CONTRACT_MOVES, GUARANTEE_MOVES, Move
@@ -62,7 +62,7 @@ def _route(
     check_move(record, body.version, move)
     depots = _depots(session, body.depots)
     before = delivery_points(record)
-    table = repository.CONTRACTS if isinstance(record, models.Contract) else repository.GUARANTEES
+    table = table_of(record)
     conditional_move(session, table, record, body.version, move, {})
     session.refresh(record)
     record.delivery_points = [point(depot_id=depot.id) for depot in depots]

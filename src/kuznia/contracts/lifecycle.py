@@ -145,17 +145,43 @@ def _move_contract(
     contract = repository.get_contract(
         session=session, scope=scope, contract_id=contract_id, action=Action.write
     )
-    check_move(contract, version, move)
-    before = {"status": contract.status.value, "version": contract.version}
-    values = {"status": move.target, **values}
-    conditional_move(session, repository.CONTRACTS, contract, version, move, values)
+    _move(session, contract, version, move, values)
+    return get_contract(session=session, scope=scope, contract_id=contract_id)
+
+
+def _move(
+    session: Session,
+    record_: models.Contract | models.Guarantee,
+    version: int,
+    move: Move[Any],
+    values: Mapping[str, Any],
+    noted: Mapping[str, Any] | None = None,
+) -> None:
+    """A person's `move` of a contract or guarantee on the version read: checked, written
+    with `values` beside its new status, and recorded (with `noted` besides)."""
+    record_id = record_.id
+    check_move(record_, version, move)
+    before = {"status": record_.status.value, "version": record_.version}
+    after = {"status": move.target, **values}
+    table = table_of(record_)
+    conditional_move(session, table, record_, version, move, after)
     record(
         session=session,
         changes=[
-            Change(move.action, "contracts", str(contract_id), before=before, after=dict(values))
+            Change(
+                move.action,
+                table.name,
+                str(record_id),
+                before=before,
+                after=after | dict(noted or {}),
+            )
         ],
     )
-    return get_contract(session=session, scope=scope, contract_id=contract_id)
+
+
+def table_of(record_: models.Contract | models.Guarantee) -> Table:
+    """The table a contract or a guarantee is stored in."""
+    return repository.CONTRACTS if isinstance(record_, models.Contract) else repository.GUARANTEES
 
 
 def check_move(record_: Any, version: int, move: Move[Any]) -> None:
@@ -251,15 +277,8 @@ def _move_guarantee(
     guarantee = repository.get_guarantee(
         session=session, scope=scope, guarantee_id=guarantee_id, action=Action.write
     )
-    check_move(guarantee, version, move)
-    before = {"status": guarantee.status.value, "version": guarantee.version}
-    values = {"status": move.target, **values}
-    conditional_move(session, repository.GUARANTEES, guarantee, version, move, values)
-    after = dict(values) | ({"reason": reason} if reason is not None else {})
-    record(
-        session=session,
-        changes=[Change(move.action, "guarantees", str(guarantee_id), before=before, after=after)],
-    )
+    noted = {"reason": reason} if reason is not None else {}
+    _move(session, guarantee, version, move, values, noted)
     session.expire_all()
     return read_guarantee(session=session, scope=scope, guarantee_id=guarantee_id)
 

@@ -125,30 +125,36 @@ def _with_funding(
     return [read(record, funds=funds) for record in records]
 
 
+def _listed(
+    session: Session,
+    scope: Scope,
+    found: tuple[Sequence[Record], int],
+    read: Callable[..., Shown],
+) -> tuple[list[Shown], int]:
+    rows, total = found
+    return _with_funding(session, scope, rows, read), total
+
+
 def list_contracts(
     *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams
 ) -> tuple[list[ContractRead], int]:
     """A page of contracts as the API shows them."""
-    rows, total = repository.list_contracts(
-        session=session, scope=scope, filters=filters, page=page
-    )
-    return _with_funding(session, scope, rows, contract_read), total
-
-
-def read_contract(*, session: Session, scope: Scope, contract_id: int) -> ContractRead:
-    """One contract as the API shows it."""
-    contract = repository.get_contract(session=session, scope=scope, contract_id=contract_id)
-    return _with_funding(session, scope, [contract], contract_read)[0]
+    found = repository.list_contracts(session=session, scope=scope, filters=filters, page=page)
+    return _listed(session, scope, found, contract_read)
 
 
 def list_guarantees(
     *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams
 ) -> tuple[list[GuaranteeRead], int]:
     """A page of guarantees as the API shows them."""
-    rows, total = repository.list_guarantees(
-        session=session, scope=scope, filters=filters, page=page
-    )
-    return _with_funding(session, scope, rows, guarantee_read), total
+    found = repository.list_guarantees(session=session, scope=scope, filters=filters, page=page)
+    return _listed(session, scope, found, guarantee_read)
+
+
+def read_contract(*, session: Session, scope: Scope, contract_id: int) -> ContractRead:
+    """One contract as the API shows it."""
+    contract = repository.get_contract(session=session, scope=scope, contract_id=contract_id)
+    return _with_funding(session, scope, [contract], contract_read)[0]
 
 
 def read_guarantee(*, session: Session, scope: Scope, guarantee_id: int) -> GuaranteeRead:

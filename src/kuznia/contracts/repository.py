@@ -257,19 +257,6 @@ def delivery_point_codes(*, session: Session, contract_id: int) -> list[str]:
     )
 
 
-def guarantee_delivery_point_codes(*, session: Session, guarantee_id: int) -> list[str]:
-    """The codes of the depots a guarantee is delivered to, in code order."""
-    point = models.GuaranteeDeliveryPoint
-    return list(
-        session.scalars(
-            select(models.Depot.code)
-            .join(point, point.depot_id == models.Depot.id)
-            .where(point.guarantee_id == guarantee_id)
-            .order_by(models.Depot.code)
-        )
-    )
-
-
 def existing_fund_codes(*, session: Session, codes: Iterable[str]) -> frozenset[str]:
     """Which of `codes` name funds of the registry."""
     wanted = sorted(set(codes))
