@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from kuznia.auditing.router import router as audit_router
 from kuznia.auth.router import router as auth_router
 from kuznia.contracts.router import router as contracts_router
+from kuznia.jobs.router import router as jobs_router
 from kuznia.logistics.foreign_router import router as foreign_router
 from kuznia.logistics.router import router as logistics_router
 from kuznia.plans.router import router as plans_router
@@ -25,6 +26,7 @@ def api_router() -> APIRouter:
     for section_router in registry_routers():
         router.include_router(section_router)
     router.include_router(plans_router)
+    router.include_router(jobs_router)
     router.include_router(replan_router)
     router.include_router(contracts_router)
     router.include_router(logistics_router)

@@ -106,6 +106,17 @@ def _encodable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def _pool(engine: Engine, settings: Settings) -> WorkerPool:
+    """Local worker processes, or tasks on the Dask cluster when a scheduler is configured."""
+    if settings.dask_scheduler:
+        from kuznia.cluster import ClusterPool  # dask is an extra: imported only when used
+
+        return ClusterPool(
+            engine=engine, scheduler=settings.dask_scheduler, limit=settings.plan_workers
+        )
+    return WorkerPool(engine=engine, limit=settings.plan_workers)
+
+
 def create_app(
     *, settings: Settings | None = None, engine: Engine | None = None, workers: bool = True
 ) -> FastAPI:
@@ -117,7 +128,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = WorkerPool(engine=engine, limit=settings.plan_workers) if workers else None
+        pool = _pool(engine, settings) if workers else None
         app.state.workers = pool
         if pool is not None:
             pool.start()

@@ -72,6 +72,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Plan runs solved at the same time, each in its own worker process.",
     )
+    dask_scheduler: str | None = Field(
+        default=None,
+        max_length=255,
+        description="A Dask scheduler's address (tcp://host:8786): plan runs and jobs run on "
+        "its workers instead of local worker processes (decision 0015).",
+    )
     host: str = Field(default="127.0.0.1", description="Address `kuznia serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `kuznia serve` listens on.")
     # The audit chain's HMAC key, outside the database (read by kuznia.audit.keys, which

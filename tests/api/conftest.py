@@ -108,10 +108,15 @@ class Api:
         return record  # type: ignore[no-any-return]
 
 
-def make_api(engine: Engine, *, workers: bool = False) -> Iterator[Api]:
+def make_api(
+    engine: Engine, *, workers: bool = False, dask_scheduler: str | None = None
+) -> Iterator[Api]:
     populate(engine)
     app = create_app(
-        settings=Settings(database_url=engine.url.render_as_string(hide_password=False)),
+        settings=Settings(
+            database_url=engine.url.render_as_string(hide_password=False),
+            dask_scheduler=dask_scheduler,
+        ),
         engine=engine,
         workers=workers,
     )

@@ -30,6 +30,7 @@ from kuznia.api import API_PREFIX
 from kuznia.auth import service as auth_service
 from kuznia.contracts import service as contracts_service
 from kuznia.db import create_engine_for, session_scope, upgrade
+from kuznia.jobs.runner import claim_job, run_job
 from kuznia.main import create_app
 from kuznia.plans import worker
 from kuznia.settings import Settings
@@ -118,12 +119,15 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "GET /plan-runs/{run_id}/expansions":   (200,   403,  200,    403,     200,    403,      401),
     "GET /plan-runs/{run_id}/allocations":  (200,   403,  200,    403,     403,    403,      401),
     "GET /plan-runs/{run_id}/shortfalls":   (200,   403,  200,    403,     403,    403,      401),
-    "GET /plan-runs/{run_id}/shortfalls/{number}/close":
-                                            (200,   403,  200,    403,     403,    403,      401),
+    "POST /plan-runs/{run_id}/shortfalls/{number}/close":
+                                            (202,   403,  403,    403,     403,    403,      401),
     "GET /plan-runs/{run_id}/exports":      (200,   403,  200,    403,     403,    403,      401),
     "GET /plan-runs/{run_id}/surplus":      (200,   403,  200,    403,     403,    403,      401),
     "GET /plan-runs/{run_id}/economy":      (200,   403,  200,    403,     200,    403,      401),
-    "POST /plan-runs/{run_id}/money-curve": (200,   403,  403,    403,     403,    403,      401),
+    "POST /plan-runs/{run_id}/money-curve": (202,   403,  403,    403,     403,    403,      401),
+    "GET /jobs":                            (200,   403,  200,    403,     403,    403,      401),
+    "GET /jobs/{job_id}":                   (200,   403,  200,    403,     403,    403,      401),
+    "POST /jobs/{job_id}/cancel":           (200,   403,  403,    403,     403,    403,      401),
     "POST /plan-runs/{run_id}/approve":     (201,   403,  403,    403,     403,    403,      401),
     "POST /replans":                        (202,   403,  403,    403,     403,    403,      401),
     "GET /contracts":                       (200,   403,  200,    200,     200,    403,      401),
@@ -1084,9 +1088,30 @@ for _part in (
     _run_part(_part)
 
 
-@_request("GET /plan-runs/{run_id}/shortfalls/{number}/close")
+@_request("POST /plan-runs/{run_id}/shortfalls/{number}/close")
 def _close_shortfall(world: World, role: str) -> Call:
-    return Call("GET", f"/plan-runs/{world.finished_run}/shortfalls/1/close")
+    return Call("POST", f"/plan-runs/{world.finished_run}/shortfalls/1/close")
+
+
+def _queued_job(world: World) -> int:
+    """A job of the ministry's, queued (no worker runs in this module)."""
+    job: int = world.ministry("POST", f"/plan-runs/{world.finished_run}/shortfalls/1/close")["id"]
+    return job
+
+
+@_request("GET /jobs")
+def _list_jobs(world: World, role: str) -> Call:
+    return Call("GET", "/jobs", params={"kind": "close"})
+
+
+@_request("GET /jobs/{job_id}")
+def _read_job(world: World, role: str) -> Call:
+    return Call("GET", f"/jobs/{_queued_job(world)}")
+
+
+@_request("POST /jobs/{job_id}/cancel")
+def _cancel_job(world: World, role: str) -> Call:
+    return Call("POST", f"/jobs/{_queued_job(world)}/cancel")
 
 
 @_request("POST /plan-runs/{run_id}/money-curve")
@@ -1458,7 +1483,10 @@ class TestRunEconomy:
 
     def test_a_money_curve_never_raises_a_tier(self, world: World) -> None:
         body = {"fund": "state", "year": 2026, "maximum": 200000, "steps": 2}
-        curve = world.ministry("POST", f"/plan-runs/{world.finished_run}/money-curve", json=body)
+        job = world.ministry("POST", f"/plan-runs/{world.finished_run}/money-curve", json=body)
+        assert claim_job(engine=world.engine, job_id=job["id"])
+        run_job(engine=world.engine, job_id=job["id"])
+        curve = world.ministry("GET", f"/jobs/{job['id']}")["result"]
 
         by_step: dict[int, list[float]] = {}
         for row in curve["rows"]:

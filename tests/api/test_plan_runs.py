@@ -18,6 +18,7 @@ from kuznia import models
 from kuznia.db import session_scope
 from kuznia.plans.pool import WORKER_MODULE, WorkerPool
 from kuznia.plans.worker import work
+from kuznia.worker import work_all
 from tests.api.conftest import Api, make_api
 
 RUNS = "/api/v1/plan-runs"
@@ -240,12 +241,18 @@ class TestShortfalls:
     def test_a_partner_reads_no_shortfalls(self, api: Api, run_id: int) -> None:
         assert api.get("partner", f"{RUNS}/{run_id}/shortfalls").status_code == 403
 
-    def test_what_closes_a_shortfall_is_found_by_re_solving(self, api: Api, run_id: int) -> None:
-        response = api.get("planner", f"{RUNS}/{run_id}/shortfalls/1/close")
-        missing = api.get("planner", f"{RUNS}/{run_id}/shortfalls/9/close")
+    def test_what_closes_a_shortfall_is_found_by_re_solving_in_a_job(
+        self, api: Api, run_id: int, engine: Engine
+    ) -> None:
+        asked = api.post("planner", f"{RUNS}/{run_id}/shortfalls/1/close")
+        missing = api.post("planner", f"{RUNS}/{run_id}/shortfalls/9/close")
+        work_all(engine=engine)
+        job = api.get("planner", f"/api/v1/jobs/{asked.json()['id']}").json()
 
-        assert response.status_code == 200
-        body = response.json()
+        assert asked.status_code == 202
+        assert (asked.json()["kind"], asked.json()["status"]) == ("close", "queued")
+        assert (job["status"], job["progress"], job["plan_run_id"]) == ("finished", 1.0, run_id)
+        body = job["result"]
         assert (body["item"], body["grouping"], body["status"]) == ("fpv", "g-south", "optimal")
         # 5,000 due in month 0: l2 makes 2,000 and 7 are in stock, l3 starts in month 1, so
         # money alone cannot close it; 2,993 more units a month on l2 in month 0 do (l3 cannot

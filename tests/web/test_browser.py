@@ -294,7 +294,8 @@ def test_a_planner_filters_shortfalls_and_asks_what_closes_one(
         first.locator("summary").click()
         expect(first.locator(".reasons > li.headline")).to_be_visible()
         first.locator(".close button").click()
-        expect(first.locator(".close-answer")).to_be_visible()
+        # queued for the worker pool and followed in place until its answer is there
+        expect(first.locator(".close-answer")).to_be_visible(timeout=120_000)
         fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         shoot(page, f"plan-shortfalls-{language}-{width}")
         assert fits, f"the plan page is wider than {width} px in {language}"

@@ -10,6 +10,7 @@ from html import unescape
 import pytest
 
 from kuznia.web.session import SESSION_COOKIE
+from kuznia.worker import work_all
 from tests.api.conftest import PASSWORD, USERS
 from tests.web.conftest import Pages, solve_queued
 
@@ -106,7 +107,7 @@ class TestLogin:
 
 
 PLANNER_MENU = ["Overview", "Industry", "Needs", "Funds", "Plans", "Targets", "Exports",
-                "Economy", "Contracts", "Ledger"]  # fmt: skip
+                "Economy", "Analyses", "Contracts", "Ledger"]  # fmt: skip
 
 
 class TestMenu:
@@ -369,8 +370,21 @@ class TestPlans:
 
         none = client.get(f"/plans/{run_id}?tier=3").text
         some = client.get(f"/plans/{run_id}?tier=1&operation=defensive&grouping=g-east").text
-        close = client.get(f"/plans/{run_id}/shortfalls/1/close").text
+        asked = client.post(f"/plans/{run_id}/shortfalls/1/close")
+        work_all(engine=pages.engine)
+        job_id = re.search(r'id="job-(\d+)"', asked.text)
+        assert job_id, asked.text
+        close = client.get(f"/analyses/{job_id.group(1)}/fragment").text
+        listed = client.get("/analyses").text
+        auditor = pages.as_user("auditor").get(f"/plans/{run_id}").text
 
+        assert asked.status_code == 202
+        assert f'hx-get="/analyses/{job_id.group(1)}/fragment"' in asked.text
+        assert "waiting for a worker" in asked.text
+        assert "hx-get" not in close
+        assert "What would close a shortfall" in listed
+        # auditors read the answers but do not ask
+        assert "What would close it?" not in auditor
         assert "No shortfall matches these filters." in none
         assert '<option value="3" selected>3</option>' in none
         assert '<li value="1">' in some

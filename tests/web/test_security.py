@@ -65,6 +65,7 @@ class TestCsrf:
     def test_the_pages_take_these_posts(self) -> None:
         assert page_posts() == [
             "/account/password",
+            "/analyses/1/cancel",
             "/contracts/1/1",  # /contracts/{id}/{sign, complete, terminate}
             "/contracts/1/delivery-points",
             "/contracts/1/production",
@@ -80,6 +81,7 @@ class TestCsrf:
             "/plans",
             "/plans/1/approve",
             "/plans/1/cancel",
+            "/plans/1/shortfalls/1/close",
             "/targets",
             "/targets/1/delete",
         ]

@@ -38,6 +38,7 @@ ENTITY_RESOURCES: dict[str, str] = {
     "stocks": "stock",
     "commitments": "foreign_supply",
     "plan_runs": "plan_runs",
+    "jobs": "jobs",
     "plan_run_tiers": "plan_runs",
     "plan_run_deliveries": "plan_runs",
     "plan_run_payments": "plan_runs",

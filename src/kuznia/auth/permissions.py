@@ -110,6 +110,12 @@ POLICY: dict[str, dict[Action, dict[Role, Access]]] = {
         Action.read: {Role.planner: _ALL, Role.auditor: _ALL, Role.partner: _OWN},
         Action.write: {Role.planner: _ALL},
     },
+    # Analyses in the worker pool (what would close a shortfall, money curves, scenarios,
+    # sweeps): the planners' workbench; auditors read them.
+    "jobs": {
+        Action.read: {Role.planner: _ALL, Role.auditor: _ALL},
+        Action.write: {Role.planner: _ALL},
+    },
     # The registry as one document (snapshot export) holds everything.
     "instance": {
         Action.read: {Role.planner: _ALL, Role.auditor: _ALL},

@@ -338,16 +338,8 @@ def authenticate(*, session: Session, token: str, cache_seconds: float = 0.0) ->
     user = record.user
     if not user.active:
         raise NotAuthenticated("the user is not active")
-    organisation = user.organisation
     set_actor(session, Actor(name=user.email, user_id=user.id))
-    scope = Scope(
-        user_id=user.id,
-        role=user.role,
-        organisation_id=organisation.id,
-        producer_id=organisation.producer_id,
-        fund_ids=frozenset(fund.id for fund in organisation.funds),
-        depot_ids=frozenset(repository.depot_ids(session=session, organisation_id=organisation.id)),
-    )
+    scope = user_scope(session=session, user=user)
     tokens.put(
         token_hash,
         scope=scope,
@@ -356,3 +348,16 @@ def authenticate(*, session: Session, token: str, cache_seconds: float = 0.0) ->
         seconds=cache_seconds,
     )
     return scope
+
+
+def user_scope(*, session: Session, user: User) -> Scope:
+    """What `user` may reach: their role, organisation, producer, funds and depots."""
+    organisation = user.organisation
+    return Scope(
+        user_id=user.id,
+        role=user.role,
+        organisation_id=organisation.id,
+        producer_id=organisation.producer_id,
+        fund_ids=frozenset(fund.id for fund in organisation.funds),
+        depot_ids=frozenset(repository.depot_ids(session=session, organisation_id=organisation.id)),
+    )

@@ -8,6 +8,8 @@ from typing import Any, cast
 from sqlalchemy import Connection, CursorResult, Table, update
 from sqlalchemy.orm import Session
 
+from kuznia.audit.chain import SYSTEM, Actor, Change, actor_of, append
+
 
 def move(
     executor: Connection | Session,
@@ -28,3 +30,31 @@ def move(
         update(table).where(*conditions).values(**values, version=table.c.version + 1)
     )
     return int(cast(CursorResult[Any], result).rowcount) == 1
+
+
+def move_recorded(
+    executor: Connection | Session,
+    *,
+    table: Table,
+    entity: str,
+    record_id: int,
+    expected: Iterable[Any],
+    actor: Actor = SYSTEM,
+    record: bool = True,
+    **values: Any,
+) -> bool:
+    """`move`, and a change of status recorded in the audit chain as a `status` event of
+    `entity` (a session's own actor wins over `actor`); `record=False` for changes that are
+    not worth an event (progress reports)."""
+    statuses = list(expected)
+    moved = move(executor, table=table, record_id=record_id, expected=statuses, **values)
+    if moved and record and "status" in values:
+        if isinstance(executor, Session):
+            connection, actor = executor.connection(), actor_of(executor)
+        else:
+            connection = executor
+        plain = [getattr(status, "value", status) for status in statuses]
+        before = plain[0] if len(plain) == 1 else plain
+        change = Change("status", entity, str(record_id), {"status": before}, values)
+        append(connection=connection, actor=actor, changes=[change])
+    return moved

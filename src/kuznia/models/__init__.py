@@ -25,6 +25,7 @@ from kuznia.models.execution import (
 )
 from kuznia.models.finance import EligibilityRule, Fund, FundBudget, FundEligibility, FundKind
 from kuznia.models.industry import Expansion, JointVenturePartner, Line, Ownership, Producer
+from kuznia.models.jobs import Job
 from kuznia.models.login_attempt import LoginAttempts
 from kuznia.models.needs import Grouping, Need, Operation
 from kuznia.models.opening import OpeningBalance
@@ -77,6 +78,7 @@ __all__ = [
     "GuaranteeDeliveryPoint",
     "GuaranteeStatus",
     "Item",
+    "Job",
     "JointVenturePartner",
     "Line",
     "LoginAttempts",

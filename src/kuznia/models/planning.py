@@ -104,8 +104,10 @@ class PlanRun(Versioned, Base):
     solve_status: Mapped[SolveStatus | None] = mapped_column(EnumString(SolveStatus), nullable=True)
     cost: Mapped[float | None] = mapped_column(Double, nullable=True)
     coverage: Mapped[float | None] = mapped_column(Double, nullable=True)
-    # The worker process solving the run (on this machine), so a cancel can stop it.
+    # The worker process solving the run, so a cancel can stop it ...
     worker_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # ... and its machine: a cancel stops the process only where it runs.
+    worker_host: Mapped[str | None] = mapped_column(String(255), nullable=True)
     # The solve's report: seconds per stage, model size, solver stages, conflicts if infeasible.
     report: Mapped[dict[str, Any] | None] = mapped_column(exact_json(), nullable=True)
     # `plan` (the registry as it is) or `replan` (the next instance from the actual state).

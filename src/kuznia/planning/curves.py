@@ -15,6 +15,7 @@ solved again without them).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -74,18 +75,9 @@ def with_extra_money(instance: Instance, *, fund: str, year: int, extra: float) 
     return instance.model_copy(update={"funds": funds})
 
 
-def money_curve(
-    instance: Instance,
-    *,
-    fund: str,
-    year: int,
-    maximum: float,
-    steps: int,
-    options: SolveOptions | None = None,
-) -> pd.DataFrame:
-    """Each tier's shortfall with 0..`maximum` more of `fund`'s money in `year`, in `steps`
-    equal steps: one row per step and tier (CURVE_COLUMNS); `closed_unit_months` is what the
-    step's extra money closes against no extra money."""
+def check_curve(instance: Instance, *, fund: str, year: int, maximum: float, steps: int) -> None:
+    """ValueError unless a money curve of `fund` in `year` up to `maximum` in `steps` can be
+    drawn for `instance` (checked before any solve)."""
     if steps < 1:
         raise ValueError(f"steps must be at least 1, not {steps}")
     if maximum <= 0:
@@ -94,6 +86,25 @@ def money_curve(
     last_year = first_year + (int(instance.start[5:7]) - 1 + instance.months - 1) // 12
     if not first_year <= year <= last_year:
         raise ValueError(f"year {year} is outside the horizon {first_year}-{last_year}")
+    if fund not in {record.id for record in instance.funds}:
+        raise ValueError(f"fund {fund!r} is not in the instance")
+
+
+def money_curve(
+    instance: Instance,
+    *,
+    fund: str,
+    year: int,
+    maximum: float,
+    steps: int,
+    options: SolveOptions | None = None,
+    on_step: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Each tier's shortfall with 0..`maximum` more of `fund`'s money in `year`, in `steps`
+    equal steps: one row per step and tier (CURVE_COLUMNS); `closed_unit_months` is what the
+    step's extra money closes against no extra money. `on_step(done, of)` hears of each
+    step solved."""
+    check_curve(instance, fund=fund, year=year, maximum=maximum, steps=steps)
     rows = []
     base: dict[int, float] = {}
     for step in range(steps + 1):
@@ -116,4 +127,6 @@ def money_curve(
                     "cost": solved.cost,
                 }
             )
+        if on_step is not None:
+            on_step(step + 1, steps + 1)
     return pd.DataFrame(rows, columns=CURVE_COLUMNS)

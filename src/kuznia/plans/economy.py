@@ -4,14 +4,16 @@ Exports and surplus are planners' and auditors' (a partner sees none: what is so
 the ministry's negotiation). The economy: planners and auditors read it whole; a partner reads
 only where its own funds' money lands (`by_fund_region` of its funds).
 
-A money curve re-solves the run's snapshot once per step (`kuznia.planning.curves`), inside
-the request: on `small` a step takes under a second, on `national` some 40 s, so the API takes
-at most MAX_CURVE_STEPS steps; `kuznia curve` draws longer curves from a file
+A money curve re-solves the run's snapshot once per step (`kuznia.planning.curves`): on
+`small` a step takes under a second, on `national` some 40 s, so the API queues it as a job
+for the worker pool (`kuznia.plans.jobs`) and takes at most MAX_CURVE_STEPS steps;
+`kuznia curve` draws longer curves from a file
 (docs/decisions/0013-economy-pages-and-money-curves.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,9 +23,9 @@ from sqlalchemy.orm import Session
 from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.errors import Conflict, FieldProblem, Forbidden, InvalidInput
-from kuznia.instance import parse_instance
+from kuznia.instance import Instance, parse_instance
 from kuznia.planning import SolveOptions
-from kuznia.planning.curves import money_curve
+from kuznia.planning.curves import check_curve, money_curve
 from kuznia.planning.jsonable import plain
 from kuznia.plans import repository
 
@@ -110,11 +112,11 @@ def run_economy(*, session: Session, scope: Scope, run_id: int) -> dict[str, Any
     return {"run": run.id, "currency": run.currency, **economy}
 
 
-def run_money_curve(
+def curve_inputs(
     *, session: Session, scope: Scope, run_id: int, body: MoneyCurveRequest
-) -> dict[str, Any]:
-    """Each tier's shortfall with 0..maximum more of a fund's money in a year, solved on the
-    run's snapshot (planners)."""
+) -> tuple[models.PlanRun, Instance]:
+    """The finished run a money curve is drawn for and its snapshot, once the request is
+    known to fit it (planners; else InvalidInput naming the field)."""
     scope.require("plan_runs", Action.write)
     run = _finished(session, scope, run_id)
     instance = parse_instance(run.instance)
@@ -124,6 +126,23 @@ def run_money_curve(
             problems=[FieldProblem("fund", f"no fund {body.fund!r} in the run's snapshot")],
         )
     try:
+        check_curve(
+            instance, fund=body.fund, year=body.year, maximum=body.maximum, steps=body.steps
+        )
+    except ValueError as error:
+        raise InvalidInput(str(error), problems=[FieldProblem("year", str(error))]) from None
+    return run, instance
+
+
+def curve_answer(
+    run: models.PlanRun,
+    instance: Instance,
+    body: MoneyCurveRequest,
+    *,
+    on_step: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """The money curve of a run's snapshot, solved now."""
+    try:
         table = money_curve(
             instance,
             fund=body.fund,
@@ -131,6 +150,7 @@ def run_money_curve(
             maximum=body.maximum,
             steps=body.steps,
             options=SolveOptions(mode=run.options.get("mode", "lp")),
+            on_step=on_step,
         )
     except ValueError as error:
         raise InvalidInput(str(error), problems=[FieldProblem("year", str(error))]) from None
@@ -142,3 +162,12 @@ def run_money_curve(
         "currency": run.currency,
         "rows": rows,
     }
+
+
+def run_money_curve(
+    *, session: Session, scope: Scope, run_id: int, body: MoneyCurveRequest
+) -> dict[str, Any]:
+    """Each tier's shortfall with 0..maximum more of a fund's money in a year, solved on the
+    run's snapshot in the request (planners); the API queues it as a job instead."""
+    run, instance = curve_inputs(session=session, scope=scope, run_id=run_id, body=body)
+    return curve_answer(run, instance, body)

@@ -1,6 +1,7 @@
-"""The web process's worker pool: it starts `python -m kuznia.plans.worker` processes while
-runs are queued (at most `Settings.plan_workers` at a time), and marks as failed any run whose
-worker died without finishing it (killed, out of memory, the machine restarted).
+"""The web process's worker pool: it starts `python -m kuznia.worker` processes while plan
+runs or jobs are queued (at most `Settings.plan_workers` at a time), and marks as failed any
+run or job whose worker on this machine died without finishing it (killed, out of memory,
+the machine restarted).
 
 A thread looks every few seconds; starting a run pokes it at once.
 """
@@ -12,36 +13,24 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from kuznia import models
 from kuznia.db import session_scope
+from kuznia.jobs import repository as jobs_repository
+from kuznia.jobs.runner import WORKER_MODULE, this_host, worker_alive
 from kuznia.plans import repository
 
 log = logging.getLogger("kuznia.pool")
-WORKER_MODULE = "kuznia.plans.worker"
-
-
-def worker_alive(pid: int | None) -> bool:
-    """Whether `pid` is a live Kuznia worker on this machine."""
-    if pid is None or pid <= 0:
-        return False
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except (OSError, ValueError):
-            return False
-        return True  # no /proc to tell: trust that the process exists
-    return WORKER_MODULE.encode() in cmdline and b"<defunct>" not in cmdline
 
 
 class WorkerPool:
-    """Worker processes for the plan runs of one database."""
+    """Worker processes for the plan runs and jobs of one database."""
 
     def __init__(self, *, engine: Engine, limit: int, interval: float = 2.0) -> None:
         self.engine = engine
@@ -79,21 +68,13 @@ class WorkerPool:
         self._wake.set()
 
     def tend(self) -> None:
-        """Reap finished workers, fail runs whose worker died, start workers for queued runs."""
+        """Reap finished workers, fail runs and jobs whose worker died, start workers for
+        what is queued."""
         with self._lock:
             self.processes = [p for p in self.processes if p.poll() is None]
             with session_scope(self.engine) as session:
-                for run in repository.running_runs(session=session):
-                    if not worker_alive(run.worker_pid):
-                        repository.move_run(
-                            session,
-                            run_id=run.id,
-                            expected=[models.PlanRunStatus.running],
-                            status=models.PlanRunStatus.failed,
-                            finished_at=datetime.now(UTC),
-                            message="the worker stopped before the run finished",
-                        )
-                queued = len(repository.queued_run_ids(session=session))
+                fail_the_dead(session, dead=_died_here)
+                queued = queued_count(session)
             while queued > 0 and len(self.processes) < self.limit:
                 self.processes.append(self._spawn())
                 queued -= 1
@@ -115,3 +96,33 @@ class WorkerPool:
                 log.exception("tending the plan workers failed")
             self._wake.wait(self.interval)
             self._wake.clear()
+
+
+def _died_here(host: str | None, pid: int | None) -> bool:
+    """Whether a worker of this machine (or of an older run without a host) is gone."""
+    return host in (None, this_host()) and not worker_alive(pid)
+
+
+def queued_count(session: Session) -> int:
+    """Plan runs and jobs waiting for a worker."""
+    runs = len(repository.queued_run_ids(session=session))
+    return runs + jobs_repository.queued_job_count(session=session)
+
+
+def fail_the_dead(session: Session, *, dead: Callable[[str | None, int | None], bool]) -> None:
+    """Mark as failed the runs and jobs whose worker is `dead(host, pid)`."""
+    ended: dict[str, Any] = {
+        "status": models.PlanRunStatus.failed,
+        "finished_at": datetime.now(UTC),
+    }
+    running = [models.PlanRunStatus.running]
+    for run in repository.running_runs(session=session):
+        if dead(run.worker_host, run.worker_pid):
+            message = "the worker stopped before the run finished"
+            repository.move_run(session, run_id=run.id, expected=running, message=message, **ended)
+    for job in jobs_repository.running_jobs(session=session):
+        if dead(job.worker_host, job.worker_pid):
+            message = "the worker stopped before the job finished"
+            jobs_repository.move_job(
+                session, job_id=job.id, expected=running, message=message, **ended
+            )

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Select, Table, case, exists, false, func, sel
 from sqlalchemy.orm import Session, selectinload
 
 from kuznia import models
-from kuznia.audit.chain import SYSTEM, Actor, Change, actor_of, append
+from kuznia.audit.chain import SYSTEM, Actor
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.db import transitions
 from kuznia.errors import Forbidden, NotFound
@@ -274,14 +274,12 @@ def move_run(
     """Change a run only while its status is one of `expected` (a worker, a cancel and the pool
     never overwrite each other's outcome), counting a new version; whether it changed. A change
     of status is recorded in the audit chain (a session's own actor wins over `actor`)."""
-    statuses = list(expected)
-    moved = transitions.move(executor, table=RUNS, record_id=run_id, expected=statuses, **values)
-    if moved and "status" in values:
-        if isinstance(executor, Session):
-            connection, actor = executor.connection(), actor_of(executor)
-        else:
-            connection = executor
-        before = statuses[0] if len(statuses) == 1 else [status.value for status in statuses]
-        change = Change("status", "plan_runs", str(run_id), {"status": before}, values)
-        append(connection=connection, actor=actor, changes=[change])
-    return moved
+    return transitions.move_recorded(
+        executor,
+        table=RUNS,
+        entity="plan_runs",
+        record_id=run_id,
+        expected=expected,
+        actor=actor,
+        **values,
+    )

@@ -7,15 +7,16 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import Field, create_model
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep
+from kuznia.jobs.schemas import JobRead
 from kuznia.pagination import MAX_DB_INT, Key, Page, PageParams, page_params
 from kuznia.plans import economy, repository, service
+from kuznia.plans import jobs as plan_jobs
 from kuznia.plans.economy import MoneyCurveRequest
 from kuznia.plans.schemas import (
     RESULT_ROWS,
     Operation,
     PlanRunCreate,
     PlanRunRead,
-    ShortfallClose,
 )
 
 router = APIRouter(prefix="/plan-runs", tags=["plan runs"])
@@ -134,27 +135,43 @@ def read_shortfalls(
     return {"items": rows, "total": total, **page.model_dump()}
 
 
-@router.get(
+@router.post(
     "/{run_id}/shortfalls/{number}/close",
-    response_model=ShortfallClose,
-    summary="What would close one shortfall: extra money per fund and year, or capacity",
+    response_model=JobRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Ask what would close one shortfall: extra money per fund and year, or capacity",
     description=(
-        "Re-solves the run's snapshot in the request (at most "
-        f"{service.CLOSE_SECONDS:g} s; beyond it `status` is `time_limit`): first with "
-        "unlimited money for the funds that may pay for the item, then also with unlimited "
-        "capacity on its lines. The answer is what such a plan spends or makes above the "
-        "budgets and capacities: enough to close the shortfall, not the least."
+        "Queues a job (kind `close`) for the worker pool and answers 202 with it; follow it at "
+        "`/jobs/{id}`. The worker re-solves the run's snapshot (at most "
+        f"{plan_jobs.CLOSE_SECONDS:g} s; beyond it the answer's `status` is `time_limit`): "
+        "first with unlimited money for the funds that may pay for the item, then also with "
+        "unlimited capacity on its lines. The answer (the job's `result`, shaped as "
+        "ShortfallClose) is what such a plan spends or makes above the budgets and "
+        "capacities: enough to close the shortfall, not the least."
     ),
+    responses={202: {"description": "The job, queued."}},
 )
 def close_shortfall(
+    request: Request,
     session: SessionDep,
     scope: ScopeDep,
     run_id: Key,
     number: Annotated[
         int, Path(ge=1, le=MAX_DB_INT, description="The shortfall's number in the run's list.")
     ],
-) -> dict[str, Any]:
-    return service.close_shortfall(session=session, scope=scope, run_id=run_id, number=number)
+) -> JobRead:
+    job = plan_jobs.start_close(session=session, scope=scope, run_id=run_id, number=number)
+    return _queued(request, session, job)
+
+
+def _queued(request: Request, session: SessionDep, job: Any) -> JobRead:
+    """Commit a queued job, wake the pool, and answer with the job."""
+    answer = JobRead.model_validate(job)
+    session.commit()
+    pool = getattr(request.app.state, "workers", None)
+    if pool is not None:
+        pool.poke()
+    return answer
 
 
 def _result_route(table: str) -> None:
@@ -223,10 +240,18 @@ def get_run_economy(session: SessionDep, scope: ScopeDep, run_id: Key) -> dict[s
 
 @router.post(
     "/{run_id}/money-curve",
-    response_model=dict[str, Any],
-    summary="Each tier's shortfall with more of a fund's money in a year (solved now)",
+    response_model=JobRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Ask for each tier's shortfall with more of a fund's money in a year",
+    description=(
+        "Checks the request against the run's snapshot (the fund, the year within the "
+        "horizon) and queues a job (kind `curve`) for the worker pool; follow it at "
+        "`/jobs/{id}`. Its `result` has one row per step and tier: the extra money, each "
+        "tier's shortfall, the unit-months the step closes against no extra money, the cost."
+    ),
 )
 def post_money_curve(
-    session: SessionDep, scope: ScopeDep, run_id: Key, body: MoneyCurveRequest
-) -> dict[str, Any]:
-    return economy.run_money_curve(session=session, scope=scope, run_id=run_id, body=body)
+    request: Request, session: SessionDep, scope: ScopeDep, run_id: Key, body: MoneyCurveRequest
+) -> JobRead:
+    job = plan_jobs.start_curve(session=session, scope=scope, run_id=run_id, body=body)
+    return _queued(request, session, job)

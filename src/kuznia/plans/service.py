@@ -20,11 +20,11 @@ from kuznia.errors import Conflict, Forbidden, NotFound
 from kuznia.instance import parse_instance
 from kuznia.instance.months import add_months
 from kuznia.io.excel import write_tables_workbook
+from kuznia.jobs.runner import this_host, worker_alive
 from kuznia.pagination import PageParams
 from kuznia.planning import PlanInput, SolveOptions, whatif
 from kuznia.planning.results import reason_text
 from kuznia.plans import repository
-from kuznia.plans.pool import worker_alive
 from kuznia.plans.schemas import RESULT_TABLES, PlanRunCreate
 from kuznia.registry.settings import instance_document
 
@@ -87,7 +87,8 @@ def cancel_run(*, session: Session, scope: Scope, run_id: int) -> models.PlanRun
     run = repository.get_run(session=session, scope=scope, run_id=run_id, action=Action.write)
     if run.status in _FINISHED:
         raise Conflict(f"plan run {run_id} is {run.status.value} already")
-    pid = run.worker_pid if run.status is models.PlanRunStatus.running else None
+    local = run.worker_host in (None, this_host())
+    pid = run.worker_pid if run.status is models.PlanRunStatus.running and local else None
     cancelled = repository.move_run(
         session,
         run_id=run_id,
@@ -176,7 +177,14 @@ def shortfall_page(
 CLOSE_SECONDS = 20.0
 
 
-def close_shortfall(*, session: Session, scope: Scope, run_id: int, number: int) -> dict[str, Any]:
+def close_shortfall(
+    *,
+    session: Session,
+    scope: Scope,
+    run_id: int,
+    number: int,
+    time_limit: float = CLOSE_SECONDS,
+) -> dict[str, Any]:
     """The extra money per fund and year (or capacity) that closes a run's `number`-th
     shortfall, found by re-solving the run's snapshot (planning.whatif.close_shortfall)."""
     shortfall = repository.shortfall_by_number(
@@ -200,7 +208,7 @@ def close_shortfall(*, session: Session, scope: Scope, run_id: int, number: int)
         plan_input,
         c,
         SolveOptions(mode=options.get("mode", "lp"), mip_gap=options.get("mip_gap", 1e-4)),
-        time_limit=CLOSE_SECONDS,
+        time_limit=time_limit,
     )
     return {
         "run_id": run_id,

@@ -1,7 +1,6 @@
-"""The worker process: `python -m kuznia.plans.worker` takes queued plan runs one after the
-other, solves each from its stored snapshot, writes progress as it goes and the results at
-the end, and exits when none is left. The web process starts workers (`kuznia.plans.pool`);
-a solve never runs inside it.
+"""Solving plan runs in a worker process (`python -m kuznia.worker`): take queued runs one
+after the other, solve each from its stored snapshot, write progress as it goes and the
+results at the end, until none is left.
 
 A run cancelled meanwhile is not overwritten: every write names the status it expects.
 """
@@ -11,19 +10,18 @@ from __future__ import annotations
 import logging
 import math
 import os
-import sys
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, update
-from sqlalchemy.exc import SQLAlchemyError
 
 from kuznia import models
-from kuznia.audit.chain import Actor, set_actor
-from kuznia.db import database_engine, session_scope
+from kuznia.audit.chain import set_actor
+from kuznia.db import session_scope
 from kuznia.instance import Instance, parse_instance
+from kuznia.jobs.registry import WORKER
+from kuznia.jobs.runner import failure_reference, this_host
 from kuznia.planning import SolveOptions, plan
 from kuznia.planning.curves import tiers_and_cost
 from kuznia.planning.jsonable import plain
@@ -33,17 +31,14 @@ from kuznia.registry.snapshot import insert_rows
 
 log = logging.getLogger("kuznia.worker")
 _RUNNING = models.PlanRunStatus.running
-# The author of a worker's writes in the audit chain.
-WORKER = Actor(name="worker")
 # What a failed run says to its readers (partners included): never the error itself, which may
 # carry SQL and its parameters, only a reference to the server log's entry (the web translates
 # it, kuznia.web.routes.plans).
 FAILED_MESSAGE = "The solve failed; reference {reference}"
 
 
-def failure_reference() -> str:
-    """A correlation id for a failure: 12 hex digits, in the stored message and the log."""
-    return uuid.uuid4().hex[:12]
+class RunCancelled(Exception):
+    """The run was cancelled while it was solved: stop, and write nothing more."""
 
 
 def claim_next(*, engine: Engine) -> int | None:
@@ -60,6 +55,7 @@ def claim_next(*, engine: Engine) -> int | None:
                 actor=WORKER,
                 status=_RUNNING,
                 worker_pid=os.getpid(),
+                worker_host=this_host(),
                 started_at=datetime.now(UTC),
                 message="starting",
             )
@@ -93,7 +89,9 @@ def solve_run(*, engine: Engine, run_id: int) -> None:
             return
         done = stages.index(stage) + (0 if event == "start" else 1)
         label = labels.get(stage) or f"priority tier {stage.split(':')[1]}"
-        _set(engine, run_id, progress=min(0.98, done / (len(stages) + 1)), message=label)
+        if not _set(engine, run_id, progress=min(0.98, done / (len(stages) + 1)), message=label):
+            # cancelled meanwhile: stop at this stage, on whatever machine the solve runs
+            raise RunCancelled(f"plan run {run_id} was cancelled")
 
     solve_options = SolveOptions(
         mode=options.get("mode", "lp"),
@@ -269,6 +267,8 @@ def work(*, engine: Engine) -> int:
     while (run_id := claim_next(engine=engine)) is not None:
         try:
             solve_run(engine=engine, run_id=run_id)
+        except RunCancelled:
+            pass
         except Exception:  # a broken run must not take the queue down with it
             reference = failure_reference()
             log.exception("plan run %s failed (reference %s)", run_id, reference)
@@ -281,20 +281,3 @@ def work(*, engine: Engine) -> int:
             )
         solved += 1
     return solved
-
-
-def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
-    engine = database_engine()
-    try:
-        work(engine=engine)
-    except SQLAlchemyError as error:
-        log.error("the database cannot be used: %s", error)
-        return 1
-    finally:
-        engine.dispose()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

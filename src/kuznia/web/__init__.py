@@ -16,6 +16,7 @@ from kuznia.web.errors import install_error_pages
 from kuznia.web.results import ResultCache
 from kuznia.web.routes import (
     account,
+    analyses,
     audit,
     contracts,
     economy,
@@ -42,7 +43,8 @@ def web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.protect)])
     # progress before contracts: /contracts/progress is not a contract's id
     modules = (account, overview, industry, needs, funds, plans, progress, contracts, ledger)
-    for module in (*modules, targets, exports, economy, audit, users, password, asset_routes):
+    others = (targets, exports, economy, analyses, audit, users, password, asset_routes)
+    for module in (*modules, *others):
         router.include_router(module.router)
     return router
 

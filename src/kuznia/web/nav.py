@@ -33,6 +33,8 @@ SECTIONS = (
     # lands on the economy page.
     Section("exports", "/exports", N_("Exports"), "plan_runs", whole=True),
     Section("economy", "/economy", N_("Economy"), "plan_runs"),
+    # The long questions asked of plans (what would close a shortfall, money curves, ...).
+    Section("analyses", "/analyses", N_("Analyses"), "jobs"),
     # Contracts, guarantees and plan versus actual: producers see their own, partners those
     # their funds pay; the depots' staff record deliveries without reading contracts.
     Section("contracts", "/contracts", N_("Contracts"), "contracts"),

@@ -253,6 +253,8 @@ def _plan_page(
         "settings": settings,
         "currency": settings["currency"] if settings else "",
         "full_reader": scope.access("plan_runs", Action.read) is Access.all,
+        # Asking what would close a shortfall queues an analysis: planners.
+        "may_ask": may_write(scope, "jobs"),
         "may_approve": may_write(scope, "contracts"),
     }
     if run.status is models.PlanRunStatus.finished and run.cost is not None:
@@ -356,32 +358,6 @@ def _filter_options(
         "grouping": named("groupings"),
         "operation": [(o, o) for o in OPERATIONS],
     }
-
-
-@router.get(
-    "/plans/{run_id}/shortfalls/{number}/close",
-    include_in_schema=False,
-    response_class=HTMLResponse,
-)
-def close_shortfall(
-    request: Request, session: SessionDep, viewer: ViewerDep, run_id: Key, number: Key
-) -> HTMLResponse:
-    """What would close one shortfall (a fragment the shortfall's button loads): re-solved in
-    the request, as the API's /plan-runs/{id}/shortfalls/{n}/close."""
-    answer = plans_service.close_shortfall(
-        session=session, scope=viewer.scope, run_id=run_id, number=number
-    )
-    settings = results.horizon(session=session, scope=viewer.scope)
-    return render(
-        request,
-        "_close.html",
-        {
-            "answer": answer,
-            "settings": settings,
-            "labels": results.labels(session=session, scope=viewer.scope),
-        },
-        viewer=viewer,
-    )
 
 
 @router.post("/plans/{run_id}/approve", include_in_schema=False, response_class=HTMLResponse)

@@ -1,0 +1,175 @@
+"""Analyses: the long questions a planner asks of a plan (what would close a shortfall, a
+money curve, ...), answered by the worker pool. A page asks (the question's own form or
+button queues a job), follows the job's progress (HTMX polls its fragment), shows the answer
+when it is there, and may cancel it; /analyses lists them all."""
+
+from __future__ import annotations
+
+import re
+from math import ceil
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from kuznia import models
+from kuznia.auth.dependencies import SessionDep
+from kuznia.jobs import service as jobs_service
+from kuznia.jobs.schemas import JobRead
+from kuznia.pagination import Key, PageParams
+from kuznia.plans import jobs as plan_jobs
+from kuznia.web import results
+from kuznia.web.economy_charts import curve_lines
+from kuznia.web.i18n import N_, Language
+from kuznia.web.nav import may_write
+from kuznia.web.pages import Viewer, language_of, render
+from kuznia.web.routes.plans import STATUS_NAMES, progress_message
+from kuznia.web.session import ViewerDep
+
+router = APIRouter()
+PAGE = 25
+MAX_PAGE = 100_000
+ACTIVE = ("queued", "running")
+KIND_NAMES = {
+    plan_jobs.CLOSE: N_("What would close a shortfall"),
+    plan_jobs.CURVE: N_("Money curve"),
+}
+# What the workers say as they go, so that the catalogs can say it in every language.
+JOB_MESSAGES = (
+    N_("solving again with unlimited money for the shortfall"),
+    N_("the worker stopped before the job finished"),
+)
+_STEPS = re.compile(r"^(\d+) of (\d+) steps solved$")
+_FAILED = re.compile(r"^The analysis failed; reference ([0-9a-f]+)$")
+
+
+def job_message(message: str, lang: Language) -> str:
+    """A job's progress message in the page's language (unknown ones as they are)."""
+    steps = _STEPS.match(message)
+    if steps:
+        return lang.gettext(
+            "%(done)s of %(of)s steps solved", done=steps.group(1), of=steps.group(2)
+        )
+    failed = _FAILED.match(message)
+    if failed:
+        return lang.gettext(
+            "The analysis failed; reference %(reference)s", reference=failed.group(1)
+        )
+    return progress_message(message, lang)
+
+
+def job_context(request: Request, session: Any, viewer: Viewer, job: JobRead) -> dict[str, Any]:
+    """What the job fragment shows: its status and progress, and its answer once there."""
+    lang = language_of(request)
+    context: dict[str, Any] = {
+        "job": job,
+        "active": job.status.value in ACTIVE,
+        "kind_name": KIND_NAMES.get(job.kind, job.kind),
+        "status_names": STATUS_NAMES,
+        "message": job_message(job.message, lang),
+        "may_cancel": may_write(viewer.scope, "jobs"),
+    }
+    answer = job.result
+    if job.status is models.PlanRunStatus.finished and answer is not None:
+        context["answer"] = answer
+        if job.kind == plan_jobs.CLOSE:
+            context["settings"] = results.horizon(session=session, scope=viewer.scope)
+            context["labels"] = results.labels(session=session, scope=viewer.scope)
+        elif job.kind == plan_jobs.CURVE:
+            context["curve_chart"] = curve_lines(answer["rows"], lang, answer["currency"])
+    return context
+
+
+def job_fragment(
+    request: Request, session: Any, viewer: Viewer, job: JobRead, *, status_code: int = 200
+) -> HTMLResponse:
+    """The job's fragment: polled while the job is queued or running."""
+    return render(
+        request,
+        "_job.html",
+        job_context(request, session, viewer, job),
+        viewer=viewer,
+        status_code=status_code,
+    )
+
+
+@router.get("/analyses", include_in_schema=False, response_class=HTMLResponse)
+def analyses(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+) -> HTMLResponse:
+    """Every analysis, newest first."""
+    jobs, total = jobs_service.list_jobs(
+        session=session,
+        scope=viewer.scope,
+        page=PageParams(limit=PAGE, offset=(page - 1) * PAGE),
+    )
+    lang = language_of(request)
+    return render(
+        request,
+        "analyses.html",
+        {
+            "jobs": jobs,
+            "messages": {job.id: job_message(job.message, lang) for job in jobs},
+            "kind_names": KIND_NAMES,
+            "status_names": STATUS_NAMES,
+            "page": page,
+            "pages": max(1, ceil(total / PAGE)),
+            "total": total,
+        },
+        viewer=viewer,
+    )
+
+
+@router.get("/analyses/{job_id}", include_in_schema=False, response_class=HTMLResponse)
+def analysis(request: Request, session: SessionDep, viewer: ViewerDep, job_id: Key) -> Response:
+    """One analysis: what was asked, its progress, its answer."""
+    job = jobs_service.get_job(session=session, scope=viewer.scope, job_id=job_id)
+    return render(
+        request,
+        "analysis.html",
+        job_context(request, session, viewer, job),
+        viewer=viewer,
+    )
+
+
+@router.get("/analyses/{job_id}/fragment", include_in_schema=False, response_class=HTMLResponse)
+def analysis_fragment(
+    request: Request, session: SessionDep, viewer: ViewerDep, job_id: Key
+) -> HTMLResponse:
+    """The analysis's progress (and answer, once there), as the page polls it."""
+    job = jobs_service.get_job(session=session, scope=viewer.scope, job_id=job_id)
+    return job_fragment(request, session, viewer, job)
+
+
+@router.post("/analyses/{job_id}/cancel", include_in_schema=False, response_class=HTMLResponse)
+def cancel_analysis(
+    request: Request, session: SessionDep, viewer: ViewerDep, job_id: Key
+) -> HTMLResponse:
+    """Cancel a queued or running analysis; the fragment shows it cancelled."""
+    job = jobs_service.cancel_job(session=session, scope=viewer.scope, job_id=job_id)
+    session.commit()
+    return job_fragment(request, session, viewer, job)
+
+
+@router.post(
+    "/plans/{run_id}/shortfalls/{number}/close",
+    include_in_schema=False,
+    response_class=HTMLResponse,
+)
+def close_shortfall(
+    request: Request, session: SessionDep, viewer: ViewerDep, run_id: Key, number: Key
+) -> HTMLResponse:
+    """Ask what would close one shortfall (the shortfall's button): queued for the worker pool,
+    followed in place."""
+    queued = plan_jobs.start_close(
+        session=session, scope=viewer.scope, run_id=run_id, number=number
+    )
+    job = JobRead.model_validate(queued)
+    session.commit()
+    pool = getattr(request.app.state, "workers", None)
+    if pool is not None:
+        pool.poke()
+    return job_fragment(request, session, viewer, job, status_code=202)
