@@ -896,14 +896,19 @@ def _measure(
     )
 
 
-# Sections of the output file other benchmarks own (kept when this one rewrites the file).
-KEPT_HEADING = "## SQLite: synchronous=FULL against NORMAL"
+# Sections of the output file written by other runs (kept when this one rewrites the file):
+# from the first of these headings to the end.
+KEPT_HEADINGS = (
+    "## The code before issue 16, under the same load",
+    "## SQLite: synchronous=FULL against NORMAL",
+)
 
 
 def _kept_sections(output: Path) -> str:
     """The output file's sections this benchmark does not write, to keep."""
     text = output.read_text() if output.exists() else ""
-    return "\n" + text[text.index(KEPT_HEADING) :] if KEPT_HEADING in text else ""
+    starts = [text.index(heading) for heading in KEPT_HEADINGS if heading in text]
+    return "\n" + text[min(starts) :] if starts else ""
 
 
 def _own_cpu() -> float:

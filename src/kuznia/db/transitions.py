@@ -8,7 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, CursorResult, Table, update
 from sqlalchemy.orm import Session
 
-from kuznia.audit.chain import SYSTEM, Actor, Change, actor_of, append
+from kuznia.audit.chain import SYSTEM, Actor, Change, append, defer
 
 
 def move(
@@ -49,12 +49,12 @@ def move_recorded(
     statuses = list(expected)
     moved = move(executor, table=table, record_id=record_id, expected=statuses, **values)
     if moved and record and "status" in values:
-        if isinstance(executor, Session):
-            connection, actor = executor.connection(), actor_of(executor)
-        else:
-            connection = executor
         plain = [getattr(status, "value", status) for status in statuses]
         before = plain[0] if len(plain) == 1 else plain
         change = Change("status", entity, str(record_id), {"status": before}, values)
-        append(connection=connection, actor=actor, changes=[change])
+        if isinstance(executor, Session):
+            # in order with the session's other events, appended at its commit
+            defer(session=executor, changes=[change])
+        else:
+            append(connection=executor, actor=actor, changes=[change])
     return moved
