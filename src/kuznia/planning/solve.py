@@ -289,6 +289,8 @@ def solve_lexicographic(
         _set_bounds(highs, later, 0.0, 0.0)
         if not is_mip:
             _start_lp_stage(highs, options, (start_bases or {}).get(name), first=first)
+        elif not first:
+            _start_mip_stage(highs, options, solution.col_value)
         lp = highs.getLp()
         free_columns = int(np.count_nonzero(np.array(lp.col_lower_) < np.array(lp.col_upper_)))
         _set_time_limit(highs, deadline)
@@ -350,6 +352,17 @@ def _start_lp_stage(
         highs.setOptionValue("solver", "simplex")
         highs.setOptionValue("simplex_strategy", 1)  # dual simplex from the given basis
         highs.setBasis(start_basis)
+
+
+def _start_mip_stage(highs: highspy.Highs, options: SolveOptions, start: FloatArray) -> None:
+    """A later MIP stage starts from the previous stage's solution (feasible: it meets every
+    row held so far, so the stage has an incumbent at once) and solves its root relaxation with
+    `later_method` (the fixings leave the model small, as in lp)."""
+    highs.setOptionValue("mip_lp_solver", options.later_method)
+    incumbent = highspy.HighsSolution()
+    incumbent.col_value = start
+    incumbent.value_valid = True
+    highs.setSolution(incumbent)
 
 
 def _keep_stopped_stage(
