@@ -21,6 +21,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import re
 import statistics
 import sys
 import time
@@ -95,6 +96,33 @@ def _sweep_rows(runs: list[dict[str, Any]]) -> list[str]:
             f"| {_f(per['fixed_contracts_median'], 3)} | {run['failed']} |"
         )
     return rows
+
+
+def how_to_spread() -> list[str]:
+    """How to spread a sweep over machines (static text of the document)."""
+    return [
+        "",
+        "## Spreading a sweep over machines",
+        "",
+        "A sweep needs nothing but a Dask scheduler's address. Start the scheduler on one machine, "
+        "workers on as many as there are (each with the same Kuznia installed with the "
+        "`resilience` extra), and give the sweep the address:",
+        "",
+        "```sh",
+        "dask scheduler --port 8786                       # machine A",
+        "dask worker tcp://A:8786 --nworkers 8 --nthreads 1   # every worker machine: one process per core",
+        "kuznia sweep --input national.json --scenarios 1000 --seed 1 \\",
+        "    --scheduler tcp://A:8786 --output sweep.json  # anywhere that reaches A",
+        "```",
+        "",
+        "One thread per worker process: each scenario is one single-threaded HiGHS solve, so "
+        "processes, not threads, use the cores (and Python's GIL is never shared). The base "
+        "(input, base contracts, the base plan's bases) is scattered to every worker once; "
+        "a failed scenario is retried (`--retries`) and, failing still, reported by index. The "
+        "summary depends on the seed alone, never on how many workers ran it. A national "
+        "worker holds about 0.5 GB. `benchmarks/sweep_cluster.py` starts its workers with `--no-nanny` "
+        "only so that their CPU time can be read from their own processes.",
+    ]
 
 
 def main() -> None:
@@ -224,10 +252,12 @@ def main() -> None:
                 f"{statistics.median(held_times):.3f} s."
             )
     # `benchmarks/sweep_cluster.py` writes its own section; it is carried between its markers
+    lines += how_to_spread()
     previous = args.output.read_text() if args.output.exists() else ""
-    start, end = "<!-- sweep-cluster:start -->", "<!-- sweep-cluster:end -->"
-    if start in previous and end in previous:
-        lines += ["", previous[previous.index(start) : previous.index(end) + len(end)]]
+    for block in re.findall(
+        r"<!-- sweep-cluster:[\w-]+:start -->.*?<!-- sweep-cluster:[\w-]+:end -->", previous, re.S
+    ):
+        lines += ["", block]
     text = "\n".join(lines) + "\n"
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)

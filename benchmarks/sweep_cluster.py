@@ -27,7 +27,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 7
 SWEEP_SEED = 1
-START, END = "<!-- sweep-cluster:start -->", "<!-- sweep-cluster:end -->"
 
 
 def _free_port() -> int:
@@ -146,11 +145,13 @@ def one_sweep(plan_input: Any, scenarios: int, cluster: Cluster, *, cold: bool) 
     }
 
 
-def _write(output: Path, lines: list[str]) -> None:
+def _write(output: Path, size: str, lines: list[str]) -> None:
+    """Replace (or append) this size's section, between its markers."""
+    start, end = f"<!-- sweep-cluster:{size}:start -->", f"<!-- sweep-cluster:{size}:end -->"
     text = output.read_text() if output.exists() else ""
-    block = "\n".join([START, *lines, END])
-    if START in text:
-        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+    block = "\n".join([start, *lines, end])
+    if start in text:
+        text = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S)
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     output.write_text(text)
@@ -193,7 +194,7 @@ def main() -> None:
         + (f" --cold-with {' '.join(map(str, args.cold_with))}" if args.cold_with else "")
     )
     lines = [
-        "## A sweep on a scheduler and workers started apart",
+        f"## A sweep of `{args.size}` on a scheduler and workers started apart",
         "",
         f"`{command}` on {dt.datetime.now(dt.UTC).date().isoformat()}, {os.cpu_count()} cores "
         f"shared with other work. `{args.size}` (seed {SEED}), {args.scenarios} scenarios (sweep "
@@ -234,30 +235,7 @@ def main() -> None:
         f"Re-optimised scenario CPU over the base plan's CPU, warm: median "
         f"{statistics.median(ratios):.2f} (goal ≤ 0.5)."
     )
-    lines += [
-        "",
-        "### Spreading a sweep over machines",
-        "",
-        "A sweep needs nothing but a Dask scheduler's address. Start the scheduler on one machine, "
-        "workers on as many as there are (each with the same Kuznia installed with the "
-        "`resilience` extra), and give the sweep the address:",
-        "",
-        "```sh",
-        "dask scheduler --port 8786                       # machine A",
-        "dask worker tcp://A:8786 --nworkers 8 --nthreads 1   # every worker machine: one process per core",
-        "kuznia sweep --input national.json --scenarios 1000 --seed 1 \\",
-        "    --scheduler tcp://A:8786 --output sweep.json  # anywhere that reaches A",
-        "```",
-        "",
-        "One thread per worker process: each scenario is one single-threaded HiGHS solve, so "
-        "processes, not threads, use the cores (and Python's GIL is never shared). The base "
-        "(input, base contracts, the base plan's bases) is scattered to every worker once; "
-        "a failed scenario is retried (`--retries`) and, failing still, reported by index. The "
-        "summary depends on the seed alone, never on how many workers ran it. A national "
-        "worker holds about 0.5 GB. The benchmark above starts its workers with `--no-nanny` "
-        "only so that their CPU time can be read from their own processes.",
-    ]
-    _write(args.output, lines)
+    _write(args.output, args.size, lines)
     print("\n".join(lines))
 
 
