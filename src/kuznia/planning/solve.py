@@ -59,6 +59,9 @@ class SolveOptions:
     method: str = "simplex"
     later_method: str = "ipm"
     warm_start: bool = False  # True: later stages continue from the previous basis (primal simplex)
+    # milp, stages after the first: HiGHS's mip_lp_solver for the root relaxation ("choose",
+    # "simplex" or "ipm"; docs/benchmarks.md, "Issue 16", has the one national run with "ipm")
+    mip_later_lp: str = "choose"
     threads: int = 1
     log_file: str | None = None  # HiGHS's own log of every stage, for diagnosis
     # seconds the explanations may spend re-solving to measure each claim exactly (None: as long
@@ -356,9 +359,9 @@ def _start_lp_stage(
 
 def _start_mip_stage(highs: highspy.Highs, options: SolveOptions, start: FloatArray) -> None:
     """A later MIP stage starts from the previous stage's solution (feasible: it meets every
-    row held so far, so the stage has an incumbent at once) and solves its root relaxation with
-    `later_method` (the fixings leave the model small, as in lp)."""
-    highs.setOptionValue("mip_lp_solver", options.later_method)
+    row held so far, so the stage has an incumbent at once); its LP relaxations are solved by
+    `options.mip_later_lp`."""
+    highs.setOptionValue("mip_lp_solver", options.mip_later_lp)
     incumbent = highspy.HighsSolution()
     incumbent.col_value = start
     incumbent.value_valid = True
