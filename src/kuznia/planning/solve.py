@@ -59,9 +59,6 @@ class SolveOptions:
     method: str = "simplex"
     later_method: str = "ipm"
     warm_start: bool = False  # True: later stages continue from the previous basis (primal simplex)
-    # milp, stages after the first: HiGHS's mip_lp_solver for the root relaxation ("choose",
-    # "simplex" or "ipm"; docs/benchmarks.md, "Issue 16", has the one national run with "ipm")
-    mip_later_lp: str = "choose"
     threads: int = 1
     log_file: str | None = None  # HiGHS's own log of every stage, for diagnosis
     # seconds the explanations may spend re-solving to measure each claim exactly (None: as long
@@ -292,8 +289,6 @@ def solve_lexicographic(
         _set_bounds(highs, later, 0.0, 0.0)
         if not is_mip:
             _start_lp_stage(highs, options, (start_bases or {}).get(name), first=first)
-        elif not first:
-            _start_mip_stage(highs, options, solution.col_value)
         lp = highs.getLp()
         free_columns = int(np.count_nonzero(np.array(lp.col_lower_) < np.array(lp.col_upper_)))
         _set_time_limit(highs, deadline)
@@ -355,17 +350,6 @@ def _start_lp_stage(
         highs.setOptionValue("solver", "simplex")
         highs.setOptionValue("simplex_strategy", 1)  # dual simplex from the given basis
         highs.setBasis(start_basis)
-
-
-def _start_mip_stage(highs: highspy.Highs, options: SolveOptions, start: FloatArray) -> None:
-    """A later MIP stage starts from the previous stage's solution (feasible: it meets every
-    row held so far, so the stage has an incumbent at once); its LP relaxations are solved by
-    `options.mip_later_lp`."""
-    highs.setOptionValue("mip_lp_solver", options.mip_later_lp)
-    incumbent = highspy.HighsSolution()
-    incumbent.col_value = start
-    incumbent.value_valid = True
-    highs.setSolution(incumbent)
 
 
 def _keep_stopped_stage(
