@@ -21,6 +21,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import re
 import statistics
 import sys
 import time
@@ -97,6 +98,33 @@ def _sweep_rows(runs: list[dict[str, Any]]) -> list[str]:
     return rows
 
 
+def how_to_spread() -> list[str]:
+    """How to spread a sweep over machines (static text of the document)."""
+    return [
+        "",
+        "## Spreading a sweep over machines",
+        "",
+        "A sweep needs nothing but a Dask scheduler's address. Start the scheduler on one machine, "
+        "workers on as many as there are (each with the same Kuznia installed with the "
+        "`resilience` extra), and give the sweep the address:",
+        "",
+        "```sh",
+        "dask scheduler --port 8786                       # machine A",
+        "dask worker tcp://A:8786 --nworkers 8 --nthreads 1   # every worker machine: one process per core",
+        "kuznia sweep --input national.json --scenarios 1000 --seed 1 \\",
+        "    --scheduler tcp://A:8786 --output sweep.json  # anywhere that reaches A",
+        "```",
+        "",
+        "One thread per worker process: each scenario is one single-threaded HiGHS solve, so "
+        "processes, not threads, use the cores (and Python's GIL is never shared). The base "
+        "(input, base contracts, the base plan's bases) is scattered to every worker once; "
+        "a failed scenario is retried (`--retries`) and, failing still, reported by index. The "
+        "summary depends on the seed alone, never on how many workers ran it. A national "
+        "worker holds about 0.5 GB. `benchmarks/sweep_cluster.py` starts its workers with `--no-nanny` "
+        "only so that their CPU time can be read from their own processes.",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks-resilience.md")
@@ -158,16 +186,19 @@ def main() -> None:
         "",
         "## Warm starts per scenario",
         "",
-        "| instance | scenarios | lexicographic cold (s) | lexicographic, stage-to-stage warm (s) "
+        "| instance | scenarios | lexicographic cold (s) | lexicographic from the base plan's "
+        "bases (s) | same optimum | lexicographic, stage-to-stage warm (s) "
         "| first tier cold (s) | first tier from base basis (s) | first tier iterations cold "
         "| from base |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for run in warm_runs:
         warm = run["warm_start"]
         seconds, iterations = warm["median_seconds"], warm["median_iterations"]
         lines.append(
             f"| {run['size']} | {warm['scenarios']} | {seconds['lexicographic_cold']:.3f} "
+            f"| {seconds['lexicographic_from_base']:.3f} "
+            f"| {warm['same_optimum_from_base']} of {warm['scenarios']} "
             f"| {seconds['lexicographic_warm']:.3f} | {seconds['first_stage_cold']:.3f} "
             f"| {seconds['first_stage_from_base']:.3f} "
             f"| {iterations['first_stage_cold']:,.0f} | {iterations['first_stage_from_base']:,.0f} |"
@@ -176,11 +207,12 @@ def main() -> None:
         "",
         "Medians per scenario. *Stage-to-stage* is solve.py's `warm_start=True` (later tiers "
         "continue from the previous stage's basis with primal simplex instead of a fresh "
-        "interior-point solve). *From base basis* starts the first tier of the disrupted model "
-        "from the base plan's optimal first-tier basis (same columns and rows: "
-        "`kuznia.resilience.disrupted_model`); solve.py has no way to pass a starting "
-        "basis into its lexicographic loop, so only the first stage can be measured this way. "
-        "Sweeps run cold (solve.py's defaults).",
+        "interior-point solve). *From the base plan's bases*: each stage that begins with at "
+        "least half the columns free starts from the base plan's optimal basis of that stage "
+        "(same columns and rows: `kuznia.resilience.disrupted_model`; "
+        "`kuznia.resilience.sweep.stage_starts`), the sweeps' default; *same optimum*: "
+        "tier values and cost equal to the cold solve's within 1e-9 relative. *First tier from "
+        "base basis* times the first tier alone from the base plan's first-tier basis.",
         "",
         "## Robust plan of `small`",
         "",
@@ -219,6 +251,13 @@ def main() -> None:
                 f"{quantiles[0]:.3f} s, P90 {quantiles[-1]:.3f} s; contracts held median "
                 f"{statistics.median(held_times):.3f} s."
             )
+    # `benchmarks/sweep_cluster.py` writes its own section; it is carried between its markers
+    lines += how_to_spread()
+    previous = args.output.read_text() if args.output.exists() else ""
+    for block in re.findall(
+        r"<!-- sweep-cluster:[\w-]+:start -->.*?<!-- sweep-cluster:[\w-]+:end -->", previous, re.S
+    ):
+        lines += ["", block]
     text = "\n".join(lines) + "\n"
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)

@@ -30,21 +30,34 @@ PEER_TIME_LIMIT = 2700.0  # seconds for each peer's whole lexicographic solve
 
 
 def measure_ours(
-    path: str, method: str, later: str, warm: bool, time_limit: float | None = None
+    path: str,
+    method: str,
+    later: str,
+    warm: bool,
+    time_limit: float | None = None,
+    mode: str = "lp",
+    mip_gap: float = 1e-4,
 ) -> dict[str, Any]:
     """One plan of the instance at `path` by Kuznia's planner, in this process."""
     from kuznia.instance import read_instance
     from kuznia.planning import SolveOptions, plan
 
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     instance = read_instance(path)
     validate = time.perf_counter() - began
     options = SolveOptions(
-        method=method, later_method=later, warm_start=warm, time_limit=time_limit
+        method=method,
+        later_method=later,
+        warm_start=warm,
+        time_limit=time_limit,
+        mode=mode,  # type: ignore[arg-type]
+        mip_gap=mip_gap,
     )
     result = plan(instance, options=options)
     total = time.perf_counter() - began
     return {
+        "cpu": time.process_time() - cpu,
+        "mip_gaps": [[s.name, s.mip_gap] for s in result.report.stages],
         "status": result.status.value,
         "validate": validate,
         "seconds": result.report.seconds,
@@ -164,7 +177,9 @@ def _measure_one(one: list[str]) -> dict[str, Any]:
     kind, *rest = one
     if kind == "ours":
         limit = float(rest[4]) if len(rest) > 4 and float(rest[4]) > 0 else None
-        return measure_ours(*rest[:3], rest[3] == "warm", limit)
+        mode = rest[5] if len(rest) > 5 else "lp"
+        gap = float(rest[6]) if len(rest) > 6 else 1e-4
+        return measure_ours(*rest[:3], rest[3] == "warm", limit, mode, gap)
     return measure_peer(*rest)
 
 
@@ -178,8 +193,8 @@ def _ours_section(
         "",
         "| instance | columns | rows | nonzeros | "
         + " | ".join(STAGE_ORDER)
-        + " | total | peak MB | status |",
-        "|---" * (len(STAGE_ORDER) + 7) + "|",
+        + " | total | process CPU | peak MB | status |",
+        "|---" * (len(STAGE_ORDER) + 8) + "|",
     ]
     ours: dict[str, list[dict[str, Any]]] = {}
     for size in sizes:
@@ -204,6 +219,7 @@ def _ours_section(
             f"| {size} | {first['columns']:,} | {first['rows']:,} | {first['nonzeros']:,} | "
             + " | ".join(cells)
             + f" | {median(runs, lambda r: r['total']):.1f} | "
+            f"{median(runs, lambda r: r['cpu']):.1f} | "
             f"{median(runs, lambda r: r['peak_mb']):.0f} | {first['status']} |"
         )
     lines += [
@@ -257,6 +273,35 @@ def _strategies_section(path: Path, reference: dict[str, Any]) -> list[str]:
     lines.append("")
 
     return lines
+
+
+def _milp_section(path: Path, repeat: int) -> list[str]:
+    """national in milp to a 1% gap: CPU time and the gap each stage reached (goal: 60 s)."""
+    runs = [
+        in_child("ours", path, "simplex", "ipm", "cold", "0", "milp", "0.01") for _ in range(repeat)
+    ]
+    runs = [r for r in runs if "seconds" in r] or runs
+    lines = [
+        "## national in milp, `--mip-gap 0.01` (goal: 60 s of CPU over every stage)",
+        "",
+        "| runs | status | solve stages s (median) | process CPU s (median) | gap reached per stage "
+        "(first run) |",
+        "|---:|---|---:|---:|---|",
+    ]
+    if "seconds" not in runs[0]:
+        return [*lines, f"| {len(runs)} | {runs[0]['status']} | | | |", ""]
+    stages = median(
+        runs,
+        lambda r: sum(v for k, v in r["seconds"].items() if k.startswith("tier:") or k == "cost"),
+    )
+    gaps = ", ".join(
+        f"{name} {gap:.3%}" if gap is not None else f"{name} —" for name, gap in runs[0]["mip_gaps"]
+    )
+    lines.append(
+        f"| {len(runs)} | {runs[0]['status']} | {stages:.1f} | "
+        f"{median(runs, lambda r: r['cpu']):.1f} | {gaps} |"
+    )
+    return [*lines, ""]
 
 
 def _peers_section(path: Path, ours: list[dict[str, Any]], reference: dict[str, Any]) -> list[str]:
@@ -332,7 +377,8 @@ def main() -> None:
         "# Benchmarks",
         "",
         f"Measured {today} on {machine()} with `make bench` "
-        f"(`python benchmarks/run.py --repeat {args.repeat}`), seed {SEED}. "
+        f"(`python benchmarks/run.py --repeat {args.repeat}`), seed {SEED}, load average "
+        f"{' / '.join(f'{v:.1f}' for v in os.getloadavg())} (1, 5, 15 min) at the start. "
         "Each figure is the median of the repeats, each run in a fresh process; peak memory is "
         "that process's maximum resident set. The machine is shared: read ratios within one run.",
         "",
@@ -345,6 +391,7 @@ def main() -> None:
         lines += ours_lines
         reference = ours["national"][0]
         lines += _strategies_section(paths["national"], reference)
+        lines += _milp_section(paths["national"], args.repeat)
         if not args.quick:
             lines += _peers_section(paths["national"], ours["national"], reference)
 
