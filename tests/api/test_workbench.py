@@ -116,6 +116,14 @@ def test_a_scenario_run_compares_the_struck_plan_with_the_base(
     assert p1["change"] == -p1["base"]
     assert set(result["held"]["tiers"]) == set(base["tiers"])
     assert len(base["coverage_by_month"]) == result["months"]
+    # who takes over p1's deliveries, and why: p1's capacity is struck
+    takeovers = result["comparison"]["takeovers"]
+    assert takeovers
+    assert all(s["producer"] == "p1" for row in takeovers for s in row["losing"])
+    assert "p1" not in {s["producer"] for row in takeovers for s in row["gaining"]}
+    struck = [r for r in result["comparison"]["reasons"] if r["kind"] == "capacity"]
+    assert {r["subject"] for r in struck} == {"p1"}
+    assert all(r["change"] < 0 for r in struck)
 
 
 def test_a_scenario_naming_what_the_snapshot_lacks_is_refused_before_it_is_queued(

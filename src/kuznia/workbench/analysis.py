@@ -17,6 +17,7 @@ import numpy as np
 
 from kuznia.instance import Instance
 from kuznia.planning import PlanInput, SolveOptions
+from kuznia.planning.compare import PlanTables, capacity_rows, compare_plans
 from kuznia.planning.jsonable import plain
 from kuznia.planning.results import PlanResult
 from kuznia.resilience import (
@@ -39,6 +40,8 @@ Progress = Callable[[float, str], None]
 NOISE = 1e-6
 # How many producers a scenario's answer lists by the change of their deliveries.
 PRODUCERS_SHOWN = 25
+# How many item-months of who takes over a scenario's answer keeps, the largest moves first.
+TAKEOVERS_SHOWN = 30
 
 
 def _number(value: float | None) -> float | None:
@@ -91,11 +94,21 @@ def compare_scenario(
     options = SolveOptions(threads=1)
     on_progress(0.05, "planning the base")
     nothing = Disruption.none(plan_input)
-    base = plan_summary(plan_scenario(template, nothing, options=options))
+    base_result = plan_scenario(template, nothing, options=options)
+    base = plan_summary(base_result)
     on_progress(0.35, "planning under the scenario")
     disruption = disruption_of(plan_input, scenario)
     changed = plan_scenario(template, disruption, options=options)
     after = plan_summary(changed)
+    # Why it differs: who takes over, which money and capacity moved (planning.compare).
+    comparison = compare_plans(
+        PlanTables.from_result(base_result, name="base", capacity=capacity_rows(plan_input)),
+        PlanTables.from_result(
+            changed,
+            name=scenario.name,
+            capacity=capacity_rows(plan_input, disruption.capacity_kept),
+        ),
+    ).to_dict()
     on_progress(0.65, "holding the base plan's contracts under the scenario")
     _, base_solution = reoptimise(template, nothing, options=options)
     held = hold_contracts(
@@ -127,6 +140,11 @@ def compare_scenario(
             },
         },
         "producers": rows[:PRODUCERS_SHOWN],
+        "comparison": {
+            "verdict": comparison["verdict"],
+            "reasons": comparison["reasons"],
+            "takeovers": comparison["takeovers"][:TAKEOVERS_SHOWN],
+        },
     }
 
 
