@@ -90,6 +90,7 @@ def test_every_answer_carries_its_types_code(
     status: int,
     error: str,
 ) -> None:
+    kwargs = dict(kwargs)  # the parameters are shared by every backend's run: not changed here
     headers = {**(api.headers(user) if user else {}), **kwargs.pop("headers", {})}  # type: ignore[dict-item]
     response = getattr(api.client, method)(f"{API}{path}", headers=headers, **kwargs)
 

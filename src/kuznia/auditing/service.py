@@ -46,6 +46,7 @@ ENTITY_RESOURCES: dict[str, str] = {
     "plan_run_expansions": "plan_runs",
     "plan_run_allocations": "plan_runs",
     "plan_run_shortfalls": "plan_runs",
+    "plan_run_summaries": "plan_runs",
     "registry": "instance",
     "depots": "depots",
     "contracts": "contracts",
