@@ -50,7 +50,7 @@ def test_a_planner_strikes_the_most_critical_producer_sweeps_and_asks_for_a_robu
     page.get_by_role("button", name="Rank").click()
     heading = page.get_by_role("heading", name=f"Critical producers and regions of plan {plan}")
     expect(heading).to_be_visible(timeout=120_000)
-    expect(page.locator("#critical-answer .chart svg").first).to_be_visible()
+    expect(page.locator("#critical-answer .chart svg").first).to_be_visible(timeout=30_000)
     critical = answer_of(page, "#critical-answer")
     first = page.locator("#critical-answer table.producers tbody tr").first
     most_critical = first.locator("th").inner_text().strip()
@@ -72,7 +72,7 @@ def test_a_planner_strikes_the_most_critical_producer_sweeps_and_asks_for_a_robu
     row.get_by_role("button", name="Run").click()
     title = f"Scenario “{most_critical} stops for six months” against plan {plan}"
     expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=120_000)
-    expect(page.locator("#scenario-answer .chart svg").first).to_be_visible()
+    expect(page.locator("#scenario-answer .chart svg").first).to_be_visible(timeout=30_000)
     struck = page.locator("#scenario-answer table.producers tbody tr", has_text=most_critical)
     expect(struck.locator("td").last).to_contain_text("-")  # it delivers less
     scenario = answer_of(page, "#scenario-answer")
@@ -90,7 +90,9 @@ def test_a_planner_strikes_the_most_critical_producer_sweeps_and_asks_for_a_robu
         page.get_by_role("heading", name=f"50 scenarios of seed 1 against plan {plan}")
     ).to_be_visible(timeout=240_000)
     for chart in ("sweep-tiers", "sweep-fan"):
-        expect(page.locator(f"#sweep-answer [id^='{chart}-'] svg").first).to_be_visible()
+        expect(page.locator(f"#sweep-answer [id^='{chart}-'] svg").first).to_be_visible(
+            timeout=30_000
+        )
     expect(page.get_by_role("heading", name="How often each producer is critical")).to_be_visible()
     sweep = answer_of(page, "#sweep-answer")
     shoot(page, "workbench-sweep")
@@ -137,7 +139,7 @@ def test_a_planner_strikes_the_most_critical_producer_sweeps_and_asks_for_a_robu
                 page.goto(live.url + path)
                 expect(page.locator("main h1")).to_be_visible()
                 if path.startswith("/analyses"):
-                    expect(page.locator(".chart svg").first).to_be_visible()
+                    expect(page.locator(".chart svg").first).to_be_visible(timeout=30_000)
                 wide = page.evaluate("document.documentElement.scrollWidth")
                 assert wide <= width, f"{path} in {language} is {wide} px wide at {width}"
                 shoot(page, f"{name}-{language}-{width}")
