@@ -4,14 +4,33 @@ cancel them. Each kind is started where it belongs (e.g. a plan run's shortfall'
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
 
+from kuznia import models
 from kuznia.auth.dependencies import ScopeDep, SessionDep
 from kuznia.jobs import service
 from kuznia.jobs.schemas import JobRead
 from kuznia.pagination import Key, Page, PageParams, page_params
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+
+def poke_workers(request: Request) -> None:
+    """Wake this process's worker pool (if it runs one) to look at the queue now."""
+    pool = getattr(request.app.state, "workers", None)
+    if pool is not None:
+        pool.poke()
+
+
+def queued(request: Request, session: Session, job: models.Job) -> JobRead:
+    """Commit a queued job, wake the pool, and answer with the job (202)."""
+    answer = JobRead.model_validate(job)
+    session.commit()
+    poke_workers(request)
+    return answer
+
+
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 

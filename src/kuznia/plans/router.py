@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import Field, create_model
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep
+from kuznia.jobs.router import poke_workers, queued
 from kuznia.jobs.schemas import JobRead
 from kuznia.pagination import MAX_DB_INT, Key, Page, PageParams, page_of, page_params
 from kuznia.plans import comparison, economy, service
@@ -35,9 +36,7 @@ def start_run(
 ) -> PlanRunRead:
     run = service.start_run(session=session, scope=scope, body=body)
     session.commit()
-    pool = getattr(request.app.state, "workers", None)
-    if pool is not None:
-        pool.poke()
+    poke_workers(request)
     return service.run_read(run, scope=scope)
 
 
@@ -157,17 +156,7 @@ def close_shortfall(
     ],
 ) -> JobRead:
     job = plan_jobs.start_close(session=session, scope=scope, run_id=run_id, number=number)
-    return _queued(request, session, job)
-
-
-def _queued(request: Request, session: SessionDep, job: Any) -> JobRead:
-    """Commit a queued job, wake the pool, and answer with the job."""
-    answer = JobRead.model_validate(job)
-    session.commit()
-    pool = getattr(request.app.state, "workers", None)
-    if pool is not None:
-        pool.poke()
-    return answer
+    return queued(request, session, job)
 
 
 def _result_route(table: str) -> None:
@@ -250,7 +239,7 @@ def post_money_curve(
     request: Request, session: SessionDep, scope: ScopeDep, run_id: Key, body: MoneyCurveRequest
 ) -> JobRead:
     job = plan_jobs.start_curve(session=session, scope=scope, run_id=run_id, body=body)
-    return _queued(request, session, job)
+    return queued(request, session, job)
 
 
 @router.get(

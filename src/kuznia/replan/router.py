@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep
+from kuznia.jobs.router import poke_workers
 from kuznia.replan import service
 from kuznia.replan.schemas import ReplanCreate, ReplanRead
 
@@ -26,7 +27,5 @@ def start_replan(
     if run is None:
         response.status_code = status.HTTP_200_OK
         return replan
-    pool = getattr(request.app.state, "workers", None)
-    if pool is not None:
-        pool.poke()
+    poke_workers(request)
     return replan

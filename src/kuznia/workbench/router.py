@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep
+from kuznia.jobs.router import queued
 from kuznia.jobs.schemas import JobRead
 from kuznia.pagination import Key, Page, PageParams, page_params
 from kuznia.workbench import service
@@ -25,16 +26,6 @@ router = APIRouter(tags=["workbench"])
 QUEUED: dict[int | str, dict[str, Any]] = {
     202: {"description": "The job, queued; follow it at /jobs/{id}."}
 }
-
-
-def _queued(request: Request, session: SessionDep, job: Any) -> JobRead:
-    """Commit a queued job, wake the pool, and answer with the job."""
-    answer = JobRead.model_validate(job)
-    session.commit()
-    pool = getattr(request.app.state, "workers", None)
-    if pool is not None:
-        pool.poke()
-    return answer
 
 
 @router.get("/scenarios", response_model=Page[ScenarioRead], summary="List stored scenarios")
@@ -100,7 +91,7 @@ def run_scenario(
     job = service.start_scenario_run(
         session=session, scope=scope, scenario_id=scenario_id, run_id=body.plan_run_id
     )
-    return _queued(request, session, job)
+    return queued(request, session, job)
 
 
 @router.post(
@@ -121,7 +112,7 @@ def run_scenario(
 def start_sweep(
     request: Request, session: SessionDep, scope: ScopeDep, body: SweepCreate
 ) -> JobRead:
-    return _queued(request, session, service.start_sweep(session=session, scope=scope, body=body))
+    return queued(request, session, service.start_sweep(session=session, scope=scope, body=body))
 
 
 @router.post(
@@ -140,4 +131,4 @@ def start_critical(
     request: Request, session: SessionDep, scope: ScopeDep, body: CriticalCreate
 ) -> JobRead:
     job = service.start_critical(session=session, scope=scope, body=body)
-    return _queued(request, session, job)
+    return queued(request, session, job)

@@ -19,6 +19,7 @@ from kuznia.auth.dependencies import SessionDep
 from kuznia.errors import NotFound
 from kuznia.io.curve_workbook import write_curve_workbook
 from kuznia.jobs import service as jobs_service
+from kuznia.jobs.router import poke_workers
 from kuznia.jobs.schemas import JobRead
 from kuznia.pagination import Key, PageParams
 from kuznia.planning.curves import CURVE_COLUMNS
@@ -202,9 +203,7 @@ def close_shortfall(
     )
     job = JobRead.model_validate(queued)
     session.commit()
-    pool = getattr(request.app.state, "workers", None)
-    if pool is not None:
-        pool.poke()
+    poke_workers(request)
     return job_fragment(request, session, viewer, job, status_code=202)
 
 

@@ -19,6 +19,7 @@ from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
 from kuznia.errors import InvalidInput
 from kuznia.io.curve_workbook import CurveWords
+from kuznia.jobs.router import poke_workers
 from kuznia.plans import economy as economy_service
 from kuznia.plans import jobs as plan_jobs
 from kuznia.web import forms
@@ -154,7 +155,5 @@ def ask_curve(
             request, session, viewer, curve_values=values, curve_error=error.detail
         )
     session.commit()
-    pool = getattr(request.app.state, "workers", None)
-    if pool is not None:
-        pool.poke()
+    poke_workers(request)
     return RedirectResponse(f"/analyses/{job.id}", status_code=303)

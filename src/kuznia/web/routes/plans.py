@@ -20,6 +20,7 @@ from kuznia.contracts import service as contracts_service
 from kuznia.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kuznia.instance.months import add_months
 from kuznia.instance.vocabulary import OPERATIONS
+from kuznia.jobs.router import poke_workers
 from kuznia.pagination import Key, PageParams
 from kuznia.plans import comparison as comparison_service
 from kuznia.plans import service as plans_service
@@ -191,9 +192,7 @@ def start_plan(
         else:
             run = plans_service.start_run(session=session, scope=viewer.scope, body=options)
             session.commit()
-            pool = getattr(request.app.state, "workers", None)
-            if pool is not None:
-                pool.poke()
+            poke_workers(request)
             return RedirectResponse(f"/plans/{run.id}", status_code=303)
     return _plans_page(request, session, viewer, values=values, errors=errors, status_code=422)
 
@@ -232,9 +231,7 @@ def start_replan(
             request, session, viewer, replan_error=error.detail, status_code=error.status
         )
     session.commit()
-    pool = getattr(request.app.state, "workers", None)
-    if pool is not None:
-        pool.poke()
+    poke_workers(request)
     if run is None:
         return RedirectResponse("/plans", status_code=303)
     return RedirectResponse(f"/plans/{run.id}", status_code=303)

@@ -19,6 +19,7 @@ from kuznia.auth.permissions import Action
 from kuznia.errors import Conflict, Forbidden, InvalidInput, KuzniaError, NotFound
 from kuznia.instance import parse_instance
 from kuznia.jobs import service as jobs_service
+from kuznia.jobs.router import poke_workers
 from kuznia.jobs.schemas import JobRead
 from kuznia.pagination import Key, PageParams
 from kuznia.web import forms, results
@@ -390,9 +391,7 @@ def _queued(request: Request, session: Session, viewer: Viewer, job: models.Job)
     """The job queued: followed in place (HTMX) or on its analysis page."""
     read = JobRead.model_validate(job)
     session.commit()
-    pool = getattr(request.app.state, "workers", None)
-    if pool is not None:
-        pool.poke()
+    poke_workers(request)
     if request.headers.get("HX-Request"):
         return job_fragment(request, session, viewer, read, status_code=202)
     return RedirectResponse(f"/analyses/{read.id}", status_code=303)
