@@ -13,6 +13,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kuznia.io.xlsx import Table, write_xlsx
 from kuznia.planning.results import PlanResult, reason_text
 
+# The media type of every workbook Kuznia answers with.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 _HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 

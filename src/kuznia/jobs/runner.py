@@ -8,7 +8,6 @@ failed job says only a reference to the server log's entry, never the error itse
 from __future__ import annotations
 
 import logging
-import math
 import os
 import signal
 import socket
@@ -24,6 +23,7 @@ from kuznia import models
 from kuznia.errors import KuzniaError
 from kuznia.jobs import repository
 from kuznia.jobs.registry import HANDLERS, WORKER, JobCancelled, JobContext
+from kuznia.planning.jsonable import plain_tree
 
 log = logging.getLogger("kuznia.worker")
 _RUNNING = models.PlanRunStatus.running
@@ -67,17 +67,6 @@ def worker_alive(pid: int | None) -> bool:
             return False
         return True  # no /proc to tell: trust that the process exists
     return WORKER_MODULE.encode() in cmdline and b"<defunct>" not in cmdline
-
-
-def json_ready(value: Any) -> Any:
-    """An answer as strict JSON: non-finite numbers become None (JSON has no NaN)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_ready(v) for v in value]
-    return value
 
 
 def claimed_by_me() -> dict[str, Any]:
@@ -150,7 +139,7 @@ def run_job(*, engine: Engine, job_id: int) -> None:
     try:
         if handler is None:
             raise LookupError(f"no handler for job kind {row.kind!r}")
-        result = json_ready(handler(context))
+        result = plain_tree(handler(context))
     except JobCancelled:
         return
     except KuzniaError as error:

@@ -24,3 +24,16 @@ def plain(value: Any, *, digits: int | None = PLAN_DIGITS) -> Any:
         return None
     rounded = round(value, digits)
     return int(rounded) if rounded.is_integer() and abs(rounded) < 2**53 else rounded
+
+
+def plain_tree(value: Any) -> Any:
+    """A nested answer (dicts, lists, tuples) ready for strict JSON: every scalar as `plain`
+    gives it unrounded, NaN and infinity as None (JSON has neither)."""
+    if isinstance(value, dict):
+        return {str(k): plain_tree(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_tree(v) for v in value]
+    value = plain(value, digits=None)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

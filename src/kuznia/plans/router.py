@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import Field, create_model
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep
+from kuznia.io.excel import XLSX
 from kuznia.jobs.router import poke_workers, queued
 from kuznia.jobs.schemas import JobRead
 from kuznia.pagination import MAX_DB_INT, Key, Page, PageParams, page_of, page_params
@@ -22,7 +23,6 @@ from kuznia.plans.schemas import (
 
 router = APIRouter(prefix="/plan-runs", tags=["plan runs"])
 PageDep = Annotated[PageParams, Depends(page_params)]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.post(

@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep
+from kuznia.io.excel import XLSX
 from kuznia.pagination import Key, Page, PageParams, page_params
 from kuznia.targets import service, workbook
 from kuznia.targets.schemas import TargetCreate, TargetRead, TargetReport, TargetUpdate
 
 PageDep = Annotated[PageParams, Depends(page_params)]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CategoryFilter = Annotated[str | None, Query(description="Only targets of this category.")]
 AsOf = Annotated[date, Query(description="The day the report is as of (YYYY-MM-DD).")]
 

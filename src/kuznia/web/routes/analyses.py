@@ -17,7 +17,8 @@ from fastapi.responses import HTMLResponse, Response
 from kuznia import models
 from kuznia.auth.dependencies import SessionDep
 from kuznia.errors import NotFound
-from kuznia.io.curve_workbook import write_curve_workbook
+from kuznia.io.curve_workbook import CurveWords, write_curve_workbook
+from kuznia.io.excel import XLSX
 from kuznia.jobs import service as jobs_service
 from kuznia.jobs.router import poke_workers
 from kuznia.jobs.schemas import JobRead
@@ -29,7 +30,6 @@ from kuznia.web.economy_charts import curve_lines
 from kuznia.web.i18n import N_, Language
 from kuznia.web.nav import may_write
 from kuznia.web.pages import Viewer, language_of, render
-from kuznia.web.routes.economy import curve_steps, curve_words
 from kuznia.web.routes.plans import STATUS_NAMES, progress_message
 from kuznia.web.session import ViewerDep
 from kuznia.workbench import service as workbench
@@ -37,7 +37,6 @@ from kuznia.workbench import service as workbench
 router = APIRouter()
 PAGE = 25
 MAX_PAGE = 100_000
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ACTIVE = ("queued", "running")
 KIND_NAMES = {
     plan_jobs.CLOSE: N_("What would close a shortfall"),
@@ -205,6 +204,48 @@ def close_shortfall(
     session.commit()
     poke_workers(request)
     return job_fragment(request, session, viewer, job, status_code=202)
+
+
+def curve_steps(rows: list[dict[str, Any]]) -> tuple[list[int], list[dict[str, Any]]]:
+    """The curve one row per step, each tier's figures side by side (as the workbook's first
+    sheet): the tiers, and per step its extra money, cost and rows by tier."""
+    tiers = sorted({int(row["priority"]) for row in rows})
+    steps: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        step = steps.setdefault(
+            int(row["step"]), {"extra": row["extra"], "cost": row["cost"], "tiers": {}}
+        )
+        step["tiers"][int(row["priority"])] = row
+    return tiers, [steps[k] for k in sorted(steps)]
+
+
+def curve_words(lang: Language) -> CurveWords:
+    """The curve workbook's headers in the page's language."""
+    return CurveWords(
+        steps_sheet=lang.gettext("Steps"),
+        tiers_sheet=lang.gettext("By tier"),
+        about_sheet=lang.gettext("Read me"),
+        step=lang.gettext("Step"),
+        extra=lang.gettext("Extra money (%(currency)s)", currency="{currency}"),
+        cost=lang.gettext("Cost (%(currency)s)", currency="{currency}"),
+        priority=lang.gettext("Priority"),
+        weighted=lang.gettext("Weighted unit-months short"),
+        short=lang.gettext("Unit-months short"),
+        closed=lang.gettext("Unit-months closed"),
+        tier_weighted=lang.gettext("Tier %(tier)s: weighted unit-months short", tier="{tier}"),
+        tier_short=lang.gettext("Tier %(tier)s: unit-months short", tier="{tier}"),
+        tier_closed=lang.gettext("Tier %(tier)s: unit-months closed", tier="{tier}"),
+        field=lang.gettext("Field"),
+        value=lang.gettext("Value"),
+        run=lang.gettext("Plan run"),
+        fund=lang.gettext("Fund"),
+        year=lang.gettext("Year"),
+        currency=lang.gettext("Currency"),
+        note=lang.gettext(
+            "The plan is solved again at every step with the fund's budget of the year raised "
+            "by the extra money; between steps the curve is drawn straight."
+        ),
+    )
 
 
 def _curve(session: Any, viewer: Viewer, job_id: int) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Access, Action
 from kuznia.contracts import publication
+from kuznia.io.excel import XLSX
 from kuznia.io.ocds import OcdsOptions, default_schema_dir
 from kuznia.pagination import Key
 from kuznia.plans import service as plans_service
@@ -30,7 +31,6 @@ from kuznia.web.pages import Viewer, language_of, render
 from kuznia.web.session import ViewerDep
 
 router = APIRouter()
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHOOSE_A_FILE = N_("Choose the workbook to import (.xlsx).")
 
 

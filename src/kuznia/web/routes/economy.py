@@ -18,13 +18,12 @@ from pydantic import ValidationError
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
 from kuznia.errors import InvalidInput
-from kuznia.io.curve_workbook import CurveWords
 from kuznia.jobs.router import poke_workers
 from kuznia.plans import economy as economy_service
 from kuznia.plans import jobs as plan_jobs
 from kuznia.web import forms
 from kuznia.web.economy_charts import region_bars
-from kuznia.web.i18n import N_, Language
+from kuznia.web.i18n import N_
 from kuznia.web.nav import may_write
 from kuznia.web.pages import Viewer, language_of, render
 from kuznia.web.routes.exports import chosen_run
@@ -32,7 +31,6 @@ from kuznia.web.session import ViewerDep
 
 router = APIRouter()
 CURVE_FIELDS = ("fund", "year", "maximum", "steps")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BAD_CURVE = N_(
     "The curve needs a fund of the run, a year of its horizon, an amount above 0 and 1 to 20 steps."
 )
@@ -74,52 +72,10 @@ def _economy_page(
     return render(request, "economy.html", context, viewer=viewer, status_code=status_code)
 
 
-def curve_steps(rows: list[dict[str, Any]]) -> tuple[list[int], list[dict[str, Any]]]:
-    """The curve one row per step, each tier's figures side by side (as the workbook's first
-    sheet): the tiers, and per step its extra money, cost and rows by tier."""
-    tiers = sorted({int(row["priority"]) for row in rows})
-    steps: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        step = steps.setdefault(
-            int(row["step"]), {"extra": row["extra"], "cost": row["cost"], "tiers": {}}
-        )
-        step["tiers"][int(row["priority"])] = row
-    return tiers, [steps[k] for k in sorted(steps)]
-
-
 def _funds_of(run: Any) -> list[Any]:
     from kuznia.instance import parse_instance
 
     return list(parse_instance(run.instance).funds)
-
-
-def curve_words(lang: Language) -> CurveWords:
-    """The curve workbook's headers in the page's language."""
-    return CurveWords(
-        steps_sheet=lang.gettext("Steps"),
-        tiers_sheet=lang.gettext("By tier"),
-        about_sheet=lang.gettext("Read me"),
-        step=lang.gettext("Step"),
-        extra=lang.gettext("Extra money (%(currency)s)", currency="{currency}"),
-        cost=lang.gettext("Cost (%(currency)s)", currency="{currency}"),
-        priority=lang.gettext("Priority"),
-        weighted=lang.gettext("Weighted unit-months short"),
-        short=lang.gettext("Unit-months short"),
-        closed=lang.gettext("Unit-months closed"),
-        tier_weighted=lang.gettext("Tier %(tier)s: weighted unit-months short", tier="{tier}"),
-        tier_short=lang.gettext("Tier %(tier)s: unit-months short", tier="{tier}"),
-        tier_closed=lang.gettext("Tier %(tier)s: unit-months closed", tier="{tier}"),
-        field=lang.gettext("Field"),
-        value=lang.gettext("Value"),
-        run=lang.gettext("Plan run"),
-        fund=lang.gettext("Fund"),
-        year=lang.gettext("Year"),
-        currency=lang.gettext("Currency"),
-        note=lang.gettext(
-            "The plan is solved again at every step with the fund's budget of the year raised "
-            "by the extra money; between steps the curve is drawn straight."
-        ),
-    )
 
 
 def _curve_request(values: Mapping[str, Any]) -> economy_service.MoneyCurveRequest:
