@@ -116,11 +116,14 @@ def job_context(request: Request, session: Any, viewer: Viewer, job: JobRead) ->
 def job_fragment(
     request: Request, session: Any, viewer: Viewer, job: JobRead, *, status_code: int = 200
 ) -> HTMLResponse:
-    """The job's fragment: polled while the job is queued or running."""
+    """The job's fragment: polled while the job is queued or running (on the analysis's own
+    page it links nowhere else)."""
+    shown_on = request.headers.get("HX-Current-URL", "").split("?")[0].rstrip("/")
+    own_page = shown_on.endswith(f"/analyses/{job.id}")
     return render(
         request,
         "_job.html",
-        job_context(request, session, viewer, job),
+        job_context(request, session, viewer, job) | {"own_page": own_page},
         viewer=viewer,
         status_code=status_code,
     )
@@ -163,7 +166,7 @@ def analysis(request: Request, session: SessionDep, viewer: ViewerDep, job_id: K
     return render(
         request,
         "analysis.html",
-        job_context(request, session, viewer, job),
+        job_context(request, session, viewer, job) | {"own_page": True},
         viewer=viewer,
     )
 
