@@ -13,6 +13,7 @@ from kuznia.auth.dependencies import SessionDep
 from kuznia.plans import summary as plans_summary
 from kuznia.registry.sections import FOREIGN_SUPPLY, FUNDS, ITEMS, STOCK
 from kuznia.targets import service as targets_service
+from kuznia.targets.schemas import TargetReport
 from kuznia.web import charts, execution, results, summaries
 from kuznia.web.nav import may_read, may_write, reads_all
 from kuznia.web.pages import language_of, render
@@ -47,7 +48,7 @@ def overview(
         "full_reader": reads_all(scope, "plan_runs"),
         "currency": currency,
     }
-    report: dict[str, Any] = {"targets": []}
+    report = TargetReport(as_of=execution.today(), off_track=0, targets=[])
     if may_read(scope, "targets"):
         report = targets_service.target_report(
             session=session, scope=scope, as_of=execution.today()
@@ -67,7 +68,7 @@ def overview(
         context["baseline_months"] = [(t, lang.month(start, t)) for t in range(months)]
         context["growth"] = growth
         if deliveries:
-            shown = summaries.target_ratios(growth, report["targets"], start) if start else {}
+            shown = summaries.target_ratios(growth, report.targets, start) if start else {}
             context["growth_chart"] = charts.growth_lines(growth, lang, start, shown)
             context["growth_targets"] = sorted(shown)
             last = growth.months[-1]
