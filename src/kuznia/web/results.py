@@ -25,6 +25,7 @@ from kuznia.plans import summary as plans_summary
 from kuznia.registry import service as registry_service
 from kuznia.registry import settings as registry_settings
 from kuznia.registry.sections import FUNDS, GROUPINGS, ITEMS, LINES, PRODUCERS, Section
+from kuznia.registry.settings import SettingsRead
 
 EVERYTHING = PageParams(limit=10**9, offset=0)
 
@@ -52,13 +53,19 @@ class ResultCache:
                 self._tables.popitem(last=False)
 
 
-def horizon(*, session: Session, scope: Scope) -> dict[str, Any] | None:
+def horizon(*, session: Session, scope: Scope) -> SettingsRead | None:
     """The registry's start, months and currency; None if there is none or the role may not
     read it."""
     try:
         return registry_settings.get_settings(session=session, scope=scope)
     except KuzniaError:
         return None
+
+
+def currency(*, session: Session, scope: Scope) -> str:
+    """The registry's currency; empty if there is none or the role may not read it."""
+    settings = horizon(session=session, scope=scope)
+    return settings.currency if settings else ""
 
 
 def records(
@@ -74,7 +81,7 @@ def records(
     found, _ = registry_service.list_records(
         session=session, section=section, scope=scope, filters=filters or {}, page=EVERYTHING
     )
-    return found
+    return [record.model_dump() for record in found]
 
 
 def categories_of_items(*, session: Session, scope: Scope) -> dict[str, str]:

@@ -79,12 +79,14 @@ def offers_view(session: Session, viewer: Viewer) -> dict[str, Any]:
     try:
         horizon = settings_service.get_settings(session=session, scope=scope)
     except NotFound:  # no settings, so no offers either
-        horizon = {"start": None, "currency": ""}
+        start, currency = None, ""
+    else:
+        start, currency = horizon.start, horizon.currency
     return {
         "item_info": items,
         "offers": offers,
-        "offers_start": horizon["start"],
-        "offers_currency": horizon["currency"],
+        "offers_start": start,
+        "offers_currency": currency,
         "may_share": may_write(scope, EXPORT_ORDERS.name),
         "producer_view": scope.producer_id is not None,
     }
@@ -167,7 +169,7 @@ def share_offer(
         {
             **({"run": run} if run.isdigit() and len(run) < 12 else {}),
             "saved": "shared" if shared else "unshared",
-            "offer": str(outcome["code"]),
+            "offer": str(outcome.model_dump()["code"]),
         }
     )
     return RedirectResponse(f"/exports?{query}#offers", status_code=303)

@@ -36,7 +36,7 @@ def funds(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLRespo
     cache = request.app.state.web_results
     found = results.records(session=session, scope=scope, section=FUNDS)
     settings = results.horizon(session=session, scope=scope)
-    currency = settings["currency"] if settings else ""
+    currency = settings.currency if settings else ""
     run = results.latest_finished_run(session=session, scope=scope)
     spends: list[summaries.Spend] = []
     sankey = None
@@ -126,9 +126,7 @@ def _form(
             "general": general or [],
             "kinds": KINDS,
             "choices": _choices(session, viewer),
-            "currency": (results.horizon(session=session, scope=viewer.scope) or {}).get(
-                "currency", ""
-            ),
+            "currency": results.currency(session=session, scope=viewer.scope),
         },
         viewer=viewer,
         status_code=status_code,
@@ -147,7 +145,7 @@ def edit_fund(
     _require_write(viewer)
     fund = registry_service.get_record(
         session=session, section=FUNDS, scope=viewer.scope, record_id=fund_id
-    )
+    ).model_dump()
     return _form(request, session, viewer, fund=fund, values=_values(fund))
 
 
@@ -158,7 +156,7 @@ def update_fund(
     _require_write(viewer)
     fund = registry_service.get_record(
         session=session, section=FUNDS, scope=viewer.scope, record_id=fund_id
-    )
+    ).model_dump()
     errors: dict[str, str] = {}
     budget: dict[str, Any] = {}
     for year in fund["budget"]:

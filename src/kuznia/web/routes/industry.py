@@ -117,7 +117,7 @@ def _industry(request: Request, session: Any, viewer: Any, *, tab: str) -> HTMLR
     chosen = _filters(request)
     kept, kept_lines = _matching(producers, lines, chosen)
     settings = results.horizon(session=session, scope=scope)
-    months = settings["months"] if settings else 0
+    months = settings.months if settings else 0
     run = results.latest_finished_run(session=session, scope=scope)
     use: dict[str, summaries.Utilisation] = {}
     if run is not None and results.may_read_table(scope, "deliveries"):
@@ -182,7 +182,7 @@ def producer_page(
     lang = language_of(request)
     producer = registry_service.get_record(
         session=session, section=PRODUCERS, scope=scope, record_id=producer_id
-    )
+    ).model_dump()
     lines = results.records(
         session=session, scope=scope, section=LINES, filters={"producer": producer["code"]}
     )
@@ -196,8 +196,8 @@ def producer_page(
         item["code"]: item for item in results.records(session=session, scope=scope, section=ITEMS)
     }
     settings = results.horizon(session=session, scope=scope)
-    months = settings["months"] if settings else 0
-    start = settings["start"] if settings else None
+    months = settings.months if settings else 0
+    start = settings.start if settings else None
     run = results.latest_finished_run(session=session, scope=scope)
     deliveries: list[dict[str, Any]] | None = None
     if run is not None and results.may_read_table(scope, "deliveries"):

@@ -44,8 +44,8 @@ def _version(form: Any) -> int:
 
 
 def _months(session: Session, viewer: Viewer) -> tuple[int, str | None]:
-    settings = results.horizon(session=session, scope=viewer.scope) or {}
-    return int(settings.get("months") or 0), settings.get("start")
+    settings = results.horizon(session=session, scope=viewer.scope)
+    return (settings.months, settings.start) if settings else (0, None)
 
 
 def _producer_of(session: Session, viewer: Viewer, code: str) -> dict[str, Any] | None:
@@ -162,7 +162,7 @@ def edit_line(request: Request, session: SessionDep, viewer: ViewerDep, line_id:
     _require_write(viewer, LINES)
     line = registry_service.get_record(
         session=session, section=LINES, scope=viewer.scope, record_id=line_id
-    )
+    ).model_dump()
     months, _ = _months(session, viewer)
     return _line_form(request, session, viewer, line=line, values=_line_values(line, months))
 
@@ -174,7 +174,7 @@ def update_line(
     _require_write(viewer, LINES)
     line = registry_service.get_record(
         session=session, section=LINES, scope=viewer.scope, record_id=line_id
-    )
+    ).model_dump()
     months, _ = _months(session, viewer)
     errors: dict[str, str] = {}
     changes: dict[str, Any] = {
@@ -284,7 +284,7 @@ def edit_expansion(
     _require_write(viewer, EXPANSIONS)
     expansion = registry_service.get_record(
         session=session, section=EXPANSIONS, scope=viewer.scope, record_id=expansion_id
-    )
+    ).model_dump()
     values = {name: expansion[name] for name in (*EXPANSION_FIELDS, "version")}
     return _expansion_form(request, session, viewer, expansion=expansion, values=values)
 
@@ -302,7 +302,7 @@ def update_expansion(
     _require_write(viewer, EXPANSIONS)
     expansion = registry_service.get_record(
         session=session, section=EXPANSIONS, scope=viewer.scope, record_id=expansion_id
-    )
+    ).model_dump()
     errors: dict[str, str] = {}
     changes: dict[str, Any] = {}
     for name in EXPANSION_FIELDS:

@@ -184,7 +184,7 @@ def create_need(
             )
         created = outcome
         return RedirectResponse(
-            forms.with_saved(safe_next(back, "/needs"), created["id"]), status_code=303
+            forms.with_saved(safe_next(back, "/needs"), created.id), status_code=303
         )
     return _form(
         request,
@@ -205,7 +205,7 @@ def edit_need(
     _require_write(viewer)
     need = registry_service.get_record(
         session=session, section=NEEDS, scope=viewer.scope, record_id=need_id
-    )
+    ).model_dump()
     return _form(
         request,
         session,
@@ -224,7 +224,7 @@ def update_need(
     back = str(form.get("back", "/needs"))
     need = registry_service.get_record(
         session=session, section=NEEDS, scope=viewer.scope, record_id=need_id
-    )
+    ).model_dump()
     changes, errors = _read_form(form)
     try:
         version = int(str(form.get("version", "")))

@@ -30,9 +30,9 @@ def overview(
     lang = language_of(request)
     cache = request.app.state.web_results
     settings = results.horizon(session=session, scope=scope)
-    months = settings["months"] if settings else 0
-    start = settings["start"] if settings else None
-    currency = settings["currency"] if settings else ""
+    months = settings.months if settings else 0
+    start = settings.start if settings else None
+    currency = settings.currency if settings else ""
     # the plan in force (the one the contracts came from), else the newest one; a newer
     # finished run that nobody approved is named as a what-if beside it
     approved = results.approved_run(session=session, scope=scope)
