@@ -1,6 +1,8 @@
-"""Names for the JSON documents that are free-form by design: an instance document
-(`kuznia-instance/1`, checked by `kuznia.instance`, not by a read model) and the JSON a
-stored plan result keeps. Every other boundary returns a read model."""
+"""Names for the JSON that is free-form by design: an instance document (`kuznia-instance/1`,
+checked by `kuznia.instance`, not by a read model), what a finished plan run keeps of its
+results (rows of its result tables, its summary, its export and economy sections, stored as
+the planning core wrote them) and a comparison document (`kuznia-plan-comparison/1`). Every
+other boundary returns a read model."""
 
 from __future__ import annotations
 
@@ -8,3 +10,7 @@ from typing import Any
 
 JsonObject = dict[str, Any]
 """A JSON object whose shape another format defines (an instance document, a stored result)."""
+
+ResultRow = dict[str, Any]
+"""A row of a plan run's result, by column name (the bulk tables the pages sum in frames;
+the API serves them through `kuznia.plans.schemas.RESULT_ROWS`)."""

@@ -74,4 +74,4 @@ def curve(context: JobContext) -> dict[str, Any]:
         run, instance = economy.curve_inputs(
             session=session, scope=context.scope(session), run_id=_run_id(context), body=body
         )
-    return economy.curve_answer(run, instance, body, on_step=step)
+    return economy.curve_answer(run, instance, body, on_step=step).model_dump(mode="json")

@@ -126,7 +126,7 @@ def _exports_page(
             session=session, scope=scope, run_id=run.id
         )
         surplus = economy_service.run_surplus(session=session, scope=scope, run_id=run.id)
-        context["surplus"] = _surplus_by_item(surplus["rows"])
+        context["surplus"] = _surplus_by_item(surplus.rows)
         context["start"] = run.start
     return render(request, "exports.html", context, viewer=viewer, status_code=status_code)
 
