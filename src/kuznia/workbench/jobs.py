@@ -29,7 +29,7 @@ def scenario(context: JobContext) -> dict[str, Any]:
             session=session, scope=scope, scenario_id=scenario_id, instance=instance
         )
     answer = analysis.compare_scenario(instance, chosen, on_progress=context.progress)
-    return {"run": _run_id(context), "scenario_id": scenario_id, **answer}
+    return {"run": _run_id(context), "scenario_id": scenario_id, **answer.model_dump(mode="json")}
 
 
 @handles(service.SWEEP)
@@ -48,7 +48,7 @@ def sweep(context: JobContext) -> dict[str, Any]:
         settings=service.sweep_settings(body),
         on_progress=context.progress,
     )
-    return {"run": _run_id(context), **answer}
+    return {"run": _run_id(context), **answer.model_dump(mode="json")}
 
 
 @handles(service.CRITICAL)

@@ -364,7 +364,7 @@ def create_scenario(
             errors.update(placed)
             general.extend(rest or ([] if placed else [error.detail]))
         else:
-            return RedirectResponse(f"/workbench?saved={stored['id']}", status_code=303)
+            return RedirectResponse(f"/workbench?saved={stored.id}", status_code=303)
     return _scenarios_page(
         request, session, viewer, values=values, errors=errors, general=general, status_code=422
     )
