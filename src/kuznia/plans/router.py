@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep
-from kuznia.documents import JsonObject, ResultRow
+from kuznia.documents import ComparisonDocument, InstanceDocument, ResultRow
 from kuznia.io.excel import XLSX
 from kuznia.jobs.router import poke_workers, queued
 from kuznia.jobs.schemas import JobRead
@@ -68,11 +68,11 @@ def cancel_run(session: SessionDep, scope: ScopeDep, run_id: Key) -> PlanRunRead
 
 @router.get(
     "/{run_id}/instance",
-    response_model=JsonObject,
+    response_model=InstanceDocument,
     summary="The kuznia-instance/1 snapshot the run solved",
 )
-def get_run_instance(session: SessionDep, scope: ScopeDep, run_id: Key) -> JsonObject:
-    return service.run_instance(session=session, scope=scope, run_id=run_id)
+def get_run_instance(session: SessionDep, scope: ScopeDep, run_id: Key) -> InstanceDocument:
+    return InstanceDocument(service.run_instance(session=session, scope=scope, run_id=run_id))
 
 
 @router.get(
@@ -242,7 +242,7 @@ def post_money_curve(
 
 @router.get(
     "/{run_id}/compare/{other_id}",
-    response_model=JsonObject,
+    response_model=ComparisonDocument,
     summary="Two runs compared: tiers, coverage, cost, spend per fund, who takes over, and why",
     description="Every change is the second run (`other_id`) minus the first (`run_id`). "
     "`takeovers`: per item and month, the producers delivering less and more; `spend`: per fund "
@@ -250,7 +250,10 @@ def post_money_curve(
     "snapshots; `reasons` and `verdict`: the largest moves of money and capacity behind the "
     "change of coverage (kuznia-plan-comparison/1). Planners and auditors.",
 )
-def compare_runs(session: SessionDep, scope: ScopeDep, run_id: Key, other_id: Key) -> JsonObject:
-    return comparison.compare_runs(
+def compare_runs(
+    session: SessionDep, scope: ScopeDep, run_id: Key, other_id: Key
+) -> ComparisonDocument:
+    compared = comparison.compare_runs(
         session=session, scope=scope, first_id=run_id, second_id=other_id
-    ).to_dict()
+    )
+    return ComparisonDocument(compared.to_dict())

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep
-from kuznia.documents import JsonObject
+from kuznia.documents import InstanceDocument
 from kuznia.pagination import Key, Page, PageParams, page_of, page_params
 from kuznia.registry import service
 from kuznia.registry import settings as settings_service
@@ -120,7 +120,7 @@ def put_settings(session: SessionDep, scope: ScopeDep, body: SettingsWrite) -> S
 @settings_router.get(
     "/instance",
     summary="The whole registry as one kuznia-instance/1 document",
-    response_model=JsonObject,
+    response_model=InstanceDocument,
 )
-def get_instance(session: SessionDep, scope: ScopeDep) -> JsonObject:
-    return settings_service.instance_document(session=session, scope=scope)
+def get_instance(session: SessionDep, scope: ScopeDep) -> InstanceDocument:
+    return InstanceDocument(settings_service.instance_document(session=session, scope=scope))
