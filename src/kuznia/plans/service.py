@@ -73,7 +73,7 @@ def run_read(run: models.PlanRun, *, scope: Scope) -> PlanRunRead:
     )
 
 
-def run_options(body: PlanRunCreate) -> dict[str, Any]:
+def run_options(body: PlanRunCreate) -> JsonObject:
     """A run's stored options: `robust` only when asked for."""
     options = body.model_dump(exclude={"robust"})
     if body.robust is not None:

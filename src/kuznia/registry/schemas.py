@@ -15,6 +15,10 @@ from kuznia.registry.sections import Section
 
 _STRICT = ConfigDict(extra="forbid", strict=True)
 
+RecordFields = dict[str, Any]
+"""A record's fields by API name, its read schema dumped: what a page fills a form or a table
+from (each section's schema is made at run time, so no static type names its fields)."""
+
 
 class RecordRead(BaseModel):
     """A registry record as the API shows it: its key and version, then the section's own

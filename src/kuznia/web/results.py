@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 
 from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
+from kuznia.documents import JsonObject, ResultRow
 from kuznia.errors import KuzniaError
 from kuznia.pagination import PageParams
 from kuznia.plans import service as plans_service
 from kuznia.plans import summary as plans_summary
 from kuznia.registry import service as registry_service
 from kuznia.registry import settings as registry_settings
+from kuznia.registry.schemas import RecordFields
 from kuznia.registry.sections import FUNDS, GROUPINGS, ITEMS, LINES, PRODUCERS, Section
 from kuznia.registry.settings import SettingsRead
 
@@ -35,17 +37,17 @@ class ResultCache:
 
     def __init__(self, size: int = 24) -> None:
         self.size = size
-        self._tables: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
+        self._tables: OrderedDict[tuple[Any, ...], list[JsonObject]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...]) -> list[dict[str, Any]] | None:
+    def get(self, key: tuple[Any, ...]) -> list[JsonObject] | None:
         with self._lock:
             rows = self._tables.get(key)
             if rows is not None:
                 self._tables.move_to_end(key)
             return rows
 
-    def put(self, key: tuple[Any, ...], rows: list[dict[str, Any]]) -> None:
+    def put(self, key: tuple[Any, ...], rows: list[JsonObject]) -> None:
         with self._lock:
             self._tables[key] = rows
             self._tables.move_to_end(key)
@@ -74,7 +76,7 @@ def records(
     scope: Scope,
     section: Section,
     filters: Mapping[str, Any] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[RecordFields]:
     """Every record of a section the caller may read (none if it may read none)."""
     if scope.access(section.name, Action.read) is Access.none:
         return []
@@ -164,7 +166,7 @@ def table(
     run: models.PlanRun,
     name: str,
     cache: ResultCache | None = None,
-) -> list[dict[str, Any]]:
+) -> list[ResultRow]:
     """Every row of one result table of `run` the caller may read ([] if it may read none)."""
     if not may_read_table(scope, name):
         return []
@@ -187,7 +189,7 @@ def table(
 
 def summary(
     *, session: Session, scope: Scope, run: models.PlanRun, cache: ResultCache | None = None
-) -> dict[str, Any] | None:
+) -> JsonObject | None:
     """The sums kept of a finished run's results (`plans.summary`), for a caller who reads
     every run's results; None for anyone else, or for a run without them (then the pages sum
     the rows themselves)."""

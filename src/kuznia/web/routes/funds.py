@@ -17,6 +17,7 @@ from kuznia.instance.vocabulary import FUND_KINDS, OWNERSHIPS
 from kuznia.pagination import Key
 from kuznia.plans import summary as plans_summary
 from kuznia.registry import service as registry_service
+from kuznia.registry.schemas import RecordFields
 from kuznia.registry.sections import FUNDS, ITEMS, PRODUCERS
 from kuznia.web import charts, forms, results, summaries
 from kuznia.web.nav import may_write
@@ -91,7 +92,7 @@ def _choices(session: Session, viewer: Viewer) -> dict[str, list[str]]:
     }
 
 
-def _values(fund: dict[str, Any]) -> dict[str, Any]:
+def _values(fund: RecordFields) -> dict[str, Any]:
     """A fund's fields as the form shows them."""
     values: dict[str, Any] = {
         "name": fund["name"],
@@ -110,7 +111,7 @@ def _form(
     session: Session,
     viewer: Viewer,
     *,
-    fund: dict[str, Any],
+    fund: RecordFields,
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     general: list[str] | None = None,

@@ -15,9 +15,11 @@ from fastapi.responses import HTMLResponse
 
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
+from kuznia.documents import ResultRow
 from kuznia.instance.vocabulary import OWNERSHIPS
 from kuznia.pagination import Key
 from kuznia.registry import service as registry_service
+from kuznia.registry.schemas import RecordFields
 from kuznia.registry.sections import EXPANSIONS, ITEMS, LINES, PRODUCERS, STOCK
 from kuznia.web import charts, results, summaries
 from kuznia.web.i18n import N_
@@ -36,8 +38,8 @@ def _filters(request: Request) -> dict[str, str]:
 
 
 def _matching(
-    producers: list[dict[str, Any]], lines: list[dict[str, Any]], chosen: dict[str, str]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    producers: list[RecordFields], lines: list[RecordFields], chosen: dict[str, str]
+) -> tuple[list[RecordFields], list[RecordFields]]:
     """The producers and lines that pass the filters: region and ownership of the producer,
     an item it makes, and a text in a producer's code or name or a line's code."""
     text = chosen["q"].lower()
@@ -47,7 +49,7 @@ def _matching(
         if (not chosen["region"] or p["region"] == chosen["region"])
         and (not chosen["ownership"] or p["ownership"] == chosen["ownership"])
     ]
-    lines_of: dict[str, list[dict[str, Any]]] = {}
+    lines_of: dict[str, list[RecordFields]] = {}
     for line in lines:
         lines_of.setdefault(line["producer"], []).append(line)
     if chosen["item"]:
@@ -199,7 +201,7 @@ def producer_page(
     months = settings.months if settings else 0
     start = settings.start if settings else None
     run = results.latest_finished_run(session=session, scope=scope)
-    deliveries: list[dict[str, Any]] | None = None
+    deliveries: list[ResultRow] | None = None
     if run is not None and results.may_read_table(scope, "deliveries"):
         deliveries = [
             row

@@ -21,6 +21,7 @@ from kuznia.auth.permissions import Action
 from kuznia.errors import Forbidden
 from kuznia.pagination import Key
 from kuznia.registry import service as registry_service
+from kuznia.registry.schemas import RecordFields
 from kuznia.registry.sections import EXPANSIONS, ITEMS, LINES, PRODUCERS, STOCK, Section
 from kuznia.web import forms, results
 from kuznia.web.nav import may_read, may_write
@@ -48,7 +49,7 @@ def _months(session: Session, viewer: Viewer) -> tuple[int, str | None]:
     return (settings.months, settings.start) if settings else (0, None)
 
 
-def _producer_of(session: Session, viewer: Viewer, code: str) -> dict[str, Any] | None:
+def _producer_of(session: Session, viewer: Viewer, code: str) -> RecordFields | None:
     found = results.records(
         session=session, scope=viewer.scope, section=PRODUCERS, filters={"code": code}
     )
@@ -118,7 +119,7 @@ def _line_form(
     session: Session,
     viewer: Viewer,
     *,
-    line: dict[str, Any],
+    line: RecordFields,
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     general: list[str] | None = None,
@@ -146,7 +147,7 @@ def _line_form(
     )
 
 
-def _line_values(line: dict[str, Any], months: int) -> dict[str, Any]:
+def _line_values(line: RecordFields, months: int) -> dict[str, Any]:
     return {
         "capacity": _series_values(line["capacity"], months),
         "price": _series_values(line["price"], months),
@@ -228,9 +229,7 @@ def update_line(
     return RedirectResponse(_back_to_producer(session, viewer, line, line_id), status_code=303)
 
 
-def _back_to_producer(
-    session: Session, viewer: Viewer, line: dict[str, Any], record_id: int
-) -> str:
+def _back_to_producer(session: Session, viewer: Viewer, line: RecordFields, record_id: int) -> str:
     producer = _producer_of(session, viewer, line["producer"])
     if producer is None:
         return forms.with_saved("/industry/lines", record_id)
@@ -245,7 +244,7 @@ def _expansion_form(
     session: Session,
     viewer: Viewer,
     *,
-    expansion: dict[str, Any],
+    expansion: RecordFields,
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     general: list[str] | None = None,

@@ -16,6 +16,7 @@ from kuznia.errors import Forbidden
 from kuznia.instance.vocabulary import OPERATIONS
 from kuznia.pagination import Key, PageParams
 from kuznia.registry import service as registry_service
+from kuznia.registry.schemas import RecordFields
 from kuznia.registry.sections import GROUPINGS, ITEMS, NEEDS
 from kuznia.web import forms, results
 from kuznia.web.nav import may_write
@@ -85,7 +86,7 @@ def _form(
     session: Session,
     viewer: Viewer,
     *,
-    need: dict[str, Any] | None,
+    need: RecordFields | None,
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     general: list[str] | None = None,

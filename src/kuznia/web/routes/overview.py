@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from kuznia.auth.dependencies import SessionDep
+from kuznia.documents import ResultRow
 from kuznia.plans import summary as plans_summary
 from kuznia.registry.sections import FOREIGN_SUPPLY, FUNDS, ITEMS, STOCK
 from kuznia.targets import service as targets_service
@@ -104,7 +105,7 @@ def overview(
 
 def _plan_rows(
     session: Any, scope: Any, run: Any, cache: results.ResultCache
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[ResultRow], list[ResultRow], list[ResultRow]]:
     """The allocations, deliveries and payments the panels are worked out from: the run's sums
     per item, month, fund and year where they were kept (a full reader), else its rows as far
     as the caller may read them (the same figures either way)."""

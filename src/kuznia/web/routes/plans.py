@@ -17,6 +17,7 @@ from kuznia import models
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Access, Action
 from kuznia.contracts import service as contracts_service
+from kuznia.documents import ResultRow
 from kuznia.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kuznia.instance.months import add_months
 from kuznia.instance.vocabulary import OPERATIONS
@@ -266,7 +267,7 @@ def compare(
         return RedirectResponse("/plans#compare", status_code=303)
     cache = request.app.state.web_results
 
-    def read_table(run: models.PlanRun, name: str) -> list[dict[str, Any]]:
+    def read_table(run: models.PlanRun, name: str) -> list[ResultRow]:
         return results.table(session=session, scope=scope, run=run, name=name, cache=cache)
 
     comparison = comparison_service.compare_runs(
