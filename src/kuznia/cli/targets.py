@@ -26,7 +26,7 @@ from kuznia.db.session import session_scope
 from kuznia.errors import InvalidInput, NotFound
 from kuznia.models import Role
 from kuznia.targets import service, workbook
-from kuznia.targets.schemas import TargetCreate, TargetProgress
+from kuznia.targets.schemas import TargetCreate, TargetFilters, TargetProgress
 
 PLANNER = Scope(user_id=0, role=Role.planner, organisation_id=0)
 
@@ -86,7 +86,7 @@ def list_command(
     """The targets, by category and period."""
     with database() as (engine, _), session_scope(engine) as session:
         targets, _ = service.list_targets(
-            session=session, scope=PLANNER, filters={"category": category}
+            session=session, scope=PLANNER, filters=TargetFilters(category=category)
         )
     if not targets:
         console.print("No targets.")

@@ -11,7 +11,13 @@ from kuznia.auth.dependencies import ScopeDep, SessionDep
 from kuznia.io.excel import XLSX
 from kuznia.pagination import Key, Page, PageParams, page_of, page_params
 from kuznia.targets import service, workbook
-from kuznia.targets.schemas import TargetCreate, TargetRead, TargetReport, TargetUpdate
+from kuznia.targets.schemas import (
+    TargetCreate,
+    TargetFilters,
+    TargetRead,
+    TargetReport,
+    TargetUpdate,
+)
 
 PageDep = Annotated[PageParams, Depends(page_params)]
 CategoryFilter = Annotated[str | None, Query(description="Only targets of this category.")]
@@ -28,7 +34,7 @@ def list_targets(
     category: CategoryFilter = None,
     item: Annotated[str | None, Query(description="Only targets of this item.")] = None,
 ) -> Page[TargetRead]:
-    filters = {"category": category, "item": item}
+    filters = TargetFilters(category=category, item=item)
     items, total = service.list_targets(session=session, scope=scope, filters=filters, page=page)
     return page_of(items, total, page)
 

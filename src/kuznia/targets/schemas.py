@@ -60,6 +60,13 @@ class TargetUpdate(TargetBase):
     note: Annotated[str, Field(max_length=2000)] | None = None
 
 
+class TargetFilters(BaseModel):
+    """Which targets a list shows; every filter optional."""
+
+    category: str | None = None
+    item: str | None = None
+
+
 class TargetRead(BaseModel):
     id: int
     category: str

@@ -47,6 +47,7 @@ from kuznia.targets.schemas import (
     ReasonKind,
     TargetContract,
     TargetCreate,
+    TargetFilters,
     TargetMonth,
     TargetProgress,
     TargetRead,
@@ -103,7 +104,7 @@ def span_of(target: Target) -> list[str]:
 
 
 def list_targets(
-    *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams | None = None
+    *, session: Session, scope: Scope, filters: TargetFilters, page: PageParams | None = None
 ) -> tuple[list[TargetRead], int]:
     """A page of the targets, by category and period, and how many match."""
     scope.require(RESOURCE, Action.read)
@@ -285,7 +286,9 @@ def target_report(
     """Every target (or a category's) against the approved plan and the accepted output, per
     month of its span, with its status and the numbers behind it (the module's rules)."""
     scope.require(RESOURCE, Action.read)
-    targets, _ = repository.list_targets(session=session, filters={"category": category}, page=None)
+    targets, _ = repository.list_targets(
+        session=session, filters=TargetFilters(category=category), page=None
+    )
     known = repository.item_categories(session=session)
     progress = [_progress(session, target, known, as_of) for target in targets]
     return TargetReport(
