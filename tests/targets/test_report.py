@@ -32,27 +32,35 @@ from kuznia.db import session_scope
 from kuznia.errors import Forbidden, InvalidInput, StaleVersion
 from kuznia.models import Role
 from kuznia.targets import service
-from kuznia.targets.schemas import TargetCreate, TargetUpdate
+from kuznia.targets.schemas import (
+    TargetCreate,
+    TargetProgress,
+    TargetRead,
+    TargetReport,
+    TargetUpdate,
+)
 
 PLANNER = Scope(user_id=0, role=Role.planner, organisation_id=0)
 AUDITOR = Scope(user_id=0, role=Role.auditor, organisation_id=0)
 AS_OF = date(2026, 3, 10)
 
 
-def add(engine: Engine, **fields: Any) -> dict[str, Any]:
+def add(engine: Engine, **fields: Any) -> TargetRead:
     with session_scope(engine) as session:
         return service.create_target(session=session, scope=PLANNER, body=TargetCreate(**fields))
 
 
-def report(engine: Engine, as_of: date = AS_OF) -> dict[str, Any]:
+def report(engine: Engine, as_of: date = AS_OF) -> TargetReport:
     with session_scope(engine) as session:
         return service.target_report(session=session, scope=AUDITOR, as_of=as_of)
 
 
-def months(progress: dict[str, Any]) -> list[tuple[Any, ...]]:
-    return [
-        (m["month"], m["target"], m["plan"], m["actual"], m["growth"]) for m in progress["months"]
-    ]
+def reasons(progress: TargetProgress) -> list[dict[str, Any]]:
+    return [reason.model_dump() for reason in progress.reasons]
+
+
+def months(progress: TargetProgress) -> list[tuple[Any, ...]]:
+    return [(m.month, m.target, m.plan, m.actual, m.growth) for m in progress.months]
 
 
 class TestReport:
@@ -62,10 +70,10 @@ class TestReport:
         add(ledger, category="artillery_ammunition", period="2026-03", multiple=3,
             base_month="2026-01")  # fmt: skip
 
-        (progress,) = report(ledger)["targets"]
+        (progress,) = report(ledger).targets
 
         # base: January accepted 60 + 30 = 90, so the target is 3 x 90 = 270 in March
-        assert (progress["base_output"], progress["base_source"]) == (90, "actual")
+        assert (progress.base_output, progress.base_source) == (90, "actual")
         assert months(progress) == [
             ("2026-01", None, 100, 90, 1.0),
             ("2026-02", None, 240, 130, 130 / 90),
@@ -73,20 +81,17 @@ class TestReport:
         ]
         # the plan (310) covers the target (270); by 10 March the plan had due
         # 100 + 240 + 310 x 10/31 = 440, and 90 + 130 + 50 = 270 were accepted
-        assert (progress["target_total"], progress["plan_total"], progress["actual_total"]) == (
+        assert (progress.target_total, progress.plan_total, progress.actual_total) == (
             270, 310, 50)  # fmt: skip
-        assert progress["plan_to_date"] == pytest.approx(440)
-        assert progress["actual_to_date"] == 270
-        assert [
-            (c["number"], c["item"], c["status"], c["plan"], c["actual"])
-            for c in progress["contracts"]
-        ] == [
+        assert progress.plan_to_date == pytest.approx(440)
+        assert progress.actual_to_date == 270
+        assert [(c.number, c.item, c.status, c.plan, c.actual) for c in progress.contracts] == [
             ("C-1", "art-155", "signed", 100 + 150 + 248, 90 + 90 + 50),
             ("C-2", "art-122", "draft", 50 + 62, 40),
             ("C-3", "art-155", "terminated", 40, 0),
         ]
-        assert progress["status"] == "off_track"
-        assert progress["reasons"] == [
+        assert progress.status == "off_track"
+        assert reasons(progress) == [
             {"kind": "execution_short_of_plan", "expected": pytest.approx(440), "got": 270,
              "short": pytest.approx(170)},
         ]  # fmt: skip
@@ -95,7 +100,7 @@ class TestReport:
         add(ledger, category="artillery_ammunition", item="art-122", period="2026-Q1",
             quantity=600)  # fmt: skip
 
-        (progress,) = report(ledger)["targets"]
+        (progress,) = report(ledger).targets
 
         assert months(progress) == [
             ("2026-01", 200, 0, 0, None),
@@ -103,7 +108,7 @@ class TestReport:
             ("2026-03", 200, 62, 0, None),
         ]
         # plan 50 + 62 = 112 of 600; due by 10 March 50 + 62 x 10/31 = 70, accepted 40
-        assert progress["reasons"] == [
+        assert reasons(progress) == [
             {"kind": "plan_short_of_target", "expected": 600, "got": 112, "short": 488},
             {"kind": "execution_short_of_plan", "expected": pytest.approx(70), "got": 40,
              "short": pytest.approx(30)},
@@ -112,17 +117,17 @@ class TestReport:
     def test_a_base_month_without_receipts_takes_the_plans_output(self, ledger: Engine) -> None:
         add(ledger, category="drones", period="2026-04", multiple=2, base_month="2026-02")
 
-        (progress,) = report(ledger)["targets"]
+        (progress,) = report(ledger).targets
 
         # February accepted no fpv: the base is its plan, 100; April's target 200, planned 0
-        assert (progress["base_output"], progress["base_source"]) == (100, "plan")
+        assert (progress.base_output, progress.base_source) == (100, "plan")
         assert months(progress) == [
             ("2026-02", None, 100, 0, None),
             ("2026-03", None, 310, 500, None),
             ("2026-04", 200, 0, 0, None),
         ]
         # due by 10 March 100 + 100 = 200, accepted 500: execution is ahead
-        assert progress["reasons"] == [
+        assert reasons(progress) == [
             {"kind": "plan_short_of_target", "expected": 200, "got": 0, "short": 200}
         ]
 
@@ -130,31 +135,31 @@ class TestReport:
         add(ledger, category="artillery_ammunition", period="2026-04", multiple=1,
             base_month="2026-03")  # fmt: skip
 
-        (progress,) = report(ledger)["targets"]
+        (progress,) = report(ledger).targets
 
-        assert (progress["base_output"], progress["base_source"]) == (310, "plan")
-        assert progress["target_total"] == 310
+        assert (progress.base_output, progress.base_source) == (310, "plan")
+        assert progress.target_total == 310
 
     def test_a_target_met_by_plan_and_execution_is_on_track(self, ledger: Engine) -> None:
         add(ledger, category="artillery_ammunition", item="art-155", period="2026-01",
             quantity=90)  # fmt: skip
 
-        (progress,) = report(ledger, as_of=date(2026, 1, 31))["targets"]
+        (progress,) = report(ledger, as_of=date(2026, 1, 31)).targets
 
         # planned 100 >= 90; due by 31 January 100, accepted 90: short of the plan
-        assert progress["reasons"] == [
+        assert reasons(progress) == [
             {"kind": "execution_short_of_plan", "expected": 100, "got": 90, "short": 10}
         ]
-        assert report(ledger, as_of=date(2026, 1, 20))["targets"][0]["status"] == "on_track"
+        assert report(ledger, as_of=date(2026, 1, 20)).targets[0].status == "on_track"
 
     def test_a_base_month_that_neither_made_nor_plans_gives_no_target(self, ledger: Engine) -> None:
         add(ledger, category="drones", period="2026-03", multiple=5, base_month="2026-01")
 
-        (progress,) = report(ledger)["targets"]
+        (progress,) = report(ledger).targets
 
-        assert (progress["target_total"], progress["base_source"]) == (None, None)
-        assert progress["reasons"][0]["kind"] == "no_base_output"
-        assert report(ledger)["off_track"] == 1
+        assert (progress.target_total, progress.base_source) == (None, None)
+        assert progress.reasons[0].kind == "no_base_output"
+        assert report(ledger).off_track == 1
 
 
 class TestRecords:
@@ -186,20 +191,20 @@ class TestRecords:
         target = add(ledger, category="drones", period="2026-04", quantity=100)
         with session_scope(ledger) as session:
             changed = service.update_target(
-                session=session, scope=PLANNER, target_id=target["id"],
+                session=session, scope=PLANNER, target_id=target.id,
                 body=TargetUpdate(version=1, multiple=2, base_month="2026-02"),
             )  # fmt: skip
-        assert (changed["quantity"], changed["multiple"], changed["version"]) == (None, 2, 2)
+        assert (changed.quantity, changed.multiple, changed.version) == (None, 2, 2)
 
         with pytest.raises(StaleVersion), session_scope(ledger) as session:
             service.update_target(
-                session=session, scope=PLANNER, target_id=target["id"],
+                session=session, scope=PLANNER, target_id=target.id,
                 body=TargetUpdate(version=1, quantity=5),
             )  # fmt: skip
 
         with session_scope(ledger) as session:
-            again = service.get_target(session=session, scope=AUDITOR, target_id=target["id"])
-        assert (again["quantity"], again["multiple"], again["version"]) == (None, 2, 2)
+            again = service.get_target(session=session, scope=AUDITOR, target_id=target.id)
+        assert (again.quantity, again.multiple, again.version) == (None, 2, 2)
 
     def test_an_auditor_reads_but_does_not_write(self, ledger: Engine) -> None:
         with pytest.raises(Forbidden), session_scope(ledger) as session:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from kuznia.targets.schemas import TargetMonth, TargetProgress
 from kuznia.web import summaries
 
 CATEGORY = {"art": "artillery", "fpv": "drones"}
@@ -88,6 +91,23 @@ def test_utilisation_is_deliveries_over_capacity() -> None:
     assert use["l2"].share is None
 
 
+def progress(
+    category: str, item: str | None, months: list[tuple[str, float | None]]
+) -> TargetProgress:
+    """A target of a category (or one of its items) with these monthly targets, nothing else."""
+    return TargetProgress(
+        id=1, category=category, item=item, period=months[-1][0], quantity=None, multiple=1.0,
+        base_month=None, note="", version=1, created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        months=[
+            TargetMonth(month=month, target=target, plan=0.0, actual=0.0, growth=None)
+            for month, target in months
+        ],
+        base_output=None, base_source=None, target_total=None, plan_total=0.0,
+        actual_total=0.0, plan_to_date=0.0, actual_to_date=0.0, status="on_track", reasons=[],
+        contracts=[],
+    )  # fmt: skip
+
+
 def test_a_category_target_is_put_on_the_growth_scale() -> None:
     deliveries = [
         {"item": "art", "month": 0, "quantity": 10, "value": 100},
@@ -95,19 +115,19 @@ def test_a_category_target_is_put_on_the_growth_scale() -> None:
         {"item": "fpv", "month": 1, "quantity": 5, "value": 50},
     ]
     growth = summaries.output_growth(deliveries, CATEGORY, months=3, baseline=0)
-    target = {
-        "category": "artillery",
-        "item": None,
-        "months": [
-            {"month": "2025-12", "target": 999},  # before the horizon
-            {"month": "2026-01", "target": None},  # the base month: no target of its own
-            {"month": "2026-02", "target": 150},
-            {"month": "2026-03", "target": 150},
-            {"month": "2026-04", "target": 150},  # after it
+    target = progress(
+        "artillery",
+        None,
+        [
+            ("2025-12", 999),  # before the horizon
+            ("2026-01", None),  # the base month: no target of its own
+            ("2026-02", 150),
+            ("2026-03", 150),
+            ("2026-04", 150),  # after it
         ],
-    }
-    one_item = {**target, "item": "art", "months": [{"month": "2026-02", "target": 7}]}
-    no_base = {**target, "category": "drones"}  # nothing delivered in the baseline month
+    )
+    one_item = progress("artillery", "art", [("2026-02", 7)])
+    no_base = target.model_copy(update={"category": "drones"})  # nothing made in the baseline
 
     ratios = summaries.target_ratios(growth, [target, one_item, no_base], "2026-01")
 

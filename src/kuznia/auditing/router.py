@@ -1,7 +1,7 @@
 """`/api/v1/audit`: the chain's events (newest first), its head, its verification and the
 reconciliation of the rows with it."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
@@ -14,7 +14,7 @@ from kuznia.auditing.schemas import (
     VerificationRead,
 )
 from kuznia.auth.dependencies import ScopeDep, SessionDep
-from kuznia.pagination import Page, PageParams, page_params
+from kuznia.pagination import Page, PageParams, page_of, page_params
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 PageDep = Annotated[PageParams, Depends(page_params)]
@@ -28,9 +28,9 @@ def list_events(
     scope: ScopeDep,
     page: PageDep,
     filters: Annotated[AuditFilters, Query()],
-) -> dict[str, Any]:
+) -> Page[AuditEventRead]:
     events, total = service.list_events(session=session, scope=scope, page=page, filters=filters)
-    return {"items": events, "total": total, **page.model_dump()}
+    return page_of(events, total, page)
 
 
 @router.get(
@@ -45,14 +45,14 @@ def verify(
         str | None,
         Query(description="A head copied earlier (SEQ:HASH): a cut or rewritten tail breaks."),
     ] = None,
-) -> dict[str, Any]:
+) -> VerificationRead:
     return service.verify_chain(session=session, scope=scope, expect=expect)
 
 
 @router.get(
     "/head", response_model=HeadRead, summary="The chain's head: copy it outside the database"
 )
-def head(session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+def head(session: SessionDep, scope: ScopeDep) -> HeadRead:
     return service.head(session=session, scope=scope)
 
 
@@ -62,5 +62,5 @@ def head(session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     summary="Replay the chain and name every ledger, stock, contract or user row changed "
     "without an event",
 )
-def reconcile(session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+def reconcile(session: SessionDep, scope: ScopeDep) -> ReconciliationRead:
     return service.reconcile_rows(session=session, scope=scope)

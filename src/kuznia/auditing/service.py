@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 
 from kuznia.audit.chain import Anchor, verify
 from kuznia.audit.reconcile import reconcile
-from kuznia.auditing.schemas import AuditFilters
+from kuznia.auditing.schemas import (
+    AuditEventRead,
+    AuditFilters,
+    BreakRead,
+    HeadRead,
+    MismatchRead,
+    ReconciliationRead,
+    VerificationRead,
+)
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.errors import FieldProblem, Forbidden, InvalidInput
 from kuznia.models import AuditEvent, AuditHead
@@ -73,7 +81,7 @@ REDACTED = "[redacted]"
 
 def list_events(
     *, session: Session, scope: Scope, page: PageParams, filters: AuditFilters
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[AuditEventRead], int]:
     """A page of events, newest first, and how many match."""
     scope.require("audit", Action.read)
     statement = select(AuditEvent).order_by(AuditEvent.seq.desc())
@@ -90,12 +98,12 @@ def may_read_records(*, scope: Scope, entity: str) -> bool:
     return resource is not None and scope.access(resource, Action.read) is Access.all
 
 
-def redacted(event: dict[str, Any], *, scope: Scope) -> dict[str, Any]:
+def redacted(event: AuditEventRead, *, scope: Scope) -> AuditEventRead:
     """The event with its before and after values replaced by `[redacted]` (field names kept)
     when the caller may not read that entity; hashes stay, so the chain can still be checked."""
-    if may_read_records(scope=scope, entity=event["entity"]):
+    if may_read_records(scope=scope, entity=event.entity):
         return event
-    return event | {"before": _blank(event["before"]), "after": _blank(event["after"])}
+    return event.model_copy(update={"before": _blank(event.before), "after": _blank(event.after)})
 
 
 def _blank(record: Any) -> Any:
@@ -106,25 +114,25 @@ def _blank(record: Any) -> Any:
     return REDACTED
 
 
-def event_read(event: AuditEvent) -> dict[str, Any]:
+def event_read(event: AuditEvent) -> AuditEventRead:
     """An event as the API shows it, its before and after as JSON values."""
-    return {
-        "seq": event.seq,
-        "at": as_utc(event.at),
-        "actor": event.actor,
-        "actor_id": event.actor_id,
-        "action": event.action,
-        "entity": event.entity,
-        "entity_id": event.entity_id,
-        "before": None if event.before is None else json.loads(event.before),
-        "after": None if event.after is None else json.loads(event.after),
-        "prev_hash": event.prev_hash,
-        "hash": event.hash,
-        "scheme": event.scheme,
-    }
+    return AuditEventRead(
+        seq=event.seq,
+        at=as_utc(event.at),
+        actor=event.actor,
+        actor_id=event.actor_id,
+        action=event.action,
+        entity=event.entity,
+        entity_id=event.entity_id,
+        before=None if event.before is None else json.loads(event.before),
+        after=None if event.after is None else json.loads(event.after),
+        prev_hash=event.prev_hash,
+        hash=event.hash,
+        scheme=event.scheme,
+    )
 
 
-def head(*, session: Session, scope: Scope) -> dict[str, Any]:
+def head(*, session: Session, scope: Scope) -> HeadRead:
     """The chain's head as stored: the number, hash and time of its last event (0, the genesis
     hash and no time while it is empty), and `anchor` (`SEQ:HASH`), the value to copy outside
     the database and give back to verify as `expect`."""
@@ -132,12 +140,9 @@ def head(*, session: Session, scope: Scope) -> dict[str, Any]:
     stored = session.get(AuditHead, HEAD_ID)
     seq, digest = (0, GENESIS_HASH) if stored is None else (stored.seq, stored.hash)
     at = session.scalar(select(AuditEvent.at).where(AuditEvent.seq == seq)) if seq else None
-    return {
-        "seq": seq,
-        "hash": digest,
-        "at": None if at is None else as_utc(at),
-        "anchor": f"{seq}:{digest}",
-    }
+    return HeadRead(
+        seq=seq, hash=digest, at=None if at is None else as_utc(at), anchor=f"{seq}:{digest}"
+    )
 
 
 def parse_anchor(text: str) -> Anchor:
@@ -150,7 +155,7 @@ def parse_anchor(text: str) -> Anchor:
         ) from None
 
 
-def verify_chain(*, session: Session, scope: Scope, expect: str | None = None) -> dict[str, Any]:
+def verify_chain(*, session: Session, scope: Scope, expect: str | None = None) -> VerificationRead:
     """Walk the whole chain and say whether it is intact, and where it first breaks; with
     `expect` (`SEQ:HASH`, a head copied earlier), also whether that event still stands."""
     scope.require("audit", Action.read)
@@ -158,21 +163,21 @@ def verify_chain(*, session: Session, scope: Scope, expect: str | None = None) -
     began = time.perf_counter()
     outcome = verify(session=session, expect=anchor)
     broken = outcome.first_break
-    return {
-        "intact": outcome.intact,
-        "events": outcome.events,
-        "unkeyed_events": outcome.unkeyed,
-        "expected": None if anchor is None else f"{anchor.seq}:{anchor.hash}",
-        "head_seq": outcome.head_seq,
-        "head_hash": head(session=session, scope=scope)["hash"],
-        "first_break": None
+    return VerificationRead(
+        intact=outcome.intact,
+        events=outcome.events,
+        unkeyed_events=outcome.unkeyed,
+        expected=None if anchor is None else f"{anchor.seq}:{anchor.hash}",
+        head_seq=outcome.head_seq,
+        head_hash=head(session=session, scope=scope).hash,
+        first_break=None
         if broken is None
-        else {"seq": broken.seq, "event_id": broken.event_id, "problem": broken.problem},
-        "seconds": round(time.perf_counter() - began, 3),
-    }
+        else BreakRead(seq=broken.seq, event_id=broken.event_id, problem=broken.problem),
+        seconds=round(time.perf_counter() - began, 3),
+    )
 
 
-def reconcile_rows(*, session: Session, scope: Scope) -> dict[str, Any]:
+def reconcile_rows(*, session: Session, scope: Scope) -> ReconciliationRead:
     """Replay the chain and compare it with the ledger, stock, contracts, guarantees and users
     rows: every row changed without an event, field by field (auditors only: it shows the
     values)."""
@@ -187,26 +192,26 @@ def reconcile_rows(*, session: Session, scope: Scope) -> dict[str, Any]:
         )
     began = time.perf_counter()
     outcome = reconcile(session=session)
-    return {
-        "consistent": outcome.consistent,
-        "events": outcome.events,
-        "rows": outcome.rows,
-        "mismatches": [
-            {
-                "table": found.table,
-                "row_id": found.row_id,
-                "field": found.field,
-                "in_row": found.in_row,
-                "per_chain": found.per_chain,
-                "problem": found.problem,
-            }
+    return ReconciliationRead(
+        consistent=outcome.consistent,
+        events=outcome.events,
+        rows=outcome.rows,
+        mismatches=[
+            MismatchRead(
+                table=found.table,
+                row_id=found.row_id,
+                field=found.field,
+                in_row=found.in_row,
+                per_chain=found.per_chain,
+                problem=found.problem,
+            )
             for found in outcome.mismatches
         ],
-        "seconds": round(time.perf_counter() - began, 3),
-    }
+        seconds=round(time.perf_counter() - began, 3),
+    )
 
 
-def latest_events(*, session: Session, scope: Scope, limit: int) -> Sequence[dict[str, Any]]:
+def latest_events(*, session: Session, scope: Scope, limit: int) -> Sequence[AuditEventRead]:
     """The newest events, for a glance at the chain."""
     events, _ = list_events(
         session=session, scope=scope, page=PageParams(limit=limit, offset=0), filters=AuditFilters()

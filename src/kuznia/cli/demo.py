@@ -61,7 +61,7 @@ from kuznia.registry import settings as registry_settings
 from kuznia.registry.sections import GROUPINGS
 from kuznia.targets import service as targets_service
 from kuznia.targets import workbook as targets_workbook
-from kuznia.targets.schemas import TargetCreate
+from kuznia.targets.schemas import TargetCreate, TargetFilters
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -297,9 +297,9 @@ def _add_targets(engine: Engine, done: ExecutionDemo, today: date) -> None:
     month's schedule of the item delivered in full (on track), each where the registry has it."""
     with session_scope(engine) as session:
         scope = _scope_of(session, _demo_user(Role.planner))
-        if targets_service.list_targets(session=session, scope=scope, filters={})[1]:
+        if targets_service.list_targets(session=session, scope=scope, filters=TargetFilters())[1]:
             return
-        start = registry_settings.get_settings(session=session, scope=scope)["start"]
+        start = registry_settings.get_settings(session=session, scope=scope).start
         this_month = today.strftime("%Y-%m")
         wanted = [
             TargetCreate(category="artillery_ammunition", period=add_months(start, 11),
@@ -364,7 +364,7 @@ def _record_days(engine: Engine, done: ExecutionDemo, today: date) -> None:
         scope = _scope_of(session, _demo_user(Role.planner))
         chosen = _chosen_contracts(session, scope)
         groupings = [
-            g["code"]
+            g.model_dump()["code"]
             for g in registry_service.list_records(
                 session=session, section=GROUPINGS, scope=scope, filters={}, page=PageParams()
             )[0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -26,7 +26,7 @@ from kuznia.db.session import session_scope
 from kuznia.errors import InvalidInput, NotFound
 from kuznia.models import Role
 from kuznia.targets import service, workbook
-from kuznia.targets.schemas import TargetCreate
+from kuznia.targets.schemas import TargetCreate, TargetFilters, TargetProgress
 
 PLANNER = Scope(user_id=0, role=Role.planner, organisation_id=0)
 
@@ -76,7 +76,7 @@ def add_command(
             target = service.create_target(session=session, scope=PLANNER, body=body)
         except InvalidInput as error:
             _refuse([(problem.field, problem.message) for problem in error.problems])
-    console.print(f"Target {target['id']}: {workbook.target_label(target)}", highlight=False)
+    console.print(f"Target {target.id}: {workbook.target_label(target)}", highlight=False)
 
 
 @app.command("list")
@@ -86,7 +86,7 @@ def list_command(
     """The targets, by category and period."""
     with database() as (engine, _), session_scope(engine) as session:
         targets, _ = service.list_targets(
-            session=session, scope=PLANNER, filters={"category": category}
+            session=session, scope=PLANNER, filters=TargetFilters(category=category)
         )
     if not targets:
         console.print("No targets.")
@@ -95,7 +95,7 @@ def list_command(
     for column in ("Id", "Target", "Note"):
         table.add_column(column)
     for target in targets:
-        table.add_row(str(target["id"]), workbook.target_label(target), target["note"])
+        table.add_row(str(target.id), workbook.target_label(target), target.note)
     console.print(table)
 
 
@@ -130,33 +130,31 @@ def report_targets_command(
         report = service.target_report(
             session=session, scope=PLANNER, as_of=as_of.date(), category=category
         )
-    console.print(f"[bold]Targets as of {report['as_of'].isoformat()}[/]", highlight=False)
-    for target in report["targets"]:
+    console.print(f"[bold]Targets as of {report.as_of.isoformat()}[/]", highlight=False)
+    for target in report.targets:
         _print_target(target)
-    console.print(
-        f"{len(report['targets'])} targets: {report['off_track']} off track.", highlight=False
-    )
+    console.print(f"{len(report.targets)} targets: {report.off_track} off track.", highlight=False)
     if excel is not None:
         workbook.write_report(report, excel)
         console.print(f"Workbook written to [bold]{excel}[/]")
 
 
-def _print_target(target: dict[str, Any]) -> None:
+def _print_target(target: TargetProgress) -> None:
     console.print(
-        f"{target['id']}. {workbook.target_label(target)}: {workbook.status_text(target)}",
+        f"{target.id}. {workbook.target_label(target)}: {workbook.status_text(target)}",
         highlight=False,
         soft_wrap=True,
     )
     table = Table()
     for column in ("Month", "Target", "Plan", "Actual", "Growth"):
         table.add_column(column, justify="left" if column == "Month" else "right")
-    for month in target["months"]:
+    for month in target.months:
         table.add_row(
-            month["month"],
-            _shown(month["target"]),
-            _shown(month["plan"]),
-            _shown(month["actual"]),
-            "" if month["growth"] is None else f"x{month['growth']:.2f}",
+            month.month,
+            _shown(month.target),
+            _shown(month.plan),
+            _shown(month.actual),
+            "" if month.growth is None else f"x{month.growth:.2f}",
         )
     console.print(table)
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from kuznia import models
+from kuznia.documents import JsonObject
 from kuznia.instance.months import add_months, first_day, month_of, year_of
 from kuznia.models.base import as_utc
 from kuznia.models.planning import DEFAULT_CURRENCY
@@ -100,7 +101,7 @@ class OcdsOptions:
 class Export:
     """A release package and what went into it."""
 
-    package: dict[str, Any]
+    package: JsonObject
     contracts: int
     guarantees: int = 0
     # withheld field -> how many releases withhold it
@@ -186,12 +187,12 @@ def _release_items(
     unit_name: str,
     sensitive: bool,
     withhold_depots: bool,
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     """One item per scheduled month; a sensitive item without quantity and price, and the
     depots that received it unless their locations are withheld."""
     items = []
     for month, quantity, price in schedule:
-        entry: dict[str, Any] = {
+        entry: JsonObject = {
             "id": month,
             "description": f"{_item_name(registry, contract.item)}, deliveries due in {month}",
             "classification": {
@@ -233,7 +234,7 @@ def contract_release(
     registry: OcdsRegistry,
     options: OcdsOptions,
     as_of: datetime,
-) -> dict[str, Any]:
+) -> JsonObject:
     """One contract as an OCDS release as of `as_of`."""
     ocid = f"{options.ocid_prefix}-{contract.number}"
     terms = next(v for v in contract.versions if v.number == contract.current_version)
@@ -326,7 +327,7 @@ def contract_release(
         "suppliers": [supplier],
         **({"contractPeriod": period} if period else {}),
     }
-    contract_section: dict[str, Any] = {
+    contract_section: JsonObject = {
         "id": contract.number,
         "awardID": award["id"],
         "title": f"{_item_name(registry, contract.item)} from {supplier['name']}",
@@ -377,7 +378,7 @@ _GUARANTEE_STATUS = {
 
 def guarantee_release(
     guaranteed: Guaranteed, *, registry: OcdsRegistry, options: OcdsOptions, as_of: datetime
-) -> dict[str, Any]:
+) -> JsonObject:
     """One purchase guarantee as an OCDS release as of `as_of`: an award and a contract whose
     one item is the guaranteed minimum over the window at the price cap, whose value is their
     product (the most it commits), with a delivery milestone met once its total is bought.
@@ -403,7 +404,7 @@ def guarantee_release(
         ),
     ]
     name = _item_name(registry, guarantee.item)
-    entry: dict[str, Any] = {
+    entry: JsonObject = {
         "id": "guaranteed",
         "description": f"{name}, at least this quantity bought over {guarantee.start}.."
         f"{guarantee.end}",
@@ -454,7 +455,7 @@ def guarantee_release(
     fulfilled = guarantee.status is models.GuaranteeStatus.fulfilled
     met = fulfilled or guaranteed.bought >= guarantee.quantity - 1e-9
     due = _month_end(guarantee.end)
-    milestone: dict[str, Any] = {
+    milestone: JsonObject = {
         "id": f"{guarantee.number}-total",
         "title": f"The guaranteed total bought by the end of {guarantee.end}",
         "type": "delivery",
@@ -466,7 +467,7 @@ def guarantee_release(
     }
     if met and guarantee.closed_at is not None:
         milestone["dateMet"] = _datetime(guarantee.closed_at)
-    contract_section: dict[str, Any] = {
+    contract_section: JsonObject = {
         "id": guarantee.number,
         "awardID": award["id"],
         "title": title,
@@ -490,15 +491,15 @@ def _release(
     ocid: str,
     as_of: datetime,
     tags: list[str],
-    parties: list[dict[str, Any]],
-    buyer: dict[str, Any],
-    award: dict[str, Any],
-    contract: dict[str, Any],
+    parties: list[JsonObject],
+    buyer: JsonObject,
+    award: JsonObject,
+    contract: JsonObject,
     withheld: list[dict[str, str]],
-) -> dict[str, Any]:
+) -> JsonObject:
     """One release of `ocid` as of `as_of`: its one award and one contract, and what of them
     is withheld (the field is left out when nothing is)."""
-    release: dict[str, Any] = {
+    release: JsonObject = {
         "ocid": ocid,
         "id": f"{ocid}-{_stamp(as_of)}",
         "date": _datetime(as_of),
@@ -539,7 +540,7 @@ def _transactions(
     buyer: Mapping[str, str],
     supplier: Mapping[str, str],
     paid_through_buyer: set[str],
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     """The value accepted so far, per month and fund: the month's accepted quantity (net of
     reversals) x its scheduled price (the average price for a month off the schedule), split
     in the proportions the fund pays that year (overall ones for a year it does not fund)."""
@@ -585,7 +586,7 @@ def _milestones(
     schedule: Sequence[tuple[str, float, float]],
     accepted: Sequence[Accepted],
     as_of: datetime,
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     """One delivery milestone per scheduled month: met once the accepted quantity reaches the
     quantity scheduled up to that month (dateMet: the day it last did), notMet once the month
     is over (or the contract closed) without that, scheduled before."""
@@ -615,7 +616,7 @@ def _milestones(
             status = "notMet"
         else:
             status = "scheduled"
-        milestone: dict[str, Any] = {
+        milestone: JsonObject = {
             "id": f"{contract.number}-{month}",
             "title": f"Deliveries due by the end of {month}",
             "type": "delivery",

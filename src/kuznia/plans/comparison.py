@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
+from kuznia.documents import JsonObject, ResultRow
 from kuznia.errors import Conflict, Forbidden
 from kuznia.pagination import PageParams
 from kuznia.planning.compare import (
@@ -27,7 +27,7 @@ EVERYTHING = PageParams(limit=10**9, offset=0)
 TABLES = ("tiers", "deliveries", "allocations", "payments", "expansions")
 
 # run, table -> every row of that table (the web passes its cache of finished runs' tables)
-TableReader = Callable[[models.PlanRun, str], list[dict[str, Any]]]
+TableReader = Callable[[models.PlanRun, str], list[ResultRow]]
 
 
 def compare_runs(
@@ -50,7 +50,7 @@ def compare_runs(
         if run.status is not models.PlanRunStatus.finished or run.cost is None:
             raise Conflict(f"plan run {run.id} has no plan to compare ({run.status.value})")
 
-    def whole_table(run: models.PlanRun, table: str) -> list[dict[str, Any]]:
+    def whole_table(run: models.PlanRun, table: str) -> list[ResultRow]:
         rows, _ = service.result_page(
             session=session, scope=scope, run_id=run.id, table=table, filters={}, page=EVERYTHING
         )
@@ -66,7 +66,7 @@ def compare_runs(
 def _snapshot(run: models.PlanRun) -> Snapshot:
     """A run's snapshot: its items' categories, its capacity per producer, item and month, and
     its funds' budgets per year."""
-    document: dict[str, Any] = json.loads(run.instance) if run.instance else {}
+    document: JsonObject = json.loads(run.instance) if run.instance else {}
     return Snapshot(
         category_of={item["id"]: item["category"] for item in document.get("items", [])},
         capacity=capacity_rows_of_instance(document) if document.get("lines") else None,
@@ -83,8 +83,8 @@ class Snapshot:
     """What a comparison reads of a run's snapshot."""
 
     category_of: dict[str, str]
-    capacity: list[dict[str, Any]] | None
-    budgets: list[dict[str, Any]]
+    capacity: list[ResultRow] | None
+    budgets: list[ResultRow]
 
 
 def _tables(run: models.PlanRun, read: TableReader, snapshot: Snapshot) -> PlanTables:

@@ -14,7 +14,6 @@ for the worker pool (`kuznia.plans.jobs`) and takes at most MAX_CURVE_STEPS step
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -22,12 +21,14 @@ from sqlalchemy.orm import Session
 
 from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
+from kuznia.documents import JsonObject
 from kuznia.errors import Conflict, FieldProblem, Forbidden, InvalidInput
 from kuznia.instance import Instance, parse_stored
 from kuznia.planning import SolveOptions
 from kuznia.planning.curves import check_curve, money_curve
 from kuznia.planning.jsonable import plain
 from kuznia.plans import repository
+from kuznia.plans.schemas import ExportTier, MoneyCurve, RunEconomy, RunExports, RunSurplus
 
 MAX_CURVE_STEPS = 20
 
@@ -55,7 +56,7 @@ def _planners_only(scope: Scope, what: str) -> None:
         raise Forbidden(f"only planners and auditors read a run's {what}")
 
 
-def run_exports(*, session: Session, scope: Scope, run_id: int) -> dict[str, Any]:
+def run_exports(*, session: Session, scope: Scope, run_id: int) -> RunExports:
     """The orders served with their revenue, and the run's tiers and cost beside those of the
     same plan without export orders (None when the snapshot had none)."""
     _planners_only(scope, "exports")
@@ -67,37 +68,37 @@ def run_exports(*, session: Session, scope: Scope, run_id: int) -> dict[str, Any
     for tier in run.tiers:
         other = alone.get(tier.priority)
         tiers.append(
-            {
-                "priority": tier.priority,
-                "weighted_unit_months_short": tier.weighted_unit_months_short,
-                "unit_months_short": tier.unit_months_short,
-                "without_exports": other["weighted_unit_months_short"] if other else None,
-            }
+            ExportTier(
+                priority=tier.priority,
+                weighted_unit_months_short=tier.weighted_unit_months_short,
+                unit_months_short=tier.unit_months_short,
+                without_exports=other["weighted_unit_months_short"] if other else None,
+            )
         )
-    return {
-        "run": run.id,
-        "currency": run.currency,
-        "orders": orders,
-        "export_revenue": plain(sum(float(o.get("revenue") or 0) for o in orders)),
-        "cost": run.cost,
-        "cost_without_exports": without.get("cost") if without else None,
-        "tiers": tiers,
-    }
+    return RunExports(
+        run=run.id,
+        currency=run.currency,
+        orders=orders,
+        export_revenue=plain(sum(float(o.get("revenue") or 0) for o in orders)),
+        cost=run.cost,
+        cost_without_exports=without.get("cost") if without else None,
+        tiers=tiers,
+    )
 
 
-def run_surplus(*, session: Session, scope: Scope, run_id: int) -> dict[str, Any]:
+def run_surplus(*, session: Session, scope: Scope, run_id: int) -> RunSurplus:
     """What the plan leaves (after_plan) and what no tier would take even with unlimited funds
     (unconditional), per item and month."""
     _planners_only(scope, "surplus")
     run = _finished(session, scope, run_id)
-    return {"run": run.id, "start": run.start, "rows": run.surplus or []}
+    return RunSurplus(run=run.id, start=run.start, rows=run.surplus or [])
 
 
-def run_economy(*, session: Session, scope: Scope, run_id: int) -> dict[str, Any]:
+def run_economy(*, session: Session, scope: Scope, run_id: int) -> RunEconomy:
     """Spend, output value, export revenue and jobs by region, ownership, partner country and
     category, and each fund's spend by region; a partner gets its funds' spend by region only."""
     run = _finished(session, scope, run_id)
-    economy: dict[str, Any] = dict(run.economy or {})
+    economy: JsonObject = dict(run.economy or {})
     if scope.access("plan_runs", Action.read) is Access.own:
         own = set(
             session.scalars(
@@ -109,7 +110,7 @@ def run_economy(*, session: Session, scope: Scope, run_id: int) -> dict[str, Any
                 row for row in economy.get("by_fund_region", []) if row["fund"] in own
             ]
         }
-    return {"run": run.id, "currency": run.currency, **economy}
+    return RunEconomy.model_validate({"run": run.id, "currency": run.currency, **economy})
 
 
 def curve_inputs(
@@ -140,7 +141,7 @@ def curve_answer(
     body: MoneyCurveRequest,
     *,
     on_step: Callable[[int, int], None] | None = None,
-) -> dict[str, Any]:
+) -> MoneyCurve:
     """The money curve of a run's snapshot, solved now."""
     try:
         table = money_curve(
@@ -155,18 +156,12 @@ def curve_answer(
     except ValueError as error:
         raise InvalidInput(str(error), problems=[FieldProblem("year", str(error))]) from None
     rows = [{k: plain(v) for k, v in row.items()} for row in table.to_dict("records")]
-    return {
-        "run": run.id,
-        "fund": body.fund,
-        "year": body.year,
-        "currency": run.currency,
-        "rows": rows,
-    }
+    return MoneyCurve(run=run.id, fund=body.fund, year=body.year, currency=run.currency, rows=rows)
 
 
 def run_money_curve(
     *, session: Session, scope: Scope, run_id: int, body: MoneyCurveRequest
-) -> dict[str, Any]:
+) -> MoneyCurve:
     """Each tier's shortfall with 0..maximum more of a fund's money in a year, solved on the
     run's snapshot in the request (planners); the API queues it as a job instead."""
     run, instance = curve_inputs(session=session, scope=scope, run_id=run_id, body=body)

@@ -4,12 +4,11 @@ not in the snapshot: refused at once, naming the field) and solved by a worker."
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from kuznia import models
 from kuznia.auth.permissions import Action, Scope
+from kuznia.documents import JsonObject
 from kuznia.jobs import service as jobs_service
 from kuznia.jobs.registry import JobContext, handles
 from kuznia.plans import economy, repository, service
@@ -47,7 +46,7 @@ def _run_id(context: JobContext) -> int:
 
 
 @handles(CLOSE)
-def close(context: JobContext) -> dict[str, Any]:
+def close(context: JobContext) -> JsonObject:
     """Re-solve the run's snapshot with unlimited money (then capacity) for one shortfall."""
     context.progress(0.05, "solving again with unlimited money for the shortfall")
     with context.session() as session:
@@ -62,7 +61,7 @@ def close(context: JobContext) -> dict[str, Any]:
 
 
 @handles(CURVE)
-def curve(context: JobContext) -> dict[str, Any]:
+def curve(context: JobContext) -> JsonObject:
     """Solve the run's snapshot once per step of extra money."""
     body = MoneyCurveRequest.model_validate(context.params)
 
@@ -74,4 +73,4 @@ def curve(context: JobContext) -> dict[str, Any]:
         run, instance = economy.curve_inputs(
             session=session, scope=context.scope(session), run_id=_run_id(context), body=body
         )
-    return economy.curve_answer(run, instance, body, on_step=step)
+    return economy.curve_answer(run, instance, body, on_step=step).model_dump(mode="json")

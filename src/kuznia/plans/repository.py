@@ -13,6 +13,7 @@ from kuznia import models
 from kuznia.audit.chain import SYSTEM, Actor
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.db import transitions
+from kuznia.documents import JsonObject
 from kuznia.errors import Forbidden, NotFound
 from kuznia.pagination import PageParams, paginate
 from kuznia.plans.schemas import RESULT_TABLES
@@ -246,7 +247,7 @@ def oldest_queued_run_id(connection: Connection) -> int | None:
     return None if run_id is None else int(run_id)
 
 
-def run_snapshot(connection: Connection, *, run_id: int) -> tuple[str, dict[str, Any]]:
+def run_snapshot(connection: Connection, *, run_id: int) -> tuple[str, JsonObject]:
     """A run's stored instance (JSON text) and its solve options."""
     text, options = connection.execute(
         select(RUNS.c.instance, RUNS.c.options).where(RUNS.c.id == run_id)

@@ -1,12 +1,12 @@
 """`/api/v1/plan-runs`: start a solve (in a worker process), follow it, read its results by
 table, cancel it, download its workbook."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from pydantic import Field, create_model
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep
+from kuznia.documents import ComparisonDocument, InstanceDocument, ResultRow
 from kuznia.io.excel import XLSX
 from kuznia.jobs.router import poke_workers, queued
 from kuznia.jobs.schemas import JobRead
@@ -19,6 +19,10 @@ from kuznia.plans.schemas import (
     Operation,
     PlanRunCreate,
     PlanRunRead,
+    PlanRunShortfallListRow,
+    RunEconomy,
+    RunExports,
+    RunSurplus,
 )
 
 router = APIRouter(prefix="/plan-runs", tags=["plan runs"])
@@ -64,11 +68,11 @@ def cancel_run(session: SessionDep, scope: ScopeDep, run_id: Key) -> PlanRunRead
 
 @router.get(
     "/{run_id}/instance",
-    response_model=dict[str, Any],
+    response_model=InstanceDocument,
     summary="The kuznia-instance/1 snapshot the run solved",
 )
-def get_run_instance(session: SessionDep, scope: ScopeDep, run_id: Key) -> dict[str, Any]:
-    return service.run_instance(session=session, scope=scope, run_id=run_id)
+def get_run_instance(session: SessionDep, scope: ScopeDep, run_id: Key) -> InstanceDocument:
+    return InstanceDocument(service.run_instance(session=session, scope=scope, run_id=run_id))
 
 
 @router.get(
@@ -86,16 +90,9 @@ def get_run_workbook(session: SessionDep, scope: ScopeDep, run_id: Key) -> Respo
     )
 
 
-ShortfallRow = create_model(
-    "PlanRunShortfallListRow",
-    __base__=RESULT_ROWS["shortfalls"],
-    number=(int, Field(description="Its place in the run's whole list, 1 = the largest.")),
-)
-
-
 @router.get(
     "/{run_id}/shortfalls",
-    response_model=Page[ShortfallRow],
+    response_model=Page[PlanRunShortfallListRow],
     summary="A page of the run's shortfalls, largest first, filtered",
     name="run_shortfalls",
 )
@@ -113,7 +110,7 @@ def read_shortfalls(
     operation: Annotated[
         Operation | None, Query(description="Only needs of this operation type.")
     ] = None,
-) -> Page[dict[str, Any]]:
+) -> Page[PlanRunShortfallListRow]:
     rows, total = service.shortfall_page(
         session=session,
         scope=scope,
@@ -179,7 +176,7 @@ def _result_route(table: str) -> None:
         month: Annotated[
             int | None, Query(ge=0, le=MAX_DB_INT, description="Only rows of this month.")
         ] = None,
-    ) -> Page[dict[str, Any]]:
+    ) -> Page[ResultRow]:
         rows, total = service.result_page(
             session=session,
             scope=scope,
@@ -198,28 +195,29 @@ for _table in RESULT_ROWS:
 
 @router.get(
     "/{run_id}/exports",
-    response_model=dict[str, Any],
+    response_model=RunExports,
     summary="Orders served with revenue; tiers and cost beside the plan without export orders",
 )
-def get_run_exports(session: SessionDep, scope: ScopeDep, run_id: Key) -> dict[str, Any]:
+def get_run_exports(session: SessionDep, scope: ScopeDep, run_id: Key) -> RunExports:
     return economy.run_exports(session=session, scope=scope, run_id=run_id)
 
 
 @router.get(
     "/{run_id}/surplus",
-    response_model=dict[str, Any],
+    response_model=RunSurplus,
     summary="Surplus per item and month: after the plan, and unconditional",
 )
-def get_run_surplus(session: SessionDep, scope: ScopeDep, run_id: Key) -> dict[str, Any]:
+def get_run_surplus(session: SessionDep, scope: ScopeDep, run_id: Key) -> RunSurplus:
     return economy.run_surplus(session=session, scope=scope, run_id=run_id)
 
 
 @router.get(
     "/{run_id}/economy",
-    response_model=dict[str, Any],
+    response_model=RunEconomy,
+    response_model_exclude_unset=True,
     summary="Spend, output, export revenue and jobs by region, ownership, partner country",
 )
-def get_run_economy(session: SessionDep, scope: ScopeDep, run_id: Key) -> dict[str, Any]:
+def get_run_economy(session: SessionDep, scope: ScopeDep, run_id: Key) -> RunEconomy:
     return economy.run_economy(session=session, scope=scope, run_id=run_id)
 
 
@@ -244,7 +242,7 @@ def post_money_curve(
 
 @router.get(
     "/{run_id}/compare/{other_id}",
-    response_model=dict[str, Any],
+    response_model=ComparisonDocument,
     summary="Two runs compared: tiers, coverage, cost, spend per fund, who takes over, and why",
     description="Every change is the second run (`other_id`) minus the first (`run_id`). "
     "`takeovers`: per item and month, the producers delivering less and more; `spend`: per fund "
@@ -254,7 +252,8 @@ def post_money_curve(
 )
 def compare_runs(
     session: SessionDep, scope: ScopeDep, run_id: Key, other_id: Key
-) -> dict[str, Any]:
-    return comparison.compare_runs(
+) -> ComparisonDocument:
+    compared = comparison.compare_runs(
         session=session, scope=scope, first_id=run_id, second_id=other_id
-    ).to_dict()
+    )
+    return ComparisonDocument(compared.to_dict())

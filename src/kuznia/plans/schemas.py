@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from kuznia import models
+from kuznia.documents import JsonObject
 from kuznia.instance.schema import Operation as Operation
 from kuznia.models import PlanRunStatus
 from kuznia.models.base import as_utc
@@ -68,7 +69,7 @@ class PlanRunRead(BaseModel):
     status: PlanRunStatus
     progress: float = Field(description="Share of the solve done, 0..1.")
     message: str
-    options: dict[str, Any]
+    options: JsonObject
     kind: str = Field(default="plan", description="plan, or replan (from the actual state).")
     replan_of: int | None = Field(
         default=None, description="For a re-plan: the newest approved run it re-plans."
@@ -82,7 +83,7 @@ class PlanRunRead(BaseModel):
     cost: float | None
     coverage: float | None
     tiers: list[TierRead]
-    robust: dict[str, Any] | None = Field(
+    robust: JsonObject | None = Field(
         default=None,
         description="For a robust plan: its scenarios, seed and the out-of-sample check against "
         "the deterministic plan (expected shortfall per tier, coverage, cost of each).",
@@ -126,6 +127,85 @@ def _row_schema(name: str, model: type[Any]) -> type[BaseModel]:
 RESULT_ROWS: dict[str, type[BaseModel]] = {
     name: _row_schema(name, model) for name, model in RESULT_TABLES.items()
 }
+
+
+class PlanRunShortfallListRow(BaseModel):
+    """A shortfall of a run as its list shows it: the need class, how short, why, and its
+    place in the whole list."""
+
+    item: str
+    category: str
+    grouping: str
+    priority: int
+    operation: str
+    need: float
+    short_at_end: float
+    unit_months_short: float
+    weighted_unit_months_short: float
+    first_short_month: int
+    last_short_month: int
+    reasons: list[JsonObject]
+    number: int = Field(description="Its place in the run's whole list, 1 = the largest.")
+
+
+Number = int | float
+"""A number of a stored result as the planning core wrote it (a whole one as int)."""
+
+
+class ExportTier(BaseModel):
+    priority: int
+    weighted_unit_months_short: float
+    unit_months_short: float
+    without_exports: Number | None = Field(
+        description="The tier's weighted unit-months short without export orders."
+    )
+
+
+class RunExports(BaseModel):
+    """The orders a run served with their revenue; its tiers and cost beside the same plan
+    without export orders (None when the snapshot had none)."""
+
+    run: int
+    currency: str
+    orders: list[JsonObject]
+    export_revenue: Number | None
+    cost: float | None
+    cost_without_exports: Number | None
+    tiers: list[ExportTier]
+
+
+class RunSurplus(BaseModel):
+    """What the plan leaves and what no tier would take, per item and month."""
+
+    run: int
+    start: str
+    rows: list[JsonObject]
+
+
+class RunEconomy(BaseModel):
+    """Spend, output, export revenue and jobs by region, ownership, partner country and
+    category, and each fund's spend by region (a partner's user: its funds' only). Only the
+    tables the run kept and the caller may read are given."""
+
+    model_config = ConfigDict(extra="allow")
+
+    run: int
+    currency: str
+    by_region: list[JsonObject] = []
+    by_ownership: list[JsonObject] = []
+    by_partner_country: list[JsonObject] = []
+    by_category: list[JsonObject] = []
+    by_fund_region: list[JsonObject] = []
+
+
+class MoneyCurve(BaseModel):
+    """Each tier's shortfall per step of extra money of a fund in a year."""
+
+    run: int
+    fund: str
+    year: int
+    currency: str
+    rows: list[JsonObject]
 
 
 class ClosingMoney(BaseModel):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
+from kuznia.documents import JsonObject, ResultRow
 from kuznia.errors import Conflict, Forbidden, NotFound
 from kuznia.instance import parse_stored
 from kuznia.instance.months import add_months
@@ -27,6 +28,7 @@ from kuznia.plans.schemas import (
     RESULT_TABLES,
     PlanRunCreate,
     PlanRunRead,
+    PlanRunShortfallListRow,
     ShortfallClose,
     TierRead,
 )
@@ -71,7 +73,7 @@ def run_read(run: models.PlanRun, *, scope: Scope) -> PlanRunRead:
     )
 
 
-def run_options(body: PlanRunCreate) -> dict[str, Any]:
+def run_options(body: PlanRunCreate) -> JsonObject:
     """A run's stored options: `robust` only when asked for."""
     options = body.model_dump(exclude={"robust"})
     if body.robust is not None:
@@ -125,7 +127,7 @@ def result_page(
     table: str,
     filters: Mapping[str, Any],
     page: PageParams,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[ResultRow], int]:
     """A page of one result table of a run."""
     rows, total = repository.result_rows(
         session=session, scope=scope, run_id=run_id, table=table, filters=filters, page=page
@@ -142,8 +144,8 @@ def result_page(
 
 
 def _partners_part(
-    *, session: Session, scope: Scope, run_id: int, table: str, rows: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+    *, session: Session, scope: Scope, run_id: int, table: str, rows: list[ResultRow]
+) -> list[ResultRow]:
     """`rows` scaled to the part the partner's funds pay: a delivery's quantity and value by
     its share of the line's payments that year, an expansion's capex by its share of the
     expansion's payments; so no other fund's share can be read off (docs/security.md)."""
@@ -169,7 +171,7 @@ def shortfall_page(
     run_id: int,
     filters: Mapping[str, Any],
     page: PageParams,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[PlanRunShortfallListRow], int]:
     """A page of a run's shortfalls (filters: tier, category, item, grouping, operation), each
     with its `number` in the whole list."""
     rows, total = repository.shortfall_rows(
@@ -179,7 +181,8 @@ def shortfall_page(
         c.name for c in models.PlanRunShortfall.__table__.columns if c.name not in ("id", "run_id")
     ]
     return [
-        {"number": number, **{name: getattr(row, name) for name in columns}} for row, number in rows
+        PlanRunShortfallListRow(number=number, **{name: getattr(row, name) for name in columns})
+        for row, number in rows
     ], total
 
 
@@ -270,11 +273,11 @@ def approved_run(*, session: Session, scope: Scope) -> models.PlanRun | None:
     return repository.approved_run(session=session, scope=scope)
 
 
-def run_instance(*, session: Session, scope: Scope, run_id: int) -> dict[str, Any]:
+def run_instance(*, session: Session, scope: Scope, run_id: int) -> JsonObject:
     """The instance snapshot a run solved."""
     scope.require("instance", Action.read)
     run = repository.get_run(session=session, scope=scope, run_id=run_id)
-    document: dict[str, Any] = json.loads(run.instance)
+    document: JsonObject = json.loads(run.instance)
     return document
 
 

@@ -19,12 +19,13 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, insert, select
 
 from kuznia import models
+from kuznia.documents import JsonObject, ResultRow
 
 SUMMARIES: Table = models.PlanRunSummary.__table__  # type: ignore[assignment]
 VERSION = 2
 
 
-def summarise(connection: Connection, *, run_id: int) -> dict[str, Any]:
+def summarise(connection: Connection, *, run_id: int) -> JsonObject:
     """The sums of run `run_id`'s stored result rows (module docstring)."""
     allocation = models.PlanRunAllocation
     delivery = models.PlanRunDelivery
@@ -97,24 +98,24 @@ def summarise(connection: Connection, *, run_id: int) -> dict[str, Any]:
     }
 
 
-def store(connection: Connection, *, run_id: int) -> dict[str, Any]:
+def store(connection: Connection, *, run_id: int) -> JsonObject:
     """Sum run `run_id`'s result rows and keep the sums (in the caller's transaction)."""
     summary = summarise(connection, run_id=run_id)
     connection.execute(insert(SUMMARIES).values(run_id=run_id, summary=summary))
     return summary
 
 
-def read(connection: Connection, *, run_id: int) -> dict[str, Any] | None:
+def read(connection: Connection, *, run_id: int) -> JsonObject | None:
     """The kept sums of run `run_id`, or None (not finished with a plan, or finished before
     sums were kept)."""
     found = connection.scalar(select(SUMMARIES.c.summary).where(SUMMARIES.c.run_id == run_id))
     if found is None or found.get("version") != VERSION:
         return None
-    summary: dict[str, Any] = found
+    summary: JsonObject = found
     return summary
 
 
-def ensure(connection: Connection, *, run_id: int) -> dict[str, Any]:
+def ensure(connection: Connection, *, run_id: int) -> JsonObject:
     """The kept sums of a finished run, summed and kept now if there are none yet."""
     found = read(connection, run_id=run_id)
     if found is not None:
@@ -124,7 +125,7 @@ def ensure(connection: Connection, *, run_id: int) -> dict[str, Any]:
 
 
 # The summary's rows in the shape the pages' summaries (kuznia.web.summaries) read.
-def allocation_rows(summary: dict[str, Any], by: str) -> list[dict[str, Any]]:
+def allocation_rows(summary: JsonObject, by: str) -> list[ResultRow]:
     """Allocation sums per `by` (item, operation or grouping) and month, as result rows."""
     return [
         {by: key, "month": month, "need": need, "served": served, "backlog": backlog}
@@ -132,7 +133,7 @@ def allocation_rows(summary: dict[str, Any], by: str) -> list[dict[str, Any]]:
     ]
 
 
-def delivery_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+def delivery_rows(summary: JsonObject) -> list[ResultRow]:
     """Delivery sums per item and month, as result rows."""
     return [
         {"item": item, "month": month, "quantity": quantity, "value": value}
@@ -140,7 +141,7 @@ def delivery_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def payment_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+def payment_rows(summary: JsonObject) -> list[ResultRow]:
     """Payment sums per fund and year, as result rows."""
     return [
         {"fund": fund, "year": year, "amount": amount} for fund, year, amount in summary["payments"]
@@ -148,8 +149,8 @@ def payment_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def flow_rows(
-    summary: dict[str, Any],
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    summary: JsonObject,
+) -> tuple[list[ResultRow], list[ResultRow], list[ResultRow]]:
     """Payments per fund and line or expansion, each line's producer and item, and each
     expansion's line: the rows `kuznia.web.summaries.money_flows` reads."""
     payments = [

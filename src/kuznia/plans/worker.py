@@ -19,6 +19,7 @@ from sqlalchemy import Engine, update
 from kuznia import models
 from kuznia.audit.chain import set_actor
 from kuznia.db import session_scope
+from kuznia.documents import JsonObject, ResultRow
 from kuznia.instance import Instance, parse_instance
 from kuznia.jobs.registry import WORKER
 from kuznia.jobs.runner import claim_oldest, claimed_by_me, failure_reference
@@ -127,7 +128,7 @@ def solve_run(*, engine: Engine, run_id: int) -> None:
 
 
 def _robust(
-    instance: Instance, robust: dict[str, Any], options: SolveOptions, report: Any
+    instance: Instance, robust: JsonObject, options: SolveOptions, report: Any
 ) -> PlanResult:
     """The robust plan of the run's option `robust` (scenarios, seed, the check's size and
     seed), its check against the deterministic plan kept in the run's report."""
@@ -159,11 +160,11 @@ def _regions(instance: Instance) -> dict[str, str]:
     return {line.id: region[line.producer] for line in instance.lines}
 
 
-def economy_document(result: PlanResult, line_regions: dict[str, str]) -> dict[str, Any]:
+def economy_document(result: PlanResult, line_regions: dict[str, str]) -> JsonObject:
     """The result's economy tables as JSON, with `by_fund_region`: each fund's payments by the
     region of the producer paid (where a fund's money lands)."""
-    document: dict[str, Any] = result.to_dict()["economy"]
-    rows: list[dict[str, Any]] = []
+    document: JsonObject = result.to_dict()["economy"]
+    rows: list[ResultRow] = []
     if len(result.payments):
         paid = result.payments.assign(region=result.payments["line"].map(line_regions))
         grouped = (
@@ -184,7 +185,7 @@ def _store(
     run_id: int,
     result: PlanResult,
     *,
-    without: dict[str, Any] | None = None,
+    without: JsonObject | None = None,
     regions: dict[str, str] | None = None,
 ) -> None:
     """Write the outcome and the result tables in one transaction, unless cancelled meanwhile."""
@@ -267,7 +268,7 @@ _SHORTFALL_FIELDS = [
 ]
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _records(frame: pd.DataFrame) -> list[ResultRow]:
     """A table's rows as plain JSON values."""
     return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 

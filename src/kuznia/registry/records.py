@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kuznia import models
+from kuznia.documents import JsonObject
 from kuznia.errors import Conflict, FieldProblem, InvalidInput
 from kuznia.instance import schema
 from kuznia.instance.errors import format_path
@@ -29,9 +30,9 @@ from kuznia.registry.exact import (
 from kuznia.registry.sections import FUNDS, PRODUCERS, Section
 
 
-def read_document(section: Section, row: Any) -> dict[str, Any]:
+def read_document(section: Section, row: Any) -> JsonObject:
     """Every field of the record in `row`, defaults filled in; `code` for the instance's id."""
-    document: dict[str, Any] = {}
+    document: JsonObject = {}
     for name in section.record.model_fields:
         if name == "id":
             document["code"] = row.code
@@ -52,7 +53,7 @@ def read_document(section: Section, row: Any) -> dict[str, Any]:
     return document
 
 
-def stored_document(section: Section, row: Any) -> dict[str, Any]:
+def stored_document(section: Section, row: Any) -> JsonObject:
     """The record as its source gave it: instance keys, fields left out still left out."""
     document = read_document(section, row)
     document["id"] = document.pop("code", None)

@@ -1,14 +1,15 @@
 """`/api/v1/<section>`: list, read, create, update and delete registry records."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep
-from kuznia.pagination import Key, Page, PageParams, page_params
+from kuznia.documents import InstanceDocument
+from kuznia.pagination import Key, Page, PageParams, page_of, page_params
 from kuznia.registry import service
 from kuznia.registry import settings as settings_service
-from kuznia.registry.schemas import section_schemas
+from kuznia.registry.schemas import RecordRead, section_schemas
 from kuznia.registry.sections import SECTIONS, Section
 from kuznia.registry.settings import SettingsRead, SettingsWrite
 
@@ -28,7 +29,7 @@ def section_router(section: Section) -> APIRouter:
         scope: ScopeDep,
         page: PageDep,
         filters: Annotated[Filters, Query()],  # type: ignore[valid-type]
-    ) -> dict[str, Any]:
+    ) -> Page[RecordRead]:
         records, total = service.list_records(
             session=session,
             section=section,
@@ -36,10 +37,10 @@ def section_router(section: Section) -> APIRouter:
             filters=filters.model_dump(),  # type: ignore[attr-defined]
             page=page,
         )
-        return {"items": records, "total": total, "limit": page.limit, "offset": page.offset}
+        return page_of(records, total, page)
 
     @router.get("/{record_id}", response_model=Read, summary=f"Read a {noun}")
-    def get_record(session: SessionDep, scope: ScopeDep, record_id: Key) -> dict[str, Any]:
+    def get_record(session: SessionDep, scope: ScopeDep, record_id: Key) -> RecordRead:
         return service.get_record(
             session=session, section=section, scope=scope, record_id=record_id
         )
@@ -47,7 +48,7 @@ def section_router(section: Section) -> APIRouter:
     @router.post(
         "", response_model=Read, status_code=status.HTTP_201_CREATED, summary=f"Add a {noun}"
     )
-    def create_record(session: SessionDep, scope: ScopeDep, body: Create) -> dict[str, Any]:  # type: ignore[valid-type]
+    def create_record(session: SessionDep, scope: ScopeDep, body: Create) -> RecordRead:  # type: ignore[valid-type]
         return service.create_record(
             session=session,
             section=section,
@@ -61,7 +62,7 @@ def section_router(section: Section) -> APIRouter:
         scope: ScopeDep,
         record_id: Key,
         body: Update,  # type: ignore[valid-type]
-    ) -> dict[str, Any]:
+    ) -> RecordRead:
         changes = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
         version = changes.pop("version")
         return service.update_record(
@@ -103,7 +104,7 @@ settings_router = APIRouter(tags=["settings"])
 @settings_router.get(
     "/settings", response_model=SettingsRead, summary="The planning horizon and weights"
 )
-def get_settings(session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+def get_settings(session: SessionDep, scope: ScopeDep) -> SettingsRead:
     return settings_service.get_settings(session=session, scope=scope)
 
 
@@ -112,14 +113,14 @@ def get_settings(session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
     response_model=SettingsRead,
     summary="Set the horizon and weights (the first time, or on the version read)",
 )
-def put_settings(session: SessionDep, scope: ScopeDep, body: SettingsWrite) -> dict[str, Any]:
+def put_settings(session: SessionDep, scope: ScopeDep, body: SettingsWrite) -> SettingsRead:
     return settings_service.put_settings(session=session, scope=scope, body=body)
 
 
 @settings_router.get(
     "/instance",
     summary="The whole registry as one kuznia-instance/1 document",
-    response_model=dict[str, Any],
+    response_model=InstanceDocument,
 )
-def get_instance(session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-    return settings_service.instance_document(session=session, scope=scope)
+def get_instance(session: SessionDep, scope: ScopeDep) -> InstanceDocument:
+    return InstanceDocument(settings_service.instance_document(session=session, scope=scope))

@@ -15,12 +15,24 @@ from kuznia.registry.sections import Section
 
 _STRICT = ConfigDict(extra="forbid", strict=True)
 
+RecordFields = dict[str, Any]
+"""A record's fields by API name, its read schema dumped: what a page fills a form or a table
+from (each section's schema is made at run time, so no static type names its fields)."""
+
+
+class RecordRead(BaseModel):
+    """A registry record as the API shows it: its key and version, then the section's own
+    fields (each section's read schema, `LineRead` and so on, adds them)."""
+
+    id: int = Field(description="The database key, used in this API's paths.")
+    version: int = Field(description="Counts the record's changes; send it with an update.")
+
 
 @dataclass(frozen=True)
 class SectionSchemas:
     create: type[BaseModel]
     update: type[BaseModel]
-    read: type[BaseModel]
+    read: type[RecordRead]
     filters: type[BaseModel]
 
 
@@ -73,8 +85,7 @@ def section_schemas(section: Section) -> SectionSchemas:
     }
     read = create_model(
         f"{section.title}Read",
-        id=(int, Field(description="The database key, used in this API's paths.")),
-        version=(int, Field(description="Counts the record's changes; send it with an update.")),
+        __base__=RecordRead,
         **fields,
         **served,
     )

@@ -19,6 +19,7 @@ from kuznia.errors import Conflict, Forbidden, ensure_version
 from kuznia.pagination import PageParams
 from kuznia.registry import repository
 from kuznia.registry.records import check_document, read_document, stored_document, write_record
+from kuznia.registry.schemas import RecordRead, section_schemas
 from kuznia.registry.sections import EXPANSIONS, LINES, PRODUCERS, STOCK, Section
 
 # What a producer's user may change on its own producer (its name, its head count): the
@@ -34,7 +35,7 @@ def list_records(
     scope: Scope,
     filters: Mapping[str, Any],
     page: PageParams,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[RecordRead], int]:
     """A page of the section's records the caller may see, and how many there are."""
     rows, total = repository.list_rows(
         session=session, section=section, scope=scope, filters=filters, page=page
@@ -42,9 +43,7 @@ def list_records(
     return [_read(section, row) for row in rows], total
 
 
-def get_record(
-    *, session: Session, section: Section, scope: Scope, record_id: int
-) -> dict[str, Any]:
+def get_record(*, session: Session, section: Section, scope: Scope, record_id: int) -> RecordRead:
     """One record the caller may see."""
     row = repository.get_row(
         session=session, section=section, scope=scope, record_id=record_id, action=Action.read
@@ -54,7 +53,7 @@ def get_record(
 
 def create_record(
     *, session: Session, section: Section, scope: Scope, fields: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> RecordRead:
     """Add a record; fields left out take the format's defaults."""
     access = scope.require(section.name, Action.write)
     if access is Access.own and section is PRODUCERS:
@@ -82,7 +81,7 @@ def update_record(
     record_id: int,
     version: int,
     changes: Mapping[str, Any],
-) -> dict[str, Any]:
+) -> RecordRead:
     """Change some fields of a record made on `version`; a stale version changes nothing."""
     row = repository.get_row(
         session=session, section=section, scope=scope, record_id=record_id, action=Action.write
@@ -139,9 +138,11 @@ def delete_record(
     _flush(session, section, "deleted")
 
 
-def _read(section: Section, row: Any) -> dict[str, Any]:
+def _read(section: Section, row: Any) -> RecordRead:
+    """A record as its section's read schema shows it."""
     extra = {name: getattr(row, name) for name in section.api_fields}
-    return {"id": row.id, "version": row.version, **read_document(section, row), **extra}
+    shown = {"id": row.id, "version": row.version, **read_document(section, row), **extra}
+    return section_schemas(section).read.model_validate(shown)
 
 
 def _instance_keys(fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,13 +3,12 @@ registry as one instance document."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from kuznia import models
 from kuznia.auth.permissions import Action, Scope
+from kuznia.documents import JsonObject
 from kuznia.errors import Conflict, NotFound, ensure_version
 from kuznia.instance import InstanceError, dump_instance, schema
 from kuznia.registry.exact import given_number
@@ -39,23 +38,23 @@ class SettingsRead(BaseModel):
     version: int
 
 
-def _read(row: models.PlanningSettings) -> dict[str, Any]:
-    return {
-        "name": row.name,
-        "start": row.start,
-        "months": row.months,
-        "currency": row.currency,
-        "operation_weights": {
+def _read(row: models.PlanningSettings) -> SettingsRead:
+    return SettingsRead(
+        name=row.name,
+        start=row.start,
+        months=row.months,
+        currency=row.currency,
+        operation_weights={
             name: given_number(
                 getattr(row, f"weight_{name}"), getattr(row, f"weight_{name}_is_int")
             )
             for name in schema.OperationWeights.model_fields
         },
-        "version": row.version,
-    }
+        version=row.version,
+    )
 
 
-def get_settings(*, session: Session, scope: Scope) -> dict[str, Any]:
+def get_settings(*, session: Session, scope: Scope) -> SettingsRead:
     """The horizon and weights."""
     scope.require("settings", Action.read)
     row = session.get(models.PlanningSettings, models.SETTINGS_ID)
@@ -70,7 +69,7 @@ def currency(*, session: Session) -> str | None:
     return row.currency if row is not None else None
 
 
-def put_settings(*, session: Session, scope: Scope, body: SettingsWrite) -> dict[str, Any]:
+def put_settings(*, session: Session, scope: Scope, body: SettingsWrite) -> SettingsRead:
     """Set the horizon and weights; refused (409) if records would fall outside the horizon."""
     scope.require("settings", Action.write)
     row = session.get(models.PlanningSettings, models.SETTINGS_ID)
@@ -107,7 +106,7 @@ def put_settings(*, session: Session, scope: Scope, body: SettingsWrite) -> dict
     return _read(row)
 
 
-def instance_document(*, session: Session, scope: Scope) -> dict[str, Any]:
+def instance_document(*, session: Session, scope: Scope) -> JsonObject:
     """The registry as a kuznia-instance/1 document."""
     scope.require("instance", Action.read)
     try:
@@ -117,5 +116,5 @@ def instance_document(*, session: Session, scope: Scope) -> dict[str, Any]:
     except InstanceError as error:
         shown = "; ".join(str(problem) for problem in error.problems[:5])
         raise Conflict(f"the registry breaks the format: {shown}") from None
-    document: dict[str, Any] = dump_instance(instance)
+    document: JsonObject = dump_instance(instance)
     return document

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from kuznia import models
 from kuznia.audit.chain import Change, record
+from kuznia.documents import JsonObject
 from kuznia.instance import FORMAT, Instance, InstanceError, Problem, parse_instance, schema
 from kuznia.instance.validate import find_problems, in_document_order
 from kuznia.registry.bulk import REGISTRY_TABLES, Row, ids, insert_rows, table_of
@@ -262,9 +263,9 @@ def _relink_organisations(
 # --- Export ---------------------------------------------------------------------------------
 
 
-def _export_document(session: Session, settings: RowMapping) -> dict[str, Any]:
+def _export_document(session: Session, settings: RowMapping) -> JsonObject:
     """The registry as a JSON-like `kuznia-instance/1` document."""
-    document: dict[str, Any] = {
+    document: JsonObject = {
         "format": FORMAT,
         "name": settings["name"],
         "start": settings["start"],

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kuznia import models
+from kuznia.documents import JsonObject
 from kuznia.instance import schema
 from kuznia.registry.bulk import Row, codes, rows_in_order, table_of
 from kuznia.registry.exact import defaulted_fields, given_number, stored_number, without_defaults
@@ -202,7 +203,7 @@ def child_rows(section: Section, records: list[Any], keys: Keys) -> list[tuple[A
     return children
 
 
-def documents_of(session: Session, section: Section, codes_of: Codes) -> list[dict[str, Any]]:
+def documents_of(session: Session, section: Section, codes_of: Codes) -> list[JsonObject]:
     """Every record of `section` as its instance document, in the order it was imported,
     fields the source left out still left out."""
     layout = _layout(section)
@@ -216,7 +217,7 @@ def documents_of(session: Session, section: Section, codes_of: Codes) -> list[di
     nested = section.nested
     documents = []
     for row in rows_in_order(session, section.model):
-        document: dict[str, Any] = {}
+        document: JsonObject = {}
         for name, kind, column in layout:
             if kind == _REFERENCE:
                 document[name] = references[name][getattr(row, column)]

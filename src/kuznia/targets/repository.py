@@ -3,7 +3,7 @@ approved contracts' schedules and the accepted receipts they are tracked against
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -12,16 +12,18 @@ from sqlalchemy.orm import Session
 
 from kuznia.models import Contract, ContractDelivery, ContractVersion, Item, Receipt, Target
 from kuznia.pagination import PageParams
+from kuznia.targets.schemas import TargetFilters
 
 
 def list_targets(
-    *, session: Session, filters: Mapping[str, Any], page: PageParams | None
+    *, session: Session, filters: TargetFilters, page: PageParams | None
 ) -> tuple[Sequence[Target], int]:
     """A page of the targets (by category, period, id), filtered by category and item."""
     statement = select(Target)
-    for name in ("category", "item"):
-        if filters.get(name) is not None:
-            statement = statement.where(getattr(Target, name) == filters[name])
+    if filters.category is not None:
+        statement = statement.where(Target.category == filters.category)
+    if filters.item is not None:
+        statement = statement.where(Target.item == filters.item)
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     statement = statement.order_by(Target.category, Target.period, Target.id)
     if page is not None:

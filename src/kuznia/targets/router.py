@@ -3,15 +3,21 @@ report, target against approved plan against actual, as of a day (also as a work
 
 from datetime import date
 from io import BytesIO
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep
 from kuznia.io.excel import XLSX
-from kuznia.pagination import Key, Page, PageParams, page_params
+from kuznia.pagination import Key, Page, PageParams, page_of, page_params
 from kuznia.targets import service, workbook
-from kuznia.targets.schemas import TargetCreate, TargetRead, TargetReport, TargetUpdate
+from kuznia.targets.schemas import (
+    TargetCreate,
+    TargetFilters,
+    TargetRead,
+    TargetReport,
+    TargetUpdate,
+)
 
 PageDep = Annotated[PageParams, Depends(page_params)]
 CategoryFilter = Annotated[str | None, Query(description="Only targets of this category.")]
@@ -27,10 +33,10 @@ def list_targets(
     page: PageDep,
     category: CategoryFilter = None,
     item: Annotated[str | None, Query(description="Only targets of this item.")] = None,
-) -> dict[str, Any]:
-    filters = {"category": category, "item": item}
+) -> Page[TargetRead]:
+    filters = TargetFilters(category=category, item=item)
     items, total = service.list_targets(session=session, scope=scope, filters=filters, page=page)
-    return {"items": items, "total": total, **page.model_dump()}
+    return page_of(items, total, page)
 
 
 @router.post(
@@ -39,7 +45,7 @@ def list_targets(
     status_code=status.HTTP_201_CREATED,
     summary="Set a national target",
 )
-def create_target(session: SessionDep, scope: ScopeDep, body: TargetCreate) -> dict[str, Any]:
+def create_target(session: SessionDep, scope: ScopeDep, body: TargetCreate) -> TargetRead:
     return service.create_target(session=session, scope=scope, body=body)
 
 
@@ -50,7 +56,7 @@ def create_target(session: SessionDep, scope: ScopeDep, body: TargetCreate) -> d
 )
 def target_report(
     session: SessionDep, scope: ScopeDep, as_of: AsOf, category: CategoryFilter = None
-) -> dict[str, Any]:
+) -> TargetReport:
     return service.target_report(session=session, scope=scope, as_of=as_of, category=category)
 
 
@@ -75,14 +81,14 @@ def target_report_workbook(
 
 
 @router.get("/{target_id}", response_model=TargetRead, summary="Read a target")
-def get_target(session: SessionDep, scope: ScopeDep, target_id: Key) -> dict[str, Any]:
+def get_target(session: SessionDep, scope: ScopeDep, target_id: Key) -> TargetRead:
     return service.get_target(session=session, scope=scope, target_id=target_id)
 
 
 @router.patch("/{target_id}", response_model=TargetRead, summary="Change a target")
 def update_target(
     session: SessionDep, scope: ScopeDep, target_id: Key, body: TargetUpdate
-) -> dict[str, Any]:
+) -> TargetRead:
     return service.update_target(session=session, scope=scope, target_id=target_id, body=body)
 
 

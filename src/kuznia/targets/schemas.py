@@ -60,6 +60,13 @@ class TargetUpdate(TargetBase):
     note: Annotated[str, Field(max_length=2000)] | None = None
 
 
+class TargetFilters(BaseModel):
+    """Which targets a list shows; every filter optional."""
+
+    category: str | None = None
+    item: str | None = None
+
+
 class TargetRead(BaseModel):
     id: int
     category: str
@@ -81,8 +88,13 @@ class TargetMonth(BaseModel):
     growth: float | None = Field(description="Actual over the base month's actual output.")
 
 
+ReasonKind = Literal["plan_short_of_target", "execution_short_of_plan", "no_base_output"]
+BaseSource = Literal["actual", "plan"]
+TargetStatus = Literal["on_track", "off_track"]
+
+
 class TargetReason(BaseModel):
-    kind: Literal["plan_short_of_target", "execution_short_of_plan", "no_base_output"]
+    kind: ReasonKind
     expected: float
     got: float
     short: float
@@ -101,13 +113,13 @@ class TargetContract(BaseModel):
 class TargetProgress(TargetRead):
     months: list[TargetMonth]
     base_output: float | None = Field(description="What the base month made (see base_source).")
-    base_source: Literal["actual", "plan"] | None
+    base_source: BaseSource | None
     target_total: float | None
     plan_total: float = Field(description="The approved plan over the period.")
     actual_total: float = Field(description="Accepted over the period, to the as-of day.")
     plan_to_date: float = Field(description="The plan due over the span to the as-of day.")
     actual_to_date: float = Field(description="Accepted over the span to the as-of day.")
-    status: Literal["on_track", "off_track"]
+    status: TargetStatus
     reasons: list[TargetReason]
     contracts: list[TargetContract] = Field(
         description="The contracts behind the plan, and what was accepted under them."
@@ -118,3 +130,9 @@ class TargetReport(BaseModel):
     as_of: date
     off_track: int
     targets: list[TargetProgress]
+
+
+class TargetSummary(BaseModel):
+    count: int = Field(description="How many targets there are.")
+    off_track: int
+    categories_off_track: list[str]

@@ -28,6 +28,7 @@ import calendar
 import re
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -41,7 +42,20 @@ from kuznia.models import ContractStatus, Target
 from kuznia.models.base import as_utc
 from kuznia.pagination import PageParams
 from kuznia.targets import repository
-from kuznia.targets.schemas import TargetCreate, TargetUpdate
+from kuznia.targets.schemas import (
+    BaseSource,
+    ReasonKind,
+    TargetContract,
+    TargetCreate,
+    TargetFilters,
+    TargetMonth,
+    TargetProgress,
+    TargetRead,
+    TargetReason,
+    TargetReport,
+    TargetSummary,
+    TargetUpdate,
+)
 
 RESOURCE = "targets"
 # Sums of floating-point schedules and receipts this close count as equal.
@@ -90,21 +104,21 @@ def span_of(target: Target) -> list[str]:
 
 
 def list_targets(
-    *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams | None = None
-) -> tuple[list[dict[str, Any]], int]:
+    *, session: Session, scope: Scope, filters: TargetFilters, page: PageParams | None = None
+) -> tuple[list[TargetRead], int]:
     """A page of the targets, by category and period, and how many match."""
     scope.require(RESOURCE, Action.read)
     rows, total = repository.list_targets(session=session, filters=filters, page=page)
     return [target_read(row) for row in rows], total
 
 
-def get_target(*, session: Session, scope: Scope, target_id: int) -> dict[str, Any]:
+def get_target(*, session: Session, scope: Scope, target_id: int) -> TargetRead:
     """One target."""
     scope.require(RESOURCE, Action.read)
     return target_read(_target(session, target_id))
 
 
-def create_target(*, session: Session, scope: Scope, body: TargetCreate) -> dict[str, Any]:
+def create_target(*, session: Session, scope: Scope, body: TargetCreate) -> TargetRead:
     """Add a target (planners); every bad field is named at once."""
     scope.require(RESOURCE, Action.write)
     fields = body.model_dump()
@@ -117,7 +131,7 @@ def create_target(*, session: Session, scope: Scope, body: TargetCreate) -> dict
 
 def update_target(
     *, session: Session, scope: Scope, target_id: int, body: TargetUpdate
-) -> dict[str, Any]:
+) -> TargetRead:
     """Change a target, made on the version read (a stale version changes nothing)."""
     scope.require(RESOURCE, Action.write)
     target = _target(session, target_id)
@@ -159,20 +173,20 @@ def categories(*, session: Session, scope: Scope) -> dict[str, list[str]]:
     return dict(sorted(found.items()))
 
 
-def target_read(target: Target) -> dict[str, Any]:
+def target_read(target: Target) -> TargetRead:
     """A target as the API shows it."""
-    return {
-        "id": target.id,
-        "category": target.category,
-        "item": target.item,
-        "period": target.period,
-        "quantity": target.quantity,
-        "multiple": target.multiple,
-        "base_month": target.base_month,
-        "note": target.note,
-        "version": target.version,
-        "created_at": as_utc(target.created_at),
-    }
+    return TargetRead(
+        id=target.id,
+        category=target.category,
+        item=target.item,
+        period=target.period,
+        quantity=target.quantity,
+        multiple=target.multiple,
+        base_month=target.base_month,
+        note=target.note,
+        version=target.version,
+        created_at=as_utc(target.created_at),
+    )
 
 
 def _target(session: Session, target_id: int) -> Target:
@@ -268,39 +282,41 @@ def _check(session: Session, fields: dict[str, Any]) -> None:
 
 def target_report(
     *, session: Session, scope: Scope, as_of: date, category: str | None = None
-) -> dict[str, Any]:
+) -> TargetReport:
     """Every target (or a category's) against the approved plan and the accepted output, per
     month of its span, with its status and the numbers behind it (the module's rules)."""
     scope.require(RESOURCE, Action.read)
-    targets, _ = repository.list_targets(session=session, filters={"category": category}, page=None)
+    targets, _ = repository.list_targets(
+        session=session, filters=TargetFilters(category=category), page=None
+    )
     known = repository.item_categories(session=session)
     progress = [_progress(session, target, known, as_of) for target in targets]
-    return {
-        "as_of": as_of,
-        "off_track": sum(1 for row in progress if row["status"] == "off_track"),
-        "targets": progress,
-    }
+    return TargetReport(
+        as_of=as_of,
+        off_track=sum(1 for row in progress if row.status == "off_track"),
+        targets=progress,
+    )
 
 
-def target_summary(*, session: Session, scope: Scope, as_of: date) -> dict[str, Any]:
+def target_summary(*, session: Session, scope: Scope, as_of: date) -> TargetSummary:
     """How many targets there are, how many are off track as of a day, and their categories."""
     return summary_of(target_report(session=session, scope=scope, as_of=as_of))
 
 
-def summary_of(report: dict[str, Any]) -> dict[str, Any]:
+def summary_of(report: TargetReport) -> TargetSummary:
     """A report's count of targets, how many are off track, and their categories."""
-    return {
-        "count": len(report["targets"]),
-        "off_track": report["off_track"],
-        "categories_off_track": sorted(
-            {t["category"] for t in report["targets"] if t["status"] == "off_track"}
+    return TargetSummary(
+        count=len(report.targets),
+        off_track=report.off_track,
+        categories_off_track=sorted(
+            {t.category for t in report.targets if t.status == "off_track"}
         ),
-    }
+    )
 
 
 def _progress(
     session: Session, target: Target, known: Mapping[str, str], as_of: date
-) -> dict[str, Any]:
+) -> TargetProgress:
     period = period_months(target.period)
     span = span_of(target)
     items = (
@@ -312,7 +328,7 @@ def _progress(
     accepted_by = accepted(session=session, items=items, months=span, as_of=as_of)
     plan: dict[str, float] = defaultdict(float)
     for row in by_contract.values():
-        for month, quantity in row["months"].items():
+        for month, quantity in row.months.items():
             plan[month] += quantity
     actual: dict[str, float] = defaultdict(float)
     for months_accepted in accepted_by.values():
@@ -326,15 +342,15 @@ def _progress(
     else:
         per_month = None if base_output is None else float(target.multiple or 0) * base_output
     months = [
-        {
-            "month": month,
-            "target": per_month if month in period else None,
-            "plan": plan.get(month, 0.0),
-            "actual": actual.get(month, 0.0),
-            "growth": actual.get(month, 0.0) / base_actual
+        TargetMonth(
+            month=month,
+            target=per_month if month in period else None,
+            plan=plan.get(month, 0.0),
+            actual=actual.get(month, 0.0),
+            growth=actual.get(month, 0.0) / base_actual
             if target.base_month and base_actual > 0
             else None,
-        }
+        )
         for month in span
     ]
     target_total = None if per_month is None else per_month * len(period)
@@ -342,43 +358,47 @@ def _progress(
     actual_total = sum(actual.get(month, 0.0) for month in period)
     plan_to_date = sum(plan.get(month, 0.0) * share_due(month, as_of) for month in span)
     actual_to_date = sum(actual.values())
-    reasons: list[dict[str, Any]] = []
+    reasons: list[TargetReason] = []
     if target_total is None:
-        reasons.append({"kind": "no_base_output", "expected": 0.0, "got": 0.0, "short": 0.0})
+        reasons.append(_reason("no_base_output", 0.0, 0.0))
     elif plan_total < target_total - TOLERANCE:
         reasons.append(_reason("plan_short_of_target", target_total, plan_total))
     if actual_to_date < plan_to_date - TOLERANCE:
         reasons.append(_reason("execution_short_of_plan", plan_to_date, actual_to_date))
-    return {
-        **target_read(target),
-        "months": months,
-        "base_output": base_output,
-        "base_source": base_source,
-        "target_total": target_total,
-        "plan_total": plan_total,
-        "actual_total": actual_total,
-        "plan_to_date": plan_to_date,
-        "actual_to_date": actual_to_date,
-        "status": "off_track" if reasons else "on_track",
-        "reasons": reasons,
-        "contracts": [
-            {
-                **{name: row[name] for name in ("id", "number", "producer", "item", "status")},
-                "plan": sum(row["months"].values()),
-                "actual": sum(accepted_by.get(contract_id, {}).values()),
-            }
+    return TargetProgress(
+        **target_read(target).model_dump(),
+        months=months,
+        base_output=base_output,
+        base_source=base_source,
+        target_total=target_total,
+        plan_total=plan_total,
+        actual_total=actual_total,
+        plan_to_date=plan_to_date,
+        actual_to_date=actual_to_date,
+        status="off_track" if reasons else "on_track",
+        reasons=reasons,
+        contracts=[
+            TargetContract(
+                id=row.id,
+                number=row.number,
+                producer=row.producer,
+                item=row.item,
+                status=row.status,
+                plan=sum(row.months.values()),
+                actual=sum(accepted_by.get(contract_id, {}).values()),
+            )
             for contract_id, row in sorted(by_contract.items())
         ],
-    }
+    )
 
 
-def _reason(kind: str, expected: float, got: float) -> dict[str, Any]:
-    return {"kind": kind, "expected": expected, "got": got, "short": expected - got}
+def _reason(kind: ReasonKind, expected: float, got: float) -> TargetReason:
+    return TargetReason(kind=kind, expected=expected, got=got, short=expected - got)
 
 
 def _base_output(
     base_month: str | None, plan: Mapping[str, float], actual: Mapping[str, float], as_of: date
-) -> tuple[float | None, str | None]:
+) -> tuple[float | None, BaseSource | None]:
     """The base month's output and where it came from: accepted, once the month is over and
     something was; else the approved plan's; none when neither made nor plans anything."""
     if base_month is None:
@@ -391,10 +411,22 @@ def _base_output(
     return None, None
 
 
-def planned(*, session: Session, items: list[str], months: list[str]) -> dict[int, Any]:
+@dataclass
+class PlannedContract:
+    """A contract of the approved plan and its scheduled quantity per month."""
+
+    id: int
+    number: str
+    producer: str
+    item: str
+    status: str
+    months: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+
+
+def planned(*, session: Session, items: list[str], months: list[str]) -> dict[int, PlannedContract]:
     """The approved plan per contract: each contract of these items with its scheduled
     quantity per month (a terminated contract's up to the month it ended)."""
-    found: dict[int, Any] = {}
+    found: dict[int, PlannedContract] = {}
     for (
         contract_id,
         number,
@@ -411,10 +443,9 @@ def planned(*, session: Session, items: list[str], months: list[str]) -> dict[in
         ):
             row = found.setdefault(
                 contract_id,
-                {"id": contract_id, "number": number, "producer": producer, "item": item,
-                 "status": str(status), "months": defaultdict(float)},
-            )  # fmt: skip
-            row["months"][month] += float(quantity)
+                PlannedContract(contract_id, number, producer, item, str(status)),
+            )
+            row.months[month] += float(quantity)
     return found
 
 

@@ -18,13 +18,16 @@ from sqlalchemy.orm import Session
 
 from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
+from kuznia.documents import JsonObject, ResultRow
 from kuznia.errors import KuzniaError
 from kuznia.pagination import PageParams
 from kuznia.plans import service as plans_service
 from kuznia.plans import summary as plans_summary
 from kuznia.registry import service as registry_service
 from kuznia.registry import settings as registry_settings
+from kuznia.registry.schemas import RecordFields
 from kuznia.registry.sections import FUNDS, GROUPINGS, ITEMS, LINES, PRODUCERS, Section
+from kuznia.registry.settings import SettingsRead
 
 EVERYTHING = PageParams(limit=10**9, offset=0)
 
@@ -34,17 +37,17 @@ class ResultCache:
 
     def __init__(self, size: int = 24) -> None:
         self.size = size
-        self._tables: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
+        self._tables: OrderedDict[tuple[Any, ...], list[JsonObject]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...]) -> list[dict[str, Any]] | None:
+    def get(self, key: tuple[Any, ...]) -> list[JsonObject] | None:
         with self._lock:
             rows = self._tables.get(key)
             if rows is not None:
                 self._tables.move_to_end(key)
             return rows
 
-    def put(self, key: tuple[Any, ...], rows: list[dict[str, Any]]) -> None:
+    def put(self, key: tuple[Any, ...], rows: list[JsonObject]) -> None:
         with self._lock:
             self._tables[key] = rows
             self._tables.move_to_end(key)
@@ -52,7 +55,7 @@ class ResultCache:
                 self._tables.popitem(last=False)
 
 
-def horizon(*, session: Session, scope: Scope) -> dict[str, Any] | None:
+def horizon(*, session: Session, scope: Scope) -> SettingsRead | None:
     """The registry's start, months and currency; None if there is none or the role may not
     read it."""
     try:
@@ -61,20 +64,26 @@ def horizon(*, session: Session, scope: Scope) -> dict[str, Any] | None:
         return None
 
 
+def currency(*, session: Session, scope: Scope) -> str:
+    """The registry's currency; empty if there is none or the role may not read it."""
+    settings = horizon(session=session, scope=scope)
+    return settings.currency if settings else ""
+
+
 def records(
     *,
     session: Session,
     scope: Scope,
     section: Section,
     filters: Mapping[str, Any] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[RecordFields]:
     """Every record of a section the caller may read (none if it may read none)."""
     if scope.access(section.name, Action.read) is Access.none:
         return []
     found, _ = registry_service.list_records(
         session=session, section=section, scope=scope, filters=filters or {}, page=EVERYTHING
     )
-    return found
+    return [record.model_dump() for record in found]
 
 
 def categories_of_items(*, session: Session, scope: Scope) -> dict[str, str]:
@@ -157,7 +166,7 @@ def table(
     run: models.PlanRun,
     name: str,
     cache: ResultCache | None = None,
-) -> list[dict[str, Any]]:
+) -> list[ResultRow]:
     """Every row of one result table of `run` the caller may read ([] if it may read none)."""
     if not may_read_table(scope, name):
         return []
@@ -180,7 +189,7 @@ def table(
 
 def summary(
     *, session: Session, scope: Scope, run: models.PlanRun, cache: ResultCache | None = None
-) -> dict[str, Any] | None:
+) -> JsonObject | None:
     """The sums kept of a finished run's results (`plans.summary`), for a caller who reads
     every run's results; None for anyone else, or for a run without them (then the pages sum
     the rows themselves)."""

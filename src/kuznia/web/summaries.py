@@ -13,6 +13,7 @@ import pandas as pd
 
 from kuznia.instance.months import months_between
 from kuznia.planning.results import coverage_table
+from kuznia.targets.schemas import TargetProgress
 
 OTHER = "…"
 
@@ -159,7 +160,7 @@ def output_growth(
 
 
 def target_ratios(
-    growth: Growth, targets: Sequence[Mapping[str, Any]], start: str
+    growth: Growth, targets: Sequence[TargetProgress], start: str
 ) -> dict[str, list[float | None]]:
     """Per category with a national target (a whole category's, not one item's): the target
     of each horizon month as a multiple of the category's planned output in the baseline
@@ -167,15 +168,15 @@ def target_ratios(
     category without baseline output cannot be put on that scale and are left out."""
     found: dict[str, list[float | None]] = {}
     for target in targets:
-        category = target["category"]
+        category = target.category
         base = growth.base.get(category)
-        if target.get("item") or not base:
+        if target.item or not base:
             continue
         ratios = found.setdefault(category, [None] * len(growth.months))
-        for month in target["months"]:
-            t = months_between(start, month["month"])
-            if month["target"] and 0 <= t < len(ratios):
-                ratios[t] = (ratios[t] or 0.0) + float(month["target"]) / base
+        for month in target.months:
+            t = months_between(start, month.month)
+            if month.target and 0 <= t < len(ratios):
+                ratios[t] = (ratios[t] or 0.0) + float(month.target) / base
     return found
 
 

@@ -3,25 +3,24 @@ bars, the target as a line (in its period's months), as a Plotly figure dict."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from kuznia.targets.schemas import TargetProgress
 from kuznia.web.charts import PALETTE, Figure, chart_layout
 from kuznia.web.i18n import Language
 
 PLAN, ACTUAL, TARGET = PALETTE[0], PALETTE[2], PALETTE[5]
 
 
-def target_chart(target: dict[str, Any], lang: Language) -> Figure:
+def target_chart(target: TargetProgress, lang: Language) -> Figure:
     """Target line, plan bars and actual bars per month of the target's span."""
-    months = target["months"]
-    x = [lang.month(month["month"], 0) for month in months]
+    months = target.months
+    x = [lang.month(month.month, 0) for month in months]
     return {
         "data": [
             {
                 "type": "bar",
                 "name": lang.gettext("approved plan"),
                 "x": x,
-                "y": [month["plan"] for month in months],
+                "y": [month.plan for month in months],
                 "marker": {"color": PLAN},
                 "hovertemplate": "%{x}: %{y:,.0f}<extra></extra>",
             },
@@ -29,7 +28,7 @@ def target_chart(target: dict[str, Any], lang: Language) -> Figure:
                 "type": "bar",
                 "name": lang.gettext("accepted"),
                 "x": x,
-                "y": [month["actual"] for month in months],
+                "y": [month.actual for month in months],
                 "marker": {"color": ACTUAL},
                 "hovertemplate": "%{x}: %{y:,.0f}<extra></extra>",
             },
@@ -38,7 +37,7 @@ def target_chart(target: dict[str, Any], lang: Language) -> Figure:
                 "mode": "lines+markers",
                 "name": lang.gettext("target"),
                 "x": x,
-                "y": [month["target"] for month in months],
+                "y": [month.target for month in months],
                 "line": {"color": TARGET, "width": 3},
                 "marker": {"color": TARGET, "size": 10, "symbol": "diamond"},
                 "connectgaps": False,

@@ -10,11 +10,12 @@ struck it minus that of the scenarios that did not: the producers are ranked by 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from kuznia.documents import JsonObject
 from kuznia.instance import Instance
 from kuznia.planning import PlanInput, SolveOptions
 from kuznia.planning.compare import PlanTables, capacity_rows, compare_plans
@@ -34,6 +35,20 @@ from kuznia.resilience import (
     template_for,
 )
 from kuznia.resilience.sampling import SWEEP_STREAM
+from kuznia.workbench.schemas import (
+    CriticalProducer,
+    FailedScenario,
+    HeldOutcome,
+    MonthSpread,
+    PlanOutcome,
+    ProducerChange,
+    ScenarioAnswer,
+    ScenarioWhy,
+    Spread,
+    SweepAnswer,
+    SweepBase,
+    TierSpread,
+)
 
 Progress = Callable[[float, str], None]
 # Top-tier increases below this many weighted unit-months are solver noise, not a loss.
@@ -50,43 +65,43 @@ def _number(value: float | None) -> float | None:
     return float(plain(value))
 
 
-def plan_summary(result: PlanResult) -> dict[str, Any]:
+def plan_summary(result: PlanResult) -> PlanOutcome:
     """Tiers, coverage (overall, per category, per month), cost, spend per fund and
     deliveries per producer of one plan."""
     if not result.has_plan:
-        return {
-            "status": result.status.value,
-            "tiers": {str(t.priority): None for t in result.tiers},
-            "coverage": None,
-            "cost": None,
-            "coverage_by_category": {},
-            "coverage_by_month": [],
-            "spend_by_fund": {},
-            "deliveries_by_producer": {},
-        }
+        return PlanOutcome(
+            status=result.status.value,
+            tiers={str(t.priority): None for t in result.tiers},
+            coverage=None,
+            cost=None,
+            coverage_by_category={},
+            coverage_by_month=[],
+            spend_by_fund={},
+            deliveries_by_producer={},
+        )
     by_month = result.coverage_by("month")
     spend = result.payments.groupby("fund")["amount"].sum() if len(result.payments) else {}
     delivered = (
         result.deliveries.groupby("producer")["quantity"].sum() if len(result.deliveries) else {}
     )
-    return {
-        "status": result.status.value,
-        "tiers": {str(t.priority): _number(t.weighted_unit_months_short) for t in result.tiers},
-        "coverage": _number(result.coverage),
-        "cost": _number(result.cost),
-        "coverage_by_category": {
+    return PlanOutcome(
+        status=result.status.value,
+        tiers={str(t.priority): _number(t.weighted_unit_months_short) for t in result.tiers},
+        coverage=_number(result.coverage),
+        cost=_number(result.cost),
+        coverage_by_category={
             str(row.category): _number(float(row.coverage))
             for row in result.coverage_by("category").itertuples()
         },
-        "coverage_by_month": [_number(float(v)) for v in by_month["coverage"]],
-        "spend_by_fund": {str(k): _number(float(v)) for k, v in dict(spend).items()},
-        "deliveries_by_producer": {str(k): _number(float(v)) for k, v in dict(delivered).items()},
-    }
+        coverage_by_month=[_number(float(v)) for v in by_month["coverage"]],
+        spend_by_fund={str(k): _number(float(v)) for k, v in dict(spend).items()},
+        deliveries_by_producer={str(k): _number(float(v)) for k, v in dict(delivered).items()},
+    )
 
 
 def compare_scenario(
     instance: Instance, scenario: Scenario, *, on_progress: Progress
-) -> dict[str, Any]:
+) -> ScenarioAnswer:
     """The base plan of the snapshot and the plan under the scenario, side by side, and what
     the base plan's contracts achieve if held under it."""
     plan_input = PlanInput.from_instance(instance)
@@ -114,50 +129,51 @@ def compare_scenario(
     held = hold_contracts(
         template, disruption, Contracts.from_solution(template, base_solution), options=options
     )
-    producers = sorted(
-        set(base["deliveries_by_producer"]) | set(after["deliveries_by_producer"]),
-    )
+    producers = sorted(set(base.deliveries_by_producer) | set(after.deliveries_by_producer))
     rows = []
     for producer in producers:
-        before = base["deliveries_by_producer"].get(producer) or 0.0
-        now = after["deliveries_by_producer"].get(producer) or 0.0
-        rows.append({"producer": producer, "base": before, "scenario": now, "change": now - before})
-    rows.sort(key=lambda row: (-abs(row["change"]), row["producer"]))
-    return {
-        "scenario": scenario.name,
-        "currency": plan_input.currency,
-        "start": instance.start,
-        "months": plan_input.months,
-        "priorities": plan_input.priorities,
-        "base": base,
-        "changed": after,
-        "held": {
-            "status": held.status,
-            "coverage": _number(held.coverage),
-            "tiers": {
+        before = base.deliveries_by_producer.get(producer) or 0.0
+        now = after.deliveries_by_producer.get(producer) or 0.0
+        rows.append(
+            ProducerChange(producer=producer, base=before, scenario=now, change=now - before)
+        )
+    rows.sort(key=lambda row: (-abs(row.change), row.producer))
+    return ScenarioAnswer(
+        scenario=scenario.name,
+        currency=plan_input.currency,
+        start=instance.start,
+        months=plan_input.months,
+        priorities=plan_input.priorities,
+        base=base,
+        changed=after,
+        held=HeldOutcome(
+            status=held.status,
+            coverage=_number(held.coverage),
+            tiers={
                 str(p): _number(v)
                 for p, v in zip(plan_input.priorities, held.weighted_unit_months_short, strict=True)
             },
-        },
-        "producers": rows[:PRODUCERS_SHOWN],
-        "comparison": {
-            "verdict": comparison["verdict"],
-            "reasons": comparison["reasons"],
-            "takeovers": comparison["takeovers"][:TAKEOVERS_SHOWN],
-        },
-    }
+        ),
+        producers=rows[:PRODUCERS_SHOWN],
+        comparison=ScenarioWhy(
+            verdict=comparison["verdict"],
+            reasons=comparison["reasons"],
+            takeovers=comparison["takeovers"][:TAKEOVERS_SHOWN],
+        ),
+    )
 
 
-def _spread(values: list[float]) -> dict[str, float | None]:
+def _spread(values: Sequence[float | None]) -> Spread:
     if not values:
-        return {"p5": None, "p50": None, "p95": None, "mean": None}
-    p5, p50, p95 = np.percentile(np.asarray(values), [5, 50, 95])
-    return {
-        "p5": _number(float(p5)),
-        "p50": _number(float(p50)),
-        "p95": _number(float(p95)),
-        "mean": _number(float(np.mean(values))),
-    }
+        return Spread(p5=None, p50=None, p95=None, mean=None)
+    array = np.asarray(values)
+    p5, p50, p95 = np.percentile(array, [5, 50, 95])
+    return Spread(
+        p5=_number(float(p5)),
+        p50=_number(float(p50)),
+        p95=_number(float(p95)),
+        mean=_number(float(np.mean(array))),
+    )
 
 
 def struck_producers(plan_input: PlanInput, disruption: Disruption) -> set[str]:
@@ -173,7 +189,7 @@ def run_sweep(
     seed: int,
     settings: SweepSettings,
     on_progress: Progress,
-) -> dict[str, Any]:
+) -> SweepAnswer:
     """Plan `scenarios` sampled disruptions of `seed` one after the other (progress after
     each): each tier's shortfall, coverage per month, and how often each producer is critical."""
     plan_input = PlanInput.from_instance(instance)
@@ -183,82 +199,94 @@ def run_sweep(
     on_progress(0.01, f"0 of {scenarios} scenarios planned")
     base = plan_summary(plan_scenario(template, Disruption.none(plan_input), options=options))
     top = str(plan_input.priorities[0]) if plan_input.priorities else None
-    outcomes: list[dict[str, Any]] = []
-    failed: list[dict[str, Any]] = []
+    outcomes: list[Outcome] = []
+    failed: list[FailedScenario] = []
     for k in range(scenarios):
         disruption = sample_disruption(
             plan_input, settings, seed=seed, index=k, stream=SWEEP_STREAM
         )
         summary = plan_summary(plan_scenario(template, disruption, options=options))
-        if summary["coverage"] is None:
-            failed.append({"scenario": k, "status": summary["status"]})
+        if summary.coverage is None:
+            failed.append(FailedScenario(scenario=k, status=summary.status))
         else:
-            outcomes.append(
-                summary | {"index": k, "struck": struck_producers(plan_input, disruption)}
-            )
+            outcomes.append(Outcome(summary, struck_producers(plan_input, disruption)))
         on_progress((k + 1) / scenarios, f"{k + 1} of {scenarios} scenarios planned")
-    tiers: dict[str, dict[str, Any]] = {}
+    tiers: dict[str, TierSpread] = {}
     for p in plan_input.priorities:
-        values = [o["tiers"][str(p)] or 0.0 for o in outcomes]
-        tiers[str(p)] = {"values": values, **_spread(values)}
+        values = [o.plan.tiers[str(p)] or 0.0 for o in outcomes]
+        tiers[str(p)] = TierSpread(values=values, **_spread(values).model_dump())
     months = plan_input.months
     by_month = [
-        {
-            "month": t,
-            "base": base["coverage_by_month"][t] if t < len(base["coverage_by_month"]) else None,
+        MonthSpread(
+            month=t,
+            base=base.coverage_by_month[t] if t < len(base.coverage_by_month) else None,
             **_spread(
-                [o["coverage_by_month"][t] for o in outcomes if t < len(o["coverage_by_month"])]
-            ),
-        }
+                [o.plan.coverage_by_month[t] for o in outcomes if t < len(o.plan.coverage_by_month)]
+            ).model_dump(),
+        )
         for t in range(months)
     ]
-    return {
-        "scenarios": scenarios,
-        "seed": seed,
-        "settings": settings.to_dict(),
-        "evaluated": len(outcomes),
-        "failed": failed,
-        "start": instance.start,
-        "months": months,
-        "priorities": plan_input.priorities,
-        "base": {k: base[k] for k in ("status", "tiers", "coverage", "cost", "coverage_by_month")},
-        "tiers": tiers,
-        "coverage": _spread([o["coverage"] for o in outcomes]),
-        "coverage_by_month": by_month,
-        "producers": _critical_producers(plan_input, outcomes, base, top),
-    }
+    return SweepAnswer(
+        scenarios=scenarios,
+        seed=seed,
+        settings=settings.to_dict(),
+        evaluated=len(outcomes),
+        failed=failed,
+        start=instance.start,
+        months=months,
+        priorities=plan_input.priorities,
+        base=SweepBase(
+            status=base.status,
+            tiers=base.tiers,
+            coverage=base.coverage,
+            cost=base.cost,
+            coverage_by_month=base.coverage_by_month,
+        ),
+        tiers=tiers,
+        coverage=_spread([o.plan.coverage or 0.0 for o in outcomes]),
+        coverage_by_month=by_month,
+        producers=_critical_producers(plan_input, outcomes, base, top),
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A sampled scenario's plan and the producers it struck."""
+
+    plan: PlanOutcome
+    struck: set[str]
 
 
 def _critical_producers(
-    plan_input: PlanInput, outcomes: list[dict[str, Any]], base: dict[str, Any], top: str | None
-) -> list[dict[str, Any]]:
+    plan_input: PlanInput, outcomes: list[Outcome], base: PlanOutcome, top: str | None
+) -> list[CriticalProducer]:
     if top is None or not outcomes:
         return []
-    base_top = base["tiers"].get(top) or 0.0
-    shortfall = np.array([o["tiers"][top] or 0.0 for o in outcomes])
-    rows: list[dict[str, Any]] = []
+    base_top = base.tiers.get(top) or 0.0
+    shortfall = np.array([o.plan.tiers[top] or 0.0 for o in outcomes])
+    rows: list[CriticalProducer] = []
     for producer, region in zip(plan_input.producer_ids, plan_input.producer_region, strict=True):
-        struck = np.array([producer in o["struck"] for o in outcomes])
+        struck = np.array([producer in o.struck for o in outcomes])
         if not struck.any():
             continue
         critical = struck & (shortfall > base_top + NOISE)
         spared = shortfall[~struck]
         impact = float(shortfall[struck].mean() - spared.mean()) if spared.size else None
         rows.append(
-            {
-                "producer": producer,
-                "region": region,
-                "struck": int(struck.sum()),
-                "critical": int(critical.sum()),
-                "share_critical": _number(float(critical.mean())),
-                "impact": _number(impact),
-            }
+            CriticalProducer(
+                producer=producer,
+                region=region,
+                struck=int(struck.sum()),
+                critical=int(critical.sum()),
+                share_critical=_number(float(critical.mean())),
+                impact=_number(impact),
+            )
         )
-    rows.sort(key=lambda r: (-(r["impact"] or 0.0), -r["critical"], r["producer"]))
+    rows.sort(key=lambda r: (-(r.impact or 0.0), -r.critical, r.producer))
     return rows
 
 
-def critical(instance: Instance, *, top: int, on_progress: Progress) -> dict[str, Any]:
+def critical(instance: Instance, *, top: int, on_progress: Progress) -> JsonObject:
     """Producers (the screen's `top` re-planned) and regions ranked by the shortfall their
     loss causes, and the Herfindahl index per item."""
     plan_input = PlanInput.from_instance(instance)

@@ -4,8 +4,7 @@ Herfindahl per item). Registered when `kuznia.worker` imports this module."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from kuznia.documents import JsonObject
 from kuznia.jobs.registry import JobContext, handles
 from kuznia.workbench import analysis, service
 from kuznia.workbench.schemas import SweepCreate
@@ -18,7 +17,7 @@ def _run_id(context: JobContext) -> int:
 
 
 @handles(service.SCENARIO)
-def scenario(context: JobContext) -> dict[str, Any]:
+def scenario(context: JobContext) -> JsonObject:
     """Plan the run's snapshot with and without the scenario; compare."""
     context.progress(0.01, "reading the snapshot")
     scenario_id = int(context.params["scenario_id"])
@@ -29,11 +28,11 @@ def scenario(context: JobContext) -> dict[str, Any]:
             session=session, scope=scope, scenario_id=scenario_id, instance=instance
         )
     answer = analysis.compare_scenario(instance, chosen, on_progress=context.progress)
-    return {"run": _run_id(context), "scenario_id": scenario_id, **answer}
+    return {"run": _run_id(context), "scenario_id": scenario_id, **answer.model_dump(mode="json")}
 
 
 @handles(service.SWEEP)
-def sweep(context: JobContext) -> dict[str, Any]:
+def sweep(context: JobContext) -> JsonObject:
     """Plan the sampled scenarios one after the other, reporting after each."""
     body = SweepCreate.model_validate({**context.params, "plan_run_id": _run_id(context)})
     context.progress(0.01, "reading the snapshot")
@@ -48,11 +47,11 @@ def sweep(context: JobContext) -> dict[str, Any]:
         settings=service.sweep_settings(body),
         on_progress=context.progress,
     )
-    return {"run": _run_id(context), **answer}
+    return {"run": _run_id(context), **answer.model_dump(mode="json")}
 
 
 @handles(service.CRITICAL)
-def critical(context: JobContext) -> dict[str, Any]:
+def critical(context: JobContext) -> JsonObject:
     """Rank producers and regions by the shortfall their loss causes."""
     context.progress(0.01, "reading the snapshot")
     with context.session() as session:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from kuznia.auth.dependencies import ScopeDep, SessionDep
 from kuznia.jobs.router import queued
 from kuznia.jobs.schemas import JobRead
-from kuznia.pagination import Key, Page, PageParams, page_params
+from kuznia.pagination import Key, Page, PageParams, page_of, page_params
 from kuznia.workbench import service
 from kuznia.workbench.schemas import (
     CriticalCreate,
@@ -29,9 +29,9 @@ QUEUED: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/scenarios", response_model=Page[ScenarioRead], summary="List stored scenarios")
-def list_scenarios(session: SessionDep, scope: ScopeDep, page: PageDep) -> dict[str, Any]:
+def list_scenarios(session: SessionDep, scope: ScopeDep, page: PageDep) -> Page[ScenarioRead]:
     items, total = service.list_scenarios(session=session, scope=scope, page=page)
-    return {"items": items, "total": total, **page.model_dump()}
+    return page_of(items, total, page)
 
 
 @router.post(
@@ -40,19 +40,19 @@ def list_scenarios(session: SessionDep, scope: ScopeDep, page: PageDep) -> dict[
     status_code=status.HTTP_201_CREATED,
     summary="Store a what-if scenario (kuznia-scenario/1)",
 )
-def create_scenario(session: SessionDep, scope: ScopeDep, body: ScenarioWrite) -> dict[str, Any]:
+def create_scenario(session: SessionDep, scope: ScopeDep, body: ScenarioWrite) -> ScenarioRead:
     return service.create_scenario(session=session, scope=scope, body=body)
 
 
 @router.get("/scenarios/{scenario_id}", response_model=ScenarioRead, summary="Read a scenario")
-def get_scenario(session: SessionDep, scope: ScopeDep, scenario_id: Key) -> dict[str, Any]:
+def get_scenario(session: SessionDep, scope: ScopeDep, scenario_id: Key) -> ScenarioRead:
     return service.get_scenario(session=session, scope=scope, scenario_id=scenario_id)
 
 
 @router.put("/scenarios/{scenario_id}", response_model=ScenarioRead, summary="Replace a scenario")
 def update_scenario(
     session: SessionDep, scope: ScopeDep, scenario_id: Key, body: ScenarioUpdate
-) -> dict[str, Any]:
+) -> ScenarioRead:
     return service.update_scenario(session=session, scope=scope, scenario_id=scenario_id, body=body)
 
 

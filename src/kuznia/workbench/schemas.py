@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kuznia.documents import JsonObject
 from kuznia.models.base import as_utc
 from kuznia.pagination import MAX_DB_INT
 
@@ -24,7 +24,7 @@ class ScenarioWrite(BaseModel):
     format: str = Field(default="kuznia-scenario/1", description="Always kuznia-scenario/1.")
     name: str = Field(min_length=1, max_length=200, description="Unique among scenarios.")
     description: str = Field(default="", max_length=4000)
-    changes: list[dict[str, Any]] = Field(
+    changes: list[JsonObject] = Field(
         default_factory=list,
         max_length=200,
         description=(
@@ -48,7 +48,7 @@ class ScenarioRead(BaseModel):
     id: int
     name: str
     description: str
-    document: dict[str, Any] = Field(description="The kuznia-scenario/1 document.")
+    document: JsonObject = Field(description="The kuznia-scenario/1 document.")
     version: int
     created_at: datetime
 
@@ -98,3 +98,126 @@ class CriticalCreate(BaseModel):
     top: int = Field(
         default=10, ge=0, le=MAX_TOP, description="Producers of the screen to re-plan."
     )
+
+
+# --- what the workbench's jobs answer (each job's `result`) --------------------------------------
+
+Shortfalls = dict[str, float | None]
+"""Weighted unit-months short per priority tier (the tier's number as text)."""
+
+
+class PlanOutcome(BaseModel):
+    """One plan of a snapshot: tiers, coverage (overall, per category, per month), cost,
+    spend per fund and deliveries per producer (all None or empty without a plan)."""
+
+    status: str
+    tiers: Shortfalls
+    coverage: float | None
+    cost: float | None
+    coverage_by_category: dict[str, float | None]
+    coverage_by_month: list[float | None]
+    spend_by_fund: dict[str, float | None]
+    deliveries_by_producer: dict[str, float | None]
+
+
+class HeldOutcome(BaseModel):
+    """What the base plan's contracts achieve when held under a scenario."""
+
+    status: str
+    coverage: float | None
+    tiers: Shortfalls
+
+
+class ProducerChange(BaseModel):
+    producer: str
+    base: float
+    scenario: float
+    change: float
+
+
+class ScenarioWhy(BaseModel):
+    """Why the scenario's plan differs (kuznia-plan-comparison/1, its largest moves)."""
+
+    verdict: str
+    reasons: list[JsonObject]
+    takeovers: list[JsonObject]
+
+
+class ScenarioAnswer(BaseModel):
+    """A scenario against the base plan of a run's snapshot."""
+
+    scenario: str
+    currency: str
+    start: str
+    months: int
+    priorities: list[int]
+    base: PlanOutcome
+    changed: PlanOutcome
+    held: HeldOutcome
+    producers: list[ProducerChange]
+    comparison: ScenarioWhy
+
+
+class Spread(BaseModel):
+    p5: float | None
+    p50: float | None
+    p95: float | None
+    mean: float | None
+
+
+class TierSpread(BaseModel):
+    values: list[float | None]
+    p5: float | None
+    p50: float | None
+    p95: float | None
+    mean: float | None
+
+
+class MonthSpread(BaseModel):
+    month: int
+    base: float | None
+    p5: float | None
+    p50: float | None
+    p95: float | None
+    mean: float | None
+
+
+class FailedScenario(BaseModel):
+    scenario: int
+    status: str
+
+
+class SweepBase(BaseModel):
+    status: str
+    tiers: Shortfalls
+    coverage: float | None
+    cost: float | None
+    coverage_by_month: list[float | None]
+
+
+class CriticalProducer(BaseModel):
+    producer: str
+    region: str
+    struck: int = Field(description="Scenarios that struck some of its lines.")
+    critical: int = Field(description="Of those, the ones whose top tier came out worse.")
+    share_critical: float | None
+    impact: float | None
+
+
+class SweepAnswer(BaseModel):
+    """A sweep's sampled scenarios: each tier's shortfall, coverage per month, and how often
+    each producer is critical."""
+
+    scenarios: int
+    seed: int
+    settings: JsonObject
+    evaluated: int
+    failed: list[FailedScenario]
+    start: str
+    months: int
+    priorities: list[int]
+    base: SweepBase
+    tiers: dict[str, TierSpread]
+    coverage: Spread
+    coverage_by_month: list[MonthSpread]
+    producers: list[CriticalProducer]

@@ -5,12 +5,11 @@ the change's field), then solved by a worker."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from kuznia import models
 from kuznia.auth.permissions import Action, Scope
+from kuznia.documents import JsonObject
 from kuznia.errors import Conflict, FieldProblem, InvalidInput, NotFound, ensure_version
 from kuznia.instance import Instance, parse_stored
 from kuznia.instance.errors import Problem
@@ -28,7 +27,13 @@ from kuznia.resilience import (
     parse_scenario,
 )
 from kuznia.workbench import repository
-from kuznia.workbench.schemas import CriticalCreate, ScenarioUpdate, ScenarioWrite, SweepCreate
+from kuznia.workbench.schemas import (
+    CriticalCreate,
+    ScenarioRead,
+    ScenarioUpdate,
+    ScenarioWrite,
+    SweepCreate,
+)
 
 RESOURCE = "scenarios"
 SCENARIO = "scenario"
@@ -40,34 +45,34 @@ KINDS = (SCENARIO, SWEEP, CRITICAL)
 # --- stored scenarios --------------------------------------------------------------------------
 
 
-def scenario_read(scenario: models.Scenario) -> dict[str, Any]:
+def scenario_read(scenario: models.Scenario) -> ScenarioRead:
     """A scenario as the API shows it."""
-    return {
-        "id": scenario.id,
-        "name": scenario.name,
-        "description": scenario.description,
-        "document": scenario.document,
-        "version": scenario.version,
-        "created_at": as_utc(scenario.created_at),
-    }
+    return ScenarioRead(
+        id=scenario.id,
+        name=scenario.name,
+        description=scenario.description,
+        document=scenario.document,
+        version=scenario.version,
+        created_at=as_utc(scenario.created_at),
+    )
 
 
 def list_scenarios(
     *, session: Session, scope: Scope, page: PageParams | None = None
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[ScenarioRead], int]:
     """A page of the scenarios, newest first."""
     scope.require(RESOURCE, Action.read)
     rows, total = repository.list_scenarios(session=session, page=page)
     return [scenario_read(row) for row in rows], total
 
 
-def get_scenario(*, session: Session, scope: Scope, scenario_id: int) -> dict[str, Any]:
+def get_scenario(*, session: Session, scope: Scope, scenario_id: int) -> ScenarioRead:
     """One scenario."""
     scope.require(RESOURCE, Action.read)
     return scenario_read(_scenario(session, scenario_id))
 
 
-def create_scenario(*, session: Session, scope: Scope, body: ScenarioWrite) -> dict[str, Any]:
+def create_scenario(*, session: Session, scope: Scope, body: ScenarioWrite) -> ScenarioRead:
     """Store a scenario (planners); every problem of the document is named at once."""
     scope.require(RESOURCE, Action.write)
     document = _document(body)
@@ -85,7 +90,7 @@ def create_scenario(*, session: Session, scope: Scope, body: ScenarioWrite) -> d
 
 def update_scenario(
     *, session: Session, scope: Scope, scenario_id: int, body: ScenarioUpdate
-) -> dict[str, Any]:
+) -> ScenarioRead:
     """Replace a scenario's document, made on the version read."""
     scope.require(RESOURCE, Action.write)
     scenario = _scenario(session, scenario_id)
@@ -126,7 +131,7 @@ def _field_problems(problems: list[Problem]) -> list[FieldProblem]:
     return [FieldProblem(problem.path, problem.message) for problem in problems]
 
 
-def _document(body: ScenarioWrite) -> dict[str, Any]:
+def _document(body: ScenarioWrite) -> JsonObject:
     """The checked kuznia-scenario/1 document of `body` (InvalidInput naming each field)."""
     raw = body.model_dump(exclude={"version"})
     try:

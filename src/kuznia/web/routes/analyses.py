@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass, field
 from math import ceil
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from kuznia import models
 from kuznia.auth.dependencies import SessionDep
+from kuznia.documents import JsonObject
 from kuznia.errors import NotFound
 from kuznia.io.curve_workbook import CurveWords, write_curve_workbook
 from kuznia.io.excel import XLSX
@@ -209,16 +211,23 @@ def close_shortfall(
     return job_fragment(request, session, viewer, job, status_code=202)
 
 
-def curve_steps(rows: list[dict[str, Any]]) -> tuple[list[int], list[dict[str, Any]]]:
+@dataclass
+class CurveStep:
+    """One step of a money curve: its extra money, the plan's cost and its row per tier."""
+
+    extra: float
+    cost: float
+    tiers: dict[int, JsonObject] = field(default_factory=dict)
+
+
+def curve_steps(rows: list[JsonObject]) -> tuple[list[int], list[CurveStep]]:
     """The curve one row per step, each tier's figures side by side (as the workbook's first
     sheet): the tiers, and per step its extra money, cost and rows by tier."""
     tiers = sorted({int(row["priority"]) for row in rows})
-    steps: dict[int, dict[str, Any]] = {}
+    steps: dict[int, CurveStep] = {}
     for row in rows:
-        step = steps.setdefault(
-            int(row["step"]), {"extra": row["extra"], "cost": row["cost"], "tiers": {}}
-        )
-        step["tiers"][int(row["priority"])] = row
+        step = steps.setdefault(int(row["step"]), CurveStep(extra=row["extra"], cost=row["cost"]))
+        step.tiers[int(row["priority"])] = row
     return tiers, [steps[k] for k in sorted(steps)]
 
 
@@ -251,7 +260,7 @@ def curve_words(lang: Language) -> CurveWords:
     )
 
 
-def _curve(session: Any, viewer: Viewer, job_id: int) -> dict[str, Any]:
+def _curve(session: Any, viewer: Viewer, job_id: int) -> JsonObject:
     """A finished money curve's answer, or NotFound (another kind, or not finished)."""
     job = jobs_service.get_job(session=session, scope=viewer.scope, job_id=job_id)
     if job.kind != plan_jobs.CURVE or job.result is None:
@@ -259,7 +268,7 @@ def _curve(session: Any, viewer: Viewer, job_id: int) -> dict[str, Any]:
     return job.result
 
 
-def _file_name(curve: dict[str, Any], suffix: str) -> str:
+def _file_name(curve: JsonObject, suffix: str) -> str:
     return f"money-curve-run{curve['run']}-{curve['fund']}-{curve['year']}.{suffix}"
 
 

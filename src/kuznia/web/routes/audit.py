@@ -96,9 +96,8 @@ def audit(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLRespo
         {
             "chosen": chosen,
             "filtered": any(chosen.values()),
-            "events": [
-                {**event, "changes": changes(event["before"], event["after"])} for event in events
-            ],
+            "events": events,
+            "changes": {event.seq: changes(event.before, event.after) for event in events},
             "total": total,
             "page": number,
             "pages": max(1, ceil(total / PAGE_SIZE)),

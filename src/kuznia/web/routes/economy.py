@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
+from kuznia.documents import JsonObject
 from kuznia.errors import InvalidInput
 from kuznia.instance import parse_stored
 from kuznia.jobs.router import poke_workers
@@ -61,11 +62,11 @@ def _economy_page(
     if run is not None and run.economy is not None:
         economy = economy_service.run_economy(session=session, scope=scope, run_id=run.id)
         context["economy"] = economy
-        context["has_jobs"] = any("jobs" in row for row in economy.get("by_region", []))
-        if economy.get("by_region"):
-            context["region_chart"] = region_bars(economy["by_region"], lang, run.currency)
-        funds: dict[str, list[dict[str, Any]]] = {}
-        for row in economy.get("by_fund_region", []):
+        context["has_jobs"] = any("jobs" in row for row in economy.by_region)
+        if economy.by_region:
+            context["region_chart"] = region_bars(economy.by_region, lang, run.currency)
+        funds: dict[str, list[JsonObject]] = {}
+        for row in economy.by_fund_region:
             funds.setdefault(row["fund"], []).append(row)
         context["funds"] = funds
         if context["may_curve"]:

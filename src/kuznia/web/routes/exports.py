@@ -11,6 +11,7 @@ depots read no offer and get 403."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Access, Action
+from kuznia.documents import JsonObject
 from kuznia.errors import Forbidden, NotFound
 from kuznia.pagination import Key
 from kuznia.plans import economy as economy_service
@@ -46,20 +48,27 @@ def chosen_run(request: Request, session: Session, viewer: Viewer) -> Any:
     return plans_service.latest_finished_run(session=session, scope=viewer.scope)
 
 
-def _surplus_by_item(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+@dataclass
+class ItemSurplus:
+    """An item's surplus over the horizon: each kind's total and the months that have some."""
+
+    item: str
+    after_plan: float = 0.0
+    unconditional: float = 0.0
+    months: list[JsonObject] = field(default_factory=list)
+
+
+def _surplus_by_item(rows: list[JsonObject]) -> list[ItemSurplus]:
     """Per item: the months with surplus, and its total of each kind."""
-    items: dict[str, dict[str, Any]] = {}
+    items: dict[str, ItemSurplus] = {}
     for row in rows:
-        entry = items.setdefault(
-            row["item"],
-            {"item": row["item"], "after_plan": 0.0, "unconditional": 0.0, "months": []},
-        )
+        entry = items.setdefault(row["item"], ItemSurplus(item=row["item"]))
         after, unconditional = row.get("after_plan") or 0, row.get("unconditional") or 0
-        entry["after_plan"] += after
-        entry["unconditional"] += unconditional
+        entry.after_plan += after
+        entry.unconditional += unconditional
         if after or unconditional:
-            entry["months"].append(row)
-    return sorted(items.values(), key=lambda e: (-e["after_plan"], e["item"]))
+            entry.months.append(row)
+    return sorted(items.values(), key=lambda e: (-e.after_plan, e.item))
 
 
 def offers_view(session: Session, viewer: Viewer) -> dict[str, Any]:
@@ -79,12 +88,14 @@ def offers_view(session: Session, viewer: Viewer) -> dict[str, Any]:
     try:
         horizon = settings_service.get_settings(session=session, scope=scope)
     except NotFound:  # no settings, so no offers either
-        horizon = {"start": None, "currency": ""}
+        start, currency = None, ""
+    else:
+        start, currency = horizon.start, horizon.currency
     return {
         "item_info": items,
         "offers": offers,
-        "offers_start": horizon["start"],
-        "offers_currency": horizon["currency"],
+        "offers_start": start,
+        "offers_currency": currency,
         "may_share": may_write(scope, EXPORT_ORDERS.name),
         "producer_view": scope.producer_id is not None,
     }
@@ -124,7 +135,7 @@ def _exports_page(
             session=session, scope=scope, run_id=run.id
         )
         surplus = economy_service.run_surplus(session=session, scope=scope, run_id=run.id)
-        context["surplus"] = _surplus_by_item(surplus["rows"])
+        context["surplus"] = _surplus_by_item(surplus.rows)
         context["start"] = run.start
     return render(request, "exports.html", context, viewer=viewer, status_code=status_code)
 
@@ -167,7 +178,7 @@ def share_offer(
         {
             **({"run": run} if run.isdigit() and len(run) < 12 else {}),
             "saved": "shared" if shared else "unshared",
-            "offer": str(outcome["code"]),
+            "offer": str(outcome.model_dump()["code"]),
         }
     )
     return RedirectResponse(f"/exports?{query}#offers", status_code=303)

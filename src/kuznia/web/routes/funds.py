@@ -17,6 +17,7 @@ from kuznia.instance.vocabulary import FUND_KINDS, OWNERSHIPS
 from kuznia.pagination import Key
 from kuznia.plans import summary as plans_summary
 from kuznia.registry import service as registry_service
+from kuznia.registry.schemas import RecordFields
 from kuznia.registry.sections import FUNDS, ITEMS, PRODUCERS
 from kuznia.web import charts, forms, results, summaries
 from kuznia.web.nav import may_write
@@ -36,7 +37,7 @@ def funds(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLRespo
     cache = request.app.state.web_results
     found = results.records(session=session, scope=scope, section=FUNDS)
     settings = results.horizon(session=session, scope=scope)
-    currency = settings["currency"] if settings else ""
+    currency = settings.currency if settings else ""
     run = results.latest_finished_run(session=session, scope=scope)
     spends: list[summaries.Spend] = []
     sankey = None
@@ -91,7 +92,7 @@ def _choices(session: Session, viewer: Viewer) -> dict[str, list[str]]:
     }
 
 
-def _values(fund: dict[str, Any]) -> dict[str, Any]:
+def _values(fund: RecordFields) -> dict[str, Any]:
     """A fund's fields as the form shows them."""
     values: dict[str, Any] = {
         "name": fund["name"],
@@ -110,7 +111,7 @@ def _form(
     session: Session,
     viewer: Viewer,
     *,
-    fund: dict[str, Any],
+    fund: RecordFields,
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     general: list[str] | None = None,
@@ -126,9 +127,7 @@ def _form(
             "general": general or [],
             "kinds": KINDS,
             "choices": _choices(session, viewer),
-            "currency": (results.horizon(session=session, scope=viewer.scope) or {}).get(
-                "currency", ""
-            ),
+            "currency": results.currency(session=session, scope=viewer.scope),
         },
         viewer=viewer,
         status_code=status_code,
@@ -147,7 +146,7 @@ def edit_fund(
     _require_write(viewer)
     fund = registry_service.get_record(
         session=session, section=FUNDS, scope=viewer.scope, record_id=fund_id
-    )
+    ).model_dump()
     return _form(request, session, viewer, fund=fund, values=_values(fund))
 
 
@@ -158,7 +157,7 @@ def update_fund(
     _require_write(viewer)
     fund = registry_service.get_record(
         session=session, section=FUNDS, scope=viewer.scope, record_id=fund_id
-    )
+    ).model_dump()
     errors: dict[str, str] = {}
     budget: dict[str, Any] = {}
     for year in fund["budget"]:

@@ -15,9 +15,11 @@ from fastapi.responses import HTMLResponse
 
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
+from kuznia.documents import ResultRow
 from kuznia.instance.vocabulary import OWNERSHIPS
 from kuznia.pagination import Key
 from kuznia.registry import service as registry_service
+from kuznia.registry.schemas import RecordFields
 from kuznia.registry.sections import EXPANSIONS, ITEMS, LINES, PRODUCERS, STOCK
 from kuznia.web import charts, results, summaries
 from kuznia.web.i18n import N_
@@ -36,8 +38,8 @@ def _filters(request: Request) -> dict[str, str]:
 
 
 def _matching(
-    producers: list[dict[str, Any]], lines: list[dict[str, Any]], chosen: dict[str, str]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    producers: list[RecordFields], lines: list[RecordFields], chosen: dict[str, str]
+) -> tuple[list[RecordFields], list[RecordFields]]:
     """The producers and lines that pass the filters: region and ownership of the producer,
     an item it makes, and a text in a producer's code or name or a line's code."""
     text = chosen["q"].lower()
@@ -47,7 +49,7 @@ def _matching(
         if (not chosen["region"] or p["region"] == chosen["region"])
         and (not chosen["ownership"] or p["ownership"] == chosen["ownership"])
     ]
-    lines_of: dict[str, list[dict[str, Any]]] = {}
+    lines_of: dict[str, list[RecordFields]] = {}
     for line in lines:
         lines_of.setdefault(line["producer"], []).append(line)
     if chosen["item"]:
@@ -117,7 +119,7 @@ def _industry(request: Request, session: Any, viewer: Any, *, tab: str) -> HTMLR
     chosen = _filters(request)
     kept, kept_lines = _matching(producers, lines, chosen)
     settings = results.horizon(session=session, scope=scope)
-    months = settings["months"] if settings else 0
+    months = settings.months if settings else 0
     run = results.latest_finished_run(session=session, scope=scope)
     use: dict[str, summaries.Utilisation] = {}
     if run is not None and results.may_read_table(scope, "deliveries"):
@@ -182,7 +184,7 @@ def producer_page(
     lang = language_of(request)
     producer = registry_service.get_record(
         session=session, section=PRODUCERS, scope=scope, record_id=producer_id
-    )
+    ).model_dump()
     lines = results.records(
         session=session, scope=scope, section=LINES, filters={"producer": producer["code"]}
     )
@@ -196,10 +198,10 @@ def producer_page(
         item["code"]: item for item in results.records(session=session, scope=scope, section=ITEMS)
     }
     settings = results.horizon(session=session, scope=scope)
-    months = settings["months"] if settings else 0
-    start = settings["start"] if settings else None
+    months = settings.months if settings else 0
+    start = settings.start if settings else None
     run = results.latest_finished_run(session=session, scope=scope)
-    deliveries: list[dict[str, Any]] | None = None
+    deliveries: list[ResultRow] | None = None
     if run is not None and results.may_read_table(scope, "deliveries"):
         deliveries = [
             row

@@ -21,6 +21,7 @@ from kuznia.auth.permissions import Action
 from kuznia.errors import Forbidden
 from kuznia.pagination import Key
 from kuznia.registry import service as registry_service
+from kuznia.registry.schemas import RecordFields
 from kuznia.registry.sections import EXPANSIONS, ITEMS, LINES, PRODUCERS, STOCK, Section
 from kuznia.web import forms, results
 from kuznia.web.nav import may_read, may_write
@@ -44,11 +45,11 @@ def _version(form: Any) -> int:
 
 
 def _months(session: Session, viewer: Viewer) -> tuple[int, str | None]:
-    settings = results.horizon(session=session, scope=viewer.scope) or {}
-    return int(settings.get("months") or 0), settings.get("start")
+    settings = results.horizon(session=session, scope=viewer.scope)
+    return (settings.months, settings.start) if settings else (0, None)
 
 
-def _producer_of(session: Session, viewer: Viewer, code: str) -> dict[str, Any] | None:
+def _producer_of(session: Session, viewer: Viewer, code: str) -> RecordFields | None:
     found = results.records(
         session=session, scope=viewer.scope, section=PRODUCERS, filters={"code": code}
     )
@@ -118,7 +119,7 @@ def _line_form(
     session: Session,
     viewer: Viewer,
     *,
-    line: dict[str, Any],
+    line: RecordFields,
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     general: list[str] | None = None,
@@ -146,7 +147,7 @@ def _line_form(
     )
 
 
-def _line_values(line: dict[str, Any], months: int) -> dict[str, Any]:
+def _line_values(line: RecordFields, months: int) -> dict[str, Any]:
     return {
         "capacity": _series_values(line["capacity"], months),
         "price": _series_values(line["price"], months),
@@ -162,7 +163,7 @@ def edit_line(request: Request, session: SessionDep, viewer: ViewerDep, line_id:
     _require_write(viewer, LINES)
     line = registry_service.get_record(
         session=session, section=LINES, scope=viewer.scope, record_id=line_id
-    )
+    ).model_dump()
     months, _ = _months(session, viewer)
     return _line_form(request, session, viewer, line=line, values=_line_values(line, months))
 
@@ -174,7 +175,7 @@ def update_line(
     _require_write(viewer, LINES)
     line = registry_service.get_record(
         session=session, section=LINES, scope=viewer.scope, record_id=line_id
-    )
+    ).model_dump()
     months, _ = _months(session, viewer)
     errors: dict[str, str] = {}
     changes: dict[str, Any] = {
@@ -228,9 +229,7 @@ def update_line(
     return RedirectResponse(_back_to_producer(session, viewer, line, line_id), status_code=303)
 
 
-def _back_to_producer(
-    session: Session, viewer: Viewer, line: dict[str, Any], record_id: int
-) -> str:
+def _back_to_producer(session: Session, viewer: Viewer, line: RecordFields, record_id: int) -> str:
     producer = _producer_of(session, viewer, line["producer"])
     if producer is None:
         return forms.with_saved("/industry/lines", record_id)
@@ -245,7 +244,7 @@ def _expansion_form(
     session: Session,
     viewer: Viewer,
     *,
-    expansion: dict[str, Any],
+    expansion: RecordFields,
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     general: list[str] | None = None,
@@ -284,7 +283,7 @@ def edit_expansion(
     _require_write(viewer, EXPANSIONS)
     expansion = registry_service.get_record(
         session=session, section=EXPANSIONS, scope=viewer.scope, record_id=expansion_id
-    )
+    ).model_dump()
     values = {name: expansion[name] for name in (*EXPANSION_FIELDS, "version")}
     return _expansion_form(request, session, viewer, expansion=expansion, values=values)
 
@@ -302,7 +301,7 @@ def update_expansion(
     _require_write(viewer, EXPANSIONS)
     expansion = registry_service.get_record(
         session=session, section=EXPANSIONS, scope=viewer.scope, record_id=expansion_id
-    )
+    ).model_dump()
     errors: dict[str, str] = {}
     changes: dict[str, Any] = {}
     for name in EXPANSION_FIELDS:

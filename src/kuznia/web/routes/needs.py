@@ -16,6 +16,7 @@ from kuznia.errors import Forbidden
 from kuznia.instance.vocabulary import OPERATIONS
 from kuznia.pagination import Key, PageParams
 from kuznia.registry import service as registry_service
+from kuznia.registry.schemas import RecordFields
 from kuznia.registry.sections import GROUPINGS, ITEMS, NEEDS
 from kuznia.web import forms, results
 from kuznia.web.nav import may_write
@@ -85,7 +86,7 @@ def _form(
     session: Session,
     viewer: Viewer,
     *,
-    need: dict[str, Any] | None,
+    need: RecordFields | None,
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     general: list[str] | None = None,
@@ -184,7 +185,7 @@ def create_need(
             )
         created = outcome
         return RedirectResponse(
-            forms.with_saved(safe_next(back, "/needs"), created["id"]), status_code=303
+            forms.with_saved(safe_next(back, "/needs"), created.id), status_code=303
         )
     return _form(
         request,
@@ -205,7 +206,7 @@ def edit_need(
     _require_write(viewer)
     need = registry_service.get_record(
         session=session, section=NEEDS, scope=viewer.scope, record_id=need_id
-    )
+    ).model_dump()
     return _form(
         request,
         session,
@@ -224,7 +225,7 @@ def update_need(
     back = str(form.get("back", "/needs"))
     need = registry_service.get_record(
         session=session, section=NEEDS, scope=viewer.scope, record_id=need_id
-    )
+    ).model_dump()
     changes, errors = _read_form(form)
     try:
         version = int(str(form.get("version", "")))

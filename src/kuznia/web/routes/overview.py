@@ -10,9 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from kuznia.auth.dependencies import SessionDep
+from kuznia.documents import ResultRow
 from kuznia.plans import summary as plans_summary
 from kuznia.registry.sections import FOREIGN_SUPPLY, FUNDS, ITEMS, STOCK
 from kuznia.targets import service as targets_service
+from kuznia.targets.schemas import TargetReport
 from kuznia.web import charts, execution, results, summaries
 from kuznia.web.nav import may_read, may_write, reads_all
 from kuznia.web.pages import language_of, render
@@ -29,9 +31,9 @@ def overview(
     lang = language_of(request)
     cache = request.app.state.web_results
     settings = results.horizon(session=session, scope=scope)
-    months = settings["months"] if settings else 0
-    start = settings["start"] if settings else None
-    currency = settings["currency"] if settings else ""
+    months = settings.months if settings else 0
+    start = settings.start if settings else None
+    currency = settings.currency if settings else ""
     # the plan in force (the one the contracts came from), else the newest one; a newer
     # finished run that nobody approved is named as a what-if beside it
     approved = results.approved_run(session=session, scope=scope)
@@ -47,7 +49,7 @@ def overview(
         "full_reader": reads_all(scope, "plan_runs"),
         "currency": currency,
     }
-    report: dict[str, Any] = {"targets": []}
+    report = TargetReport(as_of=execution.today(), off_track=0, targets=[])
     if may_read(scope, "targets"):
         report = targets_service.target_report(
             session=session, scope=scope, as_of=execution.today()
@@ -67,7 +69,7 @@ def overview(
         context["baseline_months"] = [(t, lang.month(start, t)) for t in range(months)]
         context["growth"] = growth
         if deliveries:
-            shown = summaries.target_ratios(growth, report["targets"], start) if start else {}
+            shown = summaries.target_ratios(growth, report.targets, start) if start else {}
             context["growth_chart"] = charts.growth_lines(growth, lang, start, shown)
             context["growth_targets"] = sorted(shown)
             last = growth.months[-1]
@@ -103,7 +105,7 @@ def overview(
 
 def _plan_rows(
     session: Any, scope: Any, run: Any, cache: results.ResultCache
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[ResultRow], list[ResultRow], list[ResultRow]]:
     """The allocations, deliveries and payments the panels are worked out from: the run's sums
     per item, month, fund and year where they were kept (a full reader), else its rows as far
     as the caller may read them (the same figures either way)."""

@@ -17,6 +17,7 @@ from kuznia import models
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Access, Action
 from kuznia.contracts import service as contracts_service
+from kuznia.documents import ResultRow
 from kuznia.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kuznia.instance.months import add_months
 from kuznia.instance.vocabulary import OPERATIONS
@@ -26,6 +27,7 @@ from kuznia.plans import comparison as comparison_service
 from kuznia.plans import service as plans_service
 from kuznia.plans import summary as plans_summary
 from kuznia.plans.schemas import PlanRunCreate, PlanRunRead
+from kuznia.registry.settings import SettingsRead
 from kuznia.replan import service as replan_service
 from kuznia.replan.schemas import ReplanCreate
 from kuznia.web import forms, results, summaries
@@ -205,12 +207,12 @@ def _robust_field(location: tuple[Any, ...], mode: str) -> str:
     return "mode" if mode != "lp" else "robust_scenarios"
 
 
-def _horizon_months(horizon: dict[str, Any] | None, lang: Language) -> list[tuple[str, str]]:
+def _horizon_months(horizon: SettingsRead | None, lang: Language) -> list[tuple[str, str]]:
     """The registry's months, as the re-plan's first month may be chosen."""
-    if not horizon or not horizon.get("start"):
+    if not horizon or not horizon.start:
         return []
-    start = str(horizon["start"])
-    return [(add_months(start, t), lang.month(start, t)) for t in range(int(horizon["months"]))]
+    start = horizon.start
+    return [(add_months(start, t), lang.month(start, t)) for t in range(horizon.months)]
 
 
 @router.post("/plans/replan", include_in_schema=False, response_class=HTMLResponse)
@@ -265,7 +267,7 @@ def compare(
         return RedirectResponse("/plans#compare", status_code=303)
     cache = request.app.state.web_results
 
-    def read_table(run: models.PlanRun, name: str) -> list[dict[str, Any]]:
+    def read_table(run: models.PlanRun, name: str) -> list[ResultRow]:
         return results.table(session=session, scope=scope, run=run, name=name, cache=cache)
 
     comparison = comparison_service.compare_runs(
@@ -288,7 +290,7 @@ def compare(
             "spend": [s for s in comparison.spend if abs(s.change) >= 0.5],
             "takeovers": comparison.takeovers[:TAKEOVER_ROWS],
             "labels": results.labels(session=session, scope=scope),
-            "currency": settings["currency"] if settings else "",
+            "currency": settings.currency if settings else "",
         },
         viewer=viewer,
     )
@@ -317,7 +319,7 @@ def _plan_page(
     cache = request.app.state.web_results
     run = results.get_run(session=session, scope=scope, run_id=run_id)
     settings = results.horizon(session=session, scope=scope)
-    months = settings["months"] if settings else 0
+    months = settings.months if settings else 0
     context: dict[str, Any] = {
         "run": _run_view(run, viewer),
         "active": run.status in ACTIVE,
@@ -325,7 +327,7 @@ def _plan_page(
         "status_names": STATUS_NAMES,
         "progress_text": progress_message(run.message, lang),
         "settings": settings,
-        "currency": settings["currency"] if settings else "",
+        "currency": settings.currency if settings else "",
         "full_reader": scope.access("plan_runs", Action.read) is Access.all,
         # Asking what would close a shortfall queues an analysis: planners.
         "may_ask": may_write(scope, "jobs"),

@@ -18,7 +18,7 @@ from kuznia.auth.permissions import Action
 from kuznia.errors import Forbidden, InvalidInput, NotFound
 from kuznia.pagination import Key
 from kuznia.targets import service as targets_service
-from kuznia.targets.schemas import TargetCreate
+from kuznia.targets.schemas import TargetCreate, TargetProgress
 from kuznia.web import execution, forms
 from kuznia.web.i18n import N_, Language
 from kuznia.web.nav import may_write
@@ -53,11 +53,10 @@ def _page(
     lang = language_of(request)
     as_of, readable = execution.read_day(request.query_params.get("as_of"), execution.today())
     report = targets_service.target_report(session=session, scope=scope, as_of=as_of)
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for target in report["targets"]:
-        groups.setdefault(target["category"], []).append(
-            {**target, "chart": target_chart(target, lang)}
-        )
+    groups: dict[str, list[TargetProgress]] = {}
+    for target in report.targets:
+        groups.setdefault(target.category, []).append(target)
+    charts = {target.id: target_chart(target, lang) for target in report.targets}
     categories = targets_service.categories(session=session, scope=scope)
     return render(
         request,
@@ -67,6 +66,7 @@ def _page(
             "as_of": as_of,
             "as_of_error": None if readable else NOT_A_DAY,
             "groups": groups,
+            "charts": charts,
             "categories": categories,
             "period_label": lambda period: period_label(period, lang),
             "may_edit": may_write(scope, "targets"),
@@ -133,7 +133,7 @@ def create_target(
             )  # fmt: skip
         else:
             return RedirectResponse(
-                f"/targets?saved={created['id']}#target-{created['id']}", status_code=303
+                f"/targets?saved={created.id}#target-{created.id}", status_code=303
             )
     return _page(request, session, viewer, values=values, errors=errors, status_code=422)
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from kuznia import models
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
+from kuznia.documents import JsonObject
 from kuznia.errors import Conflict, Forbidden, InvalidInput, KuzniaError, NotFound
 from kuznia.instance import parse_stored
 from kuznia.jobs import service as jobs_service
@@ -177,7 +178,7 @@ def _scenarios_page(
     )
 
 
-def describe_change(change: dict[str, Any], lang: Language) -> str:
+def describe_change(change: JsonObject, lang: Language) -> str:
     """One change of a scenario in a line of the page's language."""
     kind = change.get("kind")
     months = _months_text(change, lang)
@@ -216,7 +217,7 @@ def describe_change(change: dict[str, Any], lang: Language) -> str:
     )
 
 
-def _months_text(change: dict[str, Any], lang: Language) -> str:
+def _months_text(change: JsonObject, lang: Language) -> str:
     first, last = change.get("first_month", 0), change.get("last_month")
     if first == 0 and last is None:
         return lang.gettext("the whole horizon")
@@ -278,10 +279,10 @@ def _window(form: Any, prefix: str, errors: dict[str, str]) -> dict[str, int]:
     return window
 
 
-def read_builder(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
+def read_builder(form: Any) -> tuple[JsonObject, dict[str, str]]:
     """The scenario document the builder's fields describe, and a message per bad field."""
     errors: dict[str, str] = {}
-    changes: list[dict[str, Any]] = []
+    changes: list[JsonObject] = []
     producer, region = _text(form, "strike_producer"), _text(form, "strike_region")
     share = _percent(form, "strike_share", errors, share=True)
     window = _window(form, "strike", errors)
@@ -364,7 +365,7 @@ def create_scenario(
             errors.update(placed)
             general.extend(rest or ([] if placed else [error.detail]))
         else:
-            return RedirectResponse(f"/workbench?saved={stored['id']}", status_code=303)
+            return RedirectResponse(f"/workbench?saved={stored.id}", status_code=303)
     return _scenarios_page(
         request, session, viewer, values=values, errors=errors, general=general, status_code=422
     )
