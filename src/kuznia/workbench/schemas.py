@@ -30,7 +30,10 @@ class ScenarioWrite(BaseModel):
         description=(
             "Each change an object with `kind`: capacity_loss (regions, producers, first_month, "
             "last_month, share), foreign_supply_cut (items, categories, first_month, "
-            "last_month, share), budget_change (fund, years, factor or amount), need_surge "
+            "last_month, share; or country, first_month, last_month, share: a shortfall of "
+            "what that supplier country is expected to deliver, resolved against the "
+            "registry into one cut per item and run of months labelled with the country), "
+            "budget_change (fund, years, factor or amount), need_surge "
             "(categories, items, groupings, first_month, last_month, factor)."
         ),
     )

@@ -27,7 +27,7 @@ from kuznia.resilience import (
     dump_scenario,
     parse_scenario,
 )
-from kuznia.workbench import repository
+from kuznia.workbench import countries, repository
 from kuznia.workbench.schemas import CriticalCreate, ScenarioUpdate, ScenarioWrite, SweepCreate
 
 RESOURCE = "scenarios"
@@ -70,7 +70,7 @@ def get_scenario(*, session: Session, scope: Scope, scenario_id: int) -> dict[st
 def create_scenario(*, session: Session, scope: Scope, body: ScenarioWrite) -> dict[str, Any]:
     """Store a scenario (planners); every problem of the document is named at once."""
     scope.require(RESOURCE, Action.write)
-    document = _document(body)
+    document = _document(body, session)
     _unique(session, body.name, None)
     scenario = models.Scenario(
         name=body.name,
@@ -90,7 +90,7 @@ def update_scenario(
     scope.require(RESOURCE, Action.write)
     scenario = _scenario(session, scenario_id)
     ensure_version(current=scenario.version, given=body.version, what=f"scenario {scenario_id}")
-    document = _document(body)
+    document = _document(body, session)
     _unique(session, body.name, scenario_id)
     scenario.name = body.name
     scenario.description = body.description
@@ -126,9 +126,14 @@ def _field_problems(problems: list[Problem]) -> list[FieldProblem]:
     return [FieldProblem(problem.path, problem.message) for problem in problems]
 
 
-def _document(body: ScenarioWrite) -> dict[str, Any]:
-    """The checked kuznia-scenario/1 document of `body` (InvalidInput naming each field)."""
+def _document(body: ScenarioWrite, session: Session) -> dict[str, Any]:
+    """The checked kuznia-scenario/1 document of `body`, foreign shortfalls by supplier
+    country resolved against the registry (InvalidInput naming each field)."""
     raw = body.model_dump(exclude={"version"})
+    if countries.needs_resolving(raw["changes"]):
+        raw["changes"] = countries.resolve_countries(
+            raw["changes"], countries.expected_supply(session=session)
+        )
     try:
         scenario = parse_scenario(raw)
     except ScenarioError as error:
