@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kuznia import models
-from kuznia.auth.permissions import Action, Scope
+from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.errors import Conflict, FieldProblem, InvalidInput, NotFound, ensure_version
 from kuznia.instance import Instance, parse_instance
 from kuznia.instance.errors import Problem
@@ -104,6 +104,14 @@ def delete_scenario(*, session: Session, scope: Scope, scenario_id: int) -> None
     scope.require(RESOURCE, Action.write)
     session.delete(_scenario(session, scenario_id))
     session.flush()
+
+
+def supplier_countries(*, session: Session, scope: Scope) -> list[str]:
+    """The supplier countries the registry expects foreign supply from, sorted (those a
+    foreign shortfall by country may name); none for a caller who may not read it."""
+    if scope.access("foreign_supply", Action.read) is Access.none:
+        return []
+    return countries.expected_supply(session=session).countries
 
 
 def _scenario(session: Session, scenario_id: int) -> models.Scenario:
