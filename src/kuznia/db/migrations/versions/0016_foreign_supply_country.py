@@ -1,6 +1,6 @@
 """The supplier country of each expected foreign delivery (`foreign_supplies.supplier_country`,
 an ISO 3166 alpha-2 code or null where not known): the registry keeps it beside the
-`kuznia-instance/1` record, which has no such field (docs/decisions/0016).
+`kuznia-instance/1` record, which has no such field (docs/decisions/0016-supplier-country-in-the-registry.md).
 
 Revision ID: 0016
 Revises: 0015
