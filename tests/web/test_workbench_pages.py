@@ -232,7 +232,7 @@ class TestForeignShortfallBySupplierCountry:
         ) in planner.get("/workbench").text
         ukrainian = pages.as_user("planner", language="uk").get("/workbench").text
         assert (
-            "Недопостачання від країни-постачальника Польща (PL): art-155, до 50% іноземного "
+            "Недопостачання з-за кордону, країна-постачальник Польща (PL): art-155, до 50% іноземного "
             "постачання виробу, місяць 2"
         ) in ukrainian.replace("\xa0", " ")
 
