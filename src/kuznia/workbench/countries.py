@@ -16,10 +16,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from kuznia import models
 from kuznia.errors import FieldProblem, InvalidInput
 
 # Digits kept of a resolved share: enough that s * part is exact to the solver's tolerance.
@@ -29,7 +25,7 @@ SHARE_DIGITS = 12
 @dataclass(frozen=True)
 class ExpectedSupply:
     """The registry's expected foreign supply, in its order: item code, month, quantity and
-    supplier country (None where not known)."""
+    supplier country (None where not known), and the horizon's length."""
 
     rows: list[tuple[str, int, float, str | None]]
     months: int
@@ -37,26 +33,6 @@ class ExpectedSupply:
     @property
     def countries(self) -> list[str]:
         return sorted({country for *_, country in self.rows if country})
-
-
-def expected_supply(*, session: Session) -> ExpectedSupply:
-    """The registry's foreign supply with its supplier countries, and the horizon."""
-    statement = (
-        select(
-            models.Item.code,
-            models.ForeignSupply.month,
-            models.ForeignSupply.quantity,
-            models.ForeignSupply.supplier_country,
-        )
-        .join(models.Item, models.ForeignSupply.item_id == models.Item.id)
-        .order_by(models.ForeignSupply.id)
-    )
-    rows = [
-        (code, int(month), float(q), country)
-        for code, month, q, country in session.execute(statement)
-    ]
-    settings = session.get(models.PlanningSettings, models.SETTINGS_ID)
-    return ExpectedSupply(rows=rows, months=settings.months if settings is not None else 0)
 
 
 def _is_request(change: object) -> bool:

@@ -13,6 +13,10 @@ from kuznia.pagination import MAX_DB_INT
 # The most scenarios a sweep may sample, and producers a critical screen may re-plan.
 MAX_SWEEP = 2000
 MAX_TOP = 100
+# The most changes a scenario may hold: a foreign shortfall by supplier country is stored as
+# one cut per item and run of months (decision 0016), so a stored document read and sent
+# back must fit; 2,000 changes are some 250 KB, within the request body limit.
+MAX_CHANGES = 2000
 
 
 class ScenarioWrite(BaseModel):
@@ -26,7 +30,7 @@ class ScenarioWrite(BaseModel):
     description: str = Field(default="", max_length=4000)
     changes: list[dict[str, Any]] = Field(
         default_factory=list,
-        max_length=200,
+        max_length=MAX_CHANGES,
         description=(
             "Each change an object with `kind`: capacity_loss (regions, producers, first_month, "
             "last_month, share), foreign_supply_cut (items, categories, first_month, "

@@ -111,7 +111,7 @@ def supplier_countries(*, session: Session, scope: Scope) -> list[str]:
     foreign shortfall by country may name); none for a caller who may not read it."""
     if scope.access("foreign_supply", Action.read) is Access.none:
         return []
-    return countries.expected_supply(session=session).countries
+    return repository.supplier_countries(session=session)
 
 
 def _scenario(session: Session, scenario_id: int) -> models.Scenario:
@@ -139,9 +139,11 @@ def _document(body: ScenarioWrite, session: Session) -> dict[str, Any]:
     country resolved against the registry (InvalidInput naming each field)."""
     raw = body.model_dump(exclude={"version"})
     if countries.needs_resolving(raw["changes"]):
-        raw["changes"] = countries.resolve_countries(
-            raw["changes"], countries.expected_supply(session=session)
+        supply = countries.ExpectedSupply(
+            rows=repository.expected_foreign_supply(session=session),
+            months=repository.horizon_months(session=session),
         )
+        raw["changes"] = countries.resolve_countries(raw["changes"], supply)
     try:
         scenario = parse_scenario(raw)
     except ScenarioError as error:
