@@ -143,3 +143,20 @@ def test_a_sweep_job_on_the_cluster_spreads_from_its_own_task_and_is_cancelled_m
     assert wait_until_over(api, f"{JOBS}/{again['id']}")["status"] == "finished"
     # the cancelled sweep's scenarios not yet planned were cancelled on the cluster
     assert planned_on(scheduler) - before < 2 * SWEEP["scenarios"] + 400
+
+
+def test_a_sweep_job_in_a_worker_process_starts_its_local_cluster(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # as deployed without a scheduler: the pool's `python -m kuznia.worker` process starts a
+    # LocalCluster of KUZNIA_SWEEP_WORKERS processes for the sweep
+    monkeypatch.setenv("KUZNIA_SWEEP_WORKERS", "2")
+    for api in make_api(engine, workers=True):
+        run = wait_until_over(api, f"{RUNS}/{api.post('planner', RUNS, json={}).json()['id']}")
+        body = {"plan_run_id": run["id"], **SWEEP}
+        job = api.post("planner", "/api/v1/sweeps", json=body).json()
+        answer = wait_until_over(api, f"{JOBS}/{job['id']}", seconds=240)
+
+        assert answer["status"] == "finished", answer
+        assert answer["result"]["workers"] == 2
+        same_sweep(answer["result"], serial_answer(engine, int(run["id"]), SWEEP))
