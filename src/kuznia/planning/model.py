@@ -298,8 +298,9 @@ def define_expansions(
     row_at = np.full(column_of.shape, -1, dtype=np.int64)
     row_at[row_line, row_month] = rows
     exp_rows = row_at[plan_input.expansion_line]  # [E, T]
+    active = np.arange(plan_input.months)[None, :] >= plan_input.expansion_active[:, None]
     added = plan_input.expansion_added()
-    e, t = np.nonzero((added > 0) & (exp_rows >= 0))
+    e, t = np.nonzero(active & (exp_rows >= 0))
     line_scale = scale[plan_input.line_item[plan_input.expansion_line[e]]]
     model.add_coefficients(exp_rows[e, t], z[e], -added[e, t] / line_scale / unit[e])
     return z, row_line, row_month
@@ -622,8 +623,9 @@ def define_exports(
         own_at = np.full((pi.n_lines, months), -1, dtype=np.int64)
         own_at[own_line, own_month] = own
         exp_rows = own_at[pi.expansion_line]
+        active = np.arange(months)[None, :] >= pi.expansion_active[:, None]
         added = pi.expansion_added()
-        k, t = np.nonzero((added > 0) & (exp_rows >= 0))
+        k, t = np.nonzero(active & (exp_rows >= 0))
         model.add_coefficients(
             exp_rows[k, t],
             expansions[k],
