@@ -253,3 +253,8 @@ class TestForeignShortfallBySupplierCountry:
         assert field_error(both.text, "foreign_country") == (
             "Choose a supplier country, or an item or a category, not both."
         )
+        unknown = planner.post("/workbench/scenarios", data={**form, "foreign_country": "FR"})
+        assert unknown.status_code == 422
+        assert field_error(unknown.text, "foreign_country") == (
+            "Choose a supplier country the registry names."
+        )

@@ -67,6 +67,7 @@ SHARE = N_("Enter a share in per cent above 0 and at most 100.")
 PERCENT = N_("Enter a change in per cent of at least -100, for example -20 or 50.")
 LAST_BEFORE_FIRST = N_("The last month cannot come before the first.")
 COUNTRY_OR_ITEM = N_("Choose a supplier country, or an item or a category, not both.")
+UNKNOWN_COUNTRY = N_("Choose a supplier country the registry names.")
 COUNTRY_DELIVERS_NOTHING = N_(
     "This supplier country is expected to deliver nothing in the months chosen."
 )
@@ -422,6 +423,11 @@ def create_scenario(
     _require(viewer, action=Action.write)
     document, errors = read_builder(form)
     values = {name: _text(form, name) for name in BUILDER_FIELDS}
+    country = _text(form, "foreign_country")
+    if country and "foreign_country" not in errors:
+        known = service.supplier_countries(session=session, scope=viewer.scope)
+        if country not in known:
+            errors["foreign_country"] = UNKNOWN_COUNTRY
     general: list[str] = []
     if not document["changes"] and not errors:
         general.append(NO_CHANGE)
@@ -435,7 +441,7 @@ def create_scenario(
         except (InvalidInput, Conflict) as error:
             problems = [p for p in error.problems if not p.field.endswith(".country")]
             if len(problems) < len(error.problems):
-                # the builder offers only the registry's countries: one chosen delivers
+                # the country is one the registry names (checked above): it delivers
                 # nothing in the months chosen
                 errors["foreign_country"] = COUNTRY_DELIVERS_NOTHING
             placed, rest = forms.by_field(problems, ("name",))
