@@ -21,6 +21,9 @@ os.environ.setdefault("KUZNIA_AUDIT_KEY", "test-audit-key-not-secret-0123456789a
 # open for as long as the suite lives. The closed-period tests give their own settings
 # (tests/logistics/test_exact_ledger.py); the default, 31 days, is tested there too.
 os.environ.setdefault("KUZNIA_CLOSED_PERIOD_DAYS", "36500")
+# Sweep jobs plan their scenarios in the worker itself unless a test starts a cluster
+# (tests/api/test_sweep_cluster.py): a LocalCluster per small sweep is slower than the sweep.
+os.environ.setdefault("KUZNIA_SWEEP_WORKERS", "0")
 
 # Databases for every test that needs one (tests/db/fixtures.py): SQLite, and PostgreSQL too.
 pytest_plugins = ["tests.db.fixtures"]

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
         description="A Dask scheduler's address (tcp://host:8786): plan runs and jobs run on "
         "its workers instead of local worker processes (decision 0015).",
     )
+    sweep_workers: int = Field(
+        default=2,
+        ge=0,
+        le=64,
+        description="Processes of the Dask LocalCluster a sweep job spreads its scenarios over "
+        "when no scheduler is configured; 0 plans them one after the other in the worker.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `kuznia serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `kuznia serve` listens on.")
     # The audit chain's HMAC key, outside the database (read by kuznia.audit.keys, which

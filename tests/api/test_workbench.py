@@ -222,3 +222,87 @@ def test_a_robust_plan_run_solves_robustly_and_reports_its_check(api: Api, engin
     milp = api.post("planner", RUNS, json={"mode": "milp", "robust": robust})
     assert milp.status_code == 422
     assert "robust" in milp.text
+
+
+class TestForeignShortfallBySupplierCountry:
+    """A shortfall of what one supplier country is expected to deliver, resolved against the
+    registry's foreign supply when the scenario is stored (decision 0016)."""
+
+    def test_it_is_stored_as_cuts_per_item_and_month_labelled_with_the_country(
+        self, api: Api
+    ) -> None:
+        # VARIED expects 5,000 rounds of art-155 in month 1 from nobody known; PL adds 15,000
+        # and 8 fpv in month 2 (of 12.5 + 8): half of PL's missing is 0.5 * 15,000 / 20,000
+        # of art-155 in month 1 and 0.5 * 8 / 20.5 of fpv in month 2
+        for item, month, quantity in (("art-155", 1, 15000), ("fpv", 2, 8)):
+            body = {"item": item, "month": month, "quantity": quantity, "supplier_country": "PL"}
+            added = api.post("planner", "/api/v1/foreign-supply", json=body)
+            assert added.status_code == 201, added.text
+            assert added.json()["supplier_country"] == "PL"
+        request = {"kind": "foreign_supply_cut", "country": "PL", "share": 0.5}
+
+        stored = store(api, {"name": "PL half", "changes": [request]})
+
+        assert stored["document"]["changes"] == [
+            {
+                "kind": "foreign_supply_cut",
+                "country": "PL",
+                "items": ["art-155"],
+                "first_month": 1,
+                "last_month": 1,
+                "share": 0.375,
+            },
+            {
+                "kind": "foreign_supply_cut",
+                "country": "PL",
+                "items": ["fpv"],
+                "first_month": 2,
+                "last_month": 2,
+                "share": round(0.5 * 8 / 20.5, 12),
+            },
+        ]
+        listed = api.get("planner", "/api/v1/foreign-supply?supplier_country=PL").json()
+        assert [row["item"] for row in listed["items"]] == ["art-155", "fpv"]
+
+    def test_months_without_the_countrys_supply_are_refused_naming_the_field(
+        self, api: Api
+    ) -> None:
+        body = {"item": "fpv", "month": 2, "quantity": 8, "supplier_country": "PL"}
+        assert api.post("planner", "/api/v1/foreign-supply", json=body).status_code == 201
+        request = {"kind": "foreign_supply_cut", "country": "PL", "first_month": 0}
+
+        early = api.post(
+            "planner",
+            SCENARIOS,
+            json={"name": "PL early", "changes": [{**request, "last_month": 1}]},
+        )
+        unknown = api.post(
+            "planner", SCENARIOS, json={"name": "FR", "changes": [{**request, "country": "FR"}]}
+        )
+        lower = api.post(
+            "planner", SCENARIOS, json={"name": "pl", "changes": [{**request, "country": "pl"}]}
+        )
+
+        assert early.status_code == 422, early.text
+        assert early.json()["problems"] == [
+            {
+                "field": "changes[0].country",
+                "message": 'supplier country "PL" is expected to deliver nothing in months 0..1',
+            }
+        ]
+        assert unknown.status_code == 422, unknown.text
+        assert unknown.json()["problems"] == [
+            {
+                "field": "changes[0].country",
+                "message": 'unknown supplier country "FR": the registry expects foreign supply '
+                "from PL",
+            }
+        ]
+        assert lower.status_code == 422, lower.text
+        assert lower.json()["problems"][0]["field"] == "changes[0].country"
+
+    def test_a_registry_country_code_is_two_capital_letters(self, api: Api) -> None:
+        body = {"item": "fpv", "month": 2, "quantity": 8, "supplier_country": "Poland"}
+        refused = api.post("planner", "/api/v1/foreign-supply", json=body)
+        assert refused.status_code == 422
+        assert "supplier_country" in refused.text

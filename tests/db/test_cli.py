@@ -58,7 +58,7 @@ def test_upgrade_then_import_then_export_gives_the_file_back_byte_for_byte(
     written = run("export", "instance", "--output", exported)
 
     assert (upgraded.exit_code, imported.exit_code, written.exit_code) == (0, 0, 0)
-    assert "migrated from revision none to 0015" in upgraded.stdout
+    assert "migrated from revision none to 0016" in upgraded.stdout
     assert "100 lines, 863 needs" in imported.stdout
     assert exported.read_bytes() == small_file.read_bytes()
 
@@ -69,7 +69,7 @@ def test_upgrade_of_an_up_to_date_database_says_so(run: CliRunnerCall) -> None:
     result = run("db", "upgrade")
 
     assert result.exit_code == 0
-    assert "is up to date (revision 0015)" in result.stdout
+    assert "is up to date (revision 0016)" in result.stdout
 
 
 def test_import_into_a_registry_holding_data_needs_replace(

@@ -11,7 +11,7 @@ from typer.testing import CliRunner, Result
 
 from kuznia.cli.main import app
 from kuznia.instance import write_instance
-from kuznia.synthetic import generate
+from kuznia.synthetic import generate, supplier_countries
 
 
 class Kuznia:
@@ -60,6 +60,31 @@ def test_a_workbook_exported_and_imported_into_an_empty_database_is_the_same_reg
     assert "100 lines, 863 needs" in exported.stdout
     assert "Imported synthetic-small-seed7 from" in imported.stdout
     assert (tmp_path / "back.json").read_bytes() == small_file.read_bytes()
+
+
+def test_generated_supplier_countries_travel_through_the_registry_and_its_workbook(
+    kuznia: Kuznia, second_database: Kuznia, tmp_path: Path
+) -> None:
+    # `kuznia generate` writes a workbook with synthetic supplier countries (decision 0016);
+    # the registry keeps them, exports them and a second registry imports them
+    generated, exported = tmp_path / "generated.xlsx", tmp_path / "exported.xlsx"
+    made = kuznia("generate", "small", "--seed", "7", "--output", generated)
+    kuznia("import", generated)
+    kuznia("export", "excel", "--output", exported)
+    second_database("import", exported)
+
+    def countries(path: Path) -> list[object]:
+        sheet = openpyxl.load_workbook(path)["Foreign supply"]
+        header = [cell.value for cell in sheet[1]]
+        column = header.index("supplier_country")
+        return [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+    expected = supplier_countries(generate("small", seed=7), seed=7)
+    assert made.exit_code == 0, made.stdout
+    assert countries(generated) == countries(exported) == expected
+    again = tmp_path / "again.xlsx"
+    second_database("export", "excel", "--output", again)
+    assert countries(again) == expected
 
 
 def test_a_workbook_imports_into_the_database_the_fixtures_name(

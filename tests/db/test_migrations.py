@@ -82,7 +82,7 @@ def test_upgrade_creates_every_table_on_an_empty_database(empty_engine: Engine) 
     upgrade(engine=empty_engine)
 
     assert set(inspect(empty_engine).get_table_names()) == EVERY_TABLE
-    assert current_revision(engine=empty_engine) == head_revision() == "0015"
+    assert current_revision(engine=empty_engine) == head_revision() == "0016"
     assert is_up_to_date(engine=empty_engine)
 
 
@@ -90,7 +90,7 @@ def test_upgrade_twice_changes_nothing(migrated: Engine) -> None:
     upgrade(engine=migrated)
 
     assert set(inspect(migrated).get_table_names()) == EVERY_TABLE
-    assert current_revision(engine=migrated) == "0015"
+    assert current_revision(engine=migrated) == "0016"
 
 
 def test_migrations_build_exactly_what_the_models_describe(migrated: Engine) -> None:

@@ -20,10 +20,11 @@ from kuznia.io.workbook import (
     DECIMAL_FORMAT,
     SHEET_ORDER,
     WorkbookError,
+    read_registry,
     read_registry_workbook,
     write_registry_workbook,
 )
-from kuznia.synthetic import generate
+from kuznia.synthetic import generate, supplier_countries
 from tests.db.builders import varied
 
 DATA_SHEETS = [title for title in SHEET_ORDER if title != "Notes"]
@@ -113,6 +114,34 @@ class TestRoundTrip:
         book.save(path)
 
         assert as_json(read_registry_workbook(path)) == as_json(instance)
+
+    def test_supplier_countries_come_back_beside_the_instance(self, tmp_path: Path) -> None:
+        instance = generate("small", seed=7)
+        countries = supplier_countries(instance, seed=7)
+        path = tmp_path / "small.xlsx"
+
+        write_registry_workbook(instance, path, supplier_countries=countries)
+        back = read_registry(path)
+
+        assert as_json(back.instance) == as_json(instance)
+        assert back.supplier_countries == countries
+        assert len(set(countries)) > 1
+
+    def test_a_workbook_from_before_supplier_countries_reads_them_as_not_known(
+        self, tmp_path: Path
+    ) -> None:
+        instance = generate("tiny", seed=7)
+        path = tmp_path / "old.xlsx"
+        write_registry_workbook(instance, path)
+        book = openpyxl.load_workbook(path)
+        assert [cell.value for cell in book["Foreign supply"][1]][-1] == "supplier_country"
+        book["Foreign supply"].delete_cols(4)
+        book.save(path)
+
+        back = read_registry(path)
+
+        assert as_json(back.instance) == as_json(instance)
+        assert back.supplier_countries == [None] * len(instance.foreign_supply)
 
     def test_ints_stay_ints_and_whole_floats_stay_floats(self, tmp_path: Path) -> None:
         path = tmp_path / "varied.xlsx"
@@ -349,6 +378,18 @@ class TestBadCells:
             'Funds!E3 (eligible_ownership): must list values among "state", "private", '
             '"joint_venture", got "stat"',
             "'Fund budgets'!C2 (amount): must be a number >= 0, got \"much\"",
+        ]
+
+    def test_a_supplier_country_is_two_letters_and_read_in_capitals(
+        self, edit: Callable[[Callable[[Workbook], None]], Path]
+    ) -> None:
+        lower = read_registry(edit(cells(Foreign_supply={"D2": " pl "})))
+        wrong = edit(cells(Foreign_supply={"D2": "Poland"}))
+
+        assert lower.supplier_countries[0] == "PL"
+        assert problems_of(wrong) == [
+            "'Foreign supply'!D2 (supplier_country): must be a country's two letters such as "
+            'PL, got "Poland"'
         ]
 
     def test_a_required_cell_left_blank_is_named(

@@ -111,6 +111,17 @@ class TestDocument:
             "changes[0]: a capacity_loss names at least one region or producer"
         ]
 
+    def test_a_cut_labelled_with_a_supplier_country_names_its_items(self):
+        # a country alone would cut every item's supply in a file: only the workbench, which
+        # knows each delivery's country from the registry, resolves it (decision 0016)
+        with pytest.raises(ScenarioError) as raised:
+            parse_scenario(scenario({"kind": "foreign_supply_cut", "country": "PL"}))
+        assert [p.path for p in raised.value.problems] == ["changes[0].country"]
+        labelled = parse_scenario(
+            scenario({"kind": "foreign_supply_cut", "country": "PL", "items": ["a"]})
+        )
+        assert labelled.changes[0].country == "PL"
+
     def test_broken_json_and_a_missing_file_are_problems_not_tracebacks(self, tmp_path):
         with pytest.raises(ScenarioError) as raised:
             parse_scenario('{"name": ')

@@ -12,6 +12,7 @@ from kuznia.planning import PlanInput, SolveOptions, plan
 from kuznia.resilience import (
     Contracts,
     Disruption,
+    apply_disruption,
     apply_scenario,
     approximate_expansions,
     disruption_of,
@@ -103,6 +104,30 @@ class TestStruckExpansions:
         delivered = planned.deliveries.groupby("month")["quantity"].sum().to_dict()
         assert delivered.get(1, 0.0) == 0.0
         assert approximate_expansions(instance, strike) == ["e1"]
+
+    def test_a_strike_inside_an_expansions_months_is_exact_on_the_applied_arrays(self):
+        # the arrays hold what the format cannot: e1 counts in months 0 and 2, not in 1
+        # (PlanInput.expansion_kept); planned, they agree with the re-optimised model exactly:
+        # 10 short in month 1, carried as backlog into month 2 (10 + 10 short, x3 = 60)
+        instance = build(expanded())
+        strike = scenario(
+            {"kind": "capacity_loss", "producers": ["p"], "first_month": 1, "last_month": 1}
+        )
+        plan_input = PlanInput.from_instance(instance)
+        disruption = disruption_of(plan_input, strike)
+        outcome, _ = reoptimise(template_for(plan_input), disruption, options=OPTIONS)
+
+        applied = apply_disruption(plan_input, disruption)
+        planned = plan(applied, options=OPTIONS)
+
+        assert applied.expansion_kept is not None
+        assert applied.expansion_kept.tolist() == [[1.0, 0.0, 1.0]]
+        assert outcome.weighted_unit_months_short == [pytest.approx(60)]
+        assert planned.tiers[0].weighted_unit_months_short == pytest.approx(60)
+        assert planned.coverage == pytest.approx(outcome.coverage) == pytest.approx(2 / 3)
+        assert planned.cost == pytest.approx(outcome.cost) == pytest.approx(21)
+        delivered = planned.deliveries.groupby("month")["quantity"].sum().to_dict()
+        assert delivered == {0: pytest.approx(10), 2: pytest.approx(10)}
 
 
 class TestHeldContractsAndBudgets:

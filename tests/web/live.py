@@ -1,5 +1,6 @@
 """A live Kuznia for the browser tests: uvicorn on a free loopback port in a thread, a
-temporary SQLite database holding the `small` synthetic data set, the demo user of each role
+temporary SQLite database holding the `small` synthetic data set (with the synthetic supplier
+countries of its foreign supply), the demo user of each role
 and the execution demo (`kuznia demo-users --execution`: depots, a signed plan, four days of
 receipts and dispatches), and plan worker processes as in production."""
 
@@ -21,7 +22,7 @@ from kuznia.db import create_engine_for, session_scope, upgrade
 from kuznia.main import create_app
 from kuznia.registry import import_instance
 from kuznia.settings import Settings
-from kuznia.synthetic import generate
+from kuznia.synthetic import generate, supplier_countries
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,12 @@ def live_kuznia(directory: Path) -> Iterator[LiveKuznia]:
     engine = create_engine_for(database_url)
     upgrade(engine=engine)
     with session_scope(engine) as session:
-        import_instance(session=session, instance=generate("small", seed=7))
+        small = generate("small", seed=7)
+        import_instance(
+            session=session,
+            instance=small,
+            supplier_countries=supplier_countries(small, seed=7),
+        )
         add_demo_users(session=session)
     add_demo_execution(engine=engine)
     settings = Settings(database_url=database_url, plan_workers=2)

@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import update
 
+from kuznia import models
+from kuznia.db import session_scope
 from tests.web.conftest import Execution, Pages
 from tests.web.test_security import field_error
 
@@ -117,6 +120,7 @@ class TestReading:
             "5,000 pcs",
             "500 pcs",
             "-4,500 pcs",
+            "—",
             "Germany (DE), Poland (PL)",
         ]
         assert _row(page.text, "foreign-by-item", "fpv") == [
@@ -124,6 +128,7 @@ class TestReading:
             "0 pcs",
             "5 pcs",
             "5 pcs",
+            "—",
             "Finland (FI)",
         ]
         by_country = page.text.split('id="foreign-by-country"', 1)[1].split("</table>", 1)[0]
@@ -136,6 +141,16 @@ class TestReading:
             "Poland (PL)",
         ]
         assert "Record a foreign delivery" not in page.text  # planners read; depots record
+
+    def test_the_supplier_country_the_registry_expects_is_shown_beside_the_arrivals(
+        self, pages: Pages
+    ) -> None:
+        with session_scope(pages.engine) as session:
+            session.execute(update(models.ForeignSupply).values(supplier_country="PL"))
+
+        page = pages.as_user("planner", language="uk").get(f"{PATH}?as_of=2026-12-31")
+
+        assert _row(page.text, "foreign-by-item", "art-155")[4] == "Польща (PL) 5 000 шт."
 
     def test_an_earlier_day_counts_only_what_had_arrived(self, pages: Pages) -> None:
         assert _record(pages).status_code == 303
@@ -153,7 +168,12 @@ class TestReading:
         page = pages.as_user("planner", language="uk").get(f"{PATH}?as_of=2026-12-31")
 
         assert "<h1>Іноземні постачання</h1>" in page.text
-        assert _row(page.text, "foreign-by-item", "fpv")[2:] == ["5 шт.", "5 шт.", "Польща (PL)"]
+        assert _row(page.text, "foreign-by-item", "fpv")[2:] == [
+            "5 шт.",
+            "5 шт.",
+            "—",
+            "Польща (PL)",
+        ]
 
     def test_the_ledger_links_to_it(self, pages: Pages) -> None:
         assert f'href="{PATH}"' in pages.as_user("logistics").get("/ledger").text

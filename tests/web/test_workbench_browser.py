@@ -144,3 +144,43 @@ def test_a_planner_strikes_the_most_critical_producer_sweeps_and_asks_for_a_robu
                 assert wide <= width, f"{path} in {language} is {wide} px wide at {width}"
                 shoot(page, f"{name}-{language}-{width}")
     context.close()
+
+
+def test_a_planner_cuts_what_a_supplier_country_delivers_in_english_and_ukrainian(
+    live: LiveKuznia, browser: Browser
+) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    log_in(page, live, "planner")
+    start_plan(page, live, "lp")
+
+    page.goto(f"{live.url}/workbench")
+    country = page.get_by_label("Supplier country")
+    # the small data set's synthetic countries, named in the page's language
+    expect(country.locator("option", has_text="Lithuania (LT)")).to_have_count(1)
+    page.get_by_label("Name").fill("LT delivers half, first year")
+    country.select_option("LT")
+    page.get_by_label("Share that does not arrive, %").fill("50")
+    page.locator("#f-foreign_first").select_option("0")
+    page.locator("#f-foreign_last").select_option("11")
+    shoot(page, "workbench-country-builder-en")
+    page.get_by_role("button", name="Store the scenario").click()
+    expect(page.get_by_text("The scenario was stored.")).to_be_visible()
+    row = page.locator("table.scenarios tbody tr.saved")
+    expect(row).to_contain_text("Foreign shortfall from supplier country Lithuania (LT): ")
+    expect(row).to_contain_text("months 1–12")
+    shoot(page, "workbench-country-en")
+
+    page.get_by_role("link", name="Українська").click()
+    expect(page.locator("html")).to_have_attribute("lang", "uk")
+    row = page.locator("table.scenarios tbody tr", has_text="LT delivers half")
+    expect(row).to_contain_text("Недопостачання з-за кордону, країна-постачальник Литва (LT): ")
+    expect(
+        page.get_by_label("Країна-постачальник").locator("option", has_text="Литва (LT)")
+    ).to_have_count(1)
+    shoot(page, "workbench-country-uk")
+    for width, height in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": height})
+        shoot(page, f"workbench-country-uk-{width}")
+    context.close()

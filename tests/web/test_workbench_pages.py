@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
+from kuznia import models
+from kuznia.db import session_scope
 from kuznia.worker import work_all
 from tests.web.conftest import Pages
 from tests.web.test_security import field_error
@@ -201,3 +203,58 @@ def test_auditors_read_the_workbench_and_other_roles_may_not(pages: Pages) -> No
         for path in ("/workbench", "/workbench/sweeps", "/workbench/critical"):
             assert client.get(path).status_code == 403, (user, path)
         assert 'href="/workbench"' not in client.get("/overview").text, user
+
+
+@pytest.mark.usefixtures("run_id")
+class TestForeignShortfallBySupplierCountry:
+    """The builder offers the registry's supplier countries (decision 0016): VARIED expects
+    5,000 art-155 in month 1 (2026-12) and 12.5 fpv in month 2 (2027-01), here both from PL."""
+
+    @pytest.fixture(autouse=True)
+    def from_poland(self, pages: Pages) -> None:
+        with session_scope(pages.engine) as session:
+            session.execute(update(models.ForeignSupply).values(supplier_country="PL"))
+
+    def test_a_country_is_stored_as_its_cuts_and_shown_as_the_country(self, pages: Pages) -> None:
+        planner = pages.as_user("planner")
+        page = planner.get("/workbench").text
+        assert '<option value="PL">Poland (PL)</option>' in page
+        form = {"name": "PL half", "foreign_country": "PL", "foreign_share": "50"}
+
+        stored = planner.post(
+            "/workbench/scenarios", data={**form, "foreign_last": "1"}, follow_redirects=False
+        )
+
+        assert stored.status_code == 303, stored.text
+        assert (
+            "Foreign shortfall from supplier country Poland (PL): art-155, up to 50% of an "
+            "item&#39;s foreign supply, month 2"
+        ) in planner.get("/workbench").text
+        ukrainian = pages.as_user("planner", language="uk").get("/workbench").text
+        assert (
+            "Недопостачання з-за кордону, країна-постачальник Польща (PL): art-155, до 50% іноземного "
+            "постачання виробу, місяць 2"
+        ) in ukrainian.replace("\xa0", " ")
+
+    def test_a_country_without_supply_in_the_months_is_said_beside_it(self, pages: Pages) -> None:
+        planner = pages.as_user("planner")
+        form = {"name": "PL early", "foreign_country": "PL", "foreign_last": "0"}
+
+        early = planner.post("/workbench/scenarios", data=form)
+        both = planner.post(
+            "/workbench/scenarios", data={**form, "name": "both", "foreign_item": "fpv"}
+        )
+
+        assert early.status_code == 422
+        assert field_error(early.text, "foreign_country") == (
+            "This supplier country is expected to deliver nothing in the months chosen."
+        )
+        assert both.status_code == 422
+        assert field_error(both.text, "foreign_country") == (
+            "Choose a supplier country, or an item or a category, not both."
+        )
+        unknown = planner.post("/workbench/scenarios", data={**form, "foreign_country": "FR"})
+        assert unknown.status_code == 422
+        assert field_error(unknown.text, "foreign_country") == (
+            "Choose a supplier country the registry names."
+        )

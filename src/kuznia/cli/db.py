@@ -30,14 +30,16 @@ from kuznia.db.migrate import current_revision, head_revision
 from kuznia.db.migrate import upgrade as run_upgrade
 from kuznia.instance import Instance, InstanceError, read_instance, write_instance
 from kuznia.io.workbook import (
+    RegistryWorkbook,
     WorkbookError,
-    read_registry_workbook,
+    read_registry,
     write_registry_workbook,
 )
 from kuznia.registry import (
     RegistryEmptyError,
     RegistryNotEmptyError,
     export_instance,
+    export_supplier_countries,
     import_instance,
 )
 from kuznia.settings import Settings
@@ -94,11 +96,17 @@ def import_command(
     Refuses a registry that already holds data unless --replace is given.
     """
     began = time.perf_counter()
-    instance = _read_registry_file(file)
+    registry = _read_registry_file(file)
+    instance = registry.instance
     with database() as (engine, where):
         try:
             with session_scope(engine, CLI) as session:
-                report = import_instance(session=session, instance=instance, replace=replace)
+                report = import_instance(
+                    session=session,
+                    instance=instance,
+                    replace=replace,
+                    supplier_countries=registry.supplier_countries,
+                )
         except InstanceError as error:
             _invalid_instance(error, f"Invalid instance file {file}")
         except RegistryNotEmptyError:
@@ -145,10 +153,12 @@ def export_excel_command(
             highlight=False,
         )
         raise typer.Exit(NOTHING_DONE)
+    countries: list[str | None] = []
     with database() as (engine, where):
         try:
             with session_scope(engine, CLI) as session:
                 instance: Instance | None = export_instance(session=session)
+                countries = export_supplier_countries(session=session)
         except RegistryEmptyError:
             instance = None
         except InstanceError as error:
@@ -158,7 +168,7 @@ def export_excel_command(
             None, output, start_hint=instance.start, months_hint=instance.months
         )
     else:
-        write_registry_workbook(instance, output)
+        write_registry_workbook(instance, output, supplier_countries=countries)
     seconds = time.perf_counter() - began
     if instance is None or template:
         empty = " (the registry is empty)" if instance is None else ""
@@ -233,16 +243,18 @@ def database(*, migrated: bool = True) -> Iterator[tuple[Engine, str]]:
         engine.dispose()
 
 
-def _read_registry_file(file: Path) -> Instance:
-    """The instance in an instance file or, by its extension, a registry workbook; exits
-    with every problem printed when it is not valid."""
+def _read_registry_file(file: Path) -> RegistryWorkbook:
+    """The instance in an instance file or, by its extension, a registry workbook (with the
+    supplier countries of its foreign supply: an instance file has none); exits with every
+    problem printed when it is not valid."""
     if file.suffix.lower() not in WORKBOOK_SUFFIXES:
         try:
-            return read_instance(file)
+            instance = read_instance(file)
         except InstanceError as error:
             _invalid_instance(error, f"Invalid instance file {file}")
+        return RegistryWorkbook(instance=instance, supplier_countries=[])
     try:
-        return read_registry_workbook(file)
+        return read_registry(file)
     except WorkbookError as error:
         errors.print(
             f"[bold red]Invalid workbook {file}[/]: {len(error.problems)} problem(s)",

@@ -58,20 +58,34 @@ def _read(path: Path) -> object:
 def generate(
     size: Size = typer.Argument(..., help="tiny, small, national or national-x10"),
     seed: int = typer.Option(7, "--seed", help="Random seed: the same seed gives the same data."),
-    output: Path = typer.Option(..., "--output", "-o", help="Instance file to write (JSON)."),
+    output: Path = typer.Option(
+        ...,
+        "--output",
+        "-o",
+        help="Instance file to write (JSON), or a registry workbook (.xlsx) that also names "
+        "each foreign delivery's supplier country (for `kuznia import`).",
+    ),
     economy: bool = typer.Option(
         True,
         "--economy/--no-economy",
         help="Producers' employees and a few export offers (on by default).",
     ),
 ) -> None:
-    """Generate a synthetic, illustrative planning instance (kuznia-instance/1)."""
+    """Generate a synthetic, illustrative planning instance (kuznia-instance/1), or its
+    registry workbook with synthetic supplier countries of the foreign supply."""
     from kuznia.synthetic import generate as make
+    from kuznia.synthetic import supplier_countries
 
     began = time.perf_counter()
     instance = make(size.value, seed=seed, economy=economy)
     output.parent.mkdir(parents=True, exist_ok=True)
-    write_instance(instance, output)
+    if output.suffix.lower() == ".xlsx":
+        from kuznia.io.workbook import write_registry_workbook
+
+        countries = supplier_countries(instance, seed=seed)
+        write_registry_workbook(instance, output, supplier_countries=countries)
+    else:
+        write_instance(instance, output)
     console.print(
         f"Wrote [bold]{output}[/]: {len(instance.producers)} producers, {len(instance.lines)} lines, "
         f"{len(instance.items)} items, {len(instance.groupings)} groupings, {instance.months} months, "

@@ -147,18 +147,26 @@ def list_foreign_receipts(
 
 def foreign_supply_report(*, session: Session, scope: Scope, as_of: date) -> dict[str, Any]:
     """Per item: the foreign supply the registry expects up to `as_of`'s month (from the
-    horizon's start), what arrived up to `as_of` in all and per supplier country."""
+    horizon's start), in all and per supplier country where the registry names one, and what
+    arrived up to `as_of` in all and per supplier country."""
     scope.require("foreign_receipts", Action.read)
     start = _start(session)
     last = months_between(start, month_of(as_of)) if start else -1
     expected: dict[str, float] = {}
-    for item, quantity in session.execute(
-        select(models.Item.code, func.sum(models.ForeignSupply.quantity))
+    expected_from: dict[str, dict[str, float]] = {}
+    for item, country, quantity in session.execute(
+        select(
+            models.Item.code,
+            models.ForeignSupply.supplier_country,
+            func.sum(models.ForeignSupply.quantity),
+        )
         .join(models.Item, models.Item.id == models.ForeignSupply.item_id)
         .where(models.ForeignSupply.month <= last)
-        .group_by(models.Item.code)
+        .group_by(models.Item.code, models.ForeignSupply.supplier_country)
     ).all():
-        expected[item] = float(quantity or 0.0)
+        expected[item] = expected.get(item, 0.0) + float(quantity or 0.0)
+        if country:
+            expected_from.setdefault(item, {})[country] = float(quantity or 0.0)
     arrived: dict[str, dict[str, float]] = {}
     statement = (
         select(
@@ -184,6 +192,10 @@ def foreign_supply_report(*, session: Session, scope: Scope, as_of: date) -> dic
                 "actual": actual,
                 "difference": actual - expected.get(item, 0.0),
                 "by_country": [{"country": c, "quantity": q} for c, q in sorted(countries.items())],
+                "expected_by_country": [
+                    {"country": c, "quantity": q}
+                    for c, q in sorted(expected_from.get(item, {}).items())
+                ],
             }
         )
     return {"as_of": as_of, "start": start, "items": rows}

@@ -29,6 +29,9 @@ class ForeignSupply(Versioned, Base):
     month: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[float] = mapped_column(Double)
     quantity_is_int: Mapped[bool] = mapped_column(Boolean, default=False)
+    # ISO 3166 alpha-2 code of the supplying country; not part of kuznia-instance/1 (the
+    # registry's own knowledge, decision 0016); null where not known.
+    supplier_country: Mapped[str | None] = mapped_column(String(2), index=True, default=None)
 
     item: Mapped[Item] = relationship()
 

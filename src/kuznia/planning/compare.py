@@ -92,8 +92,7 @@ def capacity_rows(plan_input: PlanInput, kept: np.ndarray | None = None) -> list
     pi = plan_input
     total = pi.capacity.astype(np.float64, copy=True)
     if pi.n_expansions:
-        active = np.arange(pi.months)[None, :] >= pi.expansion_active[:, None]
-        np.add.at(total, pi.expansion_line, active * pi.expansion_capacity[:, None])
+        np.add.at(total, pi.expansion_line, pi.expansion_added())
     if kept is not None:
         total = total * kept
     frame = pd.DataFrame(

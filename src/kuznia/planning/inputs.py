@@ -89,6 +89,11 @@ class PlanInput:
     order_price: FloatArray = field(default_factory=lambda: np.zeros(0))  # [O] per unit
     order_buyer: list[str] = field(default_factory=list)
 
+    # [E, T] share of each expansion's added capacity that counts in each month: a strike on
+    # its line in some months only (kuznia.resilience.disruption.apply_disruption); None: all.
+    # The instance format has no such field: an instance's expansions always count whole.
+    expansion_kept: FloatArray | None = None
+
     # people employed per producer, -1 where not given
     producer_employees: IntArray = field(default_factory=lambda: _ints())  # [P]
     # joint-venture partners per producer: (country, share)
@@ -127,6 +132,13 @@ class PlanInput:
     @property
     def n_expansions(self) -> int:
         return len(self.expansion_ids)
+
+    def expansion_added(self) -> FloatArray:
+        """[E, T] capacity each expansion adds in each month when fully chosen: its added
+        capacity from its active month on, times `expansion_kept` where given."""
+        active = np.arange(self.months)[None, :] >= self.expansion_active[:, None]
+        added = active * self.expansion_capacity[:, None]
+        return added if self.expansion_kept is None else added * self.expansion_kept
 
     @classmethod
     def from_instance(cls, instance: Instance) -> PlanInput:

@@ -235,12 +235,7 @@ def define_deliveries(model: Model, plan_input: PlanInput, scale: FloatArray) ->
     month = np.arange(months)
     expansion_extra = np.zeros((n_lines, months))
     if plan_input.n_expansions:
-        active = month[None, :] >= plan_input.expansion_active[:, None]
-        np.add.at(
-            expansion_extra,
-            plan_input.expansion_line,
-            active * plan_input.expansion_capacity[:, None],
-        )
+        np.add.at(expansion_extra, plan_input.expansion_line, plan_input.expansion_added())
     # a delivery needs a fund that may pay for it, unless it costs nothing
     payable = np.asarray(plan_input.fund_pays_line.any(axis=0), dtype=bool)[:, None] | (
         plan_input.price == 0
@@ -279,7 +274,8 @@ def define_expansions(
     unit: FloatArray,
 ) -> tuple[IntArray, IntArray, IntArray]:
     """Expansions z[e] in [0, 1] (lp) or {0, 1} (milp). Where a line has expansions, its capacity
-    becomes a row: x[l,t] - sum_{e of l, t >= start+delay} added[e] z[e] <= capacity[l,t].
+    becomes a row: x[l,t] - sum_{e of l, t >= start+delay} added[e] kept[e,t] z[e] <=
+    capacity[l,t], kept[e,t] = 1 but where a scenario strikes the line (`expansion_kept`).
 
     In lp the column is the added capacity in packs, y[e] = added[e] z[e] / pack in
     [0, added[e] / pack], so the capacity rows have unit coefficients (`expansion_unit`).
@@ -303,11 +299,10 @@ def define_expansions(
     row_at[row_line, row_month] = rows
     exp_rows = row_at[plan_input.expansion_line]  # [E, T]
     active = np.arange(plan_input.months)[None, :] >= plan_input.expansion_active[:, None]
+    added = plan_input.expansion_added()
     e, t = np.nonzero(active & (exp_rows >= 0))
     line_scale = scale[plan_input.line_item[plan_input.expansion_line[e]]]
-    model.add_coefficients(
-        exp_rows[e, t], z[e], -plan_input.expansion_capacity[e] / line_scale / unit[e]
-    )
+    model.add_coefficients(exp_rows[e, t], z[e], -added[e, t] / line_scale / unit[e])
     return z, row_line, row_month
 
 
@@ -629,11 +624,12 @@ def define_exports(
         own_at[own_line, own_month] = own
         exp_rows = own_at[pi.expansion_line]
         active = np.arange(months)[None, :] >= pi.expansion_active[:, None]
+        added = pi.expansion_added()
         k, t = np.nonzero(active & (exp_rows >= 0))
         model.add_coefficients(
             exp_rows[k, t],
             expansions[k],
-            -pi.expansion_capacity[k] / scale[pi.line_item[pi.expansion_line[k]]] / unit[k],
+            -added[k, t] / scale[pi.line_item[pi.expansion_line[k]]] / unit[k],
         )
     if min_rate_lines.size:
         _export_min_rates(model, pi, scale, min_rate_lines, line, month, y, capacity_total)

@@ -9,6 +9,7 @@ from kuznia.registry.snapshot import (
     RegistryNotEmptyError,
     SnapshotError,
     export_instance,
+    export_supplier_countries,
     import_instance,
     registry_is_empty,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "RegistryNotEmptyError",
     "SnapshotError",
     "export_instance",
+    "export_supplier_countries",
     "import_instance",
     "registry_is_empty",
 ]

@@ -20,13 +20,14 @@ from kuznia.instance.errors import InstanceError
 from kuznia.io.workbook import (
     CellProblem,
     WorkbookError,
-    read_registry_workbook,
+    read_registry,
     write_registry_workbook,
 )
 from kuznia.registry.snapshot import (
     ImportReport,
     RegistryEmptyError,
     export_instance,
+    export_supplier_countries,
     import_instance,
 )
 
@@ -45,8 +46,10 @@ def registry_workbook(*, session: Session, scope: Scope) -> bytes:
     """The registry as the workbook people fill in (the empty template when there is none);
     for those who read the whole registry (planners, auditors)."""
     scope.require("instance", Action.read)
+    countries: list[str | None] = []
     try:
         instance = export_instance(session=session)
+        countries = export_supplier_countries(session=session)
     except RegistryEmptyError:
         instance = None
     except InstanceError as error:
@@ -54,7 +57,7 @@ def registry_workbook(*, session: Session, scope: Scope) -> bytes:
         raise Conflict(f"the registry breaks the format: {shown}") from None
     with tempfile.TemporaryDirectory(prefix="kuznia-registry-") as folder:
         path = Path(folder) / "registry.xlsx"
-        write_registry_workbook(instance, path)
+        write_registry_workbook(instance, path, supplier_countries=countries)
         return path.read_bytes()
 
 
@@ -66,11 +69,16 @@ def import_registry_workbook(*, session: Session, scope: Scope, content: bytes) 
         path = Path(folder) / "upload.xlsx"
         path.write_bytes(content)
         try:
-            instance = read_registry_workbook(path)
+            workbook = read_registry(path)
         except WorkbookError as error:
             raise WorkbookRefused(error.problems) from None
     try:
-        return import_instance(session=session, instance=instance, replace=True)
+        return import_instance(
+            session=session,
+            instance=workbook.instance,
+            replace=True,
+            supplier_countries=workbook.supplier_countries,
+        )
     except InstanceError as error:
         raise WorkbookRefused(
             [CellProblem(None, None, None, None, str(problem)) for problem in error.problems]

@@ -35,6 +35,8 @@ class Filter:
 
 _Month = Annotated[int, Field(ge=0, le=MAX_DB_INT)]
 _Tier = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
+# A country code as the registry keeps it (ISO 3166 alpha-2, upper case).
+Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", min_length=2, max_length=2)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -224,6 +226,20 @@ FOREIGN_SUPPLY = Section(
         "month": Filter(
             _Month, lambda value: models.ForeignSupply.month == value, "Of this month."
         ),
+        "supplier_country": Filter(
+            Country,
+            lambda value: models.ForeignSupply.supplier_country == value,
+            "Expected from this supplier country (ISO 3166 alpha-2).",
+        ),
+    },
+    api_fields={
+        "supplier_country": (
+            Country | None,
+            None,
+            "The supplying country, an ISO 3166 alpha-2 code such as PL; null where not known. "
+            "Not part of kuznia-instance/1: the registry keeps it (decision 0016), and the "
+            "workbench resolves a foreign shortfall by supplier country with it.",
+        )
     },
 )
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +49,7 @@ from kuznia.registry.exact import (
     stored_number,
     without_defaults,
 )
-from kuznia.registry.sections import INSTANCE_SECTIONS
+from kuznia.registry.sections import FOREIGN_SUPPLY, INSTANCE_SECTIONS
 from kuznia.registry.storage import child_rows, codes_named, documents_of, rows_of
 
 __all__ = [
@@ -92,9 +93,17 @@ def registry_is_empty(*, session: Session) -> bool:
     )
 
 
-def import_instance(*, session: Session, instance: Instance, replace: bool = False) -> ImportReport:
+def import_instance(
+    *,
+    session: Session,
+    instance: Instance,
+    replace: bool = False,
+    supplier_countries: Sequence[str | None] = (),
+) -> ImportReport:
     """Load `instance` into the registry, all or nothing; with `replace`, what the registry
-    held is deleted first (organisations keep their links to producers and funds by id)."""
+    held is deleted first (organisations keep their links to producers and funds by id).
+    `supplier_countries`: the country of each foreign supply record, in its order (the
+    registry keeps it beside the instance, decision 0016); none given: not known."""
     problems = _problems(instance)
     if problems:
         raise InstanceError(problems)
@@ -106,7 +115,7 @@ def import_instance(*, session: Session, instance: Instance, replace: bool = Fal
         producer_links, fund_links = _organisation_links(session)
         if replace:
             _clear_registry(session)
-        counts = _insert_instance(session, instance)
+        counts = _insert_instance(session, instance, supplier_countries)
         unlinked = _relink_organisations(session, producer_links, fund_links)
         document = json.dumps(instance.model_dump(mode="json"), sort_keys=True)
         record(
@@ -127,6 +136,13 @@ def import_instance(*, session: Session, instance: Instance, replace: bool = Fal
     # Rows changed under the ORM's feet: reload anything the session had loaded.
     session.expire_all()
     return ImportReport(counts=counts, unlinked_organisations=unlinked)
+
+
+def export_supplier_countries(*, session: Session) -> list[str | None]:
+    """The supplier country of each foreign supply record of `export_instance`, in its order
+    (None where not known)."""
+    table = table_of(models.ForeignSupply)
+    return list(session.scalars(select(table.c.supplier_country).order_by(table.c.id)).all())
 
 
 def export_instance(*, session: Session) -> Instance:
@@ -154,13 +170,20 @@ def _problems(instance: Instance) -> list[Problem]:
     return in_document_order(problems)
 
 
-def _insert_instance(session: Session, instance: Instance) -> dict[str, int]:
+def _insert_instance(
+    session: Session, instance: Instance, supplier_countries: Sequence[str | None]
+) -> dict[str, int]:
     """Insert every record of `instance`, section by section; the registry must be empty."""
     insert_rows(session, models.PlanningSettings, [_settings_row(instance)])
     keys: dict[type[Any], dict[str, int]] = {}
     for section in INSTANCE_SECTIONS:
         records = getattr(instance, section.name)
-        insert_rows(session, section.model, rows_of(section, records, keys))
+        rows = rows_of(section, records, keys)
+        if section is FOREIGN_SUPPLY:
+            countries = list(supplier_countries)
+            for k, row in enumerate(rows):
+                row["supplier_country"] = countries[k] if k < len(countries) else None
+        insert_rows(session, section.model, rows)
         if section.has_code:
             keys[section.model] = ids(session, section.model)
         for model, rows in child_rows(section, records, keys):

@@ -17,7 +17,12 @@ one number from its active month on, so `apply_scenario` writes a struck expansi
   active month: its added capacity is scaled by what is left;
 - otherwise approximate, never delivering what is struck: it becomes active after the strike's
   last struck month, losing the months between its start and the strike too
-  (`approximate_expansions` names them; `kuznia scenario apply` says so).
+  (`approximate_expansions` names them; `kuznia scenario apply` says so). No instance can be
+  exact there: an expansion is one choice z[e] whose capacity counts on its line from its active
+  month to the horizon's end, and a line closes only before its lead time, so nothing in the
+  format takes z[e]'s capacity out of months in the middle and keeps it on both sides.
+`apply_disruption` is exact in every case: the arrays hold the expansion's share per month
+(`PlanInput.expansion_kept`, the model's one per-month coefficient for it).
 """
 
 from __future__ import annotations
@@ -158,12 +163,19 @@ def window_after(plan_input: PlanInput, capacity_kept: FloatArray) -> FloatArray
 
 
 def apply_disruption(plan_input: PlanInput, disruption: Disruption) -> PlanInput:
-    """`plan_input` with the disruption applied to its arrays (capacity, commitments, foreign
-    supply, budget, needs); equal to `PlanInput.from_instance(apply_scenario(...))`."""
+    """`plan_input` with the disruption applied to its arrays (capacity, expansions' added
+    capacity per month, commitments, foreign supply, budget, needs): exactly the meaning of
+    `disrupted_model`. Equal to `PlanInput.from_instance(apply_scenario(...))` but where a
+    strike falls inside an expansion's active months, which the instance format cannot hold
+    (`approximate_expansions`)."""
     pi = plan_input
+    kept = disruption.capacity_kept[pi.expansion_line]
+    if pi.expansion_kept is not None:
+        kept = kept * pi.expansion_kept
     return replace(
         pi,
         capacity=pi.capacity * disruption.capacity_kept,
+        expansion_kept=None if bool(np.all(kept == 1.0)) else kept,
         committed=committed_after(pi, disruption.capacity_kept),
         window_quantity=window_after(pi, disruption.capacity_kept),
         foreign_supply=pi.foreign_supply * disruption.foreign_supply_kept,

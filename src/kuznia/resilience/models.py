@@ -56,8 +56,7 @@ def template_for(plan_input: PlanInput) -> ScenarioTemplate:
     months = plan_input.months
     extra = np.zeros((plan_input.n_lines, months))
     if plan_input.n_expansions:
-        active = np.arange(months)[None, :] >= plan_input.expansion_active[:, None]
-        np.add.at(extra, plan_input.expansion_line, active * plan_input.expansion_capacity[:, None])
+        np.add.at(extra, plan_input.expansion_line, plan_input.expansion_added())
     entry = np.zeros(0, np.int64)
     entry_line = entry_month = entry
     if "capacity" in model.rows and model.rows["capacity"].size:
@@ -249,11 +248,10 @@ def define_fixed_contracts(
     layout = template.planning_model.layout
     chosen = np.zeros((pi.n_lines, pi.months))
     if pi.n_expansions:
-        active = np.arange(pi.months)[None, :] >= pi.expansion_active[:, None]
         np.add.at(
             chosen,
             pi.expansion_line,
-            active * (pi.expansion_capacity * contracts.expansion_level)[:, None],
+            pi.expansion_added() * contracts.expansion_level[:, None],
         )
     line, month = layout.delivery_line, layout.delivery_month
     possible = disruption.capacity_kept[line, month] * (

@@ -111,7 +111,8 @@ def run_tasks(
     on_progress: ProgressCallback | None = None,
 ) -> TaskRun:
     """Run `evaluate(k, base=base)` for k in 0..count-1 on Dask, `base` scattered to every worker
-    once: the results by k, the tasks that failed after `retries` retries by k, and seconds."""
+    once: the results by k, the tasks that failed after `retries` retries by k, and seconds.
+    When `on_progress` raises, the tasks not yet done are cancelled and the error goes on."""
     as_completed = _distributed().as_completed
 
     seconds: dict[str, float] = {}
@@ -125,25 +126,34 @@ def run_tasks(
         worker_count = len(client.scheduler_info(n_workers=-1)["workers"])
         shipped = client.scatter(base, broadcast=True)
         token = uuid.uuid4().hex[:12]
-        keys = [f"kuznia-task-{token}-{k}" for k in range(count)]
+        # named by the function and the index first: the dashboard and the scheduler's task
+        # prefixes show `evaluate`'s name (dask.utils.key_split stops at the index)
+        name = getattr(evaluate, "__name__", "kuznia-task")
+        keys = [f"{name}-{k}-{token}" for k in range(count)]
         index_of = {key: k for k, key in enumerate(keys)}
         futures = client.map(
             evaluate, range(count), base=shipped, key=keys, retries=retries, pure=False
         )
         results: dict[int, Any] = {}
         failures: list[Failure] = []
-        if on_progress:
-            on_progress(0, count, 0)
-        for future in as_completed(futures):
-            k = index_of[future.key]
-            if future.status == "finished":
-                results[k] = future.result()
-            else:
-                error = future.exception()
-                failures.append(Failure(index=k, error=f"{type(error).__name__}: {error}"))
-            future.release()
+        try:
             if on_progress:
-                on_progress(len(results) + len(failures), count, len(failures))
+                on_progress(0, count, 0)
+            for future in as_completed(futures):
+                k = index_of[future.key]
+                if future.status == "finished":
+                    results[k] = future.result()
+                else:
+                    error = future.exception()
+                    failures.append(Failure(index=k, error=f"{type(error).__name__}: {error}"))
+                future.release()
+                if on_progress:
+                    on_progress(len(results) + len(failures), count, len(failures))
+        except BaseException:
+            # the caller stopped (a job cancelled through its progress): a shared cluster
+            # must not go on with tasks nobody will read
+            client.cancel(futures)
+            raise
         seconds["tasks"] = time.perf_counter() - began
     finally:
         if own:

@@ -17,7 +17,12 @@ A scenario is a `kuznia-scenario/1` JSON document: a name and a list of changes,
   months are cut to what is left (a struck producer cannot deliver its contracts). Two losses on
   one line-month compose: 50% and 50% leave 25%.
 - `foreign_supply_cut`: foreign supply of the named items and categories (both empty: all of it)
-  loses `share` in the months given. The format has no partner field; cut by item or category.
+  loses `share` in the months given. The instance format has no supplier country; the
+  workbench resolves "supplier country X loses share s in months a..b" against the registry
+  (which keeps each expected delivery's country) into one cut per item and run of months,
+  `share` being s times X's part of that item's foreign supply there, each with `"country": "X"`
+  as its label (decision 0016). The label changes nothing when applied; a cut with a
+  `country` names its items.
 - `budget_change`: a fund's budget in `years` (default: every year of the horizon) is multiplied
   by `factor`, or `amount` is added (negative: a cut; a budget never goes below 0).
 - `need_surge`: needs of the named categories, items and groupings (empty: all) in the months
@@ -83,12 +88,14 @@ class CapacityLoss(_Months):
 
 
 class ForeignSupplyCut(_Months):
-    """Foreign supply of `items` and `categories` (both empty: all) loses `share`."""
+    """Foreign supply of `items` and `categories` (both empty: all) loses `share`. `country`
+    is a label only: the supplier country the workbench resolved this cut from."""
 
     kind: Literal["foreign_supply_cut"]
     items: list[str] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=list)
     share: Share = 1.0
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
 
 
 class BudgetChange(_Record):
@@ -259,6 +266,19 @@ def _rule_problems(changes: list[tuple[int, dict[str, Any]]]) -> list[Problem]:
         if kind == "capacity_loss" and not (change.get("regions") or change.get("producers")):
             problems.append(
                 Problem(format_path(where), "a capacity_loss names at least one region or producer")
+            )
+        if (
+            kind == "foreign_supply_cut"
+            and change.get("country") is not None
+            and not (change.get("items") or change.get("categories"))
+        ):
+            problems.append(
+                Problem(
+                    format_path((*where, "country")),
+                    "a foreign_supply_cut labelled with a supplier country names its items: "
+                    "the workbench resolves a country against the registry when it stores the "
+                    "scenario",
+                )
             )
         if kind == "budget_change" and (change.get("factor") is None) == (
             change.get("amount") is None

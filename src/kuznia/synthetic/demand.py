@@ -1,5 +1,5 @@
-"""Synthetic needs by grouping, month, operation and tier; foreign supply, initial stock and
-commitments."""
+"""Synthetic needs by grouping, month, operation and tier; foreign supply (and its supplier
+countries, for the registry), initial stock and commitments."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from kuznia.instance import Instance
 from kuznia.synthetic.calibration import (
     COMMITMENT_BUDGET_SHARE,
     HOT_ITEM_FACTOR,
@@ -18,6 +19,7 @@ from kuznia.synthetic.calibration import (
     TIER_SHARES,
 )
 from kuznia.synthetic.catalog import (
+    PARTNER_COUNTRIES,
     ItemSpec,
     SizeSpec,
 )
@@ -28,6 +30,10 @@ from kuznia.synthetic.draws import (
     round_quantity,
 )
 from kuznia.synthetic.industry import Industry
+
+# The random stream of supplier countries, apart from the instance's own eight streams: the
+# instance of a seed stays what it was.
+SUPPLIER_STREAM = 0x5C
 
 # --- needs, foreign supply, stock -----------------------------------------------------------
 
@@ -132,6 +138,25 @@ def draw_foreign_supply(
         {"item": items[a].id, "month": b, "quantity": q}
         for a, b, q in zip(i.tolist(), m.tolist(), quantity[i, m].tolist(), strict=True)
     ]
+
+
+def supplier_countries(instance: Instance, *, seed: int) -> list[str]:
+    """A plausible supplier country for each foreign supply record of `instance`, in its order
+    (synthetic, like everything here): each item comes from one to three partner countries,
+    the first of them most often. The same instance and seed, the same countries; the instance
+    format has none (decision 0016), so they go to the registry beside it."""
+    rng = np.random.default_rng([seed, SUPPLIER_STREAM])
+    sources: dict[str, tuple[list[str], FloatArray]] = {}
+    for item in sorted({record.item for record in instance.foreign_supply}):
+        count = int(rng.integers(1, 4))
+        chosen = rng.choice(len(PARTNER_COUNTRIES), size=count, replace=False)
+        weights = np.array([0.6, 0.3, 0.1][:count])
+        sources[item] = ([PARTNER_COUNTRIES[c] for c in chosen], weights / weights.sum())
+    countries = []
+    for record in instance.foreign_supply:
+        codes, weights = sources[record.item]
+        countries.append(codes[int(rng.choice(len(codes), p=weights))])
+    return countries
 
 
 def draw_stock(

@@ -9,7 +9,10 @@ struck it minus that of the scenarios that did not: the producers are ranked by 
 
 from __future__ import annotations
 
+import logging
 import math
+import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,6 +28,7 @@ from kuznia.resilience import (
     Contracts,
     Disruption,
     Scenario,
+    ScenarioTemplate,
     SweepSettings,
     disruption_of,
     find_critical,
@@ -34,6 +38,7 @@ from kuznia.resilience import (
     sample_disruption,
     template_for,
 )
+from kuznia.resilience.runner import TaskRun, run_serially
 from kuznia.resilience.sampling import SWEEP_STREAM
 from kuznia.workbench.schemas import (
     CriticalProducer,
@@ -50,6 +55,7 @@ from kuznia.workbench.schemas import (
     TierSpread,
 )
 
+log = logging.getLogger("kuznia.workbench")
 Progress = Callable[[float, str], None]
 # Top-tier increases below this many weighted unit-months are solver noise, not a loss.
 NOISE = 1e-6
@@ -182,6 +188,50 @@ def struck_producers(plan_input: PlanInput, disruption: Disruption) -> set[str]:
     return {plan_input.producer_ids[p] for p in np.unique(plan_input.line_producer[lost])}
 
 
+@dataclass(frozen=True, eq=False)
+class SweepInputs:
+    """What every scenario of a workbench sweep needs, shipped to each Dask worker once."""
+
+    plan_input: PlanInput
+    settings: SweepSettings
+    seed: int
+    options: SolveOptions
+
+
+# The base model of each sweep in this process, built once (a worker plans many scenarios of
+# one base) and forgotten with the base.
+_TEMPLATES: weakref.WeakKeyDictionary[SweepInputs, ScenarioTemplate] = weakref.WeakKeyDictionary()
+_TEMPLATES_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A sampled scenario's plan, its index in the sweep and the producers it struck."""
+
+    plan: PlanOutcome
+    struck: set[str]
+    index: int
+
+
+def sweep_scenario(index: int, *, base: SweepInputs) -> Outcome:
+    """Sample scenario `index` of the sweep and plan it afresh: its `plan_summary`, its index
+    and the producers it struck (a Dask task, or one step of a serial sweep)."""
+    with _TEMPLATES_LOCK:
+        template = _TEMPLATES.get(base)
+        if template is None:
+            template = _TEMPLATES[base] = template_for(base.plan_input)
+    disruption = sample_disruption(
+        base.plan_input, base.settings, seed=base.seed, index=index, stream=SWEEP_STREAM
+    )
+    summary = plan_summary(plan_scenario(template, disruption, options=base.options))
+    return Outcome(summary, struck_producers(base.plan_input, disruption), index)
+
+
+# How a sweep's scenarios are run: `run_serially`, or `run_tasks` bound to a Dask cluster
+# (kuznia.workbench.spread); called with base, count, evaluate and on_progress.
+Tasks = Callable[..., TaskRun]
+
+
 def run_sweep(
     instance: Instance,
     *,
@@ -189,9 +239,11 @@ def run_sweep(
     seed: int,
     settings: SweepSettings,
     on_progress: Progress,
+    tasks: Tasks = run_serially,
 ) -> SweepAnswer:
-    """Plan `scenarios` sampled disruptions of `seed` one after the other (progress after
-    each): each tier's shortfall, coverage per month, and how often each producer is critical."""
+    """Plan `scenarios` sampled disruptions of `seed` by `tasks` (one after the other, or
+    spread over Dask workers; progress after each): each tier's shortfall, coverage per month,
+    and how often each producer is critical. The answer does not depend on where it ran."""
     plan_input = PlanInput.from_instance(instance)
     settings.check(regions=sorted(set(plan_input.producer_region)))
     template = template_for(plan_input)
@@ -199,18 +251,26 @@ def run_sweep(
     on_progress(0.01, f"0 of {scenarios} scenarios planned")
     base = plan_summary(plan_scenario(template, Disruption.none(plan_input), options=options))
     top = str(plan_input.priorities[0]) if plan_input.priorities else None
+
+    def step(done: int, total: int, _failed: int) -> None:
+        on_progress(done / max(total, 1), f"{done} of {total} scenarios planned")
+
+    run = tasks(
+        base=SweepInputs(plan_input=plan_input, settings=settings, seed=seed, options=options),
+        count=scenarios,
+        evaluate=sweep_scenario,
+        on_progress=step,
+    )
     outcomes: list[Outcome] = []
-    failed: list[FailedScenario] = []
-    for k in range(scenarios):
-        disruption = sample_disruption(
-            plan_input, settings, seed=seed, index=k, stream=SWEEP_STREAM
-        )
-        summary = plan_summary(plan_scenario(template, disruption, options=options))
-        if summary.coverage is None:
-            failed.append(FailedScenario(scenario=k, status=summary.status))
+    failed = [FailedScenario(scenario=failure.index, status="error") for failure in run.failures]
+    for failure in run.failures:
+        log.warning("sweep scenario %d failed: %s", failure.index, failure.error)
+    for outcome in run.results:
+        if outcome.plan.coverage is None:
+            failed.append(FailedScenario(scenario=outcome.index, status=outcome.plan.status))
         else:
-            outcomes.append(Outcome(summary, struck_producers(plan_input, disruption)))
-        on_progress((k + 1) / scenarios, f"{k + 1} of {scenarios} scenarios planned")
+            outcomes.append(outcome)
+    failed.sort(key=lambda row: row.scenario)
     tiers: dict[str, TierSpread] = {}
     for p in plan_input.priorities:
         values = [o.plan.tiers[str(p)] or 0.0 for o in outcomes]
@@ -232,6 +292,7 @@ def run_sweep(
         settings=settings.to_dict(),
         evaluated=len(outcomes),
         failed=failed,
+        workers=run.workers,
         start=instance.start,
         months=months,
         priorities=plan_input.priorities,
@@ -247,14 +308,6 @@ def run_sweep(
         coverage_by_month=by_month,
         producers=_critical_producers(plan_input, outcomes, base, top),
     )
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A sampled scenario's plan and the producers it struck."""
-
-    plan: PlanOutcome
-    struck: set[str]
 
 
 def _critical_producers(

@@ -1,13 +1,15 @@
 """The workbench's job kinds: `scenario` (a stored scenario against a plan run's snapshot),
-`sweep` (sampled scenarios, progress after each) and `critical` (producers and regions ranked,
+`sweep` (sampled scenarios spread over Dask workers, progress after each) and `critical` (producers and regions ranked,
 Herfindahl per item). Registered when `kuznia.worker` imports this module."""
 
 from __future__ import annotations
 
 from kuznia.documents import JsonObject
 from kuznia.jobs.registry import JobContext, handles
+from kuznia.settings import Settings
 from kuznia.workbench import analysis, service
 from kuznia.workbench.schemas import SweepCreate
+from kuznia.workbench.spread import sweep_tasks
 
 
 def _run_id(context: JobContext) -> int:
@@ -33,20 +35,23 @@ def scenario(context: JobContext) -> JsonObject:
 
 @handles(service.SWEEP)
 def sweep(context: JobContext) -> JsonObject:
-    """Plan the sampled scenarios one after the other, reporting after each."""
+    """Plan the sampled scenarios, spread over Dask workers where a cluster can be had
+    (`kuznia.workbench.spread`), reporting after each."""
     body = SweepCreate.model_validate({**context.params, "plan_run_id": _run_id(context)})
     context.progress(0.01, "reading the snapshot")
     with context.session() as session:
         instance = service.finished_snapshot(
             session=session, scope=context.scope(session), run_id=_run_id(context)
         )
-    answer = analysis.run_sweep(
-        instance,
-        scenarios=body.scenarios,
-        seed=body.seed,
-        settings=service.sweep_settings(body),
-        on_progress=context.progress,
-    )
+    with sweep_tasks(Settings()) as tasks:
+        answer = analysis.run_sweep(
+            instance,
+            scenarios=body.scenarios,
+            seed=body.seed,
+            settings=service.sweep_settings(body),
+            on_progress=context.progress,
+            tasks=tasks,
+        )
     return {"run": _run_id(context), **answer.model_dump(mode="json")}
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kuznia import models
 from kuznia.models import Scenario
 from kuznia.pagination import PageParams
 
@@ -28,3 +29,38 @@ def get_scenario(*, session: Session, scenario_id: int) -> Scenario | None:
 def scenario_named(*, session: Session, name: str) -> Scenario | None:
     """The scenario of this name."""
     return session.scalars(select(Scenario).where(Scenario.name == name)).first()
+
+
+def expected_foreign_supply(*, session: Session) -> list[tuple[str, int, float, str | None]]:
+    """The registry's foreign supply in its order: item code, month, quantity, supplier
+    country (None where not known)."""
+    statement = (
+        select(
+            models.Item.code,
+            models.ForeignSupply.month,
+            models.ForeignSupply.quantity,
+            models.ForeignSupply.supplier_country,
+        )
+        .join(models.Item, models.ForeignSupply.item_id == models.Item.id)
+        .order_by(models.ForeignSupply.id)
+    )
+    return [
+        (code, int(month), float(quantity), country)
+        for code, month, quantity, country in session.execute(statement)
+    ]
+
+
+def horizon_months(*, session: Session) -> int:
+    """The registry's horizon in months (0 before its settings are set)."""
+    settings = session.get(models.PlanningSettings, models.SETTINGS_ID)
+    return settings.months if settings is not None else 0
+
+
+def supplier_countries(*, session: Session) -> list[str]:
+    """The supplier countries the registry's foreign supply names, sorted."""
+    statement = (
+        select(models.ForeignSupply.supplier_country)
+        .where(models.ForeignSupply.supplier_country.is_not(None))
+        .distinct()
+    )
+    return sorted(str(country) for country in session.scalars(statement))

@@ -101,7 +101,10 @@ def run_scenario(
     summary="Start a Monte Carlo sweep of a finished plan run (a job of kind `sweep`)",
     description=(
         "Samples `scenarios` disruptions (strikes per region and month, foreign shortfalls) "
-        "from `seed` and plans each afresh, reporting progress after each. The answer: per "
+        "from `seed` and plans each afresh, spread over Dask workers where a cluster is "
+        "configured or a local one can be started (`workers` in the answer: how many), "
+        "reporting progress after each; a cancel stops the scenarios not yet planned. The "
+        "answer: per "
         "tier the shortfall of every scenario and its P5/P50/P95; coverage P5/P50/P95 per "
         "month (to date); per producer how often it was struck and critical (struck in a "
         "scenario whose top tier fell short of the base plan) and its impact (mean top-tier "

@@ -13,6 +13,10 @@ from kuznia.pagination import MAX_DB_INT
 # The most scenarios a sweep may sample, and producers a critical screen may re-plan.
 MAX_SWEEP = 2000
 MAX_TOP = 100
+# The most changes a scenario may hold: a foreign shortfall by supplier country is stored as
+# one cut per item and run of months (decision 0016), so a stored document read and sent
+# back must fit; 2,000 changes are some 250 KB, within the request body limit.
+MAX_CHANGES = 2000
 
 
 class ScenarioWrite(BaseModel):
@@ -26,11 +30,14 @@ class ScenarioWrite(BaseModel):
     description: str = Field(default="", max_length=4000)
     changes: list[JsonObject] = Field(
         default_factory=list,
-        max_length=200,
+        max_length=MAX_CHANGES,
         description=(
             "Each change an object with `kind`: capacity_loss (regions, producers, first_month, "
             "last_month, share), foreign_supply_cut (items, categories, first_month, "
-            "last_month, share), budget_change (fund, years, factor or amount), need_surge "
+            "last_month, share; or country, first_month, last_month, share: a shortfall of "
+            "what that supplier country is expected to deliver, resolved against the "
+            "registry into one cut per item and run of months labelled with the country), "
+            "budget_change (fund, years, factor or amount), need_surge "
             "(categories, items, groupings, first_month, last_month, factor)."
         ),
     )
@@ -213,6 +220,7 @@ class SweepAnswer(BaseModel):
     settings: JsonObject
     evaluated: int
     failed: list[FailedScenario]
+    workers: int = Field(description="Dask workers the scenarios were spread over (0: serially).")
     start: str
     months: int
     priorities: list[int]

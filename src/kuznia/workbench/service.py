@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from kuznia import models
-from kuznia.auth.permissions import Action, Scope
+from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.documents import JsonObject
 from kuznia.errors import Conflict, FieldProblem, InvalidInput, NotFound, ensure_version
 from kuznia.instance import Instance, parse_stored
@@ -26,7 +26,7 @@ from kuznia.resilience import (
     dump_scenario,
     parse_scenario,
 )
-from kuznia.workbench import repository
+from kuznia.workbench import countries, repository
 from kuznia.workbench.schemas import (
     CriticalCreate,
     ScenarioRead,
@@ -75,7 +75,7 @@ def get_scenario(*, session: Session, scope: Scope, scenario_id: int) -> Scenari
 def create_scenario(*, session: Session, scope: Scope, body: ScenarioWrite) -> ScenarioRead:
     """Store a scenario (planners); every problem of the document is named at once."""
     scope.require(RESOURCE, Action.write)
-    document = _document(body)
+    document = _document(body, session)
     _unique(session, body.name, None)
     scenario = models.Scenario(
         name=body.name,
@@ -95,7 +95,7 @@ def update_scenario(
     scope.require(RESOURCE, Action.write)
     scenario = _scenario(session, scenario_id)
     ensure_version(current=scenario.version, given=body.version, what=f"scenario {scenario_id}")
-    document = _document(body)
+    document = _document(body, session)
     _unique(session, body.name, scenario_id)
     scenario.name = body.name
     scenario.description = body.description
@@ -109,6 +109,14 @@ def delete_scenario(*, session: Session, scope: Scope, scenario_id: int) -> None
     scope.require(RESOURCE, Action.write)
     session.delete(_scenario(session, scenario_id))
     session.flush()
+
+
+def supplier_countries(*, session: Session, scope: Scope) -> list[str]:
+    """The supplier countries the registry expects foreign supply from, sorted (those a
+    foreign shortfall by country may name); none for a caller who may not read it."""
+    if scope.access("foreign_supply", Action.read) is Access.none:
+        return []
+    return repository.supplier_countries(session=session)
 
 
 def _scenario(session: Session, scenario_id: int) -> models.Scenario:
@@ -131,9 +139,16 @@ def _field_problems(problems: list[Problem]) -> list[FieldProblem]:
     return [FieldProblem(problem.path, problem.message) for problem in problems]
 
 
-def _document(body: ScenarioWrite) -> JsonObject:
-    """The checked kuznia-scenario/1 document of `body` (InvalidInput naming each field)."""
+def _document(body: ScenarioWrite, session: Session) -> JsonObject:
+    """The checked kuznia-scenario/1 document of `body`, foreign shortfalls by supplier
+    country resolved against the registry (InvalidInput naming each field)."""
     raw = body.model_dump(exclude={"version"})
+    if countries.needs_resolving(raw["changes"]):
+        supply = countries.ExpectedSupply(
+            rows=repository.expected_foreign_supply(session=session),
+            months=repository.horizon_months(session=session),
+        )
+        raw["changes"] = countries.resolve_countries(raw["changes"], supply)
     try:
         scenario = parse_scenario(raw)
     except ScenarioError as error:

@@ -37,20 +37,25 @@ What keeps the round trip `instance -> workbook -> instance` exact:
   document that left them out reads back equal in meaning, not key for key.
 - A per-month capacity or price (a list, even of equal values) is a row of "Capacity by month"
   or "Price by month", one column per month headed YYYY-MM; its Lines cell says "by month".
+- The registry's own columns (a foreign supply's `supplier_country`, decision 0016) are not
+  instance fields: `read_registry` gives them beside the instance, `write_registry_workbook`
+  takes them; `read_registry_workbook` gives the instance alone.
 What the workbook cannot hold: an empty text "" (it is a blank cell, so the field is left out),
 and names with a comma in an eligibility list (the list is comma-separated).
 """
 
 from kuznia.io.workbook.layout import DECIMAL_FORMAT, SHEET_ORDER
 from kuznia.io.workbook.problems import CellProblem, WorkbookError
-from kuznia.io.workbook.reader import read_registry_workbook
+from kuznia.io.workbook.reader import RegistryWorkbook, read_registry, read_registry_workbook
 from kuznia.io.workbook.writer import write_registry_workbook
 
 __all__ = [
     "DECIMAL_FORMAT",
     "SHEET_ORDER",
     "CellProblem",
+    "RegistryWorkbook",
     "WorkbookError",
+    "read_registry",
     "read_registry_workbook",
     "write_registry_workbook",
 ]

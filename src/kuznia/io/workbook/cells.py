@@ -153,6 +153,14 @@ def _read_month(value: object) -> _Converted:
     return None, f"must be a month written YYYY-MM, got {render(value)}"
 
 
+def _read_country(value: object) -> _Converted:
+    if isinstance(value, str) and len(value.strip()) == 2 and value.strip().isascii():
+        code = value.strip().upper()
+        if code.isalpha():
+            return code, None
+    return None, _not_a("a country's two letters such as PL", value)
+
+
 # Readers by the column's kind: some read the value alone, the others also its column's bounds or
 # choices.
 _BY_VALUE: Final[dict[Kind, Callable[[object], _Converted]]] = {
@@ -160,6 +168,7 @@ _BY_VALUE: Final[dict[Kind, Callable[[object], _Converted]]] = {
     Kind.YES_NO: _read_yes_no,
     Kind.YEAR: _read_year,
     Kind.MONTH: _read_month,
+    Kind.COUNTRY: _read_country,
 }
 _BY_COLUMN: Final[dict[Kind, Callable[[object, Column], _Converted]]] = {
     Kind.NUMBER: _read_number,

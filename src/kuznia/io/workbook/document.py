@@ -54,6 +54,8 @@ class Assembler:
     # A line's per-month values in a by-month sheet: (line index, field) -> its row there
     month_rows: dict[tuple[int, str], MonthRow] = field(default_factory=dict)
     plan_months: list[str] | None = None  # YYYY-MM of each month, when Settings give them
+    # (section, column) -> a registry-only column's value per record, None where blank
+    registry_only: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
 
     def _sheet_problem(self, title: str, message: str) -> None:
         self.problems.append(CellProblem(title, None, None, None, message))
@@ -175,6 +177,10 @@ class Assembler:
                 if spec is LINES and says_by_month(raw):
                     continue  # the value is in a by-month sheet: see _per_month
                 value = self._convert(raw, column, partial(table.where, row, column.header))
+                if column.registry_only:
+                    kept = self.registry_only.setdefault((spec.section, column.header), [])
+                    kept.append(None if value is ABSENT else value)
+                    continue
                 if value is ABSENT:
                     continue
                 if column.kind is Kind.NAMES:

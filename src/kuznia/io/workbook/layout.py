@@ -41,6 +41,7 @@ class Kind(Enum):
     NAMES = auto()  # comma-separated
     YEAR = auto()
     MONTH = auto()  # YYYY-MM
+    COUNTRY = auto()  # two letters, ISO 3166 alpha-2
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class Column:
     # The column may be left out of the sheet (added to the format later: workbooks written
     # before it still read); a sheet without it leaves the field out of every record.
     may_be_absent: bool = False
+    # The registry keeps the column beside the instance record (not part of
+    # kuznia-instance/1, decision 0016): read apart from the record (`RegistryWorkbook`).
+    registry_only: bool = False
 
     @property
     def required(self) -> bool:
@@ -389,6 +393,16 @@ FOREIGN_SUPPLY = SheetSpec(
         _reference("item", "Items", "art-155"),
         _month("Month of the delivery."),
         _quantity("Quantity expected."),
+        Column(
+            "supplier_country",
+            Kind.COUNTRY,
+            "Country the delivery is expected from, two letters (ISO 3166), e.g. PL. Kept by "
+            "the registry for shortfalls by supplier country; not part of the instance file.",
+            default="not known",
+            example="PL",
+            may_be_absent=True,
+            registry_only=True,
+        ),
     ),
 )
 STOCK = SheetSpec(

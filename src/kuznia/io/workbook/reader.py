@@ -5,6 +5,7 @@ placed on cells (`placing`)."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from kuznia.instance import Instance, InstanceError, parse_instance
 from kuznia.io.workbook.document import Assembler
@@ -13,9 +14,24 @@ from kuznia.io.workbook.problems import WorkbookError, in_workbook_order
 from kuznia.io.workbook.tables import SheetReader
 
 
+@dataclass(frozen=True)
+class RegistryWorkbook:
+    """What a registry workbook holds: the instance, and what the registry keeps beside it
+    (decision 0016): the supplier country of each foreign supply record, in its order."""
+
+    instance: Instance
+    supplier_countries: list[str | None]
+
+
 def read_registry_workbook(path: str | os.PathLike[str]) -> Instance:
     """The instance in the workbook at `path`, all or nothing. Raises WorkbookError with every
     bad cell, each named by sheet, row and column."""
+    return read_registry(path).instance
+
+
+def read_registry(path: str | os.PathLike[str]) -> RegistryWorkbook:
+    """The instance in the workbook at `path` and the registry's own columns, all or nothing
+    (WorkbookError with every bad cell, as `read_registry_workbook`)."""
     source = os.fspath(path)
     sheets = SheetReader()
     sheets.read(path, source=source)
@@ -28,4 +44,8 @@ def read_registry_workbook(path: str | os.PathLike[str]) -> Instance:
         instance = None
     if assembler.problems or instance is None:
         raise WorkbookError(in_workbook_order(assembler.problems), source=source)
-    return instance
+    countries = assembler.registry_only.get(("foreign_supply", "supplier_country"))
+    return RegistryWorkbook(
+        instance=instance,
+        supplier_countries=countries or [None] * len(instance.foreign_supply),
+    )

@@ -61,10 +61,12 @@ def write_registry_workbook(
     *,
     start_hint: str = DEFAULT_START,
     months_hint: int = DEFAULT_MONTHS,
+    supplier_countries: Sequence[str | None] = (),
 ) -> Path:
     """Write `instance` as a workbook people can fill in; with None, the empty template, whose
     Settings hold `start_hint` (YYYY-MM) and `months_hint` (they fix the by-month sheets'
-    columns)."""
+    columns). `supplier_countries`: the registry's country of each foreign supply record,
+    in its order (blank where not given)."""
     if instance is None:
         if not MONTH_LABEL.fullmatch(start_hint) or not 1 <= months_hint <= 600:
             raise ValueError(f"no plan starts {start_hint!r} for {months_hint!r} months")
@@ -73,6 +75,11 @@ def write_registry_workbook(
     else:
         document = instance.model_dump(exclude_unset=True)
         labels = month_labels(instance.start, instance.months)
+        # a registry-only column (layout): none given leaves every cell blank
+        for record, country in zip(
+            document.get("foreign_supply", []), supplier_countries, strict=False
+        ):
+            record["supplier_country"] = country
     book = Workbook()
     book.remove(book.active)
     _write_notes(book.create_sheet(NOTES), labels)
@@ -234,7 +241,7 @@ def _finish(sheet: Worksheet, columns: Sequence[Column], *, freeze: str = "A2") 
             )
         ]
         sheet.column_dimensions[letter].width = min(max(map(len, shown), default=8) + 3, _WIDEST)
-        if column.kind in (Kind.TEXT, Kind.NAMES) and sheet.title != SETTINGS:
+        if column.kind in (Kind.TEXT, Kind.NAMES, Kind.COUNTRY) and sheet.title != SETTINGS:
             sheet.column_dimensions[letter].number_format = TEXT_FORMAT
         # A list of ownerships (Kind.NAMES) has choices too, but a drop-down holds one value.
         allowed = {Kind.YES_NO: ("yes", "no"), Kind.CHOICE: column.choices}.get(column.kind, ())

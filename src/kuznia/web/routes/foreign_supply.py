@@ -57,7 +57,8 @@ def country_name(lang: Language, code: str) -> str:
 def _report_rows(
     report: dict[str, Any], items: dict[str, dict[str, Any]], lang: Language
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Per item: expected, arrived and the difference, with the countries it came from; and
+    """Per item: expected (with the supplier countries the registry names), arrived and the
+    difference, with the countries it came from; and
     per supplier country and item what arrived. Quantities carry the item's unit."""
     by_item: list[dict[str, Any]] = []
     by_country: list[dict[str, Any]] = []
@@ -68,8 +69,18 @@ def _report_rows(
             {"country": country_name(lang, c["country"]), "quantity": c["quantity"]}
             for c in row["by_country"]
         ]
+        expected_from = [
+            {"country": country_name(lang, c["country"]), "quantity": c["quantity"]}
+            for c in row["expected_by_country"]
+        ]
         by_item.append(
-            {**row, "by_country": countries, "name": item.get("name", row["item"]), "unit": unit}
+            {
+                **row,
+                "by_country": countries,
+                "expected_by_country": expected_from,
+                "name": item.get("name", row["item"]),
+                "unit": unit,
+            }
         )
         by_country += [
             {**c, "code": row["item"], "name": item.get("name", row["item"]), "unit": unit}

@@ -28,6 +28,7 @@ from kuznia.web.i18n import N_, Language
 from kuznia.web.nav import may_read, may_write
 from kuznia.web.pages import Viewer, language_of, render
 from kuznia.web.routes.analyses import job_fragment
+from kuznia.web.routes.foreign_supply import country_name
 from kuznia.web.routes.plans import STATUS_NAMES
 from kuznia.web.session import ViewerDep
 from kuznia.workbench import service
@@ -47,9 +48,12 @@ BUILDER_FIELDS = (
     "strike_first",
     "strike_last",
     "strike_share",
+    "foreign_country",
     "foreign_item",
     "foreign_category",
     "foreign_share",
+    "foreign_first",
+    "foreign_last",
     "budget_fund",
     "budget_year",
     "budget_percent",
@@ -63,6 +67,11 @@ NO_PLAN = N_("Choose a finished plan.")
 SHARE = N_("Enter a share in per cent above 0 and at most 100.")
 PERCENT = N_("Enter a change in per cent of at least -100, for example -20 or 50.")
 LAST_BEFORE_FIRST = N_("The last month cannot come before the first.")
+COUNTRY_OR_ITEM = N_("Choose a supplier country, or an item or a category, not both.")
+UNKNOWN_COUNTRY = N_("Choose a supplier country the registry names.")
+COUNTRY_DELIVERS_NOTHING = N_(
+    "This supplier country is expected to deliver nothing in the months chosen."
+)
 RECENT = 10
 
 
@@ -81,9 +90,11 @@ def finished_runs(session: Session, viewer: Viewer) -> list[models.PlanRun]:
     ]
 
 
-def builder_options(run: models.PlanRun | None, lang: Language) -> dict[str, Any]:
+def builder_options(
+    run: models.PlanRun | None, lang: Language, countries: list[str]
+) -> dict[str, Any]:
     """What the builder offers: the newest finished plan's producers, regions, items,
-    categories, funds, years and months."""
+    categories, funds, years and months, and the registry's supplier countries."""
     if run is None:
         return {}
     instance = parse_stored(run.instance)
@@ -99,6 +110,7 @@ def builder_options(run: models.PlanRun | None, lang: Language) -> dict[str, Any
         "funds": sorted((f.id, f.name or f.id) for f in instance.funds),
         "years": years,
         "months": [(t, lang.month(instance.start, t)) for t in range(instance.months)],
+        "countries": [(code, country_name(lang, code)) for code in countries],
     }
 
 
@@ -166,15 +178,62 @@ def _scenarios_page(
         "scenarios",
         context={
             "scenarios": scenarios,
-            "options": builder_options(runs[0] if runs else None, lang),
+            "options": builder_options(
+                runs[0] if runs else None,
+                lang,
+                service.supplier_countries(session=session, scope=viewer.scope),
+            ),
             "recent": _recent(session, viewer, service.SCENARIO),
             "values": values or {"strike_share": "100", "foreign_share": "50"},
             "errors": errors or {},
             "general": general or [],
             "saved": request.query_params.get("saved"),
-            "describe": lambda change: describe_change(change, lang),
+            "describe": lambda changes: describe_changes(changes, lang),
         },
         status_code=status_code,
+    )
+
+
+def describe_changes(changes: list[JsonObject], lang: Language) -> list[str]:
+    """A scenario's changes, a line each in the page's language; the cuts resolved from one
+    foreign shortfall by supplier country (consecutive, one label) make one line."""
+    lines: list[str] = []
+    k = 0
+    while k < len(changes):
+        country = (
+            changes[k].get("country") if changes[k].get("kind") == "foreign_supply_cut" else None
+        )
+        if country is None:
+            lines.append(describe_change(changes[k], lang))
+            k += 1
+            continue
+        end = k
+        while (
+            end < len(changes)
+            and changes[end].get("kind") == "foreign_supply_cut"
+            and changes[end].get("country") == country
+        ):
+            end += 1
+        lines.append(_describe_country(changes[k:end], country, lang))
+        k = end
+    return lines
+
+
+def _describe_country(cuts: list[JsonObject], country: str, lang: Language) -> str:
+    items = sorted({item for cut in cuts for item in cut.get("items", [])})
+    first = min(int(cut.get("first_month", 0)) for cut in cuts)
+    last = max(int(cut.get("last_month", first)) for cut in cuts)
+    return lang.gettext(
+        "Foreign shortfall from supplier country %(country)s: %(items)s, up to %(share)s of an "
+        "item's foreign supply, %(months)s",
+        country=country_name(lang, country),
+        items=", ".join(items),
+        share=lang.percent(max(float(cut.get("share", 1.0)) for cut in cuts), 0),
+        months=(
+            lang.gettext("month %(month)s", month=first + 1)
+            if first == last
+            else lang.gettext("months %(first)s–%(last)s", first=first + 1, last=last + 1)
+        ),
     )
 
 
@@ -296,15 +355,30 @@ def read_builder(form: Any) -> tuple[JsonObject, dict[str, str]]:
                 **window,
             }
         )
+    country = _text(form, "foreign_country")
     item, category = _text(form, "foreign_item"), _text(form, "foreign_category")
     cut = _percent(form, "foreign_share", errors, share=True)
-    if item or category:
+    foreign_window = _window(form, "foreign", errors)
+    if country and (item or category):
+        errors["foreign_country"] = COUNTRY_OR_ITEM
+    elif country:
+        # resolved against the registry into cuts per item when stored (decision 0016)
+        changes.append(
+            {
+                "kind": "foreign_supply_cut",
+                "country": country,
+                "share": (cut or 100) / 100,
+                **foreign_window,
+            }
+        )
+    elif item or category:
         changes.append(
             {
                 "kind": "foreign_supply_cut",
                 "items": [item] if item else [],
                 "categories": [category] if category else [],
                 "share": (cut or 100) / 100,
+                **foreign_window,
             }
         )
     fund, year = _text(form, "budget_fund"), _text(form, "budget_year")
@@ -350,6 +424,11 @@ def create_scenario(
     _require(viewer, action=Action.write)
     document, errors = read_builder(form)
     values = {name: _text(form, name) for name in BUILDER_FIELDS}
+    country = _text(form, "foreign_country")
+    if country and "foreign_country" not in errors:
+        known = service.supplier_countries(session=session, scope=viewer.scope)
+        if country not in known:
+            errors["foreign_country"] = UNKNOWN_COUNTRY
     general: list[str] = []
     if not document["changes"] and not errors:
         general.append(NO_CHANGE)
@@ -361,7 +440,12 @@ def create_scenario(
         except ValidationError as error:
             errors.update(forms.validation_errors(error, ("name", "description")))
         except (InvalidInput, Conflict) as error:
-            placed, rest = forms.by_field(error.problems, ("name",))
+            problems = [p for p in error.problems if not p.field.endswith(".country")]
+            if len(problems) < len(error.problems):
+                # the country is one the registry names (checked above): it delivers
+                # nothing in the months chosen
+                errors["foreign_country"] = COUNTRY_DELIVERS_NOTHING
+            placed, rest = forms.by_field(problems, ("name",))
             errors.update(placed)
             general.extend(rest or ([] if placed else [error.detail]))
         else:
