@@ -22,6 +22,11 @@ API_PREFIX = "/api/v1"
 def api_router() -> APIRouter:
     """The routers of every domain, under /api/v1."""
     router = APIRouter(prefix=API_PREFIX)
+    # First: the framework tries routes in order, one by one and again at each level of
+    # inclusion, so a route found after 200 others costs a millisecond of CPU per request;
+    # the ledger's POSTs are the most frequent requests (issue 16). No paths overlap, so the
+    # order changes nothing else.
+    router.include_router(logistics_router)
     router.include_router(auth_router)
     router.include_router(settings_router)
     for section_router in registry_routers():
@@ -30,7 +35,6 @@ def api_router() -> APIRouter:
     router.include_router(jobs_router)
     router.include_router(replan_router)
     router.include_router(contracts_router)
-    router.include_router(logistics_router)
     router.include_router(foreign_router)
     router.include_router(audit_router)
     router.include_router(targets_router)

@@ -25,6 +25,7 @@ from kuznia import __version__
 from kuznia.api import api_router
 from kuznia.auth.service import limit_hashing
 from kuznia.db import database_engine
+from kuznia.db.engine import SQLITE_BEGIN
 from kuznia.db.session import session_factory
 from kuznia.errors import (
     BadRequest,
@@ -190,6 +191,8 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(app.state.engine)
+    # The bind of requests that write: on SQLite their transactions begin IMMEDIATE (db.engine).
+    app.state.write_engine = engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
     app.include_router(api_router(), responses=ERROR_RESPONSES)
     _add_error_handlers(app)
     # The pages (kuznia.web): after the API's handlers, which stay JSON under /api.

@@ -443,13 +443,14 @@ def post_ledger_batch(
     )
 
 
+# The ledger's writes first: routes are tried in order (see kuznia.api).
 for _router in (
-    depots,
-    stock,
-    production,
     receipts,
     dispatches,
     ledger_batches,
+    depots,
+    stock,
+    production,
     execution_reports,
 ):
     router.include_router(_router)
