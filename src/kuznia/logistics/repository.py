@@ -7,6 +7,7 @@ contract's current version).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
+    bindparam,
     false,
     func,
     select,
@@ -42,6 +44,8 @@ from kuznia.models import (
     ForeignReceipt,
     Fund,
     Grouping,
+    Guarantee,
+    GuaranteeStatus,
     Item,
     OpeningBalance,
     Organisation,
@@ -180,11 +184,6 @@ def producer_code(*, session: Session, producer_id: int | None) -> str | None:
     return session.scalar(select(Producer.code).where(Producer.id == producer_id))
 
 
-def grouping_exists(*, session: Session, code: str) -> bool:
-    """Whether the registry has a grouping with this code."""
-    return session.scalar(select(Grouping.id).where(Grouping.code == code)) is not None
-
-
 def open_contracts(*, session: Session, depot_ids: Iterable[int] | None) -> Sequence[Contract]:
     """Contracts that take deliveries now (signed or in delivery), by number; with
     `depot_ids`, only those delivered to one of these depots."""
@@ -248,6 +247,53 @@ def delivery_point_codes(*, session: Session, contract_id: int) -> list[str]:
             .order_by(Depot.code)
         )
     )
+
+
+def receipt_terms(
+    *, session: Session, contract: Contract, depot_id: int
+) -> tuple[float, int, str | None, bool]:
+    """In one statement, for a receipt under a contract locked before (so that what was
+    accepted is read after the lock): the quantity of its version in force, everything
+    accepted under it so far, its first scheduled month, and whether the depot is one of
+    its delivery points."""
+    quantity = (
+        select(ContractVersion.quantity)
+        .where(
+            ContractVersion.contract_id == contract.id,
+            ContractVersion.number == contract.current_version,
+        )
+        .scalar_subquery()
+    )
+    accepted = (
+        select(func.sum(Receipt.accepted)).where(Receipt.contract_id == contract.id)
+    ).scalar_subquery()
+    first = (
+        select(func.min(ContractDelivery.month))
+        .join(ContractVersion, ContractVersion.id == ContractDelivery.version_id)
+        .where(ContractVersion.contract_id == contract.id)
+        .scalar_subquery()
+    )
+    point = (
+        select(ContractDeliveryPoint.depot_id)
+        .where(
+            ContractDeliveryPoint.contract_id == contract.id,
+            ContractDeliveryPoint.depot_id == depot_id,
+        )
+        .exists()
+    )
+    row = session.execute(select(quantity, accepted, first, point)).one()
+    return float(row[0] or 0.0), int(row[1] or 0), row[2], bool(row[3])
+
+
+def dispatch_references(*, session: Session, item: str, grouping: str) -> tuple[bool, bool]:
+    """In one statement: whether the registry has this item, and this grouping."""
+    row = session.execute(
+        select(
+            select(Item.id).where(Item.code == item).exists(),
+            select(Grouping.id).where(Grouping.code == grouping).exists(),
+        )
+    ).one()
+    return bool(row[0]), bool(row[1])
 
 
 def contract_id_by_number(*, session: Session, number: str) -> int | None:
@@ -464,6 +510,57 @@ def by_client_key(
     ).first()
 
 
+# Rows per execution of an INSERT of new records (the driver sends them in a few statements).
+ROWS_PER_INSERT = 1000
+
+
+@functools.cache
+def _insert_new_statement(table: Table, dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (organisation, client key) DO NOTHING RETURNING id, client_key;
+    one object per table and dialect, so that SQLAlchemy compiles it once."""
+    make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        make_insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.organisation_id, table.c.client_key])
+        .returning(table.c.id, table.c.client_key)
+    )
+
+
+def insert_new(
+    *, session: Session, model: type[Receipt] | type[Dispatch], rows: Sequence[Mapping[str, Any]]
+) -> dict[str, int]:
+    """Insert new receipts or dispatches (each row every column but the id), skipping any
+    whose client key its organisation stored before, a concurrent request's included (INSERT
+    ... ON CONFLICT DO NOTHING: no SAVEPOINT, no error that spoils the transaction); the ids
+    of those inserted, by client key. Each is recorded in the audit chain as the unit of work
+    would record it (every column, after)."""
+    table: Table = model.__table__  # type: ignore[assignment]
+    names = [column.key for column in model.__mapper__.column_attrs]
+    statement = _insert_new_statement(table, session.get_bind().dialect.name)
+    inserted: dict[str, int] = {}
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        chunk = [dict(row) for row in rows[start : start + ROWS_PER_INSERT]]
+        inserted.update((key, int(new_id)) for new_id, key in session.execute(statement, chunk))
+    record(
+        session=session,
+        changes=[
+            Change(
+                "create",
+                table.name,
+                str(inserted[row["client_key"]]),
+                None,
+                {
+                    name: row.get(name, inserted[row["client_key"]] if name == "id" else None)
+                    for name in names
+                },
+            )
+            for row in rows
+            if row["client_key"] in inserted
+        ],
+    )
+    return inserted
+
+
 def reachable(*, session: Session, model: LedgerModel, scope: Scope, record_id: int) -> bool:
     """Whether the caller may read the record with this id."""
     if reach(scope, RESOURCES[model]) is Access.none:
@@ -547,6 +644,97 @@ def change_stock(*, session: Session, depot_id: int, item: str, delta: int) -> i
     )
     record(session=session, changes=[change])
     return int(after)
+
+
+def add_to_stocks(
+    *,
+    session: Session,
+    changes: Mapping[tuple[int, str], int],
+    held: Mapping[tuple[int, str], int],
+) -> None:
+    """Add each (depot id, item)'s change to its stock, for rows locked and checked by the
+    caller, who found them holding `held` (no row: absent, and the change then positive): the
+    rows held change by one UPDATE sent for all at once, the others are made by one INSERT
+    ... ON CONFLICT DO UPDATE (adding, if a concurrent first receipt made one meanwhile).
+    Recorded in the audit chain."""
+    held_rows = [
+        {"pair_depot": depot_id, "pair_item": item, "delta": delta}
+        for (depot_id, item), delta in sorted(changes.items())
+        if (depot_id, item) in held
+    ]
+    if held_rows:
+        session.connection().execute(_ADD_TO_HELD, held_rows)
+    new_rows = [
+        {"depot_id": depot_id, "item": item, "quantity": delta}
+        for (depot_id, item), delta in sorted(changes.items())
+        if (depot_id, item) not in held
+    ]
+    made = {}
+    if new_rows:
+        statement = _make_stocks_statement(session.get_bind().dialect.name)
+        made = {
+            (int(depot_id), item): int(quantity)
+            for depot_id, item, quantity in session.execute(statement, new_rows)
+        }
+    audit = []
+    for pair in sorted(changes):
+        key = f"{pair[0]}/{pair[1]}"
+        if pair in held:
+            before, after = held[pair], held[pair] + changes[pair]
+            audit.append(
+                Change("update", "depot_stocks", key, {"quantity": before}, {"quantity": after})
+            )
+        elif made[pair] != changes[pair]:  # a concurrent receipt made the row first
+            before = made[pair] - changes[pair]
+            audit.append(
+                Change(
+                    "update", "depot_stocks", key, {"quantity": before}, {"quantity": made[pair]}
+                )
+            )
+        else:
+            audit.append(
+                Change(
+                    "create",
+                    "depot_stocks",
+                    key,
+                    None,
+                    {"depot_id": pair[0], "item": pair[1], "quantity": made[pair]},
+                )
+            )
+    record(session=session, changes=audit)
+
+
+_ADD_TO_HELD = (
+    update(STOCKS)
+    .where(STOCKS.c.depot_id == bindparam("pair_depot"), STOCKS.c.item == bindparam("pair_item"))
+    .values(quantity=STOCKS.c.quantity + bindparam("delta"))
+)
+
+
+@functools.cache
+def _make_stocks_statement(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (depot, item) DO UPDATE adding the quantity; compiled once."""
+    make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    values = make_insert(STOCKS)
+    return values.on_conflict_do_update(
+        index_elements=[STOCKS.c.depot_id, STOCKS.c.item],
+        set_={"quantity": STOCKS.c.quantity + values.excluded.quantity},
+    ).returning(STOCKS.c.depot_id, STOCKS.c.item, STOCKS.c.quantity)
+
+
+def lines_with_signed_guarantees(*, session: Session, lines: Iterable[str]) -> list[str]:
+    """Which of these lines have a signed guarantee (those a receipt may fulfil), in order."""
+    wanted = sorted(set(lines))
+    if not wanted:
+        return []
+    return list(
+        session.scalars(
+            select(Guarantee.line)
+            .where(Guarantee.status == GuaranteeStatus.signed, Guarantee.line.in_(wanted))
+            .distinct()
+            .order_by(Guarantee.line)
+        )
+    )
 
 
 def stock_quantity(*, session: Session, depot_id: int, item: str) -> int:
