@@ -227,7 +227,7 @@ def _append_with_head(count: int, dialect: Dialect) -> str:
     key = (dialect.driver, count)
     if key not in _WITH_HEAD:
         names = [column.key for column in AuditEvent.__table__.columns if column.key != "id"]
-        events = [
+        events: list[dict[str, Any]] = [
             {name: bindparam(f"{name}_{number}") for name in names} for number in range(count)
         ]
         move_head = (

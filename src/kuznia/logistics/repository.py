@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Select,
     Table,
@@ -151,9 +152,14 @@ def get_depot(*, session: Session, scope: Scope, depot_id: int, action: Action) 
     return depot
 
 
+# The ledger's most frequent queries are built once, with their values as parameters: building
+# a statement costs more CPU than SQLAlchemy's compiling it from its cache (issue 16).
+_DEPOT_BY_CODE = select(Depot).where(Depot.code == bindparam("code"))
+
+
 def depot_by_code(*, session: Session, code: str) -> Depot | None:
     """The depot with this code, whoever runs it."""
-    return session.scalars(select(Depot).where(Depot.code == code)).first()
+    return session.scalars(_DEPOT_BY_CODE, {"code": code}).first()
 
 
 def depot_code_taken(*, session: Session, code: str, other_than: int | None) -> bool:
@@ -201,12 +207,15 @@ def lock_contract(*, session: Session, contract_id: int) -> Contract | None:
     (SELECT ... FOR UPDATE on PostgreSQL: a receipt and a termination of one contract take
     turns, and the later one sees what the earlier committed; SQLite's writers take turns
     already)."""
-    return session.scalars(
-        select(Contract)
-        .where(Contract.id == contract_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+    return session.scalars(_LOCK_CONTRACT, {"contract_id": contract_id}).first()
+
+
+_LOCK_CONTRACT = (
+    select(Contract)
+    .where(Contract.id == bindparam("contract_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
 
 
 def contracted_quantity(*, session: Session, contract: Contract) -> float:
@@ -256,44 +265,48 @@ def receipt_terms(
     accepted is read after the lock): the quantity of its version in force, everything
     accepted under it so far, its first scheduled month, and whether the depot is one of
     its delivery points."""
-    quantity = (
-        select(ContractVersion.quantity)
-        .where(
-            ContractVersion.contract_id == contract.id,
-            ContractVersion.number == contract.current_version,
-        )
-        .scalar_subquery()
-    )
-    accepted = (
-        select(func.sum(Receipt.accepted)).where(Receipt.contract_id == contract.id)
-    ).scalar_subquery()
-    first = (
-        select(func.min(ContractDelivery.month))
-        .join(ContractVersion, ContractVersion.id == ContractDelivery.version_id)
-        .where(ContractVersion.contract_id == contract.id)
-        .scalar_subquery()
-    )
-    point = (
-        select(ContractDeliveryPoint.depot_id)
-        .where(
-            ContractDeliveryPoint.contract_id == contract.id,
-            ContractDeliveryPoint.depot_id == depot_id,
-        )
-        .exists()
-    )
-    row = session.execute(select(quantity, accepted, first, point)).one()
+    parameters = {
+        "contract_id": contract.id,
+        "version": contract.current_version,
+        "depot_id": depot_id,
+    }
+    row = session.execute(_RECEIPT_TERMS, parameters).one()
     return float(row[0] or 0.0), int(row[1] or 0), row[2], bool(row[3])
+
+
+_RECEIPT_TERMS = select(
+    select(ContractVersion.quantity)
+    .where(
+        ContractVersion.contract_id == bindparam("contract_id"),
+        ContractVersion.number == bindparam("version"),
+    )
+    .scalar_subquery(),
+    select(func.sum(Receipt.accepted))
+    .where(Receipt.contract_id == bindparam("contract_id"))
+    .scalar_subquery(),
+    select(func.min(ContractDelivery.month))
+    .join(ContractVersion, ContractVersion.id == ContractDelivery.version_id)
+    .where(ContractVersion.contract_id == bindparam("contract_id"))
+    .scalar_subquery(),
+    select(ContractDeliveryPoint.depot_id)
+    .where(
+        ContractDeliveryPoint.contract_id == bindparam("contract_id"),
+        ContractDeliveryPoint.depot_id == bindparam("depot_id"),
+    )
+    .exists(),
+)
 
 
 def dispatch_references(*, session: Session, item: str, grouping: str) -> tuple[bool, bool]:
     """In one statement: whether the registry has this item, and this grouping."""
-    row = session.execute(
-        select(
-            select(Item.id).where(Item.code == item).exists(),
-            select(Grouping.id).where(Grouping.code == grouping).exists(),
-        )
-    ).one()
+    row = session.execute(_DISPATCH_REFERENCES, {"item": item, "grouping": grouping}).one()
     return bool(row[0]), bool(row[1])
+
+
+_DISPATCH_REFERENCES = select(
+    select(Item.id).where(Item.code == bindparam("item")).exists(),
+    select(Grouping.id).where(Grouping.code == bindparam("grouping")).exists(),
+)
 
 
 def contract_id_by_number(*, session: Session, number: str) -> int | None:
@@ -503,11 +516,18 @@ def by_client_key(
 ) -> Any:
     """The record of one kind the organisation stored under this client key, or None (keys
     are the submitting organisation's own: another's are unknown here)."""
-    return session.scalars(
-        select(model).where(
-            model.organisation_id == organisation_id, model.client_key == client_key
-        )
-    ).first()
+    statement = _BY_CLIENT_KEY[model]
+    parameters = {"organisation_id": organisation_id, "client_key": client_key}
+    return session.scalars(statement, parameters).first()
+
+
+_BY_CLIENT_KEY = {
+    model: select(model).where(
+        model.organisation_id == bindparam("organisation_id"),
+        model.client_key == bindparam("client_key"),
+    )
+    for model in (ProductionReport, Receipt, Dispatch)
+}
 
 
 # Rows per execution of an INSERT of new records (the driver sends them in a few statements).
@@ -606,14 +626,7 @@ def change_stock(*, session: Session, depot_id: int, item: str, delta: int) -> i
     which adds instead of failing when a concurrent first receipt made it meanwhile. The
     change is recorded in the audit chain."""
     after = session.execute(
-        update(STOCKS)
-        .where(
-            STOCKS.c.depot_id == depot_id,
-            STOCKS.c.item == item,
-            STOCKS.c.quantity + delta >= 0,
-        )
-        .values(quantity=STOCKS.c.quantity + delta)
-        .returning(STOCKS.c.quantity)
+        _CHANGE_STOCK, {"pair_depot": depot_id, "pair_item": item, "delta": delta}
     ).scalar_one_or_none()
     before: int | None
     if after is not None:
@@ -735,6 +748,18 @@ def lines_with_signed_guarantees(*, session: Session, lines: Iterable[str]) -> l
             .order_by(Guarantee.line)
         )
     )
+
+
+_CHANGE_STOCK = (
+    update(STOCKS)
+    .where(
+        STOCKS.c.depot_id == bindparam("pair_depot"),
+        STOCKS.c.item == bindparam("pair_item"),
+        STOCKS.c.quantity + bindparam("delta", type_=BigInteger) >= 0,
+    )
+    .values(quantity=STOCKS.c.quantity + bindparam("delta", type_=BigInteger))
+    .returning(STOCKS.c.quantity)
+)
 
 
 def stock_quantity(*, session: Session, depot_id: int, item: str) -> int:

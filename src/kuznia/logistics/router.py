@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from kuznia.auth.dependencies import ScopeDep, SessionDep, SettingsDep
+from kuznia.auth.dependencies import ScopeDep, SessionDep, SettingsDep, committed
 from kuznia.logistics import batch, reports, service
 from kuznia.logistics.schemas import (
     MOST_BATCH_EVENTS,
@@ -222,16 +222,18 @@ def reverse_production_report(
     responses=_stored(ReceiptRead),
     summary="Record what arrived at a depot and how acceptance judged it",
 )
-def post_receipt(
+async def post_receipt(
     session: SessionDep,
     scope: ScopeDep,
     settings: SettingsDep,
     body: ReceiptCreate,
     response: Response,
 ) -> dict[str, Any]:
-    return _answer(
-        response, service.record_receipt(session=session, scope=scope, body=body, settings=settings)
+    outcome = await committed(
+        session,
+        lambda: service.record_receipt(session=session, scope=scope, body=body, settings=settings),
     )
+    return _answer(response, outcome)
 
 
 @receipts.get("", response_model=Page[ReceiptRead], summary="List receipts, newest first")
@@ -301,17 +303,18 @@ def reverse_receipt(
     responses=_stored(DispatchRead),
     summary="Record items a depot sent to a grouping (they leave its stock)",
 )
-def post_dispatch(
+async def post_dispatch(
     session: SessionDep,
     scope: ScopeDep,
     settings: SettingsDep,
     body: DispatchCreate,
     response: Response,
 ) -> dict[str, Any]:
-    return _answer(
-        response,
-        service.record_dispatch(session=session, scope=scope, body=body, settings=settings),
+    outcome = await committed(
+        session,
+        lambda: service.record_dispatch(session=session, scope=scope, body=body, settings=settings),
     )
+    return _answer(response, outcome)
 
 
 @dispatches.get("", response_model=Page[DispatchRead], summary="List dispatches, newest first")
@@ -431,16 +434,18 @@ def get_plan_vs_actual(
     "sent again, an event stored before is answered with `created` false and recorded once. "
     f"At most {MOST_BATCH_EVENTS} events per request.",
 )
-def post_ledger_batch(
+async def post_ledger_batch(
     session: SessionDep,
     scope: ScopeDep,
     settings: SettingsDep,
     body: LedgerBatch,
     response: Response,
 ) -> dict[str, Any]:
-    return _answer(
-        response, batch.record_day(session=session, scope=scope, body=body, settings=settings)
+    outcome = await committed(
+        session,
+        lambda: batch.record_day(session=session, scope=scope, body=body, settings=settings),
     )
+    return _answer(response, outcome)
 
 
 # The ledger's writes first: routes are tried in order (see kuznia.api).
