@@ -40,7 +40,6 @@ ContractFilter = Annotated[
 ItemFilter = Annotated[str | None, Query(description="Only records of this item code.")]
 DepotFilter = Annotated[str | None, Query(description="Only records of this depot code.")]
 
-router = APIRouter()
 depots = APIRouter(prefix="/depots", tags=["depots"])
 production = APIRouter(prefix="/production-reports", tags=["production reports"])
 receipts = APIRouter(prefix="/receipts", tags=["receipts"])
@@ -448,8 +447,9 @@ async def post_ledger_batch(
     return _answer(response, outcome)
 
 
-# The ledger's writes first: routes are tried in order (see kuznia.api).
-for _router in (
+# Each included by the application under /api/v1, the ledger's writes first: routes are tried
+# in order (see kuznia.api).
+routers = (
     receipts,
     dispatches,
     ledger_batches,
@@ -457,5 +457,4 @@ for _router in (
     stock,
     production,
     execution_reports,
-):
-    router.include_router(_router)
+)
