@@ -370,8 +370,8 @@ def _insert(session: Session, scope: Scope, new: list[_New]) -> None:
     for model, kind in ((Receipt, "receipt"), (Dispatch, "dispatch")):
         if not rows[model]:
             continue
-        inserted = repository.insert_new(session=session, model=model, rows=rows[model])
-        if len(inserted) != len(rows[model]):
+        inserted = repository.insert_all(session=session, model=model, rows=rows[model])
+        if inserted is None:
             raise Conflict(
                 "another request recorded some of these client keys at the same time: send "
                 "the batch again (the events it recorded are then answered as stored)"

@@ -13,10 +13,13 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     ColumnElement,
     Select,
+    String,
     Table,
+    any_,
     bindparam,
     false,
     func,
@@ -530,20 +533,19 @@ _BY_CLIENT_KEY = {
 }
 
 
-# Rows per execution of an INSERT of new records (the driver sends them in a few statements).
-ROWS_PER_INSERT = 1000
-
-
 @functools.cache
-def _insert_new_statement(table: Table, dialect: str) -> Any:
-    """INSERT ... ON CONFLICT (organisation, client key) DO NOTHING RETURNING id, client_key;
-    one object per table and dialect, so that SQLAlchemy compiles it once."""
+def _insert_new_statement(table: Table, dialect: str, *, returning: bool = True) -> Any:
+    """INSERT ... ON CONFLICT (organisation, client key) DO NOTHING [RETURNING id,
+    client_key]; one object per table and dialect, so that SQLAlchemy compiles it once."""
     make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return (
-        make_insert(table)
-        .on_conflict_do_nothing(index_elements=[table.c.organisation_id, table.c.client_key])
-        .returning(table.c.id, table.c.client_key)
+    statement = make_insert(table).on_conflict_do_nothing(
+        index_elements=[table.c.organisation_id, table.c.client_key]
     )
+    if returning:
+        return statement.returning(table.c.id, table.c.client_key)
+    # without RETURNING the driver sends one prepared statement for all rows, and its count
+    # of rows written is kept (SQLAlchemy drops it for an INSERT of many rows by default)
+    return statement.execution_options(preserve_rowcount=True)
 
 
 def insert_new(
@@ -552,33 +554,74 @@ def insert_new(
     """Insert new receipts or dispatches (each row every column but the id), skipping any
     whose client key its organisation stored before, a concurrent request's included (INSERT
     ... ON CONFLICT DO NOTHING: no SAVEPOINT, no error that spoils the transaction); the ids
-    of those inserted, by client key. Each is recorded in the audit chain as the unit of work
+    of those inserted, by client key (for a few rows: many go by `insert_all`). Each is recorded in the audit chain as the unit of work
     would record it (every column, after)."""
     table: Table = model.__table__  # type: ignore[assignment]
-    names = [column.key for column in model.__mapper__.column_attrs]
     statement = _insert_new_statement(table, session.get_bind().dialect.name)
-    inserted: dict[str, int] = {}
-    for start in range(0, len(rows), ROWS_PER_INSERT):
-        chunk = [dict(row) for row in rows[start : start + ROWS_PER_INSERT]]
-        inserted.update((key, int(new_id)) for new_id, key in session.execute(statement, chunk))
-    record(
-        session=session,
-        changes=[
-            Change(
-                "create",
-                table.name,
-                str(inserted[row["client_key"]]),
-                None,
-                {
-                    name: row.get(name, inserted[row["client_key"]] if name == "id" else None)
-                    for name in names
-                },
-            )
-            for row in rows
-            if row["client_key"] in inserted
-        ],
-    )
+    inserted = {
+        key: int(new_id) for new_id, key in session.execute(statement, [dict(r) for r in rows])
+    }
+    _record_created(session, model, rows, inserted)
     return inserted
+
+
+def insert_all(
+    *, session: Session, model: type[Receipt] | type[Dispatch], rows: Sequence[Mapping[str, Any]]
+) -> dict[str, int] | None:
+    """Insert many new receipts or dispatches (as `insert_new`, each row every column but the
+    id), sent by the driver as one prepared statement for all rows (no giant statement to
+    parse); their ids by client key, or None if any key was stored before (some rows were
+    then skipped: the caller rolls the transaction back). Recorded in the audit chain."""
+    if not rows:
+        return {}
+    table: Table = model.__table__  # type: ignore[assignment]
+    dialect = session.get_bind().dialect.name
+    statement = _insert_new_statement(table, dialect, returning=False)
+    written = session.execute(statement, [dict(row) for row in rows]).rowcount
+    if written != len(rows):
+        return None
+    keys = [row["client_key"] for row in rows]
+    inserted = {
+        key: int(new_id)
+        for new_id, key in session.execute(
+            _ids_by_keys(table, dialect),
+            {"organisation_id": rows[0]["organisation_id"], "keys": keys},
+        )
+    }
+    _record_created(session, model, rows, inserted)
+    return inserted
+
+
+@functools.cache
+def _ids_by_keys(table: Table, dialect: str) -> Any:
+    """The ids and keys of an organisation's records with any of the keys `keys` (one array
+    parameter on PostgreSQL; expanded on SQLite)."""
+    keys = (
+        table.c.client_key == any_(bindparam("keys", type_=ARRAY(String)))
+        if dialect == "postgresql"
+        else table.c.client_key.in_(bindparam("keys", expanding=True))
+    )
+    return select(table.c.id, table.c.client_key).where(
+        table.c.organisation_id == bindparam("organisation_id"), keys
+    )
+
+
+def _record_created(
+    session: Session,
+    model: type[Receipt] | type[Dispatch],
+    rows: Sequence[Mapping[str, Any]],
+    inserted: Mapping[str, int],
+) -> None:
+    """Record the inserted rows in the audit chain as the unit of work would (every column)."""
+    table: Table = model.__table__  # type: ignore[assignment]
+    names = [column.key for column in model.__mapper__.column_attrs]
+    changes = []
+    for row in rows:
+        new_id = inserted.get(row["client_key"])
+        if new_id is not None:
+            after = {name: new_id if name == "id" else row.get(name) for name in names}
+            changes.append(Change("create", table.name, str(new_id), None, after))
+    record(session=session, changes=changes)
 
 
 def reachable(*, session: Session, model: LedgerModel, scope: Scope, record_id: int) -> bool:
