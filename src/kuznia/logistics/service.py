@@ -7,8 +7,10 @@ the corrected figures); a record can be reversed once, and a reversal cannot be 
 Every submission carries the client's key. The same key with the same content is answered
 with the stored record (`created` False: the API says 200, not 201) and records nothing; the
 same key with another content is refused (409). Two requests with the same key at the same
-time record once: the second INSERT meets the unique key, inside a SAVEPOINT, and the stored
-record is returned instead.
+time record once: a receipt's or dispatch's INSERT ... ON CONFLICT DO NOTHING (outside the
+unit of work, its audit event written by hand: decision 0016) writes nothing for the second,
+and the stored record is returned instead; a production report's or reversal's INSERT meets
+the unique key inside a SAVEPOINT, to the same effect.
 
 Stock per depot and item never goes below zero: it changes by one conditional UPDATE
 (`repository.change_stock`), and a change that would leave less than zero is refused with
