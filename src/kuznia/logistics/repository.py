@@ -16,6 +16,7 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     ColumnElement,
+    CursorResult,
     Select,
     String,
     Table,
@@ -577,8 +578,8 @@ def insert_all(
     table: Table = model.__table__  # type: ignore[assignment]
     dialect = session.get_bind().dialect.name
     statement = _insert_new_statement(table, dialect, returning=False)
-    written = session.execute(statement, [dict(row) for row in rows]).rowcount
-    if written != len(rows):
+    result = session.execute(statement, [dict(row) for row in rows])
+    if not isinstance(result, CursorResult) or result.rowcount != len(rows):
         return None
     keys = [row["client_key"] for row in rows]
     inserted = {
