@@ -1,8 +1,10 @@
 """The web application's first requests after a start: `kuznia serve` on a database (make
 serve's: out/demo.db, the national data set with the demo users and the execution demo), then
 the login page, the first login (the form's POST), the first request of each page a planner
-opens (the overview, the plan in force, funds, contracts, targets, plans, needs), the overview
-again, and the plan's workbook (GET /api/v1/plan-runs/{id}/workbook); optionally after waiting
+opens (the overview, the plan in force, funds, contracts, targets, plans, needs, then the rest of
+its menu), the overview again, the plan's workbook (GET /api/v1/plan-runs/{id}/workbook), and
+the first request of every page in the menu of each other demo role (producer, partner, depot
+clerk, auditor, admin: its overview included, which differs by role); optionally after waiting
 some seconds (the start-up sums the plan in force for the pages meanwhile, kuznia.web.warmup).
 The server is started afresh for each of `--repeat` rounds; the medians are printed last,
 each request's wall time and the server's CPU time for it (from /proc: what the request cost,
@@ -25,6 +27,26 @@ import httpx
 
 # The pages timed on their first request after the start, in this order.
 PAGES = ("/overview", "/plans/{run}", "/funds", "/contracts", "/targets", "/plans", "/needs")
+# The other demo roles (`kuznia demo-users`), each logged in once, then its menu's pages.
+ROLES = ("producer", "partner", "logistics", "auditor", "admin")
+MENU = re.compile(r'<nav aria-label="[^"]*" class="main-nav">(.*?)</nav>', re.S)
+
+
+def menu_of(html: str) -> list[str]:
+    """The pages of the main menu of a page, in menu order."""
+    found = MENU.search(html)
+    return re.findall(r'href="(/[^"?]*)"', found.group(1)) if found else []
+
+
+def login(client: httpx.Client, role: str) -> httpx.Response:
+    client.get("/login")
+    token = client.cookies.get("kuznia_csrf") or ""
+    return client.post(
+        "/login",
+        data={"email": f"{role}@demo.kuznia", "password": f"demo-{role}-2026",
+              "next": "/overview", "csrf_token": token},
+        headers={"X-CSRF-Token": token},
+    )  # fmt: skip
 
 
 def server_cpu(pid: int) -> float:
@@ -67,15 +89,7 @@ def one_round(args: argparse.Namespace) -> dict[str, float]:
         client = httpx.Client(base_url=base, timeout=120)
         pid = server.pid
         found["login page"], _ = _timed(lambda: client.get("/login"), pid, "login page")
-        token = client.cookies.get("kuznia_csrf") or ""
-        found["first login"], answer = _timed(
-            lambda: client.post(
-                "/login",
-                data={"email": "planner@demo.kuznia", "password": "demo-planner-2026",
-                      "next": "/overview", "csrf_token": token},
-                headers={"X-CSRF-Token": token},
-            ), pid, "first login",
-        )  # fmt: skip
+        found["first login"], answer = _timed(lambda: login(client, "planner"), pid, "first login")
         if answer.status_code != 303:
             raise SystemExit(f"the login answered {answer.status_code}")
         run = ""
@@ -87,9 +101,10 @@ def one_round(args: argparse.Namespace) -> dict[str, float]:
                 raise SystemExit(f"{path} answered {response.status_code}")
             if page == "/overview":
                 run = re.search(r'href="/plans/(\d+)"', response.text).group(1)  # type: ignore[union-attr]
-        found["/overview again"], _ = _timed(
+        found["/overview again"], response = _timed(
             lambda: client.get("/overview"), pid, "/overview again"
         )
+        _menu_pages(client, pid, "planner", menu_of(response.text), found)
         bearer = {"Authorization": f"Bearer {client.cookies.get('kuznia_session')}"}
         found["plan workbook"], response = _timed(
             lambda: client.get(f"/api/v1/plan-runs/{run}/workbook", headers=bearer),
@@ -99,11 +114,32 @@ def one_round(args: argparse.Namespace) -> dict[str, float]:
         if response.status_code != 200:
             raise SystemExit(f"the workbook answered {response.status_code}")
         found["workbook bytes"] = len(response.content)
+        for role in ROLES:
+            other = httpx.Client(base_url=base, timeout=120)
+            answer = login(other, role)
+            if answer.status_code != 303:
+                raise SystemExit(f"{role}'s login answered {answer.status_code}")
+            key = f"{role} /overview"
+            found[key], response = _timed(lambda other=other: other.get("/overview"), pid, key)
+            _menu_pages(other, pid, role, menu_of(response.text), found)
     finally:
         server.terminate()
         server.wait(30)
     found.update({f"cpu {key}": seconds for key, seconds in CPU.items()})
     return found
+
+
+def _menu_pages(
+    client: httpx.Client, pid: int, role: str, pages: list[str], found: dict[str, float]
+) -> None:
+    """Time the first request of each page of `pages` not timed yet for this role."""
+    for path in dict.fromkeys(pages):
+        key = path if role == "planner" else f"{role} {path}"
+        if key in found:
+            continue
+        found[key], response = _timed(lambda path=path: client.get(path), pid, key)
+        if response.status_code != 200:
+            raise SystemExit(f"{role}: {path} answered {response.status_code}")
 
 
 def main() -> None:

@@ -27,8 +27,9 @@ def used_messages() -> set[str]:
 
 
 def catalog(language: str) -> dict[str, str]:
+    """The catalog's messages; a malformed entry (a msgid without its msgstr, say) fails."""
     with (WEB / f"locale/{language}/LC_MESSAGES/messages.po").open("rb") as po_file:
-        return {m.id: m.string for m in read_po(po_file) if m.id}
+        return {m.id: m.string for m in read_po(po_file, abort_invalid=True) if m.id}
 
 
 @pytest.mark.parametrize("language", ["uk", "en"])

@@ -4,7 +4,13 @@ See shared/INSTANCE.md for the contract.
 """
 
 from kuznia.instance.errors import InstanceError, Problem
-from kuznia.instance.io import dump_instance, parse_instance, read_instance, write_instance
+from kuznia.instance.io import (
+    dump_instance,
+    parse_instance,
+    parse_stored,
+    read_instance,
+    write_instance,
+)
 from kuznia.instance.schema import (
     FORMAT,
     Commitment,
@@ -43,6 +49,7 @@ __all__ = [
     "Stock",
     "dump_instance",
     "parse_instance",
+    "parse_stored",
     "read_instance",
     "write_instance",
 ]

@@ -250,16 +250,28 @@ def first_month(*, session: Session, contract_id: int) -> str | None:
     )
 
 
-def delivery_point_codes(*, session: Session, contract_id: int) -> list[str]:
-    """The codes of the depots a contract is delivered to, in code order."""
-    return list(
-        session.scalars(
-            select(Depot.code)
-            .join(ContractDeliveryPoint, ContractDeliveryPoint.depot_id == Depot.id)
-            .where(ContractDeliveryPoint.contract_id == contract_id)
+# Ids per `IN (...)` list: well inside SQLite's and PostgreSQL's limits on bound parameters.
+_IN_CHUNK = 1000
+
+
+def delivery_point_codes(*, session: Session, contract_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The codes of the depots each contract is delivered to, in code order (one query)."""
+    codes: dict[int, list[str]] = {}
+    for number in range(0, len(contract_ids), _IN_CHUNK):
+        rows = session.execute(
+            select(ContractDeliveryPoint.contract_id, Depot.code)
+            .join(Depot, ContractDeliveryPoint.depot_id == Depot.id)
+            .where(ContractDeliveryPoint.contract_id.in_(contract_ids[number : number + _IN_CHUNK]))
             .order_by(Depot.code)
         )
-    )
+        for contract_id, code in rows:
+            codes.setdefault(contract_id, []).append(code)
+    return codes
+
+
+def depot_codes(*, session: Session, depot_ids: Sequence[int]) -> list[str]:
+    """The codes of these depots."""
+    return list(session.scalars(select(Depot.code).where(Depot.id.in_(depot_ids))))
 
 
 def receipt_terms(

@@ -287,26 +287,23 @@ def receivable_contracts(*, session: Session, scope: Scope) -> list[dict[str, An
     receipts, who do not read contracts themselves."""
     access = scope.require("receipts", Action.write)
     own = sorted(scope.depot_ids) if access is Access.own else None
-    found = []
-    for contract in repository.open_contracts(session=session, depot_ids=own):
-        codes = repository.delivery_point_codes(session=session, contract_id=contract.id)
-        if own is not None:
-            mine = {
-                depot.code
-                for depot in (session.get(Depot, depot_id) for depot_id in own)
-                if depot is not None
-            }
-            codes = [code for code in codes if code in mine]
-        found.append(
-            {
-                "id": contract.id,
-                "number": contract.number,
-                "producer": contract.producer,
-                "item": contract.item,
-                "depots": codes,
-            }
-        )
-    return found
+    contracts = repository.open_contracts(session=session, depot_ids=own)
+    codes_of = repository.delivery_point_codes(
+        session=session, contract_ids=[contract.id for contract in contracts]
+    )
+    mine = None if own is None else set(repository.depot_codes(session=session, depot_ids=own))
+    return [
+        {
+            "id": contract.id,
+            "number": contract.number,
+            "producer": contract.producer,
+            "item": contract.item,
+            "depots": [
+                code for code in codes_of.get(contract.id, []) if mine is None or code in mine
+            ],
+        }
+        for contract in contracts
+    ]
 
 
 def receivable_contract_id(*, session: Session, scope: Scope, reference: str) -> int:
@@ -366,8 +363,8 @@ def record_receipt(
     if early is not None:
         raise InvalidInput(early.message, problems=[early])
     if not delivered_here:
-        points = repository.delivery_point_codes(session=session, contract_id=contract.id)
-        refused = not_a_delivery_point(contract, depot, points)
+        points = repository.delivery_point_codes(session=session, contract_ids=[contract.id])
+        refused = not_a_delivery_point(contract, depot, points.get(contract.id, []))
         if refused is not None:
             raise refused
     too_much = over_delivery(

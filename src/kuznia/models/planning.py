@@ -92,8 +92,10 @@ class PlanRun(Versioned, Base):
     )
     # The solve options (mode, time limit, MIP gap, ...) as given.
     options: Mapped[dict[str, Any]] = mapped_column(exact_json(), default=dict)
-    # The `kuznia-instance/1` document solved, as JSON text, so the run can be solved again.
-    instance: Mapped[str] = mapped_column(Text)
+    # The `kuznia-instance/1` document solved, as JSON text, so the run can be solved again;
+    # loaded only when read (megabytes on national data: every page that names a run would
+    # carry it otherwise).
+    instance: Mapped[str] = mapped_column(Text, deferred=True)
     # Its horizon and currency, read once from it when it is stored (see `_horizon`).
     start: Mapped[str] = mapped_column(String(7))
     months: Mapped[int] = mapped_column(Integer)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.errors import Conflict, FieldProblem, Forbidden, InvalidInput
-from kuznia.instance import Instance, parse_instance
+from kuznia.instance import Instance, parse_stored
 from kuznia.planning import SolveOptions
 from kuznia.planning.curves import check_curve, money_curve
 from kuznia.planning.jsonable import plain
@@ -119,7 +119,7 @@ def curve_inputs(
     known to fit it (planners; else InvalidInput naming the field)."""
     scope.require("plan_runs", Action.write)
     run = _finished(session, scope, run_id)
-    instance = parse_instance(run.instance)
+    instance = parse_stored(run.instance)
     if body.fund not in {fund.id for fund in instance.funds}:
         raise InvalidInput(
             f"fund {body.fund!r} is not in plan run {run_id}",

@@ -3,11 +3,10 @@ the payments of its own funds and the deliveries and expansions those payments b
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, case, exists, false, func, select
+from sqlalchemy import Connection, Select, Table, case, false, func, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from kuznia import models
@@ -92,7 +91,7 @@ def result_rows(
     if scope.access("plan_runs", Action.read) is Access.own:
         if table not in PARTNER_TABLES:
             raise Forbidden(f"a partner's user may read only {', '.join(sorted(PARTNER_TABLES))}")
-        statement = statement.where(_partner_rows(table, run_id, run_start(run), scope))
+        statement = statement.where(_partner_rows(table, run_id, run.start, scope))
     for name, value in filters.items():
         if value is not None and name in model.__table__.columns:
             statement = statement.where(model.__table__.columns[name] == value)
@@ -170,28 +169,20 @@ def _partner_rows(table: str, run_id: int, start: str, scope: Scope) -> Any:
     if table == "payments":
         return paid.fund.in_(own_funds)
     if table == "deliveries":
-        # A delivery is the partner's when its funds pay its line in the delivery's year.
+        # A delivery is the partner's when its funds pay its line in the delivery's year: one
+        # uncorrelated set of (line, year) pairs the database builds once (hashed or indexed),
+        # not a search of the run's payments per delivery (minutes on a national plan).
         delivery = models.PlanRunDelivery
-        return exists(
-            select(paid.id).where(
-                paid.run_id == run_id,
-                paid.fund.in_(own_funds),
-                paid.line == delivery.line,
-                paid.year == _year_of(start, delivery.month),
-            )
+        paid_lines = select(paid.line, paid.year).where(
+            paid.run_id == run_id, paid.fund.in_(own_funds), paid.line.is_not(None)
         )
+        return tuple_(delivery.line, _year_of(start, delivery.month)).in_(paid_lines)
     bought = select(paid.expansion).where(paid.run_id == run_id, paid.fund.in_(own_funds))
     return models.PlanRunExpansion.expansion.in_(bought)
 
 
 def _own_fund_codes(scope: Scope) -> Select[Any]:
     return select(models.Fund.code).where(models.Fund.id.in_(sorted(scope.fund_ids)))
-
-
-def run_start(run: models.PlanRun) -> str:
-    """The first month (YYYY-MM) of the horizon the run solved, from its instance snapshot."""
-    start: str = json.loads(run.instance)["start"]
-    return start
 
 
 def _year_of(start: str, month: Any) -> Any:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.errors import Conflict, Forbidden, NotFound
-from kuznia.instance import parse_instance
+from kuznia.instance import parse_stored
 from kuznia.instance.months import add_months
 from kuznia.io.excel import write_tables_workbook
 from kuznia.jobs.runner import stop_local_worker
@@ -153,7 +153,7 @@ def _partners_part(
             {**row, "capex": row["capex"] * shares.get((row["expansion"], None), 0.0)}
             for row in rows
         ]
-    start = repository.run_start(repository.get_run(session=session, scope=scope, run_id=run_id))
+    start = repository.get_run(session=session, scope=scope, run_id=run_id).start
     scaled = []
     for row in rows:
         year = int(add_months(start, row["month"])[:4])
@@ -202,7 +202,7 @@ def close_shortfall(
         session=session, scope=scope, run_id=run_id, number=number
     )
     run = repository.get_run(session=session, scope=scope, run_id=run_id)
-    plan_input = PlanInput.from_instance(parse_instance(run.instance))
+    plan_input = PlanInput.from_instance(parse_stored(run.instance))
     key = (shortfall.item, shortfall.grouping, shortfall.priority, shortfall.operation)
     for c in range(plan_input.n_classes):
         if (

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from kuznia import models
 from kuznia.auth.permissions import Action, Scope
 from kuznia.errors import Conflict, FieldProblem, InvalidInput, NotFound, ensure_version
-from kuznia.instance import Instance, parse_instance
+from kuznia.instance import Instance, parse_stored
 from kuznia.instance.errors import Problem
 from kuznia.jobs import service as jobs_service
 from kuznia.models.base import as_utc
@@ -152,7 +152,7 @@ def finished_snapshot(*, session: Session, scope: Scope, run_id: int) -> Instanc
             f"plan run {run_id} is {run.status.value} without a plan: choose a finished run",
             problems=[FieldProblem("plan_run_id", f"run {run_id} has no plan")],
         )
-    return parse_instance(run.instance)
+    return parse_stored(run.instance).model_copy(deep=True)
 
 
 def scenario_for(

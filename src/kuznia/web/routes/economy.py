@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
 from kuznia.errors import InvalidInput
+from kuznia.instance import parse_stored
 from kuznia.jobs.router import poke_workers
 from kuznia.plans import economy as economy_service
 from kuznia.plans import jobs as plan_jobs
@@ -73,9 +74,7 @@ def _economy_page(
 
 
 def _funds_of(run: Any) -> list[Any]:
-    from kuznia.instance import parse_instance
-
-    return list(parse_instance(run.instance).funds)
+    return list(parse_stored(run.instance).funds)
 
 
 def _curve_request(values: Mapping[str, Any]) -> economy_service.MoneyCurveRequest:

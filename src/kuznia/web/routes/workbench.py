@@ -17,7 +17,7 @@ from kuznia import models
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
 from kuznia.errors import Conflict, Forbidden, InvalidInput, KuzniaError, NotFound
-from kuznia.instance import parse_instance
+from kuznia.instance import parse_stored
 from kuznia.jobs import service as jobs_service
 from kuznia.jobs.router import poke_workers
 from kuznia.jobs.schemas import JobRead
@@ -85,7 +85,7 @@ def builder_options(run: models.PlanRun | None, lang: Language) -> dict[str, Any
     categories, funds, years and months."""
     if run is None:
         return {}
-    instance = parse_instance(run.instance)
+    instance = parse_stored(run.instance)
     years = sorted({int(instance.start[:4]) + (int(instance.start[5:]) - 1 + t) // 12
                     for t in range(instance.months)})  # fmt: skip
     return {
