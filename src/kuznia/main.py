@@ -22,9 +22,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
 from kuznia import __version__
-from kuznia.api import api_router
+from kuznia.api import API_PREFIX, api_routers
 from kuznia.auth.service import limit_hashing
 from kuznia.db import database_engine
+from kuznia.db.engine import SQLITE_BEGIN
 from kuznia.db.session import session_factory
 from kuznia.errors import (
     BadRequest,
@@ -190,7 +191,10 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(app.state.engine)
-    app.include_router(api_router(), responses=ERROR_RESPONSES)
+    # The bind of requests that write: on SQLite their transactions begin IMMEDIATE (db.engine).
+    app.state.write_engine = engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+    for router in api_routers():
+        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     _add_error_handlers(app)
     # The pages (kuznia.web): after the API's handlers, which stay JSON under /api.
     install_web(app)

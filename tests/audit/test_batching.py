@@ -58,10 +58,14 @@ def test_a_transactions_events_are_appended_at_commit_in_one_insert(engine: Engi
         session.add(models.Grouping(code="g-1", name="G 1"))  # flushed by the commit
         waiting = [s for s in sent if "audit" in s]
         assert waiting == []  # nothing of the chain touched before the commit
-    inserts = [s for s in sent if s.startswith("insert into audit_events")]
+    inserts = [s for s in sent if "insert into audit_events" in s]
     locks = [s for s in sent if "from audit_head" in s]
+    moves = [s for s in sent if "update audit_head" in s]
     assert len(inserts) == 1
     assert len(locks) == 1
+    assert len(moves) == 1
+    if engine.dialect.name == "postgresql":  # the head moves in a CTE of the INSERT
+        assert moves == inserts
     assert chain(engine) == [
         (1, "create", "items", "a-1"),
         (2, "create", "items", "a-2"),

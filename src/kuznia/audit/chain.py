@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Dialect, bindparam, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from kuznia.audit.keys import KEYED, UNKEYED, Keyring, keyring
@@ -40,6 +40,9 @@ PENDING_KEY = "kuznia.audit.pending"
 # A stored value longer than this is recorded by its digest: a plan run's instance snapshot is
 # megabytes, and the digest proves it as well.
 LONGEST_VALUE = 4096
+# The most events appended by one statement that also moves the head (PostgreSQL): a
+# request's few; a batch's many go by the driver's multi-row insert, then the head moves.
+EVENTS_WITH_HEAD = 100
 
 
 @dataclass(frozen=True)
@@ -199,11 +202,42 @@ def _append_rows(connection: Connection, pending: list[tuple[Actor, Change]]) ->
         }
         row["hash"] = prev_hash = event_hash(row, ring)
         rows.append(row)
-    connection.execute(insert(AuditEvent), rows)
-    connection.execute(
-        update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=seq, hash=prev_hash)
-    )
+    if connection.dialect.name == "postgresql" and len(rows) <= EVENTS_WITH_HEAD:
+        # One round trip fewer while the head is locked: the head moves in a CTE of the INSERT.
+        parameters: dict[str, Any] = {"head_id": HEAD_ID, "head_seq": seq, "head_hash": prev_hash}
+        for number, row in enumerate(rows):
+            parameters.update((f"{name}_{number}", value) for name, value in row.items())
+        connection.exec_driver_sql(_append_with_head(len(rows), connection.dialect), parameters)
+    else:
+        connection.execute(insert(AuditEvent), rows)
+        connection.execute(
+            update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=seq, hash=prev_hash)
+        )
     return len(rows)
+
+
+# The SQL of `_append_with_head`, by driver and number of events.
+_WITH_HEAD: dict[tuple[str, int], str] = {}
+
+
+def _append_with_head(count: int, dialect: Dialect) -> str:
+    """The SQL (the driver's own, compiled once: SQLAlchemy does not cache a statement with a
+    writing CTE) inserting `count` events in a statement whose CTE moves the head;
+    parameters `NAME_i` for event i's fields, `head_seq` and `head_hash`."""
+    key = (dialect.driver, count)
+    if key not in _WITH_HEAD:
+        names = [column.key for column in AuditEvent.__table__.columns if column.key != "id"]
+        events: list[dict[str, Any]] = [
+            {name: bindparam(f"{name}_{number}") for name in names} for number in range(count)
+        ]
+        move_head = (
+            update(AuditHead)
+            .where(AuditHead.id == bindparam("head_id", HEAD_ID))
+            .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
+        )
+        statement = insert(AuditEvent).values(events).add_cte(move_head.cte("moved"))
+        _WITH_HEAD[key] = str(statement.compile(dialect=dialect))
+    return _WITH_HEAD[key]
 
 
 @dataclass(frozen=True)

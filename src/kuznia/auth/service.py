@@ -356,6 +356,16 @@ def _forget_tokens(
     event.listen(session, "after_commit", forget, once=True)
 
 
+def remembered_scope(*, session: Session, token: str, cache_seconds: float) -> Scope | None:
+    """The scope of a token this process authenticated less than `cache_seconds` ago (its
+    writes through `session` then become its user's), or None: no database read."""
+    remembered = tokens.get(hash_token(token), seconds=cache_seconds, now=datetime.now(UTC))
+    if remembered is None:
+        return None
+    set_actor(session, Actor(name=remembered.email, user_id=remembered.scope.user_id))
+    return remembered.scope
+
+
 def authenticate(*, session: Session, token: str, cache_seconds: float = 0.0) -> Scope:
     """The scope of the user a live token belongs to; with `cache_seconds`, a token this
     process authenticated less than that ago is not read again (`kuznia.auth.cache`)."""

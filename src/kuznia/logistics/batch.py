@@ -9,8 +9,8 @@ whole batch writes nothing twice; its key with other content is refused (409).
 
 The checks take a few queries for the whole batch instead of a dozen per event: the stored
 keys, the depots, the contracts (locked together in id order), their terms, the items and
-groupings, the stock rows touched (locked); then the records are inserted together, and stock
-moves by one conditional update per depot and item. Stock never goes below zero at any point
+groupings, the stock rows touched (locked); then the records are inserted together (one
+INSERT per kind), and stock moves by one statement for every depot and item. Stock never goes below zero at any point
 of the batch's order. Two requests racing to record the same new key: the later meets the
 unique key and is refused (409); sent again, it finds that event stored.
 """
@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kuznia.auth.permissions import Access, Action, Scope
@@ -40,6 +39,7 @@ from kuznia.errors import (
 from kuznia.logistics import repository, service
 from kuznia.logistics.schemas import BatchDispatch, BatchEvent, BatchReceipt, LedgerBatch
 from kuznia.models import OPEN_FOR_DELIVERY, Contract, Depot, Dispatch, Grouping, Item, Receipt
+from kuznia.models.base import utc_now
 from kuznia.settings import Settings
 
 
@@ -53,7 +53,7 @@ class _New:
     depot: Depot
     item: str = ""  # a receipt's: its contract's, once that is found
     contract: Contract | None = None
-    record: Receipt | Dispatch | None = None
+    record_id: int | None = None  # once inserted
 
     @property
     def delta(self) -> int:
@@ -100,13 +100,13 @@ def record_day(
         contract_ids=[n.event.contract_id for n in new if isinstance(n.event, BatchReceipt)],
     )
     _check_references(session, new, contracts, rules)
-    _check_stock(session, new)
+    held = _check_stock(session, new)
     _insert(session, scope, new)
-    _move_stock(session, new)
+    _move_stock(session, new, held)
     _follow_receipts(session, new)
     for entry in new:
-        if entry.record is not None:
-            outcome[entry.index] = (entry.record.id, True)
+        if entry.record_id is not None:
+            outcome[entry.index] = (entry.record_id, True)
     read = [
         {
             "index": index,
@@ -295,9 +295,10 @@ def _open_contract(contracts: dict[int, Contract], contract_id: int) -> Contract
     return contract
 
 
-def _check_stock(session: Session, new: list[_New]) -> None:
+def _check_stock(session: Session, new: list[_New]) -> dict[tuple[int, str], int]:
     """InsufficientStock naming the first event after which its depot would hold less than
-    zero of its item, taking the events in the batch's order (the rows locked meanwhile)."""
+    zero of its item, taking the events in the batch's order (the rows locked meanwhile);
+    what each (depot, item) with a row held before."""
     held = repository.lock_stocks(
         session=session, pairs=[(entry.depot.id, entry.item) for entry in new]
     )
@@ -319,11 +320,18 @@ def _check_stock(session: Session, new: list[_New]) -> None:
                     problems=[FieldProblem("quantity", message)],
                 )
         running[key] += entry.delta
+    return held
 
 
 def _insert(session: Session, scope: Scope, new: list[_New]) -> None:
-    """Insert the new records together (in a SAVEPOINT: a concurrent request that stored one
-    of their keys first makes this a 409 to send again)."""
+    """Insert the new records, one statement per kind (no SAVEPOINT: a concurrent request
+    that stored one of their keys first makes this a 409 to send again, and the request's
+    transaction is rolled back)."""
+    created_at = utc_now()
+    rows: dict[type[Receipt] | type[Dispatch], list[dict[str, Any]]] = {
+        Receipt: [],
+        Dispatch: [],
+    }
     for entry in new:
         event = entry.event
         common = {
@@ -331,50 +339,59 @@ def _insert(session: Session, scope: Scope, new: list[_New]) -> None:
             "organisation_id": scope.organisation_id,
             "depot_id": entry.depot.id,
             "created_by_id": scope.user_id,
+            "created_at": created_at,
             "day": event.day,
+            "reverses_id": None,
         }
         if isinstance(event, BatchReceipt):
-            entry.record = Receipt(
-                **common,
-                contract_id=event.contract_id,
-                item=entry.item,
-                lot=event.lot,
-                received=event.accepted + event.rejected,
-                accepted=event.accepted,
-                rejected=event.rejected,
-                reason=event.reason,
+            rows[Receipt].append(
+                {
+                    **common,
+                    "contract_id": event.contract_id,
+                    "item": entry.item,
+                    "lot": event.lot,
+                    "received": event.accepted + event.rejected,
+                    "accepted": event.accepted,
+                    "rejected": event.rejected,
+                    "reason": event.reason,
+                }
             )
         else:
-            entry.record = Dispatch(
-                **common,
-                item=event.item,
-                grouping=event.grouping,
-                quantity=event.quantity,
-                note=event.note,
+            rows[Dispatch].append(
+                {
+                    **common,
+                    "item": event.item,
+                    "grouping": event.grouping,
+                    "quantity": event.quantity,
+                    "note": event.note,
+                }
             )
-    try:
-        with session.begin_nested():
-            session.add_all([entry.record for entry in new if entry.record is not None])
-            session.flush()
-    except IntegrityError:
-        raise Conflict(
-            "another request recorded some of these client keys at the same time: send the "
-            "batch again (the events it recorded are then answered as stored)"
-        ) from None
+    ids: dict[tuple[str, str], int] = {}
+    for model, kind in ((Receipt, "receipt"), (Dispatch, "dispatch")):
+        if not rows[model]:
+            continue
+        inserted = repository.insert_all(session=session, model=model, rows=rows[model])
+        if inserted is None:
+            raise Conflict(
+                "another request recorded some of these client keys at the same time: send "
+                "the batch again (the events it recorded are then answered as stored)"
+            )
+        ids.update(((kind, key), record_id) for key, record_id in inserted.items())
+    for entry in new:
+        entry.record_id = ids[(entry.event.kind, entry.event.client_key)]
 
 
-def _move_stock(session: Session, new: list[_New]) -> None:
-    """Change each depot's stock of each item by the batch's net amount (one conditional
-    update each, recorded in the audit chain)."""
+def _move_stock(session: Session, new: list[_New], held: dict[tuple[int, str], int]) -> None:
+    """Change each depot's stock of each item by the batch's net amount, in one statement
+    (the rows were locked and checked above), recorded in the audit chain."""
     net: dict[tuple[int, str], int] = defaultdict(int)
     for entry in new:
         net[(entry.depot.id, entry.item)] += entry.delta
-    for (depot_id, item), delta in sorted(net.items()):
-        if delta != 0 and (
-            repository.change_stock(session=session, depot_id=depot_id, item=item, delta=delta)
-            is None
-        ):  # never: the rows were locked and checked above
-            raise LookupError(f"stock of item {item} at depot {depot_id} changed under its lock")
+    repository.add_to_stocks(
+        session=session,
+        changes={pair: delta for pair, delta in net.items() if delta != 0},
+        held=held,
+    )
 
 
 def _follow_receipts(session: Session, new: list[_New]) -> None:
@@ -383,14 +400,15 @@ def _follow_receipts(session: Session, new: list[_New]) -> None:
     received = {entry.contract.id: entry.contract for entry in new if entry.contract is not None}
     for contract in received.values():
         service._start_delivery(session, contract)
-    lines = sorted(
-        {
+    lines = repository.lines_with_signed_guarantees(
+        session=session,
+        lines={
             entry.contract.line
             for entry in new
             if entry.contract is not None
             and isinstance(entry.event, BatchReceipt)
             and entry.event.accepted > 0
-        }
+        },
     )
     for line in lines:
         contracts_service.fulfil_guarantees(session=session, line=line)

@@ -7,14 +7,21 @@ contract's current version).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
+    BigInteger,
     ColumnElement,
+    CursorResult,
     Select,
+    String,
     Table,
+    any_,
+    bindparam,
     false,
     func,
     select,
@@ -42,6 +49,8 @@ from kuznia.models import (
     ForeignReceipt,
     Fund,
     Grouping,
+    Guarantee,
+    GuaranteeStatus,
     Item,
     OpeningBalance,
     Organisation,
@@ -147,9 +156,14 @@ def get_depot(*, session: Session, scope: Scope, depot_id: int, action: Action) 
     return depot
 
 
+# The ledger's most frequent queries are built once, with their values as parameters: building
+# a statement costs more CPU than SQLAlchemy's compiling it from its cache (issue 16).
+_DEPOT_BY_CODE = select(Depot).where(Depot.code == bindparam("code"))
+
+
 def depot_by_code(*, session: Session, code: str) -> Depot | None:
     """The depot with this code, whoever runs it."""
-    return session.scalars(select(Depot).where(Depot.code == code)).first()
+    return session.scalars(_DEPOT_BY_CODE, {"code": code}).first()
 
 
 def depot_code_taken(*, session: Session, code: str, other_than: int | None) -> bool:
@@ -180,11 +194,6 @@ def producer_code(*, session: Session, producer_id: int | None) -> str | None:
     return session.scalar(select(Producer.code).where(Producer.id == producer_id))
 
 
-def grouping_exists(*, session: Session, code: str) -> bool:
-    """Whether the registry has a grouping with this code."""
-    return session.scalar(select(Grouping.id).where(Grouping.code == code)) is not None
-
-
 def open_contracts(*, session: Session, depot_ids: Iterable[int] | None) -> Sequence[Contract]:
     """Contracts that take deliveries now (signed or in delivery), by number; with
     `depot_ids`, only those delivered to one of these depots."""
@@ -202,12 +211,15 @@ def lock_contract(*, session: Session, contract_id: int) -> Contract | None:
     (SELECT ... FOR UPDATE on PostgreSQL: a receipt and a termination of one contract take
     turns, and the later one sees what the earlier committed; SQLite's writers take turns
     already)."""
-    return session.scalars(
-        select(Contract)
-        .where(Contract.id == contract_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+    return session.scalars(_LOCK_CONTRACT, {"contract_id": contract_id}).first()
+
+
+_LOCK_CONTRACT = (
+    select(Contract)
+    .where(Contract.id == bindparam("contract_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
 
 
 def contracted_quantity(*, session: Session, contract: Contract) -> float:
@@ -260,6 +272,57 @@ def delivery_point_codes(*, session: Session, contract_ids: Sequence[int]) -> di
 def depot_codes(*, session: Session, depot_ids: Sequence[int]) -> list[str]:
     """The codes of these depots."""
     return list(session.scalars(select(Depot.code).where(Depot.id.in_(depot_ids))))
+
+
+def receipt_terms(
+    *, session: Session, contract: Contract, depot_id: int
+) -> tuple[float, int, str | None, bool]:
+    """In one statement, for a receipt under a contract locked before (so that what was
+    accepted is read after the lock): the quantity of its version in force, everything
+    accepted under it so far, its first scheduled month, and whether the depot is one of
+    its delivery points."""
+    parameters = {
+        "contract_id": contract.id,
+        "version": contract.current_version,
+        "depot_id": depot_id,
+    }
+    row = session.execute(_RECEIPT_TERMS, parameters).one()
+    return float(row[0] or 0.0), int(row[1] or 0), row[2], bool(row[3])
+
+
+_RECEIPT_TERMS = select(
+    select(ContractVersion.quantity)
+    .where(
+        ContractVersion.contract_id == bindparam("contract_id"),
+        ContractVersion.number == bindparam("version"),
+    )
+    .scalar_subquery(),
+    select(func.sum(Receipt.accepted))
+    .where(Receipt.contract_id == bindparam("contract_id"))
+    .scalar_subquery(),
+    select(func.min(ContractDelivery.month))
+    .join(ContractVersion, ContractVersion.id == ContractDelivery.version_id)
+    .where(ContractVersion.contract_id == bindparam("contract_id"))
+    .scalar_subquery(),
+    select(ContractDeliveryPoint.depot_id)
+    .where(
+        ContractDeliveryPoint.contract_id == bindparam("contract_id"),
+        ContractDeliveryPoint.depot_id == bindparam("depot_id"),
+    )
+    .exists(),
+)
+
+
+def dispatch_references(*, session: Session, item: str, grouping: str) -> tuple[bool, bool]:
+    """In one statement: whether the registry has this item, and this grouping."""
+    row = session.execute(_DISPATCH_REFERENCES, {"item": item, "grouping": grouping}).one()
+    return bool(row[0]), bool(row[1])
+
+
+_DISPATCH_REFERENCES = select(
+    select(Item.id).where(Item.code == bindparam("item")).exists(),
+    select(Grouping.id).where(Grouping.code == bindparam("grouping")).exists(),
+)
 
 
 def contract_id_by_number(*, session: Session, number: str) -> int | None:
@@ -469,11 +532,109 @@ def by_client_key(
 ) -> Any:
     """The record of one kind the organisation stored under this client key, or None (keys
     are the submitting organisation's own: another's are unknown here)."""
-    return session.scalars(
-        select(model).where(
-            model.organisation_id == organisation_id, model.client_key == client_key
+    statement = _BY_CLIENT_KEY[model]
+    parameters = {"organisation_id": organisation_id, "client_key": client_key}
+    return session.scalars(statement, parameters).first()
+
+
+_BY_CLIENT_KEY = {
+    model: select(model).where(
+        model.organisation_id == bindparam("organisation_id"),
+        model.client_key == bindparam("client_key"),
+    )
+    for model in (ProductionReport, Receipt, Dispatch)
+}
+
+
+@functools.cache
+def _insert_new_statement(table: Table, dialect: str, *, returning: bool = True) -> Any:
+    """INSERT ... ON CONFLICT (organisation, client key) DO NOTHING [RETURNING id,
+    client_key]; one object per table and dialect, so that SQLAlchemy compiles it once."""
+    make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = make_insert(table).on_conflict_do_nothing(
+        index_elements=[table.c.organisation_id, table.c.client_key]
+    )
+    if returning:
+        return statement.returning(table.c.id, table.c.client_key)
+    # without RETURNING the driver sends one prepared statement for all rows, and its count
+    # of rows written is kept (SQLAlchemy drops it for an INSERT of many rows by default)
+    return statement.execution_options(preserve_rowcount=True)
+
+
+def insert_new(
+    *, session: Session, model: type[Receipt] | type[Dispatch], rows: Sequence[Mapping[str, Any]]
+) -> dict[str, int]:
+    """Insert new receipts or dispatches (each row every column but the id), skipping any
+    whose client key its organisation stored before, a concurrent request's included (INSERT
+    ... ON CONFLICT DO NOTHING: no SAVEPOINT, no error that spoils the transaction); the ids
+    of those inserted, by client key (for a few rows: many go by `insert_all`). Each is recorded in the audit chain as the unit of work
+    would record it (every column, after)."""
+    table: Table = model.__table__  # type: ignore[assignment]
+    statement = _insert_new_statement(table, session.get_bind().dialect.name)
+    inserted = {
+        key: int(new_id) for new_id, key in session.execute(statement, [dict(r) for r in rows])
+    }
+    _record_created(session, model, rows, inserted)
+    return inserted
+
+
+def insert_all(
+    *, session: Session, model: type[Receipt] | type[Dispatch], rows: Sequence[Mapping[str, Any]]
+) -> dict[str, int] | None:
+    """Insert many new receipts or dispatches (as `insert_new`, each row every column but the
+    id), sent by the driver as one prepared statement for all rows (no giant statement to
+    parse); their ids by client key, or None if any key was stored before (some rows were
+    then skipped: the caller rolls the transaction back). Recorded in the audit chain."""
+    if not rows:
+        return {}
+    table: Table = model.__table__  # type: ignore[assignment]
+    dialect = session.get_bind().dialect.name
+    statement = _insert_new_statement(table, dialect, returning=False)
+    result = session.execute(statement, [dict(row) for row in rows])
+    if not isinstance(result, CursorResult) or result.rowcount != len(rows):
+        return None
+    keys = [row["client_key"] for row in rows]
+    inserted = {
+        key: int(new_id)
+        for new_id, key in session.execute(
+            _ids_by_keys(table, dialect),
+            {"organisation_id": rows[0]["organisation_id"], "keys": keys},
         )
-    ).first()
+    }
+    _record_created(session, model, rows, inserted)
+    return inserted
+
+
+@functools.cache
+def _ids_by_keys(table: Table, dialect: str) -> Any:
+    """The ids and keys of an organisation's records with any of the keys `keys` (one array
+    parameter on PostgreSQL; expanded on SQLite)."""
+    keys = (
+        table.c.client_key == any_(bindparam("keys", type_=ARRAY(String)))
+        if dialect == "postgresql"
+        else table.c.client_key.in_(bindparam("keys", expanding=True))
+    )
+    return select(table.c.id, table.c.client_key).where(
+        table.c.organisation_id == bindparam("organisation_id"), keys
+    )
+
+
+def _record_created(
+    session: Session,
+    model: type[Receipt] | type[Dispatch],
+    rows: Sequence[Mapping[str, Any]],
+    inserted: Mapping[str, int],
+) -> None:
+    """Record the inserted rows in the audit chain as the unit of work would (every column)."""
+    table: Table = model.__table__  # type: ignore[assignment]
+    names = [column.key for column in model.__mapper__.column_attrs]
+    changes = []
+    for row in rows:
+        new_id = inserted.get(row["client_key"])
+        if new_id is not None:
+            after = {name: new_id if name == "id" else row.get(name) for name in names}
+            changes.append(Change("create", table.name, str(new_id), None, after))
+    record(session=session, changes=changes)
 
 
 def reachable(*, session: Session, model: LedgerModel, scope: Scope, record_id: int) -> bool:
@@ -521,14 +682,7 @@ def change_stock(*, session: Session, depot_id: int, item: str, delta: int) -> i
     which adds instead of failing when a concurrent first receipt made it meanwhile. The
     change is recorded in the audit chain."""
     after = session.execute(
-        update(STOCKS)
-        .where(
-            STOCKS.c.depot_id == depot_id,
-            STOCKS.c.item == item,
-            STOCKS.c.quantity + delta >= 0,
-        )
-        .values(quantity=STOCKS.c.quantity + delta)
-        .returning(STOCKS.c.quantity)
+        _CHANGE_STOCK, {"pair_depot": depot_id, "pair_item": item, "delta": delta}
     ).scalar_one_or_none()
     before: int | None
     if after is not None:
@@ -559,6 +713,109 @@ def change_stock(*, session: Session, depot_id: int, item: str, delta: int) -> i
     )
     record(session=session, changes=[change])
     return int(after)
+
+
+def add_to_stocks(
+    *,
+    session: Session,
+    changes: Mapping[tuple[int, str], int],
+    held: Mapping[tuple[int, str], int],
+) -> None:
+    """Add each (depot id, item)'s change to its stock, for rows locked and checked by the
+    caller, who found them holding `held` (no row: absent, and the change then positive): the
+    rows held change by one UPDATE sent for all at once, the others are made by one INSERT
+    ... ON CONFLICT DO UPDATE (adding, if a concurrent first receipt made one meanwhile).
+    Recorded in the audit chain."""
+    held_rows = [
+        {"pair_depot": depot_id, "pair_item": item, "delta": delta}
+        for (depot_id, item), delta in sorted(changes.items())
+        if (depot_id, item) in held
+    ]
+    if held_rows:
+        session.connection().execute(_ADD_TO_HELD, held_rows)
+    new_rows = [
+        {"depot_id": depot_id, "item": item, "quantity": delta}
+        for (depot_id, item), delta in sorted(changes.items())
+        if (depot_id, item) not in held
+    ]
+    made = {}
+    if new_rows:
+        statement = _make_stocks_statement(session.get_bind().dialect.name)
+        made = {
+            (int(depot_id), item): int(quantity)
+            for depot_id, item, quantity in session.execute(statement, new_rows)
+        }
+    audit = []
+    for pair in sorted(changes):
+        key = f"{pair[0]}/{pair[1]}"
+        if pair in held:
+            before, after = held[pair], held[pair] + changes[pair]
+            audit.append(
+                Change("update", "depot_stocks", key, {"quantity": before}, {"quantity": after})
+            )
+        elif made[pair] != changes[pair]:  # a concurrent receipt made the row first
+            before = made[pair] - changes[pair]
+            audit.append(
+                Change(
+                    "update", "depot_stocks", key, {"quantity": before}, {"quantity": made[pair]}
+                )
+            )
+        else:
+            audit.append(
+                Change(
+                    "create",
+                    "depot_stocks",
+                    key,
+                    None,
+                    {"depot_id": pair[0], "item": pair[1], "quantity": made[pair]},
+                )
+            )
+    record(session=session, changes=audit)
+
+
+_ADD_TO_HELD = (
+    update(STOCKS)
+    .where(STOCKS.c.depot_id == bindparam("pair_depot"), STOCKS.c.item == bindparam("pair_item"))
+    .values(quantity=STOCKS.c.quantity + bindparam("delta"))
+)
+
+
+@functools.cache
+def _make_stocks_statement(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (depot, item) DO UPDATE adding the quantity; compiled once."""
+    make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    values = make_insert(STOCKS)
+    return values.on_conflict_do_update(
+        index_elements=[STOCKS.c.depot_id, STOCKS.c.item],
+        set_={"quantity": STOCKS.c.quantity + values.excluded.quantity},
+    ).returning(STOCKS.c.depot_id, STOCKS.c.item, STOCKS.c.quantity)
+
+
+def lines_with_signed_guarantees(*, session: Session, lines: Iterable[str]) -> list[str]:
+    """Which of these lines have a signed guarantee (those a receipt may fulfil), in order."""
+    wanted = sorted(set(lines))
+    if not wanted:
+        return []
+    return list(
+        session.scalars(
+            select(Guarantee.line)
+            .where(Guarantee.status == GuaranteeStatus.signed, Guarantee.line.in_(wanted))
+            .distinct()
+            .order_by(Guarantee.line)
+        )
+    )
+
+
+_CHANGE_STOCK = (
+    update(STOCKS)
+    .where(
+        STOCKS.c.depot_id == bindparam("pair_depot"),
+        STOCKS.c.item == bindparam("pair_item"),
+        STOCKS.c.quantity + bindparam("delta", type_=BigInteger) >= 0,
+    )
+    .values(quantity=STOCKS.c.quantity + bindparam("delta", type_=BigInteger))
+    .returning(STOCKS.c.quantity)
+)
 
 
 def stock_quantity(*, session: Session, depot_id: int, item: str) -> int:

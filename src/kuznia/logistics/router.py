@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from kuznia.auth.dependencies import ScopeDep, SessionDep, SettingsDep
+from kuznia.auth.dependencies import ScopeDep, SessionDep, SettingsDep, committed
 from kuznia.logistics import batch, reports, service
 from kuznia.logistics.schemas import (
     MOST_BATCH_EVENTS,
@@ -40,7 +40,6 @@ ContractFilter = Annotated[
 ItemFilter = Annotated[str | None, Query(description="Only records of this item code.")]
 DepotFilter = Annotated[str | None, Query(description="Only records of this depot code.")]
 
-router = APIRouter()
 depots = APIRouter(prefix="/depots", tags=["depots"])
 production = APIRouter(prefix="/production-reports", tags=["production reports"])
 receipts = APIRouter(prefix="/receipts", tags=["receipts"])
@@ -222,16 +221,18 @@ def reverse_production_report(
     responses=_stored(ReceiptRead),
     summary="Record what arrived at a depot and how acceptance judged it",
 )
-def post_receipt(
+async def post_receipt(
     session: SessionDep,
     scope: ScopeDep,
     settings: SettingsDep,
     body: ReceiptCreate,
     response: Response,
 ) -> dict[str, Any]:
-    return _answer(
-        response, service.record_receipt(session=session, scope=scope, body=body, settings=settings)
+    outcome = await committed(
+        session,
+        lambda: service.record_receipt(session=session, scope=scope, body=body, settings=settings),
     )
+    return _answer(response, outcome)
 
 
 @receipts.get("", response_model=Page[ReceiptRead], summary="List receipts, newest first")
@@ -301,17 +302,18 @@ def reverse_receipt(
     responses=_stored(DispatchRead),
     summary="Record items a depot sent to a grouping (they leave its stock)",
 )
-def post_dispatch(
+async def post_dispatch(
     session: SessionDep,
     scope: ScopeDep,
     settings: SettingsDep,
     body: DispatchCreate,
     response: Response,
 ) -> dict[str, Any]:
-    return _answer(
-        response,
-        service.record_dispatch(session=session, scope=scope, body=body, settings=settings),
+    outcome = await committed(
+        session,
+        lambda: service.record_dispatch(session=session, scope=scope, body=body, settings=settings),
     )
+    return _answer(response, outcome)
 
 
 @dispatches.get("", response_model=Page[DispatchRead], summary="List dispatches, newest first")
@@ -431,25 +433,28 @@ def get_plan_vs_actual(
     "sent again, an event stored before is answered with `created` false and recorded once. "
     f"At most {MOST_BATCH_EVENTS} events per request.",
 )
-def post_ledger_batch(
+async def post_ledger_batch(
     session: SessionDep,
     scope: ScopeDep,
     settings: SettingsDep,
     body: LedgerBatch,
     response: Response,
 ) -> dict[str, Any]:
-    return _answer(
-        response, batch.record_day(session=session, scope=scope, body=body, settings=settings)
+    outcome = await committed(
+        session,
+        lambda: batch.record_day(session=session, scope=scope, body=body, settings=settings),
     )
+    return _answer(response, outcome)
 
 
-for _router in (
-    depots,
-    stock,
-    production,
+# Each included by the application under /api/v1, the ledger's writes first: routes are tried
+# in order (see kuznia.api).
+routers = (
     receipts,
     dispatches,
     ledger_batches,
+    depots,
+    stock,
+    production,
     execution_reports,
-):
-    router.include_router(_router)
+)

@@ -7,8 +7,10 @@ the corrected figures); a record can be reversed once, and a reversal cannot be 
 Every submission carries the client's key. The same key with the same content is answered
 with the stored record (`created` False: the API says 200, not 201) and records nothing; the
 same key with another content is refused (409). Two requests with the same key at the same
-time record once: the second INSERT meets the unique key, inside a SAVEPOINT, and the stored
-record is returned instead.
+time record once: a receipt's or dispatch's INSERT ... ON CONFLICT DO NOTHING (outside the
+unit of work, its audit event written by hand: decision 0018) writes nothing for the second,
+and the stored record is returned instead; a production report's or reversal's INSERT meets
+the unique key inside a SAVEPOINT, to the same effect.
 
 Stock per depot and item never goes below zero: it changes by one conditional UPDATE
 (`repository.change_stock`), and a change that would leave less than zero is refused with
@@ -73,6 +75,7 @@ from kuznia.models import (
     ProductionReport,
     Receipt,
 )
+from kuznia.models.base import utc_now
 from kuznia.pagination import PageParams
 from kuznia.settings import Settings
 
@@ -353,18 +356,33 @@ def record_receipt(
         )
     depot = _writable_depot(scope, "receipts", body.depot, depot)
     contract = _delivering_contract(session, body.contract_id)
-    _check_day(body.day, rules, contract=contract, session=session)
-    _check_delivery_point(session, contract, depot)
-    _check_left(session, contract, body.accepted, rules)
+    quantity, so_far, month, delivered_here = repository.receipt_terms(
+        session=session, contract=contract, depot_id=depot.id
+    )
+    early = before_contract(body.day, contract, month)
+    if early is not None:
+        raise InvalidInput(early.message, problems=[early])
+    if not delivered_here:
+        points = repository.delivery_point_codes(session=session, contract_ids=[contract.id])
+        refused = not_a_delivery_point(contract, depot, points.get(contract.id, []))
+        if refused is not None:
+            raise refused
+    too_much = over_delivery(
+        contract, quantity=quantity, so_far=so_far, accepted=body.accepted, rules=rules
+    )
+    if too_much is not None:
+        raise too_much
     receipt = Receipt(
         client_key=body.client_key,
         organisation_id=scope.organisation_id,
         depot_id=depot.id,
         item=contract.item,
         created_by_id=scope.user_id,
+        created_at=utc_now(),
+        reverses_id=None,
         **fields,
     )
-    replayed = _insert(session, scope, receipt, {**fields, "depot_id": depot.id})
+    replayed = _insert_new(session, scope, receipt, {**fields, "depot_id": depot.id})
     if replayed is not None:
         return replayed, False
     if body.accepted > 0:
@@ -433,9 +451,12 @@ def record_dispatch(
     if stored is not None:
         return stored, False
     problems = _day_problems(body.day, _rules(settings))
-    if not repository.item_exists(session=session, code=body.item):
+    item_known, grouping_known = repository.dispatch_references(
+        session=session, item=body.item, grouping=body.grouping
+    )
+    if not item_known:
         problems.append(FieldProblem("item", f'unknown item "{body.item}"'))
-    if not repository.grouping_exists(session=session, code=body.grouping):
+    if not grouping_known:
         problems.append(FieldProblem("grouping", f'unknown grouping "{body.grouping}"'))
     if problems:
         raise InvalidInput(
@@ -448,9 +469,11 @@ def record_dispatch(
         organisation_id=scope.organisation_id,
         depot_id=depot.id,
         created_by_id=scope.user_id,
+        created_at=utc_now(),
+        reverses_id=None,
         **fields,
     )
-    replayed = _insert(session, scope, dispatch, {**fields, "depot_id": depot.id})
+    replayed = _insert_new(session, scope, dispatch, {**fields, "depot_id": depot.id})
     if replayed is not None:
         return replayed, False
     _take_or_add(
@@ -731,6 +754,29 @@ def _insert(
     return None
 
 
+def _insert_new(
+    session: Session, scope: Scope, record: Receipt | Dispatch, fields: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """Store a new receipt or dispatch (`record`, never added to the session: one INSERT,
+    its id set on it); None once stored. If a concurrent request stored the same client key
+    first, nothing is written and the stored record is returned (Conflict if its content
+    differs)."""
+    model = type(record)
+    row = {
+        attribute.key: getattr(record, attribute.key)
+        for attribute in model.__mapper__.column_attrs
+        if attribute.key != "id"
+    }
+    inserted = repository.insert_new(session=session, model=model, rows=[row])
+    if record.client_key in inserted:
+        record.id = inserted[record.client_key]
+        return None
+    stored = _stored(session, scope, model, record.client_key, fields)
+    if stored is None:  # never: the key's row exists, or the INSERT would have made it
+        raise LookupError(f"client key {record.client_key!r} neither inserted nor stored")
+    return stored
+
+
 # --- checks ------------------------------------------------------------------------------------
 
 
@@ -785,16 +831,6 @@ def _closed_problem(day: date, rules: Settings) -> FieldProblem | None:
     )
 
 
-def _check_delivery_point(session: Session, contract: Contract, depot: Depot) -> None:
-    """NotADeliveryPoint unless the contract is delivered to this depot."""
-    points = repository.delivery_point_codes(session=session, contract_ids=[contract.id]).get(
-        contract.id, []
-    )
-    refused = not_a_delivery_point(contract, depot, points)
-    if refused is not None:
-        raise refused
-
-
 def not_a_delivery_point(
     contract: Contract, depot: Depot, points: Collection[str]
 ) -> NotADeliveryPoint | None:
@@ -812,20 +848,6 @@ def not_a_delivery_point(
         depot=depot.code,
         problems=[FieldProblem("depot", message, NOT_A_DELIVERY_POINT)],
     )
-
-
-def _check_left(session: Session, contract: Contract, accepted: int, rules: Settings) -> None:
-    """OverDelivery if accepting `accepted` more would take the contract beyond its quantity
-    in force (plus the tolerance), naming what is left."""
-    if accepted <= 0:
-        return
-    quantity = repository.contracted_quantity(session=session, contract=contract)
-    so_far = repository.accepted_total(session=session, contract_id=contract.id)
-    refused = over_delivery(
-        contract, quantity=quantity, so_far=so_far, accepted=accepted, rules=rules
-    )
-    if refused is not None:
-        raise refused
 
 
 def over_delivery(
