@@ -22,7 +22,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import highspy
@@ -34,6 +34,7 @@ from kuznia.planning.model import PlanningModel, SolveMode
 TIER_RELATIVE_TOLERANCE = 1e-7
 TIER_ABSOLUTE_TOLERANCE = 1e-6
 _ZERO_DUAL = 1e-9
+_FEASIBILITY = 1e-7  # HiGHS's primal feasibility tolerance
 
 
 class SolveStatus(StrEnum):
@@ -59,6 +60,10 @@ class SolveOptions:
     method: str = "simplex"
     later_method: str = "ipm"
     warm_start: bool = False  # True: later stages continue from the previous basis (primal simplex)
+    # milp: the tiers of the LP relaxation first, held by fixing, and the MIP on what they
+    # leave where it has an integer point (exact; `_solve_mip_from_relaxation`); False: every
+    # stage a MIP on the whole model, held by a row
+    mip_from_relaxation: bool = True
     threads: int = 1
     log_file: str | None = None  # HiGHS's own log of every stage, for diagnosis
     # measure the explanations' claims by re-solving (the CLI's `plan` and the plan-run worker,
@@ -100,6 +105,9 @@ class Solution:
     # what-if or a scenario
     bases: dict[str, highspy.HighsBasis] = field(default_factory=dict)
 
+
+# column lower, column upper, row lower, row upper of a model as HiGHS holds it
+Bounds = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
 
 # a basis as two arrays of HiGHS's status codes (columns, rows): picklable, unlike HighsBasis
 BasisArrays = tuple[np.ndarray, np.ndarray]
@@ -265,23 +273,74 @@ def solve_lexicographic(
     afresh: see `kuznia.resilience.sweep.stage_starts`)."""
     model = planning_model.model
     is_mip = planning_model.mode == "milp" and bool(model.integrality().any())
-    highs = make_highs(planning_model, options)
     deadline = None if options.time_limit is None else time.perf_counter() + options.time_limit
     stages = [name for name in model.objectives if name.startswith("tier:")]
     if not tiers_only:
         stages.append("cost")
+    if is_mip and options.mip_from_relaxation:
+        highs, solution = _solve_mip_from_relaxation(
+            planning_model, options, stages, deadline, on_stage
+        )
+    else:
+        highs = make_highs(planning_model, options)
+        solution = _new_solution(planning_model)
+        _run_stages(
+            highs,
+            planning_model,
+            options,
+            stages,
+            solution,
+            deadline=deadline,
+            on_stage=on_stage,
+            start_bases=start_bases,
+        )
+    if (
+        not tiers_only
+        and model.export_start is not None
+        and "exports" in model.objectives
+        and solution.status == SolveStatus.OPTIMAL
+    ):
+        _solve_exports(highs, planning_model, solution, deadline, on_stage)
+    return solution
+
+
+def _new_solution(planning_model: PlanningModel) -> Solution:
+    model = planning_model.model
     n_cols, n_rows = model.export_start or (model.n_cols, model.n_rows)
-    solution = Solution(
-        status=SolveStatus.OPTIMAL,
-        col_value=np.zeros(n_cols),
-        row_value=np.zeros(n_rows),
+    return Solution(
+        status=SolveStatus.OPTIMAL, col_value=np.zeros(n_cols), row_value=np.zeros(n_rows)
     )
+
+
+def _run_stages(
+    highs: highspy.Highs,
+    planning_model: PlanningModel,
+    options: SolveOptions,
+    stages: list[str],
+    solution: Solution,
+    *,
+    deadline: float | None,
+    on_stage: Callable[[str, str], None] | None,
+    start_bases: dict[str, highspy.HighsBasis] | None = None,
+    first: bool = True,
+    retry_first: bool = True,
+    spent: dict[str, float] | None = None,
+    held: list[Bounds] | None = None,
+) -> None:
+    """Run `stages` in order on `highs` (lp: held by fixing; milp: held by a row), appending a
+    report each to `solution`; stop at the first that is not optimal. `first`: the first of
+    them is the first of the solve; `retry_first`: a first MIP stage said infeasible is checked
+    again (`_run_stage`). `spent`: seconds already spent on a stage elsewhere (the relaxation),
+    added to its report. `held`: the model's bounds after each tier is held are appended."""
+    model = planning_model.model
+    is_mip = planning_model.mode == "milp" and bool(model.integrality().any())
+    n_cols = model.export_start[0] if model.export_start else model.n_cols
     layout = planning_model.layout
     served = model.columns["served"].index
     served_priority = layout.service_groups.priority[layout.service_group]
     # Columns a stage fixed to hold its tier: a later stage must never release them.
     fixed = np.zeros(n_cols, dtype=bool)
-    first = True
+    retry = retry_first
     for name in stages:
         if on_stage:
             on_stage(name, "start")
@@ -290,6 +349,8 @@ def solve_lexicographic(
         # Serving a lower tier never helps this one: hold its service at zero for this stage
         # (the stage's duals stay valid for the whole model; see the module docstring).
         later = served[served_priority > int(name.split(":")[1])] if name != "cost" else served[:0]
+        lp = highs.getLp()
+        later_upper = np.array(lp.col_upper_)[later]
         _set_bounds(highs, later, 0.0, 0.0)
         if not is_mip:
             _start_lp_stage(highs, options, (start_bases or {}).get(name), first=first)
@@ -297,19 +358,12 @@ def solve_lexicographic(
         free_columns = int(np.count_nonzero(np.array(lp.col_lower_) < np.array(lp.col_upper_)))
         _set_time_limit(highs, deadline)
         started = time.perf_counter()
-        status = _run_stage(highs, solution, retry_infeasible=is_mip and not first)
-        seconds = time.perf_counter() - started
-        info = highs.getInfo()
-        has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
-        report = StageReport(
-            name=name,
-            status=status,
-            objective=float(info.objective_function_value) if has_solution else float("nan"),
-            seconds=seconds,
-            iterations=int(info.simplex_iteration_count + max(0, info.ipm_iteration_count)),
-            mip_gap=float(info.mip_gap) if is_mip else None,
-            free_columns=free_columns,
+        status = _run_stage(highs, solution, retry_infeasible=is_mip and not first and retry)
+        report, has_solution = _stage_report(
+            highs, name, status, time.perf_counter() - started, is_mip=is_mip
         )
+        report.free_columns = free_columns
+        report.seconds += (spent or {}).get(name, 0.0)
         solution.stages.append(report)
         if on_stage:
             on_stage(name, status.value)
@@ -320,7 +374,11 @@ def solve_lexicographic(
         if name != "cost":
             if is_mip:
                 _hold_with_row(highs, columns, costs, report.objective)
-                _set_bounds(highs, later, 0.0, np.inf)
+                # back to the bounds it had (a relaxation's fixings may have closed some)
+                if later.size:
+                    highs.changeColsBounds(
+                        later.size, later.astype(np.int32), np.zeros(later.size), later_upper
+                    )
             else:
                 col_dual, row_dual = solution.duals[name]
                 fixed[
@@ -330,15 +388,243 @@ def solve_lexicographic(
                 ] = True
                 free = (np.abs(col_dual[later]) <= _ZERO_DUAL) & ~fixed[later]
                 _set_bounds(highs, later[free], 0.0, np.inf)
+            if held is not None:
+                held.append(_model_bounds(highs))
         first = False
-    if (
-        not tiers_only
-        and model.export_start is not None
-        and "exports" in model.objectives
-        and solution.status == SolveStatus.OPTIMAL
-    ):
-        _solve_exports(highs, planning_model, solution, deadline, on_stage)
-    return solution
+        retry = True
+
+
+def _stage_report(
+    highs: highspy.Highs, name: str, status: SolveStatus, seconds: float, *, is_mip: bool
+) -> tuple[StageReport, bool]:
+    """What HiGHS says of the stage it has just run, and whether it has a solution."""
+    info = highs.getInfo()
+    has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    report = StageReport(
+        name=name,
+        status=status,
+        objective=float(info.objective_function_value) if has_solution else float("nan"),
+        seconds=seconds,
+        iterations=int(info.simplex_iteration_count + max(0, info.ipm_iteration_count)),
+        mip_gap=float(info.mip_gap) if is_mip else None,
+    )
+    return report, has_solution
+
+
+def _solve_mip_from_relaxation(
+    planning_model: PlanningModel,
+    options: SolveOptions,
+    stages: list[str],
+    deadline: float | None,
+    on_stage: Callable[[str, str], None] | None,
+) -> tuple[highspy.Highs, Solution]:
+    """milp, stage by stage: the LP relaxation of the stage (its bound), an integer point from
+    it (the relaxation's integer columns rounded, the rest re-optimised), and a MIP search only
+    where that point is further from the bound than `options.mip_gap`.
+
+    A stage whose integer point meets the bound within INSTANCE.md's tolerance is held by fixing
+    what the relaxation's duals say (decision 0003: every point left has the bound's value, so
+    the tier is held exactly and later stages are small); any other is held by a row at the
+    integer point's value. Either way every later bound is a bound of the MIP stage as defined
+    (earlier tiers held), so each stage's reported gap is a true one."""
+    model = planning_model.model
+    relaxed = replace(planning_model, mode="lp")
+    highs = make_highs(relaxed, options)
+    n_cols = model.export_start[0] if model.export_start else model.n_cols
+    integer = np.nonzero(model.integrality()[:n_cols])[0].astype(np.int32)
+    layout = planning_model.layout
+    served = model.columns["served"].index
+    served_priority = layout.service_groups.priority[layout.service_group]
+    solution = _new_solution(planning_model)
+    relaxation = _new_solution(planning_model)
+    fixed = np.zeros(n_cols, dtype=bool)
+    first = True
+    for name in stages:
+        if on_stage:
+            on_stage(name, "start")
+        columns, costs = model.objectives[name]
+        _set_objective(highs, n_cols, columns, costs)
+        later = served[served_priority > int(name.split(":")[1])] if name != "cost" else served[:0]
+        later_upper = np.array(highs.getLp().col_upper_)[later]
+        _set_bounds(highs, later, 0.0, 0.0)
+        _start_lp_stage(highs, options, None, first=first)
+        started = time.perf_counter()
+        _set_time_limit(highs, deadline)
+        status = _run_stage(highs, relaxation, retry_infeasible=False)
+        report, _ = _stage_report(highs, name, status, 0.0, is_mip=True)
+        point = _IntegerPoint()
+        if status == SolveStatus.OPTIMAL:
+            _keep_optimal_stage(highs, relaxation, name, is_mip=False)
+            bound = report.objective
+            status, point = _integer_point(highs, options, integer, bound, deadline)
+            report.iterations += point.iterations
+            report.objective, report.mip_gap = point.objective, point.gap
+        report.status = status
+        report.seconds = time.perf_counter() - started
+        solution.stages.append(report)
+        if on_stage:
+            on_stage(name, status.value)
+        if status != SolveStatus.OPTIMAL:
+            solution.status = status
+            if point.found:
+                solution.col_value, solution.row_value = point.col_value, point.row_value
+            break
+        solution.col_value, solution.row_value = point.col_value, point.row_value
+        solution.finished.append(name)
+        first = False
+        if name == "cost":
+            break
+        col_dual, row_dual = relaxation.duals[name]
+        if _holds_exactly(highs, point, relaxation, col_dual, row_dual, bound):
+            fixed[
+                _hold_by_fixing(
+                    highs, relaxation.col_value, relaxation.row_value, col_dual, row_dual
+                )
+            ] = True
+            free = (np.abs(col_dual[later]) <= _ZERO_DUAL) & ~fixed[later]
+            _set_bounds(highs, later[free], 0.0, np.inf)
+        else:
+            _hold_with_row(highs, columns, costs, point.objective)
+            highs.changeColsBounds(
+                later.size, later.astype(np.int32), np.zeros(later.size), later_upper
+            )
+    return make_highs(planning_model, options), solution
+
+
+@dataclass
+class _IntegerPoint:
+    """A stage's integer point: its objective, the gap to the stage's bound, its values."""
+
+    objective: float = float("nan")
+    gap: float | None = None
+    found: bool = False  # col_value and row_value hold the point
+    col_value: FloatArray = field(default_factory=lambda: np.zeros(0))
+    row_value: FloatArray = field(default_factory=lambda: np.zeros(0))
+    iterations: int = 0
+
+
+def _integer_point(
+    highs: highspy.Highs,
+    options: SolveOptions,
+    integer: np.ndarray,
+    bound: float,
+    deadline: float | None,
+) -> tuple[SolveStatus, _IntegerPoint]:
+    """An integer point of the stage whose relaxation HiGHS has just solved to `bound`: the
+    integer columns rounded and fixed, the rest re-optimised by dual simplex from the
+    relaxation's basis; where that is infeasible or not within `options.mip_gap` of the bound,
+    HiGHS's MIP search on the stage (the model as held so far)."""
+    point = _IntegerPoint()
+    lp = highs.getLp()
+    lower = np.array(lp.col_lower_)[integer]
+    upper = np.array(lp.col_upper_)[integer]
+    value = np.array(highs.getSolution().col_value)[integer]
+    rounded = np.clip(np.round(value), lower, upper)
+    highs.changeColsBounds(integer.size, integer, rounded, rounded)
+    highs.setOptionValue("solver", "simplex")
+    highs.setOptionValue("simplex_strategy", 1)
+    _set_time_limit(highs, deadline)
+    highs.run()
+    highs.changeColsBounds(integer.size, integer, lower, upper)
+    status = _STATUS.get(highs.getModelStatus(), SolveStatus.ERROR)
+    info = highs.getInfo()
+    point.iterations = int(info.simplex_iteration_count)
+    if status == SolveStatus.OPTIMAL:
+        point.objective = float(info.objective_function_value)
+        point.gap = _relative_gap(point.objective, bound)
+    if status == SolveStatus.TIME_LIMIT:
+        return status, point
+    if status == SolveStatus.OPTIMAL and point.gap is not None and point.gap <= options.mip_gap:
+        result = highs.getSolution()
+        point.col_value = np.array(result.col_value)
+        point.row_value = np.array(result.row_value)
+        point.found = True
+        return status, point
+    # the MIP search on the stage as held so far
+    kinds = np.full(integer.size, highspy.HighsVarType.kInteger)
+    highs.changeColsIntegrality(integer.size, integer, kinds)
+    _set_time_limit(highs, deadline)
+    highs.run()
+    status = _STATUS.get(highs.getModelStatus(), SolveStatus.ERROR)
+    info = highs.getInfo()
+    point.iterations += int(info.simplex_iteration_count)
+    has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    if has_solution:
+        result = highs.getSolution()
+        point.col_value = np.array(result.col_value)
+        point.row_value = np.array(result.row_value)
+        point.found = True
+        point.objective = float(info.objective_function_value)
+        point.gap = float(info.mip_gap)
+    highs.changeColsIntegrality(
+        integer.size, integer, np.full(integer.size, highspy.HighsVarType.kContinuous)
+    )
+    if status == SolveStatus.INFEASIBLE:
+        # the relaxation has a point, so HiGHS's "infeasible" means no integer one
+        status = SolveStatus.INFEASIBLE
+    return status, point
+
+
+def _relative_gap(objective: float, bound: float) -> float:
+    """(objective - bound) / |objective| as HiGHS reports a MIP gap (0 where they meet)."""
+    difference = max(0.0, objective - bound)
+    if difference <= 1e-9 * max(1.0, abs(bound)):
+        return 0.0
+    return difference / abs(objective) if objective != 0 else float("inf")
+
+
+def _holds_exactly(
+    highs: highspy.Highs,
+    point: _IntegerPoint,
+    relaxation: Solution,
+    col_dual: FloatArray,
+    row_dual: FloatArray,
+    bound: float,
+) -> bool:
+    """Whether the integer point is on the bound within INSTANCE.md's tolerance and lies in
+    what fixing by the relaxation's duals would leave (so it can be held by fixing)."""
+    tolerance = abs(bound) * TIER_RELATIVE_TOLERANCE + TIER_ABSOLUTE_TOLERANCE
+    if point.objective > bound + tolerance:
+        return False
+    lp = highs.getLp()
+    cols = np.nonzero(np.abs(col_dual) > _ZERO_DUAL)[0]
+    at = _at_bound(
+        relaxation.col_value[cols],
+        col_dual[cols],
+        np.array(lp.col_lower_)[cols],
+        np.array(lp.col_upper_)[cols],
+    )
+    if np.any(np.abs(point.col_value[cols] - at) > _FEASIBILITY * np.maximum(1.0, np.abs(at))):
+        return False
+    rows = np.nonzero(np.abs(row_dual) > _ZERO_DUAL)[0]
+    at = _at_bound(
+        relaxation.row_value[rows],
+        row_dual[rows],
+        np.array(lp.row_lower_)[rows],
+        np.array(lp.row_upper_)[rows],
+    )
+    return not np.any(
+        np.abs(point.row_value[rows] - at) > _FEASIBILITY * np.maximum(1.0, np.abs(at))
+    )
+
+
+def _model_bounds(highs: highspy.Highs) -> Bounds:
+    """Column lower, column upper, row lower, row upper as HiGHS holds them now."""
+    lp = highs.getLp()
+    return (
+        np.array(lp.col_lower_),
+        np.array(lp.col_upper_),
+        np.array(lp.row_lower_),
+        np.array(lp.row_upper_),
+    )
+
+
+def _set_model_bounds(highs: highspy.Highs, bounds: Bounds) -> None:
+    col_lower, col_upper, row_lower, row_upper = bounds
+    cols = np.arange(col_lower.size, dtype=np.int32)
+    highs.changeColsBounds(cols.size, cols, col_lower, col_upper)
+    rows = np.arange(row_lower.size, dtype=np.int32)
+    highs.changeRowsBounds(rows.size, rows, row_lower, row_upper)  # type: ignore[attr-defined]
 
 
 def _start_lp_stage(
