@@ -34,7 +34,6 @@ from kuznia.planning.model import PlanningModel, SolveMode
 TIER_RELATIVE_TOLERANCE = 1e-7
 TIER_ABSOLUTE_TOLERANCE = 1e-6
 _ZERO_DUAL = 1e-9
-_FEASIBILITY = 1e-7  # HiGHS's primal feasibility tolerance
 
 
 class SolveStatus(StrEnum):
@@ -60,9 +59,9 @@ class SolveOptions:
     method: str = "simplex"
     later_method: str = "ipm"
     warm_start: bool = False  # True: later stages continue from the previous basis (primal simplex)
-    # milp: the tiers of the LP relaxation first, held by fixing, and the MIP on what they
-    # leave where it has an integer point (exact; `_solve_mip_from_relaxation`); False: every
-    # stage a MIP on the whole model, held by a row
+    # milp: two lp-mode solves, the LP relaxation's bounds and a plan with the integers rounded,
+    # and each stage's gap proven between them; the MIP search only where a gap is wider than
+    # mip_gap (`_solve_mip_from_relaxation`). False: every stage a MIP, held by a row
     mip_from_relaxation: bool = True
     threads: int = 1
     log_file: str | None = None  # HiGHS's own log of every stage, for diagnosis
@@ -105,9 +104,6 @@ class Solution:
     # what-if or a scenario
     bases: dict[str, highspy.HighsBasis] = field(default_factory=dict)
 
-
-# column lower, column upper, row lower, row upper of a model as HiGHS holds it
-Bounds = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
 
 # a basis as two arrays of HiGHS's status codes (columns, rows): picklable, unlike HighsBasis
 BasisArrays = tuple[np.ndarray, np.ndarray]
@@ -323,15 +319,12 @@ def _run_stages(
     on_stage: Callable[[str, str], None] | None,
     start_bases: dict[str, highspy.HighsBasis] | None = None,
     first: bool = True,
-    retry_first: bool = True,
     spent: dict[str, float] | None = None,
-    held: list[Bounds] | None = None,
 ) -> None:
     """Run `stages` in order on `highs` (lp: held by fixing; milp: held by a row), appending a
     report each to `solution`; stop at the first that is not optimal. `first`: the first of
-    them is the first of the solve; `retry_first`: a first MIP stage said infeasible is checked
-    again (`_run_stage`). `spent`: seconds already spent on a stage elsewhere (the relaxation),
-    added to its report. `held`: the model's bounds after each tier is held are appended."""
+    them is the first of the solve. `spent`: seconds already spent on a stage elsewhere (the
+    relaxation), added to its report."""
     model = planning_model.model
     is_mip = planning_model.mode == "milp" and bool(model.integrality().any())
     n_cols = model.export_start[0] if model.export_start else model.n_cols
@@ -340,7 +333,6 @@ def _run_stages(
     served_priority = layout.service_groups.priority[layout.service_group]
     # Columns a stage fixed to hold its tier: a later stage must never release them.
     fixed = np.zeros(n_cols, dtype=bool)
-    retry = retry_first
     for name in stages:
         if on_stage:
             on_stage(name, "start")
@@ -358,7 +350,7 @@ def _run_stages(
         free_columns = int(np.count_nonzero(np.array(lp.col_lower_) < np.array(lp.col_upper_)))
         _set_time_limit(highs, deadline)
         started = time.perf_counter()
-        status = _run_stage(highs, solution, retry_infeasible=is_mip and not first and retry)
+        status = _run_stage(highs, solution, retry_infeasible=is_mip and not first)
         report, has_solution = _stage_report(
             highs, name, status, time.perf_counter() - started, is_mip=is_mip
         )
@@ -388,10 +380,7 @@ def _run_stages(
                 ] = True
                 free = (np.abs(col_dual[later]) <= _ZERO_DUAL) & ~fixed[later]
                 _set_bounds(highs, later[free], 0.0, np.inf)
-            if held is not None:
-                held.append(_model_bounds(highs))
         first = False
-        retry = True
 
 
 def _stage_report(
@@ -418,213 +407,156 @@ def _solve_mip_from_relaxation(
     deadline: float | None,
     on_stage: Callable[[str, str], None] | None,
 ) -> tuple[highspy.Highs, Solution]:
-    """milp, stage by stage: the LP relaxation of the stage (its bound), an integer point from
-    it (the relaxation's integer columns rounded, the rest re-optimised), and a MIP search only
-    where that point is further from the bound than `options.mip_gap`.
+    """milp in two lp-mode solves, each stage's gap proven, and the MIP search only where a gap
+    is not within `options.mip_gap`:
 
-    A stage whose integer point meets the bound within INSTANCE.md's tolerance is held by fixing
-    what the relaxation's duals say (decision 0003: every point left has the bound's value, so
-    the tier is held exactly and later stages are small); any other is held by a row at the
-    integer point's value. Either way every later bound is a bound of the MIP stage as defined
-    (earlier tiers held), so each stage's reported gap is a true one."""
-    model = planning_model.model
+    1. the bounds: every stage of the LP relaxation, held by fixing (decision 0003);
+    2. the plan: every stage again with the integer columns fixed where the relaxation's last
+       stage left them, rounded; an integer point per stage, each stage held exactly at it;
+    3. each stage's gap between the two (`_stage_bounds`): a bound of the stage of the MIP as
+       INSTANCE.md defines it (earlier tiers held within the tolerance), not only of the plan.
+
+    Where a stage's gap is wider than `options.mip_gap`, or the rounded integers admit no plan,
+    the classic MIP solve runs instead: each stage a MIP on the whole model, held by a row."""
     relaxed = replace(planning_model, mode="lp")
-    highs = make_highs(relaxed, options)
-    n_cols = model.export_start[0] if model.export_start else model.n_cols
-    integer = np.nonzero(model.integrality()[:n_cols])[0].astype(np.int32)
+    relaxation = _new_solution(planning_model)
+    _run_stages(
+        make_highs(relaxed, options),
+        relaxed,
+        options,
+        stages,
+        relaxation,
+        deadline=deadline,
+        on_stage=on_stage,
+    )
+    spent = {report.name: report.seconds for report in relaxation.stages}
+    if relaxation.status == SolveStatus.OPTIMAL:
+        model = planning_model.model
+        n_cols = model.export_start[0] if model.export_start else model.n_cols
+        integer = np.nonzero(model.integrality()[:n_cols])[0].astype(np.int32)
+        rounded = np.clip(np.round(relaxation.col_value[integer]), 0.0, None)
+        plan_highs = make_highs(relaxed, options)
+        plan_highs.changeColsBounds(integer.size, integer, rounded, rounded)
+        solution = _new_solution(planning_model)
+        _run_stages(
+            plan_highs,
+            relaxed,
+            options,
+            stages,
+            solution,
+            deadline=deadline,
+            on_stage=on_stage,
+            spent=spent,
+        )
+        if solution.status == SolveStatus.OPTIMAL:
+            gaps = _stage_gaps(planning_model, stages, relaxation, solution)
+            for report, gap in zip(solution.stages, gaps, strict=True):
+                report.mip_gap = gap
+            if all(gap <= options.mip_gap for gap in gaps):
+                solution.duals.clear()
+                solution.bases.clear()
+                return make_highs(planning_model, options), solution
+            spent = {report.name: report.seconds for report in solution.stages}
+        elif solution.status == SolveStatus.TIME_LIMIT:
+            return make_highs(planning_model, options), _without_lp_detail(solution)
+    elif relaxation.status != SolveStatus.INFEASIBLE:
+        return make_highs(planning_model, options), _without_lp_detail(relaxation)
+    else:
+        # no point of the relaxation holds the tiers: no integer point does
+        for report in relaxation.stages:
+            report.mip_gap = None
+        return make_highs(planning_model, options), _without_lp_detail(relaxation)
+    highs = make_highs(planning_model, options)
+    solution = _new_solution(planning_model)
+    _run_stages(
+        highs,
+        planning_model,
+        options,
+        stages,
+        solution,
+        deadline=deadline,
+        on_stage=on_stage,
+        spent=spent,
+    )
+    return highs, solution
+
+
+def _without_lp_detail(solution: Solution) -> Solution:
+    """A milp solve's result that stopped in an lp stage: no duals, no bases, nothing finished
+    (no integer point was proven)."""
+    solution.duals.clear()
+    solution.bases.clear()
+    solution.finished.clear()
+    return solution
+
+
+def _stage_gaps(
+    planning_model: PlanningModel,
+    stages: list[str],
+    relaxation: Solution,
+    plan: Solution,
+) -> list[float]:
+    """Each stage's relative gap between the plan's value and a lower bound of the stage's MIP.
+
+    Stage s of the relaxation solved, with value L_s and reduced costs d^s (rows: duals), on the
+    model that earlier stages held by fixing; Fix_j is what stage j fixed first. For any point
+    x of the model, f_s(x) >= L_s - sum_{j<s} sum_{k in Fix_j} |d^s_k| |x_k - fix_k|, and
+    E_j(x) = sum_{k in Fix_j} |d^j_k| |x_k - fix_k| <= f_j(x) - L_j + sum_{i<j} rho_ji E_i(x),
+    rho_ji = max_{k in Fix_i} |d^j_k| / |d^i_k|. A point that holds tier j within INSTANCE.md's
+    tolerance of the plan's value U_j has f_j(x) <= U_j (1 + 1e-7) + 1e-6 =: L_j + D_j, so
+    E_j <= D_j + sum_i rho_ji E_i, and f_s >= L_s - sum_j rho_sj E_j is a bound of stage s."""
+    model = planning_model.model
+    n_cols, n_rows = model.export_start or (model.n_cols, model.n_rows)
     layout = planning_model.layout
     served = model.columns["served"].index
     served_priority = layout.service_groups.priority[layout.service_group]
-    solution = _new_solution(planning_model)
-    relaxation = _new_solution(planning_model)
-    fixed = np.zeros(n_cols, dtype=bool)
-    first = True
-    for name in stages:
-        if on_stage:
-            on_stage(name, "start")
-        columns, costs = model.objectives[name]
-        _set_objective(highs, n_cols, columns, costs)
+    first_col = np.full(n_cols, -1)
+    first_row = np.full(n_rows, -1)
+    slack: list[float] = []  # E_j's bound per held stage
+    gaps: list[float] = []
+    for s, name in enumerate(stages):
+        col_dual, row_dual = relaxation.duals[name]
+        bound = relaxation.stages[s].objective
+        value = plan.stages[s].objective
+        # lower tiers' service held at zero in this stage: a point may serve them, which a
+        # negative reduced cost would make cheaper than the bound says
         later = served[served_priority > int(name.split(":")[1])] if name != "cost" else served[:0]
-        later_upper = np.array(highs.getLp().col_upper_)[later]
-        _set_bounds(highs, later, 0.0, 0.0)
-        _start_lp_stage(highs, options, None, first=first)
-        started = time.perf_counter()
-        _set_time_limit(highs, deadline)
-        status = _run_stage(highs, relaxation, retry_infeasible=False)
-        report, _ = _stage_report(highs, name, status, 0.0, is_mip=True)
-        point = _IntegerPoint()
-        if status == SolveStatus.OPTIMAL:
-            _keep_optimal_stage(highs, relaxation, name, is_mip=False)
-            bound = report.objective
-            status, point = _integer_point(highs, options, integer, bound, deadline)
-            report.iterations += point.iterations
-            report.objective, report.mip_gap = point.objective, point.gap
-        report.status = status
-        report.seconds = time.perf_counter() - started
-        solution.stages.append(report)
-        if on_stage:
-            on_stage(name, status.value)
-        if status != SolveStatus.OPTIMAL:
-            solution.status = status
-            if point.found:
-                solution.col_value, solution.row_value = point.col_value, point.row_value
+        if np.any(col_dual[later] < -_ZERO_DUAL):
+            gaps.append(float("inf"))
             break
-        solution.col_value, solution.row_value = point.col_value, point.row_value
-        solution.finished.append(name)
-        first = False
+        rho = [
+            max(
+                _ratio(col_dual, first_col, j, relaxation.duals[stages[j]][0]),
+                _ratio(row_dual, first_row, j, relaxation.duals[stages[j]][1]),
+            )
+            for j in range(s)
+        ]
+        lower = bound - sum(r * e for r, e in zip(rho, slack, strict=True))
+        gaps.append(_relative_gap(value, lower))
         if name == "cost":
             break
-        col_dual, row_dual = relaxation.duals[name]
-        if _holds_exactly(highs, point, relaxation, col_dual, row_dual, bound):
-            fixed[
-                _hold_by_fixing(
-                    highs, relaxation.col_value, relaxation.row_value, col_dual, row_dual
-                )
-            ] = True
-            free = (np.abs(col_dual[later]) <= _ZERO_DUAL) & ~fixed[later]
-            _set_bounds(highs, later[free], 0.0, np.inf)
-        else:
-            _hold_with_row(highs, columns, costs, point.objective)
-            highs.changeColsBounds(
-                later.size, later.astype(np.int32), np.zeros(later.size), later_upper
-            )
-    return make_highs(planning_model, options), solution
+        held = value + abs(value) * TIER_RELATIVE_TOLERANCE + TIER_ABSOLUTE_TOLERANCE
+        slack.append(max(0.0, held - bound) + sum(r * e for r, e in zip(rho, slack, strict=True)))
+        first_col[(np.abs(col_dual) > _ZERO_DUAL) & (first_col < 0)] = s
+        first_row[(np.abs(row_dual) > _ZERO_DUAL) & (first_row < 0)] = s
+    return gaps + [float("inf")] * (len(stages) - len(gaps))
 
 
-@dataclass
-class _IntegerPoint:
-    """A stage's integer point: its objective, the gap to the stage's bound, its values."""
-
-    objective: float = float("nan")
-    gap: float | None = None
-    found: bool = False  # col_value and row_value hold the point
-    col_value: FloatArray = field(default_factory=lambda: np.zeros(0))
-    row_value: FloatArray = field(default_factory=lambda: np.zeros(0))
-    iterations: int = 0
-
-
-def _integer_point(
-    highs: highspy.Highs,
-    options: SolveOptions,
-    integer: np.ndarray,
-    bound: float,
-    deadline: float | None,
-) -> tuple[SolveStatus, _IntegerPoint]:
-    """An integer point of the stage whose relaxation HiGHS has just solved to `bound`: the
-    integer columns rounded and fixed, the rest re-optimised by dual simplex from the
-    relaxation's basis; where that is infeasible or not within `options.mip_gap` of the bound,
-    HiGHS's MIP search on the stage (the model as held so far)."""
-    point = _IntegerPoint()
-    lp = highs.getLp()
-    lower = np.array(lp.col_lower_)[integer]
-    upper = np.array(lp.col_upper_)[integer]
-    value = np.array(highs.getSolution().col_value)[integer]
-    rounded = np.clip(np.round(value), lower, upper)
-    highs.changeColsBounds(integer.size, integer, rounded, rounded)
-    highs.setOptionValue("solver", "simplex")
-    highs.setOptionValue("simplex_strategy", 1)
-    _set_time_limit(highs, deadline)
-    highs.run()
-    highs.changeColsBounds(integer.size, integer, lower, upper)
-    status = _STATUS.get(highs.getModelStatus(), SolveStatus.ERROR)
-    info = highs.getInfo()
-    point.iterations = int(info.simplex_iteration_count)
-    if status == SolveStatus.OPTIMAL:
-        point.objective = float(info.objective_function_value)
-        point.gap = _relative_gap(point.objective, bound)
-    if status == SolveStatus.TIME_LIMIT:
-        return status, point
-    if status == SolveStatus.OPTIMAL and point.gap is not None and point.gap <= options.mip_gap:
-        result = highs.getSolution()
-        point.col_value = np.array(result.col_value)
-        point.row_value = np.array(result.row_value)
-        point.found = True
-        return status, point
-    # the MIP search on the stage as held so far
-    kinds = np.full(integer.size, highspy.HighsVarType.kInteger)
-    highs.changeColsIntegrality(integer.size, integer, kinds)
-    _set_time_limit(highs, deadline)
-    highs.run()
-    status = _STATUS.get(highs.getModelStatus(), SolveStatus.ERROR)
-    info = highs.getInfo()
-    point.iterations += int(info.simplex_iteration_count)
-    has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
-    if has_solution:
-        result = highs.getSolution()
-        point.col_value = np.array(result.col_value)
-        point.row_value = np.array(result.row_value)
-        point.found = True
-        point.objective = float(info.objective_function_value)
-        point.gap = float(info.mip_gap)
-    highs.changeColsIntegrality(
-        integer.size, integer, np.full(integer.size, highspy.HighsVarType.kContinuous)
-    )
-    if status == SolveStatus.INFEASIBLE:
-        # the relaxation has a point, so HiGHS's "infeasible" means no integer one
-        status = SolveStatus.INFEASIBLE
-    return status, point
+def _ratio(dual: FloatArray, first: np.ndarray, stage: int, held_dual: FloatArray) -> float:
+    """max |dual_k| / |held_dual_k| over what `stage` fixed first (0 where it fixed nothing)."""
+    mine = first == stage
+    if not mine.any():
+        return 0.0
+    return float(np.max(np.abs(dual[mine]) / np.abs(held_dual[mine])))
 
 
 def _relative_gap(objective: float, bound: float) -> float:
-    """(objective - bound) / |objective| as HiGHS reports a MIP gap (0 where they meet)."""
+    """(objective - bound) / |objective|, as HiGHS reports a MIP gap (0 where they meet within
+    1e-9 relative)."""
     difference = max(0.0, objective - bound)
     if difference <= 1e-9 * max(1.0, abs(bound)):
         return 0.0
     return difference / abs(objective) if objective != 0 else float("inf")
-
-
-def _holds_exactly(
-    highs: highspy.Highs,
-    point: _IntegerPoint,
-    relaxation: Solution,
-    col_dual: FloatArray,
-    row_dual: FloatArray,
-    bound: float,
-) -> bool:
-    """Whether the integer point is on the bound within INSTANCE.md's tolerance and lies in
-    what fixing by the relaxation's duals would leave (so it can be held by fixing)."""
-    tolerance = abs(bound) * TIER_RELATIVE_TOLERANCE + TIER_ABSOLUTE_TOLERANCE
-    if point.objective > bound + tolerance:
-        return False
-    lp = highs.getLp()
-    cols = np.nonzero(np.abs(col_dual) > _ZERO_DUAL)[0]
-    at = _at_bound(
-        relaxation.col_value[cols],
-        col_dual[cols],
-        np.array(lp.col_lower_)[cols],
-        np.array(lp.col_upper_)[cols],
-    )
-    if np.any(np.abs(point.col_value[cols] - at) > _FEASIBILITY * np.maximum(1.0, np.abs(at))):
-        return False
-    rows = np.nonzero(np.abs(row_dual) > _ZERO_DUAL)[0]
-    at = _at_bound(
-        relaxation.row_value[rows],
-        row_dual[rows],
-        np.array(lp.row_lower_)[rows],
-        np.array(lp.row_upper_)[rows],
-    )
-    return not np.any(
-        np.abs(point.row_value[rows] - at) > _FEASIBILITY * np.maximum(1.0, np.abs(at))
-    )
-
-
-def _model_bounds(highs: highspy.Highs) -> Bounds:
-    """Column lower, column upper, row lower, row upper as HiGHS holds them now."""
-    lp = highs.getLp()
-    return (
-        np.array(lp.col_lower_),
-        np.array(lp.col_upper_),
-        np.array(lp.row_lower_),
-        np.array(lp.row_upper_),
-    )
-
-
-def _set_model_bounds(highs: highspy.Highs, bounds: Bounds) -> None:
-    col_lower, col_upper, row_lower, row_upper = bounds
-    cols = np.arange(col_lower.size, dtype=np.int32)
-    highs.changeColsBounds(cols.size, cols, col_lower, col_upper)
-    rows = np.arange(row_lower.size, dtype=np.int32)
-    highs.changeRowsBounds(rows.size, rows, row_lower, row_upper)  # type: ignore[attr-defined]
 
 
 def _start_lp_stage(
