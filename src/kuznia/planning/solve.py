@@ -418,7 +418,7 @@ def _solve_mip_from_relaxation(
     1. the bounds: every stage of the LP relaxation, held by fixing (decision 0003);
     2. the plan: every stage again with the integer columns fixed where the relaxation's last
        stage left them, rounded; an integer point per stage, each stage held exactly at it;
-    3. each stage's gap between the two (`_stage_bounds`): a bound of the stage of the MIP as
+    3. each stage's gap between the two (`_stage_gaps`): a bound of the stage of the MIP as
        INSTANCE.md defines it (earlier tiers held within the tolerance), not only of the plan.
 
     Where a stage's gap is wider than `options.mip_gap`, or the rounded integers admit no plan,
@@ -464,15 +464,12 @@ def _solve_mip_from_relaxation(
                 solution.duals.clear()
                 solution.bases.clear()
                 return make_highs(planning_model, options), solution
-            spent = {report.name: report.seconds for report in solution.stages}
         elif solution.status == SolveStatus.TIME_LIMIT:
             return make_highs(planning_model, options), _without_lp_detail(solution)
-    elif relaxation.status != SolveStatus.INFEASIBLE:
-        return make_highs(planning_model, options), _without_lp_detail(relaxation)
+        spent.update({report.name: report.seconds for report in solution.stages})
     else:
-        # no point of the relaxation holds the tiers: no integer point does
-        for report in relaxation.stages:
-            report.mip_gap = None
+        # infeasible: no point of the relaxation holds the tiers, so no integer point does;
+        # out of time: no integer point is known
         return make_highs(planning_model, options), _without_lp_detail(relaxation)
     highs = make_highs(planning_model, options)
     solution = _new_solution(planning_model)
