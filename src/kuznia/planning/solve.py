@@ -418,8 +418,8 @@ def _solve_mip_from_relaxation(
     1. the bounds: every stage of the LP relaxation, held by fixing (decision 0003);
     2. the plan: every stage again with the integer columns fixed where the relaxation's last
        stage left them, rounded; an integer point per stage, each stage held exactly at it;
-    3. each stage's gap between the two (`_stage_gaps`): a bound of the stage of the MIP as
-       INSTANCE.md defines it (earlier tiers held within the tolerance), not only of the plan.
+    3. each stage's gap between the two (`_stage_gaps`): a bound of the stage of the MIP with
+       the earlier tiers held at the plan's values, not only of the plan's integers.
 
     Where a stage's gap is wider than `options.mip_gap`, or the rounded integers admit no plan,
     the classic MIP solve runs instead: each stage a MIP on the whole model, held by a row."""
@@ -507,9 +507,11 @@ def _stage_gaps(
     model that earlier stages held by fixing; Fix_j is what stage j fixed first. For any point
     x of the model, f_s(x) >= L_s - sum_{j<s} sum_{k in Fix_j} |d^s_k| |x_k - fix_k|, and
     E_j(x) = sum_{k in Fix_j} |d^j_k| |x_k - fix_k| <= f_j(x) - L_j + sum_{i<j} rho_ji E_i(x),
-    rho_ji = max_{k in Fix_i} |d^j_k| / |d^i_k|. A point that holds tier j within INSTANCE.md's
-    tolerance of the plan's value U_j has f_j(x) <= U_j (1 + 1e-7) + 1e-6 =: L_j + D_j, so
-    E_j <= D_j + sum_i rho_ji E_i, and f_s >= L_s - sum_j rho_sj E_j is a bound of stage s."""
+    rho_ji = max_{k in Fix_i} |d^j_k| / |d^i_k|. A point that holds tier j at the plan's value
+    U_j has f_j(x) <= U_j =: L_j + D_j, so E_j <= D_j + sum_i rho_ji E_i, and
+    f_s >= L_s - sum_j rho_sj E_j is a bound of stage s with the earlier tiers held exactly, as
+    lp mode holds them (INSTANCE.md: holding exactly is better; its 1e-7 relative tolerance,
+    spent, can buy a lower tier far more than 1e-7: see the MIP-per-stage fallback)."""
     model = planning_model.model
     n_cols, n_rows = model.export_start or (model.n_cols, model.n_rows)
     layout = planning_model.layout
@@ -540,8 +542,7 @@ def _stage_gaps(
         gaps.append(_relative_gap(value, lower))
         if name == "cost":
             break
-        held = value + abs(value) * TIER_RELATIVE_TOLERANCE + TIER_ABSOLUTE_TOLERANCE
-        slack.append(max(0.0, held - bound) + sum(r * e for r, e in zip(rho, slack, strict=True)))
+        slack.append(max(0.0, value - bound) + sum(r * e for r, e in zip(rho, slack, strict=True)))
         first_col[(np.abs(col_dual) > _ZERO_DUAL) & (first_col < 0)] = s
         first_row[(np.abs(row_dual) > _ZERO_DUAL) & (first_row < 0)] = s
     return gaps + [float("inf")] * (len(stages) - len(gaps))
