@@ -235,6 +235,31 @@ class TestExpansionsAndModes:
         assert [s["mip_gap"] for s in milp.to_dict()["report"]["stages"]] == [0.0, 0.0]
         assert all("mip_gap" not in s for s in lp.to_dict()["report"]["stages"])
 
+    def test_milp_from_the_relaxation_matches_the_classic_mip_solve(self):
+        # 10 a month covers 10 defensive in month 0 and 5 offensive in month 1 without the
+        # expansion: the relaxation's integers are whole, so both stages are proven at once
+        doc = instance_dict(months=3, capacity=10, price=100.0)
+        doc["expansions"] = [
+            {"id": "e1", "line": "l1", "delay": 1, "added_capacity": 10, "capex": 1000}
+        ]
+        doc["needs"] = [need("a", 0, 10), need("a", 1, 5, operation="offensive")]
+        fast = plan(build(doc), options=SolveOptions(mode="milp"))
+        classic = plan(build(doc), options=SolveOptions(mode="milp", mip_from_relaxation=False))
+        assert fast.tiers[0].weighted_unit_months_short == 0
+        assert fast.cost == pytest.approx(1500)  # 15 delivered at 100, no expansion
+        assert classic.cost == pytest.approx(fast.cost, rel=1e-7)
+        assert [s["mip_gap"] for s in fast.to_dict()["report"]["stages"]] == [0.0, 0.0]
+
+    def test_milp_searches_where_the_rounded_relaxation_is_not_within_the_gap(self):
+        # the relaxation buys half the expansion (z = 0.5, cost 85); rounded, z is not within
+        # the gap of that bound either way, so the MIP search runs and buys the whole of it
+        doc = self.doc()
+        doc["needs"] = [need("a", 1, 25), need("a", 2, 10)]
+        milp = plan(build(doc), options=SolveOptions(mode="milp"))
+        assert milp.tiers[0].unit_months_short == pytest.approx(0)
+        assert milp.cost == pytest.approx(35 + 100)
+        assert all(s["mip_gap"] <= 1e-4 for s in milp.to_dict()["report"]["stages"])
+
 
 class TestCommitments:
     def test_commitments_are_delivered_and_paid_even_without_need(self):

@@ -6,7 +6,12 @@ How a tier is held (docs/decisions/0003-lexicographic-tiers.md):
   exactly as good for that tier (its objective equals the optimum plus a combination of zero
   reduced costs), so no tolerance is spent, and the next stage starts from the same basis (warm
   start: the basis stays primal feasible and primal simplex continues).
-- milp: a row `tier objective <= optimum * (1 + 1e-7) + 1e-6` (INSTANCE.md's tolerance).
+- milp: two lp-mode solves, the LP relaxation (each stage's bound) and a plan with the
+  relaxation's integers rounded and fixed (each stage's integer point, held exactly as in lp);
+  each stage's gap between them is proven for the MIP as INSTANCE.md defines it
+  (`_solve_mip_from_relaxation`). Where a gap is wider than the mip gap asked for, the classic
+  way: each stage a MIP on the whole model, held by a row `tier objective <= optimum * (1 +
+  1e-7) + 1e-6` (INSTANCE.md's tolerance).
 
 While a tier is optimised, service of lower tiers is held at zero: it cannot help the tier (it
 only draws stock), so the optimum is the same and the model the solver sees is smaller. The
@@ -22,7 +27,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import highspy
@@ -59,6 +64,10 @@ class SolveOptions:
     method: str = "simplex"
     later_method: str = "ipm"
     warm_start: bool = False  # True: later stages continue from the previous basis (primal simplex)
+    # milp: two lp-mode solves, the LP relaxation's bounds and a plan with the integers rounded,
+    # and each stage's gap proven between them; the MIP search only where a gap is wider than
+    # mip_gap (`_solve_mip_from_relaxation`). False: every stage a MIP, held by a row
+    mip_from_relaxation: bool = True
     threads: int = 1
     log_file: str | None = None  # HiGHS's own log of every stage, for diagnosis
     # measure the explanations' claims by re-solving (the CLI's `plan` and the plan-run worker,
@@ -265,23 +274,70 @@ def solve_lexicographic(
     afresh: see `kuznia.resilience.sweep.stage_starts`)."""
     model = planning_model.model
     is_mip = planning_model.mode == "milp" and bool(model.integrality().any())
-    highs = make_highs(planning_model, options)
     deadline = None if options.time_limit is None else time.perf_counter() + options.time_limit
     stages = [name for name in model.objectives if name.startswith("tier:")]
     if not tiers_only:
         stages.append("cost")
+    if is_mip and options.mip_from_relaxation:
+        highs, solution = _solve_mip_from_relaxation(
+            planning_model, options, stages, deadline, on_stage
+        )
+    else:
+        highs = make_highs(planning_model, options)
+        solution = _new_solution(planning_model)
+        _run_stages(
+            highs,
+            planning_model,
+            options,
+            stages,
+            solution,
+            deadline=deadline,
+            on_stage=on_stage,
+            start_bases=start_bases,
+        )
+    if (
+        not tiers_only
+        and model.export_start is not None
+        and "exports" in model.objectives
+        and solution.status == SolveStatus.OPTIMAL
+    ):
+        _solve_exports(highs, planning_model, solution, deadline, on_stage)
+    return solution
+
+
+def _new_solution(planning_model: PlanningModel) -> Solution:
+    model = planning_model.model
     n_cols, n_rows = model.export_start or (model.n_cols, model.n_rows)
-    solution = Solution(
-        status=SolveStatus.OPTIMAL,
-        col_value=np.zeros(n_cols),
-        row_value=np.zeros(n_rows),
+    return Solution(
+        status=SolveStatus.OPTIMAL, col_value=np.zeros(n_cols), row_value=np.zeros(n_rows)
     )
+
+
+def _run_stages(
+    highs: highspy.Highs,
+    planning_model: PlanningModel,
+    options: SolveOptions,
+    stages: list[str],
+    solution: Solution,
+    *,
+    deadline: float | None,
+    on_stage: Callable[[str, str], None] | None,
+    start_bases: dict[str, highspy.HighsBasis] | None = None,
+    first: bool = True,
+    spent: dict[str, float] | None = None,
+) -> None:
+    """Run `stages` in order on `highs` (lp: held by fixing; milp: held by a row), appending a
+    report each to `solution`; stop at the first that is not optimal. `first`: the first of
+    them is the first of the solve. `spent`: seconds already spent on a stage elsewhere (the
+    relaxation), added to its report."""
+    model = planning_model.model
+    is_mip = planning_model.mode == "milp" and bool(model.integrality().any())
+    n_cols = model.export_start[0] if model.export_start else model.n_cols
     layout = planning_model.layout
     served = model.columns["served"].index
     served_priority = layout.service_groups.priority[layout.service_group]
     # Columns a stage fixed to hold its tier: a later stage must never release them.
     fixed = np.zeros(n_cols, dtype=bool)
-    first = True
     for name in stages:
         if on_stage:
             on_stage(name, "start")
@@ -290,6 +346,8 @@ def solve_lexicographic(
         # Serving a lower tier never helps this one: hold its service at zero for this stage
         # (the stage's duals stay valid for the whole model; see the module docstring).
         later = served[served_priority > int(name.split(":")[1])] if name != "cost" else served[:0]
+        lp = highs.getLp()
+        later_upper = np.array(lp.col_upper_)[later]
         _set_bounds(highs, later, 0.0, 0.0)
         if not is_mip:
             _start_lp_stage(highs, options, (start_bases or {}).get(name), first=first)
@@ -298,18 +356,11 @@ def solve_lexicographic(
         _set_time_limit(highs, deadline)
         started = time.perf_counter()
         status = _run_stage(highs, solution, retry_infeasible=is_mip and not first)
-        seconds = time.perf_counter() - started
-        info = highs.getInfo()
-        has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
-        report = StageReport(
-            name=name,
-            status=status,
-            objective=float(info.objective_function_value) if has_solution else float("nan"),
-            seconds=seconds,
-            iterations=int(info.simplex_iteration_count + max(0, info.ipm_iteration_count)),
-            mip_gap=float(info.mip_gap) if is_mip else None,
-            free_columns=free_columns,
+        report, has_solution = _stage_report(
+            highs, name, status, time.perf_counter() - started, is_mip=is_mip
         )
+        report.free_columns = free_columns
+        report.seconds += (spent or {}).get(name, 0.0)
         solution.stages.append(report)
         if on_stage:
             on_stage(name, status.value)
@@ -320,7 +371,11 @@ def solve_lexicographic(
         if name != "cost":
             if is_mip:
                 _hold_with_row(highs, columns, costs, report.objective)
-                _set_bounds(highs, later, 0.0, np.inf)
+                # back to the bounds it had (a relaxation's fixings may have closed some)
+                if later.size:
+                    highs.changeColsBounds(
+                        later.size, later.astype(np.int32), np.zeros(later.size), later_upper
+                    )
             else:
                 col_dual, row_dual = solution.duals[name]
                 fixed[
@@ -331,14 +386,183 @@ def solve_lexicographic(
                 free = (np.abs(col_dual[later]) <= _ZERO_DUAL) & ~fixed[later]
                 _set_bounds(highs, later[free], 0.0, np.inf)
         first = False
-    if (
-        not tiers_only
-        and model.export_start is not None
-        and "exports" in model.objectives
-        and solution.status == SolveStatus.OPTIMAL
-    ):
-        _solve_exports(highs, planning_model, solution, deadline, on_stage)
+
+
+def _stage_report(
+    highs: highspy.Highs, name: str, status: SolveStatus, seconds: float, *, is_mip: bool
+) -> tuple[StageReport, bool]:
+    """What HiGHS says of the stage it has just run, and whether it has a solution."""
+    info = highs.getInfo()
+    has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    report = StageReport(
+        name=name,
+        status=status,
+        objective=float(info.objective_function_value) if has_solution else float("nan"),
+        seconds=seconds,
+        iterations=int(info.simplex_iteration_count + max(0, info.ipm_iteration_count)),
+        mip_gap=float(info.mip_gap) if is_mip else None,
+    )
+    return report, has_solution
+
+
+def _solve_mip_from_relaxation(
+    planning_model: PlanningModel,
+    options: SolveOptions,
+    stages: list[str],
+    deadline: float | None,
+    on_stage: Callable[[str, str], None] | None,
+) -> tuple[highspy.Highs, Solution]:
+    """milp in two lp-mode solves, each stage's gap proven, and the MIP search only where a gap
+    is not within `options.mip_gap`:
+
+    1. the bounds: every stage of the LP relaxation, held by fixing (decision 0003);
+    2. the plan: every stage again with the integer columns fixed where the relaxation's last
+       stage left them, rounded; an integer point per stage, each stage held exactly at it;
+    3. each stage's gap between the two (`_stage_gaps`): a bound of the stage of the MIP with
+       the earlier tiers held at the plan's values, not only of the plan's integers.
+
+    Where a stage's gap is wider than `options.mip_gap`, or the rounded integers admit no plan,
+    the classic MIP solve runs instead: each stage a MIP on the whole model, held by a row."""
+    relaxed = replace(planning_model, mode="lp")
+    relaxation = _new_solution(planning_model)
+    _run_stages(
+        make_highs(relaxed, options),
+        relaxed,
+        options,
+        stages,
+        relaxation,
+        deadline=deadline,
+        on_stage=on_stage,
+    )
+    spent = {report.name: report.seconds for report in relaxation.stages}
+    if relaxation.status == SolveStatus.OPTIMAL:
+        model = planning_model.model
+        n_cols = model.export_start[0] if model.export_start else model.n_cols
+        integer = np.nonzero(model.integrality()[:n_cols])[0].astype(np.int32)
+        col_lower, col_upper = model.bounds()[:2]
+        rounded = np.clip(
+            np.round(relaxation.col_value[integer]), col_lower[integer], col_upper[integer]
+        )
+        plan_highs = make_highs(relaxed, options)
+        plan_highs.changeColsBounds(integer.size, integer, rounded, rounded)
+        solution = _new_solution(planning_model)
+        _run_stages(
+            plan_highs,
+            relaxed,
+            options,
+            stages,
+            solution,
+            deadline=deadline,
+            on_stage=on_stage,
+            spent=spent,
+        )
+        if solution.status == SolveStatus.OPTIMAL:
+            gaps = _stage_gaps(planning_model, stages, relaxation, solution)
+            for report, gap in zip(solution.stages, gaps, strict=True):
+                report.mip_gap = gap
+            if all(gap <= options.mip_gap for gap in gaps):
+                solution.duals.clear()
+                solution.bases.clear()
+                return make_highs(planning_model, options), solution
+        elif solution.status == SolveStatus.TIME_LIMIT:
+            return make_highs(planning_model, options), _without_lp_detail(solution)
+        spent.update({report.name: report.seconds for report in solution.stages})
+    else:
+        # infeasible: no point of the relaxation holds the tiers, so no integer point does;
+        # out of time: no integer point is known
+        return make_highs(planning_model, options), _without_lp_detail(relaxation)
+    highs = make_highs(planning_model, options)
+    solution = _new_solution(planning_model)
+    _run_stages(
+        highs,
+        planning_model,
+        options,
+        stages,
+        solution,
+        deadline=deadline,
+        on_stage=on_stage,
+        spent=spent,
+    )
+    return highs, solution
+
+
+def _without_lp_detail(solution: Solution) -> Solution:
+    """A milp solve's result that stopped in an lp stage: no duals, no bases, nothing finished
+    (no integer point was proven)."""
+    solution.duals.clear()
+    solution.bases.clear()
+    solution.finished.clear()
     return solution
+
+
+def _stage_gaps(
+    planning_model: PlanningModel,
+    stages: list[str],
+    relaxation: Solution,
+    plan: Solution,
+) -> list[float]:
+    """Each stage's relative gap between the plan's value and a lower bound of the stage's MIP.
+
+    Stage s of the relaxation solved, with value L_s and reduced costs d^s (rows: duals), on the
+    model that earlier stages held by fixing; Fix_j is what stage j fixed first. For any point
+    x of the model, f_s(x) >= L_s - sum_{j<s} sum_{k in Fix_j} |d^s_k| |x_k - fix_k|, and
+    E_j(x) = sum_{k in Fix_j} |d^j_k| |x_k - fix_k| <= f_j(x) - L_j + sum_{i<j} rho_ji E_i(x),
+    rho_ji = max_{k in Fix_i} |d^j_k| / |d^i_k|. A point that holds tier j at the plan's value
+    U_j has f_j(x) <= U_j =: L_j + D_j, so E_j <= D_j + sum_i rho_ji E_i, and
+    f_s >= L_s - sum_j rho_sj E_j is a bound of stage s with the earlier tiers held exactly, as
+    lp mode holds them (INSTANCE.md: holding exactly is better; its 1e-7 relative tolerance,
+    spent, can buy a lower tier far more than 1e-7: see the MIP-per-stage fallback)."""
+    model = planning_model.model
+    n_cols, n_rows = model.export_start or (model.n_cols, model.n_rows)
+    layout = planning_model.layout
+    served = model.columns["served"].index
+    served_priority = layout.service_groups.priority[layout.service_group]
+    first_col = np.full(n_cols, -1)
+    first_row = np.full(n_rows, -1)
+    slack: list[float] = []  # E_j's bound per held stage
+    gaps: list[float] = []
+    for s, name in enumerate(stages):
+        col_dual, row_dual = relaxation.duals[name]
+        bound = relaxation.stages[s].objective
+        value = plan.stages[s].objective
+        # lower tiers' service held at zero in this stage: a point may serve them, which a
+        # negative reduced cost would make cheaper than the bound says
+        later = served[served_priority > int(name.split(":")[1])] if name != "cost" else served[:0]
+        if np.any(col_dual[later] < -_ZERO_DUAL):
+            gaps.append(float("inf"))
+            break
+        rho = [
+            max(
+                _ratio(col_dual, first_col, j, relaxation.duals[stages[j]][0]),
+                _ratio(row_dual, first_row, j, relaxation.duals[stages[j]][1]),
+            )
+            for j in range(s)
+        ]
+        lower = bound - sum(r * e for r, e in zip(rho, slack, strict=True))
+        gaps.append(_relative_gap(value, lower))
+        if name == "cost":
+            break
+        slack.append(max(0.0, value - bound) + sum(r * e for r, e in zip(rho, slack, strict=True)))
+        first_col[(np.abs(col_dual) > _ZERO_DUAL) & (first_col < 0)] = s
+        first_row[(np.abs(row_dual) > _ZERO_DUAL) & (first_row < 0)] = s
+    return gaps + [float("inf")] * (len(stages) - len(gaps))
+
+
+def _ratio(dual: FloatArray, first: np.ndarray, stage: int, held_dual: FloatArray) -> float:
+    """max |dual_k| / |held_dual_k| over what `stage` fixed first (0 where it fixed nothing)."""
+    mine = first == stage
+    if not mine.any():
+        return 0.0
+    return float(np.max(np.abs(dual[mine]) / np.abs(held_dual[mine])))
+
+
+def _relative_gap(objective: float, bound: float) -> float:
+    """(objective - bound) / |objective|, as HiGHS reports a MIP gap (0 where they meet within
+    1e-9 relative)."""
+    difference = max(0.0, objective - bound)
+    if difference <= 1e-9 * max(1.0, abs(bound)):
+        return 0.0
+    return difference / abs(objective) if objective != 0 else float("inf")
 
 
 def _start_lp_stage(
