@@ -92,11 +92,12 @@ def test_the_report_sets_expected_against_arrived_per_country(world: World) -> N
 
     assert report("2026-11-10") == [
         {"item": "art-155", "expected": 0, "actual": 3000, "difference": 3000,
-         "by_country": [{"country": "PL", "quantity": 3000}]},
+         "by_country": [{"country": "PL", "quantity": 3000}], "expected_by_country": []},
     ]  # fmt: skip
     assert report("2026-12-31")[0] == {
         "item": "art-155", "expected": 5000, "actual": 4500, "difference": -500,
         "by_country": [{"country": "DK", "quantity": 1500}, {"country": "PL", "quantity": 3000}],
+        "expected_by_country": [],
     }  # fmt: skip
     assert [(r["item"], r["expected"], r["actual"]) for r in report("2027-01-31")] == [
         ("art-155", 5000, 4500),
