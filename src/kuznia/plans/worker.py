@@ -79,12 +79,15 @@ def solve_run(*, engine: Engine, run_id: int) -> None:
         "explain": "explaining shortfalls",
     }
 
+    reached = [0.0]  # a milp solve passes the tiers twice (bounds, then plan): never back
+
     def on_progress(stage: str, event: str) -> None:
         if stage not in stages:
             return
         done = stages.index(stage) + (0 if event == "start" else 1)
         label = labels.get(stage) or f"priority tier {stage.split(':')[1]}"
-        if not _set(engine, run_id, progress=min(0.98, done / (len(stages) + 1)), message=label):
+        reached[0] = max(reached[0], min(0.98, done / (len(stages) + 1)))
+        if not _set(engine, run_id, progress=reached[0], message=label):
             # cancelled meanwhile: stop at this stage, on whatever machine the solve runs
             raise RunCancelled(f"plan run {run_id} was cancelled")
 
