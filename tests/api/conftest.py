@@ -27,6 +27,7 @@ from kuznia.main import create_app
 from kuznia.models import OrganisationKind, Role
 from kuznia.registry import import_instance
 from kuznia.settings import Settings
+from tests.apps import app_without_workers
 from tests.db.builders import varied
 
 PASSWORD = "forge-test-password-1"
@@ -112,13 +113,14 @@ def make_api(
     engine: Engine, *, workers: bool = False, dask_scheduler: str | None = None
 ) -> Iterator[Api]:
     populate(engine)
-    app = create_app(
-        settings=Settings(
-            database_url=engine.url.render_as_string(hide_password=False),
-            dask_scheduler=dask_scheduler,
-        ),
-        engine=engine,
-        workers=workers,
+    settings = Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        dask_scheduler=dask_scheduler,
+    )
+    app = (
+        create_app(settings=settings, engine=engine, workers=True)
+        if workers
+        else app_without_workers(settings=settings, engine=engine)
     )
     with TestClient(app) as client:
         tokens = {}

@@ -30,13 +30,13 @@ from sqlalchemy import Engine
 
 from kuznia.auth import service as auth_service
 from kuznia.db import session_scope
-from kuznia.main import create_app
 from kuznia.models import ContractStatus
 from kuznia.plans.worker import claim_next, solve_run
 from kuznia.settings import Settings
 from kuznia.web.csrf import CSRF_COOKIE, CSRF_HEADER, for_session
 from kuznia.web.session import SESSION_COOKIE
 from tests.api.conftest import PASSWORD, USERS, populate
+from tests.apps import app_without_workers
 from tests.logistics.builders import add_contract, add_depot
 
 
@@ -111,10 +111,9 @@ def solve_queued(engine: Engine) -> list[int]:
 def pages(engine: Engine) -> Iterator[Pages]:
     """The pages on VARIED, without plan workers."""
     populate(engine)
-    app = create_app(
+    app = app_without_workers(
         settings=Settings(database_url=engine.url.render_as_string(hide_password=False)),
         engine=engine,
-        workers=False,
     )
     found = Pages(app=app, engine=engine)
     with TestClient(app):  # runs the app's lifespan
