@@ -15,9 +15,10 @@ cannot leak from one test's app into the next.
 from __future__ import annotations
 
 import copy
+import functools
 
 from fastapi import FastAPI
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 from starlette.datastructures import State
 
 from kuznia.auth.service import limit_hashing
@@ -51,5 +52,12 @@ def app_without_workers(*, settings: Settings, engine: Engine) -> FastAPI:
         app.state.web_results = ResultCache()
     app.dependency_overrides = {}
     app.middleware_stack = None  # built on the copy's first request
-    app.openapi_schema = None
     return app
+
+
+@functools.cache
+def documented_app() -> FastAPI:
+    """An app on no database, for reading its OpenAPI document (made once per process and
+    kept by the app: the document costs over a second to make)."""
+    engine = create_engine("sqlite://")
+    return create_app(settings=Settings(database_url="sqlite://"), engine=engine, workers=False)
