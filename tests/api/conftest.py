@@ -52,13 +52,18 @@ USERS = {
 ROLES = ["planner", "admin", "auditor", "producer", "partner", "logistics"]
 
 
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+# What an unknown e-mail's password is checked against, at the same cost as the users' (as in
+# production, where both cost the production cost).
+CHEAP_DUMMY_HASH = CHEAP_HASHER.hash("not a password of anyone")
+
+
 @pytest.fixture(autouse=True)
 def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2 with its least cost: the tests log in dozens of users, and hashing at the
     production cost (a quarter of a second each on a busy machine) would dominate them."""
-    monkeypatch.setattr(
-        auth_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
+    monkeypatch.setattr(auth_service, "_hasher", CHEAP_HASHER)
+    monkeypatch.setattr(auth_service, "_DUMMY_HASH", CHEAP_DUMMY_HASH)
 
 
 def populate(engine: Engine) -> None:

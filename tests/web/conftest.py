@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -35,17 +34,16 @@ from kuznia.plans.worker import claim_next, solve_run
 from kuznia.settings import Settings
 from kuznia.web.csrf import CSRF_COOKIE, CSRF_HEADER, for_session
 from kuznia.web.session import SESSION_COOKIE
-from tests.api.conftest import PASSWORD, USERS, populate
+from tests.api.conftest import CHEAP_DUMMY_HASH, CHEAP_HASHER, PASSWORD, USERS, populate
 from tests.apps import app_without_workers
 from tests.logistics.builders import add_contract, add_depot
 
 
 @pytest.fixture(autouse=True)
 def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """argon2 at its least cost: these tests log in many times."""
-    monkeypatch.setattr(
-        auth_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
+    """argon2 at its least cost (tests/api/conftest.py): these tests log in many times."""
+    monkeypatch.setattr(auth_service, "_hasher", CHEAP_HASHER)
+    monkeypatch.setattr(auth_service, "_DUMMY_HASH", CHEAP_DUMMY_HASH)
 
 
 @dataclass
