@@ -33,18 +33,21 @@ pytest_plugins = ["tests.db.fixtures"]
 # while the other has nothing left, so the longest files go first (measured, longest first);
 # the other files keep their order.
 LONGEST_FIRST = (
-    "tests/web/test_browser.py",
     "tests/web/test_every_page.py",
+    "tests/web/test_browser.py",
     "tests/web/test_workbench_browser.py",
     "tests/web/test_exports_browser.py",
     "tests/web/test_industry_browser.py",
     "tests/web/test_targets_browser.py",
+    "tests/api/test_workbench.py",
     "tests/api/test_jobs.py",
     "tests/api/test_plan_runs.py",
-    "tests/api/test_workbench.py",
-    "tests/api/test_hostile_input.py",
-    "tests/api/test_cluster.py",
     "tests/api/test_schemathesis.py",
+    "tests/api/test_cluster.py",
+    "tests/web/test_execution_pages.py",
+    "tests/web/test_economy_pages.py",
+    "tests/web/test_download_pages.py",
+    "tests/api/test_hostile_input.py",
     "tests/api/test_access_matrix.py",
 )
 
