@@ -49,9 +49,10 @@ serve: $(STAMP)
 	KUZNIA_DATABASE_URL=$(DEMO_DB) $(BIN)/kuznia serve
 
 # The browser tests need /usr/bin/chromium: installed first when missing (scripts/ensure-chromium.sh).
+# Two processes, each given whole files, the longest first (tests/conftest.py's LONGEST_FIRST).
 test: $(STAMP)
 	scripts/ensure-chromium.sh
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 # The gates (configured in pyproject.toml): ruff with complexity (C90, max 12), bandit (S),
 # unused arguments (ARG), naive datetimes (DTZ) and pytest style (PT) over src, tests and

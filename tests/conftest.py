@@ -7,6 +7,7 @@ the failures it finds in .hypothesis/.
 
 import os
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -27,3 +28,33 @@ os.environ.setdefault("KUZNIA_SWEEP_WORKERS", "0")
 
 # Databases for every test that needs one (tests/db/fixtures.py): SQLite, and PostgreSQL too.
 pytest_plugins = ["tests.db.fixtures"]
+
+
+# `make test` hands whole files to its two processes (`--dist loadfile`: a module's fixtures,
+# such as a live server or the access matrix's world, are made once, not once per process), one
+# file at a time in the order collected. A long file handed out last keeps one process busy
+# while the other has nothing left, so the longest files go first (measured, longest first);
+# the other files keep their order.
+LONGEST_FIRST = (
+    "tests/web/test_every_page.py",
+    "tests/web/test_browser.py",
+    "tests/web/test_workbench_browser.py",
+    "tests/web/test_exports_browser.py",
+    "tests/web/test_industry_browser.py",
+    "tests/web/test_targets_browser.py",
+    "tests/api/test_workbench.py",
+    "tests/api/test_jobs.py",
+    "tests/api/test_plan_runs.py",
+    "tests/api/test_schemathesis.py",
+    "tests/api/test_cluster.py",
+    "tests/web/test_execution_pages.py",
+    "tests/web/test_economy_pages.py",
+    "tests/web/test_download_pages.py",
+    "tests/api/test_hostile_input.py",
+    "tests/api/test_access_matrix.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: place for place, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))

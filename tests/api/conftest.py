@@ -27,6 +27,7 @@ from kuznia.main import create_app
 from kuznia.models import OrganisationKind, Role
 from kuznia.registry import import_instance
 from kuznia.settings import Settings
+from tests.apps import app_without_workers
 from tests.db.builders import varied
 
 PASSWORD = "forge-test-password-1"
@@ -51,13 +52,18 @@ USERS = {
 ROLES = ["planner", "admin", "auditor", "producer", "partner", "logistics"]
 
 
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+# What an unknown e-mail's password is checked against, at the same cost as the users' (as in
+# production, where both cost the production cost).
+CHEAP_DUMMY_HASH = CHEAP_HASHER.hash("not a password of anyone")
+
+
 @pytest.fixture(autouse=True)
 def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2 with its least cost: the tests log in dozens of users, and hashing at the
     production cost (a quarter of a second each on a busy machine) would dominate them."""
-    monkeypatch.setattr(
-        auth_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
+    monkeypatch.setattr(auth_service, "_hasher", CHEAP_HASHER)
+    monkeypatch.setattr(auth_service, "_DUMMY_HASH", CHEAP_DUMMY_HASH)
 
 
 def populate(engine: Engine) -> None:
@@ -112,13 +118,14 @@ def make_api(
     engine: Engine, *, workers: bool = False, dask_scheduler: str | None = None
 ) -> Iterator[Api]:
     populate(engine)
-    app = create_app(
-        settings=Settings(
-            database_url=engine.url.render_as_string(hide_password=False),
-            dask_scheduler=dask_scheduler,
-        ),
-        engine=engine,
-        workers=workers,
+    settings = Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        dask_scheduler=dask_scheduler,
+    )
+    app = (
+        create_app(settings=settings, engine=engine, workers=True)
+        if workers
+        else app_without_workers(settings=settings, engine=engine)
     )
     with TestClient(app) as client:
         tokens = {}

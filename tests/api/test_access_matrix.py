@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 
 from kuznia import models
 from kuznia.api import API_PREFIX
@@ -31,10 +31,9 @@ from kuznia.auth import service as auth_service
 from kuznia.contracts import service as contracts_service
 from kuznia.db import create_engine_for, session_scope, upgrade
 from kuznia.jobs.runner import claim_job, run_job
-from kuznia.main import create_app
 from kuznia.plans import worker
-from kuznia.settings import Settings
 from tests.api.conftest import PASSWORD, USERS, Api, make_api
+from tests.apps import documented_app
 from tests.db.fixtures import BACKENDS, _postgres_schema, _sqlite_url
 
 ROLES = ("planner", "admin", "auditor", "producer", "partner", "logistics", "anonymous")
@@ -198,12 +197,7 @@ HTTP_METHODS = frozenset({"get", "put", "post", "patch", "delete"})
 
 def documented_operations() -> list[str]:
     """Every operation of the app's OpenAPI document, as `METHOD /path` under /api/v1."""
-    engine = create_engine("sqlite://")
-    try:
-        app = create_app(settings=Settings(database_url="sqlite://"), engine=engine, workers=False)
-        paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
-    finally:
-        engine.dispose()
+    paths: dict[str, dict[str, Any]] = documented_app().openapi()["paths"]
     return [
         f"{method.upper()} {path.removeprefix(API_PREFIX)}"
         for path, operations in paths.items()

@@ -27,13 +27,12 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 
 from kuznia.auth import service as auth_service
 from kuznia.db import create_engine_for, upgrade
-from kuznia.main import create_app
-from kuznia.settings import Settings
 from tests.api.conftest import PASSWORD, USERS, Api, make_api
+from tests.apps import documented_app
 from tests.db.fixtures import BACKENDS, _postgres_schema, _sqlite_url
 
 OPENAPI = "/api/v1/openapi.json"
@@ -60,9 +59,7 @@ def _load_schema() -> schemathesis.BaseSchema:
             "phases": {"coverage": {"enabled": False}},
         }
     )
-    engine = create_engine("sqlite://")
-    app = create_app(settings=Settings(database_url="sqlite://"), engine=engine, workers=False)
-    return schemathesis.openapi.from_asgi(OPENAPI, app, config=config)
+    return schemathesis.openapi.from_asgi(OPENAPI, documented_app(), config=config)
 
 
 schema = _load_schema()

@@ -23,29 +23,27 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from kuznia.auth import service as auth_service
 from kuznia.db import session_scope
-from kuznia.main import create_app
 from kuznia.models import ContractStatus
 from kuznia.plans.worker import claim_next, solve_run
 from kuznia.settings import Settings
 from kuznia.web.csrf import CSRF_COOKIE, CSRF_HEADER, for_session
 from kuznia.web.session import SESSION_COOKIE
-from tests.api.conftest import PASSWORD, USERS, populate
+from tests.api.conftest import CHEAP_DUMMY_HASH, CHEAP_HASHER, PASSWORD, USERS, populate
+from tests.apps import app_without_workers
 from tests.logistics.builders import add_contract, add_depot
 
 
 @pytest.fixture(autouse=True)
 def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """argon2 at its least cost: these tests log in many times."""
-    monkeypatch.setattr(
-        auth_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
+    """argon2 at its least cost (tests/api/conftest.py): these tests log in many times."""
+    monkeypatch.setattr(auth_service, "_hasher", CHEAP_HASHER)
+    monkeypatch.setattr(auth_service, "_DUMMY_HASH", CHEAP_DUMMY_HASH)
 
 
 @dataclass
@@ -111,10 +109,9 @@ def solve_queued(engine: Engine) -> list[int]:
 def pages(engine: Engine) -> Iterator[Pages]:
     """The pages on VARIED, without plan workers."""
     populate(engine)
-    app = create_app(
+    app = app_without_workers(
         settings=Settings(database_url=engine.url.render_as_string(hide_password=False)),
         engine=engine,
-        workers=False,
     )
     found = Pages(app=app, engine=engine)
     with TestClient(app):  # runs the app's lifespan

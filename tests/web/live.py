@@ -2,10 +2,15 @@
 temporary SQLite database holding the `small` synthetic data set (with the synthetic supplier
 countries of its foreign supply), the demo user of each role
 and the execution demo (`kuznia demo-users --execution`: depots, a signed plan, four days of
-receipts and dispatches), and plan worker processes as in production."""
+receipts and dispatches), and plan worker processes as in production.
+
+The database is built once per test process (the demo's users, hashed at production cost, and
+its solved plan take seconds) and copied for each live Kuznia: every module that serves one
+changes it, and none sees another's changes."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
@@ -40,21 +45,39 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+# The seeded database of this process, once built (see the module's docstring).
+_seeded: list[Path] = []
+
+
+def _seeded_database(directory: Path) -> Path:
+    """This process's database of `small`, the demo users and the execution demo, built in
+    `directory` the first time."""
+    if not _seeded:
+        path = directory / "seeded.db"
+        engine = create_engine_for(f"sqlite:///{path.as_posix()}")
+        upgrade(engine=engine)
+        with session_scope(engine) as session:
+            small = generate("small", seed=7)
+            import_instance(
+                session=session,
+                instance=small,
+                supplier_countries=supplier_countries(small, seed=7),
+            )
+            add_demo_users(session=session)
+        add_demo_execution(engine=engine)
+        engine.dispose()  # the last connection closing folds the WAL into the file
+        _seeded.append(path)
+    return _seeded[0]
+
+
 @contextmanager
 def live_kuznia(directory: Path) -> Iterator[LiveKuznia]:
-    """Serve Kuznia on `directory`/kuznia.db until the block ends."""
-    database_url = f"sqlite:///{(directory / 'kuznia.db').as_posix()}"
+    """Serve Kuznia on `directory`/kuznia.db, a copy of the seeded database, until the block
+    ends."""
+    path = directory / "kuznia.db"
+    shutil.copyfile(_seeded_database(directory), path)
+    database_url = f"sqlite:///{path.as_posix()}"
     engine = create_engine_for(database_url)
-    upgrade(engine=engine)
-    with session_scope(engine) as session:
-        small = generate("small", seed=7)
-        import_instance(
-            session=session,
-            instance=small,
-            supplier_countries=supplier_countries(small, seed=7),
-        )
-        add_demo_users(session=session)
-    add_demo_execution(engine=engine)
     settings = Settings(database_url=database_url, plan_workers=2)
     app = create_app(settings=settings, engine=engine, workers=True)
     port = _free_port()
