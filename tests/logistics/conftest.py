@@ -14,11 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from kuznia.auth import service as auth_service
+from kuznia.auth.permissions import Scope
 from kuznia.db import session_scope
-from kuznia.models import ContractStatus, OrganisationKind, Role
+from kuznia.models import ContractStatus, OrganisationKind, Role, User
 from tests.api.conftest import PASSWORD, Api, api, cheap_password_hashes
 from tests.logistics.builders import add_contract, add_depot
 
@@ -86,3 +87,16 @@ def world(api: Api, engine: Engine) -> World:
     assert login.status_code == 200, login.text
     api.tokens["south"] = login.json()["token"]
     return World(api, engine, *ids)
+
+
+@pytest.fixture
+def north_scope(world: World) -> Scope:
+    """The scope of Depot North's logistics user, as a request would have it."""
+    with session_scope(world.engine) as session:
+        user = session.scalars(select(User).where(User.email == "depot@depot.test")).one()
+        return Scope(
+            user_id=user.id,
+            role=Role.logistics,
+            organisation_id=user.organisation_id,
+            depot_ids=frozenset({world.north}),
+        )

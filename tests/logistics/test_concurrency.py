@@ -27,21 +27,8 @@ from kuznia.db.session import session_factory
 from kuznia.errors import KuzniaError
 from kuznia.logistics import repository, service
 from kuznia.logistics.schemas import DispatchCreate, ReceiptCreate
-from kuznia.models import AuditEvent, DepotStock, Dispatch, Receipt, Role, User
+from kuznia.models import AuditEvent, DepotStock, Dispatch, Receipt
 from tests.logistics.conftest import World
-
-
-@pytest.fixture
-def north_scope(world: World) -> Scope:
-    """The scope of Depot North's logistics user, as a request would have it."""
-    with session_scope(world.engine) as session:
-        user = session.scalars(select(User).where(User.email == "depot@depot.test")).one()
-        return Scope(
-            user_id=user.id,
-            role=Role.logistics,
-            organisation_id=user.organisation_id,
-            depot_ids=frozenset({world.north}),
-        )
 
 
 @pytest.fixture

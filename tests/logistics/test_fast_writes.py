@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlalchemy import func, select
 
 from kuznia.audit import verify
@@ -15,22 +14,9 @@ from kuznia.auth.permissions import Scope
 from kuznia.db import session_scope
 from kuznia.logistics import repository, service
 from kuznia.logistics.schemas import ReceiptCreate
-from kuznia.models import AuditEvent, Receipt, Role, User
+from kuznia.models import AuditEvent, Receipt
 from kuznia.models.base import as_utc, utc_now
 from tests.logistics.conftest import World
-
-
-@pytest.fixture
-def north_scope(world: World) -> Scope:
-    """The scope of Depot North's logistics user, as a request would have it."""
-    with session_scope(world.engine) as session:
-        user = session.scalars(select(User).where(User.email == "depot@depot.test")).one()
-        return Scope(
-            user_id=user.id,
-            role=Role.logistics,
-            organisation_id=user.organisation_id,
-            depot_ids=frozenset({world.north}),
-        )
 
 
 def receipt_body(world: World, key: str, accepted: int = 40) -> ReceiptCreate:

@@ -283,17 +283,8 @@ def solve_lexicographic(
             planning_model, options, stages, deadline, on_stage
         )
     else:
-        highs = make_highs(planning_model, options)
-        solution = _new_solution(planning_model)
-        _run_stages(
-            highs,
-            planning_model,
-            options,
-            stages,
-            solution,
-            deadline=deadline,
-            on_stage=on_stage,
-            start_bases=start_bases,
+        highs, solution = _solve_afresh(
+            planning_model, options, stages, deadline, on_stage, start_bases=start_bases
         )
     if (
         not tiers_only
@@ -471,6 +462,20 @@ def _solve_mip_from_relaxation(
         # infeasible: no point of the relaxation holds the tiers, so no integer point does;
         # out of time: no integer point is known
         return make_highs(planning_model, options), _without_lp_detail(relaxation)
+    return _solve_afresh(planning_model, options, stages, deadline, on_stage, spent=spent)
+
+
+def _solve_afresh(
+    planning_model: PlanningModel,
+    options: SolveOptions,
+    stages: list[str],
+    deadline: float | None,
+    on_stage: Callable[[str, str], None] | None,
+    *,
+    start_bases: dict[str, highspy.HighsBasis] | None = None,
+    spent: dict[str, float] | None = None,
+) -> tuple[highspy.Highs, Solution]:
+    """Every stage of `planning_model` on a new HiGHS instance (`_run_stages`)."""
     highs = make_highs(planning_model, options)
     solution = _new_solution(planning_model)
     _run_stages(
@@ -481,6 +486,7 @@ def _solve_mip_from_relaxation(
         solution,
         deadline=deadline,
         on_stage=on_stage,
+        start_bases=start_bases,
         spent=spent,
     )
     return highs, solution
