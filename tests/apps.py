@@ -23,12 +23,12 @@ from starlette.datastructures import State
 
 from kuznia.auth.service import limit_hashing
 from kuznia.db.session import session_factory
-from kuznia.main import create_app
+from kuznia.main import create_app, writing_bind
 from kuznia.settings import Settings
 from kuznia.web.results import ResultCache
 
 # What create_app (and kuznia.web.install_web) keep in app.state, each made anew per app.
-KNOWN_STATE = {"settings", "engine", "sessions", "web_results"}
+KNOWN_STATE = {"settings", "engine", "sessions", "write_engine", "web_results"}
 
 _built: dict[str, FastAPI] = {}
 
@@ -48,6 +48,7 @@ def app_without_workers(*, settings: Settings, engine: Engine) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.write_engine = writing_bind(engine)
     if hasattr(built.state, "web_results"):
         app.state.web_results = ResultCache()
     app.dependency_overrides = {}

@@ -144,6 +144,12 @@ def _pool(engine: Engine, settings: Settings) -> WorkerPool:
     return WorkerPool(engine=engine, limit=settings.plan_workers)
 
 
+def writing_bind(engine: Engine) -> Engine:
+    """The bind of requests that write: on SQLite their transactions begin IMMEDIATE
+    (db.engine), so two writers never deadlock upgrading their locks."""
+    return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+
+
 def create_app(
     *, settings: Settings | None = None, engine: Engine | None = None, workers: bool = True
 ) -> FastAPI:
@@ -191,8 +197,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(app.state.engine)
-    # The bind of requests that write: on SQLite their transactions begin IMMEDIATE (db.engine).
-    app.state.write_engine = engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+    app.state.write_engine = writing_bind(engine)
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     _add_error_handlers(app)
