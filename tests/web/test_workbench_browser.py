@@ -25,6 +25,12 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveKuznia]:
         yield running
 
 
+def htmx_ready(page: Page) -> None:
+    """Wait until the page's scripts ran: a click before htmx is there submits the form as a
+    plain POST (the answer then opens on its analysis page instead of in place)."""
+    page.wait_for_function("() => document.readyState === 'complete' && 'htmx' in window")
+
+
 def answer_of(page: Page, box: str) -> str:
     """The analysis id of the job followed in `box`."""
     job = page.locator(f"{box} .job-box")
@@ -47,6 +53,7 @@ def test_a_planner_strikes_the_most_critical_producer_sweeps_and_asks_for_a_robu
     page.get_by_role("link", name="Critical producers").click()
     page.get_by_label("Plan", exact=True).select_option(str(plan))
     page.get_by_label("Producers to re-plan").fill("5")
+    htmx_ready(page)
     page.get_by_role("button", name="Rank").click()
     heading = page.get_by_role("heading", name=f"Critical producers and regions of plan {plan}")
     expect(heading).to_be_visible(timeout=120_000)
@@ -69,6 +76,7 @@ def test_a_planner_strikes_the_most_critical_producer_sweeps_and_asks_for_a_robu
     row = page.locator("table.scenarios tbody tr.saved")
     expect(row).to_contain_text(f"Strike: {most_critical} loses 100% of capacity, months 1–6")
     row.get_by_label("Plan", exact=True).select_option(str(plan))
+    htmx_ready(page)
     row.get_by_role("button", name="Run").click()
     title = f"Scenario “{most_critical} stops for six months” against plan {plan}"
     expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=120_000)
@@ -83,6 +91,7 @@ def test_a_planner_strikes_the_most_critical_producer_sweeps_and_asks_for_a_robu
     page.get_by_label("Plan", exact=True).select_option(str(plan))
     page.get_by_label("Scenarios", exact=True).fill("50")
     page.get_by_label("Seed").fill("1")
+    htmx_ready(page)
     page.get_by_role("button", name="Start the sweep").click()
     expect(page.locator("#sweep-answer progress")).to_be_visible()
     shoot(page, "workbench-sweep-progress")

@@ -99,6 +99,10 @@ def close_client(client: Any) -> None:
         logger.setLevel(level)
 
 
+# How long a sweep waits for the first worker of its cluster before it gives up (TimeoutError).
+WORKER_WAIT_SECONDS = 120.0
+
+
 def run_tasks(
     *,
     base: Any,
@@ -123,6 +127,9 @@ def run_tasks(
     seconds["cluster_start"] = time.perf_counter() - began
     try:
         began = time.perf_counter()
+        # a scheduler whose workers are still joining (or restarting) would hold the tasks
+        # anyway: wait for one, so the count below is what the tasks are spread over
+        client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
         worker_count = len(client.scheduler_info(n_workers=-1)["workers"])
         shipped = client.scatter(base, broadcast=True)
         token = uuid.uuid4().hex[:12]
