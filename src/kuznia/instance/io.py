@@ -7,11 +7,9 @@ inverse of reading: fields that were not in the file are not added, and ints sta
 
 from __future__ import annotations
 
-import collections
-import hashlib
+import functools
 import json
 import os
-import threading
 import types
 import typing
 from collections.abc import Iterator, Mapping, Sequence
@@ -46,28 +44,14 @@ def parse_instance(data: Mapping[str, Any] | str | bytes) -> Instance:
     return instance
 
 
-_STORED: collections.OrderedDict[str, Instance] = collections.OrderedDict()
-_STORED_KEPT = 4
-_STORED_LOCK = threading.Lock()
-
-
+@functools.lru_cache(maxsize=4)
 def parse_stored(text: str) -> Instance:
     """An instance Kuznia stored after `parse_instance` accepted it (a plan run's snapshot):
     read by the schema alone, without checking the relations between records again, and
     remembered by its content (the last few), so a page that shows a national run's funds or
     producers does not spend seconds reading megabytes of it again. The returned instance is
     shared: treat it as read-only (copy it with `model_copy(deep=True)` to change it)."""
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    with _STORED_LOCK:
-        instance = _STORED.get(digest)
-    if instance is None:
-        instance = Instance.model_validate_json(text)
-    with _STORED_LOCK:
-        _STORED[digest] = instance
-        _STORED.move_to_end(digest)
-        while len(_STORED) > _STORED_KEPT:
-            _STORED.popitem(last=False)
-    return instance
+    return Instance.model_validate_json(text)
 
 
 def read_instance(path: str | os.PathLike[str]) -> Instance:
