@@ -244,19 +244,6 @@ def depots_by_code(*, session: Session, codes: Iterable[str]) -> dict[str, model
     return {depot.code: depot for depot in found}
 
 
-def delivery_point_codes(*, session: Session, contract_id: int) -> list[str]:
-    """The codes of the depots a contract is delivered to, in code order."""
-    point = models.ContractDeliveryPoint
-    return list(
-        session.scalars(
-            select(models.Depot.code)
-            .join(point, point.depot_id == models.Depot.id)
-            .where(point.contract_id == contract_id)
-            .order_by(models.Depot.code)
-        )
-    )
-
-
 def existing_fund_codes(*, session: Session, codes: Iterable[str]) -> frozenset[str]:
     """Which of `codes` name funds of the registry."""
     wanted = sorted(set(codes))
