@@ -174,7 +174,11 @@ def main() -> None:
     parser.add_argument("--scenarios", type=int, default=20)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument(
-        "--cold-with", type=int, nargs="*", default=None, help="Worker counts to run cold too."
+        "--cold-with",
+        type=int,
+        nargs="*",
+        default=None,
+        help="Worker counts to run cold too (default: every count; the flag alone: none).",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks-resilience.md")
     args = parser.parse_args()
@@ -202,7 +206,11 @@ def main() -> None:
     command = (
         f"python benchmarks/sweep_cluster.py --size {args.size} --scenarios {args.scenarios} "
         f"--workers {' '.join(map(str, args.workers))}"
-        + (f" --cold-with {' '.join(map(str, args.cold_with))}" if args.cold_with else "")
+        + (
+            f" --cold-with {' '.join(map(str, args.cold_with))}".rstrip()
+            if args.cold_with is not None
+            else ""
+        )
     )
     lines = [
         f"## A sweep of `{args.size}` on a scheduler and workers started apart",
@@ -236,11 +244,12 @@ def main() -> None:
         for c in cold
         if w["workers"] == c["workers"]
     )
-    lines += [
-        "",
-        "Summaries warm and cold equal (every figure but timings, within 1e-9 relative: the "
-        f"same optimum summed along another simplex path differs in the last digits): {same}.",
-    ]
+    lines.append("")
+    if cold:
+        lines.append(
+            "Summaries warm and cold equal (every figure but timings, within 1e-9 relative: the "
+            f"same optimum summed along another simplex path differs in the last digits): {same}."
+        )
     if len(warm) > 1:
         t1, tn = warm[0]["tasks"], warm[-1]["tasks"]
         n = warm[-1]["workers"] / warm[0]["workers"]
