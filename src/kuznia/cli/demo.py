@@ -58,6 +58,7 @@ from kuznia.registry import import_instance, registry_is_empty
 from kuznia.registry import repository as registry_repository
 from kuznia.registry import service as registry_service
 from kuznia.registry import settings as registry_settings
+from kuznia.registry.schemas import RecordFilters
 from kuznia.registry.sections import GROUPINGS
 from kuznia.targets import service as targets_service
 from kuznia.targets import workbook as targets_workbook
@@ -366,7 +367,11 @@ def _record_days(engine: Engine, done: ExecutionDemo, today: date) -> None:
         groupings = [
             g.model_dump()["code"]
             for g in registry_service.list_records(
-                session=session, section=GROUPINGS, scope=scope, filters={}, page=PageParams()
+                session=session,
+                section=GROUPINGS,
+                scope=scope,
+                filters=RecordFilters(),
+                page=PageParams(),
             )[0]
         ]
         for contract in chosen:

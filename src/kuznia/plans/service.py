@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
@@ -29,7 +29,9 @@ from kuznia.plans.schemas import (
     PlanRunCreate,
     PlanRunRead,
     PlanRunShortfallListRow,
+    ResultFilters,
     ShortfallClose,
+    ShortfallFilters,
     TierRead,
 )
 from kuznia.registry.settings import instance_document
@@ -125,7 +127,7 @@ def result_page(
     scope: Scope,
     run_id: int,
     table: str,
-    filters: Mapping[str, Any],
+    filters: ResultFilters,
     page: PageParams,
 ) -> tuple[list[ResultRow], int]:
     """A page of one result table of a run."""
@@ -169,7 +171,7 @@ def shortfall_page(
     session: Session,
     scope: Scope,
     run_id: int,
-    filters: Mapping[str, Any],
+    filters: ShortfallFilters,
     page: PageParams,
 ) -> tuple[list[PlanRunShortfallListRow], int]:
     """A page of a run's shortfalls (filters: tier, category, item, grouping, operation), each
