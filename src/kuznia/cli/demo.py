@@ -301,7 +301,7 @@ def _add_targets(engine: Engine, done: ExecutionDemo, today: date) -> None:
         if targets_service.list_targets(session=session, scope=scope, filters=TargetFilters())[1]:
             return
         start = registry_settings.get_settings(session=session, scope=scope).start
-        this_month = today.strftime("%Y-%m")
+        this_month = month_of(today)
         wanted = [
             TargetCreate(category="artillery_ammunition", period=add_months(start, 11),
                          multiple=20, base_month=start, note="x20 of the first month by month 12"),

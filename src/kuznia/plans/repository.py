@@ -15,6 +15,7 @@ from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.db import transitions
 from kuznia.documents import JsonObject
 from kuznia.errors import Forbidden, NotFound
+from kuznia.instance.months import month_number, year_of
 from kuznia.pagination import PageParams, paginate
 from kuznia.plans.schemas import RESULT_TABLES, ResultFilters, ShortfallFilters
 
@@ -185,7 +186,7 @@ def _own_fund_codes(scope: Scope) -> Select[Any]:
 
 def _year_of(start: str, month: Any) -> Any:
     """The calendar year of horizon month `month` (a column) of a horizon from `start`."""
-    return int(start[:4]) + (int(start[5:7]) - 1 + month) // 12
+    return year_of(start) + (month_number(start) - 1 + month) // 12
 
 
 def partner_shares(

@@ -17,7 +17,7 @@ from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.documents import JsonObject, ResultRow
 from kuznia.errors import Conflict, Forbidden, NotFound
 from kuznia.instance import parse_stored
-from kuznia.instance.months import add_months
+from kuznia.instance.months import add_months, year_of
 from kuznia.io.excel import write_tables_workbook
 from kuznia.jobs.runner import stop_local_worker
 from kuznia.pagination import PageParams
@@ -160,7 +160,7 @@ def _partners_part(
     start = repository.get_run(session=session, scope=scope, run_id=run_id).start
     scaled = []
     for row in rows:
-        year = int(add_months(start, row["month"])[:4])
+        year = year_of(add_months(start, row["month"]))
         share = shares.get((row["line"], year), 0.0)
         scaled.append({**row, "quantity": row["quantity"] * share, "value": row["value"] * share})
     return scaled
