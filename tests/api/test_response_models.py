@@ -9,12 +9,22 @@ from typing import Any
 from kuznia.registry.sections import SECTIONS
 from tests.api.conftest import Api
 
-# The tags of the targets, registry (one per section), plan-run, workbench and audit routers.
-TYPED_TAGS = {"targets", "settings", "plan runs", "workbench", "audit"} | {
-    section.name.replace("_", " ") for section in SECTIONS
-}
-# The logistics package's reports share the "foreign supply" tag; that package is typed apart.
-ELSEWHERE = ("/api/v1/reports/",)
+# The tags of the targets, registry (one per section), plan-run, workbench, audit and logistics
+# (depots, the ledger, stock, foreign supply, the execution reports) routers.
+TYPED_TAGS = (
+    {"targets", "settings", "plan runs", "workbench", "audit"}
+    | {section.name.replace("_", " ") for section in SECTIONS}
+    | {
+        "depots",
+        "production reports",
+        "receipts",
+        "dispatches",
+        "stock",
+        "ledger batches",
+        "foreign supply",
+        "execution reports",
+    }
+)
 
 
 def unnamed_answers(document: dict[str, Any]) -> list[str]:
@@ -22,7 +32,7 @@ def unnamed_answers(document: dict[str, Any]) -> list[str]:
     found = []
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            if not TYPED_TAGS & set(operation.get("tags", [])) or path.startswith(ELSEWHERE):
+            if not TYPED_TAGS & set(operation.get("tags", [])):
                 continue
             for status, answer in operation.get("responses", {}).items():
                 schema = answer.get("content", {}).get("application/json", {}).get("schema")
@@ -37,3 +47,4 @@ def test_every_json_answer_of_the_typed_packages_names_its_model(api: Api) -> No
     assert unnamed_answers(document) == []
     assert "PlanRunShortfallListRow" in document["components"]["schemas"]
     assert "InstanceDocument" in document["components"]["schemas"]
+    assert "ForeignSupplyReport" in document["components"]["schemas"]

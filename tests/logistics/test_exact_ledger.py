@@ -140,8 +140,8 @@ class TestDeliveryPoints:
             offered_south = service.receivable_contracts(session=session, scope=south)
             offered_north = service.receivable_contracts(session=session, scope=north)
 
-        assert [(c["number"], c["depots"]) for c in offered_south] == [("C-2", ["d-south"])]
-        assert [(c["number"], c["depots"]) for c in offered_north] == [
+        assert [(c.number, c.depots) for c in offered_south] == [("C-2", ["d-south"])]
+        assert [(c.number, c.depots) for c in offered_north] == [
             ("C-1", ["d-north"]),
             ("C-2", ["d-north"]),
         ]

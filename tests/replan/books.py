@@ -356,7 +356,7 @@ def approved_books(session: Session) -> Books:
         made = logistics_service.create_depot(
             session=session, scope=scope, body=DepotCreate(code=code, name=f"Depot {code}")
         )
-        books.depots[code] = made["id"]
+        books.depots[code] = made.id
     # The depots came after the approval: a planner routes every contract to both (decision 0010).
     for contract_id in books.contracts.values():
         contract = session.get(models.Contract, contract_id)

@@ -58,6 +58,7 @@ from kuznia.registry import import_instance, registry_is_empty
 from kuznia.registry import repository as registry_repository
 from kuznia.registry import service as registry_service
 from kuznia.registry import settings as registry_settings
+from kuznia.registry.schemas import RecordFilters
 from kuznia.registry.sections import GROUPINGS
 from kuznia.targets import service as targets_service
 from kuznia.targets import workbook as targets_workbook
@@ -300,7 +301,7 @@ def _add_targets(engine: Engine, done: ExecutionDemo, today: date) -> None:
         if targets_service.list_targets(session=session, scope=scope, filters=TargetFilters())[1]:
             return
         start = registry_settings.get_settings(session=session, scope=scope).start
-        this_month = today.strftime("%Y-%m")
+        this_month = month_of(today)
         wanted = [
             TargetCreate(category="artillery_ammunition", period=add_months(start, 11),
                          multiple=20, base_month=start, note="x20 of the first month by month 12"),
@@ -366,7 +367,11 @@ def _record_days(engine: Engine, done: ExecutionDemo, today: date) -> None:
         groupings = [
             g.model_dump()["code"]
             for g in registry_service.list_records(
-                session=session, section=GROUPINGS, scope=scope, filters={}, page=PageParams()
+                session=session,
+                section=GROUPINGS,
+                scope=scope,
+                filters=RecordFilters(),
+                page=PageParams(),
             )[0]
         ]
         for contract in chosen:

@@ -8,13 +8,15 @@ reached; 2 it is not migrated, or the depot or plan run named does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from kuznia.auth.permissions import Scope
 from kuznia.cli.app import app as kuznia
@@ -22,6 +24,9 @@ from kuznia.cli.db import NOTHING_DONE, database
 from kuznia.db.session import session_scope
 from kuznia.errors import NotFound
 from kuznia.models import Role
+
+if TYPE_CHECKING:
+    from kuznia.logistics.schemas import DailyReport, PlanVsActual
 
 # The command line's reach: every depot, contract and plan run, read only.
 OPERATOR = Scope(user_id=0, role=Role.auditor, organisation_id=0)
@@ -35,6 +40,7 @@ app = typer.Typer(
 kuznia.add_typer(app, name="report")
 console = Console() if Console().is_terminal else Console(width=132)
 errors = Console(stderr=True)
+Report = TypeVar("Report")
 
 Day = Annotated[
     datetime,
@@ -63,7 +69,7 @@ def daily_command(
         lambda session: daily_report(session=session, scope=OPERATOR, day=day.date(), depot=depot)
     )
     where = f"depot {depot}" if depot else "all depots"
-    console.print(f"[bold]Daily report {report['day'].isoformat()}[/] ({where})", highlight=False)
+    console.print(f"[bold]Daily report {report.day.isoformat()}[/] ({where})", highlight=False)
     sections = _daily_sections(report)
     for title, (columns, rows) in sections.items():
         _print_table(title, columns, rows)
@@ -93,20 +99,20 @@ def plan_vs_actual_command(
         )
     )
     run = (
-        f"plan run {report['plan_run_id']} (from {report['plan_start']})"
-        if report["plan_run_id"] is not None
+        f"plan run {report.plan_run_id} (from {report.plan_start})"
+        if report.plan_run_id is not None
         else "no plan run"
     )
     console.print(
-        f"[bold]Plan versus actual as of {report['as_of'].isoformat()}[/]; {run}", highlight=False
+        f"[bold]Plan versus actual as of {report.as_of.isoformat()}[/]; {run}", highlight=False
     )
     sections = _plan_vs_actual_sections(report)
     for title, (columns, rows) in sections.items():
         _print_table(title, columns, rows)
-    at_risk = sum(1 for row in report["contracts"] if row["at_risk"])
-    late = sum(1 for row in report["contracts"] if row["late"] > 0)
+    at_risk = sum(1 for row in report.contracts if row.at_risk)
+    late = sum(1 for row in report.contracts if row.late > 0)
     console.print(
-        f"{len(report['contracts'])} contracts: {late} late, {at_risk} at risk.", highlight=False
+        f"{len(report.contracts)} contracts: {late} late, {at_risk} at risk.", highlight=False
     )
     if excel is not None:
         _write_excel(excel, sections, PLAN_VS_ACTUAL_NOTES)
@@ -132,31 +138,28 @@ PLAN_VS_ACTUAL_NOTES = {
 }
 
 
-def _daily_sections(report: dict[str, Any]) -> dict[str, Section]:
+def _daily_sections(report: DailyReport) -> dict[str, Section]:
     return {
         "Received and accepted": (
             ["Depot", "Item", "Received", "Accepted", "Rejected"],
-            [
-                [r["depot"], r["item"], r["received"], r["accepted"], r["rejected"]]
-                for r in report["received"]
-            ],
+            [[r.depot, r.item, r.received, r.accepted, r.rejected] for r in report.received],
         ),
         "Produced": (
             ["Producer", "Item", "Quantity"],
-            [[r["producer"], r["item"], r["quantity"]] for r in report["produced"]],
+            [[r.producer, r.item, r.quantity] for r in report.produced],
         ),
         "Forwarded to groupings": (
             ["Grouping", "Item", "Quantity"],
-            [[r["grouping"], r["item"], r["quantity"]] for r in report["forwarded"]],
+            [[r.grouping, r.item, r.quantity] for r in report.forwarded],
         ),
         "Stock at end of day": (
             ["Depot", "Item", "Quantity"],
-            [[r["depot"], r["item"], r["quantity"]] for r in report["stock"]],
+            [[r.depot, r.item, r.quantity] for r in report.stock],
         ),
     }
 
 
-def _plan_vs_actual_sections(report: dict[str, Any]) -> dict[str, Section]:
+def _plan_vs_actual_sections(report: PlanVsActual) -> dict[str, Section]:
     return {
         "Contracts": (
             [
@@ -174,19 +177,19 @@ def _plan_vs_actual_sections(report: dict[str, Any]) -> dict[str, Section]:
             ],
             [
                 [
-                    r["number"],
-                    r["producer"],
-                    r["item"],
-                    r["status"].value,
-                    r["scheduled_total"],
-                    r["scheduled_to_date"],
-                    r["produced_to_date"],
-                    r["accepted_to_date"],
-                    r["late"],
-                    r["projected_total"],
-                    "yes" if r["at_risk"] else "no",
+                    r.number,
+                    r.producer,
+                    r.item,
+                    r.status.value,
+                    r.scheduled_total,
+                    r.scheduled_to_date,
+                    r.produced_to_date,
+                    r.accepted_to_date,
+                    r.late,
+                    r.projected_total,
+                    "yes" if r.at_risk else "no",
                 ]
-                for r in report["contracts"]
+                for r in report.contracts
             ],
         ),
         "Need classes": (
@@ -202,16 +205,16 @@ def _plan_vs_actual_sections(report: dict[str, Any]) -> dict[str, Section]:
             ],
             [
                 [
-                    r["item"],
-                    r["grouping"],
-                    r["priority"] if r["priority"] is not None else "beyond plan",
-                    r["operation"] or "",
-                    r["planned_total"],
-                    r["scheduled_to_date"],
-                    r["dispatched_to_date"],
-                    r["short"],
+                    r.item,
+                    r.grouping,
+                    r.priority if r.priority is not None else "beyond plan",
+                    r.operation or "",
+                    r.planned_total,
+                    r.scheduled_to_date,
+                    r.dispatched_to_date,
+                    r.short,
                 ]
-                for r in report["need_classes"]
+                for r in report.need_classes
             ],
         ),
     }
@@ -254,12 +257,12 @@ def _write_excel(path: Path, sections: dict[str, Section], notes: dict[str, str]
     console.print(f"Workbook written to [bold]{path}[/]")
 
 
-def _read(make: Any) -> dict[str, Any]:
+def _read(make: Callable[[Session], Report]) -> Report:
     """The report `make(session)` gives, read in one transaction of the configured database;
     exits 2 when it names a depot or plan run that does not exist."""
     with database() as (engine, _), session_scope(engine) as session:
         try:
-            report: dict[str, Any] = make(session)
+            report = make(session)
         except NotFound as error:
             errors.print(f"[bold red]Not found[/]: {error.detail}", highlight=False)
             raise typer.Exit(NOTHING_DONE) from None

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.contracts import repository as contracts_repository
 from kuznia.contracts.terms import guarantee_funds
+from kuznia.documents import JsonObject
 from kuznia.errors import Conflict, Forbidden, NotFound
 from kuznia.io.ocds import (
     Accepted,
@@ -30,7 +30,7 @@ from kuznia.registry import repository as registry_repository
 
 def published_package(
     *, session: Session, scope: Scope, options: OcdsOptions, schema_dir: Path, as_of: datetime
-) -> dict[str, Any]:
+) -> JsonObject:
     """The release package of every contract and guarantee as of `as_of`, validated against
     the OCDS schema in `schema_dir`; for those who read every contract (planners, auditors)."""
     if scope.require("contracts", Action.read) is not Access.all:

@@ -2,7 +2,7 @@
 cancel them. Each kind is started where it belongs (e.g. a plan run's shortfall's
 `/close`), which answers 202 with the job to follow here."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
@@ -11,7 +11,7 @@ from kuznia import models
 from kuznia.auth.dependencies import ScopeDep, SessionDep
 from kuznia.jobs import service
 from kuznia.jobs.schemas import JobRead
-from kuznia.pagination import Key, Page, PageParams, page_params
+from kuznia.pagination import Key, Page, PageParams, page_of, page_params
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -43,9 +43,9 @@ def list_jobs(
         str | None,
         Query(max_length=32, pattern=r"^[a-z_]+$", description="Only jobs of this kind."),
     ] = None,
-) -> dict[str, Any]:
+) -> Page[JobRead]:
     jobs, total = service.list_jobs(session=session, scope=scope, page=page, kind=kind)
-    return {"items": jobs, "total": total, **page.model_dump()}
+    return page_of(jobs, total, page)
 
 
 @router.get("/{job_id}", response_model=JobRead, summary="A job's status, progress and answer")

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 
@@ -53,23 +53,56 @@ class ForeignReceiptRead(BaseModel):
     note: str
 
 
+class CountryQuantity(BaseModel):
+    country: str
+    quantity: float
+
+
+class ForeignSupplyRow(BaseModel):
+    """One item: foreign supply expected by the registry against what arrived."""
+
+    item: str
+    expected: float = Field(description="What the registry expects up to the as-of month.")
+    actual: float = Field(description="What arrived up to the as-of day.")
+    difference: float = Field(description="actual - expected.")
+    by_country: list[CountryQuantity] = Field(description="What arrived, per supplier country.")
+    expected_by_country: list[CountryQuantity] = Field(
+        description="What the registry expects, per supplier country it names."
+    )
+
+
+class ForeignSupplyReport(BaseModel):
+    as_of: date
+    start: str | None = Field(description="The horizon's first month, YYYY-MM (None: unset).")
+    items: list[ForeignSupplyRow]
+
+
+class ForeignReceiptFilters(BaseModel):
+    """Which foreign receipts a list shows (None: any)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    country: str | None = None
+    item: str | None = None
+
+
 def _own(scope: Scope) -> ColumnElement[bool]:
     if not scope.depot_ids:
         return false()
     return models.ForeignReceipt.depot_id.in_(sorted(scope.depot_ids))
 
 
-def _read(row: models.ForeignReceipt, depot: str) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "client_key": row.client_key,
-        "depot": depot,
-        "country": row.country,
-        "item": row.item,
-        "day": row.day,
-        "quantity": row.quantity,
-        "note": row.note,
-    }
+def _read(row: models.ForeignReceipt, depot: str) -> ForeignReceiptRead:
+    return ForeignReceiptRead(
+        id=row.id,
+        client_key=row.client_key,
+        depot=depot,
+        country=row.country,
+        item=row.item,
+        day=row.day,
+        quantity=row.quantity,
+        note=row.note,
+    )
 
 
 def _scoped(scope: Scope, action: Action) -> Any:
@@ -86,7 +119,7 @@ def _scoped(scope: Scope, action: Action) -> Any:
 
 def record_foreign_receipt(
     *, session: Session, scope: Scope, body: ForeignReceiptCreate
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[ForeignReceiptRead, bool]:
     """Record foreign supply that arrived at one of the caller's depots; it adds to the depot's
     stock of the item. The record, and whether it is new (a client key sent again with the
     same content gives the stored record)."""
@@ -133,19 +166,20 @@ def record_foreign_receipt(
 
 
 def list_foreign_receipts(
-    *, session: Session, scope: Scope, filters: dict[str, Any], page: PageParams
-) -> tuple[list[dict[str, Any]], int]:
+    *, session: Session, scope: Scope, filters: ForeignReceiptFilters, page: PageParams
+) -> tuple[list[ForeignReceiptRead], int]:
     """A page of the foreign receipts the caller reads (a depot's staff: their depots')."""
     statement = _scoped(scope, Action.read)
-    for name in ("country", "item"):
-        if filters.get(name) is not None:
-            statement = statement.where(getattr(models.ForeignReceipt, name) == filters[name])
+    if filters.country is not None:
+        statement = statement.where(models.ForeignReceipt.country == filters.country)
+    if filters.item is not None:
+        statement = statement.where(models.ForeignReceipt.item == filters.item)
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     rows = session.execute(statement.limit(page.limit).offset(page.offset)).all()
     return [_read(row, code) for row, code in rows], int(total or 0)
 
 
-def foreign_supply_report(*, session: Session, scope: Scope, as_of: date) -> dict[str, Any]:
+def foreign_supply_report(*, session: Session, scope: Scope, as_of: date) -> ForeignSupplyReport:
     """Per item: the foreign supply the registry expects up to `as_of`'s month (from the
     horizon's start), in all and per supplier country where the registry names one, and what
     arrived up to `as_of` in all and per supplier country."""
@@ -186,19 +220,21 @@ def foreign_supply_report(*, session: Session, scope: Scope, as_of: date) -> dic
         countries = arrived.get(item, {})
         actual = sum(countries.values())
         rows.append(
-            {
-                "item": item,
-                "expected": expected.get(item, 0.0),
-                "actual": actual,
-                "difference": actual - expected.get(item, 0.0),
-                "by_country": [{"country": c, "quantity": q} for c, q in sorted(countries.items())],
-                "expected_by_country": [
-                    {"country": c, "quantity": q}
+            ForeignSupplyRow(
+                item=item,
+                expected=expected.get(item, 0.0),
+                actual=actual,
+                difference=actual - expected.get(item, 0.0),
+                by_country=[
+                    CountryQuantity(country=c, quantity=q) for c, q in sorted(countries.items())
+                ],
+                expected_by_country=[
+                    CountryQuantity(country=c, quantity=q)
                     for c, q in sorted(expected_from.get(item, {}).items())
                 ],
-            }
+            )
         )
-    return {"as_of": as_of, "start": start, "items": rows}
+    return ForeignSupplyReport(as_of=as_of, start=start, items=rows)
 
 
 def _start(session: Session) -> str | None:

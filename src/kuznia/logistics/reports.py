@@ -51,6 +51,16 @@ from kuznia.errors import NotFound
 from kuznia.instance.months import add_months, first_day, last_day, month_number, year_of
 from kuznia.instance.vocabulary import OPERATIONS
 from kuznia.logistics import repository
+from kuznia.logistics.schemas import (
+    ContractProgress,
+    DailyForwarded,
+    DailyProduced,
+    DailyReceived,
+    DailyReport,
+    DailyStock,
+    NeedClassProgress,
+    PlanVsActual,
+)
 from kuznia.models import (
     IN_FORCE,
     OPEN_FOR_DELIVERY,
@@ -68,7 +78,7 @@ TOLERANCE = 1e-9
 
 def daily_report(
     *, session: Session, scope: Scope, day: date, depot: str | None = None
-) -> dict[str, Any]:
+) -> DailyReport:
     """The day at the depots the caller sees (or at one depot): received, accepted and
     rejected per depot and item; production reported per producer and item (not when limited
     to a depot); forwarded per grouping and item; stock per depot and item at the day's end."""
@@ -81,13 +91,13 @@ def daily_report(
             raise NotFound(f'depot "{depot}" not found')
         depot_id = found.id
     received = [
-        {
-            "depot": code,
-            "item": item,
-            "received": int(received),
-            "accepted": int(accepted),
-            "rejected": int(rejected),
-        }
+        DailyReceived(
+            depot=code,
+            item=item,
+            received=int(received),
+            accepted=int(accepted),
+            rejected=int(rejected),
+        )
         for code, item, received, accepted, rejected in repository.received_on(
             session=session, scope=scope, day=day, depot_id=depot_id
         )
@@ -96,35 +106,35 @@ def daily_report(
         []
         if depot_id is not None
         else [
-            {"producer": producer, "item": item, "quantity": int(quantity)}
+            DailyProduced(producer=producer, item=item, quantity=int(quantity))
             for producer, item, quantity in repository.produced_on(
                 session=session, scope=scope, day=day
             )
         ]
     )
     forwarded = [
-        {"grouping": grouping, "item": item, "quantity": int(quantity)}
+        DailyForwarded(grouping=grouping, item=item, quantity=int(quantity))
         for grouping, item, quantity in repository.forwarded_on(
             session=session, scope=scope, day=day, depot_id=depot_id
         )
     ]
     stock = repository.stock_at_end_of(session=session, scope=scope, day=day, depot_id=depot_id)
-    return {
-        "day": day,
-        "depot": depot,
-        "received": received,
-        "produced": produced,
-        "forwarded": forwarded,
-        "stock": [
-            {"depot": code, "item": item, "quantity": quantity}
+    return DailyReport(
+        day=day,
+        depot=depot,
+        received=received,
+        produced=produced,
+        forwarded=forwarded,
+        stock=[
+            DailyStock(depot=code, item=item, quantity=quantity)
             for (code, item), quantity in sorted(stock.items())
         ],
-    }
+    )
 
 
 def plan_vs_actual(
     *, session: Session, scope: Scope, as_of: date, plan_run_id: int | None = None
-) -> dict[str, Any]:
+) -> PlanVsActual:
     """Each contract the caller sees against its schedule, and (for planners and auditors)
     each need class of a plan run against what was dispatched to its grouping, as of a day."""
     scope.require("execution_reports", Action.read)
@@ -147,7 +157,7 @@ def plan_vs_actual(
         )
         for contract in contracts
     ]
-    run, start, classes = None, None, []
+    run, start, classes = None, None, list[NeedClassProgress]()
     if scope.access("execution_reports", Action.read) is Access.all:
         run = _plan_run(session, plan_run_id)
         if run is not None:
@@ -158,13 +168,13 @@ def plan_vs_actual(
                 start=start,
                 as_of=as_of,
             )
-    return {
-        "as_of": as_of,
-        "plan_run_id": run.id if run is not None else None,
-        "plan_start": start,
-        "contracts": progress,
-        "need_classes": classes,
-    }
+    return PlanVsActual(
+        as_of=as_of,
+        plan_run_id=run.id if run is not None else None,
+        plan_start=start,
+        contracts=progress,
+        need_classes=classes,
+    )
 
 
 def _plan_run(session: Session, plan_run_id: int | None) -> PlanRun | None:
@@ -199,7 +209,7 @@ def contract_progress(
     accepted: float,
     produced: float,
     as_of: date,
-) -> dict[str, Any]:
+) -> ContractProgress:
     """One contract against its schedule as of a day (see the module's rules)."""
     total = sum(quantity for _, quantity in schedule)
     due = sum(quantity * share_due(month, as_of) for month, quantity in schedule)
@@ -217,30 +227,30 @@ def contract_progress(
             remaining_days = max((ends - as_of).days, 0)
             projected = min(done * (elapsed + remaining_days) / elapsed, max(total, accepted))
             at_risk = left > 0 and projected < total - TOLERANCE
-    return {
-        "contract_id": contract.id,
-        "number": contract.number,
-        "producer": contract.producer,
-        "line": contract.line,
-        "item": contract.item,
-        "status": contract.status,
-        "scheduled_total": total,
-        "scheduled_to_date": due,
-        "produced_to_date": produced,
-        "accepted_to_date": accepted,
-        "late": due - accepted if due - accepted > TOLERANCE else 0.0,
-        "left": left,
-        "projected_total": projected,
-        "accepted_above_produced": accepted - produced if accepted - produced > TOLERANCE else 0.0,
-        "at_risk": at_risk,
-        "first_month": first,
-        "last_month": last,
-    }
+    return ContractProgress(
+        contract_id=contract.id,
+        number=contract.number,
+        producer=contract.producer,
+        line=contract.line,
+        item=contract.item,
+        status=contract.status,
+        scheduled_total=total,
+        scheduled_to_date=due,
+        produced_to_date=produced,
+        accepted_to_date=accepted,
+        late=due - accepted if due - accepted > TOLERANCE else 0.0,
+        left=left,
+        projected_total=projected,
+        at_risk=at_risk,
+        accepted_above_produced=accepted - produced if accepted - produced > TOLERANCE else 0.0,
+        first_month=first,
+        last_month=last,
+    )
 
 
 def one_contract_progress(
     *, session: Session, contract: Contract, as_of: date
-) -> dict[str, Any] | None:
+) -> ContractProgress | None:
     """One contract against its schedule as of a day (the plan-versus-actual rules), for a
     contract the caller has already read through the contracts service; None for a contract
     not in force."""
@@ -269,7 +279,7 @@ def need_class_progress(
     dispatched: dict[tuple[str, str], float],
     start: str,
     as_of: date,
-) -> list[dict[str, Any]]:
+) -> list[NeedClassProgress]:
     """Each need class's allocation (whole run and due to date) against its share of what was
     dispatched to its grouping (shared by priority; see the module's rules)."""
     planned: dict[tuple[str, str, int, str], float] = defaultdict(float)
@@ -281,7 +291,7 @@ def need_class_progress(
     by_destination: dict[tuple[str, str], list[tuple[str, str, int, str]]] = defaultdict(list)
     for key in planned:
         by_destination[(key[0], key[1])].append(key)
-    rows: list[dict[str, Any]] = []
+    rows: list[NeedClassProgress] = []
     for destination in sorted(set(by_destination) | set(dispatched)):
         classes = sorted(
             by_destination.get(destination, []),
@@ -297,28 +307,28 @@ def need_class_progress(
         for key in classes:
             short = due[key] - share[key]
             rows.append(
-                {
-                    "item": key[0],
-                    "grouping": key[1],
-                    "priority": key[2],
-                    "operation": key[3],
-                    "planned_total": planned[key],
-                    "scheduled_to_date": due[key],
-                    "dispatched_to_date": share[key],
-                    "short": short if short > TOLERANCE else 0.0,
-                }
+                NeedClassProgress(
+                    item=key[0],
+                    grouping=key[1],
+                    priority=key[2],
+                    operation=key[3],
+                    planned_total=planned[key],
+                    scheduled_to_date=due[key],
+                    dispatched_to_date=share[key],
+                    short=short if short > TOLERANCE else 0.0,
+                )
             )
         if left > TOLERANCE or (not classes and destination in dispatched):
             rows.append(
-                {
-                    "item": destination[0],
-                    "grouping": destination[1],
-                    "priority": None,
-                    "operation": None,
-                    "planned_total": 0.0,
-                    "scheduled_to_date": 0.0,
-                    "dispatched_to_date": left,
-                    "short": 0.0,
-                }
+                NeedClassProgress(
+                    item=destination[0],
+                    grouping=destination[1],
+                    priority=None,
+                    operation=None,
+                    planned_total=0.0,
+                    scheduled_to_date=0.0,
+                    dispatched_to_date=left,
+                    short=0.0,
+                )
             )
     return rows

@@ -20,6 +20,7 @@ from kuznia.logistics.schemas import (
     DispatchRead,
     LedgerBatch,
     LedgerBatchRead,
+    LedgerRecordRead,
     PlanVsActual,
     ProductionReportCreate,
     ProductionReportRead,
@@ -29,7 +30,7 @@ from kuznia.logistics.schemas import (
     StockRead,
 )
 from kuznia.models import Dispatch, ProductionReport, Receipt
-from kuznia.pagination import MAX_DB_INT, Key, Page, PageParams, page_params
+from kuznia.pagination import MAX_DB_INT, Key, Page, PageParams, page_of, page_params
 
 PageDep = Annotated[PageParams, Depends(page_params)]
 DayFrom = Annotated[date | None, Query(description="Only records of this day or later.")]
@@ -79,37 +80,37 @@ def list_depots(
     organisation_id: Annotated[
         int | None, Query(ge=1, le=MAX_DB_INT, description="Only depots of this organisation.")
     ] = None,
-) -> dict[str, Any]:
+) -> Page[DepotRead]:
     filters = {"code": code, "region": region, "organisation_id": organisation_id}
     items, total = service.list_depots(session=session, scope=scope, filters=filters, page=page)
-    return {"items": items, "total": total, **page.model_dump()}
+    return page_of(items, total, page)
 
 
 @depots.post(
     "", response_model=DepotRead, status_code=status.HTTP_201_CREATED, summary="Add a depot"
 )
-def create_depot(session: SessionDep, scope: ScopeDep, body: DepotCreate) -> dict[str, Any]:
+def create_depot(session: SessionDep, scope: ScopeDep, body: DepotCreate) -> DepotRead:
     return service.create_depot(session=session, scope=scope, body=body)
 
 
 @depots.get("/{depot_id}", response_model=DepotRead, summary="Read a depot")
-def get_depot(session: SessionDep, scope: ScopeDep, depot_id: Key) -> dict[str, Any]:
+def get_depot(session: SessionDep, scope: ScopeDep, depot_id: Key) -> DepotRead:
     return service.get_depot(session=session, scope=scope, depot_id=depot_id)
 
 
 @depots.patch("/{depot_id}", response_model=DepotRead, summary="Change a depot")
 def update_depot(
     session: SessionDep, scope: ScopeDep, depot_id: Key, body: DepotUpdate
-) -> dict[str, Any]:
+) -> DepotRead:
     return service.update_depot(session=session, scope=scope, depot_id=depot_id, body=body)
 
 
 @depots.get("/{depot_id}/stock", response_model=Page[StockRead], summary="A depot's stock, by item")
 def get_depot_stock(
     session: SessionDep, scope: ScopeDep, depot_id: Key, page: PageDep
-) -> dict[str, Any]:
+) -> Page[StockRead]:
     items, total = service.depot_stock(session=session, scope=scope, depot_id=depot_id, page=page)
-    return {"items": items, "total": total, **page.model_dump()}
+    return page_of(items, total, page)
 
 
 @stock.get("", response_model=Page[StockRead], summary="Stock per depot and item")
@@ -119,10 +120,10 @@ def list_stock(
     page: PageDep,
     depot: DepotFilter = None,
     item: ItemFilter = None,
-) -> dict[str, Any]:
+) -> Page[StockRead]:
     filters = {"depot": depot, "item": item}
     items, total = service.list_stock(session=session, scope=scope, filters=filters, page=page)
-    return {"items": items, "total": total, **page.model_dump()}
+    return page_of(items, total, page)
 
 
 # --- production reports ------------------------------------------------------------------------
@@ -160,7 +161,7 @@ def list_production_reports(
     item: ItemFilter = None,
     day_from: DayFrom = None,
     day_to: DayTo = None,
-) -> dict[str, Any]:
+) -> Page[LedgerRecordRead]:
     filters = {
         "contract_id": contract_id,
         "producer": producer,
@@ -171,13 +172,13 @@ def list_production_reports(
     items, total = service.list_records(
         session=session, scope=scope, model=ProductionReport, filters=filters, page=page
     )
-    return {"items": items, "total": total, **page.model_dump()}
+    return page_of(items, total, page)
 
 
 @production.get(
     "/{record_id}", response_model=ProductionReportRead, summary="Read a production report"
 )
-def get_production_report(session: SessionDep, scope: ScopeDep, record_id: Key) -> dict[str, Any]:
+def get_production_report(session: SessionDep, scope: ScopeDep, record_id: Key) -> LedgerRecordRead:
     return service.get_record(
         session=session, scope=scope, model=ProductionReport, record_id=record_id
     )
@@ -245,7 +246,7 @@ def list_receipts(
     item: ItemFilter = None,
     day_from: DayFrom = None,
     day_to: DayTo = None,
-) -> dict[str, Any]:
+) -> Page[LedgerRecordRead]:
     filters = {
         "depot": depot,
         "contract_id": contract_id,
@@ -256,11 +257,11 @@ def list_receipts(
     items, total = service.list_records(
         session=session, scope=scope, model=Receipt, filters=filters, page=page
     )
-    return {"items": items, "total": total, **page.model_dump()}
+    return page_of(items, total, page)
 
 
 @receipts.get("/{record_id}", response_model=ReceiptRead, summary="Read a receipt")
-def get_receipt(session: SessionDep, scope: ScopeDep, record_id: Key) -> dict[str, Any]:
+def get_receipt(session: SessionDep, scope: ScopeDep, record_id: Key) -> LedgerRecordRead:
     return service.get_record(session=session, scope=scope, model=Receipt, record_id=record_id)
 
 
@@ -326,7 +327,7 @@ def list_dispatches(
     grouping: Annotated[str | None, Query(description="Only dispatches to this grouping.")] = None,
     day_from: DayFrom = None,
     day_to: DayTo = None,
-) -> dict[str, Any]:
+) -> Page[LedgerRecordRead]:
     filters = {
         "depot": depot,
         "item": item,
@@ -337,11 +338,11 @@ def list_dispatches(
     items, total = service.list_records(
         session=session, scope=scope, model=Dispatch, filters=filters, page=page
     )
-    return {"items": items, "total": total, **page.model_dump()}
+    return page_of(items, total, page)
 
 
 @dispatches.get("/{record_id}", response_model=DispatchRead, summary="Read a dispatch")
-def get_dispatch(session: SessionDep, scope: ScopeDep, record_id: Key) -> dict[str, Any]:
+def get_dispatch(session: SessionDep, scope: ScopeDep, record_id: Key) -> LedgerRecordRead:
     return service.get_record(session=session, scope=scope, model=Dispatch, record_id=record_id)
 
 
@@ -386,7 +387,7 @@ def get_daily_report(
     scope: ScopeDep,
     day: Annotated[date, Query(description="The day reported.")],
     depot: Annotated[str | None, Query(description="Only this depot (code).")] = None,
-) -> dict[str, Any]:
+) -> DailyReport:
     return reports.daily_report(session=session, scope=scope, day=day, depot=depot)
 
 
@@ -408,7 +409,7 @@ def get_plan_vs_actual(
             "(default: the newest run a contract in force was approved from).",
         ),
     ] = None,
-) -> dict[str, Any]:
+) -> PlanVsActual:
     return reports.plan_vs_actual(session=session, scope=scope, as_of=as_of, plan_run_id=plan_run)
 
 

@@ -229,6 +229,20 @@ class DispatchRead(_LedgerRead):
     note: str
 
 
+LedgerRecordRead = ProductionReportRead | ReceiptRead | DispatchRead
+"""A record of the ledger as its readers see it (the read model of its kind)."""
+
+
+class ReceivableContract(BaseModel):
+    """A contract the caller's depots may receive under: who delivers what where, no terms."""
+
+    id: int
+    number: str
+    producer: str
+    item: str
+    depots: list[str] = Field(description="Its delivery points among the caller's depots.")
+
+
 # --- reports -----------------------------------------------------------------------------------
 
 

@@ -60,11 +60,18 @@ from kuznia.logistics import opening, repository
 from kuznia.logistics.repository import LedgerModel
 from kuznia.logistics.schemas import (
     DepotCreate,
+    DepotRead,
     DepotUpdate,
     DispatchCreate,
+    DispatchRead,
+    LedgerRecordRead,
     ProductionReportCreate,
+    ProductionReportRead,
     ReceiptCreate,
+    ReceiptRead,
+    ReceivableContract,
     ReversalCreate,
+    StockRead,
 )
 from kuznia.models import (
     OPEN_FOR_DELIVERY,
@@ -103,20 +110,20 @@ CORRECTIONS = "ledger_corrections"
 
 def list_depots(
     *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[DepotRead], int]:
     """A page of the depots the caller may see, and how many match."""
     depots, total = repository.list_depots(session=session, scope=scope, filters=filters, page=page)
     return [depot_read(depot) for depot in depots], total
 
 
-def get_depot(*, session: Session, scope: Scope, depot_id: int) -> dict[str, Any]:
+def get_depot(*, session: Session, scope: Scope, depot_id: int) -> DepotRead:
     """One depot the caller may see."""
     return depot_read(
         repository.get_depot(session=session, scope=scope, depot_id=depot_id, action=Action.read)
     )
 
 
-def create_depot(*, session: Session, scope: Scope, body: DepotCreate) -> dict[str, Any]:
+def create_depot(*, session: Session, scope: Scope, body: DepotCreate) -> DepotRead:
     """Add a depot (planners); its code is unique, its organisation a depot organisation."""
     scope.require("depots", Action.write)
     _check_depot(session, code=body.code, organisation_id=body.organisation_id, other_than=None)
@@ -128,9 +135,7 @@ def create_depot(*, session: Session, scope: Scope, body: DepotCreate) -> dict[s
     return depot_read(depot)
 
 
-def update_depot(
-    *, session: Session, scope: Scope, depot_id: int, body: DepotUpdate
-) -> dict[str, Any]:
+def update_depot(*, session: Session, scope: Scope, depot_id: int, body: DepotUpdate) -> DepotRead:
     """Change a depot's fields, made on the version read (a stale version changes nothing)."""
     depot = repository.get_depot(
         session=session, scope=scope, depot_id=depot_id, action=Action.write
@@ -172,17 +177,17 @@ def _check_depot(
         raise Conflict(f'a depot with code "{code}" exists')
 
 
-def depot_read(depot: Depot) -> dict[str, Any]:
+def depot_read(depot: Depot) -> DepotRead:
     """A depot as the API shows it."""
-    return {
-        "id": depot.id,
-        "code": depot.code,
-        "name": depot.name,
-        "region": depot.region,
-        "location": depot.location,
-        "organisation_id": depot.organisation_id,
-        "version": depot.version,
-    }
+    return DepotRead(
+        id=depot.id,
+        code=depot.code,
+        name=depot.name,
+        region=depot.region,
+        location=depot.location,
+        organisation_id=depot.organisation_id,
+        version=depot.version,
+    )
 
 
 # --- stock -------------------------------------------------------------------------------------
@@ -190,18 +195,18 @@ def depot_read(depot: Depot) -> dict[str, Any]:
 
 def list_stock(
     *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[StockRead], int]:
     """A page of stock per depot and item (by depot code, then item), and how many rows."""
     rows, total = repository.list_stock(session=session, scope=scope, filters=filters, page=page)
     return [
-        {"depot_id": stock.depot_id, "depot": code, "item": stock.item, "quantity": stock.quantity}
+        StockRead(depot_id=stock.depot_id, depot=code, item=stock.item, quantity=stock.quantity)
         for stock, code in rows
     ], total
 
 
 def depot_stock(
     *, session: Session, scope: Scope, depot_id: int, page: PageParams
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[StockRead], int]:
     """A page of one depot's stock by item; NotFound for a depot the caller does not see."""
     scope.require("depot_stock", Action.read)
     repository.get_depot(session=session, scope=scope, depot_id=depot_id, action=Action.read)
@@ -281,7 +286,7 @@ def record_production(
     return _ledger_read((report, contract.number, contract.producer, contract.item), None), True
 
 
-def receivable_contracts(*, session: Session, scope: Scope) -> list[dict[str, Any]]:
+def receivable_contracts(*, session: Session, scope: Scope) -> list[ReceivableContract]:
     """What the caller's depots may receive under (contracts signed or in delivery delivered to
     one of them): number, producer, item and the depots, no terms. For those who record
     receipts, who do not read contracts themselves."""
@@ -293,15 +298,13 @@ def receivable_contracts(*, session: Session, scope: Scope) -> list[dict[str, An
     )
     mine = None if own is None else set(repository.depot_codes(session=session, depot_ids=own))
     return [
-        {
-            "id": contract.id,
-            "number": contract.number,
-            "producer": contract.producer,
-            "item": contract.item,
-            "depots": [
-                code for code in codes_of.get(contract.id, []) if mine is None or code in mine
-            ],
-        }
+        ReceivableContract(
+            id=contract.id,
+            number=contract.number,
+            producer=contract.producer,
+            item=contract.item,
+            depots=[code for code in codes_of.get(contract.id, []) if mine is None or code in mine],
+        )
         for contract in contracts
     ]
 
@@ -614,7 +617,7 @@ def list_records(
     model: LedgerModel,
     filters: Mapping[str, Any],
     page: PageParams,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[LedgerRecordRead], int]:
     """A page of the caller's records of one kind, newest first, and how many match."""
     rows, total = repository.list_ledger(
         session=session, model=model, scope=scope, filters=filters, page=page
@@ -622,27 +625,35 @@ def list_records(
     reversals = repository.reversed_by(
         session=session, model=model, ids=[row[0].id for row in rows]
     )
-    return [_ledger_read(row, reversals.get(row[0].id)) for row in rows], total
+    return [ledger_record(row, reversals.get(row[0].id)) for row in rows], total
 
 
 def get_record(
     *, session: Session, scope: Scope, model: LedgerModel, record_id: int
-) -> dict[str, Any]:
+) -> LedgerRecordRead:
     """One record the caller may see."""
-    return _read_one(session, scope, model, record_id)
-
-
-def _read_one(session: Session, scope: Scope, model: LedgerModel, record_id: int) -> dict[str, Any]:
     row = repository.get_ledger_row(
         session=session, model=model, scope=scope, record_id=record_id, action=Action.read
     )
     reversal = repository.reversal_of(session=session, model=model, record_id=record_id)
-    return _ledger_read(row, reversal)
+    return ledger_record(row, reversal)
+
+
+def _read_one(session: Session, scope: Scope, model: LedgerModel, record_id: int) -> dict[str, Any]:
+    """One record as the write path answers it (its read model's fields)."""
+    return get_record(session=session, scope=scope, model=model, record_id=record_id).model_dump()
 
 
 def _ledger_read(row: Any, reversed_by_id: int | None) -> dict[str, Any]:
+    """A record as the write path answers it (its read model's fields)."""
+    return ledger_record(row, reversed_by_id).model_dump()
+
+
+def ledger_record(row: Any, reversed_by_id: int | None) -> LedgerRecordRead:
+    """A ledger row (the record and what `repository.list_ledger` joins to it) as the API
+    shows it."""
     record = row[0]
-    read = {
+    common = {
         "id": record.id,
         "client_key": record.client_key,
         "day": record.day,
@@ -653,41 +664,41 @@ def _ledger_read(row: Any, reversed_by_id: int | None) -> dict[str, Any]:
     }
     if isinstance(record, Receipt):
         _, depot, number = row
-        return {
-            **read,
-            "depot_id": record.depot_id,
-            "depot": depot,
-            "contract_id": record.contract_id,
-            "contract": number,
-            "item": record.item,
-            "lot": record.lot,
-            "received": record.received,
-            "accepted": record.accepted,
-            "rejected": record.rejected,
-            "reason": record.reason,
-        }
+        return ReceiptRead(
+            **common,
+            depot_id=record.depot_id,
+            depot=depot,
+            contract_id=record.contract_id,
+            contract=number,
+            item=record.item,
+            lot=record.lot,
+            received=record.received,
+            accepted=record.accepted,
+            rejected=record.rejected,
+            reason=record.reason,
+        )
     if isinstance(record, Dispatch):
         _, depot = row
-        return {
-            **read,
-            "depot_id": record.depot_id,
-            "depot": depot,
-            "item": record.item,
-            "grouping": record.grouping,
-            "quantity": record.quantity,
-            "note": record.note,
-        }
+        return DispatchRead(
+            **common,
+            depot_id=record.depot_id,
+            depot=depot,
+            item=record.item,
+            grouping=record.grouping,
+            quantity=record.quantity,
+            note=record.note,
+        )
     _, number, producer, item = row
-    return {
-        **read,
-        "contract_id": record.contract_id,
-        "contract": number,
-        "producer": producer,
-        "item": item,
-        "quantity": record.quantity,
-        "lot": record.lot,
-        "note": record.note,
-    }
+    return ProductionReportRead(
+        **common,
+        contract_id=record.contract_id,
+        contract=number,
+        producer=producer,
+        item=item,
+        quantity=record.quantity,
+        lot=record.lot,
+        note=record.note,
+    )
 
 
 # --- client keys -------------------------------------------------------------------------------

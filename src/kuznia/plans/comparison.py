@@ -22,6 +22,7 @@ from kuznia.planning.compare import (
     compare_plans,
 )
 from kuznia.plans import service
+from kuznia.plans.schemas import ResultFilters
 
 EVERYTHING = PageParams(limit=10**9, offset=0)
 TABLES = ("tiers", "deliveries", "allocations", "payments", "expansions")
@@ -52,7 +53,12 @@ def compare_runs(
 
     def whole_table(run: models.PlanRun, table: str) -> list[ResultRow]:
         rows, _ = service.result_page(
-            session=session, scope=scope, run_id=run.id, table=table, filters={}, page=EVERYTHING
+            session=session,
+            scope=scope,
+            run_id=run.id,
+            table=table,
+            filters=ResultFilters(),
+            page=EVERYTHING,
         )
         return rows
 

@@ -3,7 +3,7 @@ the payments of its own funds and the deliveries and expansions those payments b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Select, Table, case, false, func, select, tuple_
@@ -15,8 +15,9 @@ from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.db import transitions
 from kuznia.documents import JsonObject
 from kuznia.errors import Forbidden, NotFound
+from kuznia.instance.months import month_number, year_of
 from kuznia.pagination import PageParams, paginate
-from kuznia.plans.schemas import RESULT_TABLES
+from kuznia.plans.schemas import RESULT_TABLES, ResultFilters, ShortfallFilters
 
 # The result tables a partner may read: what its funds pay, and what that buys.
 PARTNER_TABLES = frozenset({"payments", "deliveries", "expansions"})
@@ -81,7 +82,7 @@ def result_rows(
     scope: Scope,
     run_id: int,
     table: str,
-    filters: Mapping[str, Any],
+    filters: ResultFilters,
     page: PageParams,
 ) -> tuple[Sequence[Any], int]:
     """A page of one of a run's result tables, in stored order, filtered; a partner's
@@ -93,8 +94,8 @@ def result_rows(
         if table not in PARTNER_TABLES:
             raise Forbidden(f"a partner's user may read only {', '.join(sorted(PARTNER_TABLES))}")
         statement = statement.where(_partner_rows(table, run_id, run.start, scope))
-    for name, value in filters.items():
-        if value is not None and name in model.__table__.columns:
+    for name, value in filters.given().items():
+        if name in model.__table__.columns:
             statement = statement.where(model.__table__.columns[name] == value)
     return paginate(session=session, statement=statement, page=page)
 
@@ -114,7 +115,7 @@ def shortfall_rows(
     session: Session,
     scope: Scope,
     run_id: int,
-    filters: Mapping[str, Any],
+    filters: ShortfallFilters,
     page: PageParams,
 ) -> tuple[list[tuple[models.PlanRunShortfall, int]], int]:
     """A page of a run's shortfalls, largest first, filtered, each with its number in the
@@ -136,11 +137,8 @@ def shortfall_rows(
         .join(numbered, numbered.c.id == shortfall.id)
         .order_by(shortfall.id)
     )
-    for name, value in filters.items():
-        if value is not None and name in SHORTFALL_FILTERS:
-            statement = statement.where(
-                shortfall.__table__.columns[SHORTFALL_FILTERS[name]] == value
-            )
+    for name, value in filters.given().items():
+        statement = statement.where(shortfall.__table__.columns[SHORTFALL_FILTERS[name]] == value)
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     rows = session.execute(statement.limit(page.limit).offset(page.offset)).all()
     return [(row[0], int(row[1])) for row in rows], int(total or 0)
@@ -154,7 +152,7 @@ def shortfall_by_number(
         session=session,
         scope=scope,
         run_id=run_id,
-        filters={},
+        filters=ShortfallFilters(),
         page=PageParams(limit=1, offset=number - 1),
     )
     if not rows:
@@ -188,7 +186,7 @@ def _own_fund_codes(scope: Scope) -> Select[Any]:
 
 def _year_of(start: str, month: Any) -> Any:
     """The calendar year of horizon month `month` (a column) of a horizon from `start`."""
-    return int(start[:4]) + (int(start[5:7]) - 1 + month) // 12
+    return year_of(start) + (month_number(start) - 1 + month) // 12
 
 
 def partner_shares(

@@ -20,9 +20,11 @@ from kuznia.plans.schemas import (
     PlanRunCreate,
     PlanRunRead,
     PlanRunShortfallListRow,
+    ResultFilters,
     RunEconomy,
     RunExports,
     RunSurplus,
+    ShortfallFilters,
 )
 
 router = APIRouter(prefix="/plan-runs", tags=["plan runs"])
@@ -115,13 +117,9 @@ def read_shortfalls(
         session=session,
         scope=scope,
         run_id=run_id,
-        filters={
-            "tier": tier,
-            "category": category,
-            "item": item,
-            "grouping": grouping,
-            "operation": operation,
-        },
+        filters=ShortfallFilters(
+            tier=tier, category=category, item=item, grouping=grouping, operation=operation
+        ),
         page=page,
     )
     return page_of(rows, total, page)
@@ -182,7 +180,7 @@ def _result_route(table: str) -> None:
             scope=scope,
             run_id=run_id,
             table=table,
-            filters={"item": item, "line": line, "fund": fund, "month": month},
+            filters=ResultFilters(item=item, line=line, fund=fund, month=month),
             page=page,
         )
         return page_of(rows, total, page)

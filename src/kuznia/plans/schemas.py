@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,36 @@ from kuznia.models import PlanRunStatus
 from kuznia.models.base import as_utc
 from kuznia.planning.model import SolveMode
 from kuznia.planning.solve import SolveStatus
+
+
+@dataclass(frozen=True)
+class ResultFilters:
+    """Which rows of a run's result table a page shows (None: any): the table's rows of this
+    item, line, fund or month, where the table has that column."""
+
+    item: str | None = None
+    line: str | None = None
+    fund: str | None = None
+    month: int | None = None
+
+    def given(self) -> dict[str, str | int]:
+        """The filters set, by column."""
+        return {name: value for name, value in asdict(self).items() if value is not None}
+
+
+@dataclass(frozen=True)
+class ShortfallFilters:
+    """Which of a run's shortfalls a page shows (None: any)."""
+
+    tier: int | None = None
+    category: str | None = None
+    item: str | None = None
+    grouping: str | None = None
+    operation: str | None = None
+
+    def given(self) -> dict[str, str | int]:
+        """The filters set, by name (`tier` is the shortfall's priority)."""
+        return {name: value for name, value in asdict(self).items() if value is not None}
 
 
 class RobustSettings(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
@@ -17,7 +17,7 @@ from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.documents import JsonObject, ResultRow
 from kuznia.errors import Conflict, Forbidden, NotFound
 from kuznia.instance import parse_stored
-from kuznia.instance.months import add_months
+from kuznia.instance.months import add_months, year_of
 from kuznia.io.excel import write_tables_workbook
 from kuznia.jobs.runner import stop_local_worker
 from kuznia.pagination import PageParams
@@ -29,7 +29,9 @@ from kuznia.plans.schemas import (
     PlanRunCreate,
     PlanRunRead,
     PlanRunShortfallListRow,
+    ResultFilters,
     ShortfallClose,
+    ShortfallFilters,
     TierRead,
 )
 from kuznia.registry.settings import instance_document
@@ -125,7 +127,7 @@ def result_page(
     scope: Scope,
     run_id: int,
     table: str,
-    filters: Mapping[str, Any],
+    filters: ResultFilters,
     page: PageParams,
 ) -> tuple[list[ResultRow], int]:
     """A page of one result table of a run."""
@@ -158,7 +160,7 @@ def _partners_part(
     start = repository.get_run(session=session, scope=scope, run_id=run_id).start
     scaled = []
     for row in rows:
-        year = int(add_months(start, row["month"])[:4])
+        year = year_of(add_months(start, row["month"]))
         share = shares.get((row["line"], year), 0.0)
         scaled.append({**row, "quantity": row["quantity"] * share, "value": row["value"] * share})
     return scaled
@@ -169,7 +171,7 @@ def shortfall_page(
     session: Session,
     scope: Scope,
     run_id: int,
-    filters: Mapping[str, Any],
+    filters: ShortfallFilters,
     page: PageParams,
 ) -> tuple[list[PlanRunShortfallListRow], int]:
     """A page of a run's shortfalls (filters: tier, category, item, grouping, operation), each

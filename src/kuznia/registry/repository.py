@@ -3,7 +3,7 @@ only its organisation's rows, here, whatever route asked."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, false, select
@@ -14,6 +14,7 @@ from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.errors import NotFound
 from kuznia.pagination import PageParams, paginate
+from kuznia.registry.schemas import RecordFilters
 from kuznia.registry.sections import FUNDS, PRODUCERS, Section
 
 
@@ -46,14 +47,13 @@ def list_rows(
     session: Session,
     section: Section,
     scope: Scope,
-    filters: Mapping[str, Any],
+    filters: RecordFilters,
     page: PageParams,
 ) -> tuple[Sequence[Any], int]:
     """A page of the rows the caller may read, filtered, in id order, and the total."""
     statement = scoped(section=section, scope=scope, action=Action.read)
-    for name, value in filters.items():
-        if value is not None:
-            statement = statement.where(section.filters[name].condition(value))
+    for name, value in filters.given().items():
+        statement = statement.where(section.filters[name].condition(value))
     return paginate(session=session, statement=statement, page=page)
 
 

@@ -34,7 +34,7 @@ def section_router(section: Section) -> APIRouter:
             session=session,
             section=section,
             scope=scope,
-            filters=filters.model_dump(),  # type: ignore[attr-defined]
+            filters=filters,
             page=page,
         )
         return page_of(records, total, page)

@@ -28,12 +28,23 @@ class RecordRead(BaseModel):
     version: int = Field(description="Counts the record's changes; send it with an update.")
 
 
+class RecordFilters(BaseModel):
+    """Which records of a section a list shows (None: any); each section's filter schema
+    (`NeedFilters` and so on, from `Section.filters`) adds its fields."""
+
+    model_config = ConfigDict(frozen=True)
+
+    def given(self) -> dict[str, Any]:
+        """The filters set, by name."""
+        return self.model_dump(exclude_none=True)
+
+
 @dataclass(frozen=True)
 class SectionSchemas:
     create: type[BaseModel]
     update: type[BaseModel]
     read: type[RecordRead]
-    filters: type[BaseModel]
+    filters: type[RecordFilters]
 
 
 def _api_name(name: str) -> str:
@@ -93,5 +104,11 @@ def section_schemas(section: Section) -> SectionSchemas:
         name: (spec.type | None, Field(default=None, description=spec.description))
         for name, spec in section.filters.items()
     }
-    filters = create_model(f"{section.title}Filters", **filter_fields)
+    filters = create_model(f"{section.title}Filters", __base__=RecordFilters, **filter_fields)
     return SectionSchemas(create=create, update=update, read=read, filters=filters)
+
+
+def record_filters(section: Section, **values: Any) -> RecordFilters:
+    """`section`'s list filters with these values (checked by its filter schema: a value of
+    the wrong type is a ValidationError naming it)."""
+    return section_schemas(section).filters.model_validate(values)

@@ -19,7 +19,7 @@ from kuznia.errors import Conflict, Forbidden, ensure_version
 from kuznia.pagination import PageParams
 from kuznia.registry import repository
 from kuznia.registry.records import check_document, read_document, stored_document, write_record
-from kuznia.registry.schemas import RecordRead, section_schemas
+from kuznia.registry.schemas import RecordFilters, RecordRead, section_schemas
 from kuznia.registry.sections import EXPANSIONS, LINES, PRODUCERS, STOCK, Section
 
 # What a producer's user may change on its own producer (its name, its head count): the
@@ -33,10 +33,13 @@ def list_records(
     session: Session,
     section: Section,
     scope: Scope,
-    filters: Mapping[str, Any],
+    filters: RecordFilters,
     page: PageParams,
 ) -> tuple[list[RecordRead], int]:
-    """A page of the section's records the caller may see, and how many there are."""
+    """A page of the section's records the caller may see (`filters`: the section's filter
+    schema, or `RecordFilters()` for all), and how many there are."""
+    if type(filters) not in (RecordFilters, section_schemas(section).filters):
+        raise TypeError(f"{type(filters).__name__} are not filters of {section.name}")
     rows, total = repository.list_rows(
         session=session, section=section, scope=scope, filters=filters, page=page
     )

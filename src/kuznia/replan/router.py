@@ -1,8 +1,6 @@
 """`/api/v1/replans`: the rolling re-plan (planners): the next instance from the actual state,
 and a plan run of it queued for the workers."""
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response, status
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep
@@ -21,7 +19,7 @@ router = APIRouter(prefix="/replans", tags=["plan runs"])
 )
 def start_replan(
     request: Request, response: Response, session: SessionDep, scope: ScopeDep, body: ReplanCreate
-) -> dict[str, Any]:
+) -> ReplanRead:
     replan, run = service.start_replan(session=session, scope=scope, body=body)
     session.commit()
     if run is None:

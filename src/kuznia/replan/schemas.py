@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from kuznia.documents import InstanceDocument
 from kuznia.plans.schemas import PlanRunRead
 
 
@@ -26,5 +25,5 @@ class ReplanRead(BaseModel):
     contracts: int = Field(description="Signed contracts held as commitments.")
     guarantees: int = Field(description="Signed guarantees held as window commitments.")
     expansions_taken: list[str] = Field(description="Expansions approved plans chose.")
-    instance: dict[str, Any] = Field(description="The next kuznia-instance/1 document.")
+    instance: InstanceDocument = Field(description="The next kuznia-instance/1 document.")
     plan_run: PlanRunRead | None = Field(description="The re-plan's run, when one was queued.")

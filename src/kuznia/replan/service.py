@@ -4,26 +4,26 @@ run of it, queued like any other and marked as a re-plan (`kind`, `replan_of`)."
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from kuznia import models
 from kuznia.auth.permissions import Action, Scope
+from kuznia.documents import InstanceDocument
 from kuznia.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from kuznia.instance import InstanceError, dump_instance
 from kuznia.plans.service import run_read
 from kuznia.registry import RegistryEmptyError
 from kuznia.replan.actuals import approved_runs, next_instance
 from kuznia.replan.rolling import RollError
-from kuznia.replan.schemas import ReplanCreate
+from kuznia.replan.schemas import ReplanCreate, ReplanRead
 
 REPLAN = "replan"
 
 
 def start_replan(
     *, session: Session, scope: Scope, body: ReplanCreate
-) -> tuple[dict[str, Any], models.PlanRun | None]:
+) -> tuple[ReplanRead, models.PlanRun | None]:
     """Build the next instance from `body.start` and the actual state (planners); queue its
     plan run when `body.plan`. What was built, and the run queued (None without one)."""
     scope.require("plan_runs", Action.write)
@@ -54,11 +54,11 @@ def start_replan(
         session.add(run)
         session.flush()
     actuals = replan.actuals
-    return {
-        "start": body.start,
-        "contracts": len(actuals.contracts),
-        "guarantees": len(actuals.guarantees),
-        "expansions_taken": [taken.expansion for taken in actuals.expansions],
-        "instance": document,
-        "plan_run": run_read(run, scope=scope) if run is not None else None,
-    }, run
+    return ReplanRead(
+        start=body.start,
+        contracts=len(actuals.contracts),
+        guarantees=len(actuals.guarantees),
+        expansions_taken=[taken.expansion for taken in actuals.expansions],
+        instance=InstanceDocument(document),
+        plan_run=run_read(run, scope=scope) if run is not None else None,
+    ), run

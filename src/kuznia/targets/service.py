@@ -24,7 +24,6 @@ base month, or its period's first month when it has none, to its period's last m
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections import defaultdict
 from collections.abc import Mapping
@@ -36,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from kuznia.auth.permissions import Action, Scope
 from kuznia.errors import FieldProblem, InvalidInput, NotFound, ensure_version
-from kuznia.instance.months import add_months, months_between
+from kuznia.instance.months import add_months, first_day, last_day, month_of, months_between
 from kuznia.logistics.reports import share_due
 from kuznia.models import ContractStatus, Target
 from kuznia.models.base import as_utc
@@ -403,7 +402,7 @@ def _base_output(
     something was; else the approved plan's; none when neither made nor plans anything."""
     if base_month is None:
         return None, None
-    over = (as_of.year, as_of.month) > (int(base_month[:4]), int(base_month[5:7]))
+    over = month_of(as_of) > base_month
     if over and actual.get(base_month, 0.0) > TOLERANCE:
         return actual[base_month], "actual"
     if plan.get(base_month, 0.0) > TOLERANCE:
@@ -437,7 +436,7 @@ def planned(*, session: Session, items: list[str], months: list[str]) -> dict[in
         month,
         quantity,
     ) in repository.scheduled(session=session, items=items, months=months):
-        ended = closed_at.strftime("%Y-%m") if closed_at is not None else None
+        ended = month_of(closed_at) if closed_at is not None else None
         if status in _PLANNED or (
             status == ContractStatus.terminated and ended is not None and month <= ended
         ):
@@ -455,12 +454,11 @@ def accepted(
     """Accepted output of these items per contract and month, up to and including `as_of`."""
     if not months:
         return {}
-    first = date(int(months[0][:4]), int(months[0][5:7]), 1)
-    last_year, last_month = int(months[-1][:4]), int(months[-1][5:7])
-    last = min(as_of, date(last_year, last_month, calendar.monthrange(last_year, last_month)[1]))
+    first = first_day(months[0])
+    last = min(as_of, last_day(months[-1]))
     found: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for contract_id, day, quantity in repository.accepted_by_day(
         session=session, items=items, first=first, last=last
     ):
-        found[contract_id][day.strftime("%Y-%m")] += quantity
+        found[contract_id][month_of(day)] += quantity
     return found

@@ -19,6 +19,7 @@ from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.logistics import reports
 from kuznia.logistics import service as logistics_service
 from kuznia.logistics.repository import LedgerModel
+from kuznia.logistics.schemas import ContractProgress, LedgerRecordRead
 from kuznia.pagination import MAX_LIMIT, PageParams
 
 
@@ -45,7 +46,7 @@ def new_client_key() -> str:
 
 def contract_progress(
     *, session: Session, contract: models.Contract, as_of: date
-) -> dict[str, Any] | None:
+) -> ContractProgress | None:
     """The contract against its schedule as of a day (`reports.one_contract_progress`)."""
     return reports.one_contract_progress(session=session, contract=contract, as_of=as_of)
 
@@ -57,12 +58,12 @@ def ledger_rows(
     model: LedgerModel,
     filters: dict[str, Any],
     limit: int = 5 * MAX_LIMIT,
-) -> list[dict[str, Any]]:
+) -> list[LedgerRecordRead]:
     """The caller's ledger records of one kind matching `filters`, newest first, at most
     `limit` of them (none if the caller may read none)."""
     if scope.access(logistics_service.RESOURCES[model], Action.read) is Access.none:
         return []
-    found: list[dict[str, Any]] = []
+    found: list[LedgerRecordRead] = []
     while len(found) < limit:
         rows, total = logistics_service.list_records(
             session=session,

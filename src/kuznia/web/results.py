@@ -23,9 +23,10 @@ from kuznia.errors import KuzniaError
 from kuznia.pagination import PageParams
 from kuznia.plans import service as plans_service
 from kuznia.plans import summary as plans_summary
+from kuznia.plans.schemas import ResultFilters
 from kuznia.registry import service as registry_service
 from kuznia.registry import settings as registry_settings
-from kuznia.registry.schemas import RecordFields
+from kuznia.registry.schemas import RecordFields, RecordFilters, record_filters
 from kuznia.registry.sections import FUNDS, GROUPINGS, ITEMS, LINES, PRODUCERS, Section
 from kuznia.registry.settings import SettingsRead
 
@@ -75,13 +76,22 @@ def records(
     session: Session,
     scope: Scope,
     section: Section,
-    filters: Mapping[str, Any] | None = None,
+    filters: RecordFilters | Mapping[str, Any] | None = None,
 ) -> list[RecordFields]:
-    """Every record of a section the caller may read (none if it may read none)."""
+    """Every record of a section the caller may read (none if it may read none), filtered by
+    `filters` (the section's filters, or their values by name)."""
     if scope.access(section.name, Action.read) is Access.none:
         return []
     found, _ = registry_service.list_records(
-        session=session, section=section, scope=scope, filters=filters or {}, page=EVERYTHING
+        session=session,
+        section=section,
+        scope=scope,
+        filters=(
+            filters
+            if isinstance(filters, RecordFilters)
+            else record_filters(section, **(filters or {}))
+        ),
+        page=EVERYTHING,
     )
     return [record.model_dump() for record in found]
 
@@ -180,7 +190,12 @@ def table(
     if cacheable and cache is not None and (rows := cache.get(key)) is not None:
         return rows
     rows, _ = plans_service.result_page(
-        session=session, scope=scope, run_id=run.id, table=name, filters={}, page=EVERYTHING
+        session=session,
+        scope=scope,
+        run_id=run.id,
+        table=name,
+        filters=ResultFilters(),
+        page=EVERYTHING,
     )
     if cacheable and cache is not None:
         cache.put(key, rows)

@@ -9,6 +9,7 @@ from enum import Enum, auto
 from typing import Final
 
 from kuznia.instance.months import add_months
+from kuznia.instance.vocabulary import FUND_KINDS, OPERATIONS, OWNERSHIPS
 
 # Shows a float with at least one decimal (878.0), so the reader knows it is not an int.
 DECIMAL_FORMAT: Final = "#,##0.0##############"
@@ -81,11 +82,6 @@ class SheetSpec:
         return tuple(column.header for column in self.columns)
 
 
-_OWNERSHIP = ("state", "private", "joint_venture")
-_OPERATIONS = ("defensive", "offensive", "stabilization")
-_FUND_KINDS = ("state", "partner", "eu", "jv")
-
-
 def _id(noun: str, example: str) -> Column:
     return Column(
         "id",
@@ -146,7 +142,7 @@ PRODUCERS = SheetSpec(
         _id("producer", "p001"),
         Column("name", Kind.TEXT, "Name people read.", example="Zavod 1"),
         Column(
-            "ownership", Kind.CHOICE, "Who owns the producer.", example="state", choices=_OWNERSHIP
+            "ownership", Kind.CHOICE, "Who owns the producer.", example="state", choices=OWNERSHIPS
         ),
         Column(
             "region",
@@ -296,7 +292,7 @@ NEEDS = SheetSpec(
             Kind.CHOICE,
             "Type of operation; its weight is in Settings.",
             example="defensive",
-            choices=_OPERATIONS,
+            choices=OPERATIONS,
         ),
         Column(
             "priority",
@@ -327,7 +323,7 @@ FUNDS = SheetSpec(
             "Kind of fund.",
             default='"state"',
             example="partner",
-            choices=_FUND_KINDS,
+            choices=FUND_KINDS,
         ),
         Column(
             "eligible_categories",
@@ -344,7 +340,7 @@ FUNDS = SheetSpec(
             ),
             default="any ownership",
             example="joint_venture, private",
-            choices=_OWNERSHIP,
+            choices=OWNERSHIPS,
         ),
         Column(
             "eligible_producers",
@@ -487,7 +483,7 @@ SETTINGS_ROWS = (
             default=str(weight),
             example=str(weight),
         )
-        for operation, weight in zip(_OPERATIONS, (3, 2, 1), strict=True)
+        for operation, weight in zip(OPERATIONS, (3, 2, 1), strict=True)
     ),
 )
 # The by-month sheets: the line, then one column per month of the plan.

@@ -258,7 +258,9 @@ def render_contract(
             ),
             "as_of": as_of,
             "months": contracts_service.schedule_against_accepted(
-                read.terms.deliveries, receipts, as_of
+                read.terms.deliveries,
+                [receipt.model_dump(include={"day", "accepted"}) for receipt in receipts],
+                as_of,
             ),
             "receipts": receipts,
             "may_read_plans": may_read(scope, "plan_runs"),

@@ -25,7 +25,11 @@ from kuznia.auth.permissions import Action
 from kuznia.errors import Forbidden, InvalidInput, KuzniaError, NotFound
 from kuznia.logistics import foreign
 from kuznia.logistics import service as logistics_service
-from kuznia.logistics.foreign import ForeignReceiptCreate
+from kuznia.logistics.foreign import (
+    ForeignReceiptCreate,
+    ForeignReceiptFilters,
+    ForeignSupplyReport,
+)
 from kuznia.pagination import MAX_LIMIT, PageParams
 from kuznia.registry.sections import ITEMS
 from kuznia.web import execution, forms, results
@@ -55,14 +59,14 @@ def country_name(lang: Language, code: str) -> str:
 
 
 def _report_rows(
-    report: dict[str, Any], items: dict[str, dict[str, Any]], lang: Language
+    report: ForeignSupplyReport, items: dict[str, dict[str, Any]], lang: Language
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per item: expected (with the supplier countries the registry names), arrived and the
     difference, with the countries it came from; and
     per supplier country and item what arrived. Quantities carry the item's unit."""
     by_item: list[dict[str, Any]] = []
     by_country: list[dict[str, Any]] = []
-    for row in report["items"]:
+    for row in (entry.model_dump() for entry in report.items):
         item = items.get(row["item"], {})
         unit = item.get("unit")
         countries = [
@@ -107,12 +111,15 @@ def _page(
     items = {i["code"]: i for i in results.records(session=session, scope=scope, section=ITEMS)}
     by_item, by_country = _report_rows(report, items, lang)
     _, total = foreign.list_foreign_receipts(
-        session=session, scope=scope, filters={}, page=PageParams(limit=1, offset=0)
+        session=session,
+        scope=scope,
+        filters=ForeignReceiptFilters(),
+        page=PageParams(limit=1, offset=0),
     )
     latest, _ = foreign.list_foreign_receipts(
         session=session,
         scope=scope,
-        filters={},
+        filters=ForeignReceiptFilters(),
         page=PageParams(limit=LATEST, offset=max(0, total - LATEST)),
     )
     depots, _ = logistics_service.list_depots(
@@ -120,7 +127,7 @@ def _page(
     )
     may_record = may_write(scope, "foreign_receipts") and bool(depots)
     receipt = receipt or forms.FormState(
-        values={"day": today.isoformat(), "depot": depots[0]["code"] if depots else ""}
+        values={"day": today.isoformat(), "depot": depots[0].code if depots else ""}
     )
     saved = request.query_params.get("saved", "")
     return render(
@@ -130,21 +137,21 @@ def _page(
             "as_of": as_of,
             "as_of_readable": readable,
             "today": today,
-            "start": report["start"],
+            "start": report.start,
             "by_item": by_item,
             "by_country": by_country,
             "latest": [
                 {
-                    **r,
-                    "country_name": country_name(lang, r["country"]),
-                    "name": items.get(r["item"], {}).get("name", r["item"]),
-                    "unit": items.get(r["item"], {}).get("unit"),
+                    **r.model_dump(),
+                    "country_name": country_name(lang, r.country),
+                    "name": items.get(r.item, {}).get("name", r.item),
+                    "unit": items.get(r.item, {}).get("unit"),
                 }
                 for r in reversed(latest)
             ],
             "total": total,
             "may_record": may_record,
-            "depot_options": [(d["code"], f"{d['name']} ({d['code']})") for d in depots],
+            "depot_options": [(d.code, f"{d.name} ({d.code})") for d in depots],
             "item_options": [
                 (code, f"{item['name']} ({code})") for code, item in sorted(items.items())
             ],
@@ -243,5 +250,5 @@ def record_foreign_delivery(
     if isinstance(outcome, forms.Refused):
         return _page(request, session, viewer, receipt=state, status_code=outcome.status_code)
     stored, created = outcome
-    query = {"saved": str(stored["id"]), **({} if created else {"again": "1"})}
+    query = {"saved": str(stored.id), **({} if created else {"again": "1"})}
     return RedirectResponse(f"{PATH}?{urlencode(query)}#latest", status_code=303)

@@ -36,9 +36,13 @@ from kuznia.errors import (
 from kuznia.logistics import reports
 from kuznia.logistics import service as logistics_service
 from kuznia.logistics.schemas import (
+    DailyStock,
+    DepotRead,
     DispatchCreate,
     ReceiptCreate,
+    ReceivableContract,
     ReversalCreate,
+    StockRead,
 )
 from kuznia.pagination import MAX_LIMIT, Key, PageParams
 from kuznia.registry.sections import GROUPINGS, ITEMS
@@ -116,14 +120,14 @@ def ledger(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResp
 
 
 def _stock_rows(
-    end_of_day: list[dict[str, Any]], now: list[dict[str, Any]], names: dict[str, str]
+    end_of_day: list[DailyStock], now: list[StockRead], names: dict[str, str]
 ) -> list[dict[str, Any]]:
     """Stock per depot and item: at the end of the day shown, and now."""
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for row in end_of_day:
-        rows.setdefault((row["depot"], row["item"]), {})["end_of_day"] = row["quantity"]
-    for row in now:
-        rows.setdefault((row["depot"], row["item"]), {})["now"] = row["quantity"]
+        rows.setdefault((row.depot, row.item), {})["end_of_day"] = row.quantity
+    for held in now:
+        rows.setdefault((held.depot, held.item), {})["now"] = held.quantity
     return [
         {
             "depot": depot,
@@ -138,8 +142,8 @@ def _stock_rows(
 
 
 def _stock_options(
-    stock: list[dict[str, Any]],
-    depots: list[dict[str, Any]],
+    stock: list[StockRead],
+    depots: list[DepotRead],
     items: list[dict[str, Any]],
     lang: Language,
 ) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -147,17 +151,17 @@ def _stock_options(
     ('155 mm HE round (art-155-he) · 1 200 rounds')."""
     by_code = {item["code"]: item for item in items}
     held: dict[str, list[tuple[str, str]]] = {}
-    for row in sorted(stock, key=lambda r: (r["depot"], r["item"])):
-        if row["quantity"] <= 1e-9:
+    for row in sorted(stock, key=lambda r: (r.depot, r.item)):
+        if row.quantity <= 1e-9:
             continue
-        item = by_code.get(row["item"], {})
-        quantity = lang.quantity(row["quantity"], item.get("unit"))
-        label = f"{item.get('name', row['item'])} ({row['item']}) · {quantity}"
-        held.setdefault(row["depot"], []).append((row["item"], label))
-    return [(f"{d['name']} ({d['code']})", held[d["code"]]) for d in depots if d["code"] in held]
+        item = by_code.get(row.item, {})
+        quantity = lang.quantity(row.quantity, item.get("unit"))
+        label = f"{item.get('name', row.item)} ({row.item}) · {quantity}"
+        held.setdefault(row.depot, []).append((row.item, label))
+    return [(f"{d.name} ({d.code})", held[d.code]) for d in depots if d.code in held]
 
 
-def _contracts_open(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
+def _contracts_open(session: Session, viewer: Viewer) -> list[ReceivableContract]:
     """The contracts taking deliveries now, what the receipt form offers to choose from (depot
     staff see their numbers, producers and items, not their terms)."""
     return logistics_service.receivable_contracts(session=session, scope=viewer.scope)
@@ -179,7 +183,7 @@ def _ledger_page(
     scope = viewer.scope
     scope.require("depot_stock", Action.read)
     depots, _ = logistics_service.list_depots(session=session, scope=scope, filters={}, page=ALL)
-    if depot not in {d["code"] for d in depots}:
+    if depot not in {d.code for d in depots}:
         depot = ""
     report = reports.daily_report(session=session, scope=scope, day=day, depot=depot or None)
     of_the_day = {"day_from": day, "day_to": day, "depot": depot or None}
@@ -198,7 +202,7 @@ def _ledger_page(
     may_dispatch = may_write(scope, "dispatches") and bool(depots)
     today = execution.today()
     form_day = min(day, today).isoformat()
-    default_depot = depot or (depots[0]["code"] if depots else "")
+    default_depot = depot or (depots[0].code if depots else "")
     receipt = receipt or forms.FormState(
         values={"day": form_day, "depot": default_depot, "rejected": "0"}
     )
@@ -224,9 +228,9 @@ def _ledger_page(
             "report": report,
             "receipts": receipts,
             "dispatches": dispatches,
-            "stock": _stock_rows(report["stock"], stock_now, names),
+            "stock": _stock_rows(report.stock, stock_now, names),
             "names": names,
-            "depot_options": [(d["code"], f"{d['name']} ({d['code']})") for d in depots],
+            "depot_options": [(d.code, f"{d.name} ({d.code})") for d in depots],
             "stock_options": _stock_options(stock_now, depots, items, language_of(request)),
             "grouping_options": [
                 (g["code"], f"{g['name'] or g['code']} ({g['code']})")

@@ -16,7 +16,7 @@ from kuznia.errors import Forbidden
 from kuznia.instance.vocabulary import OPERATIONS
 from kuznia.pagination import Key, PageParams
 from kuznia.registry import service as registry_service
-from kuznia.registry.schemas import RecordFields
+from kuznia.registry.schemas import RecordFields, RecordFilters, record_filters
 from kuznia.registry.sections import GROUPINGS, ITEMS, NEEDS
 from kuznia.web import forms, results
 from kuznia.web.nav import may_write
@@ -28,20 +28,22 @@ PAGE_SIZE = 50
 FIELDS = ("item", "grouping", "month", "quantity", "operation", "priority")
 
 
-def _filters(request: Request) -> tuple[dict[str, Any], dict[str, str]]:
-    """The service's filters from the query, and the query's values to show in the form."""
+def _filters(request: Request) -> tuple[RecordFilters, dict[str, str]]:
+    """The service's filters from the query, and the query's values to show in the form (a
+    value the list cannot hold, a month that is not a number, filters nothing)."""
     params = request.query_params
     shown = {
         name: params.get(name, "").strip()
         for name in ("item", "grouping", "month", "priority", "operation")
     }
-    filters: dict[str, Any] = {"item": shown["item"] or None, "grouping": shown["grouping"] or None}
-    for name in ("month", "priority"):
-        filters[name] = int(shown[name]) if shown[name].isdigit() else None
-        if filters[name] is None:
+    values: dict[str, Any] = {"item": shown["item"] or None, "grouping": shown["grouping"] or None}
+    for name, least in (("month", 0), ("priority", 1)):
+        number = int(shown[name]) if shown[name].isdigit() and len(shown[name]) < 10 else None
+        values[name] = number if number is not None and number >= least else None
+        if values[name] is None:
             shown[name] = ""
-    filters["operation"] = shown["operation"] if shown["operation"] in OPERATIONS else None
-    return filters, shown
+    values["operation"] = shown["operation"] if shown["operation"] in OPERATIONS else None
+    return record_filters(NEEDS, **values), shown
 
 
 @router.get("/needs", include_in_schema=False, response_class=HTMLResponse)

@@ -26,7 +26,7 @@ from kuznia.pagination import Key, PageParams
 from kuznia.plans import comparison as comparison_service
 from kuznia.plans import service as plans_service
 from kuznia.plans import summary as plans_summary
-from kuznia.plans.schemas import PlanRunCreate, PlanRunRead
+from kuznia.plans.schemas import PlanRunCreate, PlanRunRead, ShortfallFilters
 from kuznia.registry.settings import SettingsRead
 from kuznia.replan import service as replan_service
 from kuznia.replan.schemas import ReplanCreate
@@ -377,7 +377,7 @@ def _plan_page(
             context.update(
                 shortfalls=shortfalls,
                 shortfall_total=total,
-                shortfall_filters=filters,
+                shortfall_filters=filters.given(),
                 filter_options=_filter_options(run, labels, category_of),
                 labels=labels,
                 page=number,
@@ -404,7 +404,7 @@ def _plan_page(
     return render(request, "plan.html", context, viewer=viewer, status_code=status_code)
 
 
-def shortfall_filters(request: Request) -> dict[str, Any]:
+def shortfall_filters(request: Request) -> ShortfallFilters:
     """The shortfall list's filters from the query (?tier=1&category=&item=&grouping=&operation=);
     a value the list cannot hold (a tier that is not a number) filters nothing."""
     found: dict[str, Any] = {}
@@ -418,7 +418,7 @@ def shortfall_filters(request: Request) -> dict[str, Any]:
             found[name] = int(value)
         else:
             found[name] = value[:200]
-    return found
+    return ShortfallFilters(**found)
 
 
 def _filter_options(

@@ -6,8 +6,9 @@ scope: a producer sees its own contracts, a partner those its funds pay."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from math import ceil
-from typing import Any
+from typing import TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -15,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
 from kuznia.logistics import reports
+from kuznia.logistics.schemas import ContractProgress, NeedClassProgress
 from kuznia.web import execution, results
 from kuznia.web.nav import reads_all
 from kuznia.web.pages import render
@@ -22,6 +24,7 @@ from kuznia.web.session import ViewerDep
 
 router = APIRouter()
 PAGE_SIZE = 50
+Row = TypeVar("Row")
 
 
 def _number(request: Request, name: str) -> int:
@@ -31,7 +34,7 @@ def _number(request: Request, name: str) -> int:
         return 1
 
 
-def _page(rows: list[dict[str, Any]], number: int) -> tuple[list[dict[str, Any]], int, int]:
+def _page(rows: Sequence[Row], number: int) -> tuple[Sequence[Row], int, int]:
     """One page of `rows`, the page's number (within range) and how many pages there are."""
     pages = max(1, ceil(len(rows) / PAGE_SIZE))
     number = min(number, pages)
@@ -52,15 +55,16 @@ def progress(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLRe
     report = reports.plan_vs_actual(
         session=session, scope=scope, as_of=as_of, plan_run_id=plan_run_id
     )
-    contracts = report["contracts"]
-    classes = report["need_classes"]
-    late = sum(1 for row in contracts if row["late"] > 0)
-    at_risk = sum(1 for row in contracts if row["at_risk"])
-    short = sum(1 for row in classes if row["short"] > 0)
+    contracts = report.contracts
+    classes = report.need_classes
+    late = sum(1 for row in contracts if row.late > 0)
+    at_risk = sum(1 for row in contracts if row.at_risk)
+    short = sum(1 for row in classes if row.short > 0)
+    rows: Sequence[ContractProgress | NeedClassProgress]
     if view == "contracts":
-        rows = [r for r in contracts if r["late"] > 0 or r["at_risk"]] if only else contracts
+        rows = [r for r in contracts if r.late > 0 or r.at_risk] if only else contracts
     else:
-        rows = [r for r in classes if r["short"] > 0] if only else classes
+        rows = [r for r in classes if r.short > 0] if only else classes
     shown, number, pages = _page(rows, _number(request, "page"))
     return render(
         request,

@@ -19,6 +19,7 @@ from kuznia.auth.permissions import Action
 from kuznia.documents import JsonObject
 from kuznia.errors import Conflict, Forbidden, InvalidInput, KuzniaError, NotFound
 from kuznia.instance import parse_stored
+from kuznia.instance.months import add_months, year_of
 from kuznia.jobs import service as jobs_service
 from kuznia.jobs.router import poke_workers
 from kuznia.jobs.schemas import JobRead
@@ -98,8 +99,7 @@ def builder_options(
     if run is None:
         return {}
     instance = parse_stored(run.instance)
-    years = sorted({int(instance.start[:4]) + (int(instance.start[5:]) - 1 + t) // 12
-                    for t in range(instance.months)})  # fmt: skip
+    years = sorted({year_of(add_months(instance.start, t)) for t in range(instance.months)})
     return {
         "producers": sorted(
             (p.id, f"{p.name or p.id} ({p.id}, {p.region})") for p in instance.producers
