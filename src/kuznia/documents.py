@@ -26,3 +26,8 @@ class InstanceDocument(RootModel[JsonObject]):
 
 class ComparisonDocument(RootModel[JsonObject]):
     """A kuznia-plan-comparison/1 document: two runs compared, the second minus the first."""
+
+
+class OcdsReleasePackage(RootModel[JsonObject]):
+    """An Open Contracting (OCDS 1.1) release package of contracts and guarantees, as
+    `kuznia.io.ocds` writes it; its schema is OCDS's own (kuznia/io/ocds_schema)."""

@@ -192,7 +192,10 @@ def create_app(
     app.add_middleware(
         BodyLimit,
         max_bytes=settings.max_body_bytes,
-        uploads={"/registry/import": settings.max_upload_bytes},
+        uploads={
+            "/registry/import": settings.max_upload_bytes,
+            "/api/v1/registry/workbook": settings.max_upload_bytes,
+        },
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -30,6 +30,7 @@ from kuznia.api import API_PREFIX
 from kuznia.auth import service as auth_service
 from kuznia.contracts import service as contracts_service
 from kuznia.db import create_engine_for, session_scope, upgrade
+from kuznia.io.excel import XLSX
 from kuznia.jobs.runner import claim_job, run_job
 from kuznia.plans import worker
 from tests.api.conftest import PASSWORD, USERS, Api, make_api
@@ -56,6 +57,9 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "GET /settings":                        (200,   403,  200,    200,     200,    200,      401),
     "PUT /settings":                        (200,   403,  403,    403,     403,    403,      401),
     "GET /instance":                        (200,   403,  200,    403,     403,    403,      401),
+    "GET /registry/workbook":               (200,   403,  200,    403,     403,    403,      401),
+    # a planner's upload reaches the import: a file that is no workbook is refused with 422
+    "PUT /registry/workbook":               (422,   403,  403,    403,     403,    403,      401),
     "GET /items":                           (200,   403,  200,    200,     200,    200,      401),
     "GET /items/{record_id}":               (200,   403,  200,    200,     200,    200,      401),
     "POST /items":                          (201,   403,  403,    403,     403,    403,      401),
@@ -143,6 +147,8 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     "PUT /guarantees/{guarantee_id}/delivery-points": (200, 403, 403, 403, 403,    403,      401),
     "GET /guarantees":                      (200,   403,  200,    200,     200,    403,      401),
     "GET /guarantees/{guarantee_id}":       (200,   403,  200,    200,     200,    403,      401),
+    # the OCDS package is not scoped by organisation: those who read every contract
+    "GET /ocds":                            (200,   403,  200,    403,     403,    403,      401),
     "POST /guarantees/{guarantee_id}/sign": (200,   403,  403,    403,     403,    403,      401),
     "POST /guarantees/{guarantee_id}/terminate": (200, 403, 403,  403,     403,    403,      401),
     "GET /depots":                          (200,   403,  200,    403,     403,    200,      401),
@@ -218,6 +224,7 @@ class Call:
     json: Any = None
     params: dict[str, Any] | None = None
     token: str | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
 
 
 @dataclass
@@ -245,6 +252,7 @@ class World:
             API_PREFIX + call.path,
             json=call.json,
             params=call.params,
+            files=call.files,
             headers=headers,
         )
 
@@ -440,6 +448,23 @@ def _put_settings(world: World, role: str) -> Call:
 @_request("GET /instance")
 def _instance(world: World, role: str) -> Call:
     return Call("GET", "/instance")
+
+
+@_request("GET /registry/workbook")
+def _registry_workbook(world: World, role: str) -> Call:
+    return Call("GET", "/registry/workbook")
+
+
+@_request("PUT /registry/workbook")
+def _import_registry_workbook(world: World, role: str) -> Call:
+    # Not a workbook: refused before anything is replaced, so the module's registry stays.
+    upload = ("registry.xlsx", b"not a workbook", XLSX)
+    return Call("PUT", "/registry/workbook", files={"workbook": upload})
+
+
+@_request("GET /ocds")
+def _ocds(world: World, role: str) -> Call:
+    return Call("GET", "/ocds")
 
 
 @_request("GET /audit/events")

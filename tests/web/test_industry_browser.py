@@ -222,3 +222,83 @@ def test_a_planner_downloads_workbooks_and_reads_a_bad_import_s_cells(
     expect(page.locator("main h1")).to_be_visible()
     shoot(page, "expansion-edit", language)
     context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "uk"])
+def test_a_producer_adds_a_line_and_an_expansion_deletes_them_and_is_refused_for_a_used_line(
+    live: LiveKuznia, browser: Browser, language: str
+) -> None:
+    user = live.user("producer")
+    ((own_producer, producer_code),) = query(
+        live,
+        "SELECT p.id, p.code FROM organisations o JOIN users u ON u.organisation_id = o.id "
+        "JOIN producers p ON p.id = o.producer_id WHERE u.email = :email",
+        email=user.email,
+    )
+    ((item_code,),) = query(live, "SELECT code FROM items ORDER BY id LIMIT 1")
+    code = f"{producer_code}-new-{language}"
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    log_in(page, live, user.email, user.password, language)
+
+    page.goto(f"{live.url}/industry/producers/{own_producer}")
+    page.locator("#add-line").click()
+    expect(page.locator("main h1")).to_be_visible()
+    form = page.locator("form.record-form")
+    form.locator("input[name=code]").fill(code)
+    form.locator("input[name=capacity]").fill("many")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#capacity-error")).to_be_visible()
+    expect(page.locator("#item-error")).to_be_visible()
+    shoot(page, "line-add-error", language)
+    form = page.locator("form.record-form")
+    form.locator("select[name=item]").select_option(item_code)
+    form.locator("input[name=capacity]").fill("150")
+    form.locator("input[name=price]").fill("2500,5")
+    form.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"/industry/producers/{own_producer}\?saved=\d+$"))
+    ((line_id, capacity),) = query(live, "SELECT id, capacity FROM lines WHERE code = :c", c=code)
+    assert str(capacity) == "150"
+
+    page.locator("#add-expansion").click()
+    form = page.locator("form.record-form")
+    form.locator("input[name=code]").fill(f"{code}-e")
+    form.locator("select[name=line]").select_option(code)
+    form.locator("input[name=added_capacity]").fill("40")
+    form.locator("input[name=capex]").fill("1 000 000")
+    shoot(page, "expansion-add", language)
+    form.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"/industry/producers/{own_producer}\?saved=\d+$"))
+    ((expansion_id,),) = query(live, "SELECT id FROM expansions WHERE code = :c", c=f"{code}-e")
+
+    # the new line has an expansion option: refused, and the option is named
+    page.goto(f"{live.url}/industry/lines/{line_id}/edit")
+    page.locator("#delete-line button").click()
+    expect(page.locator("#delete-refused")).to_contain_text(f"{code}-e")
+    shoot(page, "line-delete-refused", language)
+    page.goto(f"{live.url}/industry/expansions/{expansion_id}/edit")
+    page.locator("#delete-expansion button").click()
+    expect(page).to_have_url(re.compile(rf"/industry/producers/{own_producer}\?deleted=1$"))
+    page.goto(f"{live.url}/industry/lines/{line_id}/edit")
+    page.locator("#delete-line button").click()
+    expect(page).to_have_url(re.compile(rf"/industry/producers/{own_producer}\?deleted=1$"))
+    expect(page.locator(".notice.success")).to_be_visible()
+    shoot(page, "line-deleted", language)
+    assert query(live, "SELECT id FROM lines WHERE code = :c", c=code) == []
+
+    # a line of the signed plan: its contracts are named, nothing is deleted
+    ((used_line, used_code),) = query(
+        live,
+        "SELECT l.id, l.code FROM lines l WHERE l.producer_id = :p AND EXISTS "
+        "(SELECT 1 FROM contracts c WHERE c.line = l.code) ORDER BY l.id LIMIT 1",
+        p=own_producer,
+    )
+    page.goto(f"{live.url}/industry/lines/{used_line}/edit")
+    page.locator("#delete-line button").click()
+    refused = page.locator("#delete-refused")
+    expect(refused).to_be_visible()
+    expect(refused).to_contain_text("Contracts for it" if language == "en" else "Контракти на неї")
+    shoot(page, "line-delete-contracts", language)
+    assert query(live, "SELECT code FROM lines WHERE id = :i", i=used_line) == [(used_code,)]
+    context.close()

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from kuznia import models
+from kuznia.db import session_scope
 from tests.web.conftest import Pages
 from tests.web.test_pages import field_error
 from tests.web.test_security import audit_events
@@ -185,3 +189,246 @@ def test_depot_staff_read_the_stock_without_forms(pages: Pages) -> None:
     assert 'id="stock"' in html
     assert 'class="stock-form"' not in html
     assert 'href="/industry"' not in html.split("<main", 1)[1]  # a page they may not open
+
+
+def new_line(**changes: str) -> dict[str, str]:
+    """The form of a new line of producer p1, with `changes`."""
+    form = {"code": "p1-fpv", "item": "fpv", "capacity": "120", "price": "1 500,5"}
+    return {**form, "lead_time": "1", "min_rate": "0", **changes}
+
+
+class TestAddingAndDeletingLines:
+    def test_a_producer_adds_a_line_to_its_own_producer(self, pages: Pages) -> None:
+        producer_id = pages.record_id("/producers", code="p1")
+        client = pages.as_user("producer")
+        page = client.get(f"/industry/producers/{producer_id}")
+        assert f'href="/industry/producers/{producer_id}/lines/new"' in page.text
+        assert client.get(f"/industry/producers/{producer_id}/lines/new").status_code == 200
+        before = audit_events(pages)
+
+        response = client.post(
+            f"/industry/producers/{producer_id}/lines", data=new_line(), follow_redirects=False
+        )
+
+        assert response.status_code == 303, response.text
+        line_id = pages.record_id("/lines", code="p1-fpv")
+        assert response.headers["location"] == (
+            f"/industry/producers/{producer_id}?saved={line_id}"
+        )
+        line = api(pages, f"/lines/{line_id}")
+        assert (line["producer"], line["item"], line["capacity"], line["price"]) == (
+            "p1",
+            "fpv",
+            120,
+            1500.5,
+        )
+        assert (line["lead_time"], line["version"]) == (1, 1)
+        assert audit_events(pages) > before
+
+    def test_a_producer_cannot_add_a_line_to_another_producer(self, pages: Pages) -> None:
+        other = pages.record_id("/producers", code="p2")
+        client = pages.as_user("producer")
+        before = audit_events(pages)
+
+        assert client.get(f"/industry/producers/{other}/lines/new").status_code == 404
+        response = client.post(f"/industry/producers/{other}/lines", data=new_line())
+
+        assert response.status_code == 404
+        assert audit_events(pages) == before
+
+    def test_unreadable_fields_are_marked_and_nothing_is_written(self, pages: Pages) -> None:
+        producer_id = pages.record_id("/producers", code="p1")
+        client = pages.as_user("planner", language="uk")
+        before = audit_events(pages)
+
+        response = client.post(
+            f"/industry/producers/{producer_id}/lines",
+            data=new_line(code=" ", capacity="lots", item=""),
+        )
+
+        assert response.status_code == 422
+        assert field_error(response.text, "code") == "Це поле обов’язкове."
+        assert field_error(response.text, "item") == "Це поле обов’язкове."
+        assert field_error(response.text, "capacity") == ("Введіть число, наприклад 1200 або 12,5.")
+        assert 'value="lots"' in response.text
+        assert audit_events(pages) == before
+
+    def test_the_format_s_refusal_is_marked_beside_its_field(self, pages: Pages) -> None:
+        producer_id = pages.record_id("/producers", code="p1")
+
+        response = pages.as_user("planner").post(
+            f"/industry/producers/{producer_id}/lines", data=new_line(item="no-such-item")
+        )
+
+        assert response.status_code == 422
+        assert "no-such-item" in field_error(response.text, "item")
+
+    def test_a_taken_code_is_refused_above_the_form(self, pages: Pages) -> None:
+        producer_id = pages.record_id("/producers", code="p1")
+
+        response = pages.as_user("planner").post(
+            f"/industry/producers/{producer_id}/lines", data=new_line(code="l2")
+        )
+
+        assert response.status_code == 409
+        assert "a line with code &#34;l2&#34; exists" in response.text
+
+    def test_an_auditor_may_not_add_a_line(self, pages: Pages) -> None:
+        producer_id = pages.record_id("/producers", code="p1")
+        client = pages.as_user("auditor")
+        assert client.get(f"/industry/producers/{producer_id}/lines/new").status_code == 403
+        assert 'id="add-line"' not in client.get(f"/industry/producers/{producer_id}").text
+
+    def test_a_line_nothing_refers_to_is_deleted(self, pages: Pages) -> None:
+        producer_id = pages.record_id("/producers", code="p1")
+        client = pages.as_user("producer")
+        client.post(f"/industry/producers/{producer_id}/lines", data=new_line())
+        line_id = pages.record_id("/lines", code="p1-fpv")
+        assert 'action="/industry/lines/' in client.get(f"/industry/lines/{line_id}/edit").text
+        before = audit_events(pages)
+
+        response = client.post(
+            f"/industry/lines/{line_id}/delete", data={"version": "1"}, follow_redirects=True
+        )
+
+        assert response.status_code == 200
+        assert str(response.url).endswith(f"/industry/producers/{producer_id}?deleted=1")
+        assert "Deleted." in response.text
+        assert api(pages, "/lines?code=p1-fpv")["items"] == []
+        assert audit_events(pages) == before + 1
+
+    def test_a_line_with_expansions_is_kept_and_they_are_named(self, pages: Pages) -> None:
+        line_id = pages.record_id("/lines", code="l1")
+        client = pages.as_user("producer")
+        before = audit_events(pages)
+
+        response = client.post(f"/industry/lines/{line_id}/delete", data={"version": "1"})
+
+        assert response.status_code == 409
+        assert "This line cannot be deleted: other records refer to it." in response.text
+        assert "Expansion options on it: e1" in response.text
+        assert audit_events(pages) == before
+        assert api(pages, f"/lines/{line_id}")["code"] == "l1"
+
+    @pytest.mark.usefixtures("execution")
+    def test_a_line_under_contract_is_kept_in_the_page_s_language(self, pages: Pages) -> None:
+        line_id = pages.record_id("/lines", code="l2")
+        client = pages.as_user("planner", language="uk")
+        before = audit_events(pages)
+
+        response = client.post(f"/industry/lines/{line_id}/delete", data={"version": "1"})
+
+        assert response.status_code == 409
+        assert "Цю лінію не можна видалити" in response.text
+        assert "Контракти на неї: C-2" in response.text
+        assert audit_events(pages) == before
+
+    def test_a_line_a_plan_delivers_from_is_kept(self, pages: Pages) -> None:
+        line_id = pages.record_id("/lines", code="l2")
+        run_id = pages.start_plan()  # queued: its result is written here as a solve would
+        with session_scope(pages.engine) as session:
+            session.add(
+                models.PlanRunDelivery(
+                    run_id=run_id, line="l2", producer="p2", item="fpv", month=1,
+                    quantity=40.0, price=10.0, value=400.0,
+                )
+            )  # fmt: skip
+
+        response = pages.as_user("planner").post(
+            f"/industry/lines/{line_id}/delete", data={"version": "1"}
+        )
+
+        assert response.status_code == 409
+        assert f"Plan runs that use it: {run_id}" in response.text
+
+    def test_a_stale_version_is_refused(self, pages: Pages) -> None:
+        producer_id = pages.record_id("/producers", code="p1")
+        client = pages.as_user("planner")
+        client.post(f"/industry/producers/{producer_id}/lines", data=new_line())
+        line_id = pages.record_id("/lines", code="p1-fpv")
+
+        response = client.post(f"/industry/lines/{line_id}/delete", data={"version": "7"})
+
+        assert response.status_code == 409
+        assert "Someone else changed this record" in response.text
+        assert api(pages, f"/lines/{line_id}")["code"] == "p1-fpv"
+
+    def test_a_producer_cannot_delete_another_producer_s_line(self, pages: Pages) -> None:
+        line_id = pages.record_id("/lines", code="l2")
+        response = pages.as_user("producer").post(
+            f"/industry/lines/{line_id}/delete", data={"version": "1"}
+        )
+        assert response.status_code == 404
+
+
+class TestAddingAndDeletingExpansions:
+    def test_a_producer_adds_an_expansion_to_its_line_and_deletes_it(self, pages: Pages) -> None:
+        producer_id = pages.record_id("/producers", code="p1")
+        client = pages.as_user("producer")
+        assert 'id="add-expansion"' in client.get(f"/industry/producers/{producer_id}").text
+        form = client.get(f"/industry/producers/{producer_id}/expansions/new?line=l1")
+        assert '<option value="l1" selected>' in form.text
+        assert '<option value="l2"' not in form.text  # another producer's line
+
+        response = client.post(
+            f"/industry/producers/{producer_id}/expansions",
+            data={
+                "code": "p1-e9",
+                "line": "l1",
+                "added_capacity": "50",
+                "capex": "2 000 000",
+                "start": "0",
+                "delay": "2",
+            },
+            follow_redirects=False,
+        )
+
+        assert response.status_code == 303, response.text
+        expansion_id = pages.record_id("/expansions", code="p1-e9")
+        expansion = api(pages, f"/expansions/{expansion_id}")
+        assert (expansion["line"], expansion["capex"], expansion["delay"]) == ("l1", 2000000, 2)
+
+        deleted = client.post(
+            f"/industry/expansions/{expansion_id}/delete",
+            data={"version": "1"},
+            follow_redirects=False,
+        )
+
+        assert deleted.status_code == 303
+        assert deleted.headers["location"] == f"/industry/producers/{producer_id}?deleted=1"
+        assert api(pages, "/expansions?code=p1-e9")["items"] == []
+
+    def test_a_producer_cannot_add_an_expansion_to_another_producer_s_line(
+        self, pages: Pages
+    ) -> None:
+        producer_id = pages.record_id("/producers", code="p1")
+        client = pages.as_user("producer")
+        before = audit_events(pages)
+
+        response = client.post(
+            f"/industry/producers/{producer_id}/expansions",
+            data={"code": "x", "line": "l2", "added_capacity": "1", "capex": "1"}
+            | {"start": "0", "delay": "0"},
+        )
+
+        assert response.status_code == 403
+        assert audit_events(pages) == before
+
+    def test_an_expansion_a_plan_chose_is_kept(self, pages: Pages) -> None:
+        expansion_id = pages.record_id("/expansions", code="e1")
+        run_id = pages.start_plan()  # queued: its result is written here as a solve would
+        with session_scope(pages.engine) as session:
+            session.add(
+                models.PlanRunExpansion(
+                    run_id=run_id, expansion="e1", line="l1", level=1.0, capex=1.0,
+                    active_from=2,
+                )
+            )  # fmt: skip
+
+        response = pages.as_user("planner").post(
+            f"/industry/expansions/{expansion_id}/delete", data={"version": "1"}
+        )
+
+        assert response.status_code == 409
+        assert "This expansion option cannot be deleted: plans chose it." in response.text
+        assert f"Plan runs that use it: {run_id}" in response.text

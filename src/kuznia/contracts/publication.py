@@ -29,14 +29,26 @@ from kuznia.registry import repository as registry_repository
 
 
 def published_package(
-    *, session: Session, scope: Scope, options: OcdsOptions, schema_dir: Path, as_of: datetime
+    *,
+    session: Session,
+    scope: Scope,
+    options: OcdsOptions,
+    schema_dir: Path,
+    as_of: datetime,
+    plan_run_id: int | None = None,
 ) -> JsonObject:
-    """The release package of every contract and guarantee as of `as_of`, validated against
-    the OCDS schema in `schema_dir`; for those who read every contract (planners, auditors)."""
+    """The release package of every contract and guarantee (those made from `plan_run_id`,
+    when given) as of `as_of`, validated against the OCDS schema in `schema_dir`; for those
+    who read every contract (planners, auditors)."""
     if scope.require("contracts", Action.read) is not Access.all:
         raise Forbidden("only planners and auditors download the whole OCDS package")
-    export = export_package(session=session, options=options, as_of=as_of)
+    export = export_package(session=session, options=options, as_of=as_of, plan_run_id=plan_run_id)
     if not export.contracts and not export.guarantees:
+        if plan_run_id is not None:
+            raise NotFound(
+                f"no contracts or guarantees were made from plan run {plan_run_id}: "
+                "approve it first"
+            )
         raise NotFound("no contracts to publish yet: approve a plan run first")
     try:
         problems = validate_package(export.package, schema_dir=schema_dir)
@@ -47,9 +59,11 @@ def published_package(
     return export.package
 
 
-def export_package(*, session: Session, options: OcdsOptions, as_of: datetime) -> Export:
-    """Every contract and guarantee as a release, as of `as_of`, in one release package
-    published then."""
+def export_package(
+    *, session: Session, options: OcdsOptions, as_of: datetime, plan_run_id: int | None = None
+) -> Export:
+    """Every contract and guarantee (those made from `plan_run_id`, when given) as a release,
+    as of `as_of`, in one release package published then."""
     as_of = as_utc(as_of)
     registry = OcdsRegistry(
         producers=registry_repository.producer_names(session=session),
@@ -63,6 +77,10 @@ def export_package(*, session: Session, options: OcdsOptions, as_of: datetime) -
     ):
         accepted[contract_id].append(Accepted(day, depot_id, quantity))
     guarantees = contracts_repository.every_guarantee(session=session)
+    contracts = contracts_repository.every_contract_with_terms(session=session)
+    if plan_run_id is not None:
+        guarantees = [g for g in guarantees if g.plan_run_id == plan_run_id]
+        contracts = [c for c in contracts if c.plan_run_id == plan_run_id]
     bought = contracts_repository.bought_against(
         session=session, guarantees=guarantees, as_of=as_of.date()
     )
@@ -76,7 +94,7 @@ def export_package(*, session: Session, options: OcdsOptions, as_of: datetime) -
             )
             for g in guarantees
         ],
-        contracts=contracts_repository.every_contract_with_terms(session=session),
+        contracts=contracts,
         registry=registry,
         accepted=accepted,
         options=options,

@@ -1,12 +1,13 @@
 """`/api/v1/plan-runs/{run_id}/approve`, `/api/v1/contracts` and `/api/v1/guarantees`: approve a
 plan into contracts and guarantees, sign, amend, complete and terminate them, read them."""
 
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, status
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, status
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep
-from kuznia.contracts import service
+from kuznia.contracts import publication, service
 from kuznia.contracts.schemas import (
     AmendmentRequest,
     ApprovalRead,
@@ -18,6 +19,8 @@ from kuznia.contracts.schemas import (
     TerminateRequest,
     VersionBody,
 )
+from kuznia.documents import OcdsReleasePackage
+from kuznia.io.ocds import OcdsOptions, default_schema_dir
 from kuznia.models import ContractStatus, GuaranteeStatus
 from kuznia.pagination import MAX_DB_INT, Key, Page, PageParams, page_of, page_params
 
@@ -256,3 +259,29 @@ def terminate_guarantee(
         version=body.version,
         reason=body.reason,
     )
+
+
+@router.get(
+    "/ocds",
+    response_model=OcdsReleasePackage,
+    summary="The contracts and guarantees as an OCDS 1.1 release package (planners, auditors)",
+    description=(
+        "Every contract and purchase guarantee (those approved from `plan_run_id`, when "
+        "given) as of now, as `kuznia export ocds` writes them: validated against the OCDS "
+        "1.1 schema first (409 if it breaks it), with the same withholding. 404 when there "
+        "is nothing to publish. Not scoped by organisation: planners and auditors only."
+    ),
+)
+def get_ocds_package(
+    request: Request, session: SessionDep, scope: ScopeDep, plan_run_id: RunFilter = None
+) -> OcdsReleasePackage:
+    settings = request.app.state.settings
+    package = publication.published_package(
+        session=session,
+        scope=scope,
+        options=OcdsOptions.from_settings(settings),
+        schema_dir=settings.ocds_schema_dir or default_schema_dir(),
+        as_of=datetime.now(UTC).replace(microsecond=0),
+        plan_run_id=plan_run_id,
+    )
+    return OcdsReleasePackage(package)

@@ -23,11 +23,17 @@ def poke_workers(request: Request) -> None:
         pool.poke()
 
 
-def queued(request: Request, session: Session, job: models.Job) -> JobRead:
-    """Commit a queued job, wake the pool, and answer with the job (202)."""
-    answer = JobRead.model_validate(job)
+def hand_over(request: Request, session: Session) -> None:
+    """Commit what a service queued (a plan run or a job) and wake the pool: the one way the
+    API and the pages hand work to the workers (a worker reads only committed rows)."""
     session.commit()
     poke_workers(request)
+
+
+def queued(request: Request, session: Session, job: models.Job) -> JobRead:
+    """Hand a queued job to the workers and answer with the job (202)."""
+    answer = JobRead.model_validate(job)
+    hand_over(request, session)
     return answer
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kuznia.auth.permissions import Action, Scope
-from kuznia.errors import Conflict
+from kuznia.errors import Conflict, FieldProblem, InvalidInput
 from kuznia.instance.errors import InstanceError
 from kuznia.io.workbook import (
     CellProblem,
@@ -31,7 +32,12 @@ from kuznia.registry.snapshot import (
     import_instance,
 )
 
-__all__ = ["WorkbookRefused", "import_registry_workbook", "registry_workbook"]
+__all__ = [
+    "WorkbookImported",
+    "WorkbookRefused",
+    "import_registry_workbook",
+    "registry_workbook",
+]
 
 
 class WorkbookRefused(Exception):
@@ -40,6 +46,26 @@ class WorkbookRefused(Exception):
     def __init__(self, problems: list[CellProblem]) -> None:
         self.problems = problems
         super().__init__(f"{len(problems)} problem(s) in the workbook")
+
+    def invalid_input(self) -> InvalidInput:
+        """The refusal in the one error shape (422): each problem's field is its cell, e.g.
+        `Lines!D7 (capacity)`, its sheet, or `workbook`."""
+        count = len(self.problems)
+        shown = "; ".join(str(problem) for problem in self.problems[:3])
+        more = f"; and {count - 3} more" if count > 3 else ""
+        return InvalidInput(
+            f"{count} problem{'s' if count != 1 else ''} in the workbook, nothing was "
+            f"imported: {shown}{more}",
+            problems=[FieldProblem(problem.where, problem.message) for problem in self.problems],
+        )
+
+
+class WorkbookImported(BaseModel):
+    """What an imported workbook did: the records it wrote per section, and the
+    organisations whose producer or funds the new registry no longer has (links dropped)."""
+
+    counts: dict[str, int]
+    unlinked_organisations: list[str]
 
 
 def registry_workbook(*, session: Session, scope: Scope) -> bytes:

@@ -126,3 +126,80 @@ def first_fund_code(*, session: Session, kind: str | None = None) -> str | None:
     if kind is not None:
         statement = statement.where(models.Fund.kind == kind)
     return session.scalar(statement)
+
+
+# How many of the records that refer to a line or an expansion a refusal names.
+REFERENCES_SHOWN = 5
+
+
+def line_references(*, session: Session, line: models.Line) -> dict[str, list[str]]:
+    """What refers to `line` and would be left pointing at nothing were it deleted, by kind
+    (`expansions`, `commitments`, `contracts`, `guarantees`, `plan_runs`: runs that deliver
+    from it), each with the first few codes, numbers or ids; kinds with none are left out."""
+    shown = REFERENCES_SHOWN
+    found = {
+        "expansions": list(
+            session.scalars(
+                select(models.Expansion.code)
+                .where(models.Expansion.line_id == line.id)
+                .order_by(models.Expansion.id)
+                .limit(shown)
+            )
+        ),
+        "commitments": [
+            str(i)
+            for i in session.scalars(
+                select(models.Commitment.id)
+                .where(models.Commitment.line_id == line.id)
+                .order_by(models.Commitment.id)
+                .limit(shown)
+            )
+        ],
+        "contracts": list(
+            session.scalars(
+                select(models.Contract.number)
+                .where(models.Contract.line == line.code)
+                .order_by(models.Contract.id)
+                .limit(shown)
+            )
+        ),
+        "guarantees": list(
+            session.scalars(
+                select(models.Guarantee.number)
+                .where(models.Guarantee.line == line.code)
+                .order_by(models.Guarantee.id)
+                .limit(shown)
+            )
+        ),
+        "plan_runs": [
+            str(i)
+            for i in session.scalars(
+                select(models.PlanRunDelivery.run_id)
+                .where(
+                    models.PlanRunDelivery.line == line.code, models.PlanRunDelivery.quantity > 0
+                )
+                .distinct()
+                .order_by(models.PlanRunDelivery.run_id)
+                .limit(shown)
+            )
+        ],
+    }
+    return {kind: codes for kind, codes in found.items() if codes}
+
+
+def expansion_references(*, session: Session, expansion: models.Expansion) -> dict[str, list[str]]:
+    """The plan runs that chose `expansion` (at any level above 0), as `line_references`."""
+    runs = [
+        str(i)
+        for i in session.scalars(
+            select(models.PlanRunExpansion.run_id)
+            .where(
+                models.PlanRunExpansion.expansion == expansion.code,
+                models.PlanRunExpansion.level > 0,
+            )
+            .distinct()
+            .order_by(models.PlanRunExpansion.run_id)
+            .limit(REFERENCES_SHOWN)
+        )
+    ]
+    return {"plan_runs": runs} if runs else {}

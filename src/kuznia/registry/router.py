@@ -2,12 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile, status
 
 from kuznia.auth.dependencies import ScopeDep, SessionDep
 from kuznia.documents import InstanceDocument
+from kuznia.io.excel import XLSX
 from kuznia.pagination import Key, Page, PageParams, page_of, page_params
-from kuznia.registry import service
+from kuznia.registry import exchange, service
 from kuznia.registry import settings as settings_service
 from kuznia.registry.schemas import RecordRead, section_schemas
 from kuznia.registry.sections import SECTIONS, Section
@@ -124,3 +125,52 @@ def put_settings(session: SessionDep, scope: ScopeDep, body: SettingsWrite) -> S
 )
 def get_instance(session: SessionDep, scope: ScopeDep) -> InstanceDocument:
     return InstanceDocument(settings_service.instance_document(session=session, scope=scope))
+
+
+# --- the registry as a workbook (the one `kuznia export excel` writes and people fill in) ---
+
+REGISTRY_WORKBOOK = "/registry/workbook"
+
+
+@settings_router.get(
+    REGISTRY_WORKBOOK,
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "The registry as a workbook."}},
+    summary="The registry as the Excel workbook people fill in (planners and auditors)",
+)
+def get_registry_workbook(session: SessionDep, scope: ScopeDep) -> Response:
+    content = exchange.registry_workbook(session=session, scope=scope)
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": 'attachment; filename="registry.xlsx"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@settings_router.put(
+    REGISTRY_WORKBOOK,
+    response_model=exchange.WorkbookImported,
+    summary="Replace the registry with an uploaded workbook, all or nothing (planners)",
+    description=(
+        "The workbook as `GET /registry/workbook` writes it, uploaded as the multipart field "
+        "`workbook` (at most `KUZNIA_MAX_UPLOAD_BYTES`, else 413). A workbook that cannot be "
+        "read or breaks the format is refused with 422 and nothing is written: each problem "
+        "names its cell, e.g. `Lines!D7 (capacity)`, its sheet, or `workbook`."
+    ),
+)
+def put_registry_workbook(
+    session: SessionDep,
+    scope: ScopeDep,
+    workbook: Annotated[UploadFile, File(description="The registry workbook (.xlsx).")],
+) -> exchange.WorkbookImported:
+    content = workbook.file.read()
+    try:
+        report = exchange.import_registry_workbook(session=session, scope=scope, content=content)
+    except exchange.WorkbookRefused as refused:
+        raise refused.invalid_input() from None
+    return exchange.WorkbookImported(
+        counts=report.counts, unlinked_organisations=report.unlinked_organisations
+    )

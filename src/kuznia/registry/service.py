@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from kuznia.auth.permissions import Access, Action, Scope
-from kuznia.errors import Conflict, Forbidden, ensure_version
+from kuznia.errors import Conflict, FieldProblem, Forbidden, ensure_version
 from kuznia.pagination import PageParams
 from kuznia.registry import repository
 from kuznia.registry.records import check_document, read_document, stored_document, write_record
@@ -137,8 +137,48 @@ def delete_record(
         raise Forbidden("a producer's user cannot delete its producer")
     if version is not None:
         ensure_version(current=row.version, given=version, what=f"{section.noun} {record_id}")
+    _refuse_if_referenced(session, section, row)
     session.delete(row)
     _flush(session, section, "deleted")
+
+
+# What each kind of record that refers to a line or an expansion is called in a refusal.
+REFERRING = {
+    "expansions": "expansions on it",
+    "commitments": "signed commitments (ids)",
+    "contracts": "contracts",
+    "guarantees": "guarantees",
+    "plan_runs": "plan runs that deliver from it or choose it (ids)",
+}
+
+
+def _refuse_if_referenced(session: Session, section: Section, row: Any) -> None:
+    """A line or an expansion that contracts, guarantees, commitments, expansions or plan
+    runs refer to stays (409; each kind a problem of code `still_referenced`, its field the
+    kind, its message the first few codes, numbers or ids): deleting it
+    would leave them pointing at nothing (contracts and plan results name it by code, which
+    no foreign key guards)."""
+    if section is LINES:
+        found = repository.line_references(session=session, line=row)
+    elif section is EXPANSIONS:
+        found = repository.expansion_references(session=session, expansion=row)
+    else:
+        return
+    if not found:
+        return
+    problems = [
+        FieldProblem(kind, ", ".join(codes), code="still_referenced")
+        for kind, codes in found.items()
+    ]
+    advice = "set its {} to 0 to stop planning it".format(
+        "capacity" if section is LINES else "added capacity"
+    )
+    raise Conflict(
+        f'the {section.noun} "{row.code}" cannot be deleted, other records refer to it ('
+        + "; ".join(f"{REFERRING[p.field]}: {p.message}" for p in problems)
+        + f"): {advice}",
+        problems=problems,
+    )
 
 
 def _read(section: Section, row: Any) -> RecordRead:

@@ -36,13 +36,21 @@ class CellProblem:
             return None
         return f"{quoted(self.sheet)}!{self.letter}{self.row}"
 
-    def __str__(self) -> str:
+    @property
+    def where(self) -> str:
+        """Where the problem is, as people read it: `Lines!D7 (capacity)`, a sheet, or
+        `workbook` for the workbook as a whole."""
         if self.sheet is None:
-            return self.message
+            return "workbook"
         where = self.cell or quoted(self.sheet)
         if self.column:
             where += f" ({self.column})"
-        return f"{where}: {self.message}"
+        return where
+
+    def __str__(self) -> str:
+        if self.sheet is None:
+            return self.message
+        return f"{self.where}: {self.message}"
 
 
 class WorkbookError(Exception):

@@ -21,8 +21,8 @@ from kuznia.documents import JsonObject
 from kuznia.errors import NotFound
 from kuznia.io.curve_workbook import CurveWords, write_curve_workbook
 from kuznia.io.excel import XLSX
+from kuznia.jobs import router as jobs_router
 from kuznia.jobs import service as jobs_service
-from kuznia.jobs.router import poke_workers
 from kuznia.jobs.schemas import JobRead
 from kuznia.pagination import Key, PageParams
 from kuznia.planning.curves import CURVE_COLUMNS
@@ -205,9 +205,7 @@ def close_shortfall(
     queued = plan_jobs.start_close(
         session=session, scope=viewer.scope, run_id=run_id, number=number
     )
-    job = JobRead.model_validate(queued)
-    session.commit()
-    poke_workers(request)
+    job = jobs_router.queued(request, session, queued)
     return job_fragment(request, session, viewer, job, status_code=202)
 
 

@@ -20,7 +20,7 @@ from kuznia.auth.permissions import Action
 from kuznia.documents import JsonObject
 from kuznia.errors import InvalidInput
 from kuznia.instance import parse_stored
-from kuznia.jobs.router import poke_workers
+from kuznia.jobs import router as jobs_router
 from kuznia.plans import economy as economy_service
 from kuznia.plans import jobs as plan_jobs
 from kuznia.web import forms
@@ -110,6 +110,5 @@ def ask_curve(
         return _economy_page(
             request, session, viewer, curve_values=values, curve_error=error.detail
         )
-    session.commit()
-    poke_workers(request)
+    jobs_router.queued(request, session, job)
     return RedirectResponse(f"/analyses/{job.id}", status_code=303)

@@ -247,6 +247,7 @@ def producer_page(
             "may_edit": may_write(scope, LINES.name),
             "may_edit_expansions": may_write(scope, EXPANSIONS.name),
             "saved": request.query_params.get("saved"),
+            "deleted": request.query_params.get("deleted") == "1",
             "may_read_plans": may_read(scope, "plan_runs"),
         },
         viewer=viewer,

@@ -10,6 +10,7 @@ they are about.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,12 +19,13 @@ from sqlalchemy.orm import Session
 
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
-from kuznia.errors import Forbidden
+from kuznia.errors import Conflict, Forbidden, KuzniaError
 from kuznia.pagination import Key
 from kuznia.registry import service as registry_service
-from kuznia.registry.schemas import RecordFields
+from kuznia.registry.schemas import RecordFields, RecordRead
 from kuznia.registry.sections import EXPANSIONS, ITEMS, LINES, PRODUCERS, STOCK, Section
 from kuznia.web import forms, results
+from kuznia.web.i18n import N_
 from kuznia.web.nav import may_read, may_write
 from kuznia.web.pages import Viewer, language_of, render
 from kuznia.web.session import ViewerDep
@@ -31,7 +33,9 @@ from kuznia.web.session import ViewerDep
 router = APIRouter()
 SERIES = ("capacity", "price")
 LINE_FIELDS = ("capacity", "price", "lead_time", "min_rate")
+NEW_LINE_FIELDS = ("code", "item", *LINE_FIELDS)
 EXPANSION_FIELDS = ("start", "delay", "added_capacity", "capex")
+NEW_EXPANSION_FIELDS = ("code", "line", *EXPANSION_FIELDS)
 
 
 def _require_write(viewer: Viewer, section: Section) -> None:
@@ -70,6 +74,21 @@ def _months_count(text: str) -> int:
     if value < 0:
         raise forms.FormError(forms.NOT_NEGATIVE)
     return value
+
+
+# How the fields of a new line and of an expansion are read (codes and choices apart).
+NEW_LINE_READERS: dict[str, Callable[[str], Any]] = {
+    "capacity": _amount,
+    "price": _amount,
+    "lead_time": _months_count,
+    "min_rate": _amount,
+}
+EXPANSION_READERS: dict[str, Callable[[str], Any]] = {
+    "start": _months_count,
+    "delay": _months_count,
+    "added_capacity": _amount,
+    "capex": _amount,
+}
 
 
 # --- Lines ----------------------------------------------------------------------------------
@@ -119,26 +138,31 @@ def _line_form(
     session: Session,
     viewer: Viewer,
     *,
-    line: RecordFields,
+    line: RecordFields | None,
+    producer: RecordFields | None,
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     general: list[str] | None = None,
+    refusal: list[str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """A line's form: a new line of `producer` when `line` is None, else `line`'s."""
     months, start = _months(session, viewer)
-    items = results.records(
-        session=session, scope=viewer.scope, section=ITEMS, filters={"code": line["item"]}
-    )
+    items = results.records(session=session, scope=viewer.scope, section=ITEMS)
+    item_code = line["item"] if line else values.get("item")
+    item = next((i for i in items if i["code"] == item_code), None)
     return render(
         request,
         "line_form.html",
         {
             "line": line,
-            "item": items[0] if items else {"name": line["item"], "unit": ""},
-            "producer": _producer_of(session, viewer, line["producer"]),
+            "item": item or {"name": item_code or "", "unit": ""},
+            "items": items,
+            "producer": producer,
             "values": values,
             "errors": errors or {},
             "general": general or [],
+            "refusal": refusal or [],
             "months": months,
             "start": start,
         },
@@ -157,83 +181,280 @@ def _line_values(line: RecordFields, months: int) -> dict[str, Any]:
     }
 
 
+def _get(session: Session, viewer: Viewer, section: Section, record_id: int) -> RecordFields:
+    """A record the caller may change (404 for one it may not see, as for none)."""
+    _require_write(viewer, section)
+    return registry_service.get_record(
+        session=session, section=section, scope=viewer.scope, record_id=record_id
+    ).model_dump()
+
+
+def _own_producer(session: Session, viewer: Viewer, producer_id: int) -> RecordFields:
+    """The producer whose lines and expansions are added to: 404 for another producer."""
+    _require_write(viewer, LINES)
+    return registry_service.get_record(
+        session=session, section=PRODUCERS, scope=viewer.scope, record_id=producer_id
+    ).model_dump()
+
+
+def _text(form: Any, name: str, errors: dict[str, str]) -> str:
+    """A required code or choice typed into the form (a message under `name` when empty)."""
+    value = str(form.get(name, "")).strip()
+    if not value:
+        errors[name] = forms.REQUIRED
+    return value
+
+
+def _read(
+    form: Any, readers: dict[str, Callable[[str], Any]], errors: dict[str, str]
+) -> dict[str, Any]:
+    """The fields `readers` read from the form; a message under each field it cannot read."""
+    read: dict[str, Any] = {}
+    for name, reader in readers.items():
+        try:
+            read[name] = reader(str(form.get(name, "")))
+        except forms.FormError as error:
+            errors[name] = str(error)
+    return read
+
+
+def _save(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    *,
+    section: Section,
+    record_id: int | None,
+    version: int,
+    changes: dict[str, Any],
+    errors: dict[str, str],
+    fields: tuple[str, ...],
+    show: Callable[[dict[str, str], list[str], int], HTMLResponse],
+) -> Response:
+    """Add (`record_id` None) or change a line or an expansion through the registry service.
+    The form again (`show`) with the messages beside their fields when it cannot be read or
+    the service refuses; else the producer's page, the record marked as saved."""
+    if errors:
+        return show(errors, [], 422)
+
+    def call() -> RecordRead:
+        if record_id is None:
+            return registry_service.create_record(
+                session=session, section=section, scope=viewer.scope, fields=changes
+            )
+        return registry_service.update_record(
+            session=session,
+            section=section,
+            scope=viewer.scope,
+            record_id=record_id,
+            version=version,
+            changes=changes,
+        )
+
+    state = forms.FormState()
+    outcome = forms.submit(
+        call, session=session, state=state, fields=fields, lang=language_of(request)
+    )
+    if isinstance(outcome, forms.Refused):
+        return show(_place_series(state.errors), state.general, outcome.status_code)
+    saved = outcome.model_dump()
+    line = saved if section is LINES else _line_of(session, viewer, saved["line"])
+    return RedirectResponse(_back_to_producer(session, viewer, line, saved["id"]), status_code=303)
+
+
+def _line_of(session: Session, viewer: Viewer, code: str) -> RecordFields | None:
+    lines = results.records(
+        session=session, scope=viewer.scope, section=LINES, filters={"code": code}
+    )
+    return lines[0] if lines else None
+
+
+def _back_to_producer(
+    session: Session, viewer: Viewer, line: RecordFields | None, record_id: int
+) -> str:
+    producer = _producer_of(session, viewer, line["producer"]) if line else None
+    if producer is None:
+        return forms.with_saved("/industry/lines", record_id)
+    return forms.with_saved(f"/industry/producers/{producer['id']}", record_id)
+
+
+@router.get(
+    "/industry/producers/{producer_id}/lines/new",
+    include_in_schema=False,
+    response_class=HTMLResponse,
+)
+def new_line(
+    request: Request, session: SessionDep, viewer: ViewerDep, producer_id: Key
+) -> Response:
+    """The form of a new line of a producer the caller may change."""
+    producer = _own_producer(session, viewer, producer_id)
+    values = {"lead_time": 0, "min_rate": 0, "item": "", "code": "", "capacity": "", "price": ""}
+    return _line_form(request, session, viewer, line=None, producer=producer, values=values)
+
+
+@router.post(
+    "/industry/producers/{producer_id}/lines", include_in_schema=False, response_class=HTMLResponse
+)
+def create_line(
+    request: Request, session: SessionDep, viewer: ViewerDep, producer_id: Key, form: forms.FormDep
+) -> Response:
+    """Add a line to a producer: one capacity and price for every month (a ramp is made on
+    the line's own form afterwards)."""
+    producer = _own_producer(session, viewer, producer_id)
+    errors: dict[str, str] = {}
+    changes = {
+        "code": _text(form, "code", errors),
+        "producer": producer["code"],
+        "item": _text(form, "item", errors),
+        **_read(form, NEW_LINE_READERS, errors),
+    }
+    values = {name: form.get(name, "") for name in NEW_LINE_FIELDS}
+
+    def show(errors: dict[str, str], general: list[str], status_code: int) -> HTMLResponse:
+        return _line_form(
+            request, session, viewer, line=None, producer=producer, values=values,
+            errors=errors, general=general, status_code=status_code,
+        )  # fmt: skip
+
+    return _save(
+        request, session, viewer, section=LINES, record_id=None, version=0, changes=changes,
+        errors=errors, fields=NEW_LINE_FIELDS, show=show,
+    )  # fmt: skip
+
+
 @router.get("/industry/lines/{line_id}/edit", include_in_schema=False, response_class=HTMLResponse)
 def edit_line(request: Request, session: SessionDep, viewer: ViewerDep, line_id: Key) -> Response:
     """A line's form; 404 for a line the caller may not change (another producer's)."""
-    _require_write(viewer, LINES)
-    line = registry_service.get_record(
-        session=session, section=LINES, scope=viewer.scope, record_id=line_id
-    ).model_dump()
+    line = _get(session, viewer, LINES, line_id)
     months, _ = _months(session, viewer)
-    return _line_form(request, session, viewer, line=line, values=_line_values(line, months))
+    producer = _producer_of(session, viewer, line["producer"])
+    return _line_form(
+        request, session, viewer, line=line, producer=producer, values=_line_values(line, months)
+    )
 
 
 @router.post("/industry/lines/{line_id}", include_in_schema=False, response_class=HTMLResponse)
 def update_line(
     request: Request, session: SessionDep, viewer: ViewerDep, line_id: Key, form: forms.FormDep
 ) -> Response:
-    _require_write(viewer, LINES)
-    line = registry_service.get_record(
-        session=session, section=LINES, scope=viewer.scope, record_id=line_id
-    ).model_dump()
+    line = _get(session, viewer, LINES, line_id)
     months, _ = _months(session, viewer)
     errors: dict[str, str] = {}
     changes: dict[str, Any] = {
         name: _read_series(form, name, line[name], months, errors) for name in SERIES
     }
-    try:
-        changes["lead_time"] = _months_count(str(form.get("lead_time", "")))
-    except forms.FormError as error:
-        errors["lead_time"] = str(error)
-    try:
-        changes["min_rate"] = _amount(str(form.get("min_rate", "")))
-    except forms.FormError as error:
-        errors["min_rate"] = str(error)
-    version = _version(form)
+    changes |= _read(form, {"lead_time": _months_count, "min_rate": _amount}, errors)
     values = {
         **{name: [form.get(f"{name}.{m}", "") for m in range(months)] for name in SERIES},
         "lead_time": form.get("lead_time", ""),
         "min_rate": form.get("min_rate", ""),
         "version": _version(form),
     }
-    if errors:
+    producer = _producer_of(session, viewer, line["producer"])
+
+    def show(errors: dict[str, str], general: list[str], status_code: int) -> HTMLResponse:
         return _line_form(
-            request, session, viewer, line=line, values=values, errors=errors, status_code=422
-        )
+            request, session, viewer, line=line, producer=producer, values=values,
+            errors=errors, general=general, status_code=status_code,
+        )  # fmt: skip
+
+    return _save(
+        request, session, viewer, section=LINES, record_id=line_id, version=_version(form),
+        changes=changes, errors=errors, fields=LINE_FIELDS, show=show,
+    )  # fmt: skip
+
+
+# --- Deleting a line or an expansion --------------------------------------------------------
+
+# What refers to a line or an expansion, as a refusal to delete it says it (the service's
+# problems of code `still_referenced`, by field).
+REFERRING = {
+    "expansions": N_("Expansion options on it: %(codes)s"),
+    "commitments": N_("Signed commitments on it (ids): %(codes)s"),
+    "contracts": N_("Contracts for it: %(codes)s"),
+    "guarantees": N_("Purchase guarantees for it: %(codes)s"),
+    "plan_runs": N_("Plan runs that use it: %(codes)s"),
+}
+LINE_REFERRED = N_(
+    "This line cannot be deleted: other records refer to it. To stop planning it, set its "
+    "capacity to 0."
+)
+EXPANSION_REFERRED = N_(
+    "This expansion option cannot be deleted: plans chose it. To stop planning it, set its "
+    "added capacity to 0."
+)
+
+
+def _delete(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    *,
+    section: Section,
+    record: RecordFields,
+    line: RecordFields | None,
+    form: Any,
+    show: Callable[[list[str], list[str], int], HTMLResponse],
+) -> Response:
+    """Delete a line or an expansion through the registry service, on the version shown;
+    refused (the form again, saying what refers to it) while anything refers to it."""
+    lang = language_of(request)
+    refusal: list[str] = []
+
+    def referred(error: KuzniaError) -> int | None:
+        found = [p for p in error.problems if p.code == "still_referenced"]
+        if not isinstance(error, Conflict) or not found:
+            return None
+        lead = LINE_REFERRED if section is LINES else EXPANSION_REFERRED
+        refusal.append(lang.gettext(lead))
+        for problem in found:
+            worded = REFERRING.get(problem.field, "%(codes)s")
+            refusal.append(lang.gettext(worded, codes=problem.message))
+        return error.status
+
     state = forms.FormState()
     outcome = forms.submit(
-        lambda: registry_service.update_record(
+        lambda: registry_service.delete_record(
             session=session,
-            section=LINES,
+            section=section,
             scope=viewer.scope,
-            record_id=line_id,
-            version=version,
-            changes=changes,
+            record_id=record["id"],
+            version=_version(form),
         ),
         session=session,
         state=state,
-        fields=LINE_FIELDS,
-        lang=language_of(request),
+        fields=(),
+        lang=lang,
+        refused=referred,
     )
     if isinstance(outcome, forms.Refused):
-        return _line_form(
-            request,
-            session,
-            viewer,
-            line=line,
-            values=values,
-            errors=_place_series(state.errors),
-            general=state.general,
-            status_code=outcome.status_code,
-        )
-    return RedirectResponse(_back_to_producer(session, viewer, line, line_id), status_code=303)
+        return show(refusal, state.general, outcome.status_code)
+    producer = _producer_of(session, viewer, line["producer"]) if line else None
+    target = f"/industry/producers/{producer['id']}" if producer else "/industry/lines"
+    return RedirectResponse(f"{target}?deleted=1", status_code=303)
 
 
-def _back_to_producer(session: Session, viewer: Viewer, line: RecordFields, record_id: int) -> str:
+@router.post(
+    "/industry/lines/{line_id}/delete", include_in_schema=False, response_class=HTMLResponse
+)
+def delete_line(
+    request: Request, session: SessionDep, viewer: ViewerDep, line_id: Key, form: forms.FormDep
+) -> Response:
+    """Delete a line nothing refers to; else its form again, saying what refers to it."""
+    line = _get(session, viewer, LINES, line_id)
+    months, _ = _months(session, viewer)
     producer = _producer_of(session, viewer, line["producer"])
-    if producer is None:
-        return forms.with_saved("/industry/lines", record_id)
-    return forms.with_saved(f"/industry/producers/{producer['id']}", record_id)
+
+    def show(refusal: list[str], general: list[str], status_code: int) -> HTMLResponse:
+        return _line_form(
+            request, session, viewer, line=line, producer=producer,
+            values=_line_values(line, months), general=general, refusal=refusal,
+            status_code=status_code,
+        )  # fmt: skip
+
+    return _delete(
+        request, session, viewer, section=LINES, record=line, line=line, form=form, show=show
+    )
 
 
 # --- Expansions -----------------------------------------------------------------------------
@@ -244,32 +465,100 @@ def _expansion_form(
     session: Session,
     viewer: Viewer,
     *,
-    expansion: RecordFields,
+    expansion: RecordFields | None,
+    producer: RecordFields | None,
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     general: list[str] | None = None,
+    refusal: list[str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """An expansion's form: a new one on a line of `producer` when `expansion` is None."""
     months, start = _months(session, viewer)
-    lines = results.records(
-        session=session, scope=viewer.scope, section=LINES, filters={"code": expansion["line"]}
+    lines = (
+        results.records(
+            session=session,
+            scope=viewer.scope,
+            section=LINES,
+            filters={"producer": producer["code"]},
+        )
+        if producer
+        else []
     )
-    producer = _producer_of(session, viewer, lines[0]["producer"]) if lines else None
     return render(
         request,
         "expansion_form.html",
         {
             "expansion": expansion,
             "producer": producer,
+            "lines": lines,
             "values": values,
             "errors": errors or {},
             "general": general or [],
+            "refusal": refusal or [],
             "months": months,
             "start": start,
         },
         viewer=viewer,
         status_code=status_code,
     )
+
+
+def _producer_of_expansion(
+    session: Session, viewer: Viewer, expansion: RecordFields
+) -> tuple[RecordFields | None, RecordFields | None]:
+    """The line of an expansion and the line's producer, as the caller sees them."""
+    line = _line_of(session, viewer, expansion["line"])
+    return line, (_producer_of(session, viewer, line["producer"]) if line else None)
+
+
+@router.get(
+    "/industry/producers/{producer_id}/expansions/new",
+    include_in_schema=False,
+    response_class=HTMLResponse,
+)
+def new_expansion(
+    request: Request, session: SessionDep, viewer: ViewerDep, producer_id: Key
+) -> Response:
+    """The form of a new expansion option on one of a producer's lines."""
+    _require_write(viewer, EXPANSIONS)
+    producer = _own_producer(session, viewer, producer_id)
+    chosen = request.query_params.get("line", "")
+    values = {"code": "", "line": chosen, "added_capacity": "", "capex": "", "start": 0}
+    values["delay"] = 0
+    return _expansion_form(
+        request, session, viewer, expansion=None, producer=producer, values=values
+    )
+
+
+@router.post(
+    "/industry/producers/{producer_id}/expansions",
+    include_in_schema=False,
+    response_class=HTMLResponse,
+)
+def create_expansion(
+    request: Request, session: SessionDep, viewer: ViewerDep, producer_id: Key, form: forms.FormDep
+) -> Response:
+    _require_write(viewer, EXPANSIONS)
+    producer = _own_producer(session, viewer, producer_id)
+    errors: dict[str, str] = {}
+    changes = {
+        "code": _text(form, "code", errors),
+        "line": _text(form, "line", errors),
+        **_read(form, EXPANSION_READERS, errors),
+    }
+    values = {name: form.get(name, "") for name in NEW_EXPANSION_FIELDS}
+
+    def show(errors: dict[str, str], general: list[str], status_code: int) -> HTMLResponse:
+        return _expansion_form(
+            request, session, viewer, expansion=None, producer=producer, values=values,
+            errors=errors, general=general, status_code=status_code,
+        )  # fmt: skip
+
+    return _save(
+        request, session, viewer, section=EXPANSIONS, record_id=None, version=0,
+        changes=changes, errors=errors, fields=NEW_EXPANSION_FIELDS, show=show,
+    )  # fmt: skip
 
 
 @router.get(
@@ -280,12 +569,12 @@ def _expansion_form(
 def edit_expansion(
     request: Request, session: SessionDep, viewer: ViewerDep, expansion_id: Key
 ) -> Response:
-    _require_write(viewer, EXPANSIONS)
-    expansion = registry_service.get_record(
-        session=session, section=EXPANSIONS, scope=viewer.scope, record_id=expansion_id
-    ).model_dump()
+    expansion = _get(session, viewer, EXPANSIONS, expansion_id)
     values = {name: expansion[name] for name in (*EXPANSION_FIELDS, "version")}
-    return _expansion_form(request, session, viewer, expansion=expansion, values=values)
+    _, producer = _producer_of_expansion(session, viewer, expansion)
+    return _expansion_form(
+        request, session, viewer, expansion=expansion, producer=producer, values=values
+    )
 
 
 @router.post(
@@ -298,68 +587,55 @@ def update_expansion(
     expansion_id: Key,
     form: forms.FormDep,
 ) -> Response:
-    _require_write(viewer, EXPANSIONS)
-    expansion = registry_service.get_record(
-        session=session, section=EXPANSIONS, scope=viewer.scope, record_id=expansion_id
-    ).model_dump()
+    expansion = _get(session, viewer, EXPANSIONS, expansion_id)
     errors: dict[str, str] = {}
-    changes: dict[str, Any] = {}
-    for name in EXPANSION_FIELDS:
-        text = str(form.get(name, ""))
-        try:
-            changes[name] = _months_count(text) if name in ("start", "delay") else _amount(text)
-        except forms.FormError as error:
-            errors[name] = str(error)
-    version = _version(form)
+    changes = _read(form, EXPANSION_READERS, errors)
     values = {
         **{name: form.get(name, "") for name in EXPANSION_FIELDS},
         "version": _version(form),
     }
-    if errors:
+    _, producer = _producer_of_expansion(session, viewer, expansion)
+
+    def show(errors: dict[str, str], general: list[str], status_code: int) -> HTMLResponse:
         return _expansion_form(
-            request,
-            session,
-            viewer,
-            expansion=expansion,
-            values=values,
-            errors=errors,
-            status_code=422,
-        )
-    state = forms.FormState()
-    outcome = forms.submit(
-        lambda: registry_service.update_record(
-            session=session,
-            section=EXPANSIONS,
-            scope=viewer.scope,
-            record_id=expansion_id,
-            version=version,
-            changes=changes,
-        ),
-        session=session,
-        state=state,
-        fields=EXPANSION_FIELDS,
-        lang=language_of(request),
-    )
-    if isinstance(outcome, forms.Refused):
+            request, session, viewer, expansion=expansion, producer=producer, values=values,
+            errors=errors, general=general, status_code=status_code,
+        )  # fmt: skip
+
+    return _save(
+        request, session, viewer, section=EXPANSIONS, record_id=expansion_id,
+        version=_version(form), changes=changes, errors=errors, fields=EXPANSION_FIELDS,
+        show=show,
+    )  # fmt: skip
+
+
+@router.post(
+    "/industry/expansions/{expansion_id}/delete",
+    include_in_schema=False,
+    response_class=HTMLResponse,
+)
+def delete_expansion(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    expansion_id: Key,
+    form: forms.FormDep,
+) -> Response:
+    """Delete an expansion option no plan chose; else its form again, saying which did."""
+    expansion = _get(session, viewer, EXPANSIONS, expansion_id)
+    line, producer = _producer_of_expansion(session, viewer, expansion)
+    values = {name: expansion[name] for name in (*EXPANSION_FIELDS, "version")}
+
+    def show(refusal: list[str], general: list[str], status_code: int) -> HTMLResponse:
         return _expansion_form(
-            request,
-            session,
-            viewer,
-            expansion=expansion,
-            values=values,
-            errors=state.errors,
-            general=state.general,
-            status_code=outcome.status_code,
-        )
-    lines = results.records(
-        session=session, scope=viewer.scope, section=LINES, filters={"code": expansion["line"]}
-    )
-    target = (
-        _back_to_producer(session, viewer, lines[0], expansion_id)
-        if lines
-        else forms.with_saved("/industry", expansion_id)
-    )
-    return RedirectResponse(target, status_code=303)
+            request, session, viewer, expansion=expansion, producer=producer, values=values,
+            general=general, refusal=refusal, status_code=status_code,
+        )  # fmt: skip
+
+    return _delete(
+        request, session, viewer, section=EXPANSIONS, record=expansion, line=line, form=form,
+        show=show,
+    )  # fmt: skip
 
 
 # --- Stock ----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from kuznia.documents import ResultRow
 from kuznia.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kuznia.instance.months import add_months
 from kuznia.instance.vocabulary import OPERATIONS
-from kuznia.jobs.router import poke_workers
+from kuznia.jobs.router import hand_over
 from kuznia.pagination import Key, PageParams
 from kuznia.plans import comparison as comparison_service
 from kuznia.plans import service as plans_service
@@ -193,8 +193,7 @@ def start_plan(
                 errors[field] = _option_message(field)
         else:
             run = plans_service.start_run(session=session, scope=viewer.scope, body=options)
-            session.commit()
-            poke_workers(request)
+            hand_over(request, session)
             return RedirectResponse(f"/plans/{run.id}", status_code=303)
     return _plans_page(request, session, viewer, values=values, errors=errors, status_code=422)
 
@@ -232,8 +231,7 @@ def start_replan(
         return _plans_page(
             request, session, viewer, replan_error=error.detail, status_code=error.status
         )
-    session.commit()
-    poke_workers(request)
+    hand_over(request, session)
     if run is None:
         return RedirectResponse("/plans", status_code=303)
     return RedirectResponse(f"/plans/{run.id}", status_code=303)

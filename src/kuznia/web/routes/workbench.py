@@ -21,7 +21,7 @@ from kuznia.errors import Conflict, Forbidden, InvalidInput, KuzniaError, NotFou
 from kuznia.instance import parse_stored
 from kuznia.instance.months import add_months, year_of
 from kuznia.jobs import service as jobs_service
-from kuznia.jobs.router import poke_workers
+from kuznia.jobs.router import queued
 from kuznia.jobs.schemas import JobRead
 from kuznia.pagination import Key, PageParams
 from kuznia.web import forms, results
@@ -474,9 +474,7 @@ def _run_id(form: Any) -> int | None:
 
 def _queued(request: Request, session: Session, viewer: Viewer, job: models.Job) -> Response:
     """The job queued: followed in place (HTMX) or on its analysis page."""
-    read = JobRead.model_validate(job)
-    session.commit()
-    poke_workers(request)
+    read = queued(request, session, job)
     if request.headers.get("HX-Request"):
         return job_fragment(request, session, viewer, read, status_code=202)
     return RedirectResponse(f"/analyses/{read.id}", status_code=303)
