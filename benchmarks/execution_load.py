@@ -232,6 +232,10 @@ class Server:
                     "--workers",
                     str(workers),
                     "--no-access-log",
+                    "--http",
+                    "httptools",
+                    "--loop",
+                    "uvloop",
                     "--log-level",
                     "warning",
                 ],
@@ -694,14 +698,16 @@ def report(
         f"A fresh schema; the `small` registry (seed 7); {DEPOT_ORGANISATIONS} depot "
         f"organisations with {DEPOTS_PER_ORGANISATION} depots and a logistics user each; a "
         f"signed contract for each of {len(world.contracts)} items. The server: "
-        f"`uvicorn kuznia.main:create_app --factory --workers {args.workers}` "
-        f"({_processes(args.workers)}, as `kuznia serve --workers {args.workers}` runs it), "
+        f"`uvicorn kuznia.main:create_app --factory --workers {args.workers} --http httptools "
+        f"--loop uvloop` ({_processes(args.workers)}, as `kuznia serve --workers "
+        f"{args.workers}` runs it with the `web` extra installed), "
         "access log off, tokens remembered for KUZNIA_TOKEN_CACHE_SECONDS (default 5 s); the "
         f"load: {args.clients} clients in one asyncio process (httpx, one connection each) on "
         "the same cores. Every request carries the logistics user's token and is "
         "authenticated, checked against the user's depots, written with its audit events "
-        "(appended together at the commit, one lock of the chain's head per request) and "
-        "committed before it is answered. Each client works at one depot and dispatches only "
+        "(appended together at the commit, one lock of the chain's head per request, released "
+        "at the COMMIT without waiting for the disk: decision 0019) and durable before it is "
+        "answered (a flush barrier after the COMMIT). Each client works at one depot and dispatches only "
         "what its own answered receipts put there.",
         "",
         "| figure (median of the runs) | goal (issue 16) | measured |",
@@ -899,6 +905,7 @@ def _measure(
 # Sections of the output file written by other runs (kept when this one rewrites the file):
 # from the first of these headings to the end.
 KEPT_HEADINGS = (
+    "## Before and after",
     "## The code before issue 16, under the same load",
     "## SQLite: synchronous=FULL against NORMAL",
 )

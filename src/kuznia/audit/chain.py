@@ -239,9 +239,7 @@ def _append_rows(
     return len(rows)
 
 
-_LOCK_HEAD = (
-    select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID).with_for_update()
-)
+_LOCK_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID).with_for_update()
 _LOCK_HEAD_WITHOUT_FLUSH = (
     select(AuditHead.seq, AuditHead.hash, _COMMIT_WITHOUT_FLUSH)
     .where(AuditHead.id == HEAD_ID)
@@ -296,7 +294,11 @@ def wait_for_flush(session: Session) -> None:
     """Return once PostgreSQL has flushed to disk the WAL of every transaction committed
     before the call (a COMMIT that waits for the flush of its own record, which follows
     theirs)."""
-    with session.get_bind().engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    with (
+        session.get_bind()
+        .engine.connect()
+        .execution_options(isolation_level="AUTOCOMMIT") as connection
+    ):
         connection.exec_driver_sql(_FLUSH_BARRIER)
 
 
