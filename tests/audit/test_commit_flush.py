@@ -35,7 +35,7 @@ def test_an_appending_transaction_commits_without_waiting_then_waits_for_the_flu
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     flushes: list[bool] = []
-    monkeypatch.setattr(audit_chain, "wait_for_flush", lambda session: flushes.append(True))
+    monkeypatch.setattr(audit_chain, "wait_for_flush", lambda _session: flushes.append(True))
     seen = _synchronous_commit_at_commit(engine)
     session = session_factory(engine)()
     set_actor(session, PLANNER)
@@ -57,7 +57,7 @@ def test_a_transaction_that_appends_nothing_commits_as_usual(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     flushes: list[bool] = []
-    monkeypatch.setattr(audit_chain, "wait_for_flush", lambda session: flushes.append(True))
+    monkeypatch.setattr(audit_chain, "wait_for_flush", lambda _session: flushes.append(True))
     seen = _synchronous_commit_at_commit(engine)
     session = session_factory(engine)()
     try:

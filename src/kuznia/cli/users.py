@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-
 import ipaddress
 import sys
 from typing import Annotated, Literal
