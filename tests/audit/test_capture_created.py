@@ -39,5 +39,5 @@ def test_an_inserted_row_is_recorded_with_every_column_and_its_id() -> None:
 
 def test_a_row_that_leaves_a_column_to_a_default_is_refused() -> None:
     row = {name: value for name, value in ROW.items() if name != "note"}
-    with pytest.raises(ValueError, match="dispatches row .* lacks note"):
+    with pytest.raises(ValueError, match=r"dispatches row .* lacks note"):
         created(Dispatch, [row], {0: 41})
