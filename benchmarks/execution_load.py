@@ -210,10 +210,15 @@ def free_port() -> int:
     return port
 
 
+# uvicorn's HTTP parser and event loop: `kuznia serve`'s with the `web` extra, and without.
+FAST_IO = ("httptools", "uvloop")
+PLAIN_IO = ("h11", "asyncio")
+
+
 class Server:
     """uvicorn serving `kuznia.main:create_app` (in `workers` processes), in its own session."""
 
-    def __init__(self, url: str, log: Path, workers: int) -> None:
+    def __init__(self, url: str, log: Path, workers: int, io: tuple[str, str]) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -232,6 +237,10 @@ class Server:
                     "--workers",
                     str(workers),
                     "--no-access-log",
+                    "--http",
+                    io[0],
+                    "--loop",
+                    io[1],
                     "--log-level",
                     "warning",
                 ],
@@ -673,6 +682,7 @@ def report(
     checked: dict[str, Any], loads: dict[str, tuple[float, float, float]],
 ) -> str:  # fmt: skip
     every = [run.outcome for run in singles + batches]
+    io = PLAIN_IO if args.plain_io else FAST_IO
     single = _figures(singles, "request") if singles else None
     batch = _figures(batches, "event") if batches else None
     intact = checked["stock_exact"] and checked["ledger_exact"] and checked["chain_intact"]
@@ -694,14 +704,16 @@ def report(
         f"A fresh schema; the `small` registry (seed 7); {DEPOT_ORGANISATIONS} depot "
         f"organisations with {DEPOTS_PER_ORGANISATION} depots and a logistics user each; a "
         f"signed contract for each of {len(world.contracts)} items. The server: "
-        f"`uvicorn kuznia.main:create_app --factory --workers {args.workers}` "
-        f"({_processes(args.workers)}, as `kuznia serve --workers {args.workers}` runs it), "
+        f"`uvicorn kuznia.main:create_app --factory --workers {args.workers} --http "
+        f"{io[0]} --loop {io[1]}` ({_processes(args.workers)}, as `kuznia serve --workers "
+        f"{args.workers}` runs it {'without' if args.plain_io else 'with'} the `web` extra installed), "
         "access log off, tokens remembered for KUZNIA_TOKEN_CACHE_SECONDS (default 5 s); the "
         f"load: {args.clients} clients in one asyncio process (httpx, one connection each) on "
         "the same cores. Every request carries the logistics user's token and is "
         "authenticated, checked against the user's depots, written with its audit events "
-        "(appended together at the commit, one lock of the chain's head per request) and "
-        "committed before it is answered. Each client works at one depot and dispatches only "
+        "(appended together at the commit, one lock of the chain's head per request, released "
+        "at the COMMIT without waiting for the disk: decision 0019) and durable before it is "
+        "answered (a flush barrier after the COMMIT). Each client works at one depot and dispatches only "
         "what its own answered receipts put there.",
         "",
         "| figure (median of the runs) | goal (issue 16) | measured |",
@@ -813,6 +825,11 @@ def main() -> None:
     )
     parser.add_argument("--batch-events", type=int, default=100_000, help="events per batch run")
     parser.add_argument("--retry-share", type=float, default=0.01)
+    parser.add_argument(
+        "--plain-io",
+        action="store_true",
+        help="serve with h11 and asyncio instead of httptools and uvloop (to compare)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--database-url",
@@ -834,7 +851,7 @@ def main() -> None:
     try:
         print(f"setting up schema {schema} ...", flush=True)
         world = build_world(url)
-        server = Server(url, log, args.workers)
+        server = Server(url, log, args.workers, PLAIN_IO if args.plain_io else FAST_IO)
         server.wait_ready()
         server.settle()
         kinds = [("single", 0, args.events)] * (args.runs if args.events else 0)
@@ -899,6 +916,7 @@ def _measure(
 # Sections of the output file written by other runs (kept when this one rewrites the file):
 # from the first of these headings to the end.
 KEPT_HEADINGS = (
+    "## Before and after",
     "## The code before issue 16, under the same load",
     "## SQLite: synchronous=FULL against NORMAL",
 )

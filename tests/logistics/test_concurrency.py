@@ -33,22 +33,30 @@ from tests.logistics.conftest import World
 
 @pytest.fixture
 def racing(world: World, monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
-    """A switch: from when it is called, each thread's first look-up of a client key finds
-    nothing, after (on PostgreSQL) both threads have made it."""
+    """A switch: from when it is called, each thread's first look-up of a client key (with
+    the depot's, in one statement) finds nothing stored, after (on PostgreSQL) both threads
+    have made it."""
     postgres = world.engine.dialect.name == "postgresql"
     barrier = threading.Barrier(2, timeout=30)
     looked = threading.local()
-    real = repository.by_client_key
 
-    def racing_lookup(**kwargs: Any) -> Any:
-        if getattr(looked, "once", False):
-            return real(**kwargs)
-        looked.once = True
-        if postgres:
-            barrier.wait()
-        return None
+    def racing(real: Callable[..., Any]) -> Callable[..., Any]:
+        def racing_lookup(**kwargs: Any) -> Any:
+            found = real(**kwargs)
+            if getattr(looked, "once", False):
+                return found
+            looked.once = True
+            if postgres:
+                barrier.wait()
+            return (found[0], None, *found[2:])
 
-    return lambda: monkeypatch.setattr(repository, "by_client_key", racing_lookup)
+        return racing_lookup
+
+    def switch() -> None:
+        for name in ("depot_and_stored", "dispatch_start"):
+            monkeypatch.setattr(repository, name, racing(getattr(repository, name)))
+
+    return switch
 
 
 def in_two_threads(world: World, call: Callable[[Any], Any]) -> list[Any]:

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, bindparam, insert, select, update
+from sqlalchemy import Connection, Dialect, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from kuznia.audit.keys import KEYED, UNKEYED, Keyring, keyring
@@ -43,6 +43,17 @@ LONGEST_VALUE = 4096
 # The most events appended by one statement that also moves the head (PostgreSQL): a
 # request's few; a batch's many go by the driver's multi-row insert, then the head moves.
 EVENTS_WITH_HEAD = 100
+
+# Where a session asks its next commit not to wait for the disk (`commit_then_flush`), and
+# where the append says it did so.
+WITHOUT_FLUSH_KEY = "kuznia.audit.commit_without_flush"
+_NOT_FLUSHED_KEY = "kuznia.audit.commit_not_flushed"
+# PostgreSQL: this transaction's COMMIT returns once its WAL is written, not flushed.
+_COMMIT_WITHOUT_FLUSH = func.set_config("synchronous_commit", "off", True)
+# PostgreSQL: a transaction of its own that writes a WAL record (a transactional logical
+# message of no content: no table, nothing for a reader), so that its COMMIT waits for the
+# flush of every record before it (a transaction that wrote no WAL would not wait).
+_FLUSH_BARRIER = "SELECT pg_logical_emit_message(true, 'kuznia.flush', '')"
 
 
 @dataclass(frozen=True)
@@ -140,7 +151,15 @@ def append_pending(*, session: Session) -> int:
     waiting = session.info.pop(PENDING_KEY, [])
     if not waiting:
         return 0
-    return _append_rows(session.connection(), [(actor, change) for _, actor, change in waiting])
+    without_flush = bool(session.info.get(WITHOUT_FLUSH_KEY))
+    appended = _append_rows(
+        session.connection(),
+        [(actor, change) for _, actor, change in waiting],
+        without_flush=without_flush,
+    )
+    if without_flush:
+        session.info[_NOT_FLUSHED_KEY] = True
+    return appended
 
 
 def drop_pending(*, session: Session, transaction: SessionTransaction) -> None:
@@ -170,14 +189,18 @@ def append(*, connection: Connection, actor: Actor, changes: Iterable[Change]) -
     return _append_rows(connection, [(actor, change) for change in changes])
 
 
-def _append_rows(connection: Connection, pending: list[tuple[Actor, Change]]) -> int:
-    """Lock the head, insert the events after it in one statement, move the head."""
+def _append_rows(
+    connection: Connection, pending: list[tuple[Actor, Change]], *, without_flush: bool = False
+) -> int:
+    """Lock the head, insert the events after it in one statement, move the head; with
+    `without_flush` (PostgreSQL), the transaction's COMMIT is told not to wait for the disk
+    by the statement that locks the head."""
     if not pending:
         return 0
-    head = connection.execute(
-        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID).with_for_update()
-    ).one_or_none()
+    head = connection.execute(_LOCK_HEAD_WITHOUT_FLUSH if without_flush else _LOCK_HEAD).first()
     if head is None:
+        if without_flush:
+            connection.execute(select(_COMMIT_WITHOUT_FLUSH))
         connection.execute(insert(AuditHead).values(id=HEAD_ID, seq=0, hash=GENESIS_HASH))
         seq, prev_hash = 0, GENESIS_HASH
     else:
@@ -216,6 +239,13 @@ def _append_rows(connection: Connection, pending: list[tuple[Actor, Change]]) ->
     return len(rows)
 
 
+_LOCK_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID).with_for_update()
+_LOCK_HEAD_WITHOUT_FLUSH = (
+    select(AuditHead.seq, AuditHead.hash, _COMMIT_WITHOUT_FLUSH)
+    .where(AuditHead.id == HEAD_ID)
+    .with_for_update()
+)
+
 # The SQL of `_append_with_head`, by driver and number of events.
 _WITH_HEAD: dict[tuple[str, int], str] = {}
 
@@ -238,6 +268,38 @@ def _append_with_head(count: int, dialect: Dialect) -> str:
         statement = insert(AuditEvent).values(events).add_cte(move_head.cte("moved"))
         _WITH_HEAD[key] = str(statement.compile(dialect=dialect))
     return _WITH_HEAD[key]
+
+
+def commit_then_flush(session: Session) -> None:
+    """Commit the session's transaction, its pending events appended; return once it is
+    durable. On PostgreSQL a transaction that appends to the chain commits without waiting
+    for the disk (the head and every row lock released at once), then a transaction of its
+    own waits for the WAL's flush through it (decision 0019): the head is held for the append
+    and the COMMIT, not for the fsync, and concurrent flushes share one. A transaction that
+    appended nothing, and SQLite's, commit as usual."""
+    if session.get_bind().dialect.name != "postgresql":
+        session.commit()
+        return
+    session.info[WITHOUT_FLUSH_KEY] = True
+    try:
+        session.commit()
+    finally:
+        session.info.pop(WITHOUT_FLUSH_KEY, None)
+        not_flushed = session.info.pop(_NOT_FLUSHED_KEY, False)
+    if not_flushed:
+        wait_for_flush(session)
+
+
+def wait_for_flush(session: Session) -> None:
+    """Return once PostgreSQL has flushed to disk the WAL of every transaction committed
+    before the call (a COMMIT that waits for the flush of its own record, which follows
+    theirs)."""
+    with (
+        session.get_bind()
+        .engine.connect()
+        .execution_options(isolation_level="AUTOCOMMIT") as connection
+    ):
+        connection.exec_driver_sql(_FLUSH_BARRIER)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import sys
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -184,8 +185,16 @@ def serve(
         f"Kuznia on http://{address}:{port}/ (database {where}{processes})", highlight=False
     )
     console.print(f"API documentation: http://{address}:{port}/api/v1/docs", highlight=False)
+    http, loop = fast_io()
     if workers == 1:
-        uvicorn.run(create_app(settings=settings), host=host, port=port, log_level="info")
+        uvicorn.run(
+            create_app(settings=settings),
+            host=host,
+            port=port,
+            log_level="info",
+            http=http,
+            loop=loop,
+        )
     else:
         # each process builds its own application (and engine) from the environment
         uvicorn.run(
@@ -195,4 +204,19 @@ def serve(
             port=port,
             workers=workers,
             log_level="info",
+            http=http,
+            loop=loop,
         )
+
+
+def fast_io() -> tuple[Literal["httptools", "auto"], Literal["uvloop", "auto"]]:
+    """uvicorn's HTTP parser and event loop: httptools and uvloop (the `web` extra; less
+    server CPU per request than h11 and asyncio, docs/benchmarks-execution.md) where they are
+    installed, else uvicorn's choice (h11 and asyncio)."""
+    http: Literal["httptools", "auto"] = "auto"
+    loop: Literal["uvloop", "auto"] = "auto"
+    if importlib.util.find_spec("httptools") is not None:
+        http = "httptools"
+    if importlib.util.find_spec("uvloop") is not None:
+        loop = "uvloop"
+    return http, loop

@@ -95,11 +95,14 @@ def record_day(
     depots = repository.depots_by_codes(session=session, codes=[e.depot for e in events])
     outcome: dict[int, tuple[int, bool]] = {}
     new = _new_events(session, scope, events, depots, rules, outcome)
+    known = _known_references(session, new)
+    # the contracts are locked from here to the commit (it releases them without waiting for
+    # the disk: decision 0019); what needs no lock is read before
     contracts = repository.lock_contracts(
         session=session,
         contract_ids=[n.event.contract_id for n in new if isinstance(n.event, BatchReceipt)],
     )
-    _check_references(session, new, contracts, rules)
+    _check_references(session, new, contracts, known, rules)
     held = _check_stock(session, new)
     _insert(session, scope, new)
     _move_stock(session, new, held)
@@ -230,14 +233,8 @@ def _same(
         )
 
 
-def _check_references(
-    session: Session, new: list[_New], contracts: dict[int, Contract], rules: Settings
-) -> None:
-    """Each receipt's contract open, its day within the contract, its depot a delivery point
-    and its acceptance within what the contract has left (earlier events of the batch
-    counted); each dispatch's item and grouping in the registry."""
-    terms = repository.contract_terms(session=session, contracts=list(contracts.values()))
-    accepted = {contract_id: found[1] for contract_id, found in terms.items()}
+def _known_references(session: Session, new: list[_New]) -> tuple[set[str], set[str]]:
+    """Which of the dispatches' items, and which of their groupings, the registry has."""
     dispatches = [n.event for n in new if isinstance(n.event, BatchDispatch)]
     items = repository.existing_codes(
         session=session, model=Item, codes=[e.item for e in dispatches]
@@ -245,6 +242,22 @@ def _check_references(
     groupings = repository.existing_codes(
         session=session, model=Grouping, codes=[e.grouping for e in dispatches]
     )
+    return items, groupings
+
+
+def _check_references(
+    session: Session,
+    new: list[_New],
+    contracts: dict[int, Contract],
+    known: tuple[set[str], set[str]],
+    rules: Settings,
+) -> None:
+    """Each receipt's contract open, its day within the contract, its depot a delivery point
+    and its acceptance within what the contract has left (earlier events of the batch
+    counted); each dispatch's item and grouping in the registry (`known`)."""
+    terms = repository.contract_terms(session=session, contracts=list(contracts.values()))
+    accepted = {contract_id: found[1] for contract_id, found in terms.items()}
+    items, groupings = known
     for entry in new:
         event = entry.event
         if isinstance(event, BatchDispatch):

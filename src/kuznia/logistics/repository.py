@@ -20,10 +20,12 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    and_,
     any_,
     bindparam,
     false,
     func,
+    literal,
     select,
     true,
     update,
@@ -32,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from kuznia.audit.capture import created
 from kuznia.audit.chain import Change, record
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.errors import NotFound
@@ -276,18 +279,20 @@ def depot_codes(*, session: Session, depot_ids: Sequence[int]) -> list[str]:
 
 def receipt_terms(
     *, session: Session, contract: Contract, depot_id: int
-) -> tuple[float, int, str | None, bool]:
+) -> tuple[float, int, str | None, bool, bool]:
     """In one statement, for a receipt under a contract locked before (so that what was
     accepted is read after the lock): the quantity of its version in force, everything
-    accepted under it so far, its first scheduled month, and whether the depot is one of
-    its delivery points."""
+    accepted under it so far, its first scheduled month, whether the depot is one of its
+    delivery points, and whether its line has a signed guarantee (one the receipt may
+    fulfil)."""
     parameters = {
         "contract_id": contract.id,
         "version": contract.current_version,
         "depot_id": depot_id,
+        "line": contract.line,
     }
     row = session.execute(_RECEIPT_TERMS, parameters).one()
-    return float(row[0] or 0.0), int(row[1] or 0), row[2], bool(row[3])
+    return float(row[0] or 0.0), int(row[1] or 0), row[2], bool(row[3]), bool(row[4])
 
 
 _RECEIPT_TERMS = select(
@@ -310,7 +315,58 @@ _RECEIPT_TERMS = select(
         ContractDeliveryPoint.depot_id == bindparam("depot_id"),
     )
     .exists(),
+    select(Guarantee.id)
+    .where(Guarantee.status == GuaranteeStatus.signed, Guarantee.line == bindparam("line"))
+    .exists(),
 )
+
+
+def depot_and_stored(
+    *, session: Session, model: type[Receipt], code: str, organisation_id: int, client_key: str
+) -> tuple[Depot | None, Receipt | None]:
+    """In one statement: the depot with this code, and the receipt the organisation stored
+    under this client key (each None if there is none)."""
+    parameters = {"code": code, "organisation_id": organisation_id, "client_key": client_key}
+    row = session.execute(_DEPOT_AND_STORED[model], parameters).one()
+    return row[0], row[1]
+
+
+def dispatch_start(
+    *, session: Session, code: str, organisation_id: int, client_key: str, item: str, grouping: str
+) -> tuple[Depot | None, Dispatch | None, bool, bool]:
+    """In one statement: the depot with this code, the dispatch the organisation stored
+    under this client key (each None if there is none), and whether the registry has this
+    item, and this grouping."""
+    parameters = {
+        "code": code,
+        "organisation_id": organisation_id,
+        "client_key": client_key,
+        "item": item,
+        "grouping": grouping,
+    }
+    row = session.execute(_DISPATCH_START, parameters).one()
+    return row[0], row[1], bool(row[2]), bool(row[3])
+
+
+def _depot_and_stored(model: type[Receipt] | type[Dispatch], *more: Any) -> Select[Any]:
+    """The depot by its code and the organisation's record under a client key, each joined
+    to one row of nothing (so that either may be missing), with `more` columns."""
+    one_row = select(literal(1).label("one")).subquery()
+    return (
+        select(Depot, model, *more)
+        .select_from(one_row)
+        .outerjoin(Depot, Depot.code == bindparam("code"))
+        .outerjoin(
+            model,
+            and_(
+                model.organisation_id == bindparam("organisation_id"),
+                model.client_key == bindparam("client_key"),
+            ),
+        )
+    )
+
+
+_DEPOT_AND_STORED = {Receipt: _depot_and_stored(Receipt)}
 
 
 def dispatch_references(*, session: Session, item: str, grouping: str) -> tuple[bool, bool]:
@@ -320,6 +376,11 @@ def dispatch_references(*, session: Session, item: str, grouping: str) -> tuple[
 
 
 _DISPATCH_REFERENCES = select(
+    select(Item.id).where(Item.code == bindparam("item")).exists(),
+    select(Grouping.id).where(Grouping.code == bindparam("grouping")).exists(),
+)
+_DISPATCH_START = _depot_and_stored(
+    Dispatch,
     select(Item.id).where(Item.code == bindparam("item")).exists(),
     select(Grouping.id).where(Grouping.code == bindparam("grouping")).exists(),
 )
@@ -625,16 +686,14 @@ def _record_created(
     rows: Sequence[Mapping[str, Any]],
     inserted: Mapping[str, int],
 ) -> None:
-    """Record the inserted rows in the audit chain as the unit of work would (every column)."""
-    table: Table = model.__table__  # type: ignore[assignment]
-    names = [column.key for column in model.__mapper__.column_attrs]
-    changes = []
-    for row in rows:
-        new_id = inserted.get(row["client_key"])
-        if new_id is not None:
-            after = {name: new_id if name == "id" else row.get(name) for name in names}
-            changes.append(Change("create", table.name, str(new_id), None, after))
-    record(session=session, changes=changes)
+    """Record the inserted rows in the audit chain as the unit of work would
+    (`kuznia.audit.capture.created`)."""
+    ids = {
+        place: inserted[row["client_key"]]
+        for place, row in enumerate(rows)
+        if row["client_key"] in inserted
+    }
+    record(session=session, changes=created(model, rows, ids))
 
 
 def reachable(*, session: Session, model: LedgerModel, scope: Scope, record_id: int) -> bool:

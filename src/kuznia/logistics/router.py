@@ -3,12 +3,16 @@ reports. A submission answers 201 when recorded and 200 when its client key was 
 before with the same content (nothing recorded twice). Corrections are reversals
 (`POST .../{id}/reverse`); the ledger has no DELETE."""
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from kuznia.auth.dependencies import ScopeDep, SessionDep, SettingsDep, committed
+from kuznia.audit.chain import commit_then_flush
+from kuznia.auth.dependencies import ScopeDep, SessionDep, SettingsDep
 from kuznia.logistics import batch, reports, service
 from kuznia.logistics.schemas import (
     MOST_BATCH_EVENTS,
@@ -58,6 +62,22 @@ def _stored(model: type[Any]) -> dict[int | str, dict[str, Any]]:
             "same content, unchanged; nothing was recorded.",
         }
     }
+
+
+T = TypeVar("T")
+
+
+async def committed(session: Session, work: Callable[[], T]) -> T:
+    """Do a ledger write's `work` and commit it in one worker thread, answering once it is
+    durable; the chain's head is not held through the disk's flush (decision 0019). If either
+    raises, the session's dependency rolls back as for any route."""
+    return await run_in_threadpool(_work_then_commit, session, work)
+
+
+def _work_then_commit(session: Session, work: Callable[[], T]) -> T:
+    result = work()
+    commit_then_flush(session)
+    return result
 
 
 def _answer(response: Response, outcome: tuple[dict[str, Any], bool]) -> dict[str, Any]:

@@ -340,16 +340,16 @@ def record_receipt(
         "rejected": body.rejected,
         "reason": body.reason,
     }
-    depot = repository.depot_by_code(session=session, code=body.depot)
-    stored = _stored(
-        session,
-        scope,
-        Receipt,
-        body.client_key,
-        {**fields, "depot_id": depot.id if depot is not None else None},
+    depot, found = repository.depot_and_stored(
+        session=session,
+        model=Receipt,
+        code=body.depot,
+        organisation_id=scope.organisation_id,
+        client_key=body.client_key,
     )
-    if stored is not None:
-        return stored, False
+    if found is not None:
+        fields_here = {**fields, "depot_id": depot.id if depot is not None else None}
+        return _as_stored(session, scope, Receipt, found, fields_here), False
     rules = _rules(settings)
     problems = receipt_problems(body, rules)
     if problems:
@@ -359,7 +359,7 @@ def record_receipt(
         )
     depot = _writable_depot(scope, "receipts", body.depot, depot)
     contract = _delivering_contract(session, body.contract_id)
-    quantity, so_far, month, delivered_here = repository.receipt_terms(
+    quantity, so_far, month, delivered_here, guaranteed = repository.receipt_terms(
         session=session, contract=contract, depot_id=depot.id
     )
     early = before_contract(body.day, contract, month)
@@ -398,7 +398,7 @@ def record_receipt(
             field="accepted",
         )
     _start_delivery(session, contract)
-    if body.accepted > 0:
+    if body.accepted > 0 and guaranteed:
         # What it bought counts against the line's guarantees: a total reached fulfils one.
         contracts_service.fulfil_guarantees(session=session, line=contract.line)
     return _ledger_read((receipt, depot.code, contract.number), None), True
@@ -443,20 +443,18 @@ def record_dispatch(
         "quantity": body.quantity,
         "note": body.note,
     }
-    depot = repository.depot_by_code(session=session, code=body.depot)
-    stored = _stored(
-        session,
-        scope,
-        Dispatch,
-        body.client_key,
-        {**fields, "depot_id": depot.id if depot is not None else None},
+    depot, found, item_known, grouping_known = repository.dispatch_start(
+        session=session,
+        code=body.depot,
+        organisation_id=scope.organisation_id,
+        client_key=body.client_key,
+        item=body.item,
+        grouping=body.grouping,
     )
-    if stored is not None:
-        return stored, False
+    if found is not None:
+        fields_here = {**fields, "depot_id": depot.id if depot is not None else None}
+        return _as_stored(session, scope, Dispatch, found, fields_here), False
     problems = _day_problems(body.day, _rules(settings))
-    item_known, grouping_known = repository.dispatch_references(
-        session=session, item=body.item, grouping=body.grouping
-    )
     if not item_known:
         problems.append(FieldProblem("item", f'unknown item "{body.item}"'))
     if not grouping_known:
@@ -718,6 +716,15 @@ def _stored(
     )
     if stored is None:
         return None
+    return _as_stored(session, scope, model, stored, fields)
+
+
+def _as_stored(
+    session: Session, scope: Scope, model: LedgerModel, stored: Any, fields: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The record `stored` under a client key as the caller reads it, if it holds the same
+    content; Conflict if it was used for something else."""
+    client_key = stored.client_key
     noun = repository.noun(model)
     if not repository.reachable(session=session, model=model, scope=scope, record_id=stored.id):
         raise ClientKeyReused(
