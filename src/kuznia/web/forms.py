@@ -39,6 +39,9 @@ POSITIVE = N_("Enter a quantity above 0.")
 NOT_NEGATIVE = N_("Enter 0 or more.")
 NOT_A_DAY = N_("Enter a day as YYYY-MM-DD, for example 2026-11-24.")
 CHECK_VALUE = N_("Check this value.")
+# The ledger's forms (contract receipts, dispatches, foreign deliveries) name a depot.
+CHOOSE_DEPOT = N_("Choose a depot.")
+NOT_YOUR_DEPOT = N_("This depot is not one of your organisation's depots.")
 KEY_USED = N_(
     "This form was sent before with other values, and those were recorded (see the day's "
     "entries). To record another entry, check the values and send the form again."

@@ -33,6 +33,7 @@ from kuznia.logistics.foreign import (
 from kuznia.pagination import MAX_LIMIT, PageParams
 from kuznia.registry.sections import ITEMS
 from kuznia.web import execution, forms, results
+from kuznia.web.forms import CHOOSE_DEPOT, NOT_YOUR_DEPOT
 from kuznia.web.i18n import N_, Language
 from kuznia.web.nav import may_write
 from kuznia.web.pages import Viewer, language_of, render
@@ -43,8 +44,6 @@ PATH = "/ledger/foreign-supply"
 FIELDS = ("depot", "country", "item", "day", "quantity", "note")
 LATEST = 50  # arrivals listed, newest first
 
-CHOOSE_DEPOT = N_("Choose a depot.")
-NOT_YOUR_DEPOT = N_("This depot is not one of your organisation's depots.")
 NOT_A_COUNTRY = N_("Enter the supplier country's two-letter code, for example PL.")
 UNKNOWN_ITEM = N_("Choose an item of the registry.")
 IN_THE_FUTURE = N_("The day is in the future: record a delivery when it has arrived.")

@@ -47,6 +47,7 @@ from kuznia.logistics.schemas import (
 from kuznia.pagination import MAX_LIMIT, Key, PageParams
 from kuznia.registry.sections import GROUPINGS, ITEMS
 from kuznia.web import execution, forms, results
+from kuznia.web.forms import CHOOSE_DEPOT, NOT_YOUR_DEPOT
 from kuznia.web.i18n import N_, Language
 from kuznia.web.nav import may_write
 from kuznia.web.pages import Viewer, language_of, render
@@ -73,13 +74,11 @@ KINDS: dict[str, type[models.Receipt] | type[models.Dispatch]] = {
 }
 NOUNS = {"receipts": "receipt", "dispatches": "dispatch"}
 
-CHOOSE_DEPOT = N_("Choose a depot.")
 CHOOSE_CONTRACT = N_("Enter the contract number from the delivery papers.")
 NO_SUCH_CONTRACT = N_(
     "No contract is numbered %(number)s: enter the number on the delivery papers (or the "
     "contract's id)."
 )
-NOT_YOUR_DEPOT = N_("This depot is not one of your organisation's depots.")
 SUM_MISMATCH = N_("Received must be accepted plus rejected: %(sum)s.")
 REJECTION_NEEDS_REASON = N_("Say why some was rejected.")
 REVERSAL_NEEDS_REASON = N_("Say why this entry is corrected.")
