@@ -210,9 +210,9 @@ def serve(
 
 
 def fast_io() -> tuple[Literal["httptools", "auto"], Literal["uvloop", "auto"]]:
-    """uvicorn's HTTP parser and event loop: httptools and uvloop (the `web` extra; less
-    server CPU per request than h11 and asyncio, docs/benchmarks-execution.md) where they are
-    installed, else uvicorn's choice (h11 and asyncio)."""
+    """uvicorn's HTTP parser and event loop: httptools and uvloop (the `web` extra) where they
+    are installed, else uvicorn's choice (h11 and asyncio); docs/benchmarks-execution.md
+    compares the two for the ledger."""
     http: Literal["httptools", "auto"] = "auto"
     loop: Literal["uvloop", "auto"] = "auto"
     if importlib.util.find_spec("httptools") is not None:
