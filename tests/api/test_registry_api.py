@@ -3,6 +3,10 @@ optimistic concurrency and one error shape."""
 
 from __future__ import annotations
 
+from sqlalchemy import Engine
+
+from kuznia import models
+from kuznia.db import session_scope
 from tests.api.conftest import Api
 
 LINES = "/api/v1/lines"
@@ -182,6 +186,41 @@ class TestDelete:
         )
 
         assert response.status_code == 409
+
+    def test_a_line_with_an_expansion_is_kept_and_the_expansion_named(self, api: Api) -> None:
+        line = api.find("planner", LINES, code="l1")
+
+        response = api.delete("planner", f"{LINES}/{line['id']}")
+
+        assert response.status_code == 409
+        body = response.json()
+        assert body["problems"] == [
+            {"field": "expansions", "message": "e1", "code": "still_referenced"}
+        ]
+        assert 'the line "l1" cannot be deleted' in body["detail"]
+        assert api.get("planner", f"{LINES}/{line['id']}").status_code == 200
+
+    def test_a_line_under_contract_is_kept_and_its_contracts_named(
+        self, api: Api, engine: Engine
+    ) -> None:
+        line = api.find("planner", LINES, code="l3")
+        with session_scope(engine) as session:
+            session.add(
+                models.Contract(
+                    number="C-9-l3",
+                    producer="p3",
+                    line="l3",
+                    item="fpv",
+                    status=models.ContractStatus.draft,
+                )
+            )
+
+        response = api.delete("planner", f"{LINES}/{line['id']}")
+
+        assert response.status_code == 409
+        assert response.json()["problems"] == [
+            {"field": "contracts", "message": "C-9-l3", "code": "still_referenced"}
+        ]
 
 
 class TestProducerScope:
