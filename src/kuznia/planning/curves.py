@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from kuznia.instance.months import add_months, year_of
 from kuznia.instance.schema import Instance
 from kuznia.planning.inputs import PlanInput
 from kuznia.planning.model import build_model
@@ -82,8 +83,8 @@ def check_curve(instance: Instance, *, fund: str, year: int, maximum: float, ste
         raise ValueError(f"steps must be at least 1, not {steps}")
     if maximum <= 0:
         raise ValueError(f"maximum must be above 0, not {maximum:g}")
-    first_year = int(instance.start[:4])
-    last_year = first_year + (int(instance.start[5:7]) - 1 + instance.months - 1) // 12
+    first_year = year_of(instance.start)
+    last_year = year_of(add_months(instance.start, instance.months - 1))
     if not first_year <= year <= last_year:
         raise ValueError(f"year {year} is outside the horizon {first_year}-{last_year}")
     if fund not in {record.id for record in instance.funds}:
