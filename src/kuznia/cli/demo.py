@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -37,7 +37,7 @@ from kuznia.auth.permissions import Scope
 from kuznia.cli.app import app as kuznia
 from kuznia.cli.db import NOTHING_DONE, database
 from kuznia.contracts import service as contracts_service
-from kuznia.contracts.schemas import AmendmentRequest, ContractRead, DeliveryTerms
+from kuznia.contracts.schemas import AgreementFilters, AmendmentRequest, ContractRead, DeliveryTerms
 from kuznia.db import session_scope
 from kuznia.errors import KuzniaError
 from kuznia.instance import InstanceError, read_instance
@@ -200,13 +200,13 @@ def _demo_user(role: Role) -> DemoUser:
     return next(user for user in DEMO_USERS if user.role is role)
 
 
-def _all_contracts(session: Session, scope: Scope, **filters: Any) -> list[ContractRead]:
+def _all_contracts(session: Session, scope: Scope, *, status: str) -> list[ContractRead]:
     found: list[ContractRead] = []
     while True:
         rows, total = contracts_service.list_contracts(
             session=session,
             scope=scope,
-            filters=filters,
+            filters=AgreementFilters(status=status),
             page=PageParams(limit=PER_PAGE, offset=len(found)),
         )
         found.extend(rows)
@@ -236,7 +236,10 @@ def add_demo_execution(
             raise ValueError("the demo depot organisation is missing: add the demo users first")
         organisation_id = organisation.id
         _, existing = contracts_service.list_contracts(
-            session=session, scope=scope, filters={}, page=PageParams(limit=1, offset=0)
+            session=session,
+            scope=scope,
+            filters=AgreementFilters(),
+            page=PageParams(limit=1, offset=0),
         )
         if existing:
             done.skipped = f"the registry has {existing} contracts already"

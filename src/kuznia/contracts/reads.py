@@ -15,6 +15,7 @@ from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.contracts import repository
 from kuznia.contracts.schemas import (
+    AgreementFilters,
     ContractRead,
     ContractVersionRead,
     DeliveryRead,
@@ -136,7 +137,7 @@ def _listed(
 
 
 def list_contracts(
-    *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams
+    *, session: Session, scope: Scope, filters: AgreementFilters, page: PageParams
 ) -> tuple[list[ContractRead], int]:
     """A page of contracts as the API shows them."""
     found = repository.list_contracts(session=session, scope=scope, filters=filters, page=page)
@@ -144,7 +145,7 @@ def list_contracts(
 
 
 def list_guarantees(
-    *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams
+    *, session: Session, scope: Scope, filters: AgreementFilters, page: PageParams
 ) -> tuple[list[GuaranteeRead], int]:
     """A page of guarantees as the API shows them."""
     found = repository.list_guarantees(session=session, scope=scope, filters=filters, page=page)
@@ -199,7 +200,7 @@ def run_approval(*, session: Session, scope: Scope, run_id: int) -> RunApproval 
     if scope.access(repository.RESOURCE, Action.read) is Access.none:
         return None
     one = PageParams(limit=1, offset=0)
-    filters = {"plan_run_id": run_id}
+    filters = AgreementFilters(plan_run_id=run_id)
     _, contracts = repository.list_contracts(
         session=session, scope=scope, filters=filters, page=one
     )

@@ -6,7 +6,7 @@ one of them), planners and auditors all. Another organisation's record is not fo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
+from kuznia.contracts.schemas import AgreementFilters
 from kuznia.db import transitions
 from kuznia.errors import NotFound
 from kuznia.instance.months import first_day, last_day
@@ -117,19 +118,18 @@ def contracts(*, scope: Scope, action: Action = Action.read) -> Select[Any]:
 
 
 def list_contracts(
-    *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams
+    *, session: Session, scope: Scope, filters: AgreementFilters, page: PageParams
 ) -> tuple[Sequence[models.Contract], int]:
     """A page of the contracts the caller may read, filtered, in id order, and the total."""
     statement = contracts(scope=scope)
     contract = models.Contract
-    if filters.get("status") is not None:
-        statement = statement.where(contract.status == filters["status"])
-    for name in ("producer", "item", "line", "plan_run_id"):
-        if filters.get(name) is not None:
-            statement = statement.where(getattr(contract, name) == filters[name])
-    if filters.get("fund") is not None:
+    for name in ("status", "producer", "item", "line", "plan_run_id"):
+        value = getattr(filters, name)
+        if value is not None:
+            statement = statement.where(getattr(contract, name) == value)
+    if filters.fund is not None:
         statement = statement.where(
-            _funded_by([filters["fund"]]) & _may_filter_by(session, scope, filters["fund"])
+            _funded_by([filters.fund]) & _may_filter_by(session, scope, filters.fund)
         )
     return paginate(session=session, statement=statement, page=page)
 
@@ -164,19 +164,18 @@ def guarantees(*, session: Session, scope: Scope, action: Action = Action.read) 
 
 
 def list_guarantees(
-    *, session: Session, scope: Scope, filters: Mapping[str, Any], page: PageParams
+    *, session: Session, scope: Scope, filters: AgreementFilters, page: PageParams
 ) -> tuple[Sequence[models.Guarantee], int]:
     """A page of the guarantees the caller may read, filtered, in id order, and the total."""
     statement = guarantees(session=session, scope=scope)
     guarantee = models.Guarantee
-    if filters.get("status") is not None:
-        statement = statement.where(guarantee.status == filters["status"])
-    for name in ("producer", "item", "line", "plan_run_id"):
-        if filters.get(name) is not None:
-            statement = statement.where(getattr(guarantee, name) == filters[name])
-    if filters.get("fund") is not None:
+    for name in ("status", "producer", "item", "line", "plan_run_id"):
+        value = getattr(filters, name)
+        if value is not None:
+            statement = statement.where(getattr(guarantee, name) == value)
+    if filters.fund is not None:
         statement = statement.where(
-            _names_fund(filters["fund"]) & _may_filter_by(session, scope, filters["fund"])
+            _names_fund(filters.fund) & _may_filter_by(session, scope, filters.fund)
         )
     return paginate(session=session, statement=statement, page=page)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, status
 from kuznia.auth.dependencies import ScopeDep, SessionDep
 from kuznia.contracts import publication, service
 from kuznia.contracts.schemas import (
+    AgreementFilters,
     AmendmentRequest,
     ApprovalRead,
     ApproveRequest,
@@ -70,14 +71,9 @@ def list_contracts(
         str | None, Query(max_length=200, description="Only those this fund pays a share of.")
     ] = None,
 ) -> Page[ContractRead]:
-    filters = {
-        "status": status,
-        "producer": producer,
-        "item": item,
-        "line": line,
-        "plan_run_id": plan_run_id,
-        "fund": fund,
-    }
+    filters = AgreementFilters(
+        status=status, producer=producer, item=item, line=line, plan_run_id=plan_run_id, fund=fund
+    )
     rows, total = service.list_contracts(session=session, scope=scope, filters=filters, page=page)
     return page_of(rows, total, page)
 
@@ -214,14 +210,9 @@ def list_guarantees(
         str | None, Query(max_length=200, description="Only those this fund is to pay for.")
     ] = None,
 ) -> Page[GuaranteeRead]:
-    filters = {
-        "status": status,
-        "producer": producer,
-        "item": item,
-        "line": line,
-        "plan_run_id": plan_run_id,
-        "fund": fund,
-    }
+    filters = AgreementFilters(
+        status=status, producer=producer, item=item, line=line, plan_run_id=plan_run_id, fund=fund
+    )
     rows, total = service.list_guarantees(session=session, scope=scope, filters=filters, page=page)
     return page_of(rows, total, page)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -23,6 +24,19 @@ Version = Annotated[
     int, Field(ge=1, le=MAX_DB_INT, description="The record's version you read (for 409 checks).")
 ]
 Reason = Annotated[Note, Field(description="Why; not empty.")]
+
+
+@dataclass(frozen=True)
+class AgreementFilters:
+    """Which contracts or guarantees a list shows (None: any): of this status, producer, item,
+    line or plan run, or paid (contracts) or to be paid (guarantees) in part by this fund."""
+
+    status: str | None = None
+    producer: str | None = None
+    item: str | None = None
+    line: str | None = None
+    plan_run_id: int | None = None
+    fund: str | None = None
 
 
 class _Request(BaseModel):

@@ -23,7 +23,7 @@ from kuznia import models
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
 from kuznia.contracts import service as contracts_service
-from kuznia.contracts.schemas import DeliveryPointsUpdate
+from kuznia.contracts.schemas import AgreementFilters, DeliveryPointsUpdate
 from kuznia.contracts.transitions import CONTRACT_ACTIONS, CONTRACT_MOVES
 from kuznia.errors import Conflict, KuzniaError, NotFound, StaleVersion
 from kuznia.logistics import service as logistics_service
@@ -67,7 +67,9 @@ def _page_number(request: Request, name: str = "page") -> int:
         return 1
 
 
-def _filters(request: Request, statuses: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]:
+def _filters(
+    request: Request, statuses: tuple[str, ...]
+) -> tuple[AgreementFilters, dict[str, str]]:
     """The service's filters from the query, and the values to show in the filter form."""
     params = request.query_params
     shown = {name: params.get(name, "").strip() for name in ("status", "producer", "item", "plan")}
@@ -75,12 +77,12 @@ def _filters(request: Request, statuses: tuple[str, ...]) -> tuple[dict[str, Any
         shown["status"] = ""
     if not shown["plan"].isdigit():
         shown["plan"] = ""
-    filters: dict[str, Any] = {
-        "status": shown["status"] or None,
-        "producer": shown["producer"] or None,
-        "item": shown["item"] or None,
-        "plan_run_id": int(shown["plan"]) if shown["plan"] else None,
-    }
+    filters = AgreementFilters(
+        status=shown["status"] or None,
+        producer=shown["producer"] or None,
+        item=shown["item"] or None,
+        plan_run_id=int(shown["plan"]) if shown["plan"] else None,
+    )
     return filters, shown
 
 
@@ -120,14 +122,14 @@ def contracts(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLR
         page=PageParams(limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE),
     )
     approved = None
-    if request.query_params.get("approved", "").isdigit() and filters["plan_run_id"]:
+    if request.query_params.get("approved", "").isdigit() and filters.plan_run_id:
         _, guarantees = contracts_service.list_guarantees(
             session=session,
             scope=scope,
-            filters={"plan_run_id": filters["plan_run_id"]},
+            filters=AgreementFilters(plan_run_id=filters.plan_run_id),
             page=PageParams(limit=1, offset=0),
         )
-        approved = {"run": filters["plan_run_id"], "contracts": total, "guarantees": guarantees}
+        approved = {"run": filters.plan_run_id, "contracts": total, "guarantees": guarantees}
     return render(
         request,
         "contracts.html",
