@@ -296,6 +296,18 @@ def test_an_integer_too_large_to_store_is_refused_with_its_field(api: Api) -> No
     }
 
 
+def test_an_integer_too_large_for_a_float_is_refused_with_its_field(api: Api) -> None:
+    """10**400 is no float at all: it was a 500 (OverflowError) where a float is expected."""
+    body = {"code": "l9", "producer": "p1", "item": "fpv", "capacity": 10**400, "price": 1}
+
+    response = api.post("planner", LINES, json=body)
+
+    assert response.status_code == 422, response.text
+    (problem,) = response.json()["problems"]
+    assert problem == {"field": "capacity", "message": "a number of 401 digits is too large"}
+    assert api.get("planner", LINES, params={"code": "l9"}).json()["items"] == []
+
+
 def queue_run(api: Api, engine: Engine, status: models.PlanRunStatus) -> int:
     """A plan run asked for now (its input the registry as it is), left `status`."""
     response = api.post("planner", "/api/v1/plan-runs", json={})

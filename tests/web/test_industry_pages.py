@@ -309,6 +309,22 @@ class TestAddingAndDeletingLines:
         assert client.get(f"/industry/producers/{producer_id}/lines/new").status_code == 403
         assert 'id="add-line"' not in client.get(f"/industry/producers/{producer_id}").text
 
+    def test_a_capacity_beyond_any_float_is_marked_beside_it(self, pages: Pages) -> None:
+        """400 nines were a 500 (OverflowError in the record's schema)."""
+        producer_id = pages.record_id("/producers", code="p1")
+        client = pages.as_user("planner")
+        before = audit_events(pages)
+
+        response = client.post(
+            f"/industry/producers/{producer_id}/lines", data=new_line(capacity="9" * 400)
+        )
+
+        assert response.status_code == 422
+        assert field_error(response.text, "capacity").endswith(
+            "is too large to store exactly (> 2**53)"
+        )
+        assert audit_events(pages) == before
+
     def test_a_line_nothing_refers_to_is_deleted(self, pages: Pages) -> None:
         producer_id = pages.record_id("/producers", code="p1")
         client = pages.as_user("producer")
