@@ -236,3 +236,28 @@ def active_runs_with(*, session: Session, kind: str, code: str) -> list[str]:
             if len(ids) == REFERENCES_SHOWN:
                 break
     return ids
+
+
+def active_run_inputs(*, session: Session) -> list[tuple[int, set[str], set[str]]]:
+    """Each plan run queued or running, with the codes of the lines and of the expansions
+    in its input, by run id."""
+    runs = session.execute(
+        select(models.PlanRun.id, models.PlanRun.instance)
+        .where(
+            models.PlanRun.status.in_([models.PlanRunStatus.queued, models.PlanRunStatus.running])
+        )
+        .order_by(models.PlanRun.id)
+    )
+    found = []
+    for run_id, instance in runs:
+        document = json.loads(instance)
+        codes = [
+            {
+                str(record["id"])
+                for record in document.get(kind) or []
+                if isinstance(record, dict) and "id" in record
+            }
+            for kind in ("lines", "expansions")
+        ]
+        found.append((run_id, codes[0], codes[1]))
+    return found
