@@ -5,7 +5,8 @@
   (chunked): the bytes are counted as they arrive, and reading stops at the limit.
 - `refuse_unsafe_text`, a dependency of every route: a query or path parameter, or a JSON or
   form body, holding a control character or a lone surrogate (`"\\ud800"`) anywhere, in a
-  value or a key, is refused with 422 naming the field (`query.depot` for a parameter),
+  value or a key (or a JSON body an integer beyond any float, 10**400), is refused with 422
+  naming the field (`query.depot` for a parameter),
   before any schema, service or database sees it (such text cannot be encoded as UTF-8: it
   was a 500 in the places that stored or echoed it).
 
@@ -15,6 +16,7 @@ The schemas then bound every text field's length and character set (`kuznia.text
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -24,6 +26,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kuznia.errors import BodyTooLarge, FieldProblem, InvalidInput
 from kuznia.instance.errors import format_path
 from kuznia.text import text_problem
+
+# The largest integer a float holds (about 1.8e308); a larger one is no number to Kuznia.
+_LARGEST_FLOAT = int(sys.float_info.max)
 
 # Methods whose body is read; others pass untouched.
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -192,7 +197,11 @@ async def _body_problems(request: Request) -> list[FieldProblem]:
 
 
 def _json_problems(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str, str]]:
-    if isinstance(value, str):
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _LARGEST_FLOAT:
+        # pydantic raises OverflowError (a 500), not a validation error, for a float field
+        digits = len(str(abs(value)))
+        yield (format_path(path) if path else "body"), f"a number of {digits} digits is too large"
+    elif isinstance(value, str):
         message = text_problem(value)
         if message is not None:
             yield (format_path(path) if path else "body"), message

@@ -88,7 +88,7 @@ class TestCreate:
             "error": "Conflict",
             "code": "conflict",
             "detail": 'a grouping with code "g-east" exists',
-            "problems": [],
+            "problems": [{"field": "code", "message": '"g-east" is taken', "code": "code_taken"}],
         }
 
     def test_a_second_stock_record_for_an_item_is_a_conflict(self, api: Api) -> None:
@@ -294,3 +294,80 @@ def test_an_integer_too_large_to_store_is_refused_with_its_field(api: Api) -> No
         "field": "lead_time",
         "message": f"integer {2**70} is too large to store exactly (> 2**53)",
     }
+
+
+def test_an_integer_too_large_for_a_float_is_refused_with_its_field(api: Api) -> None:
+    """10**400 is no float at all: it was a 500 (OverflowError) where a float is expected."""
+    body = {"code": "l9", "producer": "p1", "item": "fpv", "capacity": 10**400, "price": 1}
+
+    response = api.post("planner", LINES, json=body)
+
+    assert response.status_code == 422, response.text
+    (problem,) = response.json()["problems"]
+    assert problem == {"field": "capacity", "message": "a number of 401 digits is too large"}
+    assert api.get("planner", LINES, params={"code": "l9"}).json()["items"] == []
+
+
+def queue_run(api: Api, engine: Engine, status: models.PlanRunStatus) -> int:
+    """A plan run asked for now (its input the registry as it is), left `status`."""
+    response = api.post("planner", "/api/v1/plan-runs", json={})
+    assert response.status_code == 202, response.text
+    run_id: int = response.json()["id"]
+    with session_scope(engine) as session:
+        session.get_one(models.PlanRun, run_id).status = status
+    return run_id
+
+
+class TestDeleteWhileAPlanRunReadsIt:
+    """A queued or running run solves the registry as it was when asked for: a line or an
+    expansion in that input stays until the run ends, else its results would name a record
+    that no longer exists."""
+
+    def test_an_expansion_in_a_queued_run_s_input_is_kept_and_the_run_named(
+        self, api: Api, engine: Engine
+    ) -> None:
+        expansion = api.find("planner", "/api/v1/expansions", code="e1")
+        run_id = queue_run(api, engine, models.PlanRunStatus.queued)
+
+        response = api.delete("planner", f"/api/v1/expansions/{expansion['id']}")
+
+        assert response.status_code == 409
+        assert response.json()["problems"] == [
+            {"field": "active_plan_runs", "message": str(run_id), "code": "still_referenced"}
+        ]
+        assert (
+            f"plan runs queued or running with it in their input (ids): {run_id}"
+            in (response.json()["detail"])
+        )
+        assert api.get("planner", f"/api/v1/expansions/{expansion['id']}").status_code == 200
+
+    def test_a_line_in_a_running_run_s_input_is_kept(self, api: Api, engine: Engine) -> None:
+        line = api.find("planner", LINES, code="l3")
+        run_id = queue_run(api, engine, models.PlanRunStatus.running)
+
+        response = api.delete("planner", f"{LINES}/{line['id']}")
+
+        assert response.status_code == 409
+        assert response.json()["problems"] == [
+            {"field": "active_plan_runs", "message": str(run_id), "code": "still_referenced"}
+        ]
+
+    def test_once_the_run_ends_the_expansion_may_go(self, api: Api, engine: Engine) -> None:
+        expansion = api.find("planner", "/api/v1/expansions", code="e1")
+        queue_run(api, engine, models.PlanRunStatus.cancelled)
+
+        response = api.delete("planner", f"/api/v1/expansions/{expansion['id']}")
+
+        assert response.status_code == 204, response.text
+
+    def test_a_line_added_after_the_run_was_asked_for_may_go(
+        self, api: Api, engine: Engine
+    ) -> None:
+        queue_run(api, engine, models.PlanRunStatus.queued)
+        body = {"code": "l9", "producer": "p1", "item": "fpv", "capacity": 5, "price": 1}
+        created = api.post("planner", LINES, json=body)
+        assert created.status_code == 201, created.text
+
+        response = api.delete("planner", f"{LINES}/{created.json()['id']}")
+
+        assert response.status_code == 204, response.text

@@ -50,6 +50,8 @@ EXTRA = (
     "/industry/stock",
     "/industry/lines/1/edit",
     "/industry/expansions/1/edit",
+    "/industry/producers/1/lines/new",
+    "/industry/producers/1/expansions/new",
     "/registry",
     "/users/1/edit",
 )

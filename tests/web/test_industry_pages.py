@@ -263,21 +263,67 @@ class TestAddingAndDeletingLines:
         assert response.status_code == 422
         assert "no-such-item" in field_error(response.text, "item")
 
-    def test_a_taken_code_is_refused_above_the_form(self, pages: Pages) -> None:
+    @pytest.mark.parametrize(
+        ("language", "message"),
+        [
+            ("en", 'The code "l2" is taken: choose another.'),
+            ("uk", "Код «l2» уже зайнятий: виберіть інший."),
+        ],
+    )
+    def test_a_taken_code_is_refused_beside_the_code_in_the_page_s_language(
+        self, pages: Pages, language: str, message: str
+    ) -> None:
         producer_id = pages.record_id("/producers", code="p1")
+        client = pages.as_user("planner", language=language)
+        before = audit_events(pages)
 
-        response = pages.as_user("planner").post(
-            f"/industry/producers/{producer_id}/lines", data=new_line(code="l2")
-        )
+        response = client.post(f"/industry/producers/{producer_id}/lines", data=new_line(code="l2"))
 
         assert response.status_code == 409
-        assert "a line with code &#34;l2&#34; exists" in response.text
+        assert field_error(response.text, "code") == message
+        assert "exists" not in response.text  # the service's English stays out of the page
+        assert 'value="l2"' in response.text
+        assert audit_events(pages) == before
+
+    def test_a_line_in_a_queued_plan_run_s_input_is_kept_naming_the_run(self, pages: Pages) -> None:
+        producer_id = pages.record_id("/producers", code="p1")
+        client = pages.as_user("planner", language="uk")
+        client.post(f"/industry/producers/{producer_id}/lines", data=new_line())
+        line_id = pages.record_id("/lines", code="p1-fpv")
+        run_id = pages.start_plan()  # queued: its input holds the new line
+        before = audit_events(pages)
+
+        response = client.post(f"/industry/lines/{line_id}/delete", data={"version": "1"})
+
+        assert response.status_code == 409
+        assert "Цю лінію не можна видалити" in response.text
+        assert (
+            f"Розрахунки планів у черзі або в роботі з цим записом у вхідних даних: {run_id}"
+        ) in response.text
+        assert audit_events(pages) == before
+        assert api(pages, f"/lines/{line_id}")["code"] == "p1-fpv"
 
     def test_an_auditor_may_not_add_a_line(self, pages: Pages) -> None:
         producer_id = pages.record_id("/producers", code="p1")
         client = pages.as_user("auditor")
         assert client.get(f"/industry/producers/{producer_id}/lines/new").status_code == 403
         assert 'id="add-line"' not in client.get(f"/industry/producers/{producer_id}").text
+
+    def test_a_capacity_beyond_any_float_is_marked_beside_it(self, pages: Pages) -> None:
+        """400 nines were a 500 (OverflowError in the record's schema)."""
+        producer_id = pages.record_id("/producers", code="p1")
+        client = pages.as_user("planner")
+        before = audit_events(pages)
+
+        response = client.post(
+            f"/industry/producers/{producer_id}/lines", data=new_line(capacity="9" * 400)
+        )
+
+        assert response.status_code == 422
+        assert field_error(response.text, "capacity").endswith(
+            "is too large to store exactly (> 2**53)"
+        )
+        assert audit_events(pages) == before
 
     def test_a_line_nothing_refers_to_is_deleted(self, pages: Pages) -> None:
         producer_id = pages.record_id("/producers", code="p1")
@@ -397,6 +443,18 @@ class TestAddingAndDeletingExpansions:
         assert deleted.status_code == 303
         assert deleted.headers["location"] == f"/industry/producers/{producer_id}?deleted=1"
         assert api(pages, "/expansions?code=p1-e9")["items"] == []
+
+    def test_a_taken_code_is_refused_beside_the_code(self, pages: Pages) -> None:
+        producer_id = pages.record_id("/producers", code="p1")
+
+        response = pages.as_user("producer").post(
+            f"/industry/producers/{producer_id}/expansions",
+            data={"code": "e1", "line": "l1", "added_capacity": "1", "capex": "1"}
+            | {"start": "0", "delay": "0"},
+        )
+
+        assert response.status_code == 409
+        assert field_error(response.text, "code") == 'The code "e1" is taken: choose another.'
 
     def test_a_producer_cannot_add_an_expansion_to_another_producer_s_line(
         self, pages: Pages

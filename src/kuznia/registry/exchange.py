@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 from kuznia.auth.permissions import Action, Scope
 from kuznia.errors import Conflict, FieldProblem, InvalidInput
 from kuznia.instance.errors import InstanceError
+from kuznia.instance.schema import Instance
 from kuznia.io.workbook import (
     CellProblem,
     WorkbookError,
     read_registry,
     write_registry_workbook,
 )
+from kuznia.registry import repository
 from kuznia.registry.snapshot import (
     ImportReport,
     RegistryEmptyError,
@@ -98,6 +100,7 @@ def import_registry_workbook(*, session: Session, scope: Scope, content: bytes) 
             workbook = read_registry(path)
         except WorkbookError as error:
             raise WorkbookRefused(error.problems) from None
+    _refuse_dropping_active_inputs(session=session, instance=workbook.instance)
     try:
         return import_instance(
             session=session,
@@ -114,3 +117,26 @@ def import_registry_workbook(*, session: Session, scope: Scope, content: bytes) 
         raise Conflict(
             f"the registry cannot be replaced: other records refer to it ({first[:200]})"
         ) from None
+
+
+def _refuse_dropping_active_inputs(*, session: Session, instance: Instance) -> None:
+    """A line or an expansion in a queued or running plan run's input stays while the run
+    does (as a delete is refused, kuznia.registry.service): a workbook without it is refused
+    (409) naming the runs and the codes."""
+    lines = {line.id for line in instance.lines}
+    expansions = {expansion.id for expansion in instance.expansions}
+    problems = []
+    for run_id, run_lines, run_expansions in repository.active_run_inputs(session=session):
+        dropped = sorted(run_lines - lines) + sorted(run_expansions - expansions)
+        if dropped:
+            shown = ", ".join(dropped[:5]) + (
+                f" and {len(dropped) - 5} more" if len(dropped) > 5 else ""
+            )
+            problems.append(FieldProblem(f"plan_runs.{run_id}", shown, code="still_referenced"))
+    if problems:
+        raise Conflict(
+            "the workbook drops lines or expansions that plan runs queued or running read: "
+            + "; ".join(f"run {p.field.split('.')[1]}: {p.message}" for p in problems)
+            + ": wait for them to finish or cancel them, then import again",
+            problems=problems,
+        )

@@ -94,6 +94,9 @@ def check_document(
         for path, value in integers(document, ())
         if abs(value) > LARGEST_EXACT_INT
     ]
+    if problems:
+        # Checked no further: such an integer may not even convert to a float (OverflowError).
+        raise InvalidInput(f"the {section.noun} breaks the format's rules", problems=problems)
     try:
         record = section.record.model_validate(dict(document))
     except ValidationError as error:

@@ -3,6 +3,7 @@ only its organisation's rows, here, whatever route asked."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -134,8 +135,8 @@ REFERENCES_SHOWN = 5
 
 def line_references(*, session: Session, line: models.Line) -> dict[str, list[str]]:
     """What refers to `line` and would be left pointing at nothing were it deleted, by kind
-    (`expansions`, `commitments`, `contracts`, `guarantees`, `plan_runs`: runs that deliver
-    from it), each with the first few codes, numbers or ids; kinds with none are left out."""
+    (`expansions`, `commitments`, `contracts`, `guarantees`, `active_plan_runs`: runs queued
+    or running with it in their input, `plan_runs`: runs that deliver from it), each with the first few codes, numbers or ids; kinds with none are left out."""
     shown = REFERENCES_SHOWN
     found = {
         "expansions": list(
@@ -171,6 +172,7 @@ def line_references(*, session: Session, line: models.Line) -> dict[str, list[st
                 .limit(shown)
             )
         ),
+        "active_plan_runs": active_runs_with(session=session, kind="lines", code=line.code),
         "plan_runs": [
             str(i)
             for i in session.scalars(
@@ -202,4 +204,60 @@ def expansion_references(*, session: Session, expansion: models.Expansion) -> di
             .limit(REFERENCES_SHOWN)
         )
     ]
-    return {"plan_runs": runs} if runs else {}
+    found = {
+        "active_plan_runs": active_runs_with(
+            session=session, kind="expansions", code=expansion.code
+        ),
+        "plan_runs": runs,
+    }
+    return {kind: ids for kind, ids in found.items() if ids}
+
+
+def active_runs_with(*, session: Session, kind: str, code: str) -> list[str]:
+    """The ids of the plan runs queued or running whose input (the registry as it was when
+    each was asked for) holds the `kind` ("lines" or "expansions") record `code`: they will
+    deliver from it or choose it, so it must outlive them."""
+    runs = session.execute(
+        select(models.PlanRun.id, models.PlanRun.instance)
+        .where(
+            models.PlanRun.status.in_([models.PlanRunStatus.queued, models.PlanRunStatus.running])
+        )
+        .order_by(models.PlanRun.id)
+    )
+    quoted = json.dumps(code, ensure_ascii=False)
+    ids: list[str] = []
+    for run_id, instance in runs:
+        # A quick look first: few inputs name the code at all, and parsing is the cost.
+        if quoted not in instance:
+            continue
+        records = json.loads(instance).get(kind) or []
+        if any(isinstance(record, dict) and record.get("id") == code for record in records):
+            ids.append(str(run_id))
+            if len(ids) == REFERENCES_SHOWN:
+                break
+    return ids
+
+
+def active_run_inputs(*, session: Session) -> list[tuple[int, set[str], set[str]]]:
+    """Each plan run queued or running, with the codes of the lines and of the expansions
+    in its input, by run id."""
+    runs = session.execute(
+        select(models.PlanRun.id, models.PlanRun.instance)
+        .where(
+            models.PlanRun.status.in_([models.PlanRunStatus.queued, models.PlanRunStatus.running])
+        )
+        .order_by(models.PlanRun.id)
+    )
+    found = []
+    for run_id, instance in runs:
+        document = json.loads(instance)
+        codes = [
+            {
+                str(record["id"])
+                for record in document.get(kind) or []
+                if isinstance(record, dict) and "id" in record
+            }
+            for kind in ("lines", "expansions")
+        ]
+        found.append((run_id, codes[0], codes[1]))
+    return found

@@ -148,13 +148,14 @@ REFERRING = {
     "commitments": "signed commitments (ids)",
     "contracts": "contracts",
     "guarantees": "guarantees",
+    "active_plan_runs": "plan runs queued or running with it in their input (ids)",
     "plan_runs": "plan runs that deliver from it or choose it (ids)",
 }
 
 
 def _refuse_if_referenced(session: Session, section: Section, row: Any) -> None:
     """A line or an expansion that contracts, guarantees, commitments, expansions or plan
-    runs refer to stays (409; each kind a problem of code `still_referenced`, its field the
+    runs (finished ones by their results, queued or running ones by their input) refer to stays (409; each kind a problem of code `still_referenced`, its field the
     kind, its message the first few codes, numbers or ids): deleting it
     would leave them pointing at nothing (contracts and plan results name it by code, which
     no foreign key guards)."""
@@ -216,7 +217,10 @@ def _require_unique(
     if section.has_code and repository.code_taken(
         session=session, section=section, code=record.id, other_than=other_than
     ):
-        raise Conflict(f'a {section.noun} with code "{record.id}" exists')
+        raise Conflict(
+            f'a {section.noun} with code "{record.id}" exists',
+            problems=[FieldProblem("code", f'"{record.id}" is taken', code="code_taken")],
+        )
     if section is STOCK and repository.stock_of_item_exists(
         session=session, item_id=referenced["item"].id, other_than=other_than
     ):

@@ -252,8 +252,19 @@ def _save(
         )
 
     state = forms.FormState()
+    lang = language_of(request)
+
+    def taken(error: KuzniaError) -> int | None:
+        # a code another record has: said beside the code, in the page's words
+        if not isinstance(error, Conflict) or "code" not in fields:
+            return None
+        if not any(problem.code == "code_taken" for problem in error.problems):
+            return None
+        state.errors["code"] = lang.gettext(CODE_TAKEN, code=changes.get("code", ""))
+        return error.status
+
     outcome = forms.submit(
-        call, session=session, state=state, fields=fields, lang=language_of(request)
+        call, session=session, state=state, fields=fields, lang=lang, refused=taken
     )
     if isinstance(outcome, forms.Refused):
         return show(_place_series(state.errors), state.general, outcome.status_code)
@@ -368,11 +379,13 @@ def update_line(
 
 # What refers to a line or an expansion, as a refusal to delete it says it (the service's
 # problems of code `still_referenced`, by field).
+CODE_TAKEN = N_('The code "%(code)s" is taken: choose another.')
 REFERRING = {
     "expansions": N_("Expansion options on it: %(codes)s"),
     "commitments": N_("Signed commitments on it (ids): %(codes)s"),
     "contracts": N_("Contracts for it: %(codes)s"),
     "guarantees": N_("Purchase guarantees for it: %(codes)s"),
+    "active_plan_runs": N_("Plan runs queued or running with it in their input: %(codes)s"),
     "plan_runs": N_("Plan runs that use it: %(codes)s"),
 }
 LINE_REFERRED = N_(
