@@ -132,7 +132,9 @@ def test_a_job_cancelled_on_the_cluster_stops_at_its_next_step(api: Api) -> None
 
 
 def test_the_work_of_a_vanished_dask_worker_is_marked_failed(api: Api, engine: Engine) -> None:
-    run = api.post("planner", RUNS, json={}).json()
+    # a run the cluster has done, then shown as held by a worker that is gone (marked before
+    # the cluster's own worker had finished it, that worker's answer could win the race)
+    run = wait_until_over(api, f"{RUNS}/{api.post('planner', RUNS, json={}).json()['id']}")
     with session_scope(engine) as session:
         session.execute(
             update(models.PlanRun)
