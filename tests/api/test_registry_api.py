@@ -296,6 +296,22 @@ def test_an_integer_too_large_to_store_is_refused_with_its_field(api: Api) -> No
     }
 
 
+def test_a_lead_time_beyond_a_stored_whole_number_is_refused_with_its_field(api: Api) -> None:
+    """SQLite kept 99,999,999,999 and PostgreSQL refused the write with no field named."""
+    body = {"code": "l9", "producer": "p1", "item": "fpv", "capacity": 1, "price": 1}
+
+    response = api.post("planner", LINES, json=body | {"lead_time": 99_999_999_999})
+
+    assert response.status_code == 422, response.text
+    assert response.json()["problems"] == [
+        {
+            "field": "lead_time",
+            "message": "integer 99999999999 is above 2,147,483,647, the largest whole number stored",
+        }
+    ]
+    assert api.get("planner", LINES, params={"code": "l9"}).json()["items"] == []
+
+
 def test_an_integer_too_large_for_a_float_is_refused_with_its_field(api: Api) -> None:
     """10**400 is no float at all: it was a 500 (OverflowError) where a float is expected."""
     body = {"code": "l9", "producer": "p1", "item": "fpv", "capacity": 10**400, "price": 1}

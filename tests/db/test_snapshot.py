@@ -215,6 +215,18 @@ class TestImportRefusals:
             "lines[2].lead_time: integer 9007199254740993 is too large to store exactly (> 2**53)"
         ]
 
+    def test_a_lead_time_beyond_a_stored_whole_number_is_refused(self, engine: Engine) -> None:
+        # SQLite would keep it; PostgreSQL's integer column refuses it
+        text = VARIED.replace('"lead_time": 1,', '"lead_time": 99999999999,')
+
+        with pytest.raises(InstanceError) as raised:
+            load(engine, parse_instance(text))
+
+        assert [str(problem) for problem in raised.value.problems] == [
+            "lines[2].lead_time: integer 99999999999 is above 2,147,483,647, the largest whole "
+            "number stored"
+        ]
+
     def test_a_failure_midway_leaves_the_registry_unchanged(
         self, engine: Engine, monkeypatch: pytest.MonkeyPatch
     ) -> None:

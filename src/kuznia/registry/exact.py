@@ -12,6 +12,39 @@ from pydantic import BaseModel
 
 # Doubles hold every integer up to 2**53 exactly; larger ones would come back changed.
 LARGEST_EXACT_INT = 2**53
+# A whole-number column (a lead time, a month, a priority) holds at most this on PostgreSQL.
+LARGEST_STORED_WHOLE = 2**31 - 1
+
+
+@cache
+def whole_number_fields(model: Any) -> frozenset[str]:
+    """The fields of a registry table stored in a 32-bit integer column (not its keys)."""
+    from sqlalchemy import BigInteger, Integer
+
+    return frozenset(
+        column.name
+        for column in model.__table__.columns
+        if isinstance(column.type, Integer)
+        and not isinstance(column.type, BigInteger)
+        and not column.primary_key
+        and not column.foreign_keys
+    )
+
+
+def beyond_whole_columns(model: Any, record: Mapping[str, Any]) -> Iterator[tuple[str, int]]:
+    """The fields of `record` that `model` keeps in a 32-bit integer column and that hold an
+    integer beyond it (SQLite would keep it, PostgreSQL refuse the whole write); one beyond
+    2**53 is left to the exactness check, which names it already."""
+    for name in sorted(whole_number_fields(model)):
+        value = record.get(name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            continue
+        if LARGEST_STORED_WHOLE < abs(value) <= LARGEST_EXACT_INT:
+            yield name, value
+
+
+def beyond_whole_message(value: int) -> str:
+    return f"integer {value} is above {LARGEST_STORED_WHOLE:,}, the largest whole number stored"
 
 
 def integers(

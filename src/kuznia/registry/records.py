@@ -21,6 +21,8 @@ from kuznia.instance.io import describe_errors
 from kuznia.instance.validate import find_problems
 from kuznia.registry.exact import (
     LARGEST_EXACT_INT,
+    beyond_whole_columns,
+    beyond_whole_message,
     defaulted_fields,
     given_number,
     integers,
@@ -94,6 +96,10 @@ def check_document(
         for path, value in integers(document, ())
         if abs(value) > LARGEST_EXACT_INT
     ]
+    problems.extend(
+        FieldProblem(_api_field(name), beyond_whole_message(value))
+        for name, value in beyond_whole_columns(section.model, document)
+    )
     if problems:
         # Checked no further: such an integer may not even convert to a float (OverflowError).
         raise InvalidInput(f"the {section.noun} breaks the format's rules", problems=problems)

@@ -43,6 +43,8 @@ from kuznia.instance.validate import find_problems, in_document_order
 from kuznia.registry.bulk import REGISTRY_TABLES, Row, ids, insert_rows, table_of
 from kuznia.registry.exact import (
     LARGEST_EXACT_INT,
+    beyond_whole_columns,
+    beyond_whole_message,
     defaulted_fields,
     given_number,
     integers,
@@ -166,6 +168,12 @@ def _problems(instance: Instance) -> list[Problem]:
         Problem.at(path, f"integer {value} is too large to store exactly (> 2**53)")
         for path, value in integers(document, ())
         if abs(value) > LARGEST_EXACT_INT
+    )
+    problems.extend(
+        Problem.at((section.name, k, name), beyond_whole_message(value))
+        for section in INSTANCE_SECTIONS
+        for k, record in enumerate(document.get(section.name) or [])
+        for name, value in beyond_whole_columns(section.model, record)
     )
     return in_document_order(problems)
 
