@@ -3,9 +3,8 @@ only its organisation's rows, here, whatever route asked."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session, selectinload
@@ -14,6 +13,7 @@ from sqlalchemy.orm.interfaces import LoaderOption
 from kuznia import models
 from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.errors import NotFound
+from kuznia.instance import parse_stored
 from kuznia.pagination import PageParams, paginate
 from kuznia.registry.schemas import RecordFilters
 from kuznia.registry.sections import FUNDS, PRODUCERS, Section
@@ -131,133 +131,101 @@ def first_fund_code(*, session: Session, kind: str | None = None) -> str | None:
 
 # How many of the records that refer to a line or an expansion a refusal names.
 REFERENCES_SHOWN = 5
+ACTIVE = (models.PlanRunStatus.queued, models.PlanRunStatus.running)
+
+
+def _first(session: Session, statement: Select[Any]) -> list[str]:
+    """The first few values `statement` selects, as text."""
+    return [str(value) for value in session.scalars(statement.limit(REFERENCES_SHOWN))]
 
 
 def line_references(*, session: Session, line: models.Line) -> dict[str, list[str]]:
     """What refers to `line` and would be left pointing at nothing were it deleted, by kind
     (`expansions`, `commitments`, `contracts`, `guarantees`, `active_plan_runs`: runs queued
-    or running with it in their input, `plan_runs`: runs that deliver from it), each with the first few codes, numbers or ids; kinds with none are left out."""
-    shown = REFERENCES_SHOWN
+    or running with it in their input, `plan_runs`: runs that deliver from it), each with the
+    first few codes, numbers or ids; kinds with none are left out."""
+    delivery = models.PlanRunDelivery
     found = {
-        "expansions": list(
-            session.scalars(
-                select(models.Expansion.code)
-                .where(models.Expansion.line_id == line.id)
-                .order_by(models.Expansion.id)
-                .limit(shown)
-            )
+        "expansions": _first(
+            session,
+            select(models.Expansion.code)
+            .where(models.Expansion.line_id == line.id)
+            .order_by(models.Expansion.id),
         ),
-        "commitments": [
-            str(i)
-            for i in session.scalars(
-                select(models.Commitment.id)
-                .where(models.Commitment.line_id == line.id)
-                .order_by(models.Commitment.id)
-                .limit(shown)
-            )
-        ],
-        "contracts": list(
-            session.scalars(
-                select(models.Contract.number)
-                .where(models.Contract.line == line.code)
-                .order_by(models.Contract.id)
-                .limit(shown)
-            )
+        "commitments": _first(
+            session,
+            select(models.Commitment.id)
+            .where(models.Commitment.line_id == line.id)
+            .order_by(models.Commitment.id),
         ),
-        "guarantees": list(
-            session.scalars(
-                select(models.Guarantee.number)
-                .where(models.Guarantee.line == line.code)
-                .order_by(models.Guarantee.id)
-                .limit(shown)
-            )
+        "contracts": _first(
+            session,
+            select(models.Contract.number)
+            .where(models.Contract.line == line.code)
+            .order_by(models.Contract.id),
+        ),
+        "guarantees": _first(
+            session,
+            select(models.Guarantee.number)
+            .where(models.Guarantee.line == line.code)
+            .order_by(models.Guarantee.id),
         ),
         "active_plan_runs": active_runs_with(session=session, kind="lines", code=line.code),
-        "plan_runs": [
-            str(i)
-            for i in session.scalars(
-                select(models.PlanRunDelivery.run_id)
-                .where(
-                    models.PlanRunDelivery.line == line.code, models.PlanRunDelivery.quantity > 0
-                )
-                .distinct()
-                .order_by(models.PlanRunDelivery.run_id)
-                .limit(shown)
-            )
-        ],
+        "plan_runs": _first(
+            session,
+            select(delivery.run_id)
+            .where(delivery.line == line.code, delivery.quantity > 0)
+            .distinct()
+            .order_by(delivery.run_id),
+        ),
     }
     return {kind: codes for kind, codes in found.items() if codes}
 
 
 def expansion_references(*, session: Session, expansion: models.Expansion) -> dict[str, list[str]]:
     """The plan runs that chose `expansion` (at any level above 0), as `line_references`."""
-    runs = [
-        str(i)
-        for i in session.scalars(
-            select(models.PlanRunExpansion.run_id)
-            .where(
-                models.PlanRunExpansion.expansion == expansion.code,
-                models.PlanRunExpansion.level > 0,
-            )
-            .distinct()
-            .order_by(models.PlanRunExpansion.run_id)
-            .limit(REFERENCES_SHOWN)
-        )
-    ]
+    chosen = models.PlanRunExpansion
     found = {
         "active_plan_runs": active_runs_with(
             session=session, kind="expansions", code=expansion.code
         ),
-        "plan_runs": runs,
+        "plan_runs": _first(
+            session,
+            select(chosen.run_id)
+            .where(chosen.expansion == expansion.code, chosen.level > 0)
+            .distinct()
+            .order_by(chosen.run_id),
+        ),
     }
     return {kind: ids for kind, ids in found.items() if ids}
 
 
-def active_runs_with(*, session: Session, kind: str, code: str) -> list[str]:
+def active_runs_with(
+    *, session: Session, kind: Literal["lines", "expansions"], code: str
+) -> list[str]:
     """The ids of the plan runs queued or running whose input (the registry as it was when
-    each was asked for) holds the `kind` ("lines" or "expansions") record `code`: they will
-    deliver from it or choose it, so it must outlive them."""
-    runs = session.execute(
-        select(models.PlanRun.id, models.PlanRun.instance)
-        .where(
-            models.PlanRun.status.in_([models.PlanRunStatus.queued, models.PlanRunStatus.running])
-        )
-        .order_by(models.PlanRun.id)
-    )
-    quoted = json.dumps(code, ensure_ascii=False)
-    ids: list[str] = []
-    for run_id, instance in runs:
-        # A quick look first: few inputs name the code at all, and parsing is the cost.
-        if quoted not in instance:
-            continue
-        records = json.loads(instance).get(kind) or []
-        if any(isinstance(record, dict) and record.get("id") == code for record in records):
-            ids.append(str(run_id))
-            if len(ids) == REFERENCES_SHOWN:
-                break
-    return ids
+    each was asked for) holds the `kind` record `code`: they will deliver from it or choose
+    it, so it must outlive them."""
+    found = [
+        str(run_id)
+        for run_id, lines, expansions in active_run_inputs(session=session)
+        if code in (lines if kind == "lines" else expansions)
+    ]
+    return found[:REFERENCES_SHOWN]
 
 
 def active_run_inputs(*, session: Session) -> list[tuple[int, set[str], set[str]]]:
     """Each plan run queued or running, with the codes of the lines and of the expansions
-    in its input, by run id."""
+    in its input, by run id (inputs read by `parse_stored`, which remembers the last few)."""
     runs = session.execute(
         select(models.PlanRun.id, models.PlanRun.instance)
-        .where(
-            models.PlanRun.status.in_([models.PlanRunStatus.queued, models.PlanRunStatus.running])
-        )
+        .where(models.PlanRun.status.in_(ACTIVE))
         .order_by(models.PlanRun.id)
     )
     found = []
-    for run_id, instance in runs:
-        document = json.loads(instance)
-        codes = [
-            {
-                str(record["id"])
-                for record in document.get(kind) or []
-                if isinstance(record, dict) and "id" in record
-            }
-            for kind in ("lines", "expansions")
-        ]
-        found.append((run_id, codes[0], codes[1]))
+    for run_id, text in runs:
+        instance = parse_stored(text)
+        lines = {record.id for record in instance.lines}
+        expansions = {record.id for record in instance.expansions}
+        found.append((run_id, lines, expansions))
     return found
