@@ -67,6 +67,14 @@ class Settings(BaseSettings):
     database_connect_timeout: int = Field(
         default=10, ge=1, description="Seconds to wait for a PostgreSQL connection to open."
     )
+    database_pool_size: int = Field(
+        default=20,
+        ge=1,
+        le=1000,
+        description="PostgreSQL connections a process keeps open for its requests; as many again "
+        "may open for a burst. Below the requests a process serves at once, connections are "
+        "opened and closed under load (each costs the server a process start).",
+    )
     plan_workers: int = Field(
         default=1,
         ge=1,

@@ -35,7 +35,7 @@ def test_an_appending_transaction_commits_without_waiting_then_waits_for_the_flu
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     flushes: list[bool] = []
-    monkeypatch.setattr(audit_chain, "wait_for_flush", lambda _session: flushes.append(True))
+    monkeypatch.setattr(audit_chain, "wait_for_flush", lambda _connection: flushes.append(True))
     seen = _synchronous_commit_at_commit(engine)
     session = session_factory(engine)()
     set_actor(session, PLANNER)
@@ -57,7 +57,7 @@ def test_a_transaction_that_appends_nothing_commits_as_usual(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     flushes: list[bool] = []
-    monkeypatch.setattr(audit_chain, "wait_for_flush", lambda _session: flushes.append(True))
+    monkeypatch.setattr(audit_chain, "wait_for_flush", lambda _connection: flushes.append(True))
     seen = _synchronous_commit_at_commit(engine)
     session = session_factory(engine)()
     try:
@@ -82,13 +82,48 @@ def test_waiting_for_the_flush_covers_an_earlier_commit_that_did_not_wait(
         connection.commit()
         committed_at = connection.exec_driver_sql("SELECT pg_current_wal_insert_lsn()").scalar()
         connection.commit()
-        session = session_factory(engine)()
-        try:
-            audit_chain.wait_for_flush(session)
-        finally:
-            session.close()
+        with engine.connect() as other:
+            audit_chain.wait_for_flush(other)
         flushed = connection.execute(
             text("SELECT pg_current_wal_flush_lsn() >= CAST(:lsn AS pg_lsn)"),
             {"lsn": committed_at},
         )
         assert flushed.scalar() is True
+
+
+def test_the_flush_is_waited_for_on_the_committing_connection_before_commit_returns(
+    engine: Engine,
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's WAL")
+    checkouts: list[int] = []
+    written_at_commit: list[str] = []
+
+    def on_checkout(dbapi_connection: Any, *_args: Any) -> None:
+        checkouts.append(id(dbapi_connection))
+
+    def on_commit(connection: Any) -> None:
+        lsn = connection.exec_driver_sql("SELECT pg_current_wal_insert_lsn()").scalar_one()
+        written_at_commit.append(str(lsn))
+
+    event.listen(engine, "checkout", on_checkout)
+    event.listen(engine, "commit", on_commit)
+    session = session_factory(engine)()
+    set_actor(session, PLANNER)
+    try:
+        session.add(models.Grouping(code="g-2", name="G 2"))
+        audit_chain.commit_then_flush(session)
+    finally:
+        session.close()
+        event.remove(engine, "checkout", on_checkout)
+        event.remove(engine, "commit", on_commit)
+    # one connection for the write and its barrier: no second checkout, no second ping
+    assert len(checkouts) == 1
+    with engine.connect() as check:
+        flushed = check.execute(
+            text("SELECT pg_current_wal_flush_lsn() >= CAST(:lsn AS pg_lsn)"),
+            {"lsn": written_at_commit[0]},
+        )
+        assert flushed.scalar() is True
+    with session_scope(engine) as check:
+        assert verify(session=check).intact

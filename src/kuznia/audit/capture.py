@@ -26,6 +26,7 @@ from kuznia.audit.chain import (
     append_pending,
     defer,
     drop_pending,
+    flush_after_commit,
     forget_pending,
 )
 
@@ -54,6 +55,7 @@ def install(session_class: type[Session]) -> None:
     if not event.contains(session_class, "after_flush", _after_flush):
         event.listen(session_class, "after_flush", _after_flush)
         event.listen(session_class, "before_commit", _before_commit)
+        event.listen(session_class, "after_commit", flush_after_commit)
         event.listen(session_class, "after_soft_rollback", _after_soft_rollback)
         event.listen(session_class, "after_transaction_end", _after_transaction_end)
     append_on_commit(session_class)

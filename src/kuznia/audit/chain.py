@@ -152,14 +152,23 @@ def append_pending(*, session: Session) -> int:
     if not waiting:
         return 0
     without_flush = bool(session.info.get(WITHOUT_FLUSH_KEY))
+    connection = session.connection()
     appended = _append_rows(
-        session.connection(),
-        [(actor, change) for _, actor, change in waiting],
-        without_flush=without_flush,
+        connection, [(actor, change) for _, actor, change in waiting], without_flush=without_flush
     )
     if without_flush:
-        session.info[_NOT_FLUSHED_KEY] = True
+        # waited for once the COMMIT is done, on this same connection (`flush_after_commit`)
+        session.info[_NOT_FLUSHED_KEY] = connection
     return appended
+
+
+def flush_after_commit(session: Session) -> None:
+    """After a commit that did not wait for the disk (`commit_then_flush`): wait for the
+    flush before the commit returns to its caller (a session's `after_commit` hook, run while
+    the session still holds the transaction's connection)."""
+    connection: Connection | None = session.info.pop(_NOT_FLUSHED_KEY, None)
+    if connection is not None:
+        wait_for_flush(connection)
 
 
 def drop_pending(*, session: Session, transaction: SessionTransaction) -> None:
@@ -273,8 +282,8 @@ def _append_with_head(count: int, dialect: Dialect) -> str:
 def commit_then_flush(session: Session) -> None:
     """Commit the session's transaction, its pending events appended; return once it is
     durable. On PostgreSQL a transaction that appends to the chain commits without waiting
-    for the disk (the head and every row lock released at once), then a transaction of its
-    own waits for the WAL's flush through it (decision 0019): the head is held for the append
+    for the disk (the head and every row lock released at once), then waits for the WAL's
+    flush through it on the same connection (decision 0019): the head is held for the append
     and the COMMIT, not for the fsync, and concurrent flushes share one. A transaction that
     appended nothing, and SQLite's, commit as usual."""
     if session.get_bind().dialect.name != "postgresql":
@@ -282,24 +291,31 @@ def commit_then_flush(session: Session) -> None:
         return
     session.info[WITHOUT_FLUSH_KEY] = True
     try:
-        session.commit()
+        session.commit()  # its after_commit hook waits for the flush (`flush_after_commit`)
     finally:
         session.info.pop(WITHOUT_FLUSH_KEY, None)
-        not_flushed = session.info.pop(_NOT_FLUSHED_KEY, False)
-    if not_flushed:
-        wait_for_flush(session)
+        session.info.pop(_NOT_FLUSHED_KEY, None)
 
 
-def wait_for_flush(session: Session) -> None:
+def wait_for_flush(connection: Connection) -> None:
     """Return once PostgreSQL has flushed to disk the WAL of every transaction committed
-    before the call (a COMMIT that waits for the flush of its own record, which follows
-    theirs)."""
-    with (
-        session.get_bind()
-        .engine.connect()
-        .execution_options(isolation_level="AUTOCOMMIT") as connection
-    ):
-        connection.exec_driver_sql(_FLUSH_BARRIER)
+    before the call: a one-statement transaction writing a WAL record and committing
+    synchronously (it waits for the flush of its own commit record, which follows theirs).
+
+    Run through the driver on `connection` between transactions (its last one committed, the
+    session not yet done with it): SQLAlchemy would begin a transaction around it and the
+    session would roll that back; a second pooled connection would cost a checkout and a
+    ping per write."""
+    driver = connection.connection.dbapi_connection
+    if driver is None:  # never: the session holds the connection until after this hook
+        raise LookupError("the committed transaction's connection is gone")
+    driver.autocommit = True
+    cursor = driver.cursor()
+    try:
+        cursor.execute(_FLUSH_BARRIER)
+    finally:
+        cursor.close()
+        driver.autocommit = False
 
 
 @dataclass(frozen=True)

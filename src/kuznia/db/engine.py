@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, exc
 from sqlalchemy import create_engine as sqlalchemy_create_engine
 from sqlalchemy.engine import URL, make_url
 
@@ -22,6 +23,14 @@ SQLITE_SYNCHRONOUS = "FULL"
 POSTGRESQL_CONNECT_TIMEOUT = 10
 # Execution option naming how an SQLite transaction begins: "DEFERRED" or "IMMEDIATE".
 SQLITE_BEGIN = "sqlite_begin"
+# A pooled server connection idle longer than this is pinged before it is handed out (one
+# round trip); one used more recently is handed out as it is: under load every request
+# would otherwise pay a ping (issue 16). The bound: a request that begins within this time of
+# its connection's last use and meets a database restart in between fails once (the pool is
+# then replaced; a ledger write sent again under its client key is recorded once).
+PING_AFTER_IDLE_SECONDS = 1.0
+# Where a pooled connection's record keeps when it was last given back.
+_RETURNED_AT = "kuznia.returned_at"
 
 
 def create_engine_for(url: str | URL, **options: Any) -> Engine:
@@ -29,12 +38,14 @@ def create_engine_for(url: str | URL, **options: Any) -> Engine:
     (SAVEPOINTs included) and WAL, and its file's directory is made if missing."""
     url = make_url(url)
     if url.get_backend_name() != "sqlite":
-        options.setdefault("pool_pre_ping", True)
         if url.get_backend_name() == "postgresql":
             # a server that does not answer fails the connect, instead of hanging the request
             connect_args = options.setdefault("connect_args", {})
             connect_args.setdefault("connect_timeout", POSTGRESQL_CONNECT_TIMEOUT)
-        return sqlalchemy_create_engine(url, **options)
+        engine = sqlalchemy_create_engine(url, **options)
+        if not options.get("pool_pre_ping"):
+            _ping_when_idle(engine)
+        return engine
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     connect_args = options.pop("connect_args", {})
@@ -44,6 +55,29 @@ def create_engine_for(url: str | URL, **options: Any) -> Engine:
     return engine
 
 
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before handing it out only when it was idle for more than
+    `PING_AFTER_IDLE_SECONDS` (SQLAlchemy's `pool_pre_ping` pings at every checkout); a ping
+    that finds the server gone replaces every pooled connection, as `pool_pre_ping` does."""
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.pop(_RETURNED_AT, None)
+        if returned_at is None or time.monotonic() - returned_at <= PING_AFTER_IDLE_SECONDS:
+            return  # new, or used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.InvalidatePoolError() from error
+            raise
+
+
 def database_engine(settings: Settings | None = None) -> Engine:
     """An engine for the database that `settings` (by default, the environment) names."""
     settings = settings or Settings()
@@ -51,6 +85,10 @@ def database_engine(settings: Settings | None = None) -> Engine:
         return create_engine_for(
             settings.database_url,
             connect_args={"connect_timeout": settings.database_connect_timeout},
+            # kept open: a request holds one connection, and under load a pool smaller than the
+            # requests in flight opened and closed one per request (issue 16)
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_pool_size,
         )
     return create_engine_for(settings.database_url)
 
