@@ -109,3 +109,22 @@ def test_a_rolled_back_transaction_appends_nothing(engine: Engine) -> None:
     with session_scope(engine, PLANNER) as session:
         session.add(item("after"))
     assert chain(engine) == [(1, "create", "items", "after")]
+
+
+def test_many_events_of_one_transaction_are_stored_exactly_and_chained(engine: Engine) -> None:
+    """More events than fit one statement with the head's move (a ledger batch's): on
+    PostgreSQL they go by COPY, whose text stream must keep every character and every NULL."""
+    awkward = 'tab\there, new\nline, back\\slash, "quotes", \\N, кирилиця, emoji 🛡'
+    changes = [
+        Change("update", "items", f"i-{n}", None if n % 2 else {"n": n}, {"note": awkward, "n": n})
+        for n in range(250)
+    ]
+    with session_scope(engine, PLANNER) as session:
+        record(session=session, changes=changes)
+    with session_scope(engine) as session:
+        events = list(session.scalars(select(models.AuditEvent).order_by(models.AuditEvent.seq)))
+        assert verify(session=session).intact
+    assert [e.seq for e in events] == list(range(1, 251))
+    assert [json.loads(e.after) for e in events] == [{"note": awkward, "n": n} for n in range(250)]
+    assert [e.before for e in events[:2]] == ['{"n":0}', None]
+    assert {e.actor for e in events} == {PLANNER.name}

@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 from kuznia.audit import verify
 from kuznia.audit.reconcile import reconcile
 from kuznia.db import session_scope
+from kuznia.db.session import session_factory
+from kuznia.logistics import repository
 from kuznia.models import AuditEvent, Dispatch, Receipt
 from tests.logistics.conftest import World
 from tests.logistics.test_ledger import count, dispatch_body, receipt_body, stock_of
@@ -219,3 +221,36 @@ class TestAllOrNothing:
         answer = world.api.post("planner", BATCHES, json={"events": [receipt("r-1", world.c1, 5)]})
 
         assert answer.status_code == 403
+
+
+class TestRacingKeys:
+    """Between a batch's check of its keys and its insert, a concurrent request may store one
+    of them: the insert then says so (the batch answers 409, to be sent again) and nothing of
+    it is kept: by COPY on PostgreSQL, by INSERT ... ON CONFLICT DO NOTHING on SQLite."""
+
+    def test_an_insert_meeting_a_key_stored_meanwhile_keeps_nothing(self, world: World) -> None:
+        answer = world.api.post(
+            "logistics", BATCHES, json={"events": [receipt("r-1", world.c1, 10)]}
+        )
+        assert answer.status_code == 201
+        with session_scope(world.engine) as session:
+            stored = session.scalars(select(Receipt)).one()
+            columns = [a.key for a in Receipt.__mapper__.column_attrs if a.key != "id"]
+            first = {name: getattr(stored, name) for name in columns}
+        racing = [{**first, "client_key": "r-9"}, first]  # r-1 stored "meanwhile"
+        session = session_factory(world.engine)()
+        try:
+            assert repository.insert_all(session=session, model=Receipt, rows=racing) is None
+        finally:
+            session.rollback()
+            session.close()
+        assert written(world)[0] == 1
+        with session_scope(world.engine) as session:
+            fresh = repository.insert_all(
+                session=session, model=Receipt, rows=[{**first, "client_key": "r-10"}]
+            )
+            assert fresh is not None
+            assert set(fresh) == {"r-10"}
+        assert written(world)[0] == 2
+        with session_scope(world.engine) as session:
+            assert verify(session=session).intact

@@ -16,10 +16,12 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     ColumnElement,
+    Connection,
     CursorResult,
     Select,
     String,
     Table,
+    UniqueConstraint,
     and_,
     any_,
     bindparam,
@@ -37,6 +39,7 @@ from sqlalchemy.orm import Session
 from kuznia.audit.capture import created
 from kuznia.audit.chain import Change, record
 from kuznia.auth.permissions import Access, Action, Scope
+from kuznia.bulk import can_copy, copy_rows
 from kuznia.errors import NotFound
 from kuznia.models import (
     IN_FORCE,
@@ -643,17 +646,22 @@ def insert_all(
     *, session: Session, model: type[Receipt] | type[Dispatch], rows: Sequence[Mapping[str, Any]]
 ) -> dict[str, int] | None:
     """Insert many new receipts or dispatches (as `insert_new`, each row every column but the
-    id), sent by the driver as one prepared statement for all rows (no giant statement to
-    parse); their ids by client key, or None if any key was stored before (some rows were
-    then skipped: the caller rolls the transaction back). Recorded in the audit chain."""
+    id): by PostgreSQL's COPY (psycopg), elsewhere as one prepared statement for all rows (no
+    giant statement to parse); their ids by client key, or None if any key was stored before
+    (the caller rolls the transaction back). Recorded in the audit chain."""
     if not rows:
         return {}
     table: Table = model.__table__  # type: ignore[assignment]
     dialect = session.get_bind().dialect.name
-    statement = _insert_new_statement(table, dialect, returning=False)
-    result = session.execute(statement, [dict(row) for row in rows])
-    if not isinstance(result, CursorResult) or result.rowcount != len(rows):
-        return None
+    connection = session.connection()
+    if can_copy(connection):
+        if not _copied(connection, table, rows):
+            return None
+    else:
+        statement = _insert_new_statement(table, dialect, returning=False)
+        result = session.execute(statement, [dict(row) for row in rows])
+        if not isinstance(result, CursorResult) or result.rowcount != len(rows):
+            return None
     keys = [row["client_key"] for row in rows]
     inserted = {
         key: int(new_id)
@@ -664,6 +672,32 @@ def insert_all(
     }
     _record_created(session, model, rows, inserted)
     return inserted
+
+
+def _copied(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> bool:
+    """Insert every row by PostgreSQL's COPY; False if a client key among them was stored
+    before (the transaction is then spoilt: the caller rolls it back)."""
+    from psycopg.errors import UniqueViolation  # the driver `can_copy` found
+
+    try:
+        copy_rows(connection, table, rows)
+    except UniqueViolation as error:
+        if error.diag.constraint_name == _client_key_constraint(table):
+            return False
+        raise
+    return True
+
+
+@functools.cache
+def _client_key_constraint(table: Table) -> str | None:
+    """The name of the table's unique (organisation, client key) constraint."""
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint) and set(constraint.columns.keys()) == {
+            "organisation_id",
+            "client_key",
+        }:
+            return str(constraint.name)
+    return None
 
 
 @functools.cache
