@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from kuznia.auditing.router import router as audit_router
 from kuznia.auth.router import router as auth_router
 from kuznia.contracts.router import router as contracts_router
+from kuznia.health import router as health_router
 from kuznia.jobs.router import router as jobs_router
 from kuznia.logistics.foreign_router import router as foreign_router
 from kuznia.logistics.router import routers as logistics_routers
@@ -40,4 +41,5 @@ def api_routers() -> list[APIRouter]:
         audit_router,
         targets_router,
         workbench_router,
+        health_router,
     ]

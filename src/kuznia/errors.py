@@ -24,8 +24,10 @@ Exception tree:
      ├── UnsupportedMediaType (415)
      │                             a body of a type the route does not read
      ├── InvalidInput (422)        a value breaks a rule; `problems` names every field
-     └── TooManyAttempts (429)     too many failed logins for an account or an address:
-                                   wait `retry_after` seconds (sent as Retry-After)
+     ├── TooManyAttempts (429)     too many failed logins for an account or an address:
+     │                             wait `retry_after` seconds (sent as Retry-After)
+     └── Unavailable (503)         the database cannot be reached or is busy for now, or its
+                                   schema is behind this version: try again (Retry-After)
 
 The API renders every one of them as `{"error": ClassName, "code": ..., "detail": ...,
 "problems": [...]}`: `code` is the class's machine code (`not_found`, `stale_version`, ...; each
@@ -236,6 +238,23 @@ class TooManyAttempts(KuzniaError):
     code = "too_many_attempts"
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class Unavailable(KuzniaError):
+    """Answered when the database cannot be reached or stays busy, or its schema is not the
+    one this version needs; nothing was done, and the same request may be sent again after
+    `retry_after` seconds."""
+
+    status = 503
+    code = "unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int = 5) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
 

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, JsonValue
 from sqlalchemy import Engine
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
@@ -41,6 +41,7 @@ from kuznia.errors import (
     NotFound,
     StaleVersion,
     TooManyAttempts,
+    Unavailable,
     UnsupportedMediaType,
     error_codes,
 )
@@ -105,6 +106,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         409: "The request clashes with what is stored: a stale version, a duplicate code, "
         "a record others refer to, a run in the wrong state.",
         422: "The request breaks the schema or the format's rules: `problems` names every field.",
+        503: "The database cannot be reached or is busy: nothing was done; send the request "
+        "again after Retry-After seconds.",
     }.items()
 }
 
@@ -252,6 +255,19 @@ def _add_error_handlers(app: FastAPI) -> None:
                 "or a number out of range",
             ),
             status_code=422,
+        )
+
+    @app.exception_handler(OperationalError)
+    async def unavailable(request: Request, error: OperationalError) -> JSONResponse:
+        # the database is down, unreachable, or busy past its timeouts (SQLite's lock, a
+        # deadlock): nothing was done, and the same request may be sent again
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+        refusal = Unavailable(
+            "the database cannot be reached or is busy: nothing was done; send the request "
+            "again in a few seconds"
+        )
+        return JSONResponse(
+            error_body(Unavailable, refusal.detail), status_code=503, headers=refusal.headers
         )
 
     @app.exception_handler(StaleDataError)

@@ -45,6 +45,7 @@ ROLES = ("planner", "admin", "auditor", "producer", "partner", "logistics", "ano
 MATRIX: dict[str, tuple[int, int, int, int, int, int, int]] = {
     #                                       planner admin auditor producer partner logistics anonymous
     "POST /auth/login":                     (200,   200,  200,    200,     200,    200,      200),
+    "GET /health":                          (200,   200,  200,    200,     200,    200,      200),
     "POST /auth/logout":                    (204,   204,  204,    204,     204,    204,      401),
     "GET /auth/me":                         (200,   200,  200,    200,     200,    200,      401),
     "POST /auth/password":                  (422,   422,  422,    422,     422,    422,      401),
@@ -377,6 +378,11 @@ def _request(operation: str) -> Callable[[Build], Build]:
 def _login(world: World, role: str) -> Call:
     email = USERS["planner" if role == "anonymous" else role][0]
     return Call("POST", "/auth/login", json={"email": email, "password": PASSWORD})
+
+
+@_request("GET /health")
+def _health(world: World, role: str) -> Call:
+    return Call("GET", "/health")
 
 
 @_request("POST /auth/logout")
