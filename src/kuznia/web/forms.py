@@ -28,6 +28,7 @@ from kuznia.errors import (
     StaleVersion,
 )
 from kuznia.web import execution
+from kuznia.web import problems as problems_in_words
 from kuznia.web.i18n import N_, Language
 
 T = TypeVar("T")
@@ -46,9 +47,15 @@ KEY_USED = N_(
     "This form was sent before with other values, and those were recorded (see the day's "
     "entries). To record another entry, check the values and send the form again."
 )
+CLASH = N_("What you asked clashes with what is stored now.")
 STALE = N_(
     "Someone else changed this record after you opened it. Open it again to see their "
     "change, then make yours again."
+)
+
+NOT_A_VERSION = N_(
+    'The form names the record\'s version as "%(value)s", which is not a version number. '
+    "Open the record again and make the change again."
 )
 
 
@@ -110,6 +117,17 @@ def whole_number(text: str) -> int:
         return int(cleaned)
     except ValueError:
         raise FormError(NOT_A_WHOLE_NUMBER) from None
+
+
+def version(form: Any, general: list[str], lang: Language) -> int | None:
+    """The record's version a form was made on (its hidden field `version`): a whole number
+    0 or more; else None, and a message naming `version` and the value in `general` (the
+    field is hidden, so its message goes above the form)."""
+    text = str(form.get("version", "")).strip()
+    if text.isascii() and text.isdigit() and len(text) < 12:
+        return int(text)
+    general.append(lang.gettext(NOT_A_VERSION, value=text[:40]))
+    return None
 
 
 def codes(text: str) -> list[str]:
@@ -220,9 +238,10 @@ def submit(
         if isinstance(error, InvalidInput):
             worded = by_code or {}
             problems = [
-                replace(problem, message=worded[problem.code])
-                if problem.code in worded
-                else problem
+                replace(
+                    problem,
+                    message=worded.get(problem.code) or problems_in_words.worded(problem, lang),
+                )
                 for problem in error.problems
             ]
             placed, rest = by_field(problems, fields)
@@ -237,6 +256,7 @@ def submit(
             state.general.append(lang.gettext(STALE))
             return Refused(409)
         if isinstance(error, Conflict):
-            state.general.append(error.detail)
+            # the service's words name the clash exactly; a Ukrainian page says it in general
+            state.general.append(error.detail if lang.code == "en" else lang.gettext(CLASH))
             return Refused(409)
         raise

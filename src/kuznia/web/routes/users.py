@@ -185,22 +185,21 @@ def update_user(
     (left empty: the password stays)."""
     viewer.scope.require("users", Action.write)
     user = auth_service.get_user(session=session, scope=viewer.scope, user_id=user_id)
-    version_text = str(form.get("version", ""))
-    version = int(version_text) if version_text.isdigit() and len(version_text) < 12 else -1
     password = str(form.get("password", ""))
     values: dict[str, Any] = {
         "role": str(form.get("role", "")),
         "organisation": str(form.get("organisation", "")).strip(),
         "active": form.get("active") == "on",
-        "version": version,
+        "version": form.get("version", ""),
     }
     state = forms.FormState(values=values)
+    version = forms.version(form, state.general, language_of(request))
     role = _role(values["role"], state.errors)
     if not values["organisation"]:
         state.errors["organisation"] = CHOOSE_ORGANISATION
     if password != str(form.get("repeated_password", "")):
         state.errors["repeated_password"] = PASSWORDS_DIFFER
-    if state.errors or role is None:
+    if state.errors or role is None or version is None:
         return _edit_page(request, session, viewer, user=user, state=state, status_code=422)
     outcome = forms.submit(
         lambda: auth_service.update_user(
