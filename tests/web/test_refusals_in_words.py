@@ -10,12 +10,15 @@ from html import unescape
 
 import pytest
 
+from kuznia.auth import policy
+from kuznia.auth import service as auth_service
 from kuznia.errors import FieldProblem
 from kuznia.instance import errors as instance_kinds
 from kuznia.instance.validate import ELIGIBLE_REFERENCES, ID_SECTIONS, REFERENCES
 from kuznia.io.excel import XLSX
 from kuznia.io.workbook import problems as cell_kinds
 from kuznia.io.workbook.layout import Kind
+from kuznia.targets import service as targets_service
 from kuznia.web import problems
 from kuznia.web.i18n import Language
 from tests.web.conftest import Pages
@@ -37,8 +40,8 @@ def codes_of(module: object) -> set[str]:
 
 
 def known_problems() -> list[tuple[str, dict[str, str]]]:
-    """Every kind of problem the instance's rules and the workbook reader name, with the
-    noun or the column kind that picks its words."""
+    """Every kind of problem the instance's rules, the workbook reader, targets, users and
+    passwords name, with the noun or the column kind that picks its words."""
     named = {
         instance_kinds.UNKNOWN_REFERENCE: sorted(
             {field for _, field, _ in REFERENCES}
@@ -48,7 +51,12 @@ def known_problems() -> list[tuple[str, dict[str, str]]]:
         instance_kinds.DUPLICATE: sorted({*ID_SECTIONS.values(), "stock"}),
     }
     found: list[tuple[str, dict[str, str]]] = []
-    for code in sorted(codes_of(instance_kinds) | codes_of(cell_kinds)):
+    services = {
+        *targets_service.PROBLEM_KINDS,
+        *auth_service.PROBLEM_KINDS,
+        *policy.PROBLEM_KINDS,
+    }
+    for code in sorted(codes_of(instance_kinds) | codes_of(cell_kinds) | services):
         if code in named:
             found.extend((code, {"noun": noun}) for noun in named[code])
         elif code == cell_kinds.CELL_VALUE:
@@ -62,7 +70,7 @@ def test_the_known_kinds_are_all_there() -> None:
     kinds = {code for code, _ in known_problems()}
 
     assert {"unknown_reference", "outside_horizon", "not_a_code", "cell_value"} <= kinds
-    assert len(known_problems()) > 60
+    assert len(known_problems()) > 80
 
 
 @pytest.mark.parametrize(("code", "params"), known_problems())
@@ -181,6 +189,30 @@ class TestOnUkrainianPages:
         assert re.search(
             rf'<td class="code">{cell}</td><td[^>]*>item</td><td>Виробу «zz» немає.', response.text
         )
+
+
+@pytest.mark.usefixtures("execution")
+def test_a_target_s_refusal_is_said_in_ukrainian(pages: Pages) -> None:
+    target = {"category": "artillery_ammunition", "period": "2026-12", "multiple": "2",
+              "base_month": "2027-01", "note": ""}  # fmt: skip
+
+    response = pages.as_user("planner", language="uk").post("/targets", data=target)
+
+    assert response.status_code == 422
+    assert field_error(response.text, "base_month") == (
+        "Базовий місяць має бути раніше за перший місяць періоду, 2026-12."
+    )
+
+
+def test_a_wrong_current_password_is_said_in_ukrainian(pages: Pages) -> None:
+    response = pages.as_user("producer", language="uk").post(
+        "/account/password",
+        data={"current_password": "not my password at all", "new_password": "x" * 20,
+              "repeated_password": "x" * 20},
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    assert field_error(response.text, "current_password") == "Це не ваш поточний пароль."
 
 
 def test_the_api_keeps_its_english_words(pages: Pages) -> None:

@@ -156,6 +156,21 @@ def by_field(
     return placed, rest
 
 
+def in_words(
+    problems: Iterable[FieldProblem], lang: Language, by_code: Mapping[str, str] | None = None
+) -> list[FieldProblem]:
+    """The services' problems said in the page's language: by the form's own words for their
+    code where `by_code` has them, else by their kind and values (kuznia.web.problems)."""
+    worded = by_code or {}
+    return [
+        replace(
+            problem,
+            message=worded.get(problem.code) or problems_in_words.worded(problem, lang),
+        )
+        for problem in problems
+    ]
+
+
 @dataclass
 class FormState:
     """One form on the page: what was typed, the messages per field and for the whole form
@@ -236,15 +251,7 @@ def submit(
         if status is not None:
             return Refused(status)
         if isinstance(error, InvalidInput):
-            worded = by_code or {}
-            problems = [
-                replace(
-                    problem,
-                    message=worded.get(problem.code) or problems_in_words.worded(problem, lang),
-                )
-                for problem in error.problems
-            ]
-            placed, rest = by_field(problems, fields)
+            placed, rest = by_field(in_words(error.problems, lang, by_code), fields)
             state.errors.update(placed)
             state.general.extend(rest)
             return Refused(422)

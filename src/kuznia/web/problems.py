@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kuznia.auth import policy
+from kuznia.auth import service as auth
 from kuznia.errors import FieldProblem
 from kuznia.instance import errors as kinds
 from kuznia.io.workbook import problems as cells
+from kuznia.targets import service as targets
 from kuznia.web.i18n import N_, Language
 
 CHECK_VALUE = N_("Check this value.")
@@ -68,6 +71,42 @@ WORDING = {
     kinds.WINDOW_REVERSED: N_("The window starts in month %(first)s, after it ends (%(last)s)."),
     kinds.TOO_LARGE_INTEGER: N_("This number is too large to store exactly."),
     kinds.BEYOND_WHOLE: N_("%(value)s is more than the largest whole number stored, %(largest)s."),
+}
+# A user's and a password's problems (kuznia.auth), by kind or code.
+USER_WORDING = {
+    policy.TOO_SHORT: N_("The password needs at least %(count)s characters."),
+    policy.TOO_LONG: N_("The password may have at most %(count)s characters."),
+    policy.COMMON: N_("This password is on the list of common passwords: choose another."),
+    policy.EMAIL_NAME: N_("The password is the name of the e-mail: choose another."),
+    policy.EMAIL_NOT_ASCII: N_(
+        "The e-mail has letters outside the Latin alphabet: letters that only look Latin are "
+        "not allowed."
+    ),
+    policy.NOT_AN_EMAIL: N_('"%(value)s" is not an e-mail address (name@domain).'),
+    auth.UNKNOWN_ORGANISATION: N_('There is no organisation "%(value)s".'),
+    auth.ROLE_DOES_NOT_FIT: N_("This role does not fit the organisation's kind."),
+    auth.NOT_CURRENT: N_("This is not your current password."),
+    auth.NOT_NEW: N_("The new password is the current one: choose another."),
+}
+# A target's problems (kuznia.targets.service), by kind.
+TARGET_WORDING = {
+    targets.ITEM_NOT_IN_CATEGORY: N_(
+        'The item "%(item)s" is in the category "%(its_category)s", not "%(category)s".'
+    ),
+    targets.NOT_A_PERIOD: N_(
+        "Write the period as a month (YYYY-MM) or a quarter (YYYY-Qn), for example 2027-Q1; "
+        'not "%(value)s".'
+    ),
+    targets.NOT_A_MONTH: N_('Write the month as YYYY-MM, for example 2026-01; not "%(value)s".'),
+    targets.BASE_NOT_BEFORE_PERIOD: N_(
+        "The base month must come before the period's first month, %(first)s."
+    ),
+    targets.BASE_TOO_EARLY: N_(
+        "The base month may be at most %(span)s months before the period's first month, %(first)s."
+    ),
+    targets.NO_QUANTITY: N_("Give a quantity, or a multiple and a base month."),
+    targets.QUANTITY_AND_MULTIPLE: N_("Give a quantity or a multiple, not both."),
+    targets.MULTIPLE_WITHOUT_BASE: N_("A multiple needs the base month it multiplies."),
 }
 # A workbook's own problems (kuznia.io.workbook.problems), by code.
 CELL_WORDING = {
@@ -135,7 +174,7 @@ CELL_VALUE = {
 NAMES_WITHOUT_CHOICES = N_('Enter a list separated by commas (the cell holds "%(got)s").')
 # Values written as numbers of the page's language.
 NUMBERS = frozenset(
-    {"value", "bound", "largest", "total", "limit", "length", "count", "expected", "least"}
+    {"value", "bound", "largest", "total", "limit", "length", "count", "expected", "least", "span"}
 )
 
 
@@ -171,7 +210,10 @@ def _wording(kind: str, params: Mapping[str, Any]) -> str | None:
         if column_kind == "names" and "choices" not in params:
             return NAMES_WITHOUT_CHOICES
         return CELL_VALUE.get(column_kind)
-    return WORDING.get(kind) or CELL_WORDING.get(kind)
+    for wording in (WORDING, CELL_WORDING, TARGET_WORDING, USER_WORDING):
+        if kind in wording:
+            return wording[kind]
+    return None
 
 
 def _shown(value: Any, lang: Language) -> Any:

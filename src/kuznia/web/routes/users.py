@@ -13,7 +13,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from kuznia.auth import policy
 from kuznia.auth import service as auth_service
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
@@ -31,25 +30,6 @@ EDIT_FIELDS = ("role", "organisation", "password", "active")
 CHOOSE_ROLE = N_("Choose a role.")
 CHOOSE_ORGANISATION = N_("Choose an organisation.")
 PASSWORDS_DIFFER = N_("The two passwords differ.")
-PASSWORD_PROBLEMS = {
-    policy.TOO_SHORT: N_("The password needs at least %(count)s characters."),
-    policy.TOO_LONG: N_("The password may have at most %(count)s characters."),
-    policy.COMMON: N_("This password is on the list of common passwords: choose another."),
-    policy.EMAIL_NAME: N_("The password is the name of the e-mail: choose another."),
-}
-
-
-def _worded(request: Request) -> dict[str, str]:
-    """The password policy's problems in the page's language."""
-    lang = language_of(request)
-    count = {
-        policy.TOO_SHORT: policy.MIN_PASSWORD_LENGTH,
-        policy.TOO_LONG: policy.MAX_PASSWORD_LENGTH,
-    }
-    return {
-        code: lang.gettext(message, count=count.get(code, 0))
-        for code, message in PASSWORD_PROBLEMS.items()
-    }
 
 
 def _organisations(session: Session, viewer: Viewer) -> Sequence[Organisation]:
@@ -127,7 +107,6 @@ def add_user(
         state=state,
         fields=NEW_FIELDS,
         lang=language_of(request),
-        by_code=_worded(request),
     )
     if isinstance(outcome, forms.Refused):
         return _list_page(request, session, viewer, state=state, status_code=outcome.status_code)
@@ -215,7 +194,6 @@ def update_user(
         state=state,
         fields=EDIT_FIELDS,
         lang=language_of(request),
-        by_code=_worded(request),
     )
     if isinstance(outcome, forms.Refused):
         session.expire_all()
