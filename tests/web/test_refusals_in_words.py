@@ -12,15 +12,17 @@ import pytest
 
 from kuznia.auth import policy
 from kuznia.auth import service as auth_service
-from kuznia.errors import FieldProblem
+from kuznia.errors import Conflict, FieldProblem, InvalidInput
 from kuznia.instance import errors as instance_kinds
 from kuznia.instance.validate import ELIGIBLE_REFERENCES, ID_SECTIONS, REFERENCES
 from kuznia.io.excel import XLSX
 from kuznia.io.workbook import problems as cell_kinds
 from kuznia.io.workbook.layout import Kind
 from kuznia.targets import service as targets_service
-from kuznia.web import problems
+from kuznia.web import forms, problems
 from kuznia.web.i18n import Language
+from kuznia.web.routes.economy import BAD_CURVE
+from kuznia.workbench import service as workbench_service
 from tests.web.conftest import Pages
 from tests.web.test_download_pages import spoiled
 from tests.web.test_i18n import catalog
@@ -55,6 +57,7 @@ def known_problems() -> list[tuple[str, dict[str, str]]]:
         *targets_service.PROBLEM_KINDS,
         *auth_service.PROBLEM_KINDS,
         *policy.PROBLEM_KINDS,
+        *workbench_service.PROBLEM_KINDS,
     }
     for code in sorted(codes_of(instance_kinds) | codes_of(cell_kinds) | services):
         if code in named:
@@ -102,6 +105,16 @@ def test_a_kind_with_no_words_is_never_english_on_a_ukrainian_page() -> None:
 
     assert problems.worded(problem, UK) == "Перевірте це значення."
     assert problems.worded(problem, Language("en")) == "something new went wrong"
+
+
+def test_a_refusal_above_a_form_is_said_in_the_page_s_language() -> None:
+    clash = Conflict('a line with code "l1" exists')
+    ours = InvalidInput(BAD_CURVE)
+
+    assert forms.refusal_text(clash, Language("en")) == 'a line with code "l1" exists'
+    assert forms.refusal_text(clash, UK) == "Запит суперечить тому, що збережено зараз."
+    assert forms.refusal_text(ours, UK) == UK.gettext(BAD_CURVE)
+    assert forms.refusal_text(ours, UK) != BAD_CURVE
 
 
 class TestOnUkrainianPages:

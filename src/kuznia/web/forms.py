@@ -48,6 +48,8 @@ KEY_USED = N_(
     "entries). To record another entry, check the values and send the form again."
 )
 CLASH = N_("What you asked clashes with what is stored now.")
+NO_SUCH_RECORD = N_("There is no such record, or it is not one you may see.")
+CHECK_VALUES = N_("Check the values you entered.")
 STALE = N_(
     "Someone else changed this record after you opened it. Open it again to see their "
     "change, then make yours again."
@@ -171,6 +173,19 @@ def in_words(
     ]
 
 
+def refusal_text(error: KuzniaError, lang: Language) -> str:
+    """A service's refusal said above a form: the web's own message (a catalog message) in
+    the page's language; else the service's words on an English page, and on a Ukrainian
+    page its problems in words, or what the kind of refusal means."""
+    own = lang.gettext(error.detail)
+    if own != error.detail or lang.code == "en":
+        return own
+    if error.problems:
+        return " ".join(problem.message for problem in in_words(error.problems, lang))
+    general = {404: NO_SUCH_RECORD, 409: CLASH, 422: CHECK_VALUES}
+    return lang.gettext(general.get(error.status, CHECK_VALUE))
+
+
 @dataclass
 class FormState:
     """One form on the page: what was typed, the messages per field and for the whole form
@@ -264,6 +279,6 @@ def submit(
             return Refused(409)
         if isinstance(error, Conflict):
             # the service's words name the clash exactly; a Ukrainian page says it in general
-            state.general.append(error.detail if lang.code == "en" else lang.gettext(CLASH))
+            state.general.append(refusal_text(error, lang))
             return Refused(409)
         raise

@@ -18,6 +18,7 @@ from kuznia.instance import errors as kinds
 from kuznia.io.workbook import problems as cells
 from kuznia.targets import service as targets
 from kuznia.web.i18n import N_, Language
+from kuznia.workbench import service as workbench
 
 CHECK_VALUE = N_("Check this value.")
 
@@ -87,6 +88,7 @@ USER_WORDING = {
     auth.ROLE_DOES_NOT_FIT: N_("This role does not fit the organisation's kind."),
     auth.NOT_CURRENT: N_("This is not your current password."),
     auth.NOT_NEW: N_("The new password is the current one: choose another."),
+    workbench.NAME_TAKEN: N_('The name "%(value)s" is taken: choose another.'),
 }
 # A target's problems (kuznia.targets.service), by kind.
 TARGET_WORDING = {
