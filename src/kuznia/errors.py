@@ -38,18 +38,25 @@ that code, never by the English text).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class FieldProblem:
     """One bad value: the field (a dotted path such as `capacity[3]`), what is wrong, and a
-    machine code for the kind of problem where callers tell kinds apart (else empty)."""
+    machine code for the kind of problem where callers tell kinds apart (else empty).
+
+    `kind` and `params` say what `message` says, in data (`unknown_reference`, `{"noun":
+    "item", "value": "art-152"}`), for a reader that words it itself (the web, in the page's
+    language, kuznia.web.problems); the API writes neither: its answer stays as it was."""
 
     field: str
     message: str
     code: str = ""
+    kind: str = dataclasses.field(default="", compare=False)
+    params: Mapping[str, str | int | float] = dataclasses.field(default_factory=dict, compare=False)
 
     def rendered(self) -> dict[str, str]:
         """The problem as the API writes it: `code` only when it has one."""

@@ -57,26 +57,42 @@ def _shown(value: str, limit: int = 80) -> str:
     return '"' + shown.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
 
 
+class TextRefused(ValueError):
+    """Raised by the validators below: the message, and the kind of problem with the values
+    it names (`not_a_code` {value}, `control_character` {position}, `line_break`), which
+    pydantic keeps in its error's context for readers that word it themselves."""
+
+    def __init__(self, message: str, *, code: str, params: dict[str, str | int]) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
 def _code(value: str) -> str:
     problem = code_problem(value)
     if problem is not None:
-        raise ValueError(problem)
+        raise TextRefused(problem, code="not_a_code", params={"value": value})
     return value
 
 
-def _one_line(value: str) -> str:
+def _refuse_text(value: str) -> None:
+    found = _FORBIDDEN.search(value)
     problem = text_problem(value)
-    if problem is None and _LINE_BREAKS.search(value):
-        problem = "a tab or a line break is not allowed in a one-line text"
-    if problem is not None:
-        raise ValueError(problem)
+    if found is not None and problem is not None:
+        raise TextRefused(problem, code="control_character", params={"position": found.start()})
+
+
+def _one_line(value: str) -> str:
+    _refuse_text(value)
+    if _LINE_BREAKS.search(value):
+        raise TextRefused(
+            "a tab or a line break is not allowed in a one-line text", code="line_break", params={}
+        )
     return value
 
 
 def _note(value: str) -> str:
-    problem = text_problem(value)
-    if problem is not None:
-        raise ValueError(problem)
+    _refuse_text(value)
     return value
 
 

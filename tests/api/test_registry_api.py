@@ -3,6 +3,7 @@ optimistic concurrency and one error shape."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine
 
 from kuznia import models
@@ -10,6 +11,7 @@ from kuznia.db import session_scope
 from tests.api.conftest import Api
 
 LINES = "/api/v1/lines"
+EXPANSIONS = "/api/v1/expansions"
 FUNDS = "/api/v1/funds"
 
 
@@ -187,6 +189,17 @@ class TestDelete:
 
         assert response.status_code == 409
 
+    def test_a_delete_on_a_version_that_is_no_number_is_a_field_error(self, api: Api) -> None:
+        grouping = api.find("planner", "/api/v1/groupings", code="g-south")
+
+        response = api.delete(
+            "planner", f"/api/v1/groupings/{grouping['id']}", params={"version": "abc"}
+        )
+
+        assert response.status_code == 422
+        assert [p["field"] for p in response.json()["problems"]] == ["query.version"]
+        assert api.get("planner", f"/api/v1/groupings/{grouping['id']}").status_code == 200
+
     def test_a_line_with_an_expansion_is_kept_and_the_expansion_named(self, api: Api) -> None:
         line = api.find("planner", LINES, code="l1")
 
@@ -255,8 +268,33 @@ class TestProducerScope:
             "producer", f"{LINES}/{own['id']}", json={"version": 1, "producer": "p2"}
         )
 
-        assert response.status_code == 403
+        # said as of a producer that does not exist: p2 is beyond the producer's reach
+        assert response.status_code == 422
+        assert response.json()["problems"] == [
+            {"field": "producer", "message": 'unknown producer "p2"'}
+        ]
         assert api.find("planner", LINES, code="l1")["producer"] == "p1"
+
+    @pytest.mark.parametrize("line", ["l2", "no-such-line"])
+    def test_another_producers_line_code_is_answered_as_no_line(self, api: Api, line: str) -> None:
+        expansion = {"code": "e-new", "line": line, "start": 0, "added_capacity": 5, "capex": 9}
+
+        response = api.post("producer", EXPANSIONS, json=expansion)
+
+        assert response.status_code == 422
+        assert response.json() == {
+            "error": "InvalidInput",
+            "code": "invalid_input",
+            "detail": "the expansion breaks the format's rules",
+            "problems": [{"field": "line", "message": f'unknown line "{line}"'}],
+        }
+
+    def test_a_planner_adds_an_expansion_to_any_producers_line(self, api: Api) -> None:
+        expansion = {"code": "e-new", "line": "l2", "start": 0, "added_capacity": 5, "capex": 9}
+
+        response = api.post("planner", EXPANSIONS, json=expansion)
+
+        assert response.status_code == 201
 
 
 def test_concurrent_writers_each_get_their_change_in(api: Api) -> None:

@@ -267,6 +267,14 @@ def test_a_producer_adds_a_line_and_an_expansion_deletes_them_and_is_refused_for
     form.locator("select[name=line]").select_option(code)
     form.locator("input[name=added_capacity]").fill("40")
     form.locator("input[name=capex]").fill("1 000 000")
+    # side by side at desktop width, the code (under its hint) and the line start level
+    page.set_viewport_size({"width": 1440, "height": 900})
+    code_box = form.locator("input[name=code]").bounding_box()
+    line_box = form.locator("select[name=line]").bounding_box()
+    assert code_box is not None
+    assert line_box is not None
+    assert code_box["x"] < line_box["x"]
+    assert abs(code_box["y"] - line_box["y"]) < 1, (code_box, line_box)
     shoot(page, "expansion-add", language)
     form.locator("button[type=submit]").click()
     expect(page).to_have_url(re.compile(rf"/industry/producers/{own_producer}\?saved=\d+$"))

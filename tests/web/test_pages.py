@@ -253,7 +253,9 @@ class TestNeeds:
         )  # fmt: skip
 
         assert response.status_code == 422
-        assert "month 7 is outside the horizon" in field_error(response.text, "month")
+        assert field_error(response.text, "month") == (
+            "Month 7 is outside the plan's horizon: choose a month from 0 to 2."
+        )
 
     def test_a_change_is_saved_through_the_registry_with_its_version(self, pages: Pages) -> None:
         client = pages.as_user("planner")
@@ -323,7 +325,7 @@ class TestFunds:
         )  # fmt: skip
 
         assert response.status_code == 422
-        assert 'unknown producer "p99"' in field_error(response.text, "eligible-producers")
+        assert 'There is no producer "p99".' in field_error(response.text, "eligible-producers")
 
 
 class TestPlans:

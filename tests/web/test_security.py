@@ -294,7 +294,7 @@ class TestPasswordPage:
 
         assert response.status_code == 400
         assert field_error(response.text, "new_password") == (
-            "the password has 10 characters: it needs at least 12"
+            "The password needs at least 12 characters."
         )
 
     def test_a_wrong_current_password_and_differing_new_ones_are_said(self, pages: Pages) -> None:

@@ -59,7 +59,7 @@ def test_the_services_messages_show_beside_the_fields(pages: Pages) -> None:
     assert field_error(response.text, "category") == "This field is required."
     response = planner.post("/targets", data={**X2, "base_month": "2027-01"})
     assert field_error(response.text, "base_month") == (
-        '"2027-01" is not before the period\'s first month 2026-12'
+        "The base month must come before the period's first month, 2026-12."
     )
     assert planner.get("/targets").text.count('class="target"') == 0
 

@@ -7,6 +7,7 @@ offers the robust option and the re-plan; auditors read, other roles may not."""
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from sqlalchemy import Engine, update
@@ -100,7 +101,9 @@ def test_the_builder_says_what_is_wrong_beside_the_field(pages: Pages) -> None:
     )
     again = planner.post("/workbench/scenarios", data=STRIKE)
     assert again.status_code == 422
-    assert "is taken by scenario" in field_error(again.text, "name")
+    assert unescape(field_error(again.text, "name")) == (
+        f'The name "{STRIKE["name"]}" is taken: choose another.'
+    )
 
 
 def test_a_sweep_and_a_ranking_are_started_and_read_with_their_charts(

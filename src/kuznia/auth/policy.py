@@ -27,6 +27,10 @@ TOO_SHORT = "password_too_short"
 TOO_LONG = "password_too_long"
 COMMON = "password_common"
 EMAIL_NAME = "password_email_name"
+# ... and of an e-mail's (`value`: the e-mail; `FieldProblem.kind`, not in the API's answer)
+EMAIL_NOT_ASCII = "email_not_ascii"
+NOT_AN_EMAIL = "not_an_email"
+PROBLEM_KINDS = (TOO_SHORT, TOO_LONG, COMMON, EMAIL_NAME, EMAIL_NOT_ASCII, NOT_AN_EMAIL)
 # local@domain, printable ASCII without spaces; the finer points of RFC 5322 are not needed
 # for a login name.
 _EMAIL = re.compile(r"^[!-?A-~]+@[!-?A-~]+$")
@@ -46,10 +50,19 @@ def email_problems(email: str, *, field: str = "email") -> list[FieldProblem]:
                 field,
                 f"{email!r} has characters outside ASCII ({others!r}): letters that look like "
                 "Latin ones are not allowed in an e-mail",
+                kind=EMAIL_NOT_ASCII,
+                params={"value": email},
             )
         ]
     if not _EMAIL.match(email):
-        return [FieldProblem(field, f"{email!r} is not an e-mail address (name@domain)")]
+        return [
+            FieldProblem(
+                field,
+                f"{email!r} is not an e-mail address (name@domain)",
+                kind=NOT_AN_EMAIL,
+                params={"value": email},
+            )
+        ]
     return []
 
 
@@ -71,6 +84,7 @@ def password_problems(password: str, *, email: str, field: str = "password") -> 
                 f"the password has {len(password)} characters: it needs at least "
                 f"{MIN_PASSWORD_LENGTH}",
                 TOO_SHORT,
+                params={"count": MIN_PASSWORD_LENGTH},
             )
         ]
     if len(password) > MAX_PASSWORD_LENGTH:
@@ -79,6 +93,7 @@ def password_problems(password: str, *, email: str, field: str = "password") -> 
                 field,
                 f"the password has {len(password)} characters: at most {MAX_PASSWORD_LENGTH}",
                 TOO_LONG,
+                params={"count": MAX_PASSWORD_LENGTH},
             )
         ]
     folded = password.casefold()

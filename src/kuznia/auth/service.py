@@ -55,6 +55,13 @@ ROLE_KINDS: dict[Role, frozenset[OrganisationKind]] = {
 
 # The most organisations a form offers to choose from (a ministry has a few hundred at most).
 MAX_ORGANISATIONS = 5000
+# Kinds of a user's problems (`FieldProblem.kind`, with the values they name; the API does
+# not write them), for readers that word them (the web).
+UNKNOWN_ORGANISATION = "unknown_organisation"  # value
+ROLE_DOES_NOT_FIT = "role_does_not_fit"  # role
+NOT_CURRENT = "not_the_current_password"  # the current one typed wrong
+NOT_NEW = "new_is_current"  # the new one is the current one
+PROBLEM_KINDS = (UNKNOWN_ORGANISATION, ROLE_DOES_NOT_FIT, NOT_CURRENT, NOT_NEW)
 
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
@@ -106,6 +113,15 @@ def _check_new_password(password: str, *, email: str, field: str = "password") -
     problems = policy.password_problems(password, email=email, field=field)
     if problems:
         raise InvalidInput(f"{field}: {problems[0].message}", problems=problems)
+
+
+def _unknown_organisation(name: str) -> FieldProblem:
+    return FieldProblem(
+        "organisation",
+        f'unknown organisation "{name}"',
+        kind=UNKNOWN_ORGANISATION,
+        params={"value": name},
+    )
 
 
 def hash_token(token: str) -> str:
@@ -166,8 +182,7 @@ def add_user(*, session: Session, email: str, password: str, role: Role, organis
     found = repository.organisation_by_name(session=session, name=organisation)
     if found is None:
         raise InvalidInput(
-            f'unknown organisation "{organisation}"',
-            problems=[FieldProblem("organisation", f'unknown organisation "{organisation}"')],
+            f'unknown organisation "{organisation}"', problems=[_unknown_organisation(organisation)]
         )
     if found.kind not in ROLE_KINDS[role]:
         kinds = ", ".join(sorted(kind.value for kind in ROLE_KINDS[role]))
@@ -177,6 +192,8 @@ def add_user(*, session: Session, email: str, password: str, role: Role, organis
                 FieldProblem(
                     "role",
                     f'role {role.value} cannot belong to {found.kind.value} organisation "{organisation}"',
+                    kind=ROLE_DOES_NOT_FIT,
+                    params={"role": role.value},
                 )
             ],
         )
@@ -209,14 +226,21 @@ def update_user(
         if found is None:
             raise InvalidInput(
                 f'unknown organisation "{organisation}"',
-                problems=[FieldProblem("organisation", f'unknown organisation "{organisation}"')],
+                problems=[_unknown_organisation(str(organisation))],
             )
         target = found
     new_role = role if role is not None else user.role
     if (moved or new_role is not user.role) and target.kind not in ROLE_KINDS[new_role]:
         raise InvalidInput(
             f"role {new_role.value} does not fit organisation {target.name!r}",
-            problems=[FieldProblem("role", f"role {new_role.value} does not fit the organisation")],
+            problems=[
+                FieldProblem(
+                    "role",
+                    f"role {new_role.value} does not fit the organisation",
+                    kind=ROLE_DOES_NOT_FIT,
+                    params={"role": new_role.value},
+                )
+            ],
         )
     user.role = new_role
     user.organisation = target
@@ -314,13 +338,19 @@ def change_password(
     if not _password_matches(user.password_hash, current_password):
         raise InvalidInput(
             "current_password: this is not the current password",
-            problems=[FieldProblem("current_password", "this is not the current password")],
+            problems=[
+                FieldProblem(
+                    "current_password", "this is not the current password", kind=NOT_CURRENT
+                )
+            ],
         )
     _check_new_password(new_password, email=user.email, field="new_password")
     if new_password == current_password:
         raise InvalidInput(
             "new_password: the new password is the current one",
-            problems=[FieldProblem("new_password", "the new password is the current one")],
+            problems=[
+                FieldProblem("new_password", "the new password is the current one", kind=NOT_NEW)
+            ],
         )
     user.password_hash = hash_password(new_password)
     repository.revoke_tokens_of(

@@ -21,9 +21,18 @@ import annotated_types
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from kuznia.instance.errors import MISSING, InstanceError, Problem, Segments
+from kuznia.instance.errors import (
+    MISSING,
+    TOO_LONG,
+    UNKNOWN_FIELD,
+    WRONG_TYPE,
+    InstanceError,
+    Problem,
+    Segments,
+)
 from kuznia.instance.schema import START_PATTERN, Instance
 from kuznia.instance.validate import find_problems, in_document_order
+from kuznia.text import TextRefused
 
 # Patterns of the schema, in words a reader of an error message understands.
 _PATTERN_NAMES = {START_PATTERN: "a month written YYYY-MM"}
@@ -210,14 +219,27 @@ def describe_errors(errors: Sequence[Mapping[str, Any]], *, root: type[BaseModel
     # deeper down, those deeper errors say what is wrong, not "not a number" at the list.
     above_others = {segments[:end] for segments in by_path for end in range(len(segments))}
     return [
-        Problem.at(
-            segments,
-            _message(found, details),
-            code=MISSING if _missing_only(details) else None,
-        )
+        Problem.at(segments, _message(found, details), **_kind(found, details))
         for segments, (found, details) in by_path.items()
         if segments not in above_others
     ]
+
+
+def _kind(found: _Type | None, details: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The code and values of the problem `_message` words, as `Problem.at` takes them."""
+    kinds = {detail["type"] for detail in details}
+    if "extra_forbidden" in kinds:
+        return {"code": UNKNOWN_FIELD, "params": {"name": str(details[0]["loc"][-1])}}
+    if "missing" in kinds:
+        return {"code": MISSING}
+    if kinds == {"string_too_long"}:
+        limit = details[0].get("ctx", {}).get("max_length")
+        return {"code": TOO_LONG, "params": {"limit": limit, "length": len(details[0]["input"])}}
+    refused = details[0].get("ctx", {}).get("error") if kinds == {"value_error"} else None
+    if isinstance(refused, TextRefused):
+        return {"code": refused.code, "params": refused.params}
+    expected = _describe(found) if found is not None else str(details[0]["msg"]).lower()
+    return {"code": WRONG_TYPE, "params": {"expected": expected}}
 
 
 def _missing_only(details: list[Mapping[str, Any]]) -> bool:

@@ -11,7 +11,24 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeGuard
 
-from kuznia.instance.errors import DUPLICATE, ROOT, UNKNOWN_REFERENCE, Problem, format_path
+from kuznia.instance.errors import (
+    ABOVE_BOUND,
+    DUPLICATE,
+    HALF_A_WINDOW,
+    MONTH_AND_WINDOW,
+    NO_MONTH_OR_WINDOW,
+    NOT_A_CODE,
+    NOT_A_YEAR,
+    OUTSIDE_HORIZON,
+    PARTNER_SHARES_ABOVE_ONE,
+    PARTNERS_NEED_JOINT_VENTURE,
+    PER_MONTH_COUNT,
+    ROOT,
+    UNKNOWN_REFERENCE,
+    WINDOW_REVERSED,
+    Problem,
+    format_path,
+)
 from kuznia.instance.schema import Instance
 from kuznia.text import code_problem
 
@@ -135,7 +152,9 @@ def _ids_not_codes(document: Mapping[str, Any]) -> Iterator[Problem]:
         for index, record in _records(document, section):
             record_id = record.get("id")
             if isinstance(record_id, str) and (message := code_problem(record_id)) is not None:
-                yield Problem.at((section, index, "id"), message)
+                yield Problem.at(
+                    (section, index, "id"), message, code=NOT_A_CODE, params={"value": record_id}
+                )
 
 
 def _duplicate_ids(document: Mapping[str, Any]) -> Iterator[Problem]:
@@ -152,6 +171,7 @@ def _duplicate_ids(document: Mapping[str, Any]) -> Iterator[Problem]:
                     f'duplicate {noun} id "{record_id}", first at {format_path((section, first))}',
                     code=DUPLICATE,
                     first=(section, first),
+                    params={"noun": noun, "value": record_id},
                 )
 
 
@@ -168,6 +188,7 @@ def _unknown_references(document: Mapping[str, Any]) -> Iterator[Problem]:
                     f'unknown {field} "{value}"',
                     code=UNKNOWN_REFERENCE,
                     refers_to=target,
+                    params={"noun": field, "value": value},
                 )
 
 
@@ -188,6 +209,7 @@ def _unknown_eligibility(document: Mapping[str, Any]) -> Iterator[Problem]:
                         f'unknown {noun} "{value}"',
                         code=UNKNOWN_REFERENCE,
                         refers_to=section,
+                        params={"noun": noun, "value": value},
                     )
 
 
@@ -202,6 +224,8 @@ def _months_outside_horizon(document: Mapping[str, Any], horizon: int | None) ->
                 yield Problem.at(
                     (section, index, field),
                     f"month {month} is outside the horizon 0..{horizon - 1}",
+                    code=OUTSIDE_HORIZON,
+                    params={"month": month, "last": horizon - 1},
                 )
 
 
@@ -215,6 +239,8 @@ def _per_month_lengths(document: Mapping[str, Any], horizon: int | None) -> Iter
                 yield Problem.at(
                     ("lines", index, field),
                     f"list of {len(values)} values, expected {horizon} (one per month)",
+                    code=PER_MONTH_COUNT,
+                    params={"count": len(values), "expected": horizon},
                 )
 
 
@@ -231,6 +257,8 @@ def _partner_problems(document: Mapping[str, Any]) -> Iterator[Problem]:
                 path,
                 f'producer "{producer.get("id")}" is "{ownership}"; '
                 "only a joint_venture has partners",
+                code=PARTNERS_NEED_JOINT_VENTURE,
+                params={"ownership": ownership},
             )
         total: float = 0
         for partner in partners:
@@ -239,7 +267,12 @@ def _partner_problems(document: Mapping[str, Any]) -> Iterator[Problem]:
             if _is_number(share) and 0 < share <= 1:
                 total += share
         if total > 1 + _SHARE_TOLERANCE:
-            yield Problem.at(path, f"partner shares sum to {round(total, 9)}, more than 1")
+            yield Problem.at(
+                path,
+                f"partner shares sum to {round(total, 9)}, more than 1",
+                code=PARTNER_SHARES_ABOVE_ONE,
+                params={"total": round(total, 9)},
+            )
 
 
 def _budget_years(document: Mapping[str, Any]) -> Iterator[Problem]:
@@ -252,6 +285,8 @@ def _budget_years(document: Mapping[str, Any]) -> Iterator[Problem]:
                 yield Problem.at(
                     ("funds", index, "budget", str(year)),
                     f'"{year}" is not a 4-digit year',
+                    code=NOT_A_YEAR,
+                    params={"value": str(year)},
                 )
 
 
@@ -268,6 +303,7 @@ def _stock_twice(document: Mapping[str, Any]) -> Iterator[Problem]:
                 f'stock of item "{item}" listed twice, first at {format_path(("stock", first))}',
                 code=DUPLICATE,
                 first=("stock", first),
+                params={"noun": "stock", "value": item},
             )
 
 
@@ -281,22 +317,28 @@ def _commitment_forms(document: Mapping[str, Any]) -> Iterator[Problem]:
             yield Problem.at(
                 ("commitments", index),
                 'both "month" and a window ("from"/"to") given; a commitment is one or the other',
+                code=MONTH_AND_WINDOW,
             )
         elif month is None and not window:
             yield Problem.at(
                 ("commitments", index),
                 'neither "month" nor a window ("from" and "to") given',
+                code=NO_MONTH_OR_WINDOW,
             )
         elif window and (first is None or last is None):
             missing = "from" if first is None else "to"
             yield Problem.at(
                 ("commitments", index, missing),
                 f'a window needs both "from" and "to"; "{missing}" is missing',
+                code=HALF_A_WINDOW,
+                params={"missing": missing},
             )
         elif _is_int(first) and _is_int(last) and first > last:
             yield Problem.at(
                 ("commitments", index, "from"),
                 f"window from {first} to {last}: from is after to",
+                code=WINDOW_REVERSED,
+                params={"first": first, "last": last},
             )
 
 
@@ -319,6 +361,8 @@ def _above_bounds(document: Mapping[str, Any]) -> Iterator[Problem]:
                     yield Problem.at(
                         path,
                         f"{field} {number:g} is more than the largest allowed, {shown}",
+                        code=ABOVE_BOUND,
+                        params={"value": number, "bound": bound},
                     )
     weights = document.get("operation_weights")
     if isinstance(weights, dict):
@@ -327,6 +371,8 @@ def _above_bounds(document: Mapping[str, Any]) -> Iterator[Problem]:
                 yield Problem.at(
                     ("operation_weights", str(operation)),
                     f"weight {weight:g} is more than the largest allowed, 1e6",
+                    code=ABOVE_BOUND,
+                    params={"value": weight, "bound": WEIGHT_BOUND},
                 )
 
 

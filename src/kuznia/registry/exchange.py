@@ -58,7 +58,12 @@ class WorkbookRefused(Exception):
         return InvalidInput(
             f"{count} problem{'s' if count != 1 else ''} in the workbook, nothing was "
             f"imported: {shown}{more}",
-            problems=[FieldProblem(problem.where, problem.message) for problem in self.problems],
+            problems=[
+                FieldProblem(
+                    problem.where, problem.message, kind=problem.code, params=problem.params
+                )
+                for problem in self.problems
+            ],
         )
 
 
@@ -110,7 +115,12 @@ def import_registry_workbook(*, session: Session, scope: Scope, content: bytes) 
         )
     except InstanceError as error:
         raise WorkbookRefused(
-            [CellProblem(None, None, None, None, str(problem)) for problem in error.problems]
+            [
+                CellProblem(
+                    None, None, None, None, str(problem), problem.code or "", problem.params
+                )
+                for problem in error.problems
+            ]
         ) from None
     except IntegrityError as error:
         first = str(error.orig).strip().splitlines()[0] if error.orig else "integrity"

@@ -9,18 +9,20 @@ from enum import Enum
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from kuznia import models
+from kuznia.auth.permissions import Access, Action, Scope
 from kuznia.documents import JsonObject
 from kuznia.errors import Conflict, FieldProblem, InvalidInput
 from kuznia.instance import schema
-from kuznia.instance.errors import format_path
+from kuznia.instance.errors import BEYOND_WHOLE, TOO_LARGE_INTEGER, Problem, format_path
 from kuznia.instance.io import describe_errors
 from kuznia.instance.validate import find_problems
 from kuznia.registry.exact import (
     LARGEST_EXACT_INT,
+    LARGEST_STORED_WHOLE,
     beyond_whole_columns,
     beyond_whole_message,
     defaulted_fields,
@@ -29,7 +31,7 @@ from kuznia.registry.exact import (
     stored_number,
     without_defaults,
 )
-from kuznia.registry.sections import FUNDS, PRODUCERS, Section
+from kuznia.registry.sections import FUNDS, PRODUCERS, SECTIONS, Section
 
 
 def read_document(section: Section, row: Any) -> JsonObject:
@@ -78,10 +80,12 @@ def _fund_field(row: models.Fund, name: str) -> Any:
 
 
 def check_document(
-    section: Section, document: Mapping[str, Any], *, session: Session
+    section: Section, document: Mapping[str, Any], *, session: Session, scope: Scope
 ) -> tuple[schema.Record, dict[str, Any]]:
     """The record `document` (instance keys) holds, and the rows it names by code; raises
-    InvalidInput naming every bad field (`code` for the instance's `id`)."""
+    InvalidInput naming every bad field (`code` for the instance's `id`). A code of a record
+    the caller may not read (another producer's line) is refused as a code of no record, in
+    the same words: the caller learns nothing of records beyond its reach."""
     settings = session.get(models.PlanningSettings, models.SETTINGS_ID)
     if settings is None:
         raise Conflict(
@@ -92,12 +96,19 @@ def check_document(
         FieldProblem(
             _api_field(format_path(path)),
             f"integer {value} is too large to store exactly (> 2**53)",
+            kind=TOO_LARGE_INTEGER,
+            params={"value": value},
         )
         for path, value in integers(document, ())
         if abs(value) > LARGEST_EXACT_INT
     ]
     problems.extend(
-        FieldProblem(_api_field(name), beyond_whole_message(value))
+        FieldProblem(
+            _api_field(name),
+            beyond_whole_message(value),
+            kind=BEYOND_WHOLE,
+            params={"value": value, "largest": LARGEST_STORED_WHOLE},
+        )
         for name, value in beyond_whole_columns(section.model, document)
     )
     if problems:
@@ -107,21 +118,26 @@ def check_document(
         record = section.record.model_validate(dict(document))
     except ValidationError as error:
         problems.extend(
-            FieldProblem(_api_field(problem.path), problem.message)
+            _field_problem(_api_field(problem.path), problem)
             for problem in describe_errors(error.errors(include_url=False), root=section.record)
         )
         record = None
-    referenced = _referenced(section, document, session)
+    referenced = _referenced(section, document, session, scope)
     context = _context(section, document, referenced, settings.months, session)
     for problem in find_problems(context):
         location = problem.location or ()
         if location[:2] == (section.name, 0) and len(location) > 2:
             field = _api_field(format_path(location[2:]))
             if not any(p.field == field for p in problems):
-                problems.append(FieldProblem(field, problem.message))
+                problems.append(_field_problem(field, problem))
     if problems or record is None:
         raise InvalidInput(f"the {section.noun} breaks the format's rules", problems=problems)
     return record, referenced
+
+
+def _field_problem(field: str, problem: Problem) -> FieldProblem:
+    """An instance problem as the problem of a record's field, its kind and values kept."""
+    return FieldProblem(field, problem.message, kind=problem.code or "", params=problem.params)
 
 
 def _api_field(path: str) -> str:
@@ -129,13 +145,28 @@ def _api_field(path: str) -> str:
     return "code" + path[2:] if path == "id" or path.startswith("id.") else path
 
 
-def _referenced(section: Section, document: Mapping[str, Any], session: Session) -> dict[str, Any]:
-    """The rows the document names by code, by field (a field naming no row is left out)."""
+def _readable(statement: Select[Any], model: type[Any], scope: Scope) -> Select[Any]:
+    """`statement` narrowed to the rows of `model` the caller may read."""
+    section = next(s for s in SECTIONS if s.model is model)
+    access = scope.access(section.name, Action.read)
+    if access is Access.all:
+        return statement
+    if access is Access.own and section.own is not None:
+        return statement.where(section.own(scope))
+    return statement.where(false())
+
+
+def _referenced(
+    section: Section, document: Mapping[str, Any], session: Session, scope: Scope
+) -> dict[str, Any]:
+    """The rows the document names by code that the caller may read, by field (a field
+    naming no such row is left out)."""
     referenced: dict[str, Any] = {}
     for name, model in section.references.items():
         code = document.get(name)
         if isinstance(code, str):
-            row = session.scalars(select(model).where(model.code == code)).first()
+            statement = _readable(select(model).where(model.code == code), model, scope)
+            row = session.scalars(statement).first()
             if row is not None:
                 referenced[name] = row
     if section is FUNDS:
@@ -143,11 +174,10 @@ def _referenced(section: Section, document: Mapping[str, Any], session: Session)
         codes = eligible.get("producers") if isinstance(eligible, Mapping) else None
         if isinstance(codes, list):
             wanted = [code for code in codes if isinstance(code, str)]
+            statement = select(models.Producer).where(models.Producer.code.in_(wanted))
             referenced["eligible.producers"] = {
                 producer.code: producer
-                for producer in session.scalars(
-                    select(models.Producer).where(models.Producer.code.in_(wanted))
-                )
+                for producer in session.scalars(_readable(statement, models.Producer, scope))
             }
     return referenced
 

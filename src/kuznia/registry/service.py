@@ -63,7 +63,7 @@ def create_record(
         raise Forbidden("a producer's user cannot create producers: the ministry registers them")
     extra = {name: fields[name] for name in section.api_fields if name in fields}
     document = _instance_keys({k: v for k, v in fields.items() if k not in section.api_fields})
-    record, referenced = check_document(section, document, session=session)
+    record, referenced = check_document(section, document, session=session, scope=scope)
     if access is Access.own:
         _require_own(section, scope, referenced)
     _require_unique(session, section, record, referenced, other_than=None)
@@ -110,7 +110,7 @@ def update_record(
     }
     changes = {k: v for k, v in changes.items() if k not in section.api_fields}
     document = {**stored_document(section, row), **_instance_keys(changes)}
-    record, referenced = check_document(section, document, session=session)
+    record, referenced = check_document(section, document, session=session, scope=scope)
     if access is Access.own:
         _require_own(section, scope, referenced)
     _require_unique(session, section, record, referenced, other_than=row.id)

@@ -39,10 +39,12 @@ from kuznia import models
 from kuznia.audit.chain import Change, record
 from kuznia.documents import JsonObject
 from kuznia.instance import FORMAT, Instance, InstanceError, Problem, parse_instance, schema
+from kuznia.instance.errors import BEYOND_WHOLE, TOO_LARGE_INTEGER
 from kuznia.instance.validate import find_problems, in_document_order
 from kuznia.registry.bulk import REGISTRY_TABLES, Row, ids, insert_rows, table_of
 from kuznia.registry.exact import (
     LARGEST_EXACT_INT,
+    LARGEST_STORED_WHOLE,
     beyond_whole_columns,
     beyond_whole_message,
     defaulted_fields,
@@ -165,12 +167,22 @@ def _problems(instance: Instance) -> list[Problem]:
     document = instance.model_dump()
     problems = find_problems(document)
     problems.extend(
-        Problem.at(path, f"integer {value} is too large to store exactly (> 2**53)")
+        Problem.at(
+            path,
+            f"integer {value} is too large to store exactly (> 2**53)",
+            code=TOO_LARGE_INTEGER,
+            params={"value": value},
+        )
         for path, value in integers(document, ())
         if abs(value) > LARGEST_EXACT_INT
     )
     problems.extend(
-        Problem.at((section.name, k, name), beyond_whole_message(value))
+        Problem.at(
+            (section.name, k, name),
+            beyond_whole_message(value),
+            code=BEYOND_WHOLE,
+            params={"value": value, "largest": LARGEST_STORED_WHOLE},
+        )
         for section in INSTANCE_SECTIONS
         for k, record in enumerate(document.get(section.name) or [])
         for name, value in beyond_whole_columns(section.model, record)

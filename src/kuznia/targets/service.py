@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from kuznia.auth.permissions import Action, Scope
 from kuznia.errors import FieldProblem, InvalidInput, NotFound, ensure_version
+from kuznia.instance.errors import MISSING, UNKNOWN_REFERENCE
 from kuznia.instance.months import add_months, first_day, last_day, month_of, months_between
 from kuznia.logistics.reports import share_due
 from kuznia.models import ContractStatus, Target
@@ -63,6 +64,27 @@ TOLERANCE = 1e-6
 _MONTH = re.compile(r"^((?:19|20|21)\d{2})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^((?:19|20|21)\d{2})-Q([1-4])$")
 MAX_SPAN = 120
+
+# Kinds of a target's problems (`FieldProblem.kind`, with the values they name), besides the
+# instance's MISSING and UNKNOWN_REFERENCE, for readers that word them (the web).
+ITEM_NOT_IN_CATEGORY = "item_not_in_category"  # item, category, its_category
+NOT_A_PERIOD = "not_a_period"  # value
+NOT_A_MONTH = "not_a_month"  # value
+BASE_NOT_BEFORE_PERIOD = "base_not_before_period"  # value, first
+BASE_TOO_EARLY = "base_too_early"  # value, span, first
+NO_QUANTITY = "no_quantity"
+QUANTITY_AND_MULTIPLE = "quantity_and_multiple"
+MULTIPLE_WITHOUT_BASE = "multiple_without_base"
+PROBLEM_KINDS = (
+    ITEM_NOT_IN_CATEGORY,
+    NOT_A_PERIOD,
+    NOT_A_MONTH,
+    BASE_NOT_BEFORE_PERIOD,
+    BASE_TOO_EARLY,
+    NO_QUANTITY,
+    QUANTITY_AND_MULTIPLE,
+    MULTIPLE_WITHOUT_BASE,
+)
 # Contracts whose whole schedule is the approved plan; a terminated one counts to its end.
 _PLANNED = frozenset(
     {
@@ -140,7 +162,7 @@ def update_target(
         if name in changes and changes[name] is None:
             raise InvalidInput(
                 f"target {target_id}: {name} cannot be null",
-                problems=[FieldProblem(name, "cannot be null")],
+                problems=[FieldProblem(name, "cannot be null", kind=MISSING)],
             )
     # Giving a quantity drops the multiple, and the reverse, unless both are given.
     if changes.get("quantity") is not None and "multiple" not in changes:
@@ -200,21 +222,34 @@ def _what_problems(fields: dict[str, Any], known: dict[str, str]) -> list[FieldP
     problems: list[FieldProblem] = []
     category, item = fields.get("category"), fields.get("item")
     if not category:
-        problems.append(FieldProblem("category", "required"))
+        problems.append(FieldProblem("category", "required", kind=MISSING))
     elif category not in set(known.values()):
         listed = ", ".join(sorted(set(known.values()))) or "none"
         problems.append(
             FieldProblem(
-                "category", f'unknown category "{category}"; the registry\'s items have: {listed}'
+                "category",
+                f'unknown category "{category}"; the registry\'s items have: {listed}',
+                kind=UNKNOWN_REFERENCE,
+                params={"noun": "category", "value": category},
             )
         )
     if item:
         if item not in known:
-            problems.append(FieldProblem("item", f'unknown item "{item}"'))
+            problems.append(
+                FieldProblem(
+                    "item",
+                    f'unknown item "{item}"',
+                    kind=UNKNOWN_REFERENCE,
+                    params={"noun": "item", "value": item},
+                )
+            )
         elif category in set(known.values()) and known[item] != category:
             problems.append(
                 FieldProblem(
-                    "item", f'item "{item}" is in category "{known[item]}", not "{category}"'
+                    "item",
+                    f'item "{item}" is in category "{known[item]}", not "{category}"',
+                    kind=ITEM_NOT_IN_CATEGORY,
+                    params={"item": item, "category": category, "its_category": known[item]},
                 )
             )
     else:
@@ -231,20 +266,37 @@ def _when_problems(fields: dict[str, Any]) -> list[FieldProblem]:
     try:
         first = period_months(period)[0]
     except ValueError as error:
-        problems.append(FieldProblem("period", str(error)))
+        problems.append(
+            FieldProblem("period", str(error), kind=NOT_A_PERIOD, params={"value": period})
+        )
     if not base:
         fields["base_month"] = None
     elif _MONTH.match(base) is None:
         problems.append(
-            FieldProblem("base_month", f'a month is written YYYY-MM (1900-2199), got "{base}"')
+            FieldProblem(
+                "base_month",
+                f'a month is written YYYY-MM (1900-2199), got "{base}"',
+                kind=NOT_A_MONTH,
+                params={"value": base},
+            )
         )
     elif first is not None and base >= first:
         problems.append(
-            FieldProblem("base_month", f'"{base}" is not before the period\'s first month {first}')
+            FieldProblem(
+                "base_month",
+                f'"{base}" is not before the period\'s first month {first}',
+                kind=BASE_NOT_BEFORE_PERIOD,
+                params={"value": base, "first": first},
+            )
         )
     elif first is not None and months_between(base, first) > MAX_SPAN:
         problems.append(
-            FieldProblem("base_month", f'"{base}" is more than {MAX_SPAN} months before {first}')
+            FieldProblem(
+                "base_month",
+                f'"{base}" is more than {MAX_SPAN} months before {first}',
+                kind=BASE_TOO_EARLY,
+                params={"value": base, "span": MAX_SPAN, "first": first},
+            )
         )
     return problems
 
@@ -253,11 +305,14 @@ def _how_many_problems(fields: dict[str, Any]) -> list[FieldProblem]:
     """A quantity, or a multiple of the base month: one of them."""
     quantity, multiple = fields.get("quantity"), fields.get("multiple")
     if quantity is None and multiple is None:
-        return [FieldProblem("quantity", "give a quantity, or a multiple and a base month")]
+        message = "give a quantity, or a multiple and a base month"
+        return [FieldProblem("quantity", message, kind=NO_QUANTITY)]
     if quantity is not None and multiple is not None:
-        return [FieldProblem("multiple", "give a quantity or a multiple, not both")]
+        message = "give a quantity or a multiple, not both"
+        return [FieldProblem("multiple", message, kind=QUANTITY_AND_MULTIPLE)]
     if multiple is not None and not fields.get("base_month"):
-        return [FieldProblem("base_month", "a multiple needs the base month it multiplies")]
+        message = "a multiple needs the base month it multiplies"
+        return [FieldProblem("base_month", message, kind=MULTIPLE_WITHOUT_BASE)]
     return []
 
 

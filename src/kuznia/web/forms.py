@@ -28,6 +28,7 @@ from kuznia.errors import (
     StaleVersion,
 )
 from kuznia.web import execution
+from kuznia.web import problems as problems_in_words
 from kuznia.web.i18n import N_, Language
 
 T = TypeVar("T")
@@ -46,9 +47,17 @@ KEY_USED = N_(
     "This form was sent before with other values, and those were recorded (see the day's "
     "entries). To record another entry, check the values and send the form again."
 )
+CLASH = N_("What you asked clashes with what is stored now.")
+NO_SUCH_RECORD = N_("There is no such record, or it is not one you may see.")
+CHECK_VALUES = N_("Check the values you entered.")
 STALE = N_(
     "Someone else changed this record after you opened it. Open it again to see their "
     "change, then make yours again."
+)
+
+NOT_A_VERSION = N_(
+    'The form names the record\'s version as "%(value)s", which is not a version number. '
+    "Open the record again and make the change again."
 )
 
 
@@ -112,6 +121,17 @@ def whole_number(text: str) -> int:
         raise FormError(NOT_A_WHOLE_NUMBER) from None
 
 
+def version(form: Any, general: list[str], lang: Language) -> int | None:
+    """The record's version a form was made on (its hidden field `version`): a whole number
+    0 or more; else None, and a message naming `version` and the value in `general` (the
+    field is hidden, so its message goes above the form)."""
+    text = str(form.get("version", "")).strip()
+    if text.isascii() and text.isdigit() and len(text) < 12:
+        return int(text)
+    general.append(lang.gettext(NOT_A_VERSION, value=text[:40]))
+    return None
+
+
 def codes(text: str) -> list[str]:
     """A list of codes typed as `a, b c`: separated by commas or spaces."""
     return [part for part in text.replace(",", " ").split() if part]
@@ -136,6 +156,34 @@ def by_field(
         else:
             rest.append(f"{problem.field}: {problem.message}")
     return placed, rest
+
+
+def in_words(
+    problems: Iterable[FieldProblem], lang: Language, by_code: Mapping[str, str] | None = None
+) -> list[FieldProblem]:
+    """The services' problems said in the page's language: by the form's own words for their
+    code where `by_code` has them, else by their kind and values (kuznia.web.problems)."""
+    worded = by_code or {}
+    return [
+        replace(
+            problem,
+            message=worded.get(problem.code) or problems_in_words.worded(problem, lang),
+        )
+        for problem in problems
+    ]
+
+
+def refusal_text(error: KuzniaError, lang: Language) -> str:
+    """A service's refusal said above a form: the web's own message (a catalog message) in
+    the page's language; else the service's words on an English page, and on a Ukrainian
+    page its problems in words, or what the kind of refusal means."""
+    own = lang.gettext(error.detail)
+    if own != error.detail or lang.code == "en":
+        return own
+    if error.problems:
+        return " ".join(problem.message for problem in in_words(error.problems, lang))
+    general = {404: NO_SUCH_RECORD, 409: CLASH, 422: CHECK_VALUES}
+    return lang.gettext(general.get(error.status, CHECK_VALUE))
 
 
 @dataclass
@@ -218,14 +266,7 @@ def submit(
         if status is not None:
             return Refused(status)
         if isinstance(error, InvalidInput):
-            worded = by_code or {}
-            problems = [
-                replace(problem, message=worded[problem.code])
-                if problem.code in worded
-                else problem
-                for problem in error.problems
-            ]
-            placed, rest = by_field(problems, fields)
+            placed, rest = by_field(in_words(error.problems, lang, by_code), fields)
             state.errors.update(placed)
             state.general.extend(rest)
             return Refused(422)
@@ -237,6 +278,7 @@ def submit(
             state.general.append(lang.gettext(STALE))
             return Refused(409)
         if isinstance(error, Conflict):
-            state.general.append(error.detail)
+            # the service's words name the clash exactly; a Ukrainian page says it in general
+            state.general.append(refusal_text(error, lang))
             return Refused(409)
         raise

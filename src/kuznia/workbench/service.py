@@ -40,6 +40,10 @@ SCENARIO = "scenario"
 SWEEP = "sweep"
 CRITICAL = "critical"
 KINDS = (SCENARIO, SWEEP, CRITICAL)
+# The kind of a scenario's problem (`FieldProblem.kind`, not in the API's answer): its name
+# is another scenario's (`value`: the name).
+NAME_TAKEN = "name_taken"
+PROBLEM_KINDS = (NAME_TAKEN,)
 
 
 # --- stored scenarios --------------------------------------------------------------------------
@@ -131,7 +135,14 @@ def _unique(session: Session, name: str, scenario_id: int | None) -> None:
     if other is not None and other.id != scenario_id:
         raise Conflict(
             f'a scenario named "{name}" exists already (id {other.id})',
-            problems=[FieldProblem("name", f'"{name}" is taken by scenario {other.id}')],
+            problems=[
+                FieldProblem(
+                    "name",
+                    f'"{name}" is taken by scenario {other.id}',
+                    kind=NAME_TAKEN,
+                    params={"value": name},
+                )
+            ],
         )
 
 

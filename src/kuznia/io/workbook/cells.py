@@ -180,6 +180,23 @@ _BY_COLUMN: Final[dict[Kind, Callable[[object, Column], _Converted]]] = {
 }
 
 
+def cell_params(value: object, column: Column) -> dict[str, str | int]:
+    """What a refusal of `value` by `column` names, in data (`CELL_VALUE`): the column's kind,
+    the value as typed, and the least whole number or the choices where the kind has them."""
+    if isinstance(value, bool):
+        got = "TRUE" if value else "FALSE"
+    elif isinstance(value, dt.datetime | dt.date | dt.time):
+        got = value.isoformat()
+    else:
+        got = str(value) if len(str(value)) <= 60 else str(value)[:56] + "..."
+    params: dict[str, str | int] = {"kind": column.kind.name.lower(), "got": got}
+    if column.kind in (Kind.WHOLE, Kind.POSITIVE_WHOLE):
+        params["least"] = 1 if column.kind is Kind.POSITIVE_WHOLE else 0
+    if column.choices:
+        params["choices"] = ", ".join(column.choices)
+    return params
+
+
 def convert(value: object, column: Column) -> _Converted:
     """A cell's value read as its column's kind, or None and the message saying why not."""
     if column.kind in _BY_VALUE:

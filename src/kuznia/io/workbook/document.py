@@ -4,14 +4,21 @@ values of lines; with where each value came from, to place the instance's own pr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from kuznia.instance import FORMAT
-from kuznia.instance.errors import Segments
-from kuznia.io.workbook.cells import blank, convert, listing, render, says_by_month
+from kuznia.instance.errors import UNKNOWN_REFERENCE, Segments
+from kuznia.io.workbook.cells import (
+    blank,
+    cell_params,
+    convert,
+    listing,
+    render,
+    says_by_month,
+)
 from kuznia.io.workbook.layout import (
     BY_MONTH,
     BY_MONTH_COLUMNS,
@@ -34,7 +41,23 @@ from kuznia.io.workbook.layout import (
     SheetSpec,
     month_labels,
 )
-from kuznia.io.workbook.problems import CellProblem
+from kuznia.io.workbook.problems import (
+    BUDGET_TWICE,
+    BY_MONTH_WITHOUT_ROW,
+    CELL_VALUE,
+    EMPTY_CELL,
+    GIVEN_TWICE_BY_MONTH,
+    LINE_TWICE,
+    MONTH_COLUMNS_MISSING,
+    MONTH_NOT_IN_PLAN,
+    MONTH_VALUE_MISSING,
+    NUMBER_OR_BY_MONTH_ROW,
+    SETTING_REQUIRED,
+    SETTING_TWICE,
+    SETTING_WITHOUT_NAME,
+    UNKNOWN_SETTING,
+    CellProblem,
+)
 from kuznia.io.workbook.tables import ABSENT, COVERED, Table, Where
 
 
@@ -57,14 +80,22 @@ class Assembler:
     # (section, column) -> a registry-only column's value per record, None where blank
     registry_only: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
 
-    def _sheet_problem(self, title: str, message: str) -> None:
-        self.problems.append(CellProblem(title, None, None, None, message))
+    def _sheet_problem(
+        self, title: str, message: str, code: str, params: Mapping[str, Any] | None = None
+    ) -> None:
+        self.problems.append(Where(title, None, None, None).problem(message, code, params))
 
     def _unknown(self, where: Where, spec: SheetSpec, noun: str, value: object) -> None:
         """Report a reference to a record that no sheet holds, unless its sheet (`spec`'s) is
         incomplete."""
         if spec.title not in self.incomplete:
-            self.problems.append(where.problem(f'unknown {noun} "{value}"'))
+            self.problems.append(
+                where.problem(
+                    f'unknown {noun} "{value}"',
+                    UNKNOWN_REFERENCE,
+                    {"noun": noun, "value": str(value)},
+                )
+            )
 
     # -- the instance document --
 
@@ -128,18 +159,26 @@ class Assembler:
         key = raw_key.strip() if isinstance(raw_key, str) else raw_key
         key_where = table.where(row, "setting")
         if blank(key):
-            self.problems.append(key_where.problem("a value with no setting name"))
+            self.problems.append(
+                key_where.problem("a value with no setting name", SETTING_WITHOUT_NAME)
+            )
             return None
         if not isinstance(key, str) or key not in settings:
             self.problems.append(
                 key_where.problem(
-                    f"unknown setting {render(key)}; the settings are {listing(settings)}"
+                    f"unknown setting {render(key)}; the settings are {listing(settings)}",
+                    UNKNOWN_SETTING,
+                    {"value": str(key), "settings": ", ".join(settings)},
                 )
             )
             return None
         if key in first_row:
             self.problems.append(
-                key_where.problem(f'setting "{key}" given twice, first in row {first_row[key]}')
+                key_where.problem(
+                    f'setting "{key}" given twice, first in row {first_row[key]}',
+                    SETTING_TWICE,
+                    {"setting": key, "row": first_row[key]},
+                )
             )
             return None
         return key
@@ -150,7 +189,10 @@ class Assembler:
             if setting.required and setting.header not in first_row:
                 if SETTINGS not in self.incomplete:
                     self._sheet_problem(
-                        SETTINGS, f'the setting "{setting.header}" is required: add a row for it'
+                        SETTINGS,
+                        f'the setting "{setting.header}" is required: add a row for it',
+                        SETTING_REQUIRED,
+                        {"setting": setting.header},
                     )
                 self.located[_setting_location(setting.header)] = COVERED
 
@@ -241,7 +283,9 @@ class Assembler:
                 self.problems.append(
                     wheres["year"].problem(
                         f'budget of fund "{fund_id}" for {year} given twice, first in row '
-                        f"{first_row[index, year]}"
+                        f"{first_row[index, year]}",
+                        BUDGET_TWICE,
+                        {"fund": str(fund_id), "year": str(year), "row": first_row[index, year]},
                     )
                 )
                 continue
@@ -268,7 +312,8 @@ class Assembler:
                     self.problems.append(
                         where().problem(
                             "every month needs a value; for a value that stays the same, delete "
-                            "this row and give the number in the Lines sheet"
+                            "this row and give the number in the Lines sheet",
+                            MONTH_VALUE_MISSING,
                         )
                     )
                     month_values.append(ABSENT)
@@ -279,7 +324,11 @@ class Assembler:
             if line_id in by_line:
                 first = by_line[line_id].where.row
                 self.problems.append(
-                    line_where.problem(f'line "{line_id}" given twice, first in row {first}')
+                    line_where.problem(
+                        f'line "{line_id}" given twice, first in row {first}',
+                        LINE_TWICE,
+                        {"line": line_id, "row": first},
+                    )
                 )
                 continue
             by_line[line_id] = MonthRow(line_where, month_values, table, labels)
@@ -298,7 +347,9 @@ class Assembler:
                 self.problems.append(
                     table.where(1, label).problem(
                         f"month {label} is not in the plan ({span}, from start and months in "
-                        "Settings)"
+                        "Settings)",
+                        MONTH_NOT_IN_PLAN,
+                        {"month": label, "first": expected[0], "last": expected[-1]},
                     )
                 )
         absent = [label for label in expected if label not in table.columns]
@@ -310,6 +361,8 @@ class Assembler:
                 table.title,
                 f"month columns missing from row 1: {shown}; the plan runs {span} (start and "
                 "months in Settings), one column per month",
+                MONTH_COLUMNS_MISSING,
+                {"months": ", ".join(absent), "first": expected[0], "last": expected[-1]},
             )
             self.incomplete.add(table.title)
         return [label for label in expected if label in table.columns]
@@ -337,7 +390,9 @@ class Assembler:
                 self.problems.append(
                     lines_table.where(row, field_name).problem(
                         f'given both here and in "{sheet}" row {month_row.where.row}: keep one '
-                        f'(write "{BY_MONTH}" here for a value that changes by month)'
+                        f'(write "{BY_MONTH}" here for a value that changes by month)',
+                        GIVEN_TWICE_BY_MONTH,
+                        {"sheet": sheet, "row": month_row.where.row or 0, "by_month": BY_MONTH},
                     )
                 )
                 continue
@@ -356,11 +411,16 @@ class Assembler:
                 in_lines = lines_table.value(values, field_name)
                 if says_by_month(in_lines):
                     message = f'says "{BY_MONTH}", but "{sheet}" has no row for this line'
+                    code = BY_MONTH_WITHOUT_ROW
                 elif blank(in_lines):
                     message = f'required: a number here, or a row for this line in "{sheet}"'
+                    code = NUMBER_OR_BY_MONTH_ROW
                 else:
                     continue  # a bad value, reported
-                self.problems.append(lines_table.where(row, field_name).problem(message))
+                params = {"sheet": sheet, "by_month": BY_MONTH}
+                self.problems.append(
+                    lines_table.where(row, field_name).problem(message, code, params)
+                )
 
     # -- cells --
 
@@ -371,16 +431,23 @@ class Assembler:
             return ABSENT
         if raw is None or (type(raw) is str and not raw.strip()):
             if column.required:
-                self._report(where, "required, but the cell is empty")
+                self._report(where, "required, but the cell is empty", EMPTY_CELL, {})
             return ABSENT
         value, message = convert(raw, column)
         if message is not None:
-            self._report(where, message)
+            self._report(where, message, CELL_VALUE, cell_params(raw, column))
             return ABSENT
         return value
 
-    def _report(self, where: Where | Callable[[], Where], message: str) -> None:
-        self.problems.append((where if isinstance(where, Where) else where()).problem(message))
+    def _report(
+        self,
+        where: Where | Callable[[], Where],
+        message: str,
+        code: str,
+        params: Mapping[str, Any],
+    ) -> None:
+        cell = where if isinstance(where, Where) else where()
+        self.problems.append(cell.problem(message, code, params))
 
 
 @dataclass(frozen=True)

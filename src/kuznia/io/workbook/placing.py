@@ -19,7 +19,7 @@ from kuznia.instance import Problem
 from kuznia.instance.errors import MISSING, UNKNOWN_REFERENCE, Segments
 from kuznia.io.workbook.document import Assembler
 from kuznia.io.workbook.layout import RECORD_SHEETS, SECTION_SHEETS
-from kuznia.io.workbook.problems import CellProblem, quoted
+from kuznia.io.workbook.problems import EMPTY_CELL, CellProblem, quoted
 from kuznia.io.workbook.tables import COVERED, Where
 
 _SPECS = {spec.section: spec for spec in RECORD_SHEETS}
@@ -40,15 +40,16 @@ def place_problems(problems: Sequence[Problem], assembler: Assembler) -> None:
         ):
             continue
         message = _in_cells(problem, assembler)
+        code, params = problem.code or "", problem.params
         if where is None:
             sheet = SECTION_SHEETS.get(str(location[0])) if location else None
             assembler.problems.append(
-                CellProblem(sheet, None, None, None, f"{problem.path}: {message}")
+                CellProblem(sheet, None, None, None, f"{problem.path}: {message}", code, params)
             )
         elif (where.sheet, where.row, where.letter) not in reported:
             if problem.code == MISSING:
-                message = "required, but the cell is empty"
-            assembler.problems.append(where.problem(message))
+                message, code = "required, but the cell is empty", EMPTY_CELL
+            assembler.problems.append(where.problem(message, code, params))
 
 
 def _in_cells(problem: Problem, assembler: Assembler) -> str:

@@ -10,12 +10,43 @@ Exception tree:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from openpyxl.utils import column_index_from_string
 
 from kuznia.io.workbook.layout import SHEET_ORDER
+
+# Kinds of a workbook's own problems (`CellProblem.code`) and the values each names; the
+# instance's problems placed on cells keep their own (kuznia.instance.errors).
+EMPTY_CELL = "empty_cell"  # a required cell left empty
+CELL_VALUE = "cell_value"  # a value its column cannot read: kind (the column's Kind's name),
+# got (the value as typed), least (whole numbers), choices
+UNREADABLE_WORKBOOK = "unreadable_workbook"  # not an .xlsx that can be read
+WORKBOOK_TOO_LARGE = "workbook_too_large"
+DAMAGED_WORKBOOK = "damaged_workbook"
+SHEET_MISSING = "sheet_missing"
+CHART_SHEET = "chart_sheet"
+NO_COLUMN_NAMES = "no_column_names"  # columns
+UNNAMED_COLUMN = "unnamed_column"  # letter
+COLUMN_TWICE = "column_twice"  # first (the first column's letter)
+UNKNOWN_COLUMN = "unknown_column"  # columns
+COLUMN_MISSING = "column_missing"  # column
+EXCEL_ERROR = "excel_error"  # value (#DIV/0!, ...)
+FORMULA_WITHOUT_VALUE = "formula_without_value"
+SETTING_WITHOUT_NAME = "setting_without_name"
+UNKNOWN_SETTING = "unknown_setting"  # value, settings
+SETTING_TWICE = "setting_twice"  # setting, row
+SETTING_REQUIRED = "setting_required"  # setting
+BUDGET_TWICE = "budget_twice"  # fund, year, row
+MONTH_VALUE_MISSING = "month_value_missing"
+LINE_TWICE = "line_twice"  # line, row
+MONTH_NOT_IN_PLAN = "month_not_in_plan"  # month, first, last
+MONTH_COLUMNS_MISSING = "month_columns_missing"  # months, first, last
+GIVEN_TWICE_BY_MONTH = "given_twice_by_month"  # sheet, row, by_month
+BY_MONTH_WITHOUT_ROW = "by_month_without_row"  # sheet, by_month
+NUMBER_OR_BY_MONTH_ROW = "number_or_by_month_row"  # sheet, by_month
 
 
 @dataclass(frozen=True)
@@ -28,6 +59,10 @@ class CellProblem:
     column: str | None
     letter: str | None
     message: str
+    # What `message` says, in data, for a reader that words it itself (the web, in the
+    # page's language): one of CODES, and the values it names.
+    code: str = field(default="", compare=False)
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def cell(self) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -32,7 +32,22 @@ from kuznia.io.workbook.layout import (
     SETTINGS,
     SHEET_ORDER,
 )
-from kuznia.io.workbook.problems import CellProblem, WorkbookError
+from kuznia.io.workbook.problems import (
+    CHART_SHEET,
+    COLUMN_MISSING,
+    COLUMN_TWICE,
+    DAMAGED_WORKBOOK,
+    EXCEL_ERROR,
+    FORMULA_WITHOUT_VALUE,
+    NO_COLUMN_NAMES,
+    SHEET_MISSING,
+    UNKNOWN_COLUMN,
+    UNNAMED_COLUMN,
+    UNREADABLE_WORKBOOK,
+    WORKBOOK_TOO_LARGE,
+    CellProblem,
+    WorkbookError,
+)
 
 
 class _Absent:
@@ -54,8 +69,12 @@ class Where:
     column: str | None
     letter: str | None
 
-    def problem(self, message: str) -> CellProblem:
-        return CellProblem(self.sheet, self.row, self.column, self.letter, message)
+    def problem(
+        self, message: str, code: str = "", params: Mapping[str, Any] | None = None
+    ) -> CellProblem:
+        return CellProblem(
+            self.sheet, self.row, self.column, self.letter, message, code, dict(params or {})
+        )
 
 
 # Stands for values whose absence was reported already (a missing column, bad month cells):
@@ -92,14 +111,15 @@ def open_workbook(path: str | os.PathLike[str], *, data_only: bool, source: str)
         check_workbook(path)
         return load_workbook(path, read_only=True, data_only=data_only)
     except WorkbookTooLarge as error:
-        message = str(error)
+        message, code = str(error), WORKBOOK_TOO_LARGE
     except FileNotFoundError:
-        message = "no such file"
+        message, code = "no such file", UNREADABLE_WORKBOOK
     except IsADirectoryError:
-        message = "a directory, not a workbook"
+        message, code = "a directory, not a workbook", UNREADABLE_WORKBOOK
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         message = f"not an Excel workbook (.xlsx) that can be read: {_first_line(error)}"
-    raise WorkbookError([CellProblem(None, None, None, None, message)], source=source)
+        code = UNREADABLE_WORKBOOK
+    raise WorkbookError([CellProblem(None, None, None, None, message, code)], source=source)
 
 
 def _first_line(error: BaseException) -> str:
@@ -140,7 +160,7 @@ class SheetReader:
         except _BROKEN_WORKBOOK as error:
             message = f"the workbook cannot be read, it is damaged: {_first_line(error)}"
             raise WorkbookError(
-                [CellProblem(None, None, None, None, message)], source=source
+                [CellProblem(None, None, None, None, message, DAMAGED_WORKBOOK)], source=source
             ) from None
         finally:
             book.close()
@@ -153,12 +173,12 @@ class SheetReader:
                 continue
             if title not in book.sheetnames:
                 hint = f" (the workbook has {listing(others)})" if others else ""
-                self._sheet_problem(title, f"sheet is missing{hint}")
+                self._sheet_problem(title, f"sheet is missing{hint}", SHEET_MISSING)
                 self.incomplete.add(title)
                 continue
             sheet = book[title]
             if not isinstance(sheet, ReadOnlyWorksheet):
-                self._sheet_problem(title, "is a chart, not a sheet of cells")
+                self._sheet_problem(title, "is a chart, not a sheet of cells", CHART_SHEET)
                 self.incomplete.add(title)
                 continue
             sheet.reset_dimensions()  # trust the cells, not the size the file declares
@@ -175,7 +195,12 @@ class SheetReader:
             return header in expected or bool(by_month and MONTH_LABEL.fullmatch(header or ""))
 
         if not any(known(header) for header in headers):
-            self._sheet_problem(title, f"row 1 must hold the column names: {listing(expected)}")
+            self._sheet_problem(
+                title,
+                f"row 1 must hold the column names: {listing(expected)}",
+                NO_COLUMN_NAMES,
+                {"columns": ", ".join(expected)},
+            )
             self.incomplete.add(title)
             return table
         self._columns(table, headers, expected, known)
@@ -190,7 +215,9 @@ class SheetReader:
                     letter = get_column_letter(position + 1)
                     self.problems.append(
                         Where(title, row, None, letter).problem(
-                            f"a value in column {letter}, which has no name in row 1"
+                            f"a value in column {letter}, which has no name in row 1",
+                            UNNAMED_COLUMN,
+                            {"letter": letter},
                         )
                     )
             # A row is a record when a known column holds something; values only in other
@@ -214,16 +241,29 @@ class SheetReader:
             where = Where(title, 1, header, get_column_letter(position + 1))
             if header in table.columns:
                 first = get_column_letter(table.columns[header] + 1)
-                self.problems.append(where.problem(f"column given twice, first in {first}1"))
+                self.problems.append(
+                    where.problem(
+                        f"column given twice, first in {first}1", COLUMN_TWICE, {"first": first}
+                    )
+                )
             elif known(header):
                 table.columns[header] = position
             else:
                 self.problems.append(
-                    where.problem(f"unknown column; the columns of {title} are {listing(expected)}")
+                    where.problem(
+                        f"unknown column; the columns of {title} are {listing(expected)}",
+                        UNKNOWN_COLUMN,
+                        {"columns": ", ".join(expected)},
+                    )
                 )
         for header in expected:
             if header not in table.columns and header not in _absent_allowed(title):
-                self._sheet_problem(title, f'column "{header}" is missing from row 1')
+                self._sheet_problem(
+                    title,
+                    f'column "{header}" is missing from row 1',
+                    COLUMN_MISSING,
+                    {"column": header},
+                )
                 self.incomplete.add(title)
 
     def _row_values(
@@ -261,7 +301,9 @@ class SheetReader:
         if cell.data_type == "e":
             letter = get_column_letter(cell.column)
             self.problems.append(
-                Where(title, row, header, letter).problem(f"holds the Excel error {value}")
+                Where(title, row, header, letter).problem(
+                    f"holds the Excel error {value}", EXCEL_ERROR, {"value": str(value)}
+                )
             )
             return ABSENT
         if type(value) is int and "." in cell.number_format:
@@ -289,14 +331,17 @@ class SheetReader:
                         self.problems.append(
                             Where(title, row, header, letter).problem(
                                 "a formula with no computed value: open and save the workbook "
-                                "in Excel or LibreOffice, or type the value"
+                                "in Excel or LibreOffice, or type the value",
+                                FORMULA_WITHOUT_VALUE,
                             )
                         )
                     else:
                         values_of[row][cell.column - 1] = self._value(title, row, cell, header)
 
-    def _sheet_problem(self, title: str, message: str) -> None:
-        self.problems.append(CellProblem(title, None, None, None, message))
+    def _sheet_problem(
+        self, title: str, message: str, code: str, params: Mapping[str, Any] | None = None
+    ) -> None:
+        self.problems.append(Where(title, None, None, None).problem(message, code, params))
 
 
 def _expected_headers(title: str) -> list[str]:

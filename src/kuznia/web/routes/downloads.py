@@ -9,6 +9,7 @@ the services' 403 or 404.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from kuznia.web import forms
 from kuznia.web.i18n import N_
 from kuznia.web.nav import may_read, may_write
 from kuznia.web.pages import Viewer, language_of, render
+from kuznia.web.problems import in_words
 from kuznia.web.session import ViewerDep
 
 router = APIRouter()
@@ -118,7 +120,12 @@ def import_registry(
         )
     except exchange.WorkbookRefused as refused:
         session.rollback()
-        return _registry_page(request, viewer, problems=refused.problems, status_code=422)
+        lang = language_of(request)
+        problems = [
+            replace(problem, message=in_words(problem.code, problem.params, problem.message, lang))
+            for problem in refused.problems
+        ]
+        return _registry_page(request, viewer, problems=problems, status_code=422)
     if isinstance(outcome, forms.Refused):
         return _registry_page(
             request,

@@ -108,7 +108,11 @@ def ask_curve(
         )
     except InvalidInput as error:
         return _economy_page(
-            request, session, viewer, curve_values=values, curve_error=error.detail
+            request,
+            session,
+            viewer,
+            curve_values=values,
+            curve_error=forms.refusal_text(error, language_of(request)),
         )
     jobs_router.queued(request, session, job)
     return RedirectResponse(f"/analyses/{job.id}", status_code=303)

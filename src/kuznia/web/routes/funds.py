@@ -190,21 +190,20 @@ def update_fund(
         "budget": budget,
         "eligible": eligible,
     }
-    try:
-        version = int(str(form.get("version", "")))
-    except ValueError:
-        version = -1
+    general: list[str] = []
+    version = forms.version(form, general, language_of(request))
     values = {
         **changes,
-        "version": version,
+        "version": form.get("version", ""),
         "budget": {**fund["budget"], **{k: form.get(f"budget.{k}", "") for k in fund["budget"]}},
     }
     values["eligible"] = {**eligible, "producers": str(form.get("eligible.producers", ""))}
     values["budget_new_year"], values["budget_new_amount"] = new_year, new_amount
-    if errors:
+    if errors or version is None:
         return _form(
-            request, session, viewer, fund=fund, values=values, errors=errors, status_code=422
-        )
+            request, session, viewer, fund=fund, values=values, errors=errors, general=general,
+            status_code=422,
+        )  # fmt: skip
     fields = [
         "name",
         "kind",

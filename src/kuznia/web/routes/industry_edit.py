@@ -43,11 +43,6 @@ def _require_write(viewer: Viewer, section: Section) -> None:
         raise Forbidden(f"role {viewer.scope.role.value} may not write {section.name}")
 
 
-def _version(form: Any) -> int:
-    text = str(form.get("version", "")).strip()
-    return int(text) if text.isdigit() and len(text) < 12 else -1
-
-
 def _months(session: Session, viewer: Viewer) -> tuple[int, str | None]:
     settings = results.horizon(session=session, scope=viewer.scope)
     return (settings.months, settings.start) if settings else (0, None)
@@ -225,17 +220,19 @@ def _save(
     *,
     section: Section,
     record_id: int | None,
-    version: int,
+    version: int | None,
     changes: dict[str, Any],
     errors: dict[str, str],
     fields: tuple[str, ...],
     show: Callable[[dict[str, str], list[str], int], HTMLResponse],
+    general: list[str] | None = None,
 ) -> Response:
     """Add (`record_id` None) or change a line or an expansion through the registry service.
-    The form again (`show`) with the messages beside their fields when it cannot be read or
-    the service refuses; else the producer's page, the record marked as saved."""
-    if errors:
-        return show(errors, [], 422)
+    The form again (`show`) with the messages beside their fields (`general`: above the form)
+    when it cannot be read (`version` None: the form's version is no number) or the service
+    refuses; else the producer's page, the record marked as saved."""
+    if errors or general or version is None:
+        return show(errors, general or [], 422)
 
     def call() -> RecordRead:
         if record_id is None:
@@ -359,8 +356,10 @@ def update_line(
         **{name: [form.get(f"{name}.{m}", "") for m in range(months)] for name in SERIES},
         "lead_time": form.get("lead_time", ""),
         "min_rate": form.get("min_rate", ""),
-        "version": _version(form),
+        "version": form.get("version", ""),
     }
+    general: list[str] = []
+    version = forms.version(form, general, language_of(request))
     producer = _producer_of(session, viewer, line["producer"])
 
     def show(errors: dict[str, str], general: list[str], status_code: int) -> HTMLResponse:
@@ -370,8 +369,8 @@ def update_line(
         )  # fmt: skip
 
     return _save(
-        request, session, viewer, section=LINES, record_id=line_id, version=_version(form),
-        changes=changes, errors=errors, fields=LINE_FIELDS, show=show,
+        request, session, viewer, section=LINES, record_id=line_id, version=version,
+        changes=changes, errors=errors, fields=LINE_FIELDS, show=show, general=general,
     )  # fmt: skip
 
 
@@ -410,9 +409,14 @@ def _delete(
     show: Callable[[list[str], list[str], int], HTMLResponse],
 ) -> Response:
     """Delete a line or an expansion through the registry service, on the version shown;
-    refused (the form again, saying what refers to it) while anything refers to it."""
+    refused (the form again, saying what refers to it) while anything refers to it, or
+    when the form's version is no number (422)."""
     lang = language_of(request)
     refusal: list[str] = []
+    state = forms.FormState()
+    version = forms.version(form, state.general, lang)
+    if version is None:
+        return show(refusal, state.general, 422)
 
     def referred(error: KuzniaError) -> int | None:
         found = [p for p in error.problems if p.code == "still_referenced"]
@@ -425,14 +429,13 @@ def _delete(
             refusal.append(lang.gettext(worded, codes=problem.message))
         return error.status
 
-    state = forms.FormState()
     outcome = forms.submit(
         lambda: registry_service.delete_record(
             session=session,
             section=section,
             scope=viewer.scope,
             record_id=record["id"],
-            version=_version(form),
+            version=version,
         ),
         session=session,
         state=state,
@@ -605,8 +608,10 @@ def update_expansion(
     changes = _read(form, EXPANSION_READERS, errors)
     values = {
         **{name: form.get(name, "") for name in EXPANSION_FIELDS},
-        "version": _version(form),
+        "version": form.get("version", ""),
     }
+    general: list[str] = []
+    version = forms.version(form, general, language_of(request))
     _, producer = _producer_of_expansion(session, viewer, expansion)
 
     def show(errors: dict[str, str], general: list[str], status_code: int) -> HTMLResponse:
@@ -617,8 +622,8 @@ def update_expansion(
 
     return _save(
         request, session, viewer, section=EXPANSIONS, record_id=expansion_id,
-        version=_version(form), changes=changes, errors=errors, fields=EXPANSION_FIELDS,
-        show=show,
+        version=version, changes=changes, errors=errors, fields=EXPANSION_FIELDS,
+        show=show, general=general,
     )  # fmt: skip
 
 
@@ -703,8 +708,9 @@ def update_stock(
     registry_service.get_record(
         session=session, section=STOCK, scope=viewer.scope, record_id=stock_id
     )
-    version = _version(form)
-    values = {"quantity": form.get("quantity", ""), "version": version}
+    general: list[str] = []
+    version = forms.version(form, general, language_of(request))
+    values = {"quantity": form.get("quantity", ""), "version": form.get("version", "")}
     try:
         quantity = _amount(str(values["quantity"]))
     except forms.FormError as error:
@@ -715,6 +721,17 @@ def update_stock(
             editing=stock_id,
             values=values,
             errors={"quantity": str(error)},
+            general=general,
+            status_code=422,
+        )
+    if version is None:
+        return _stock_page(
+            request,
+            session,
+            viewer,
+            editing=stock_id,
+            values=values,
+            general=general,
             status_code=422,
         )
     state = forms.FormState()

@@ -13,6 +13,7 @@ shown next to the field it is about.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -337,9 +338,9 @@ def record_receipt(
     def refused(error: KuzniaError) -> int | None:
         if isinstance(error, Conflict) and not isinstance(error, ClientKeyReused):
             # the contract is not signed or in delivery (or no longer)
-            errors["contract_id"] = error.detail
+            errors["contract_id"] = forms.refusal_text(error, lang)
             return 409
-        return _not_yours(error, errors, RECEIPT_FIELDS)
+        return _not_yours(error, errors, RECEIPT_FIELDS, lang)
 
     outcome = forms.submit(
         lambda: logistics_service.record_receipt(
@@ -422,7 +423,7 @@ def record_dispatch(
                 NOT_ENOUGH, held=_amount(lang, error.held), item=error.item, depot=error.depot
             )
             return 409
-        return _not_yours(error, errors, DISPATCH_FIELDS)
+        return _not_yours(error, errors, DISPATCH_FIELDS, lang)
 
     outcome = forms.submit(
         lambda: logistics_service.record_dispatch(
@@ -517,12 +518,16 @@ def reverse_entry(
     return _saved(stored, created, view_depot, NOUNS[kind], corrected="1")
 
 
-def _not_yours(error: KuzniaError, errors: dict[str, str], fields: Sequence[str]) -> int | None:
+def _not_yours(
+    error: KuzniaError, errors: dict[str, str], fields: Sequence[str], lang: Language
+) -> int | None:
     """404 for a depot or contract of another organisation (or none), said beside its field;
     None for any other refusal."""
     if not isinstance(error, NotFound):
         return None
-    errors.update(forms.by_field(error.problems, fields)[0])
+    none = lang.gettext(forms.NO_SUCH_RECORD)
+    problems = [p if lang.code == "en" else replace(p, message=none) for p in error.problems]
+    errors.update(forms.by_field(problems, fields)[0])
     if "depot" in errors:
         errors["depot"] = NOT_YOUR_DEPOT
     return 404

@@ -229,12 +229,10 @@ def update_need(
         session=session, section=NEEDS, scope=viewer.scope, record_id=need_id
     ).model_dump()
     changes, errors = _read_form(form)
-    try:
-        version = int(str(form.get("version", "")))
-    except ValueError:
-        version = -1
-    values = {**dict(form), "version": version}
-    if not errors:
+    general: list[str] = []
+    version = forms.version(form, general, language_of(request))
+    values = dict(form)
+    if not errors and version is not None:
         state = forms.FormState(errors=errors)
         outcome = forms.submit(
             lambda: registry_service.update_record(
@@ -272,6 +270,7 @@ def update_need(
         need=need,
         values=values,
         errors=errors,
+        general=general,
         back=back,
         status_code=422,
     )

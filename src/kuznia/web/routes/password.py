@@ -11,8 +11,9 @@ from fastapi.responses import HTMLResponse
 from kuznia.auth import service as auth_service
 from kuznia.auth.dependencies import SessionDep
 from kuznia.errors import InvalidInput
+from kuznia.web import forms
 from kuznia.web.i18n import N_
-from kuznia.web.pages import render
+from kuznia.web.pages import language_of, render
 from kuznia.web.session import ViewerDep
 
 router = APIRouter()
@@ -51,7 +52,8 @@ def change_password(
                 token=viewer.token,
             )
         except InvalidInput as error:
-            errors = {problem.field: problem.message for problem in error.problems}
+            problems = forms.in_words(error.problems, language_of(request))
+            errors = {problem.field: problem.message for problem in problems}
         else:
             return render(request, "password.html", {"errors": {}, "done": CHANGED}, viewer=viewer)
     return render(

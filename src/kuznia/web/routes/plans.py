@@ -228,9 +228,8 @@ def start_replan(
         return _plans_page(request, session, viewer, replan_error=message, status_code=422)
     except (InvalidInput, NotFound, Conflict) as error:
         session.rollback()
-        return _plans_page(
-            request, session, viewer, replan_error=error.detail, status_code=error.status
-        )
+        message = forms.refusal_text(error, language_of(request))
+        return _plans_page(request, session, viewer, replan_error=message, status_code=error.status)
     hand_over(request, session)
     if run is None:
         return RedirectResponse("/plans", status_code=303)

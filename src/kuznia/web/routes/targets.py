@@ -125,7 +125,8 @@ def create_target(
         except ValidationError as error:
             errors.update(forms.validation_errors(error, FIELDS))
         except InvalidInput as error:
-            placed, rest = forms.by_field(error.problems, FIELDS)
+            problems = forms.in_words(error.problems, language_of(request))
+            placed, rest = forms.by_field(problems, FIELDS)
             errors.update(placed)
             return _page(
                 request, session, viewer, values=values, errors=errors, general=rest,

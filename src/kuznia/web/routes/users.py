@@ -13,7 +13,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from kuznia.auth import policy
 from kuznia.auth import service as auth_service
 from kuznia.auth.dependencies import SessionDep
 from kuznia.auth.permissions import Action
@@ -31,25 +30,6 @@ EDIT_FIELDS = ("role", "organisation", "password", "active")
 CHOOSE_ROLE = N_("Choose a role.")
 CHOOSE_ORGANISATION = N_("Choose an organisation.")
 PASSWORDS_DIFFER = N_("The two passwords differ.")
-PASSWORD_PROBLEMS = {
-    policy.TOO_SHORT: N_("The password needs at least %(count)s characters."),
-    policy.TOO_LONG: N_("The password may have at most %(count)s characters."),
-    policy.COMMON: N_("This password is on the list of common passwords: choose another."),
-    policy.EMAIL_NAME: N_("The password is the name of the e-mail: choose another."),
-}
-
-
-def _worded(request: Request) -> dict[str, str]:
-    """The password policy's problems in the page's language."""
-    lang = language_of(request)
-    count = {
-        policy.TOO_SHORT: policy.MIN_PASSWORD_LENGTH,
-        policy.TOO_LONG: policy.MAX_PASSWORD_LENGTH,
-    }
-    return {
-        code: lang.gettext(message, count=count.get(code, 0))
-        for code, message in PASSWORD_PROBLEMS.items()
-    }
 
 
 def _organisations(session: Session, viewer: Viewer) -> Sequence[Organisation]:
@@ -127,7 +107,6 @@ def add_user(
         state=state,
         fields=NEW_FIELDS,
         lang=language_of(request),
-        by_code=_worded(request),
     )
     if isinstance(outcome, forms.Refused):
         return _list_page(request, session, viewer, state=state, status_code=outcome.status_code)
@@ -185,22 +164,21 @@ def update_user(
     (left empty: the password stays)."""
     viewer.scope.require("users", Action.write)
     user = auth_service.get_user(session=session, scope=viewer.scope, user_id=user_id)
-    version_text = str(form.get("version", ""))
-    version = int(version_text) if version_text.isdigit() and len(version_text) < 12 else -1
     password = str(form.get("password", ""))
     values: dict[str, Any] = {
         "role": str(form.get("role", "")),
         "organisation": str(form.get("organisation", "")).strip(),
         "active": form.get("active") == "on",
-        "version": version,
+        "version": form.get("version", ""),
     }
     state = forms.FormState(values=values)
+    version = forms.version(form, state.general, language_of(request))
     role = _role(values["role"], state.errors)
     if not values["organisation"]:
         state.errors["organisation"] = CHOOSE_ORGANISATION
     if password != str(form.get("repeated_password", "")):
         state.errors["repeated_password"] = PASSWORDS_DIFFER
-    if state.errors or role is None:
+    if state.errors or role is None or version is None:
         return _edit_page(request, session, viewer, user=user, state=state, status_code=422)
     outcome = forms.submit(
         lambda: auth_service.update_user(
@@ -216,7 +194,6 @@ def update_user(
         state=state,
         fields=EDIT_FIELDS,
         lang=language_of(request),
-        by_code=_worded(request),
     )
     if isinstance(outcome, forms.Refused):
         session.expire_all()

@@ -445,9 +445,10 @@ def create_scenario(
                 # the country is one the registry names (checked above): it delivers
                 # nothing in the months chosen
                 errors["foreign_country"] = COUNTRY_DELIVERS_NOTHING
-            placed, rest = forms.by_field(problems, ("name",))
+            lang = language_of(request)
+            placed, rest = forms.by_field(forms.in_words(problems, lang), ("name",))
             errors.update(placed)
-            general.extend(rest or ([] if placed else [error.detail]))
+            general.extend(rest or ([] if placed else [forms.refusal_text(error, lang)]))
         else:
             return RedirectResponse(f"/workbench?saved={stored.id}", status_code=303)
     return _scenarios_page(
@@ -483,7 +484,9 @@ def _queued(request: Request, session: Session, viewer: Viewer, job: models.Job)
 def _refused(request: Request, viewer: Viewer, error: KuzniaError) -> HTMLResponse:
     """A run that cannot be asked, said where its answer would have come."""
     lang = language_of(request)
-    message = lang.gettext(NO_PLAN) if "plan_run_id" in error.detail else error.detail
+    message = (
+        lang.gettext(NO_PLAN) if "plan_run_id" in error.detail else forms.refusal_text(error, lang)
+    )
     return render(
         request,
         "_workbench_error.html",
