@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from kuznia.db import create_engine_for, database_engine
 from kuznia.settings import Settings
+from kuznia.web.csrf import CSRF_COOKIE, CSRF_HEADER
 from tests.api.conftest import Api
 from tests.apps import app_without_workers
 
@@ -77,3 +78,19 @@ def test_a_database_that_does_not_answer_is_503_not_500(refused_engine: Engine) 
     assert login.headers["retry-after"] == "5"
     assert login.json()["code"] == "unavailable"
     assert "nothing was done" in login.json()["detail"]
+
+
+def test_a_page_that_cannot_reach_the_database_says_so_in_the_pages_language(
+    refused_engine: Engine,
+) -> None:
+    for client in client_on(refused_engine):
+        client.headers["Accept-Language"] = "uk"
+        page = client.get("/login")  # the form asks nothing of the database
+        client.headers[CSRF_HEADER] = client.cookies[CSRF_COOKIE]
+        answer = client.post("/login", data={"email": "a@example.org", "password": "whatever-1"})
+
+    assert page.status_code == 200
+    assert answer.status_code == 503, answer.text[:300]
+    assert answer.headers["retry-after"] == "5"
+    assert "База даних недоступна" in answer.text
+    assert "Нічого не змінено" in answer.text

@@ -35,6 +35,7 @@ TITLES = {
     422: N_("Check what you entered"),
     429: N_("Too many attempts"),
     500: N_("Something went wrong"),
+    503: N_("The database is not available"),
 }
 HINTS = {
     403: N_("Your role may not see or do this. The menu shows the pages you can use."),
@@ -42,6 +43,7 @@ HINTS = {
     409: N_("What you asked clashes with what is stored now."),
     429: N_("Too many failed logins: wait a little, then try again."),
     500: N_("The error was logged. Try again, or go back to the overview."),
+    503: N_("Nothing was done. Try again in a few seconds."),
 }
 
 
@@ -128,6 +130,8 @@ def _for_pages(api_handler: Handler) -> Handler:
             detail = str(error.detail)
             standard = detail.lower() == HTTPStatus(error.status_code).phrase.lower()
             return error_page(request, error.status_code, None if standard else detail)
+        if type(error).__name__ == "OperationalError":  # the database is down or busy
+            return error_page(request, 503, None, {"Retry-After": "5"})
         status = 422 if type(error).__name__ in ("RequestValidationError", "DataError") else 500
         if status == 500:
             log.exception(
