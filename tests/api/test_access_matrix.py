@@ -1262,9 +1262,14 @@ class TestProducerReach:
         body = SECTIONS["lines"].new(world) | {"producer": "p2"}
 
         response = world.send("producer", Call("POST", "/lines", json=body))
+        none = world.send("producer", Call("POST", "/lines", json=body | {"producer": "p404"}))
 
-        assert response.status_code == 403, response.text
-        assert response.json()["error"] == "Forbidden"
+        # the answer of a producer that does not exist: p2's existence is not told
+        assert response.status_code == none.status_code == 422, response.text
+        assert response.json()["problems"] == [
+            {"field": "producer", "message": 'unknown producer "p2"'}
+        ]
+        assert response.text.replace("p2", "p404") == none.text
         assert world.read("/lines", code=body["code"]) == []
 
     def test_it_cannot_move_its_line_to_another_producer(self, world: World) -> None:
@@ -1275,15 +1280,21 @@ class TestProducerReach:
             Call("PATCH", f"/lines/{line['id']}", json={"version": 1, "producer": "p2"}),
         )
 
-        assert response.status_code == 403, response.text
+        assert response.status_code == 422, response.text
+        assert response.json()["problems"] == [
+            {"field": "producer", "message": 'unknown producer "p2"'}
+        ]
         assert world.ministry("GET", f"/lines/{line['id']}")["producer"] == "p1"
 
     def test_it_cannot_add_an_expansion_to_another_producers_line(self, world: World) -> None:
         body = SECTIONS["expansions"].new(world) | {"line": "l2"}
 
         response = world.send("producer", Call("POST", "/expansions", json=body))
+        none = world.send("producer", Call("POST", "/expansions", json=body | {"line": "l404"}))
 
-        assert response.status_code == 403, response.text
+        assert response.status_code == none.status_code == 422, response.text
+        assert response.json()["problems"] == [{"field": "line", "message": 'unknown line "l2"'}]
+        assert response.text.replace("l2", "l404") == none.text
         assert world.read("/expansions", code=body["code"]) == []
 
     def test_it_cannot_move_its_expansion_to_another_producers_line(self, world: World) -> None:
@@ -1294,7 +1305,8 @@ class TestProducerReach:
             Call("PATCH", f"/expansions/{expansion['id']}", json={"version": 1, "line": "l2"}),
         )
 
-        assert response.status_code == 403, response.text
+        assert response.status_code == 422, response.text
+        assert response.json()["problems"] == [{"field": "line", "message": 'unknown line "l2"'}]
         assert world.ministry("GET", f"/expansions/{expansion['id']}")["line"] == "l1"
 
     @pytest.mark.parametrize(

@@ -63,7 +63,8 @@ def test_a_planner_follows_a_category_from_target_to_plan_to_actual(
     page.get_by_label("Base month").fill(add_months(this_month, -1))
     page.get_by_role("button", name="Add the target").click()
     expect(page.locator("#period-error")).to_have_text(
-        f'a period is a month (YYYY-MM) or a quarter (YYYY-Qn) of 1900-2199, got "{this_month[:4]}-13"'
+        "Write the period as a month (YYYY-MM) or a quarter (YYYY-Qn), for example 2027-Q1; "
+        f'not "{this_month[:4]}-13".'
     )
     shoot(page, "targets-form-error")
 
