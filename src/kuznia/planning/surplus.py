@@ -178,9 +178,11 @@ def solve_unlimited(
     col_value = np.zeros(n_cols)
     matrix = model.matrix()
     deadline = None if options.time_limit is None else time.perf_counter() + options.time_limit
-    # dual simplex afresh at every stage: on national data 4x faster here than the plan's
-    # interior point (the blocks are small and the fixings leave little)
-    options = replace(options, method="simplex", later_method="simplex", log_file=None)
+    # dual simplex afresh at every stage, the tiers without presolve: in a block with no money
+    # the tiers are quick for the simplex and slow for HiGHS's presolve (docs/benchmarks-notes.md)
+    options = replace(
+        options, method="simplex", later_method="simplex", presolve_tiers=False, log_file=None
+    )
     for columns, rows in _batches(independent_blocks(unlimited), _BATCH_COLUMNS):
         if deadline is not None:
             options = replace(options, time_limit=max(0.01, deadline - time.perf_counter()))
