@@ -22,7 +22,10 @@ its optimum" is "each block's stage s held at its optimum". Each block is theref
 with the same stages (`solve_lexicographic` on `define_block`'s sub-model), and the whole model
 is optimal exactly when every block is; its tier values and cost are the blocks' sums. Small
 blocks are solved together, several to an LP (`_BATCH_COLUMNS`): a batch is again a sum of
-independent blocks, so the same argument holds for it.
+independent blocks, so the same argument holds for it. (milp: each block's stages are proven
+within the mip gap asked for, so their sum is too.) The blocks' tier stages run without
+HiGHS's presolve (`SolveOptions.presolve_tiers`): on them it costs many times what the
+simplex does (docs/benchmarks-notes.md, "national-x10").
 """
 
 from __future__ import annotations
