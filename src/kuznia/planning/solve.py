@@ -64,9 +64,9 @@ class SolveOptions:
     method: str = "simplex"
     later_method: str = "ipm"
     warm_start: bool = False  # True: later stages continue from the previous basis (primal simplex)
-    # False: lp tier stages without HiGHS's presolve (the cost stage keeps it). The unlimited-funds
-    # blocks of `kuznia.planning.surplus`: there presolve takes ~1 s per tier of an item's block
-    # and the dual simplex on the whole block 0.05 s
+    # False: lp tier stages without HiGHS's presolve (the cost stage keeps it). For the blocks of
+    # `kuznia.planning.surplus`: in national-x10's largest, presolve takes about 1 s a tier, and
+    # dual simplex without it 0.06 s
     presolve_tiers: bool = True
     # milp: two lp-mode solves, the LP relaxation's bounds and a plan with the integers rounded,
     # and each stage's gap proven between them; the MIP search only where a gap is wider than
