@@ -128,6 +128,22 @@ def _first_value(values: np.ndarray, priorities: list[int], own: int) -> tuple[f
     return 0.0, own
 
 
+def _first_values(
+    values: np.ndarray, priorities: list[int], own: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """`_first_value` of every row of `values` [N, tiers] at once: (values [N], tiers [N])."""
+    cutoff = next((k for k, p in enumerate(priorities) if p > own), len(priorities))
+    value, tier = np.zeros(values.shape[0]), np.full(values.shape[0], own)
+    if cutoff == 0 or values.shape[0] == 0:
+        return value, tier
+    helps = values[:, :cutoff] > 0
+    first = helps.argmax(axis=1)
+    found = helps.any(axis=1)
+    value[found] = values[np.nonzero(found)[0], first[found]]
+    tier[found] = np.asarray(priorities)[first[found]]
+    return value, tier
+
+
 @dataclass
 class _Candidate:
     """A claim to measure: the change, where it goes in the reasons, the dual's estimate."""
@@ -184,6 +200,11 @@ def explain_shortfalls(
     month_index = np.arange(pi.months)
     has_duals = bool(binding.priorities)
 
+    # each line-month at capacity: its value in the highest tier it helps, per class priority
+    capacity_first = {
+        int(p): _first_values(binding.capacity_value, binding.priorities, int(p))
+        for p in np.unique(pi.class_priority[short_classes])
+    }
     candidates: dict[int, list[_Candidate]] = {}
     structural: dict[int, list[dict[str, Any]]] = {}
     lead_lines: dict[int, tuple[list[dict[str, Any]], list[int]]] = {}
@@ -205,7 +226,7 @@ def explain_shortfalls(
         structural[int(c)] = fixed
         mine: list[_Candidate] = []
         spans = _capacity_candidates(
-            binding, capacity_of_item[item], priority, int(last_short[c]), has_duals
+            binding, capacity_of_item[item], capacity_first[priority], int(last_short[c]), has_duals
         )
         budgets = _budget_candidates(
             pi, binding, funds_of_item[item], priority, int(last_short[c]), has_duals
@@ -302,53 +323,53 @@ def _measure(
 def _capacity_candidates(
     binding: Binding,
     entries: np.ndarray,
-    priority: int,
+    first: tuple[np.ndarray, np.ndarray],
     last_month: int,
     has_duals: bool,
 ) -> list[_Candidate]:
     """The item's lines at capacity up to the shortfall, most valuable first (by the duals): for
-    each, +1 in its best month and +1 a month over its full months."""
+    each, +1 in its best month and +1 a month over its full months. `first`: `_first_values` of
+    every binding line-month for the class's priority."""
     entries = entries[binding.capacity_month[entries] <= last_month]
     if entries.size == 0:
         return []
-    values = [
-        _first_value(binding.capacity_value[e], binding.priorities, priority) for e in entries
-    ]
-    lines, inverse = np.unique(binding.capacity_line[entries], return_inverse=True)
-    ranked = []
-    for k in range(lines.size):
-        mine = np.nonzero(inverse == k)[0]
-        best = min(mine, key=lambda e: (values[e][1], -values[e][0]))
-        value, tier = values[best]
-        total = sum(values[e][0] for e in mine if values[e][1] == tier)
-        if has_duals and value <= 0:
-            continue
-        months = tuple(sorted(int(m) for m in binding.capacity_month[entries[mine]]))
-        ranked.append(
-            (
-                tier,
-                -value,
-                -len(months),
-                int(lines[k]),
-                months,
-                int(binding.capacity_month[entries[best]]),
-                value,
-                total,
-            )
-        )
-    ranked.sort()
+    value, tier = first[0][entries], first[1][entries]
+    line = binding.capacity_line[entries]
+    # each line's best month: the highest tier it helps, then the largest value, then the first
+    order = np.lexsort((-value, tier, line))
+    starts = np.flatnonzero(np.r_[True, line[order][1:] != line[order][:-1]])
+    best = order[starts]
+    lines = line[best]
+    group = np.searchsorted(lines, line)
+    # what the line's months are worth together, in the best month's tier
+    in_tier = np.where(tier == tier[best][group], value, 0.0)
+    total = np.bincount(group, weights=in_tier, minlength=lines.size)
+    count = np.bincount(group, minlength=lines.size)
+    shown = np.nonzero(value[best] > 0)[0] if has_duals else np.arange(lines.size)
+    # ranked: highest tier helped, largest value, most months, line
+    shown = shown[np.lexsort((lines[shown], -count[shown], -value[best][shown], tier[best][shown]))]
     result: list[_Candidate] = []
-    for tier, _v, _n, line, months, best_month, value, total in ranked[:_CANDIDATE_LINES]:
-        month_change = Change(kind="capacity", line=line, months=(best_month,), step=1.0)
+    for k in shown[:_CANDIDATE_LINES]:
+        helped, at = int(tier[best[k]]), int(lines[k])
+        best_month = int(binding.capacity_month[entries[best[k]]])
+        months = tuple(sorted(int(m) for m in binding.capacity_month[entries[group == k]]))
+        month_change = Change(kind="capacity", line=at, months=(best_month,), step=1.0)
         pair = [
             _Candidate(
-                ("capacity", line, (best_month,)), month_change, "capacity_month", value, tier
+                ("capacity", at, (best_month,)),
+                month_change,
+                "capacity_month",
+                float(value[best[k]]),
+                helped,
             )
         ]
         if len(months) > 1:
-            span_change = Change(kind="capacity", line=line, months=months, step=1.0)
+            span_change = Change(kind="capacity", line=at, months=months, step=1.0)
             pair.insert(
-                0, _Candidate(("capacity", line, months), span_change, "capacity_span", total, tier)
+                0,
+                _Candidate(
+                    ("capacity", at, months), span_change, "capacity_span", float(total[k]), helped
+                ),
             )
         result.extend(pair)
     return result
