@@ -115,6 +115,23 @@ def _check_new_password(password: str, *, email: str, field: str = "password") -
         raise InvalidInput(f"{field}: {problems[0].message}", problems=problems)
 
 
+def _role_does_not_fit(role: Role, organisation: Organisation) -> InvalidInput:
+    """The refusal of a user of `role` in an organisation of a kind the role does not take."""
+    kinds = ", ".join(sorted(kind.value for kind in ROLE_KINDS[role]))
+    return InvalidInput(
+        f"role {role.value} needs an organisation of kind {kinds}",
+        problems=[
+            FieldProblem(
+                "role",
+                f"role {role.value} cannot belong to {organisation.kind.value} organisation "
+                f'"{organisation.name}"',
+                kind=ROLE_DOES_NOT_FIT,
+                params={"role": role.value},
+            )
+        ],
+    )
+
+
 def _unknown_organisation(name: str) -> FieldProblem:
     return FieldProblem(
         "organisation",
@@ -185,18 +202,7 @@ def add_user(*, session: Session, email: str, password: str, role: Role, organis
             f'unknown organisation "{organisation}"', problems=[_unknown_organisation(organisation)]
         )
     if found.kind not in ROLE_KINDS[role]:
-        kinds = ", ".join(sorted(kind.value for kind in ROLE_KINDS[role]))
-        raise InvalidInput(
-            f"role {role.value} needs an organisation of kind {kinds}",
-            problems=[
-                FieldProblem(
-                    "role",
-                    f'role {role.value} cannot belong to {found.kind.value} organisation "{organisation}"',
-                    kind=ROLE_DOES_NOT_FIT,
-                    params={"role": role.value},
-                )
-            ],
-        )
+        raise _role_does_not_fit(role, found)
     user = User(email=email, password_hash=hash_password(password), role=role, organisation=found)
     session.add(user)
     session.flush()
@@ -231,17 +237,7 @@ def update_user(
         target = found
     new_role = role if role is not None else user.role
     if (moved or new_role is not user.role) and target.kind not in ROLE_KINDS[new_role]:
-        raise InvalidInput(
-            f"role {new_role.value} does not fit organisation {target.name!r}",
-            problems=[
-                FieldProblem(
-                    "role",
-                    f"role {new_role.value} does not fit the organisation",
-                    kind=ROLE_DOES_NOT_FIT,
-                    params={"role": new_role.value},
-                )
-            ],
-        )
+        raise _role_does_not_fit(new_role, target)
     user.role = new_role
     user.organisation = target
     if password is not None:
