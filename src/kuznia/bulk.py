@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert
+from sqlalchemy.exc import DBAPIError
 
 
 def can_copy(connection: Connection) -> bool:
@@ -17,7 +18,8 @@ def can_copy(connection: Connection) -> bool:
 
 def copy_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert `rows` (each with the same columns of `table`) into it. A constraint the rows
-    break raises as the INSERT would (by COPY it leaves the transaction to roll back)."""
+    break raises SQLAlchemy's error as the INSERT would (by COPY it leaves the transaction to
+    roll back)."""
     if not rows:
         return
     if not can_copy(connection):
@@ -26,10 +28,16 @@ def copy_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, 
     names = list(rows[0])
     quote = connection.dialect.identifier_preparer.quote
     columns = ", ".join(quote(name) for name in names)
+    statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
+    driver_error = connection.dialect.loaded_dbapi.Error
     cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
+        with cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row([row[name] for name in names])
+    except driver_error as error:
+        # as SQLAlchemy's own statements raise it (IntegrityError, DataError, OperationalError),
+        # so callers and the application's handlers treat it alike
+        raise DBAPIError.instance(statement, None, error, driver_error) from error
     finally:
         cursor.close()

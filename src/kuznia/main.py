@@ -262,12 +262,12 @@ def _add_error_handlers(app: FastAPI) -> None:
         # the database is down, unreachable, or busy past its timeouts (SQLite's lock, a
         # deadlock): nothing was done, and the same request may be sent again
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
-        refusal = Unavailable(
-            "the database cannot be reached or is busy: nothing was done; send the request "
-            "again in a few seconds"
-        )
-        return JSONResponse(
-            error_body(Unavailable, refusal.detail), status_code=503, headers=refusal.headers
+        return await domain_error(
+            request,
+            Unavailable(
+                "the database cannot be reached or is busy: nothing was done; send the request "
+                "again in a few seconds"
+            ),
         )
 
     @app.exception_handler(StaleDataError)

@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kuznia.audit.capture import created
@@ -677,12 +678,11 @@ def insert_all(
 def _copied(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> bool:
     """Insert every row by PostgreSQL's COPY; False if a client key among them was stored
     before (the transaction is then spoilt: the caller rolls it back)."""
-    from psycopg.errors import UniqueViolation  # the driver `can_copy` found
-
     try:
         copy_rows(connection, table, rows)
-    except UniqueViolation as error:
-        if error.diag.constraint_name == _client_key_constraint(table):
+    except IntegrityError as error:
+        violated = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+        if violated == _client_key_constraint(table):
             return False
         raise
     return True
